@@ -1,0 +1,46 @@
+/**
+ * The `segnas` command line. Each subcommand lives in its own module under ./commands and is loaded
+ * only when used, so that `segnas --help` starts instantly and never loads TensorFlow.
+ */
+
+export interface CommandModule {
+  /** Runs the command with the arguments after its name; resolves to the exit status. */
+  run(argv: string[]): Promise<number>;
+}
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  // One line per command, kept in alphabetical order.
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length), 8);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'segnas — network architecture search for 3D segmentation (SegNAS3D)',
+    '',
+    'usage: segnas <command> [options]      segnas <command> --help for its options',
+    '',
+    'commands:',
+    ...lines,
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`segnas: unknown command '${name}'.\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await entry.load();
+  return mod.run(rest);
+}
