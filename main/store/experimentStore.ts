@@ -1,0 +1,82 @@
+/**
+ * What the engine needs from persistence. Kept small and synchronous (SQLite calls are fast and
+ * local) so that another SQLite binding — e.g. a WASM build for a runtime where the native addon
+ * cannot be rebuilt — can implement it without touching callers.
+ */
+import type {
+  Artifact,
+  ArtifactKind,
+  CacheEntry,
+  Candidate,
+  CandidateResult,
+  CandidateStart,
+  EpochRecord,
+  Experiment,
+  ExperimentStatus,
+  ExperimentSummary,
+  FindInterruptedOptions,
+  InterruptedExperiment,
+  ListCandidatesOptions,
+  NewArtifact,
+  NewCacheEntry,
+  NewExperiment,
+  NewTestEvaluation,
+  ProcessOwner,
+  TestEvaluation,
+} from './types';
+
+export interface StatusChange {
+  /** Shown to the user for failed/stopped/interrupted, e.g. the error message. */
+  reason?: string | null;
+  /** New owner when the status becomes 'running'; default: the calling process. */
+  owner?: ProcessOwner;
+}
+
+export interface ExperimentStore {
+  readonly workspaceDir: string;
+  readonly filePath: string;
+
+  createExperiment(input: NewExperiment): Experiment;
+  getExperiment(id: number): Experiment | null;
+  /** Newest first. */
+  listExperiments(filter?: { status?: ExperimentStatus[] }): ExperimentSummary[];
+  /** Throws with the allowed changes when the transition makes no sense (e.g. finished → running). */
+  updateExperimentStatus(id: number, status: ExperimentStatus, change?: StatusChange): Experiment;
+  /** Refreshes the owner's heartbeat; false when `owner` no longer owns a running experiment `id`. */
+  heartbeat(id: number, owner?: ProcessOwner): boolean;
+  /** Experiments still marked running whose owning process is gone (detection only; nothing changes). */
+  findInterrupted(options?: FindInterruptedOptions): InterruptedExperiment[];
+  /** Removes the experiment's rows and its experiment-scoped cache; artifact files stay on disk. */
+  deleteExperiment(id: number): void;
+
+  /**
+   * Marks candidate `seq` as running. A row left `running` by a crash is overwritten (curve and
+   * results cleared); a finished candidate is never overwritten (throws).
+   */
+  recordCandidateStart(experimentId: number, start: CandidateStart): Candidate;
+  /** Finishes a running candidate, updates the experiment's best, optionally fills the cache. */
+  recordCandidateEnd(experimentId: number, seq: number, result: CandidateResult): Candidate;
+  /** Start and end at once, for evaluations that need no training (cached, illegal). */
+  recordCandidate(experimentId: number, start: CandidateStart, result: CandidateResult): Candidate;
+  appendEpoch(experimentId: number, seq: number, epoch: EpochRecord): void;
+  getCandidate(experimentId: number, seq: number): Candidate | null;
+  listCandidates(experimentId: number, options?: ListCandidatesOptions): Candidate[];
+  /** Number of rows `listCandidates` would return without limit/offset (for paging). */
+  countCandidates(
+    experimentId: number,
+    options?: Pick<ListCandidatesOptions, 'status' | 'minValDice'>,
+  ): number;
+
+  cacheGet(scope: string, key: string): CacheEntry | null;
+  /** Replaces any entry under (scope, key). */
+  cacheSet(scope: string, key: string, entry: NewCacheEntry): CacheEntry;
+
+  addArtifact(artifact: NewArtifact): Artifact;
+  listArtifacts(experimentId: number, filter?: { seq?: number | null; kind?: ArtifactKind }): Artifact[];
+
+  /** Replaces an earlier evaluation of the same candidate on the same split. */
+  recordTestEvaluation(evaluation: NewTestEvaluation): TestEvaluation;
+  listTestEvaluations(experimentId: number, seq?: number): TestEvaluation[];
+
+  close(): void;
+}

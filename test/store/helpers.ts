@@ -1,0 +1,47 @@
+/** Shared fixtures for the store tests: a throwaway workspace and realistic experiment inputs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ArchitectureSpec } from '../../main/nas/spec';
+import type { CandidateStart, NewExperiment } from '../../main/store';
+
+export function tempWorkspace(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'segnas-store-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function newExperiment(overrides: Partial<NewExperiment> = {}): NewExperiment {
+  return {
+    name: 'hippocampus segnas4',
+    config: {
+      datasetPath: '/data/hippocampus',
+      variant: 'segnas4',
+      space: {
+        n: { lo: 8, hi: 33 },
+        p: { lo: 2, hi: 6 },
+        sup: { lo: 0, hi: 2 },
+        res: { lo: 0, hi: 2 },
+        nodes: { fixed: 3 },
+        ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }, { fixed: 0 }, { fixed: 0 }, { fixed: 0 }],
+      },
+      training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3 },
+      budget: { evaluations: 300 },
+    },
+    datasetFingerprint: 'sha256:0123abcd',
+    seeds: { search: 1, split: 7 },
+    splits: [{ train: ['s1', 's2', 's3'], validation: ['s4'], test: ['s5', 's6'] }],
+    backend: 'wasm',
+    device: 'CPU (WebAssembly)',
+    softwareVersion: '0.1.0',
+    ...overrides,
+  };
+}
+
+export function spec(n = 16, p = 3): ArchitectureSpec {
+  return { n, p, sup: false, res: true, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} };
+}
+
+export function candidateStart(seq: number, n = 8 + seq): CandidateStart {
+  const x = [n + 0.5, 3.2, 0.7, 1.1];
+  return { seq, x, key: x.map(Math.floor).join(','), spec: spec(n), device: 'cpu:0', paramCount: 1000 * n };
+}
