@@ -15,6 +15,8 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   // One line per command, kept in alphabetical order.
+  arch: { summary: 'decode x into architecture, matrix, legality', load: () => import('./commands/arch') },
+  space: { summary: 'show a search space (preset or custom bounds)', load: () => import('./commands/space') },
 };
 
 function usage(): string {
