@@ -16,6 +16,18 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   // One line per command, kept in alphabetical order.
   arch: { summary: 'decode x into architecture, matrix, legality', load: () => import('./commands/arch') },
+  'demo-data': {
+    summary: 'write the synthetic phantom dataset (MSD layout)',
+    load: () => import('./commands/demo-data'),
+  },
+  inspect: {
+    summary: 'find and validate a NIfTI dataset, print its report',
+    load: () => import('./commands/inspect'),
+  },
+  preprocess: {
+    summary: 'write the preprocessed S³ volumes of a dataset',
+    load: () => import('./commands/preprocess'),
+  },
   space: { summary: 'show a search space (preset or custom bounds)', load: () => import('./commands/space') },
 };
 

@@ -1,0 +1,90 @@
+/** `segnas inspect`: discovers a dataset and prints its validation report. */
+import { parseArgs } from 'node:util';
+import { DatasetError, type DatasetReport, discoverDataset, reportProblems } from '../../data/discover';
+import { formatProblem } from '../../data/problems';
+
+const HELP = `usage: segnas inspect <dir | files...> [--json]
+
+Finds the cases of a dataset (MSD / nnU-Net layout with imagesTr/ and labelsTr/, or image/label pairs
+named <case> and <case>_seg / _label / _labels / _mask), reads every file, and reports per case the
+dims, spacing, datatype, intensity range and label values, and every problem found. Cases with a
+problem are excluded. Exit status 1 when too few usable cases remain for a train/validation/test split.
+
+  --json   print the report as JSON
+  --help   this text`;
+
+function fmtRange(r: { min: number; max: number } | null | undefined): string {
+  if (!r) return '-';
+  const f = (v: number) =>
+    Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 ? v.toExponential(2) : v.toPrecision(4);
+  return `${f(r.min)}..${f(r.max)}`;
+}
+
+export function formatReport(report: DatasetReport): string {
+  const lines: string[] = [];
+  lines.push(`dataset  ${report.name ?? '(unnamed)'}  [${report.layout} layout]  ${report.root}`);
+  lines.push(`labels   ${report.labels.map((l) => `${l.value}=${l.name}`).join(', ')}`);
+  lines.push('');
+  lines.push(
+    'case                      dims         spacing (mm)       image/label type   intensity           labels',
+  );
+  for (const c of report.cases) {
+    const dims = c.image?.dims.join('×') ?? c.label?.dims.join('×') ?? '-';
+    const sp = (c.image?.spacing ?? c.label?.spacing)?.map((s) => +s.toFixed(3)).join('×') ?? '-';
+    const types = `${c.image?.datatype ?? '-'}/${c.label?.datatype ?? '-'}`;
+    const mark = c.usable ? ' ' : '✗';
+    lines.push(
+      `${mark}${c.id.padEnd(25)}${dims.padEnd(13)}${sp.padEnd(19)}${types.padEnd(19)}${fmtRange(c.image?.intensity).padEnd(20)}${c.label?.values.join(',') ?? '-'}`,
+    );
+  }
+  const problems = reportProblems(report);
+  if (problems.length > 0) {
+    lines.push('', 'problems:');
+    for (const p of problems) lines.push(`  ${formatProblem(p)}`);
+  }
+  const usable = report.usableCaseIds.length;
+  lines.push(
+    '',
+    `${report.cases.length} case${report.cases.length === 1 ? '' : 's'}, ${usable} usable, ${report.cases.length - usable} excluded` +
+      (report.ok ? '' : ' — no usable dataset'),
+  );
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    console.error(`segnas inspect: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const inputs = parsed.positionals;
+  if (inputs.length === 0) {
+    console.error(`segnas inspect: give a dataset folder or files\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    const report = await discoverDataset(inputs.length === 1 ? inputs[0] : inputs);
+    console.log(parsed.values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return report.ok ? 0 : 1;
+  } catch (e) {
+    if (e instanceof DatasetError) {
+      console.error(`segnas inspect: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+}

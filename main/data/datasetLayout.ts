@@ -1,0 +1,112 @@
+/**
+ * Finds image/label pairs in the two recognised layouts:
+ *  - MSD / nnU-Net: imagesTr/ and labelsTr/ (dataset.json optional), image names optionally ending in
+ *    a channel suffix _0000 (nnU-Net v2); only channel 0 is used.
+ *  - one folder (or a list of files) where a label is the image name plus _seg, _label, _labels or _mask.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { type Problem, problem } from './problems';
+
+export type DatasetLayout = 'msd' | 'suffix';
+
+export interface CasePaths {
+  id: string;
+  image?: string;
+  label?: string;
+}
+
+export interface LayoutResult {
+  layout: DatasetLayout;
+  cases: CasePaths[];
+  problems: Problem[];
+}
+
+export const LABEL_SUFFIXES = ['_seg', '_label', '_labels', '_mask'];
+const CHANNEL = /_(\d{4})$/;
+
+export function isNiftiName(name: string): boolean {
+  return /\.nii(\.gz)?$/i.test(name) && !name.startsWith('.');
+}
+
+export function stripNiftiExt(name: string): string {
+  return name.replace(/\.nii(\.gz)?$/i, '');
+}
+
+async function niftiFilesIn(dir: string): Promise<string[]> {
+  // Dot files are skipped: the MSD archives ship macOS "._name.nii.gz" resource forks.
+  const entries = await readdir(dir, { withFileTypes: true });
+  return (
+    entries
+      // Symbolic links count: nnU-Net and many pipelines link files rather than copy them.
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && isNiftiName(e.name))
+      .map((e) => join(dir, e.name))
+      .sort()
+  );
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function findMsdCases(root: string): Promise<LayoutResult> {
+  const images = await niftiFilesIn(join(root, 'imagesTr'));
+  const labelDir = join(root, 'labelsTr');
+  const labels = (await isDirectory(labelDir)) ? await niftiFilesIn(labelDir) : [];
+  const problems: Problem[] = [];
+  const stems = images.map((p) => stripNiftiExt(basename(p)));
+  // nnU-Net v2 names every image <case>_<channel>; MSD names it <case>. Strip only when all follow it.
+  const channelled = stems.length > 0 && stems.every((s) => CHANNEL.test(s));
+  const byId = new Map<string, CasePaths>();
+  images.forEach((path, i) => {
+    const stem = stems[i];
+    const id = channelled ? stem.replace(CHANNEL, '') : stem;
+    if (channelled && !stem.endsWith('_0000')) {
+      problems.push(
+        problem('extra-channel', path, 'additional channel ignored: only channel _0000 is used', 'warning'),
+      );
+      return;
+    }
+    byId.set(id, { id, image: path });
+  });
+  for (const path of labels) {
+    const id = stripNiftiExt(basename(path));
+    const c = byId.get(id);
+    if (c) c.label = path;
+    else byId.set(id, { id, label: path });
+  }
+  return { layout: 'msd', cases: sortCases(byId), problems };
+}
+
+/** Pairs files by label suffix; works for a folder listing or for files the user picked. */
+export function pairBySuffix(files: readonly string[]): LayoutResult {
+  const byId = new Map<string, CasePaths>();
+  const labelStem = (stem: string) => LABEL_SUFFIXES.find((s) => stem.toLowerCase().endsWith(s));
+  const images = files.filter((f) => !labelStem(stripNiftiExt(basename(f))));
+  const labels = files.filter((f) => labelStem(stripNiftiExt(basename(f))));
+  for (const path of images) {
+    const id = stripNiftiExt(basename(path));
+    byId.set(id, { id, image: path });
+  }
+  for (const path of labels) {
+    const stem = stripNiftiExt(basename(path));
+    const id = stem.slice(0, stem.length - labelStem(stem)!.length);
+    const c = byId.get(id);
+    if (c && !c.label) c.label = path;
+    else if (!c) byId.set(id, { id, label: path });
+    else byId.set(`${id}#${basename(path)}`, { id: `${id}#${basename(path)}`, label: path });
+  }
+  return { layout: 'suffix', cases: sortCases(byId), problems: [] };
+}
+
+export async function findSuffixCases(dir: string): Promise<LayoutResult> {
+  return pairBySuffix(await niftiFilesIn(dir));
+}
+
+function sortCases(byId: Map<string, CasePaths>): CasePaths[] {
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** ../shared/data/hippocampus relative to the repository root; tests fail (not skip) when it is absent. */
+export function hippocampusDir(): string {
+  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/hippocampus');
+  if (!existsSync(join(dir, 'dataset.json'))) {
+    throw new Error(
+      `hippocampus data not found: looked in ${dir} (expected ../shared/data/hippocampus from the repo root)`,
+    );
+  }
+  return dir;
+}
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'segnas-data-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Per-label Dice between two label maps of the same grid. */
+export function dice(a: ArrayLike<number>, b: ArrayLike<number>, value: number): number {
+  let na = 0;
+  let nb = 0;
+  let both = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] === value;
+    const y = b[i] === value;
+    if (x) na++;
+    if (y) nb++;
+    if (x && y) both++;
+  }
+  return na + nb === 0 ? 1 : (2 * both) / (na + nb);
+}
