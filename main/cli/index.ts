@@ -24,6 +24,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'find and validate a NIfTI dataset, print its report',
     load: () => import('./commands/inspect'),
   },
+  predict: { summary: 'segment an image with an exported model', load: () => import('./commands/predict') },
   preprocess: {
     summary: 'write the preprocessed S³ volumes of a dataset',
     load: () => import('./commands/preprocess'),

@@ -82,6 +82,59 @@ describe('segnas arch', () => {
     expect(json.key).toBe('n=20;p=5;sup=1;res=0;nodes=3;ops=2,0,2');
   });
 
+  it('adds the network: parameter count, per-level shapes and training memory for --classes/--size/--batch', async () => {
+    const { code, out } = await capture(arch, [
+      '--variant',
+      'segnas4',
+      '--x',
+      '[8, 3, 0, 0]',
+      '--classes',
+      '4',
+      '--size',
+      '32',
+      '--batch',
+      '2',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const { network } = JSON.parse(out);
+    // The reference network of the training benchmark (hand-derived in test/train/paramCount.test.ts).
+    expect(network.paramCount).toBe(365_564);
+    expect(network.levels.map((l: { shape: number[] }) => l.shape)).toEqual([
+      [2, 32, 32, 32, 8],
+      [2, 16, 16, 16, 16],
+      [2, 8, 8, 8, 32],
+      [2, 4, 4, 4, 64],
+      [2, 8, 8, 8, 32],
+      [2, 16, 16, 16, 16],
+      [2, 32, 32, 32, 8],
+    ]);
+    expect(network.estimatedTrainingBytes).toBeGreaterThan(0);
+    const { out: bigger } = await capture(arch, [
+      '--variant',
+      'segnas4',
+      '--x',
+      '[8, 3, 0, 0]',
+      '--batch',
+      '4',
+      '--json',
+    ]);
+    expect(JSON.parse(bigger).network.estimatedTrainingBytes).toBeGreaterThan(network.estimatedTrainingBytes);
+  });
+
+  it('says when the size cannot be pooled p times instead of failing', async () => {
+    const { code, out } = await capture(arch, [
+      '--variant',
+      'segnas4',
+      '--x',
+      '[8, 5, 0, 0]',
+      '--size',
+      '16',
+    ]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/network: size 16 must be a positive multiple of 2\^p = 32/);
+  });
+
   it('explains why a block is illegal', async () => {
     const { out } = await capture(arch, ['--variant', 'segnas7', '--x', '[4, 2, 0, 0, 0, 3, 2]']);
     expect(out).toMatch(/illegal block \(f = 10, never trained\)/);

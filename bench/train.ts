@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:train -- [--backend wasm|cpu|...] [--json] [--steps N] [--sizes 32,64]`
+ *
+ * ms per training step (forward + backward + Nadam update, batch 1, exponential logarithmic loss) and
+ * peak tensor memory for the reference network, SegNAS4 n = 8, p = 3, sup = 0, res = 0, 4 classes, at
+ * 32³ and 64³, on each requested backend (default: every backend that initialises here). Also prints
+ * the memory estimate used for OOM prediction next to the measured peak, and the ms of the plain
+ * tf.conv3d path for one 32³×8→8 convolution against ours, to show where the time went.
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendChoice, initBackend } from '../main/compute/backend';
+import type { ArchitectureSpec } from '../main/nas/spec';
+import { EXP_LOG_DEFAULTS, supervisedLoss } from '../main/train/expLogLoss';
+import { estimateTrainingBytes } from '../main/train/memoryEstimate';
+import { NadamOptimizer } from '../main/train/nadam';
+import { buildNetwork } from '../main/train/network';
+import { conv3dSame } from '../main/train/ops/conv3d';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', multiple: true },
+    json: { type: 'boolean', default: false },
+    steps: { type: 'string', default: '5' },
+    sizes: { type: 'string', default: '32,64' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    'usage: npm run bench:train -- [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64]',
+  );
+  process.exit(0);
+}
+
+const REFERENCE: ArchitectureSpec = {
+  n: 8,
+  p: 3,
+  sup: false,
+  res: false,
+  block: { nodes: 3, ops: [2, 0, 2] },
+  extras: {},
+};
+const CLASSES = 4;
+const steps = Number(values.steps);
+const sizes = (values.sizes ?? '32,64').split(',').map(Number);
+
+interface Row {
+  backend: string;
+  device: string;
+  size: number;
+  msPerStep: number;
+  msPerStepMin: number;
+  cpuMsPerStep: number;
+  peakTensorMB: number;
+  estimatedMB: number;
+  params: number;
+}
+
+function timeMs(fn: () => void, reps: number): number {
+  fn();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) fn();
+  return (performance.now() - t0) / reps;
+}
+
+async function benchSize(backend: string, device: string, size: number): Promise<Row> {
+  const net = buildNetwork(REFERENCE, { classes: CLASSES, size, inChannels: 1, dropout: 0.2, seed: 1 });
+  const x = tf.randomNormal([1, size, size, size, 1], 0, 1, 'float32', 1) as tf.Tensor5D;
+  const labels = tf.randomUniform([1, size, size, size], 0, CLASSES, 'int32', 2);
+  const oneHot = tf.oneHot(labels, CLASSES);
+  const lossConfig = { ...EXP_LOG_DEFAULTS, labelWeights: Array(CLASSES).fill(1) };
+  const optimizer = new NadamOptimizer();
+  const step = () => {
+    const loss = optimizer.minimize(
+      () => {
+        const out = net.apply(x, true);
+        return supervisedLoss(out.probs, out.aux, oneHot, lossConfig);
+      },
+      true,
+      net.trainable,
+    );
+    loss?.dataSync();
+    loss?.dispose();
+  };
+  step(); // warm-up: kernels compiled, optimizer slots created
+  const times: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const before = tf.memory().numBytes;
+  const profile = await tf.profile(step);
+  const row: Row = {
+    backend,
+    device,
+    size,
+    msPerStep: times.reduce((a, b) => a + b, 0) / times.length,
+    msPerStepMin: Math.min(...times),
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+    // peak above what lives between steps + weights, grads and the two Nadam slots
+    peakTensorMB: (profile.peakBytes - before + net.paramCount * 4 * 4) / 2 ** 20,
+    estimatedMB: estimateTrainingBytes(REFERENCE, { classes: CLASSES, size, batch: 1 }) / 2 ** 20,
+    params: net.paramCount,
+  };
+  optimizer.dispose();
+  tf.dispose([x, labels, oneHot]);
+  net.dispose();
+  return row;
+}
+
+function convComparison(): { ours: number; tfConv3d: number } {
+  const x = tf.randomNormal([1, 32, 32, 32, 8]) as tf.Tensor5D;
+  const w = tf.randomNormal([3, 3, 3, 8, 8]) as tf.Tensor5D;
+  const ours = timeMs(() => tf.tidy(() => conv3dSame(x, w).dataSync()), 3);
+  const tfConv3d = timeMs(() => tf.tidy(() => tf.conv3d(x, w, 1, 'same').dataSync()), 2);
+  tf.dispose([x, w]);
+  return { ours, tfConv3d };
+}
+
+const HEADER = 'backend  size  ms/step(mean)  ms/step(min)  cpu-ms/step  peak MB  estimate MB  params';
+function formatRow(r: Row): string {
+  const cells = [r.msPerStep, r.msPerStepMin, r.cpuMsPerStep, r.peakTensorMB, r.estimatedMB].map((v) =>
+    v.toFixed(0),
+  );
+  const widths = [13, 12, 11, 7, 11];
+  return `${r.backend.padEnd(8)} ${String(r.size).padStart(4)}  ${cells.map((c, i) => c.padStart(widths[i])).join('  ')}  ${r.params}`;
+}
+
+if (!values.json) {
+  console.log('reference network: SegNAS4 n=8 p=3 sup=0 res=0, 4 classes, batch 1, Nadam, exp-log loss');
+  console.log(HEADER);
+}
+const requested = (values.backend ?? ['wasm', 'cpu']) as BackendChoice[];
+const rows: Row[] = [];
+const convs: Array<{ backend: string; ours: number; tfConv3d: number }> = [];
+for (const choice of requested) {
+  let info: Awaited<ReturnType<typeof initBackend>>;
+  try {
+    info = await initBackend(choice);
+  } catch (e) {
+    console.error(`bench:train: backend ${choice} unavailable: ${(e as Error).message}`);
+    continue;
+  }
+  if (info.choice !== choice) {
+    console.error(`bench:train: backend ${choice} unavailable here (got ${info.choice}); skipped`);
+    continue;
+  }
+  await tf.setBackend(info.name);
+  for (const size of sizes) {
+    // the pure-JS backend takes minutes per 64³ step; it is measured at 32³ only unless asked
+    if (info.name === 'cpu' && size > 32 && !values.sizes?.includes(String(size))) continue;
+    const row = await benchSize(info.name, info.device, size);
+    rows.push(row);
+    if (!values.json) console.log(formatRow(row));
+  }
+  convs.push({ backend: info.name, ...convComparison() });
+}
+
+if (values.json) {
+  console.log(
+    JSON.stringify({ network: 'SegNAS4 n=8 p=3 sup=0 res=0, K=4, batch 1', rows, conv32: convs }, null, 2),
+  );
+} else {
+  for (const c of convs)
+    console.log(
+      `${c.backend}: one 32³×8→8 3×3×3 conv forward: ours ${c.ours.toFixed(0)} ms, tf.conv3d ${c.tfConv3d.toFixed(0)} ms`,
+    );
+}

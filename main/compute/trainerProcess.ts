@@ -1,0 +1,261 @@
+/**
+ * One trainer process (child_process.fork of trainerWorker.ts) and the caller's side of the protocol.
+ * Whatever happens in the child (exception, crash, kill, out-of-memory), run() resolves with an outcome:
+ * the caller never sees the child die. A dead child is started again for the next job.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { diceToF, UNTRAINABLE_F } from '../nas/objective';
+import type { EpochProgress } from '../train/trainer';
+import { encodeMessage, type FromTrainer, type TrainJob } from './protocol';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** Repository root: the child runs there so that `--import tsx` resolves from its node_modules. */
+const REPO_ROOT = resolve(HERE, '..', '..');
+const WORKER = join(HERE, 'trainerWorker.ts');
+/** How much of the child's stderr is kept to explain a crash. */
+const STDERR_TAIL = 4000;
+
+export type CandidateStatus = 'done' | 'cancelled' | 'failed' | 'oom';
+
+export interface CandidateOutcome {
+  id: string;
+  status: CandidateStatus;
+  /** Search objective: −ln(max(Dice, 1e−4)) when done, 10 otherwise. */
+  f: number;
+  bestDice: number;
+  bestEpoch: number;
+  bestPerLabel: number[];
+  history: EpochProgress[];
+  seconds: number;
+  paramCount?: number;
+  reason?: string;
+}
+
+export interface TrainerProcessOptions {
+  /** Shown in reasons and logs, e.g. "GPU 1". */
+  label?: string;
+  /** Extra environment for the child, e.g. { CUDA_VISIBLE_DEVICES: '1' }. */
+  env?: Record<string, string>;
+  /** Seconds to wait for the child's `ready` line. */
+  startTimeoutS?: number;
+}
+
+export interface RunHandlers {
+  onEpoch?: (p: EpochProgress) => void;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  job: TrainJob;
+  history: EpochProgress[];
+  handlers: RunHandlers;
+  resolve: (o: CandidateOutcome) => void;
+}
+
+const OOM_TEXT =
+  /out of memory|heap limit|Allocation failed|Array buffer allocation failed|ResourceExhausted|\bOOM\b/i;
+
+export function failedOutcome(
+  job: TrainJob,
+  status: 'failed' | 'oom',
+  reason: string,
+  history: EpochProgress[] = [],
+): CandidateOutcome {
+  const best = history.reduce<EpochProgress | undefined>(
+    (b, e) => (!b || e.valDice > b.valDice ? e : b),
+    undefined,
+  );
+  return {
+    id: job.id,
+    status,
+    f: UNTRAINABLE_F,
+    bestDice: best?.valDice ?? 0,
+    bestEpoch: best?.epoch ?? 0,
+    bestPerLabel: best?.valPerLabel ?? [],
+    history,
+    seconds: history.reduce((a, e) => a + e.seconds, 0),
+    reason,
+  };
+}
+
+export class TrainerProcess {
+  readonly label: string;
+  private child?: ChildProcess;
+  private starting?: Promise<void>;
+  private pending?: Pending;
+  private stderrTail = '';
+  private readyInfo?: { backend: string; device: string; pid: number };
+  /** How many times the child was started (1 after the first start). */
+  starts = 0;
+
+  constructor(private readonly options: TrainerProcessOptions = {}) {
+    this.label = options.label ?? 'trainer';
+  }
+
+  /** Backend and device of the running child, once ready. */
+  get info(): { backend: string; device: string; pid: number } | undefined {
+    return this.readyInfo;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Starts the child if it is not running; resolves when it has reported `ready`. */
+  start(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null && !this.starting) {
+      return Promise.resolve();
+    }
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private spawn(): Promise<void> {
+    this.starts++;
+    this.stderrTail = '';
+    this.readyInfo = undefined;
+    const child = fork(WORKER, [], {
+      cwd: REPO_ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...this.options.env },
+      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child = child;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    });
+    // Writing to a child that just died raises EPIPE on stdin; the exit handler reports it.
+    child.stdin?.on('error', () => {});
+    return new Promise<void>((resolveStart, rejectStart) => {
+      const timer = setTimeout(
+        () => {
+          rejectStart(
+            new Error(
+              `${this.label}: the trainer process did not start within ${this.options.startTimeoutS ?? 120} s.`,
+            ),
+          );
+          child.kill('SIGKILL');
+        },
+        (this.options.startTimeoutS ?? 120) * 1000,
+      );
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        let msg: FromTrainer;
+        try {
+          msg = JSON.parse(line) as FromTrainer;
+        } catch {
+          this.stderrTail = `${this.stderrTail}\n[stdout] ${line}`.slice(-STDERR_TAIL);
+          return;
+        }
+        if (msg.type === 'ready') {
+          clearTimeout(timer);
+          this.readyInfo = { backend: msg.backend, device: msg.device, pid: msg.pid };
+          resolveStart();
+          return;
+        }
+        this.onMessage(msg);
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (this.child === child) this.child = undefined;
+        const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+        const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+        if (!this.readyInfo)
+          rejectStart(new Error(`${this.label}: the trainer process ${how} while starting: ${tail}`));
+        const p = this.pending;
+        if (p) {
+          this.pending = undefined;
+          const oom = OOM_TEXT.test(this.stderrTail);
+          const hint =
+            signal === 'SIGKILL' && !oom
+              ? ' (killed from outside, possibly by the system for lack of memory)'
+              : '';
+          p.resolve(
+            failedOutcome(
+              p.job,
+              oom ? 'oom' : 'failed',
+              `trainer process ${how}${hint} during training${tail ? `: ${tail}` : ''}`,
+              p.history,
+            ),
+          );
+        }
+      });
+    });
+  }
+
+  private onMessage(msg: FromTrainer): void {
+    const p = this.pending;
+    if (!p || !('id' in msg) || msg.id !== p.job.id) return;
+    switch (msg.type) {
+      case 'epoch':
+        p.history.push(msg.progress);
+        p.handlers.onEpoch?.(msg.progress);
+        return;
+      case 'result':
+        this.pending = undefined;
+        p.resolve({
+          id: msg.id,
+          status: msg.status,
+          f: msg.status === 'done' ? diceToF(msg.bestDice) : UNTRAINABLE_F,
+          bestDice: msg.bestDice,
+          bestEpoch: msg.bestEpoch,
+          bestPerLabel: msg.bestPerLabel,
+          history: p.history,
+          seconds: msg.seconds,
+          paramCount: msg.paramCount,
+        });
+        return;
+      case 'failed':
+        this.pending = undefined;
+        p.resolve(failedOutcome(p.job, msg.status, msg.reason, p.history));
+        return;
+    }
+  }
+
+  /** Trains one candidate in the child. Never rejects: failures come back as status failed / oom. */
+  async run(job: TrainJob, handlers: RunHandlers = {}): Promise<CandidateOutcome> {
+    if (this.pending) throw new Error(`${this.label}: already training ${this.pending.job.id}.`);
+    try {
+      await this.start();
+    } catch (e) {
+      return failedOutcome(job, 'failed', (e as Error).message);
+    }
+    const child = this.child;
+    if (!child) return failedOutcome(job, 'failed', `${this.label}: the trainer process is not running.`);
+    return new Promise<CandidateOutcome>((resolveRun) => {
+      const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
+      handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending = {
+        job,
+        history: [],
+        handlers,
+        resolve: (o) => {
+          handlers.signal?.removeEventListener('abort', onAbort);
+          resolveRun(o);
+        },
+      };
+      child.stdin?.write(encodeMessage({ type: 'train', job }));
+      if (handlers.signal?.aborted) onAbort();
+    });
+  }
+
+  /** Asks the child to leave, and kills it if it has not within `graceMs`. */
+  async close(graceMs = 5000): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.stdin?.write(encodeMessage({ type: 'shutdown' }));
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}

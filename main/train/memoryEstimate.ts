@@ -1,0 +1,84 @@
+/**
+ * Predicts the memory one training step needs, from the spec alone, so that a candidate that would run
+ * out of memory gets f = 10 without being trained (issue 4 item 8, the paper's 3D U-Net "OOM").
+ *
+ * Model (float32): the activations the backward pass keeps, counted per layer as multiples of the layer's
+ * output map, × 2 for their gradients alive during backprop; plus the largest im2col patch matrix (and its
+ * transposed twin built in backward); plus weights, gradients and two optimizer slots (Nadam m and v).
+ * The per-layer multiples are what this implementation keeps: conv output, the BN's centred and scaled
+ * maps, the ReLU output; dropout mask and output; pooled, upsampled and concatenated maps; heads' logits
+ * and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
+ */
+import type { ArchitectureSpec } from '../nas/spec';
+import { paramCount } from './paramCount';
+import { edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
+
+export interface MemoryQuery {
+  classes: number;
+  size: number;
+  batch: number;
+  inChannels?: number;
+  /** Spatial dropout on (it keeps a mask and a second map per MegaBlock). */
+  dropout?: boolean;
+}
+
+const BYTES = 4;
+/** Maps kept per Conv+BN+ReLU: conv out, x−mean, normalised, scaled+shift, ReLU out. */
+const CONV_BN_RELU_MAPS = 5;
+/** Forward activations plus their gradients during backprop. */
+const GRADIENT_FACTOR = 2;
+
+export interface MemoryBreakdown {
+  activationBytes: number;
+  im2colBytes: number;
+  parameterBytes: number;
+  totalBytes: number;
+}
+
+export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): MemoryBreakdown {
+  const inChannels = q.inChannels ?? 1;
+  const plan = planNetwork(spec, q.size, inChannels);
+  let activations = q.batch * q.size ** 3 * inChannels;
+  let largestCols = 0;
+  for (const mb of plan.megaBlocks) {
+    const voxels = q.batch * mb.side ** 3;
+    if (mb.path === 'enc' && mb.level > 0) activations += voxels * mb.inChannels; // max-pooled input
+    if (mb.path === 'dec') activations += voxels * (mb.inChannels + levelChannels(spec, mb.level + 1)); // upsampled + concat
+    for (const edge of plan.edges) {
+      const layer = edgeLayer(edge, mb);
+      if (layer.kind === 'conv') {
+        activations += CONV_BN_RELU_MAPS * voxels * layer.channels;
+        largestCols = Math.max(
+          largestCols,
+          voxels * layer.kernel ** 3 * Math.max(layer.inChannels, layer.channels),
+        );
+      } else if (layer.kind === 'projection') activations += voxels * layer.channels;
+    }
+    const nodesSummed = spec.block.nodes - 1;
+    activations += nodesSummed * voxels * mb.channels;
+    if (q.dropout ?? true) activations += 2 * voxels * mb.channels;
+    const res = residualLayer(spec, mb);
+    if (res) activations += voxels * mb.channels * (res.kind === 'projection' ? 2 : 1);
+  }
+  const fullVoxels = q.batch * q.size ** 3;
+  const heads = 1 + plan.auxLevels.length;
+  activations += heads * 2 * fullVoxels * q.classes;
+  for (const level of plan.auxLevels) activations += fullVoxels * q.classes * (1 - 8 ** -level) * (8 / 7);
+
+  const activationBytes = GRADIENT_FACTOR * activations * BYTES;
+  // cols (forward or dx) and colsᵀ (dW) of the largest conv may be alive together in backward.
+  const im2colBytes = 2 * largestCols * BYTES;
+  // weights + gradients + two optimizer slots
+  const parameterBytes = 4 * paramCount(spec, q.classes, inChannels) * BYTES;
+  return {
+    activationBytes,
+    im2colBytes,
+    parameterBytes,
+    totalBytes: activationBytes + im2colBytes + parameterBytes,
+  };
+}
+
+/** Total bytes only, for the OOM prediction. */
+export function estimateTrainingBytes(spec: ArchitectureSpec, q: MemoryQuery): number {
+  return Math.round(estimateTrainingMemory(spec, q).totalBytes);
+}

@@ -1,0 +1,47 @@
+/**
+ * Segmentation metrics on hard labels. Validation Dice (what the search optimizes) is computed from the
+ * argmax of the softmax, per label, then averaged over the foreground labels 1..K−1.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Dice of each label 0..K−1 between two label volumes. A label absent from both counts as Dice 1
+ * (nothing to find, nothing found), so a case without some structure does not drag the mean to 0.
+ */
+export function perLabelDice(pred: ArrayLike<number>, truth: ArrayLike<number>, classes: number): number[] {
+  if (pred.length !== truth.length) {
+    throw new Error(`perLabelDice: prediction has ${pred.length} voxels, truth ${truth.length}.`);
+  }
+  const inter = new Float64Array(classes);
+  const predCount = new Float64Array(classes);
+  const truthCount = new Float64Array(classes);
+  for (let i = 0; i < pred.length; i++) {
+    const p = pred[i];
+    const t = truth[i];
+    predCount[p]++;
+    truthCount[t]++;
+    if (p === t) inter[p]++;
+  }
+  return Array.from(inter, (n, l) => {
+    const denom = predCount[l] + truthCount[l];
+    return denom === 0 ? 1 : (2 * n) / denom;
+  });
+}
+
+/** Mean Dice over labels 1..K−1 (background excluded). */
+export function meanForegroundDice(perLabel: readonly number[]): number {
+  if (perLabel.length < 2) throw new Error('meanForegroundDice: needs at least one foreground label.');
+  let s = 0;
+  for (let l = 1; l < perLabel.length; l++) s += perLabel[l];
+  return s / (perLabel.length - 1);
+}
+
+/** Argmax over the last (class) axis of [B, …, K] probabilities, as one Int32Array of B·… voxels. */
+export async function argmaxLabels(probs: tf.Tensor): Promise<Int32Array> {
+  const idx = tf.argMax(probs, -1);
+  try {
+    return (await idx.data()) as Int32Array;
+  } finally {
+    idx.dispose();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Saves and loads a trained network in TensorFlow.js' artifact layout: `model.json` (what the network is,
+ * plus a TF.js `weightsManifest`) and `weights.bin` (every variable, batch-norm statistics included, as
+ * little-endian float32, concatenated in SegNet.variables order). model.json also carries everything
+ * prediction needs: the architecture spec, NetworkOptions, the preprocessing settings and the label map.
+ * The weights are restored by position (the builder's variable order is stable) and checked by shape.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { ArchitectureSpec } from '../nas/spec';
+import type { NetworkOptions, SegNet } from './segNet';
+
+export const MODEL_FORMAT = 'segnas-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
+
+export interface ModelJson {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  spec: ArchitectureSpec;
+  network: NetworkOptions;
+  /** How images must be preprocessed before the network sees them (e.g. { size, method }). */
+  preprocessing: Record<string, unknown>;
+  /** Original label values and names of classes 0..K−1 ({ values, names }). */
+  labels: { values: number[]; names: string[] };
+  /** Anything else worth keeping (training settings, validation Dice, …). */
+  extra?: Record<string, unknown>;
+  weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
+}
+
+export type NetworkBuilder = (spec: ArchitectureSpec, options: NetworkOptions) => SegNet;
+
+export interface ModelMeta {
+  preprocessing: Record<string, unknown>;
+  labels: { values: number[]; names: string[] };
+  extra?: Record<string, unknown>;
+}
+
+export async function saveModel(dir: string, net: SegNet, meta: ModelMeta): Promise<ModelJson> {
+  if (meta.labels.values.length !== net.options.classes) {
+    throw new Error(
+      `saveModel: the label map has ${meta.labels.values.length} classes, the network ${net.options.classes}.`,
+    );
+  }
+  const weights: WeightEntry[] = [];
+  const chunks: Float32Array[] = [];
+  net.variables.forEach((v, i) => {
+    weights.push({ name: `${i}:${v.name}`, shape: [...v.shape], dtype: 'float32' });
+    chunks.push(v.dataSync() as Float32Array);
+  });
+  const total = chunks.reduce((a, c) => a + c.length, 0);
+  const flat = new Float32Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    flat.set(c, at);
+    at += c.length;
+  }
+  const model: ModelJson = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    spec: net.spec,
+    network: net.options,
+    preprocessing: meta.preprocessing,
+    labels: meta.labels,
+    ...(meta.extra ? { extra: meta.extra } : {}),
+    weightsManifest: [{ paths: ['weights.bin'], weights }],
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'weights.bin'), new Uint8Array(flat.buffer));
+  await writeFile(join(dir, 'model.json'), `${JSON.stringify(model, null, 2)}\n`);
+  return model;
+}
+
+export async function readModelJson(dir: string): Promise<ModelJson> {
+  const file = join(dir, 'model.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(
+      `${file}: not found; --model must be a folder written by a SegNAS export (model.json + weights.bin).`,
+    );
+  }
+  const model = JSON.parse(text) as ModelJson;
+  if (model.format !== MODEL_FORMAT)
+    throw new Error(`${file}: 'format' is ${String(model.format)}, expected '${MODEL_FORMAT}'.`);
+  if (model.formatVersion > MODEL_FORMAT_VERSION) {
+    throw new Error(
+      `${file}: formatVersion ${model.formatVersion} is newer than this program reads (${MODEL_FORMAT_VERSION}).`,
+    );
+  }
+  return model;
+}
+
+/** Builds the network described by `dir/model.json` and fills it with `dir/weights.bin`. */
+export async function loadModel(
+  dir: string,
+  build: NetworkBuilder,
+): Promise<{ net: SegNet; model: ModelJson }> {
+  const model = await readModelJson(dir);
+  const entries = model.weightsManifest.flatMap((g) => g.weights);
+  const paths = model.weightsManifest.flatMap((g) => g.paths);
+  const buffers = await Promise.all(paths.map((p) => readFile(join(dir, p))));
+  const bytes = Buffer.concat(buffers);
+  const values = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(values.buffer).set(bytes);
+  const expected = entries.reduce((a, e) => a + e.shape.reduce((x, y) => x * y, 1), 0);
+  if (values.length !== expected) {
+    throw new Error(
+      `${join(dir, paths[0] ?? 'weights.bin')}: holds ${values.length} floats, model.json lists ${expected}.`,
+    );
+  }
+  const net = build(model.spec, model.network);
+  try {
+    if (net.variables.length !== entries.length) {
+      throw new Error(
+        `${join(dir, 'model.json')}: lists ${entries.length} weights, the rebuilt network has ${net.variables.length}.`,
+      );
+    }
+    let at = 0;
+    net.variables.forEach((v, i) => {
+      const e = entries[i];
+      if (e.shape.join('x') !== v.shape.join('x')) {
+        throw new Error(
+          `${join(dir, 'model.json')}: weight ${e.name} has shape [${e.shape}], the network expects [${v.shape}].`,
+        );
+      }
+      const n = v.size;
+      tf.tidy(() => v.assign(tf.tensor(values.subarray(at, at + n), v.shape, 'float32')));
+      at += n;
+    });
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+  return { net, model };
+}

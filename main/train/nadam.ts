@@ -1,0 +1,157 @@
+/**
+ * Nadam (Adam with Nesterov momentum, Dozat 2016) as a TensorFlow.js optimizer, because tfjs has none.
+ *
+ * Semantics are those of Keras 2 (`tf.keras.optimizers.Nadam`, optimizer_v2/nadam.py), including its
+ * momentum schedule, so that a network trained here follows the paper's Keras training. For step t = 1, 2, …
+ *
+ *   μ_t      = β1 · (1 − ½ · 0.96^(t · 0.004))               momentum schedule
+ *   Π_t      = μ_1 · … · μ_t                                  (Π_0 = 1)
+ *   m_t      = β1 · m_{t−1} + (1 − β1) · g
+ *   v_t      = β2 · v_{t−1} + (1 − β2) · g²
+ *   ĝ        = g / (1 − Π_t)
+ *   m̂        = m_t / (1 − Π_{t+1})
+ *   v̂        = v_t / (1 − β2^t)
+ *   m̄        = (1 − μ_t) · ĝ + μ_{t+1} · m̂
+ *   θ_t      = θ_{t−1} − lr · m̄ / (√v̂ + ε)
+ *
+ * Defaults as Keras: lr 1e−3, β1 0.9, β2 0.999, ε 1e−7. The schedule products are kept in float64 on the
+ * JS side (they depend only on t), so only m and v live on the device.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+export interface NadamConfig {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Keras' `schedule_decay`. */
+  scheduleDecay: number;
+}
+
+export const NADAM_DEFAULTS: NadamConfig = {
+  learningRate: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  scheduleDecay: 0.004,
+};
+
+interface Slots {
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+export class NadamOptimizer extends tf.Optimizer {
+  static get className(): string {
+    return 'Nadam';
+  }
+
+  readonly config: NadamConfig;
+  /** Keyed by variable name so that a changing var list never mixes up slots. */
+  private readonly slots = new Map<string, Slots>();
+  /** Π_t of the steps taken so far. */
+  private mSchedule = 1;
+
+  constructor(config: Partial<NadamConfig> = {}) {
+    super();
+    this.config = { ...NADAM_DEFAULTS, ...config };
+  }
+
+  /** μ_t of Keras' momentum schedule. */
+  momentumAt(t: number): number {
+    return this.config.beta1 * (1 - 0.5 * 0.96 ** (t * this.config.scheduleDecay));
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const pairs: [string, tf.Tensor][] = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => [v.name, v.tensor])
+      : Object.entries(variableGradients);
+    const { learningRate, beta1, beta2, epsilon } = this.config;
+    const t = this.iterations + 1;
+    const muT = this.momentumAt(t);
+    const muNext = this.momentumAt(t + 1);
+    const scheduleNew = this.mSchedule * muT;
+    const scheduleNext = scheduleNew * muNext;
+    const gCoef = (1 - muT) / (1 - scheduleNew);
+    const mCoef = muNext / (1 - scheduleNext);
+    const vCorrection = 1 - beta2 ** t;
+
+    for (const [name, gradient] of pairs) {
+      if (gradient == null) continue;
+      const value = tf.engine().registeredVariables[name];
+      if (!value) throw new Error(`Nadam: no variable named '${name}' is registered.`);
+      const slot = this.slotsFor(name, value);
+      tf.tidy(() => {
+        const m = tf.add(tf.mul(slot.m, beta1), tf.mul(gradient, 1 - beta1));
+        const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+        slot.m.assign(m);
+        slot.v.assign(v);
+        const mBar = tf.add(tf.mul(gradient, gCoef), tf.mul(m, mCoef));
+        const denom = tf.add(tf.sqrt(tf.div(v, vCorrection)), epsilon);
+        value.assign(tf.sub(value, tf.mul(tf.div(mBar, denom), learningRate)));
+      });
+    }
+    this.mSchedule = scheduleNew;
+    this.incrementIterations();
+  }
+
+  private slotsFor(name: string, value: tf.Variable): Slots {
+    let slot = this.slots.get(name);
+    if (!slot) {
+      slot = tf.tidy(() => ({
+        m: tf.zerosLike(value).variable(false),
+        v: tf.zerosLike(value).variable(false),
+      }));
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  override dispose(): void {
+    for (const s of this.slots.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
+    this.slots.clear();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const ms: NamedTensor[] = [];
+    const vs: NamedTensor[] = [];
+    for (const [name, s] of this.slots) {
+      ms.push({ name: `${name}/m`, tensor: s.m });
+      vs.push({ name: `${name}/v`, tensor: s.v });
+    }
+    return [await this.saveIterations(), ...ms, ...vs];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    this.dispose();
+    this.mSchedule = 1;
+    for (let t = 1; t <= this.iterations; t++) this.mSchedule *= this.momentumAt(t);
+    const half = rest.length / 2;
+    for (let i = 0; i < half; i++) {
+      const name = rest[i].name.replace(/\/m$/, '');
+      this.slots.set(name, {
+        m: rest[i].tensor.variable(false),
+        v: rest[half + i].tensor.variable(false),
+      });
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...this.config };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(config as unknown as Partial<NadamConfig>);
+  }
+}
+
+tf.serialization.registerClass(NadamOptimizer);

@@ -1,0 +1,144 @@
+/**
+ * Exact 3D 'same' convolution (stride 1, any odd kernel, any dilation) as im2col + matMul, with a
+ * gradient made of the same two fast pieces:
+ *   forward  y  = cols(x) · W                                  [P, k³Ci] · [k³Ci, Co]
+ *   dW          = colsᵀ(x) · dy                                  [k³Ci, P] · [P, Co]
+ *   dx          = cols(dy) · W̃, W̃ = W flipped in space, Ci↔Co   (a 'same' conv of dy)
+ * Every matMul has its big operand on the left and no transpose flag, the shape XNNPACK is fast at
+ * (tfjs-wasm's transposed matMul paths are 5–10× slower, and a big right operand is repacked on every
+ * call), so colsᵀ is built directly by its own kernel rather than transposed. The flipped-kernel identity holds because 'same' padding is symmetric for odd k.
+ *
+ * On backends without the im2col kernel (webgpu, tensorflow, webgl) tf.conv3d is used: their native
+ * conv3d is the fast path there.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { hasIm2Col, im2col3d, im2col3dTransposed } from './im2col';
+
+/** W̃[a,b,c,co,ci] = W[k−1−a, k−1−b, k−1−c, ci, co]: flipping all three axes reverses the flat tap index. */
+function spatialFlipSwap(w: tf.Tensor5D): tf.Tensor5D {
+  const [k, , , ci, co] = w.shape;
+  const flipped = tf.transpose(tf.reverse(tf.reshape(w, [k * k * k, ci, co]), 0), [0, 2, 1]);
+  return tf.reshape(flipped, [k, k, k, co, ci]);
+}
+
+/** y = cols(x)·W without recording a gradient of its own (the caller's customGrad owns it). */
+function im2colConv(x: tf.Tensor5D, w: tf.Tensor5D, dilation: number): tf.Tensor5D {
+  return tf.tidy(() => {
+    const [n, d, h, wd, ci] = x.shape;
+    const [k, , , , co] = w.shape;
+    const cols = k === 1 ? tf.reshape(x, [n * d * h * wd, ci]) : im2col3d(x, { kernel: k, dilation });
+    return tf.reshape(tf.matMul(cols, tf.reshape(w, [k * k * k * ci, co])), [n, d, h, wd, co]);
+  });
+}
+
+function makeFastConv(dilation: number, inputGradient: boolean) {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, w, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: im2colConv(x, w, dilation),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
+        const g = dy as tf.Tensor5D;
+        const [n, d, h, wd, ci] = sx.shape;
+        const [k, , , , co] = sw.shape;
+        const p = n * d * h * wd;
+        const dw = tf.tidy(() => {
+          const colsT =
+            k === 1 ? tf.transpose(tf.reshape(sx, [p, ci])) : im2col3dTransposed(sx, { kernel: k, dilation });
+          return tf.reshape(tf.matMul(colsT, tf.reshape(g, [p, co])), [k, k, k, ci, co]);
+        });
+        const dx = inputGradient
+          ? tf.tidy(() => im2colConv(g, spatialFlipSwap(sw), dilation))
+          : tf.zerosLike(sx);
+        return [dx, dw];
+      },
+    };
+  });
+}
+
+/**
+ * tf.conv3d with a gradient for dilation > 1 (tfjs-core's Conv3D gradient refuses dilations), for
+ * backends without our kernels: dx is the flipped-kernel conv, dW the dilation-1 filter gradient of
+ * the equivalent zero-stuffed (d(k−1)+1)³ kernel, sampled every d taps.
+ */
+function makeNativeDilatedConv(dilation: number) {
+  const dilations: [number, number, number] = [dilation, dilation, dilation];
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, w, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.conv3d(x, w, 1, 'same', 'NDHWC', dilations),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
+        const g = dy as tf.Tensor5D;
+        const [k, , , ci, co] = sw.shape;
+        const big = dilation * (k - 1) + 1;
+        const dx = tf.tidy(() => tf.conv3d(g, spatialFlipSwap(sw), 1, 'same', 'NDHWC', dilations));
+        const dw = tf.tidy(() => {
+          const dwBig = tf
+            .engine()
+            .runKernel(
+              tf.Conv3DBackpropFilterV2,
+              { x: sx, dy: g },
+              { strides: 1, pad: 'same', filterShape: [big, big, big, ci, co] },
+            ) as tf.Tensor5D;
+          return tf.stridedSlice(
+            dwBig,
+            [0, 0, 0, 0, 0],
+            [big, big, big, ci, co],
+            [dilation, dilation, dilation, 1, 1],
+          );
+        });
+        return [dx, dw];
+      },
+    };
+  });
+}
+
+const nativeDilatedConvs = new Map<number, ReturnType<typeof makeNativeDilatedConv>>();
+
+/** The path for backends without the im2col kernel (exported so that tests can run it on cpu too). */
+export function conv3dSameNative(x: tf.Tensor5D, w: tf.Tensor5D, dilation = 1): tf.Tensor5D {
+  if (dilation === 1) return tf.conv3d(x, w, 1, 'same');
+  let conv = nativeDilatedConvs.get(dilation);
+  if (!conv) {
+    conv = makeNativeDilatedConv(dilation);
+    nativeDilatedConvs.set(dilation, conv);
+  }
+  return conv(x, w) as tf.Tensor5D;
+}
+
+// customGrad functions take only tensors, so the settings are baked into one function per combination.
+const fastConvs = new Map<string, ReturnType<typeof makeFastConv>>();
+
+export interface ConvOptions {
+  /**
+   * false when x is the network's input (an image, not a parameter's function): dx is then returned as
+   * zeros instead of computed, which saves a full-resolution im2col and matMul per step.
+   */
+  inputGradient?: boolean;
+}
+
+/**
+ * 3D convolution with 'same' padding and stride 1: x [N,D,H,W,Ci], w [k,k,k,Ci,Co] → [N,D,H,W,Co].
+ * Same values and gradients as tf.conv3d(x, w, 1, 'same', 'NDHWC', dilation).
+ */
+export function conv3dSame(
+  x: tf.Tensor5D,
+  w: tf.Tensor5D,
+  dilation = 1,
+  opts: ConvOptions = {},
+): tf.Tensor5D {
+  const k = w.shape[0];
+  if (k % 2 !== 1) throw new Error(`conv3dSame needs an odd kernel size, got ${k}`);
+  if (!hasIm2Col()) return conv3dSameNative(x, w, dilation);
+  const inputGradient = opts.inputGradient ?? true;
+  const key = `${dilation}/${inputGradient}`;
+  let conv = fastConvs.get(key);
+  if (!conv) {
+    conv = makeFastConv(dilation, inputGradient);
+    fastConvs.set(key, conv);
+  }
+  return conv(x, w) as tf.Tensor5D;
+}

@@ -1,0 +1,248 @@
+/**
+ * im2col for 3D 'same' convolutions as a tfjs kernel on the two backends whose tensors live in
+ * JavaScript-reachable memory (wasm heap, cpu typed arrays).
+ *
+ * Why a kernel: tfjs-wasm's Conv3D is a naive loop (≈0.5 s for 32³×8→8), while its matMul (XNNPACK)
+ * does the same arithmetic in ≈15 ms. Building the patch matrix from tfjs ops costs more than the conv
+ * itself (27 rank-5 slices take seconds, gather ≈0.9 s), so the gather is written here once, in plain
+ * JavaScript over the backend's own buffers: no copy in or out, zero padding folded in.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export const IM2COL3D = 'SegnasIm2Col3D';
+export const IM2COL3D_T = 'SegnasIm2Col3DTransposed';
+
+export interface Im2ColGeometry {
+  kernel: number;
+  dilation: number;
+}
+
+/** Backends whose buffers this kernel can read and write directly. */
+export const IM2COL_BACKENDS = ['wasm', 'cpu'] as const;
+
+/** Below this many floats a plain loop beats the call overhead of copyWithin/set (measured). */
+const SHORT_RUN = 16;
+
+type CopyRun = (dst: number, src: number, length: number) => void;
+
+/** Copies runs between two views; when both live in one buffer (wasm heap) it is one memmove each. */
+function runCopier(x: Float32Array, out: Float32Array): CopyRun {
+  if (x.buffer === out.buffer) {
+    const heap = new Float32Array(out.buffer);
+    const xBase = x.byteOffset / 4;
+    const outBase = out.byteOffset / 4;
+    return (dst, src, length) => {
+      if (length >= SHORT_RUN) {
+        heap.copyWithin(outBase + dst, xBase + src, xBase + src + length);
+        return;
+      }
+      const o = outBase + dst;
+      const i = xBase + src;
+      for (let j = 0; j < length; j++) heap[o + j] = heap[i + j];
+    };
+  }
+  return (dst, src, length) => {
+    if (length >= SHORT_RUN) {
+      out.set(x.subarray(src, src + length), dst);
+      return;
+    }
+    for (let j = 0; j < length; j++) out[dst + j] = x[src + j];
+  };
+}
+
+/**
+ * Writes the patch matrix of x [N,D,H,W,C] into out [N·D·H·W, k³·C]: row = output voxel, columns =
+ * taps (a,b,c) in kernel order, channel fastest, i.e. the layout of w [k,k,k,C,Co] reshaped to [k³·C, Co].
+ * With dilation 1 the k taps along W are adjacent in x, so an in-bounds row of taps is one k·C copy.
+ */
+export function im2colInto(
+  x: Float32Array,
+  shape: readonly number[],
+  { kernel: k, dilation: d }: Im2ColGeometry,
+  out: Float32Array,
+): void {
+  const [n, depth, height, width, c] = shape;
+  const pad = (d * (k - 1)) / 2;
+  const copy = runCopier(x, out);
+  const tapRow = k * c;
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    const batchDepth = b * depth;
+    for (let z = 0; z < depth; z++) {
+      for (let y = 0; y < height; y++) {
+        for (let xw = 0; xw < width; xw++) {
+          const x0 = xw - pad;
+          const rowInside = d === 1 && x0 >= 0 && x0 + k <= width;
+          for (let ta = 0; ta < k; ta++) {
+            const zz = z + ta * d - pad;
+            const zIn = zz >= 0 && zz < depth;
+            for (let tb = 0; tb < k; tb++) {
+              const yy = y + tb * d - pad;
+              const rowBase = ((batchDepth + zz) * height + yy) * width;
+              if (!(zIn && yy >= 0 && yy < height)) {
+                out.fill(0, o, o + tapRow);
+                o += tapRow;
+              } else if (rowInside) {
+                copy(o, (rowBase + x0) * c, tapRow);
+                o += tapRow;
+              } else {
+                for (let tc = 0; tc < k; tc++) {
+                  const xx = x0 + tc * d;
+                  if (xx >= 0 && xx < width) copy(o, (rowBase + xx) * c, c);
+                  else out.fill(0, o, o + c);
+                  o += c;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The transposed patch matrix, for the weight gradient dW = colsᵀ·dy: from x in channel-major layout
+ * [C, N, D, H, W] into out [k³·C, N·D·H·W] (row = tap and channel in w's order, column = voxel). Each
+ * row is the channel's volume shifted by the tap, so it is built from whole W-runs.
+ */
+export function im2colTInto(
+  xcf: Float32Array,
+  shape: readonly number[],
+  { kernel: k, dilation: d }: Im2ColGeometry,
+  out: Float32Array,
+): void {
+  const [c, n, depth, height, width] = shape;
+  const pad = (d * (k - 1)) / 2;
+  const copy = runCopier(xcf, out);
+  let o = 0;
+  for (let ta = 0; ta < k; ta++) {
+    for (let tb = 0; tb < k; tb++) {
+      for (let tc = 0; tc < k; tc++) {
+        const shiftX = tc * d - pad;
+        const lo = Math.min(width, Math.max(0, -shiftX));
+        const hi = Math.max(lo, Math.min(width, width - shiftX));
+        for (let ch = 0; ch < c; ch++) {
+          for (let b = 0; b < n; b++) {
+            for (let z = 0; z < depth; z++) {
+              const zz = z + ta * d - pad;
+              const zIn = zz >= 0 && zz < depth;
+              for (let y = 0; y < height; y++) {
+                const yy = y + tb * d - pad;
+                if (!(zIn && yy >= 0 && yy < height)) {
+                  out.fill(0, o, o + width);
+                } else {
+                  const src = (((ch * n + b) * depth + zz) * height + yy) * width + shiftX;
+                  if (lo > 0) out.fill(0, o, o + lo);
+                  if (hi > lo) copy(o + lo, src + lo, hi - lo);
+                  if (hi < width) out.fill(0, o + hi, o + width);
+                }
+                o += width;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function colsShape(shape: readonly number[], kernel: number): [number, number] {
+  const [n, depth, height, width, c] = shape;
+  return [n * depth * height * width, kernel * kernel * kernel * c];
+}
+
+interface WasmLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+interface CpuLike {
+  data: { get(id: tf.DataId): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+function attrsOf(attrs: tf.NamedAttrMap | undefined): Im2ColGeometry {
+  return { kernel: attrs?.kernel as number, dilation: attrs?.dilation as number };
+}
+
+type Filler = (x: Float32Array, shape: readonly number[], g: Im2ColGeometry, out: Float32Array) => void;
+
+function wasmKernel(
+  kernelName: string,
+  outShape: (s: readonly number[], k: number) => number[],
+  fill: Filler,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const geometry = attrsOf(attrs);
+      const wasm = backend as unknown as WasmLike;
+      // Allocate first: growing the heap detaches views taken earlier.
+      const out = wasm.makeOutput(outShape(x.shape, geometry.kernel), 'float32');
+      fill(wasm.typedArrayFromHeap(x), x.shape, geometry, wasm.typedArrayFromHeap(out));
+      return out;
+    },
+  };
+}
+
+function cpuKernel(
+  kernelName: string,
+  outShape: (s: readonly number[], k: number) => number[],
+  fill: Filler,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const geometry = attrsOf(attrs);
+      const cpu = backend as unknown as CpuLike;
+      const shape = outShape(x.shape, geometry.kernel);
+      const values = new Float32Array(shape[0] * shape[1]);
+      fill(cpu.data.get(x.dataId).values, x.shape, geometry, values);
+      return cpu.makeTensorInfo(shape, 'float32', values);
+    },
+  };
+}
+
+/** [C, N, D, H, W] → [k³·C, N·D·H·W] */
+function colsTShape(shape: readonly number[], kernel: number): [number, number] {
+  const [c, n, depth, height, width] = shape;
+  return [kernel * kernel * kernel * c, n * depth * height * width];
+}
+
+const kernels: tf.KernelConfig[] = [
+  wasmKernel(IM2COL3D, colsShape, im2colInto),
+  cpuKernel(IM2COL3D, colsShape, im2colInto),
+  wasmKernel(IM2COL3D_T, colsTShape, im2colTInto),
+  cpuKernel(IM2COL3D_T, colsTShape, im2colTInto),
+];
+
+for (const config of kernels) {
+  if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+}
+
+/** True when the active backend has the im2col kernel (else callers use tfjs' own conv3d). */
+export function hasIm2Col(): boolean {
+  return tf.getKernel(IM2COL3D, tf.getBackend()) !== undefined;
+}
+
+/** Patch matrix [N·D·H·W, k³·C] of a 'same'-padded, stride-1 3D convolution. No gradient of its own. */
+export function im2col3d(x: tf.Tensor5D, geometry: Im2ColGeometry): tf.Tensor2D {
+  if (x.dtype !== 'float32') throw new Error(`im2col3d needs float32 input, got ${x.dtype}`);
+  return tf.engine().runKernel(IM2COL3D, { x }, { ...geometry }) as tf.Tensor2D;
+}
+
+/**
+ * Transposed patch matrix [k³·C, N·D·H·W] of x [N,D,H,W,C] (the layout whose product with dy is dW).
+ * No gradient of its own.
+ */
+export function im2col3dTransposed(x: tf.Tensor5D, geometry: Im2ColGeometry): tf.Tensor2D {
+  if (x.dtype !== 'float32') throw new Error(`im2col3dTransposed needs float32 input, got ${x.dtype}`);
+  return tf.tidy(() => {
+    const channelMajor = tf.transpose(x, [4, 0, 1, 2, 3]);
+    return tf.engine().runKernel(IM2COL3D_T, { x: channelMajor }, { ...geometry }) as tf.Tensor2D;
+  });
+}

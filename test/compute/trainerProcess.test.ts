@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TrainJob, type VolumeRef, writeVolumeFiles } from '../../main/compute/protocol';
+import { TrainerPool } from '../../main/compute/trainerPool';
+import { TrainerProcess } from '../../main/compute/trainerProcess';
+import { AUGMENT_DEFAULTS } from '../../main/train/augment';
+import { phantomCases } from '../train/helpers/phantomCases';
+
+const S = 16;
+let dir: string;
+let train: VolumeRef[];
+let val: VolumeRef[];
+
+function job(id: string, epochs: number): TrainJob {
+  return {
+    id,
+    spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
+    network: { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 },
+    training: { epochs, batchSize: 1, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 2 },
+    data: { train, val },
+  };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'segnas-trainer-'));
+  const cases = phantomCases(3, S, 7);
+  const refs = await Promise.all(cases.map((c, i) => writeVolumeFiles(dir, `case${i}`, c.image, c.label)));
+  train = refs.slice(0, 2);
+  val = refs.slice(2);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('trainer process', () => {
+  it('trains in a child; killing it mid-epoch fails that candidate, and the next candidate trains', async () => {
+    const trainer = new TrainerProcess({ label: 'test' });
+    try {
+      const epochs: number[] = [];
+      let killedPid: number | undefined;
+      const killed = await trainer.run(job('killed', 20), {
+        onEpoch: (p) => {
+          epochs.push(p.epoch);
+          if (p.epoch === 1) {
+            killedPid = trainer.pid;
+            process.kill(killedPid as number, 'SIGKILL');
+          }
+        },
+      });
+      expect(killed.status).toBe('failed');
+      expect(killed.f).toBe(10);
+      expect(killed.reason).toMatch(/killed \(SIGKILL\)/);
+      expect(killed.history.map((h) => h.epoch)).toEqual([1]);
+
+      const next = await trainer.run(job('next', 2));
+      expect(next.status).toBe('done');
+      expect(next.history).toHaveLength(2);
+      expect(next.bestDice).toBeGreaterThan(0);
+      expect(next.f).toBeCloseTo(-Math.log(next.bestDice), 10);
+      expect(trainer.starts).toBe(2);
+      expect(trainer.pid).not.toBe(killedPid);
+      expect(trainer.info?.backend).toBe('wasm');
+
+      // A job the trainer cannot run (missing volume) fails with the file named; the process lives on.
+      const bad = await trainer.run({
+        ...job('bad', 1),
+        data: { train: [{ image: join(dir, 'nope.f32'), label: train[0].label }], val },
+      });
+      expect(bad.status).toBe('failed');
+      expect(bad.reason).toMatch(/nope\.f32/);
+      expect(trainer.starts).toBe(2);
+    } finally {
+      await trainer.close();
+    }
+  });
+
+  it('cancels a running candidate on request', async () => {
+    const trainer = new TrainerProcess();
+    const controller = new AbortController();
+    try {
+      const out = await trainer.run(job('cancel', 50), {
+        signal: controller.signal,
+        onEpoch: () => controller.abort(),
+      });
+      expect(out.status).toBe('cancelled');
+      expect(out.f).toBe(10);
+      expect(out.history.length).toBeLessThan(50);
+    } finally {
+      await trainer.close();
+    }
+  });
+
+  it('gives f = 10 without training when the predicted memory exceeds the budget', async () => {
+    const pool = new TrainerPool({
+      devices: [{ label: 'CPU', env: {} }],
+      memoryBudgetBytes: 1e6,
+      estimateMemory: () => 5e6,
+    });
+    const out = await pool.run(job('too-big', 1));
+    expect(out.status).toBe('oom');
+    expect(out.f).toBe(10);
+    expect(out.reason).toMatch(/predicted memory .* exceeds the budget/);
+    expect(pool.trainers[0].starts).toBe(0);
+    await pool.close();
+
+    // the default estimate (main/train/memoryEstimate.ts): the paper-scale 3D U-Net-like network does not
+    // fit a 1 GiB budget
+    const big = new TrainerPool({ devices: [{ label: 'CPU', env: {} }], memoryBudgetBytes: 2 ** 30 });
+    const unet = await big.run({
+      ...job('unet', 1),
+      spec: { n: 32, p: 4, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
+      network: { classes: 5, size: 128, inChannels: 1, dropout: 0, seed: 1 },
+      training: { ...job('unet', 1).training, batchSize: 3 },
+    });
+    expect(unet.status).toBe('oom');
+    expect(big.trainers[0].starts).toBe(0);
+    await big.close();
+  });
+});

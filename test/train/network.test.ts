@@ -1,0 +1,174 @@
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ArchitectureSpec, BlockSpec } from '../../main/nas/spec';
+import { describeNetwork } from '../../main/train/describe';
+import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
+import { buildNetwork } from '../../main/train/network';
+import { paramCount } from '../../main/train/paramCount';
+import type { NetworkOptions } from '../../main/train/segNet';
+
+const spec = (n: number, p: number, sup: boolean, res: boolean, block: BlockSpec): ArchitectureSpec => ({
+  n,
+  p,
+  sup,
+  res,
+  block,
+  extras: {},
+});
+const SEGNAS4 = spec(8, 3, false, false, { nodes: 3, ops: [2, 0, 2] });
+const SEGNAS11 = spec(4, 2, true, true, { nodes: 4, ops: [2, 6, 4, 0, 1, 3] });
+const SKIP_ONLY = spec(4, 2, false, true, { nodes: 2, ops: [6] });
+const options = (o: Partial<NetworkOptions> = {}): NetworkOptions => ({
+  classes: 3,
+  size: 8,
+  inChannels: 1,
+  dropout: 0.2,
+  seed: 1,
+  ...o,
+});
+const sizeOf = (vs: tf.Variable[]) => vs.reduce((a, v) => a + v.size, 0);
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+describe('buildNetwork', () => {
+  it.each([
+    ['SegNAS4 n=8 p=3', SEGNAS4, 4],
+    ['SegNAS11 4 nodes, skip, res, sup', SEGNAS11, 3],
+    ['skip-only block with res', SKIP_ONLY, 2],
+    ['SegNAS4 with sup', { ...SEGNAS4, sup: true }, 4],
+  ])('%s: built trainable variables add up to the closed-form parameter count', (_, s, classes) => {
+    const net = buildNetwork(s, options({ classes }));
+    expect(sizeOf(net.trainable)).toBe(paramCount(s, classes));
+    expect(net.paramCount).toBe(paramCount(s, classes));
+    // the only non-trainable variables are BN moving statistics
+    const frozen = net.variables.filter((v) => !v.trainable).map((v) => v.name);
+    for (const name of frozen) expect(name).toMatch(/\/bn\/moving_(mean|var)$/);
+    net.dispose();
+  });
+
+  it('outputs [B,S,S,S,K] probabilities that sum to 1, and deep-supervision heads of the same shape', () => {
+    const net = buildNetwork(SEGNAS11, options({ classes: 3, size: 8 }));
+    const x = tf.randomNormal([2, 8, 8, 8, 1], 0, 1, 'float32', 3) as tf.Tensor5D;
+    for (const training of [true, false]) {
+      const out = net.apply(x, training);
+      expect(out.probs.shape).toEqual([2, 8, 8, 8, 3]);
+      // p = 2: decoder levels 1 and 0, a head at every one but the finest
+      expect(out.aux.map((a) => a.shape)).toEqual([[2, 8, 8, 8, 3]]);
+      const sums = tf.sum(out.probs, -1).dataSync();
+      for (const s of sums) expect(s).toBeCloseTo(1, 5);
+      const auxSums = tf.sum(out.aux[0], -1).dataSync();
+      for (const s of auxSums) expect(s).toBeCloseTo(1, 5);
+      tf.dispose([out.probs, ...out.aux]);
+    }
+    x.dispose();
+    net.dispose();
+  });
+
+  it('rejects an input of the wrong shape and a size that p poolings cannot halve', () => {
+    const net = buildNetwork(SEGNAS4, options({ size: 8 }));
+    const x = tf.zeros([1, 16, 16, 16, 1]) as tf.Tensor5D;
+    expect(() => net.apply(x, false)).toThrow(/network input must be \[B, 8, 8, 8, 1\]/);
+    x.dispose();
+    net.dispose();
+    expect(() => buildNetwork(SEGNAS4, options({ size: 12 }))).toThrow(/multiple of 2\^p = 8/);
+    expect(() => buildNetwork(spec(8, 2, false, false, { nodes: 3, ops: [2, 0, 0] }), options())).toThrow(
+      /illegal/,
+    );
+  });
+
+  it('same seed, same initial weights; another seed, other weights', () => {
+    const first = (seed: number) => {
+      const net = buildNetwork(SEGNAS4, options({ seed }));
+      const v = Array.from(net.trainable[0].dataSync());
+      net.dispose();
+      return v;
+    };
+    expect(first(5)).toEqual(first(5));
+    expect(first(5)).not.toEqual(first(6));
+  });
+
+  it('every trainable variable gets a gradient, and training mode moves the BN moving statistics', () => {
+    const net = buildNetwork(SEGNAS11, options({ classes: 3, size: 8 }));
+    const x = tf.randomNormal([1, 8, 8, 8, 1], 2, 1, 'float32', 4) as tf.Tensor5D;
+    const movingMean = net.variables.find((v) => v.name.endsWith('/bn/moving_mean')) as tf.Variable;
+    const before = Array.from(movingMean.dataSync());
+    const { grads } = tf.variableGrads(() => {
+      const out = net.apply(x, true);
+      return tf.add(tf.mean(tf.mul(out.probs, tf.linspace(0, 1, 3))), tf.mean(out.aux[0])) as tf.Scalar;
+    }, net.trainable);
+    for (const v of net.trainable) expect(grads[v.name], v.name).toBeDefined();
+    const gradNorm = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.abs(g)))).dataSync()[0]);
+    expect(gradNorm).toBeGreaterThan(0);
+    expect(Array.from(movingMean.dataSync())).not.toEqual(before);
+    tf.dispose(Object.values(grads));
+    x.dispose();
+    net.dispose();
+  });
+
+  it('leaks no tensor over building, training-mode and inference applies, a gradient step and disposing 3 networks', () => {
+    const baseline = tf.memory().numTensors;
+    for (const s of [SEGNAS4, SEGNAS11, SKIP_ONLY]) {
+      const net = buildNetwork(s, options({ classes: 2, size: 8 }));
+      const optimizer = tf.train.sgd(0.01);
+      const x = tf.randomNormal([1, 8, 8, 8, 1]) as tf.Tensor5D;
+      tf.dispose(
+        optimizer.minimize(() => tf.mean(net.apply(x, true).probs) as tf.Scalar, false, net.trainable) ?? [],
+      );
+      tf.dispose(tf.tidy(() => net.apply(x, false).probs));
+      optimizer.dispose();
+      x.dispose();
+      net.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+});
+
+describe('describeNetwork and the memory estimate', () => {
+  it('reports levels in execution order with their shapes, and the parameter count', () => {
+    const d = describeNetwork(SEGNAS4, { classes: 4, size: 32, batch: 2 });
+    expect(d.paramCount).toBe(365564);
+    expect(d.levels.map((l) => `${l.path}${l.level}:${l.shape.join('x')}`)).toEqual([
+      'enc0:2x32x32x32x8',
+      'enc1:2x16x16x16x16',
+      'enc2:2x8x8x8x32',
+      'enc3:2x4x4x4x64',
+      'dec2:2x8x8x8x32',
+      'dec1:2x16x16x16x16',
+      'dec0:2x32x32x32x8',
+    ]);
+    expect(d.levels[4].inChannels).toBe(64 + 32);
+    expect(d.outputShape).toEqual([2, 32, 32, 32, 4]);
+  });
+
+  it('grows with volume and batch, so a big network at 128³ is predicted far above a small one at 32³', () => {
+    const small = estimateTrainingBytes(SEGNAS4, { classes: 4, size: 32, batch: 1 });
+    expect(estimateTrainingBytes(SEGNAS4, { classes: 4, size: 64, batch: 1 })).toBeGreaterThan(7 * small);
+    expect(estimateTrainingBytes(SEGNAS4, { classes: 4, size: 32, batch: 2 })).toBeGreaterThan(1.8 * small);
+    const big = spec(32, 5, true, true, { nodes: 4, ops: [3, 3, 3, 3, 3, 3] });
+    expect(estimateTrainingBytes(big, { classes: 4, size: 128, batch: 1 })).toBeGreaterThan(8e9);
+  });
+
+  it('is not below the peak memory tfjs measures for a training step', async () => {
+    const net = buildNetwork(SEGNAS4, options({ classes: 4, size: 16, dropout: 0.2 }));
+    const x = tf.randomNormal([1, 16, 16, 16, 1]) as tf.Tensor5D;
+    const optimizer = tf.train.adam(1e-3);
+    const step = () =>
+      tf.dispose(
+        optimizer.minimize(() => tf.mean(net.apply(x, true).probs) as tf.Scalar, true, net.trainable) ?? [],
+      );
+    step(); // optimizer slots exist from here on, as in a real epoch
+    const baseBytes = tf.memory().numBytes;
+    const profile = await tf.profile(step);
+    const measured = profile.peakBytes - baseBytes + sizeOf(net.variables) * 4 * 4;
+    const estimate = estimateTrainingBytes(SEGNAS4, { classes: 4, size: 16, batch: 1 });
+    expect(estimate).toBeGreaterThanOrEqual(measured);
+    expect(estimate).toBeLessThan(4 * measured);
+    optimizer.dispose();
+    x.dispose();
+    net.dispose();
+  });
+});

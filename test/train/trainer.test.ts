@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../main/compute/backend';
+import { AUGMENT_DEFAULTS } from '../../main/train/augment';
+import { buildNetwork } from '../../main/train/network';
+import type { NetworkOptions } from '../../main/train/segNet';
+import { type EpochProgress, trainCandidate } from '../../main/train/trainer';
+import { sphereCase } from './helpers/sphereCase';
+
+const S = 8;
+const options = { classes: 2, size: S, inChannels: 1, dropout: 0.1, seed: 3 };
+/** A small SegNAS11-style candidate with deep supervision and residuals, so every code path runs. */
+const tinyNet = (o: NetworkOptions) =>
+  buildNetwork({ n: 4, p: 1, sup: true, res: true, block: { nodes: 3, ops: [2, 6, 1] }, extras: {} }, o);
+const train = [sphereCase(S, 2.5, 1), sphereCase(S, 3, 2)];
+const val = [sphereCase(S, 2.8, 3)];
+const settings = { epochs: 3, batchSize: 2, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 4 };
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe('trainer', () => {
+  it('reports each epoch, keeps the best epoch and frees every tensor over 5 candidates', async () => {
+    const baseline = tf.memory().numTensors;
+    for (let c = 0; c < 5; c++) {
+      const events: EpochProgress[] = [];
+      const result = await trainCandidate({
+        makeNet: () => tinyNet({ ...options, seed: c }),
+        train,
+        val,
+        settings: { ...settings, seed: c },
+        onEpoch: (p) => events.push(p),
+      });
+      expect(result.status).toBe('done');
+      expect(events.map((e) => e.epoch)).toEqual([1, 2, 3]);
+      for (const e of events) {
+        expect(Number.isFinite(e.loss)).toBe(true);
+        expect(e.valPerLabel).toHaveLength(2);
+        expect(e.seconds).toBeGreaterThan(0);
+      }
+      const best = Math.max(...events.map((e) => e.valDice));
+      expect(result.bestDice).toBe(best);
+      expect(events[result.bestEpoch - 1].valDice).toBe(best);
+      expect(tf.memory().numTensors).toBe(baseline);
+    }
+  });
+
+  it('returns the network with the best weights when asked, and stops when cancelled', async () => {
+    const baseline = tf.memory().numTensors;
+    const kept = await trainCandidate({
+      makeNet: () => tinyNet(options),
+      train,
+      val,
+      settings,
+      keepNetwork: true,
+    });
+    expect(kept.net).toBeDefined();
+    kept.net?.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+
+    const controller = new AbortController();
+    const cancelled = await trainCandidate({
+      makeNet: () => tinyNet(options),
+      train,
+      val,
+      settings: { ...settings, epochs: 50 },
+      signal: controller.signal,
+      onEpoch: (p) => {
+        if (p.epoch === 2) controller.abort();
+      },
+    });
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.history).toHaveLength(2);
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('names the problem when a volume does not match the network size', async () => {
+    await expect(
+      trainCandidate({ makeNet: () => tinyNet(options), train: [sphereCase(6, 2, 1)], val, settings }),
+    ).rejects.toThrow(/training volume 0 does not hold 8³ voxels/);
+  });
+});
