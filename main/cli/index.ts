@@ -16,19 +16,25 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   // One line per command, kept in alphabetical order.
   arch: { summary: 'decode x into architecture, matrix, legality', load: () => import('./commands/arch') },
+  demo: { summary: 'a small search on phantom data, start to finish', load: () => import('./commands/demo') },
   'demo-data': {
     summary: 'write the synthetic phantom dataset (MSD layout)',
     load: () => import('./commands/demo-data'),
   },
+  evaluate: { summary: 'test the best candidates', load: () => import('./commands/evaluate') },
   inspect: {
     summary: 'find and validate a NIfTI dataset, print its report',
     load: () => import('./commands/inspect'),
   },
+  list: { summary: 'list the experiments of a workspace (--json)', load: () => import('./commands/list') },
   predict: { summary: 'segment an image with an exported model', load: () => import('./commands/predict') },
   preprocess: {
     summary: 'write the preprocessed S³ volumes of a dataset',
     load: () => import('./commands/preprocess'),
   },
+  resume: { summary: 'continue a paused or interrupted search', load: () => import('./commands/resume') },
+  search: { summary: 'search architectures on a dataset', load: () => import('./commands/search') },
+  show: { summary: 'one experiment in detail (--json)', load: () => import('./commands/show') },
   space: { summary: 'show a search space (preset or custom bounds)', load: () => import('./commands/space') },
 };
 

@@ -1,0 +1,86 @@
+/**
+ * `npm run bench:search [-- --evaluations N] [--epochs N] [--json]`: runs `segnas demo` as a user
+ * would (a child process, fresh workspace) and reports its wall time, trainings per hour, time per
+ * training and the fraction of evaluations that were free (answered from the cache, illegal blocks,
+ * predicted OOM).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openStore } from '../main/store';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { evaluations: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'boolean' } },
+});
+
+const workspace = mkdtempSync(join(tmpdir(), 'segnas-bench-search-'));
+const args = ['demo', '--workspace', workspace];
+if (values.evaluations) args.push('--evaluations', values.evaluations);
+if (values.epochs) args.push('--epochs', values.epochs);
+
+const start = performance.now();
+const code = await new Promise<number | null>((res) => {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'segnas.mjs'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.on('data', (d) => {
+    if (!values.json) process.stdout.write(d);
+  });
+  child.on('exit', res);
+});
+const wallSeconds = (performance.now() - start) / 1000;
+if (code !== 0) throw new Error(`segnas demo exited with ${code}`);
+
+const store = openStore(workspace);
+const [experiment] = store.listExperiments();
+const candidates = store.listCandidates(experiment.id, { curves: true });
+const tests = store.listTestEvaluations(experiment.id);
+store.close();
+
+const trained = candidates.filter((c) => c.status === 'trained' || c.status === 'failed');
+const free = candidates.filter(
+  (c) => c.status === 'cached' || c.status === 'illegal' || c.status === 'oom',
+).length;
+const trainingSeconds = trained.reduce(
+  (s, c) => s + (c.endedAt ? (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000 : 0),
+  0,
+);
+const epochs = trained.flatMap((c) => c.curve);
+const result = {
+  machine: `${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}`,
+  backend: experiment.backend,
+  evaluations: candidates.length,
+  trainings: trained.length,
+  counts: experiment.counts,
+  freeFraction: free / candidates.length,
+  wallSeconds,
+  trainingsPerHour: (trained.length / wallSeconds) * 3600,
+  secondsPerTraining: trainingSeconds / Math.max(trained.length, 1),
+  secondsPerEpoch: epochs.reduce((s, e) => s + e.seconds, 0) / Math.max(epochs.length, 1),
+  bestValDice: experiment.best?.valDice ?? null,
+  testDice: tests.map((t) => ({ seq: t.seq, meanDice: t.meanDice })),
+};
+
+if (values.json) console.log(JSON.stringify(result, null, 1));
+else
+  console.log(
+    [
+      '',
+      `segnas demo on ${result.machine}, backend ${result.backend}`,
+      `  wall time            ${result.wallSeconds.toFixed(1)} s (phantoms, preprocessing, trainer start, search, test, report)`,
+      `  evaluations          ${result.evaluations} (${Object.entries(result.counts)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')})`,
+      `  free evaluations     ${(100 * result.freeFraction).toFixed(0)} % (cached, illegal, predicted OOM)`,
+      `  trainings per hour   ${result.trainingsPerHour.toFixed(0)} (wall time), ${result.secondsPerTraining.toFixed(1)} s per training, ${result.secondsPerEpoch.toFixed(2)} s per epoch`,
+      `  best validation Dice ${result.bestValDice?.toFixed(3) ?? '–'}; test Dice ${result.testDice.map((t) => `#${t.seq} ${t.meanDice.toFixed(3)}`).join(', ')}`,
+    ].join('\n'),
+  );

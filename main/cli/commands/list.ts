@@ -1,0 +1,65 @@
+/** `segnas list`: the experiments of a workspace, newest first; interrupted ones are offered for resume. */
+import { parseArgs } from 'node:util';
+import { markInterrupted } from '../../nas/resume';
+import { type ExperimentSummary, openStore } from '../../store';
+import { WORKSPACE_HELP } from '../searchSession';
+
+const HELP = `usage: segnas list [--json] [--workspace DIR]
+
+Lists the experiments of the workspace, newest first: status, evaluations done of the budget, the
+best validation Dice. Experiments left running by a process that is gone are marked interrupted
+here, and can be continued with segnas resume <id>.
+
+  --json           one JSON array (for scripts)
+${WORKSPACE_HELP}
+  --help           this text`;
+
+export function formatList(rows: readonly ExperimentSummary[]): string {
+  if (rows.length === 0) return 'no experiments yet (segnas search --help, or segnas demo)';
+  const header = ['id', 'status', 'done', 'best Dice', 'variant', 'updated', 'name'];
+  const body = rows.map((e) => [
+    String(e.id),
+    e.status,
+    `${e.total}/${e.evaluationsBudget}`,
+    e.best?.valDice != null ? e.best.valDice.toFixed(3) : '–',
+    e.variant,
+    e.updatedAt.slice(0, 19).replace('T', ' '),
+    e.name,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  const hints = rows
+    .filter((e) => e.status === 'interrupted' || e.status === 'paused' || e.status === 'stopped')
+    .map((e) => `experiment ${e.id} is ${e.status}: segnas resume ${e.id}`);
+  return [line(header), ...body.map(line), ...(hints.length ? ['', ...hints] : [])].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { json?: boolean; workspace?: string; help?: boolean };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean' },
+        workspace: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`segnas list: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const store = openStore(values.workspace);
+  try {
+    markInterrupted(store);
+    const rows = store.listExperiments();
+    console.log(values.json ? JSON.stringify(rows, null, 1) : formatList(rows));
+    return 0;
+  } finally {
+    store.close();
+  }
+}

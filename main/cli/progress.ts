@@ -1,0 +1,136 @@
+/**
+ * Search progress for the terminal: on a TTY one status line redrawn in place (bar, current candidate,
+ * best so far, ETA) with finished candidates scrolling above it; otherwise one plain line per event, so
+ * logs and CI output stay readable. Formatting is pure; `createProgressPrinter` owns the output stream.
+ */
+import type { SearchEvent } from '../api';
+import { describeSpec } from '../nas/report';
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function progressBar(done: number, total: number, width = 24): string {
+  const frac = total > 0 ? Math.min(1, done / total) : 0;
+  const full = Math.round(frac * width);
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
+}
+
+export interface ProgressState {
+  done: number;
+  total: number;
+  etaSeconds?: number;
+  current?: { seq: number; what: string; epoch?: number; epochs?: number };
+  best?: { seq: number; valDice: number };
+}
+
+export function statusLine(s: ProgressState): string {
+  const parts = [`${progressBar(s.done, s.total)} ${s.done}/${s.total}`];
+  if (s.current)
+    parts.push(`#${s.current.seq} ${s.current.what}${s.current.epoch ? ` epoch ${s.current.epoch}` : ''}`);
+  parts.push(s.best ? `best #${s.best.seq} Dice ${s.best.valDice.toFixed(3)}` : 'best –');
+  if (s.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(s.etaSeconds)}`);
+  return parts.join('  ');
+}
+
+/** The permanent line for an event, or undefined for events that only move the status line. */
+export function eventLine(event: SearchEvent): string | undefined {
+  switch (event.type) {
+    case 'search-started':
+      return `experiment ${event.experimentId} "${event.summary.name}": ${event.summary.total}/${event.summary.evaluationsBudget} evaluations recorded, backend ${event.summary.backend} (${event.summary.device})`;
+    case 'candidate-finished': {
+      const c = event.candidate;
+      const dice = c.valDice === null ? '' : ` val Dice ${c.valDice.toFixed(3)}`;
+      const secs = c.endedAt
+        ? ` in ${formatDuration((Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000)}`
+        : '';
+      const why =
+        c.status === 'trained' || c.status === 'cached' || !c.reason ? '' : ` (${c.reason.slice(0, 100)})`;
+      return `#${c.seq} ${c.status}${dice} f ${c.f?.toFixed(3)}${c.status === 'trained' ? secs : ''}  ${describeSpec(c.spec)}${why}  [${event.progress.done}/${event.progress.total}${event.progress.etaSeconds !== undefined ? `, ETA ${formatDuration(event.progress.etaSeconds)}` : ''}]`;
+    }
+    case 'best-changed':
+      return `best so far: candidate #${event.seq}, validation Dice ${event.valDice.toFixed(3)}`;
+    case 'search-paused':
+      return 'search paused';
+    case 'search-resumed':
+      return `experiment ${event.experimentId} resumed`;
+    case 'search-finished':
+      return event.status === 'finished' ? 'search finished' : 'search stopped';
+    case 'search-failed':
+      return `search failed: ${event.message}`;
+    case 'test-evaluated':
+      return event.result.results
+        .map(
+          (r) =>
+            `test Dice of candidate #${r.seq} (split ${r.split}): ${r.meanDice.toFixed(3)}  ${Object.entries(
+              r.perLabelDice,
+            )
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(', ')}`,
+        )
+        .join('\n');
+    default:
+      return undefined;
+  }
+}
+
+export interface ProgressPrinter {
+  (event: SearchEvent): void;
+  /** Clears the status line (call before printing anything else, and at the end). */
+  clear(): void;
+}
+
+export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout): ProgressPrinter {
+  const tty = Boolean(out.isTTY);
+  const state: ProgressState = { done: 0, total: 0 };
+  let drawn = false;
+  const clear = () => {
+    if (tty && drawn) out.write('\r\x1b[2K');
+    drawn = false;
+  };
+  const redraw = () => {
+    if (!tty) return;
+    const width = out.columns ?? 100;
+    out.write(`\r\x1b[2K${statusLine(state).slice(0, width - 1)}`);
+    drawn = true;
+  };
+  const printer = (event: SearchEvent) => {
+    switch (event.type) {
+      case 'search-started':
+        state.done = event.summary.total;
+        state.total = event.summary.evaluationsBudget;
+        if (event.summary.best?.valDice != null)
+          state.best = { seq: event.summary.best.seq, valDice: event.summary.best.valDice };
+        break;
+      case 'candidate-started':
+        state.current = { seq: event.seq, what: describeSpec(event.spec) };
+        break;
+      case 'epoch':
+        if (state.current?.seq === event.seq) state.current.epoch = event.point.epoch;
+        break;
+      case 'candidate-finished':
+        state.done = event.progress.done;
+        state.total = event.progress.total;
+        state.etaSeconds = event.progress.etaSeconds;
+        if (state.current?.seq === event.candidate.seq) state.current = undefined;
+        break;
+      case 'best-changed':
+        state.best = { seq: event.seq, valDice: event.valDice };
+        break;
+    }
+    const line = eventLine(event);
+    if (line !== undefined) {
+      clear();
+      out.write(`${line}\n`);
+    } else if (!tty && event.type === 'candidate-started') {
+      out.write(`#${event.seq} training ${describeSpec(event.spec)}\n`);
+    }
+    redraw();
+  };
+  return Object.assign(printer, { clear });
+}

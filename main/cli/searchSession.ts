@@ -1,0 +1,88 @@
+/**
+ * What the search commands share: the workspace option, number parsing with messages naming the
+ * option, and running an experiment to its end with progress output and a clean Ctrl-C (the first
+ * stops the search so that it can be resumed, a second quits at once).
+ */
+import { join } from 'node:path';
+import { reportDirOf } from '../nas/afterSearch';
+import { createSearchRunner, type LocalSearchRunner } from '../nas/search';
+import { resolveWorkspaceDir } from '../store';
+import { createProgressPrinter } from './progress';
+
+export const WORKSPACE_HELP = `  --workspace DIR  where experiments are stored (default: $SEGNAS_WORKSPACE, else the user's data folder)`;
+
+export class UsageError extends Error {}
+
+export function intOption(name: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${value})`);
+  return n;
+}
+
+export function numberOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive number (got ${value})`);
+  return n;
+}
+
+export function experimentIdArg(positionals: string[], command: string): number {
+  const raw = positionals[0];
+  const id = Number(raw);
+  if (raw === undefined || !Number.isInteger(id) || id < 1)
+    throw new UsageError(
+      `segnas ${command} needs an experiment id (a positive integer; segnas list shows them)`,
+    );
+  return id;
+}
+
+export function openRunner(workspace: string | undefined): LocalSearchRunner {
+  const printer = createProgressPrinter();
+  const runner = createSearchRunner({ workspace: resolveWorkspaceDir(workspace), emit: printer });
+  for (const id of runner.interruptedAtStart)
+    console.error(
+      `experiment ${id} was left running by a process that is gone; marked interrupted (segnas resume ${id})`,
+    );
+  return runner;
+}
+
+/** Waits for the experiment's run (search, test, report) with Ctrl-C handling; returns the exit status. */
+export async function runToEnd(runner: LocalSearchRunner, experimentId: number): Promise<number> {
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      console.error('\nquitting now; the search can still be resumed (candidates in training are retrained)');
+      process.exit(130);
+    }
+    console.error(`\nstopping experiment ${experimentId}… (Ctrl-C again to quit at once)`);
+    void runner.stop(experimentId);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const end = await runner.whenDone(experimentId);
+    const reportDir = reportDirOf(runner.store.workspaceDir, experimentId);
+    switch (end.status) {
+      case 'finished':
+        console.log(`report: ${join(reportDir, 'summary.md')} (and report.json, candidates.csv)`);
+        return 0;
+      case 'stopped':
+      case 'paused':
+        console.log(
+          `experiment ${experimentId} ${end.status}; continue it with: segnas resume ${experimentId}`,
+        );
+        return interrupts > 0 ? 130 : 0;
+      default:
+        console.error(`experiment ${experimentId} failed: ${end.message ?? 'see segnas show'}`);
+        return 1;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await runner.close();
+  }
+}

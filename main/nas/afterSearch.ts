@@ -1,0 +1,185 @@
+/**
+ * What happens once a search has run: the top-K trained candidates are tested on split 0's test cases
+ * (their models are the ones the search exported; a pruned or lost model is retrained first), the best
+ * one is retrained and tested on every further split (mean ± std as in the paper's Table 3), and the
+ * report is rewritten. Also the export of an experiment into a folder of the user's choice.
+ */
+import { cp, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { TestEvaluation as ApiTestEvaluation, ExportResult } from '../api';
+import type { DatasetReport } from '../data/discover';
+import { type Candidate, type Experiment, type ExperimentStore, experimentDir } from '../store';
+import { writeReport } from './report';
+import { discoverForSearch, prepareVolumes, volumesDir } from './searchData';
+import { type RunJob, type TrainingProtocol, trainJob } from './searchRun';
+import { exists, modelFile } from './testEvaluation';
+
+export interface AfterSearchDeps {
+  store: ExperimentStore;
+  runJob: RunJob;
+}
+
+export const modelsDirOf = (workspace: string, id: number) => join(experimentDir(workspace, id), 'models');
+export const predictionsDirOf = (workspace: string, id: number, name: string) =>
+  join(experimentDir(workspace, id), 'predictions', name);
+export const reportDirOf = (workspace: string, id: number) => join(experimentDir(workspace, id), 'report');
+
+export function protocolOf(experiment: Experiment): TrainingProtocol {
+  const t = experiment.config.training as unknown as TrainingProtocol;
+  return {
+    size: t.size,
+    epochs: t.epochs,
+    batch: t.batch,
+    learningRate: t.learningRate,
+    augmentation: t.augmentation,
+    dropout: t.dropout,
+    seed: t.seed,
+  };
+}
+
+/** Discovers the experiment's dataset again and refuses one whose content changed since the search. */
+export async function reopenDataset(experiment: Experiment): Promise<DatasetReport> {
+  const { report, fingerprint } = await discoverForSearch(experiment.config.datasetPath);
+  if (fingerprint !== experiment.datasetFingerprint)
+    throw new Error(
+      `${experiment.config.datasetPath}: the dataset differs from the one experiment ${experiment.id} was searched on (fingerprint ${fingerprint}, recorded ${experiment.datasetFingerprint}); restore it or start a new search`,
+    );
+  return report;
+}
+
+/** Makes sure `<models>/<name>/model.json` exists, training the candidate on split `splitIndex` if not. */
+async function ensureModel(
+  deps: AfterSearchDeps,
+  experiment: Experiment,
+  report: DatasetReport,
+  candidate: Candidate,
+  splitIndex: number,
+): Promise<string> {
+  const workspace = deps.store.workspaceDir;
+  const name = splitIndex === 0 ? String(candidate.seq) : `${candidate.seq}-split${splitIndex}`;
+  const modelsDir = modelsDirOf(workspace, experiment.id);
+  const dir = join(modelsDir, name);
+  if (await exists(modelFile(dir))) return dir;
+  const training = protocolOf(experiment);
+  const volumes = await prepareVolumes(
+    report,
+    experiment.splits[splitIndex],
+    training.size,
+    volumesDir(experimentDir(workspace, experiment.id), training.size, splitIndex),
+  );
+  const job = trainJob(candidate.spec, name, {
+    experimentId: experiment.id,
+    training,
+    labels: report.labelMapping,
+    volumes,
+    modelsDir,
+  });
+  const outcome = await deps.runJob(job, {});
+  if (outcome.status !== 'done' || !(await exists(modelFile(dir))))
+    throw new Error(
+      `training candidate ${candidate.seq} on split ${splitIndex} failed: ${outcome.reason ?? outcome.status}`,
+    );
+  return dir;
+}
+
+function addArtifactOnce(
+  store: ExperimentStore,
+  experimentId: number,
+  seq: number,
+  kind: 'model' | 'prediction',
+  path: string,
+  meta: Record<string, string | number>,
+) {
+  const known = store.listArtifacts(experimentId, { seq, kind }).some((a) => a.path === resolve(path));
+  if (!known) store.addArtifact({ experimentId, seq, kind, path, meta });
+}
+
+export async function evaluateExperiment(
+  deps: AfterSearchDeps,
+  experimentId: number,
+  topK: number,
+): Promise<ApiTestEvaluation> {
+  const { store } = deps;
+  const experiment = store.getExperiment(experimentId);
+  if (!experiment) throw new Error(`there is no experiment ${experimentId} in ${store.workspaceDir}`);
+  const top = store.listCandidates(experimentId, {
+    status: 'trained',
+    sortBy: 'f',
+    limit: topK,
+    curves: false,
+  });
+  if (top.length === 0) throw new Error(`experiment ${experimentId} has no trained candidate to test yet`);
+  const report = await reopenDataset(experiment);
+  const { testModel } = await import('./testEvaluation');
+  const results: ApiTestEvaluation['results'] = [];
+  const test = async (candidate: Candidate, splitIndex: number) => {
+    const modelDir = await ensureModel(deps, experiment, report, candidate, splitIndex);
+    const name = splitIndex === 0 ? String(candidate.seq) : `${candidate.seq}-split${splitIndex}`;
+    const scored = await testModel(
+      modelDir,
+      report,
+      experiment.splits[splitIndex].test,
+      predictionsDirOf(store.workspaceDir, experimentId, name),
+      experiment.backend,
+    );
+    store.recordTestEvaluation({
+      experimentId,
+      seq: candidate.seq,
+      split: splitIndex,
+      perLabelDice: scored.perLabelDice,
+      meanDice: scored.meanDice,
+      perSubject: scored.perSubject,
+    });
+    addArtifactOnce(store, experimentId, candidate.seq, 'model', modelDir, {
+      split: splitIndex,
+      format: 'segnas-model',
+    });
+    scored.predictions.forEach((path, i) => {
+      addArtifactOnce(store, experimentId, candidate.seq, 'prediction', path, {
+        split: splitIndex,
+        caseId: experiment.splits[splitIndex].test[i],
+      });
+    });
+    results.push({
+      seq: candidate.seq,
+      split: splitIndex,
+      meanDice: scored.meanDice,
+      perLabelDice: scored.perLabelDice,
+    });
+  };
+  for (const candidate of top) await test(candidate, 0);
+  // Several splits (paper Table 3): the best architecture is retrained and tested on each further split.
+  for (let s = 1; s < experiment.splits.length; s++) await test(top[0], s);
+  await writeReport(store, experimentId, reportDirOf(store.workspaceDir, experimentId));
+  return { experimentId, results };
+}
+
+/** Copies the report, the tested models and their predictions into `dir` (default: the experiment's export folder). */
+export async function exportExperiment(
+  store: ExperimentStore,
+  experimentId: number,
+  dir?: string,
+): Promise<ExportResult> {
+  const experiment = store.getExperiment(experimentId);
+  if (!experiment) throw new Error(`there is no experiment ${experimentId} in ${store.workspaceDir}`);
+  const out = resolve(dir ?? join(experimentDir(store.workspaceDir, experimentId), 'export'));
+  await mkdir(out, { recursive: true });
+  const written = await writeReport(store, experimentId, reportDirOf(store.workspaceDir, experimentId));
+  const files: string[] = [];
+  for (const f of written.files) {
+    const target = join(out, f.split(/[\\/]/).pop() as string);
+    await cp(f, target);
+    files.push(target);
+  }
+  const root = experimentDir(store.workspaceDir, experimentId);
+  for (const a of store.listArtifacts(experimentId).filter((a) => a.kind !== 'report')) {
+    if (!(await exists(a.path))) continue;
+    const target = join(
+      out,
+      a.path.startsWith(root) ? a.path.slice(root.length + 1) : (a.path.split(/[\\/]/).pop() as string),
+    );
+    await cp(a.path, target, { recursive: true });
+    files.push(target);
+  }
+  return { dir: out, files };
+}

@@ -1,0 +1,391 @@
+/**
+ * The search runner (the `SearchRunner` seam of main/api.ts): starts, pauses, resumes and stops
+ * searches in the background, one trainer process per device shared by all of them, and after a search
+ * tests the best candidates and writes the report. The engine loads `createSearchRunner` from here; the
+ * CLI uses the same runner and waits for a search with `whenDone`.
+ *
+ * Every state change goes through the store first, so that whatever process dies at whatever moment,
+ * the store says what was finished (kept) and what was running (retrained on resume).
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type {
+  ExportResult,
+  SearchConfig,
+  SearchEvent,
+  SearchRunner,
+  SearchRunnerContext,
+  TestEvaluation,
+} from '../api';
+import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
+import { type ExperimentStore, experimentDir, openStore } from '../store';
+import {
+  evaluateExperiment,
+  exportExperiment,
+  modelsDirOf,
+  predictionsDirOf,
+  protocolOf,
+  reopenDataset,
+  reportDirOf,
+} from './afterSearch';
+import { writeReport } from './report';
+import { markInterrupted } from './resume';
+import { discoverForSearch, prepareVolumes, splitCases, volumesDir } from './searchData';
+import { type RunControl, type RunJob, type RunOutcome, runSearch, type TrainingProtocol } from './searchRun';
+import { createSearchSpace } from './searchSpace';
+
+export const SOFTWARE_VERSION = '0.1.0';
+
+/** Settings beyond the UI contract's SearchConfig (the CLI sets them; the UI gets the defaults). */
+export interface SearchExtras {
+  /** Candidates tested on the test split after the search; 0 skips the test. Default 3. */
+  topK?: number;
+  /** Number of seeded splits; the search runs on split 0, the best network is retested on the others. Default 1. */
+  splits?: number;
+  /** Spatial dropout rate of each MegaBlock. Default 0.1. */
+  dropout?: number;
+  /** CRS population size; default 10·(dimensions+1) (paper, NLopt). Smaller reaches the reflection steps sooner. */
+  populationSize?: number;
+  /** Let each trainer pick the best backend it can start (or $SEGNAS_BACKEND) instead of config.backend. */
+  autoBackend?: boolean;
+}
+
+export interface SearchRunnerOptions {
+  /** Trainer devices; default: one per GPU listed in $SEGNAS_GPUS (e.g. "0,1"), else the CPU. */
+  devices?: DeviceSlot[];
+  /** Seconds between heartbeats to the store. Default 5. */
+  heartbeatSeconds?: number;
+}
+
+export interface RunEnd {
+  status: RunOutcome | 'failed';
+  message?: string;
+  test?: TestEvaluation;
+}
+
+/** The runner with what the CLI needs on top of the contract. */
+export interface LocalSearchRunner extends SearchRunner {
+  readonly store: ExperimentStore;
+  /** Starts a search with the CLI's extra settings. */
+  start(config: SearchConfig, extras?: SearchExtras): Promise<{ experimentId: number }>;
+  /** Resolves when the experiment's background run (search, then test evaluation) ends; at once if none. */
+  whenDone(experimentId: number): Promise<RunEnd>;
+  /** Experiments left running by dead processes, now marked interrupted. */
+  readonly interruptedAtStart: number[];
+}
+
+export function defaultDevices(env: NodeJS.ProcessEnv = process.env): DeviceSlot[] {
+  const gpus = (env.SEGNAS_GPUS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (gpus.length > 0 && gpus.every((g) => Number.isInteger(g) && g >= 0)) return cudaDevices(gpus);
+  return cpuDevices();
+}
+
+interface Active {
+  control: RunControl;
+  done: Promise<RunEnd>;
+}
+
+const AUTO = 'auto';
+
+/** floor(x) may reach p = pMax, so the cube side must survive pMax halvings exactly. */
+function checkSizeFitsPoolings(config: SearchConfig): void {
+  const p = config.space.p;
+  const pMax = 'fixed' in p ? p.fixed : Math.ceil(p.hi) - 1;
+  const cell = 2 ** pMax;
+  if (config.training.size % cell !== 0)
+    throw new Error(
+      `training.size ${config.training.size} must be divisible by 2^${pMax} = ${cell}, because p can reach ${pMax} poolings; use a size such as ${Math.max(cell, Math.round(config.training.size / cell) * cell)} or lower p's upper bound`,
+    );
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export function createSearchRunner(
+  ctx: SearchRunnerContext,
+  options: SearchRunnerOptions = {},
+): LocalSearchRunner {
+  const store = openStore(ctx.workspace);
+  const devices = options.devices ?? defaultDevices();
+  const pools = new Map<string, TrainerPool>();
+  const active = new Map<number, Active>();
+  const interruptedAtStart = markInterrupted(store).map((i) => i.experiment.id);
+
+  /** One pool per backend: trainers read SEGNAS_BACKEND when they start. */
+  const poolFor = (backend: string): TrainerPool => {
+    let pool = pools.get(backend);
+    if (!pool) {
+      const env = (d: DeviceSlot) => (backend === AUTO ? d.env : { ...d.env, SEGNAS_BACKEND: backend });
+      pool = new TrainerPool({ devices: devices.map((d) => ({ ...d, env: env(d) })) });
+      pools.set(backend, pool);
+    }
+    return pool;
+  };
+  const runJobFor =
+    (backend: string): RunJob =>
+    (job, handlers) =>
+      poolFor(backend).run(job, handlers);
+
+  const emit = (event: SearchEvent) => {
+    try {
+      ctx.emit(event);
+    } catch {
+      // A listener's failure must never end a search.
+    }
+  };
+  const summaryOf = (id: number) => store.listExperiments().find((s) => s.id === id);
+
+  const requireExperiment = (id: number) => {
+    const e = store.getExperiment(id);
+    if (!e) throw new Error(`there is no experiment ${id} in ${store.workspaceDir} (segnas list shows them)`);
+    return e;
+  };
+
+  /** Runs an experiment that is `running` and owned by this process, in the background. */
+  const launch = (id: number): void => {
+    const control: RunControl = { request: null, abort: new AbortController() };
+    const done = (async (): Promise<RunEnd> => {
+      const heartbeat = setInterval(
+        () => {
+          if (!store.heartbeat(id)) {
+            // Another process took the experiment over (or it was marked interrupted): leave it alone.
+            control.request = 'stop';
+            control.abort.abort();
+          }
+        },
+        (options.heartbeatSeconds ?? 5) * 1000,
+      );
+      heartbeat.unref();
+      try {
+        const experiment = requireExperiment(id);
+        const summary = summaryOf(id);
+        if (summary) emit({ type: 'search-started', experimentId: id, summary });
+        const report = await reopenDataset(experiment);
+        const training = protocolOf(experiment);
+        const dir = experimentDir(store.workspaceDir, id);
+        const volumes = await prepareVolumes(
+          report,
+          experiment.splits[0],
+          training.size,
+          volumesDir(dir, training.size, 0),
+        );
+        const extra = (experiment.config.extra ?? {}) as {
+          memoryBudgetMB?: number;
+          topK?: number;
+          populationSize?: number;
+          concurrency?: number;
+        };
+        const outcome = await runSearch({
+          store,
+          experimentId: id,
+          space: createSearchSpace(experiment.config.space, { inputSize: training.size }),
+          runJob: runJobFor(experiment.backend),
+          // The lanes of the first run, whatever the devices now: replay needs the same batches.
+          concurrency: extra.concurrency ?? devices.length,
+          device: devices.length === 1 ? devices[0].label : null,
+          volumes,
+          labels: report.labelMapping,
+          training,
+          evaluations: experiment.config.budget.evaluations,
+          crsSeed: experiment.seeds.search,
+          ...(extra.populationSize !== undefined && { populationSize: extra.populationSize }),
+          memoryBudgetBytes: (extra.memoryBudgetMB ?? 4096) * 2 ** 20,
+          modelsDir: modelsDirOf(store.workspaceDir, id),
+          keepModels: Math.max(extra.topK ?? 3, 3),
+          emit,
+          control,
+        });
+        clearInterval(heartbeat);
+        if (outcome === 'paused') {
+          store.updateExperimentStatus(id, 'paused');
+          emit({ type: 'search-paused', experimentId: id });
+          return { status: 'paused' };
+        }
+        if (outcome === 'stopped') {
+          // Lost ownership: the experiment is someone else's now; change nothing.
+          if (
+            store.getExperiment(id)?.owner?.pid === process.pid &&
+            store.getExperiment(id)?.owner?.host === hostname()
+          )
+            store.updateExperimentStatus(id, 'stopped', {
+              reason: 'stopped by the user; resume to continue',
+            });
+          emit({ type: 'search-finished', experimentId: id, status: 'stopped' });
+          return { status: 'stopped' };
+        }
+        store.updateExperimentStatus(id, 'finished');
+        emit({ type: 'search-finished', experimentId: id, status: 'finished' });
+        await writeReport(store, id, reportDirOf(store.workspaceDir, id));
+        const topK = extra.topK ?? 3;
+        if (topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
+          const test = await evaluateExperiment({ store, runJob: runJobFor(experiment.backend) }, id, topK);
+          emit({ type: 'test-evaluated', experimentId: id, result: test });
+          return { status: 'finished', test };
+        }
+        return { status: 'finished' };
+      } catch (error) {
+        const message = errorText(error);
+        const status = store.getExperiment(id)?.status;
+        if (status === 'running') store.updateExperimentStatus(id, 'failed', { reason: message });
+        emit({ type: 'search-failed', experimentId: id, message });
+        return { status: 'failed', message };
+      } finally {
+        clearInterval(heartbeat);
+        active.delete(id);
+      }
+    })();
+    active.set(id, { control, done });
+  };
+
+  const runner: LocalSearchRunner = {
+    store,
+    interruptedAtStart,
+
+    async start(config, extras = {}) {
+      const space = createSearchSpace(config.space, {
+        inputSize: config.training.size,
+        source: 'search space',
+      });
+      const population = extras.populationSize;
+      if (population !== undefined && !(Number.isInteger(population) && population >= space.lower.length + 1))
+        throw new Error(
+          `the CRS population must be an integer ≥ ${space.lower.length + 1} (searched hyperparameters + 1), got ${population}`,
+        );
+      if (space.lower.length === 0 && config.evaluations !== 1) config = { ...config, evaluations: 1 }; // a fixed architecture is evaluated once
+      checkSizeFitsPoolings(config);
+      const { report, fingerprint } = await discoverForSearch(config.datasetPath);
+      const splitCount = extras.splits ?? 1;
+      const splits = splitCases(report, config.seed, splitCount);
+      const pool = poolFor(extras.autoBackend ? AUTO : config.backend);
+      await pool.start();
+      const info = pool.trainers[0].info;
+      // Later runs (resume, test) ask for the backend the trainers actually started.
+      if (info && !pools.has(info.backend)) pools.set(info.backend, pool);
+      const training: TrainingProtocol = {
+        size: config.training.size,
+        epochs: config.training.epochs,
+        batch: config.training.batch,
+        learningRate: config.training.learningRate,
+        augmentation: config.training.augmentation,
+        dropout: extras.dropout ?? 0.1,
+        seed: config.seed,
+      };
+      const experiment = store.createExperiment({
+        name: config.name ?? `${config.variant} on ${report.name ?? report.root.split(/[\\/]/).pop()}`,
+        config: {
+          datasetPath: report.root,
+          variant: config.variant,
+          space: config.space,
+          training: { ...training },
+          budget: { evaluations: config.evaluations },
+          extra: {
+            memoryBudgetMB: config.memoryBudgetMB,
+            topK: extras.topK ?? 3,
+            splits: splitCount,
+            requestedBackend: extras.autoBackend ? 'auto' : config.backend,
+            concurrency: devices.length,
+            ...(extras.populationSize !== undefined && { populationSize: extras.populationSize }),
+          },
+        },
+        datasetFingerprint: fingerprint,
+        seeds: { search: config.seed, split: config.seed },
+        splits,
+        backend: info?.backend ?? config.backend,
+        device:
+          devices.length === 1 ? (info?.device ?? devices[0].label) : devices.map((d) => d.label).join(', '),
+        softwareVersion: SOFTWARE_VERSION,
+      });
+      launch(experiment.id);
+      return { experimentId: experiment.id };
+    },
+
+    async pause(id) {
+      const run = active.get(id);
+      if (!run) throw new Error(`experiment ${id} is not running in this process`);
+      run.control.request = 'pause';
+    },
+
+    async resume(id) {
+      if (active.has(id)) throw new Error(`experiment ${id} is already running`);
+      markInterrupted(store);
+      const experiment = requireExperiment(id);
+      if (experiment.status === 'finished')
+        throw new Error(`experiment ${id} has finished; there is nothing to resume`);
+      store.updateExperimentStatus(id, 'running');
+      emit({ type: 'search-resumed', experimentId: id });
+      launch(id);
+    },
+
+    async stop(id) {
+      const run = active.get(id);
+      if (run) {
+        run.control.request = 'stop';
+        run.control.abort.abort();
+        await run.done;
+        return;
+      }
+      const experiment = requireExperiment(id);
+      if (experiment.status === 'paused' || experiment.status === 'interrupted') {
+        store.updateExperimentStatus(id, 'stopped', { reason: 'stopped by the user; resume to continue' });
+        emit({ type: 'search-finished', experimentId: id, status: 'stopped' });
+      }
+    },
+
+    async evaluateTest(id, topK) {
+      if (active.has(id))
+        throw new Error(`experiment ${id} is still searching; pause or stop it before testing`);
+      const experiment = requireExperiment(id);
+      const result = await evaluateExperiment({ store, runJob: runJobFor(experiment.backend) }, id, topK);
+      emit({ type: 'test-evaluated', experimentId: id, result });
+      return result;
+    },
+
+    async exportExperiment(id, dir): Promise<ExportResult> {
+      requireExperiment(id);
+      return exportExperiment(store, id, dir);
+    },
+
+    async predictionPath(id, seq, caseId) {
+      const experiment = requireExperiment(id);
+      const { exists, predictOne } = await import('./testEvaluation');
+      const path = join(predictionsDirOf(store.workspaceDir, id, String(seq)), `${caseId}.nii.gz`);
+      if (await exists(path)) return path;
+      const modelDir = join(modelsDirOf(store.workspaceDir, id), String(seq));
+      if (!(await exists(join(modelDir, 'model.json'))))
+        throw new Error(
+          `candidate ${seq} of experiment ${id} has no kept model (only the best candidates' models are kept); test it with segnas evaluate to retrain it`,
+        );
+      const report = await reopenDataset(experiment);
+      return predictOne(modelDir, report, caseId, path, experiment.backend);
+    },
+
+    async splitOf(id) {
+      const split = requireExperiment(id).splits[0];
+      return { validation: split?.validation ?? [], test: split?.test ?? [] };
+    },
+
+    async whenDone(id) {
+      const run = active.get(id);
+      if (run) return run.done;
+      const status = store.getExperiment(id)?.status;
+      return {
+        status: status === 'finished' || status === 'paused' || status === 'stopped' ? status : 'failed',
+      };
+    },
+
+    async close() {
+      for (const run of active.values()) {
+        run.control.request = 'stop';
+        run.control.abort.abort();
+      }
+      await Promise.all([...active.values()].map((r) => r.done));
+      await Promise.all([...new Set(pools.values())].map((p) => p.close()));
+      pools.clear();
+      store.close();
+    },
+  };
+  return runner;
+}

@@ -1,0 +1,92 @@
+/**
+ * The data side of a search: discover and validate the dataset, split it (seeded; the test cases are
+ * set aside and never reach a trainer during the search), and preprocess the training and validation
+ * cases once into the experiment's folder as the raw S³ files trainer jobs reference by path.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type VolumeRef, writeVolumeFiles } from '../compute/protocol';
+import { type DatasetReport, discoverDataset, requireUsable } from '../data/discover';
+import { preprocessDataset } from '../data/preprocessDataset';
+import { makeSplits } from '../data/splits';
+import type { DataSplit } from '../store';
+import { readJsonIfExists, writeJsonAtomic } from './jsonFiles';
+
+export interface DiscoveredData {
+  report: DatasetReport;
+  fingerprint: string;
+}
+
+/** Discovers the dataset, throwing a message that lists the findings when it cannot be searched. */
+export async function discoverForSearch(datasetPath: string): Promise<DiscoveredData> {
+  const report = requireUsable(await discoverDataset(datasetPath));
+  return { report, fingerprint: await datasetFingerprint(report) };
+}
+
+/**
+ * Identifies the dataset's content cheaply: case ids, file sizes and the label mapping. A copy of the
+ * same dataset elsewhere has the same fingerprint; an edited label file almost always changes it.
+ */
+export async function datasetFingerprint(report: DatasetReport): Promise<string> {
+  const hash = createHash('sha256');
+  const usable = new Set(report.usableCaseIds);
+  for (const c of report.cases.filter((c) => usable.has(c.id)).sort((a, b) => a.id.localeCompare(b.id))) {
+    const sizes = await Promise.all(
+      [c.imagePath, c.labelPath].map(async (p) => (p ? (await stat(p)).size : -1)),
+    );
+    hash.update(`${c.id}\0${sizes.join(',')}\n`);
+  }
+  hash.update(JSON.stringify(report.labelMapping));
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** `count` seeded 50/20/30 splits of the usable cases (paper §3.1). */
+export function splitCases(report: DatasetReport, seed: number, count: number): DataSplit[] {
+  return makeSplits(report.usableCaseIds, { seed, count }).map(({ train, validation, test }) => ({
+    train,
+    validation,
+    test,
+  }));
+}
+
+export interface PreparedVolumes {
+  train: VolumeRef[];
+  val: VolumeRef[];
+}
+
+const MANIFEST = 'volumes.json';
+
+/** Where split `index` of an experiment is preprocessed at cube size `size`. */
+export function volumesDir(experimentDir: string, size: number, splitIndex: number): string {
+  return join(experimentDir, 'volumes', `s${size}-split${splitIndex}`);
+}
+
+/**
+ * Preprocesses the training and validation cases of one split, or reuses an earlier complete run
+ * (the manifest is written last, so a crash mid-way preprocesses again rather than trusting half the files).
+ */
+export async function prepareVolumes(
+  report: DatasetReport,
+  split: DataSplit,
+  size: number,
+  dir: string,
+): Promise<PreparedVolumes> {
+  const manifestPath = join(dir, MANIFEST);
+  const existing = await readJsonIfExists<PreparedVolumes & { size: number; ids: string[] }>(manifestPath);
+  const ids = [...split.train, ...split.validation];
+  if (existing && existing.size === size && existing.ids.join('\n') === ids.join('\n'))
+    return { train: existing.train, val: existing.val };
+  const refs = new Map<string, VolumeRef>();
+  for await (const c of preprocessDataset(report, size, ids)) {
+    if (!c.label) throw new Error(`case ${c.id}: preprocessing produced no label map`);
+    const label = c.label instanceof Uint8Array ? c.label : Uint8Array.from(c.label);
+    refs.set(c.id, await writeVolumeFiles(dir, c.id, c.image, label));
+  }
+  const prepared = {
+    train: split.train.map((id) => refs.get(id) as VolumeRef),
+    val: split.validation.map((id) => refs.get(id) as VolumeRef),
+  };
+  await writeJsonAtomic(manifestPath, { size, ids, ...prepared });
+  return prepared;
+}

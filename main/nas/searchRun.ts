@@ -1,0 +1,335 @@
+/**
+ * One run of a search: CRS2-LM over the objective, each training sent to the trainer pool, every
+ * evaluation recorded in the store as it happens, and events for the UIs. A run starts from whatever
+ * the store already holds for the experiment (resume by replay, see resume.ts) and ends finished,
+ * paused or stopped; the caller owns the experiment's status.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CandidateRecord, SearchEvent } from '../api';
+import type { TrainJob, VolumeRef } from '../compute/protocol';
+import type { CandidateOutcome } from '../compute/trainerProcess';
+import type { LabelMapping } from '../data/labels';
+import type { Candidate, ExperimentStore, LabelDice, CandidateOutcome as StoredOutcome } from '../store';
+import { experimentCacheScope } from '../store';
+import { AUGMENT_DEFAULTS } from '../train/augment';
+import { estimateTrainingBytes } from '../train/memoryEstimate';
+import { paramCount } from '../train/paramCount';
+import { assertBuildable } from '../train/plan';
+import type { EpochProgress } from '../train/trainer';
+import { crs2lm, type Objective, replayObjective } from './crs';
+import { createObjective, type EvaluationReport, type ResultCache } from './objective';
+import { planReplay } from './resume';
+import type { SearchSpace } from './searchSpace';
+import type { ArchitectureSpec } from './spec';
+
+/** Runs one training job on some device; never rejects (see TrainerPool.run). */
+export type RunJob = (
+  job: TrainJob,
+  handlers: { onEpoch?: (p: EpochProgress) => void; signal?: AbortSignal },
+) => Promise<CandidateOutcome>;
+
+export interface TrainingProtocol {
+  size: number;
+  epochs: number;
+  batch: number;
+  learningRate: number;
+  augmentation: boolean;
+  /** Spatial-dropout rate of each MegaBlock. */
+  dropout: number;
+  /** Seeds weight initialisation, shuffling and augmentation: the same network trains the same way. */
+  seed: number;
+}
+
+export interface RunControl {
+  /** Set by pause/stop; read before each CRS batch. */
+  request: 'pause' | 'stop' | null;
+  /** Aborted by stop: in-flight trainings are cancelled and retrained on resume. */
+  abort: AbortController;
+}
+
+export interface SearchRunOptions {
+  store: ExperimentStore;
+  experimentId: number;
+  space: SearchSpace;
+  runJob: RunJob;
+  /** Candidates trained at once; 1 is exactly the sequential CRS2-LM. */
+  concurrency: number;
+  /** Device label recorded with each trained candidate when there is only one. */
+  device: string | null;
+  volumes: { train: VolumeRef[]; val: VolumeRef[] };
+  labels: LabelMapping;
+  training: TrainingProtocol;
+  evaluations: number;
+  /** Seeds the CRS; the experiment's search seed. */
+  crsSeed: number;
+  /** CRS population; default 10·(dimensions+1) as in the paper and NLopt. */
+  populationSize?: number;
+  memoryBudgetBytes: number;
+  /** Each trained candidate's best-epoch model is written to modelsDir/<seq>. */
+  modelsDir: string;
+  /** Models of the best `keepModels` trained candidates are kept; the others are deleted as the search goes. */
+  keepModels: number;
+  emit: (event: SearchEvent) => void;
+  control: RunControl;
+}
+
+export type RunOutcome = 'finished' | 'paused' | 'stopped';
+
+class CancelledTraining extends Error {
+  override name = 'CancelledTraining';
+}
+
+/** Per-label Dice keyed by label name, background left out. */
+export function namedDice(perLabel: readonly number[], labels: LabelMapping): LabelDice | null {
+  if (perLabel.length === 0) return null;
+  const out: LabelDice = {};
+  for (let k = 1; k < perLabel.length; k++) out[labels.names[k] ?? `label ${labels.values[k]}`] = perLabel[k];
+  return out;
+}
+
+/** The trainer job of candidate `seq`; its best-epoch model goes to `<modelsDir>/<name>`. */
+export function trainJob(
+  spec: ArchitectureSpec,
+  name: string,
+  o: Pick<SearchRunOptions, 'experimentId' | 'training' | 'labels' | 'volumes' | 'modelsDir'>,
+): TrainJob {
+  const t = o.training;
+  return {
+    id: `e${o.experimentId}-c${name}`,
+    spec,
+    network: {
+      classes: o.labels.values.length,
+      size: t.size,
+      inChannels: 1,
+      dropout: t.dropout,
+      seed: t.seed,
+    },
+    training: {
+      epochs: t.epochs,
+      batchSize: t.batch,
+      // A searched learning rate (custom bounds' extras) overrides the protocol's.
+      learningRate: spec.extras.learningRate ?? t.learningRate,
+      augment: t.augmentation ? AUGMENT_DEFAULTS : { ...AUGMENT_DEFAULTS, probability: 0 },
+      seed: t.seed,
+    },
+    data: o.volumes,
+    exportDir: join(o.modelsDir, name),
+    exportMeta: {
+      preprocessing: { size: t.size, method: 'isotropic-min-spacing, zero-pad, linear resize, z-score' },
+      labels: { values: o.labels.values, names: o.labels.names },
+    },
+  };
+}
+
+const sameX = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** The store's objective cache as the objective's ResultCache; writes happen in recordCandidateEnd (atomically). */
+function storeCache(store: ExperimentStore, scope: string): ResultCache {
+  return {
+    get(key) {
+      const e = store.cacheGet(scope, key);
+      if (!e || e.status === 'illegal') return undefined;
+      return {
+        f: e.f,
+        status: e.status,
+        ...(e.valDice !== null && { dice: e.valDice }),
+        ...(e.reason !== null && { reason: e.reason }),
+        details: { perLabelDice: e.perLabelDice, paramCount: e.paramCount },
+      };
+    },
+    set() {},
+  };
+}
+
+async function pruneModels(o: SearchRunOptions): Promise<void> {
+  const keep = new Set(
+    o.store
+      .listCandidates(o.experimentId, { status: 'trained', sortBy: 'f', limit: o.keepModels, curves: false })
+      .map((c) => String(c.seq)),
+  );
+  // Candidates still training (other devices) may be writing their model right now.
+  for (const c of o.store.listCandidates(o.experimentId, { status: 'running', curves: false }))
+    keep.add(String(c.seq));
+  let entries: string[];
+  try {
+    entries = await readdir(o.modelsDir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e) && !keep.has(e))
+      .map((e) => rm(join(o.modelsDir, e), { recursive: true, force: true })),
+  );
+}
+
+export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
+  const { store, experimentId: id, space, control } = o;
+  const scope = experimentCacheScope(id);
+  const plan = planReplay(store.listCandidates(id, { curves: false }));
+  const classes = o.labels.values.length;
+
+  const measure = (spec: ArchitectureSpec) => {
+    try {
+      assertBuildable(spec, o.training.size);
+      return {
+        paramCount: paramCount(spec, classes),
+        estMemoryBytes: estimateTrainingBytes(spec, {
+          size: o.training.size,
+          batch: o.training.batch,
+          classes,
+          dropout: o.training.dropout > 0,
+        }),
+      };
+    } catch {
+      return { paramCount: null, estMemoryBytes: null };
+    }
+  };
+
+  // The objective numbers its calls from 0; these map them to the experiment's evaluation order (seq).
+  const seqOfCall = new Map<number, number>();
+  const xOfSeq = new Map<number, number[]>();
+  const started = new Map<number, { startedAt: string }>();
+  const cancelled = new Set<number>();
+  const trainedDetails = new Map<number, { perLabelDice: LabelDice | null; paramCount: number | null }>();
+  let best = store.getExperiment(id)?.best ?? null;
+  let done = plan.record.length + plan.finishedAfterGap.size;
+  const sessionStart = performance.now();
+  let doneThisSession = 0;
+
+  const train = async (spec: ArchitectureSpec, context: { key: string; index: number }) => {
+    const seq = seqOfCall.get(context.index) as number;
+    const x = xOfSeq.get(seq) as number[];
+    const { paramCount: params, estMemoryBytes } = measure(spec);
+    const row = store.recordCandidateStart(id, {
+      seq,
+      x,
+      key: context.key,
+      spec,
+      device: o.device,
+      paramCount: params,
+      estMemoryBytes,
+    });
+    started.set(seq, { startedAt: row.startedAt });
+    o.emit({ type: 'candidate-started', experimentId: id, seq, x, spec });
+    assertBuildable(spec, o.training.size);
+    const outcome = await o.runJob(trainJob(spec, String(seq), o), {
+      signal: control.abort.signal,
+      onEpoch: (p) => {
+        const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice, seconds: p.seconds };
+        store.appendEpoch(id, seq, point);
+        o.emit({ type: 'epoch', experimentId: id, seq, point });
+      },
+    });
+    // Ctrl-C in a terminal reaches the trainer processes too (same process group): their death is the
+    // user's interrupt, not the candidate's failure, so the search stops and retrains it on resume.
+    const interrupted =
+      outcome.status === 'failed' && /killed \(SIG(INT|TERM|HUP)\)/.test(outcome.reason ?? '');
+    if (interrupted) control.request ??= 'stop';
+    if (outcome.status === 'cancelled' || control.abort.signal.aborted || interrupted) {
+      cancelled.add(seq);
+      throw new CancelledTraining('stopped by the user; retrained on resume');
+    }
+    if (outcome.status !== 'done')
+      throw Object.assign(
+        new Error(outcome.reason ?? 'training failed'),
+        outcome.status === 'oom' ? { code: 'OOM' } : {},
+      );
+    trainedDetails.set(seq, {
+      perLabelDice: namedDice(outcome.bestPerLabel, o.labels),
+      paramCount: outcome.paramCount ?? params,
+    });
+    return { dice: outcome.bestDice, details: { seconds: outcome.seconds, bestEpoch: outcome.bestEpoch } };
+  };
+
+  const record = (report: EvaluationReport) => {
+    const seq = seqOfCall.get(report.index) as number;
+    if (cancelled.has(seq)) return; // left running; retrained on resume
+    const measured = measure(report.spec);
+    const trained = trainedDetails.get(seq);
+    const cachedDetails =
+      report.status === 'cached'
+        ? (report.details as { perLabelDice?: LabelDice | null } | undefined)
+        : undefined;
+    const status = report.status as StoredOutcome;
+    const result = {
+      status,
+      reason: report.reason ?? null,
+      f: report.f,
+      valDice: report.dice ?? null,
+      perLabelDice: trained?.perLabelDice ?? cachedDetails?.perLabelDice ?? null,
+      paramCount: trained?.paramCount ?? measured.paramCount,
+      estMemoryBytes: measured.estMemoryBytes,
+      ...(status !== 'cached' && status !== 'illegal' && { cacheScope: scope }),
+    };
+    const candidate: Candidate = started.has(seq)
+      ? store.recordCandidateEnd(id, seq, result)
+      : store.recordCandidate(id, { seq, x: report.x, key: report.key, spec: report.spec }, result);
+    done++;
+    doneThisSession++;
+    const elapsed = (performance.now() - sessionStart) / 1000;
+    const remaining = Math.max(0, o.evaluations - done);
+    o.emit({
+      type: 'candidate-finished',
+      experimentId: id,
+      candidate: candidate as CandidateRecord,
+      progress: { done, total: o.evaluations, etaSeconds: (elapsed / doneThisSession) * remaining },
+    });
+    const nowBest = store.getExperiment(id)?.best ?? null;
+    if (nowBest && nowBest.seq !== best?.seq) {
+      best = nowBest;
+      o.emit({ type: 'best-changed', experimentId: id, seq: nowBest.seq, valDice: nowBest.valDice ?? 0 });
+    }
+    if (started.has(seq)) void pruneModels(o);
+  };
+
+  const objective = createObjective({
+    space,
+    train,
+    estimateMemory: (spec) => measure(spec).estMemoryBytes ?? 0,
+    memoryBudget: o.memoryBudgetBytes,
+    cache: storeCache(store, scope),
+    budget: 'evaluations',
+    isOutOfMemory: (e) => !(e instanceof CancelledTraining) && (e as { code?: string }).code === 'OOM',
+    onEvaluation: record,
+    resumeFrom: { index: 0, counts: plan.counts },
+  });
+
+  let nextSeq = plan.record.length;
+  let calls = 0;
+  const live: Objective = (x) => {
+    const seq = nextSeq++;
+    const finished = plan.finishedAfterGap.get(seq);
+    if (finished) {
+      if (!sameX(finished.x, x))
+        throw new Error(
+          `replay diverged at evaluation ${seq}: the stored candidate has another x; resume needs the same seed and search space`,
+        );
+      return { f: finished.f as number, countsTowardBudget: true };
+    }
+    seqOfCall.set(calls++, seq);
+    xOfSeq.set(seq, [...x]);
+    return objective(x);
+  };
+
+  if (space.lower.length === 0) {
+    // A baseline: nothing to search, one evaluation of the fixed network.
+    if (plan.record.length === 0 && control.request === null) await live([]);
+    return control.request === 'pause' ? 'paused' : control.request === 'stop' ? 'stopped' : 'finished';
+  }
+  try {
+    await crs2lm(replayObjective(plan.record, live), space.lower, space.upper, {
+      maxEvaluations: o.evaluations,
+      seed: o.crsSeed,
+      ...(o.populationSize !== undefined && { populationSize: o.populationSize }),
+      concurrency: o.concurrency,
+      shouldStop: () => control.request !== null,
+    });
+  } catch (error) {
+    if (!(control.request && /stopped before the first evaluation/.test((error as Error).message)))
+      throw error;
+  }
+  return control.request === 'pause' ? 'paused' : control.request === 'stop' ? 'stopped' : 'finished';
+}

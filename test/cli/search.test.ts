@@ -1,0 +1,249 @@
+// The search commands' argument handling and output, without training (the search itself is tested in
+// test/nas/search*.test.ts and resume.test.ts).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SearchEvent } from '../../main/api';
+import { run as evaluate } from '../../main/cli/commands/evaluate';
+import { run as list } from '../../main/cli/commands/list';
+import { run as resume } from '../../main/cli/commands/resume';
+import { buildConfig, run as search } from '../../main/cli/commands/search';
+import { run as show } from '../../main/cli/commands/show';
+import { createProgressPrinter, eventLine, formatDuration, statusLine } from '../../main/cli/progress';
+import { openStore } from '../../main/store';
+
+async function capture(command: (argv: string[]) => Promise<number>, argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  const code = await command(argv);
+  vi.restoreAllMocks();
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const workspace = () => mkdtempSync(join(tmpdir(), 'segnas-cli-'));
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('segnas search arguments', () => {
+  it('has the paper defaults: SegNAS4, 300 evaluations, 32³, 10 epochs, batch 1', () => {
+    const { config, topK, splits } = buildConfig({ data: '/d' });
+    expect(config.variant).toBe('segnas4');
+    expect(config.evaluations).toBe(300);
+    expect(config.training).toEqual({
+      size: 32,
+      epochs: 10,
+      batch: 1,
+      learningRate: 1e-3,
+      augmentation: true,
+    });
+    expect(config.space.n).toEqual({ lo: 8, hi: 33 });
+    expect([topK, splits]).toEqual([3, 1]);
+  });
+
+  it('turns a baseline into one fixed architecture evaluated once', () => {
+    const { config } = buildConfig({ data: '/d', variant: 'vnet', evaluations: '300' });
+    expect(config.evaluations).toBe(1);
+    expect(config.space).toMatchObject({
+      n: { fixed: 16 },
+      p: { fixed: 4 },
+      res: { fixed: 1 },
+      nodes: { fixed: 4 },
+    });
+  });
+
+  it('rejects an unknown variant, naming the known ones', async () => {
+    const { code, err } = await capture(search, ['--data', '/d', '--variant', 'segnas5']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/--variant segnas5: unknown; known: segnas11, segnas4, segnas7, unet3d, vnet/);
+  });
+
+  it('needs --data and explains bad numbers by option', async () => {
+    expect((await capture(search, [])).err).toMatch(/--data is required/);
+    expect((await capture(search, ['--data', '/d', '--epochs', '0'])).err).toMatch(
+      /--epochs must be an integer ≥ 1 \(got 0\)/,
+    );
+  });
+
+  it('names the bounds file and the field that is wrong', async () => {
+    const file = join(workspace(), 'bounds.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        n: { lo: 9, hi: 8 },
+        p: { fixed: 2 },
+        sup: { fixed: 0 },
+        res: { fixed: 0 },
+        nodes: { fixed: 2 },
+        ops: [{ fixed: 2 }],
+      }),
+    );
+    const { code, err } = await capture(search, ['--data', '/d', '--bounds', file]);
+    expect(code).toBe(2);
+    expect(err).toContain(file);
+    expect(err).toMatch(/\bn\b/);
+  });
+
+  it('refuses a size that p cannot halve down exactly, before any training', async () => {
+    const ws = workspace();
+    const { code, err } = await capture(search, ['--data', ws, '--size', '48', '--workspace', ws]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/training\.size 48 must be divisible by 2\^5 = 32/);
+  });
+});
+
+describe('segnas list / show / resume / evaluate', () => {
+  function seeded(): { ws: string; id: number } {
+    const ws = workspace();
+    const store = openStore(ws);
+    const e = store.createExperiment({
+      name: 'segnas4 on phantoms',
+      config: {
+        datasetPath: '/data/phantom',
+        variant: 'segnas4',
+        space: {
+          n: { lo: 8, hi: 33 },
+          p: { lo: 2, hi: 6 },
+          sup: { lo: 0, hi: 2 },
+          res: { lo: 0, hi: 2 },
+          nodes: { fixed: 3 },
+          ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
+        },
+        training: { size: 32, epochs: 10 },
+        budget: { evaluations: 300 },
+      },
+      datasetFingerprint: 'f',
+      seeds: { search: 1, split: 1 },
+      splits: [{ train: ['a'], validation: ['b'], test: ['c'] }],
+      backend: 'wasm',
+      device: 'CPU (WebAssembly)',
+      softwareVersion: '0.1.0',
+      status: 'paused',
+    });
+    const spec = {
+      n: 12,
+      p: 3,
+      sup: true,
+      res: false,
+      block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
+      extras: {},
+    };
+    store.recordCandidate(
+      e.id,
+      { seq: 0, x: [12.5, 3.2, 1.5, 0.3], key: 'k12', spec },
+      { status: 'trained', f: -Math.log(0.8), valDice: 0.8, cacheScope: 'experiment:1' },
+    );
+    // Left running by a process that no longer exists: pid 2^22 + 1 is above Linux's pid_max default.
+    store.updateExperimentStatus(e.id, 'running', {
+      owner: { pid: 4_194_305, host: hostname() },
+    });
+    store.close();
+    return { ws, id: e.id };
+  }
+
+  it('lists experiments and marks one left running by a dead process as interrupted', async () => {
+    const { ws, id } = seeded();
+    const { code, out } = await capture(list, ['--workspace', ws]);
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^${id}\\s+interrupted\\s+1/300\\s+0\\.800\\s+segnas4`, 'm'));
+    expect(out).toContain(`segnas resume ${id}`);
+    const json = JSON.parse((await capture(list, ['--json', '--workspace', ws])).out);
+    expect(json[0]).toMatchObject({ id, status: 'interrupted', total: 1 });
+  });
+
+  it('says so when the workspace is empty', async () => {
+    expect((await capture(list, ['--workspace', workspace()])).out).toMatch(/no experiments yet/);
+    expect(JSON.parse((await capture(list, ['--json', '--workspace', workspace()])).out)).toEqual([]);
+  });
+
+  it('shows one experiment as text and as JSON', async () => {
+    const { ws, id } = seeded();
+    const text = (await capture(show, [String(id), '--workspace', ws])).out;
+    expect(text).toMatch(/#0 {2}0\.800 .*n 12, p 3, sup on, res off/);
+    expect(text).toContain(`segnas evaluate ${id}`);
+    const json = JSON.parse((await capture(show, [String(id), '--json', '--workspace', ws])).out);
+    expect(json.experiment.id).toBe(id);
+    expect(json.candidates[0].valDice).toBe(0.8);
+  });
+
+  it('reports a missing experiment or id with what to do', async () => {
+    const ws = workspace();
+    expect((await capture(show, ['7', '--workspace', ws])).err).toMatch(/no experiment 7 .*segnas list/);
+    expect((await capture(resume, ['--workspace', ws])).err).toMatch(/needs an experiment id/);
+    expect((await capture(resume, ['7', '--workspace', ws])).err).toMatch(/no experiment 7/);
+    expect((await capture(evaluate, ['7', '--workspace', ws])).err).toMatch(/no experiment 7/);
+  });
+
+  it('every command explains itself with --help, including --workspace', async () => {
+    for (const command of [search, resume, list, show, evaluate]) {
+      const { code, out } = await capture(command, ['--help']);
+      expect(code).toBe(0);
+      expect(out).toContain('--workspace');
+    }
+  });
+});
+
+describe('progress output', () => {
+  const candidate = {
+    experimentId: 1,
+    seq: 4,
+    x: [8.2],
+    key: 'k',
+    spec: {
+      n: 8,
+      p: 2,
+      sup: false,
+      res: true,
+      block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
+      extras: {},
+    },
+    status: 'trained' as const,
+    reason: null,
+    f: 0.357,
+    valDice: 0.7,
+    perLabelDice: null,
+    paramCount: 1,
+    estMemoryBytes: 1,
+    device: 'CPU',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:01:05.000Z',
+    curve: [],
+  };
+
+  it('draws a bar with the current candidate, the best so far and the ETA', () => {
+    const line = statusLine({
+      done: 6,
+      total: 12,
+      etaSeconds: 3725,
+      current: { seq: 7, what: 'n 8', epoch: 2 },
+      best: { seq: 4, valDice: 0.7 },
+    });
+    expect(line).toBe('[############............] 6/12  #7 n 8 epoch 2  best #4 Dice 0.700  ETA 1h02m');
+    expect(formatDuration(65)).toBe('1m05s');
+  });
+
+  it('prints one plain line per finished candidate when stdout is not a terminal', () => {
+    const written: string[] = [];
+    const out = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+    const printer = createProgressPrinter(out);
+    const event: SearchEvent = {
+      type: 'candidate-finished',
+      experimentId: 1,
+      candidate,
+      progress: { done: 5, total: 12, etaSeconds: 70 },
+    };
+    printer(event);
+    printer({
+      type: 'epoch',
+      experimentId: 1,
+      seq: 5,
+      point: { epoch: 1, loss: 1, valDice: 0.5, seconds: 1 },
+    });
+    expect(written).toEqual([`${eventLine(event)}\n`]);
+    expect(written[0]).toBe(
+      '#4 trained val Dice 0.700 f 0.357 in 1m05s  n 8, p 2, sup off, res on, 3-node block [Conv(3,1), None, Conv(3,1)]  [5/12, ETA 1m10s]\n',
+    );
+  });
+});

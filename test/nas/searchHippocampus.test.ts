@@ -1,0 +1,95 @@
+// A short search on real MR data (MSD hippocampus, read from ../shared/data): the tested network must
+// segment the held-out cases far better than the same architecture untrained.
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { SearchEvent } from '../../main/api';
+import { initBackend } from '../../main/compute/backend';
+import { discoverDataset } from '../../main/data/discover';
+import { createSearchRunner } from '../../main/nas/search';
+import { predictCase } from '../../main/nas/testEvaluation';
+import { meanForegroundDice } from '../../main/train/metrics';
+import { buildNetwork } from '../../main/train/network';
+import { tempDir } from './searchFixtures';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DATA = resolve(HERE, '..', '..', '..', 'shared', 'data', 'hippocampus');
+const CASES = 12;
+
+/** A dataset folder of the first CASES cases, as symlinks (the data is never copied). */
+function subset(): string {
+  if (!existsSync(join(DATA, 'dataset.json')))
+    throw new Error(
+      `the hippocampus data is missing: looked for ${join(DATA, 'dataset.json')} (see ../shared/data/README.md)`,
+    );
+  const json = JSON.parse(readFileSync(join(DATA, 'dataset.json'), 'utf8'));
+  const training = json.training.slice(0, CASES) as { image: string; label: string }[];
+  const root = join(tempDir('hippo'), 'hippocampus');
+  for (const sub of ['imagesTr', 'labelsTr']) mkdirSync(join(root, sub), { recursive: true });
+  for (const t of training)
+    for (const rel of [t.image, t.label]) symlinkSync(join(DATA, rel), join(root, rel));
+  writeFileSync(join(root, 'dataset.json'), JSON.stringify({ ...json, training, numTraining: CASES }));
+  return root;
+}
+
+describe('search on real hippocampus MR data', () => {
+  it('gives a test Dice well above the same network untrained', async () => {
+    const data = subset();
+    const workspace = tempDir('hippo-ws');
+    const events: SearchEvent[] = [];
+    const runner = createSearchRunner({ workspace, emit: (e) => events.push(e) });
+    try {
+      const { experimentId } = await runner.start(
+        {
+          datasetPath: data,
+          variant: 'custom',
+          space: {
+            n: { lo: 6, hi: 10 },
+            p: { fixed: 2 },
+            sup: { fixed: 0 },
+            res: { lo: 0, hi: 2 },
+            nodes: { fixed: 3 },
+            ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
+          },
+          training: { size: 24, epochs: 5, batch: 1, learningRate: 3e-3, augmentation: false },
+          seed: 1,
+          evaluations: 2,
+          backend: 'wasm',
+          memoryBudgetMB: 4096,
+        },
+        { topK: 1 },
+      );
+      const end = await runner.whenDone(experimentId);
+      expect(end.status, end.message).toBe('finished');
+      const tested = end.test?.results[0];
+      expect(tested?.split).toBe(0);
+      expect(Object.keys(tested?.perLabelDice ?? {})).toEqual(['Anterior', 'Posterior']);
+
+      // The untrained baseline: the best architecture with its initial weights, scored the same way.
+      const experiment = runner.store.getExperiment(experimentId);
+      const best = runner.store.getCandidate(experimentId, tested?.seq ?? -1);
+      if (!experiment || !best) throw new Error('the experiment or its best candidate is missing');
+      await initBackend('wasm');
+      const report = await discoverDataset(data);
+      const net = buildNetwork(best.spec, { classes: 3, size: 24, inChannels: 1, dropout: 0.1, seed: 1 });
+      const untrained: number[] = [];
+      try {
+        for (const id of experiment.splits[0].test) {
+          const score = await predictCase(net, report, id, join(workspace, 'untrained', `${id}.nii.gz`));
+          untrained.push(meanForegroundDice(score.perLabel));
+        }
+      } finally {
+        net.dispose();
+      }
+      const untrainedDice = untrained.reduce((a, b) => a + b, 0) / untrained.length;
+      console.log(
+        `hippocampus: test Dice ${tested?.meanDice.toFixed(3)}, untrained ${untrainedDice.toFixed(3)}`,
+      );
+      expect(tested?.meanDice ?? 0).toBeGreaterThan(untrainedDice + 0.2);
+      expect(tested?.meanDice ?? 0).toBeGreaterThan(2 * untrainedDice);
+    } finally {
+      await runner.close();
+    }
+  }, 300_000);
+});
