@@ -34,6 +34,10 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   resume: { summary: 'continue a paused or interrupted search', load: () => import('./commands/resume') },
   search: { summary: 'search architectures on a dataset', load: () => import('./commands/search') },
+  serve: {
+    summary: 'serve the UI in a browser (web mode, token-protected)',
+    load: () => import('./commands/serve'),
+  },
   show: { summary: 'one experiment in detail (--json)', load: () => import('./commands/show') },
   space: { summary: 'show a search space (preset or custom bounds)', load: () => import('./commands/space') },
 };

@@ -1,0 +1,206 @@
+/**
+ * The Electron main process: one secure window, native menus and dialogs, and the IPC that forwards
+ * validated contract calls to the engine host (a utilityProcess). Never imports the engine itself.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ApiMethod, MenuCommand } from '../main/api';
+import type { BrowserWindow, ElectronMain, UtilityProcess } from './electronTypes';
+import {
+  CHANNEL_CHOOSE_FOLDER,
+  CHANNEL_EVENT,
+  CHANNEL_INVOKE,
+  CHANNEL_MENU,
+  type HostMessage,
+  IpcRejected,
+  isAllowedNavigation,
+  isTrustedSender,
+  validateInvoke,
+} from './ipc';
+import { CONTENT_SECURITY_POLICY, secureWebPreferences } from './security';
+
+const {
+  app,
+  BrowserWindow: Window,
+  Menu,
+  dialog,
+  ipcMain,
+  session,
+  shell,
+  utilityProcess,
+} = require('electron') as ElectronMain;
+
+// Built layout: dist-electron/{main,preload,engineHost}.cjs next to dist/renderer.
+const INDEX_HTML = join(__dirname, '../dist/renderer/index.html');
+const INDEX_URL = pathToFileURL(INDEX_HTML).href;
+
+let window: BrowserWindow | undefined;
+let host: UtilityProcess | undefined;
+let nextId = 1;
+const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+
+function workspaceDir(): string {
+  return process.env.SEGNAS_WORKSPACE || join(app.getPath('userData'), 'workspace');
+}
+
+function startEngineHost(): void {
+  host = utilityProcess.fork(join(__dirname, 'engineHost.cjs'), [workspaceDir()], {
+    serviceName: 'SegNAS engine',
+  });
+  host.on('message', (raw) => {
+    const message = raw as HostMessage;
+    if (message.kind === 'event') window?.webContents.send(CHANNEL_EVENT, message.event);
+    else if (message.kind === 'response') {
+      const p = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.ok) p?.resolve(message.result);
+      else p?.reject(new Error(message.message));
+    }
+  });
+  host.on('exit', (code) => {
+    for (const p of pending.values())
+      p.reject(new Error(`The engine stopped (exit code ${code}); it is restarting.`));
+    pending.clear();
+    // A crashed engine comes back; the store keeps everything, interrupted searches can be resumed.
+    if (code !== 0) setTimeout(startEngineHost, 500);
+  });
+}
+
+function callEngine(method: ApiMethod, payload: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (!host) return reject(new Error('The engine is not running'));
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    host.postMessage({ kind: 'request', id, method, payload });
+  });
+}
+
+function registerIpc(): void {
+  ipcMain.handle(CHANNEL_INVOKE, (event, method, payload) => {
+    const frame = event.senderFrame;
+    if (!isTrustedSender(frame?.url, frame !== null && frame.top === frame, INDEX_URL))
+      throw new IpcRejected('Request from an untrusted frame refused');
+    const checked = validateInvoke(method, payload);
+    return callEngine(checked.method, checked.payload);
+  });
+  ipcMain.handle(CHANNEL_CHOOSE_FOLDER, async (event) => {
+    const frame = event.senderFrame;
+    if (!window || !isTrustedSender(frame?.url, frame !== null && frame.top === frame, INDEX_URL))
+      return undefined;
+    const result = await dialog.showOpenDialog(window, {
+      title: 'Open a dataset folder',
+      properties: ['openDirectory'],
+    });
+    return result.canceled ? undefined : result.filePaths[0];
+  });
+}
+
+function buildMenu(): void {
+  const send = (command: 'demo' | 'open') => async () => {
+    if (!window) return;
+    if (command === 'demo')
+      return window.webContents.send(CHANNEL_MENU, { kind: 'demo-data' } satisfies MenuCommand);
+    const result = await dialog.showOpenDialog(window, {
+      title: 'Open a dataset folder',
+      properties: ['openDirectory'],
+    });
+    if (!result.canceled)
+      window.webContents.send(CHANNEL_MENU, {
+        kind: 'open-dataset',
+        path: result.filePaths[0],
+      } satisfies MenuCommand);
+  };
+  const isMac = process.platform === 'darwin';
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(isMac ? [{ role: 'appMenu' }] : []),
+      {
+        label: 'File',
+        submenu: [
+          { label: 'Open Dataset Folder…', accelerator: 'CmdOrCtrl+O', click: send('open') },
+          { label: 'Generate Demo Data', click: send('demo') },
+          { type: 'separator' },
+          { role: isMac ? 'close' : 'quit' },
+        ],
+      },
+      { role: 'editMenu' },
+      {
+        label: 'View',
+        submenu: [
+          { role: 'reload' },
+          ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' }]),
+          { type: 'separator' },
+          { role: 'resetZoom' },
+          { role: 'zoomIn' },
+          { role: 'zoomOut' },
+          { role: 'togglefullscreen' },
+        ],
+      },
+      { role: 'windowMenu' },
+      {
+        label: 'Help',
+        submenu: [
+          {
+            label: 'SegNAS3D paper (arXiv)',
+            click: () => void shell.openExternal('https://arxiv.org/abs/1909.05962'),
+          },
+        ],
+      },
+    ]),
+  );
+}
+
+function hardenContents(): void {
+  // Every page (including any that slipped through) gets the CSP header and no navigation/new windows.
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (e, url) => {
+      if (!isAllowedNavigation(url, INDEX_URL)) e.preventDefault();
+    });
+    contents.on('will-redirect', (e, url) => {
+      if (!isAllowedNavigation(url, INDEX_URL)) e.preventDefault();
+    });
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+}
+
+function createWindow(): void {
+  window = new Window({
+    width: 1480,
+    height: 960,
+    minWidth: 1000,
+    minHeight: 700,
+    show: false,
+    backgroundColor: '#0d1017',
+    title: 'SegNAS Studio',
+    webPreferences: secureWebPreferences(join(__dirname, 'preload.cjs')),
+  });
+  window.once('ready-to-show', () => window?.show());
+  window.on('closed', () => {
+    window = undefined;
+  });
+  void window.loadFile(INDEX_HTML);
+}
+
+app.whenReady().then(() => {
+  hardenContents();
+  registerIpc();
+  startEngineHost();
+  buildMenu();
+  createWindow();
+});
+app.on('activate', () => {
+  if (!window) createWindow();
+});
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('before-quit', () => {
+  host?.kill();
+});

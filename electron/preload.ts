@@ -1,0 +1,42 @@
+/**
+ * The only bridge between the page and the app: exactly the contract's methods, an event
+ * subscription, and two native helpers. No ipcRenderer, no Node, nothing else reaches the page.
+ * Built as CommonJS (sandboxed preloads cannot be ES modules).
+ */
+import type { MenuCommand, SearchEvent, SegnasBridge } from '../main/api';
+import type { ElectronRenderer } from './electronTypes';
+import { PRELOAD_METHODS } from './preloadMethods';
+
+const { contextBridge, ipcRenderer, webUtils } = require('electron') as ElectronRenderer;
+
+// The same strings as ./ipc's CHANNEL_* (a test checks): a sandboxed preload must be one file, so it
+// imports nothing at run time that a bundler could split into a shared chunk.
+const CHANNEL_INVOKE = 'segnas:invoke';
+const CHANNEL_EVENT = 'segnas:event';
+const CHANNEL_CHOOSE_FOLDER = 'segnas:choose-folder';
+const CHANNEL_MENU = 'segnas:menu';
+
+const methods = Object.fromEntries(
+  PRELOAD_METHODS.map((method) => [
+    method,
+    (payload?: unknown) => ipcRenderer.invoke(CHANNEL_INVOKE, method, payload),
+  ]),
+);
+
+const bridge: SegnasBridge = {
+  ...(methods as unknown as Omit<SegnasBridge, 'onEvent'>),
+  onEvent(listener: (event: SearchEvent) => void) {
+    const wrapped = (_event: unknown, payload: unknown) => listener(payload as SearchEvent);
+    ipcRenderer.on(CHANNEL_EVENT, wrapped);
+    return () => ipcRenderer.removeListener(CHANNEL_EVENT, wrapped);
+  },
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
+  chooseFolder: () => ipcRenderer.invoke(CHANNEL_CHOOSE_FOLDER) as Promise<string | undefined>,
+  onMenuCommand(listener: (command: MenuCommand) => void) {
+    const wrapped = (_event: unknown, payload: unknown) => listener(payload as MenuCommand);
+    ipcRenderer.on(CHANNEL_MENU, wrapped);
+    return () => ipcRenderer.removeListener(CHANNEL_MENU, wrapped);
+  },
+};
+
+contextBridge.exposeInMainWorld('segnas', bridge);

@@ -1,0 +1,132 @@
+/**
+ * Checks a search configuration field by field, so the setup form can explain each problem beside
+ * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
+ */
+import type {
+  BackendName,
+  Bound,
+  ConfigValidation,
+  DatasetReport,
+  SearchConfig,
+  TimeEstimate,
+  ValidationIssue,
+} from './api';
+import { validateSearchSpaceConfig } from './nas/searchSpace';
+
+export interface ValidationContext {
+  /** The opened dataset the config points at, when the engine has it. */
+  dataset?: DatasetReport;
+  measuredEpochSeconds?: (size: number, backend: string) => number | undefined;
+}
+
+/** Rough sustained training throughput, GFLOP/s, used only until a candidate has been measured. */
+const ASSUMED_GFLOPS: Record<BackendName, number> = { cpu: 0.3, wasm: 2, webgpu: 20, tensorflow: 20 };
+
+const TRAIN_FRACTION = 0.5;
+
+function upper(b: Bound): number {
+  return 'fixed' in b ? b.fixed : b.hi - 1;
+}
+
+function middle(b: Bound): number {
+  return 'fixed' in b ? b.fixed : Math.floor((b.lo + b.hi - 1) / 2);
+}
+
+function checkRange(
+  issues: ValidationIssue[],
+  field: string,
+  value: number,
+  min: number,
+  max: number,
+  unit = '',
+): void {
+  if (!(value >= min && value <= max))
+    issues.push({ field, message: `must be between ${min} and ${max}${unit}, got ${value}` });
+}
+
+export function validateSearchConfig(
+  config: SearchConfig,
+  context: ValidationContext = {},
+): ConfigValidation {
+  const issues: ValidationIssue[] = [];
+  const { training } = config;
+
+  for (const issue of validateSearchSpaceConfig(config.space, { inputSize: training.size }))
+    issues.push({ field: `space.${issue.field}`, message: issue.message });
+
+  checkRange(issues, 'training.size', training.size, 8, 256, ' voxels');
+  checkRange(issues, 'training.epochs', training.epochs, 1, 1000);
+  checkRange(issues, 'training.batch', training.batch, 1, 64);
+  if (!(training.learningRate > 0 && training.learningRate <= 1))
+    issues.push({
+      field: 'training.learningRate',
+      message: `must be in (0, 1], got ${training.learningRate}`,
+    });
+  const pMax = upper(config.space.p);
+  if (Number.isInteger(pMax) && pMax >= 0 && training.size % 2 ** pMax !== 0)
+    issues.push({
+      field: 'training.size',
+      message: `must be divisible by 2^${pMax} = ${2 ** pMax} (p can reach ${pMax} poolings), e.g. ${Math.max(2 ** pMax, Math.round(training.size / 2 ** pMax) * 2 ** pMax)}`,
+    });
+  checkRange(issues, 'seed', config.seed, 0, 2 ** 31 - 1);
+  checkRange(issues, 'evaluations', config.evaluations, 1, 100_000);
+  checkRange(issues, 'memoryBudgetMB', config.memoryBudgetMB, 64, 1_048_576, ' MB');
+
+  const dataset = context.dataset;
+  if (!dataset)
+    issues.push({
+      field: 'datasetPath',
+      message: 'open a dataset first (drop a folder or use the demo data)',
+    });
+  else if (!dataset.usable)
+    issues.push({
+      field: 'datasetPath',
+      message: `the dataset has problems that prevent a search: ${dataset.problems.find((p) => p.severity === 'error')?.message ?? 'see the validation report'}`,
+    });
+
+  const estimate = issues.some((i) => i.field.startsWith('training.') || i.field.startsWith('space.'))
+    ? undefined
+    : estimateTime(config, dataset, context.measuredEpochSeconds);
+  return { ok: issues.length === 0, issues, ...(estimate ? { estimate } : {}) };
+}
+
+/**
+ * Seconds per candidate. Uses the measured time per epoch of earlier candidates at the same size and
+ * backend when the store has one; otherwise counts the convolutions of a network in the middle of the
+ * bounds (two 3×3×3 convolutions per MegaBlock, encoder and decoder, backward ≈ 2× forward) against an
+ * assumed throughput.
+ */
+export function estimateTime(
+  config: SearchConfig,
+  dataset: DatasetReport | undefined,
+  measuredEpochSeconds?: (size: number, backend: string) => number | undefined,
+): TimeEstimate {
+  const { training } = config;
+  const usableCases = dataset ? dataset.cases.length : 10;
+  const trainCases = Math.max(1, Math.round(usableCases * TRAIN_FRACTION));
+  const measured = measuredEpochSeconds?.(training.size, config.backend);
+  let secondsPerEpoch: number;
+  let basis: string;
+  if (measured !== undefined) {
+    secondsPerEpoch = measured;
+    basis = `measured: ${measured.toFixed(1)} s per epoch in earlier candidates at ${training.size}³ on ${config.backend}`;
+  } else {
+    const n = middle(config.space.n);
+    const p = middle(config.space.p);
+    const voxels = training.size ** 3;
+    let flops = 0;
+    for (let level = 0; level <= p; level++) {
+      const channels = n * 2 ** level;
+      const levelVoxels = voxels / 8 ** level;
+      const blocks = level === p ? 1 : 2; // encoder + decoder, the bottom level once
+      flops += blocks * 2 * (2 * 27 * channels * channels) * levelVoxels;
+    }
+    const trainFlops = 3 * flops * trainCases * (training.augmentation ? 1.05 : 1);
+    const gflops = ASSUMED_GFLOPS[config.backend];
+    secondsPerEpoch = trainFlops / (gflops * 1e9);
+    basis = `rough: ~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images, assuming ${gflops} GFLOP/s on ${config.backend}; refined once candidates have run`;
+  }
+  // Validation inference after each epoch costs about a third of a training pass over fewer images.
+  const secondsPerCandidate = Math.max(0.5, secondsPerEpoch * training.epochs * 1.15);
+  return { secondsPerCandidate, totalSeconds: secondsPerCandidate * config.evaluations, basis };
+}

@@ -1,0 +1,238 @@
+/**
+ * The single implementation of the contract in ./api. The Electron utilityProcess and the web server
+ * both host one Engine and hand it raw payloads through `handle`, which validates them first.
+ *
+ * The engine owns no algorithm itself: datasets, presets, the store and the search are other modules,
+ * reached through the small service interfaces below so that each host wires the real ones
+ * (see ./engineServices) and tests can point them at temporary folders.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, isAbsolute, resolve } from 'node:path';
+import {
+  ApiError,
+  type ApiMethod,
+  type ApiRequest,
+  type ApiResponse,
+  type AppInfo,
+  type BackendInfo,
+  type BackendName,
+  type ConfigValidation,
+  type DatasetReport,
+  type ExperimentDetail,
+  type ExperimentSummary,
+  isApiMethod,
+  type Preset,
+  parseRequest,
+  type SearchConfig,
+  type SearchEvent,
+  type SearchRunner,
+  type SegnasApi,
+  searchEventSchema,
+  type VolumeData,
+  type VolumeRef,
+} from './api';
+import { validateSearchConfig } from './configValidation';
+
+/** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
+export interface OpenedDataset {
+  report: DatasetReport;
+  /** Absolute paths by case id. */
+  files: Map<string, { image: string; label?: string }>;
+}
+
+export interface DatasetService {
+  /** Discovers and validates a dataset folder; never throws for problems in the data (they go in the report). */
+  open(path: string): Promise<OpenedDataset>;
+  /** Writes the phantom demo dataset into `dir` (reusing it when already complete) and returns its root. */
+  createDemo(dir: string, options: { cases?: number; size?: number }): Promise<string>;
+}
+
+export interface ExperimentService {
+  list(): ExperimentSummary[];
+  /** Throws ApiError('not-found') for an unknown id. */
+  detail(experimentId: number): ExperimentDetail;
+  /** Average wall seconds per trained epoch of past candidates with this input size and backend, if any. */
+  measuredEpochSeconds?(size: number, backend: string): number | undefined;
+  close(): void;
+}
+
+export interface EngineOptions {
+  workspace: string;
+  version: string;
+  host: AppInfo['host'];
+  datasets: DatasetService;
+  experiments: ExperimentService;
+  presets: () => Preset[];
+  backend: () => Promise<BackendInfo>;
+  availableBackends: BackendName[];
+  /** The search runner, or why there is none (shown to users as is). */
+  search: SearchRunner | { unavailable: string };
+}
+
+export type EventListener = (event: SearchEvent) => void;
+
+export class Engine implements SegnasApi {
+  private readonly datasets = new Map<string, OpenedDataset>();
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(private readonly options: EngineOptions) {}
+
+  get workspace(): string {
+    return this.options.workspace;
+  }
+
+  /** Validates a raw payload from a transport and runs the method; errors are ApiErrors with readable messages. */
+  async handle(method: unknown, payload: unknown): Promise<unknown> {
+    if (!isApiMethod(method)) throw new ApiError('bad-request', `Unknown method ${JSON.stringify(method)}`);
+    const request = parseRequest(method, payload);
+    try {
+      return await this.dispatch(method, request);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('failed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private dispatch<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
+    // One generic call site keeps the method table and the contract from drifting apart.
+    const fn = this[method] as (req: ApiRequest<M>) => Promise<ApiResponse<M>>;
+    return fn.call(this, request);
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called by the search runner; events that do not fit the contract are dropped with a log line. */
+  emit(event: SearchEvent): void {
+    const checked = searchEventSchema.safeParse(event);
+    if (!checked.success) {
+      console.error(`engine: dropped malformed ${String((event as { type?: unknown }).type)} event`);
+      return;
+    }
+    for (const listener of this.listeners) listener(event);
+  }
+
+  async getInfo(): Promise<AppInfo> {
+    const { search } = this.options;
+    return {
+      version: this.options.version,
+      workspace: this.options.workspace,
+      backend: await this.options.backend(),
+      availableBackends: this.options.availableBackends,
+      search:
+        'unavailable' in search ? { available: false, reason: search.unavailable } : { available: true },
+      host: this.options.host,
+    };
+  }
+
+  async openDataset(req: { path: string }): Promise<DatasetReport> {
+    if (!isAbsolute(req.path))
+      throw new ApiError('bad-request', `Dataset path must be absolute, got "${req.path}"`);
+    const opened = await this.options.datasets.open(resolve(req.path));
+    this.datasets.set(opened.report.root, opened);
+    return opened.report;
+  }
+
+  async createDemoDataset(req: { cases?: number; size?: number }): Promise<DatasetReport> {
+    const root = await this.options.datasets.createDemo(
+      resolve(this.options.workspace, 'demo-data'),
+      req ?? {},
+    );
+    return this.openDataset({ path: root });
+  }
+
+  async listPresets(): Promise<Preset[]> {
+    return this.options.presets();
+  }
+
+  async validateConfig(req: { config: SearchConfig }): Promise<ConfigValidation> {
+    const dataset = this.datasets.get(resolve(req.config.datasetPath));
+    const experiments = this.options.experiments;
+    return validateSearchConfig(req.config, {
+      dataset: dataset?.report,
+      measuredEpochSeconds: (size, backend) => experiments.measuredEpochSeconds?.(size, backend),
+    });
+  }
+
+  /**
+   * Only files of datasets opened in this session, and predictions the search runner made, can be
+   * read: a web client with the token still cannot read arbitrary files through the viewer.
+   */
+  async readVolume(req: { ref: VolumeRef }): Promise<VolumeData> {
+    const path = await this.volumePath(req.ref);
+    try {
+      return { name: basename(path), bytes: new Uint8Array(await readFile(path)) };
+    } catch (error) {
+      throw new ApiError('not-found', `Cannot read ${path}: ${(error as Error).message}`);
+    }
+  }
+
+  async volumePath(ref: VolumeRef): Promise<string> {
+    if (ref.kind === 'prediction') return this.runner().predictionPath(ref.experimentId, ref.seq, ref.caseId);
+    const dataset = this.datasets.get(resolve(ref.datasetPath));
+    if (!dataset)
+      throw new ApiError(
+        'not-found',
+        `Dataset ${ref.datasetPath} is not open; open it before viewing its cases`,
+      );
+    const files = dataset.files.get(ref.caseId);
+    if (!files) throw new ApiError('not-found', `Case "${ref.caseId}" is not in dataset ${ref.datasetPath}`);
+    const path = ref.kind === 'case-image' ? files.image : files.label;
+    if (!path) throw new ApiError('not-found', `Case "${ref.caseId}" has no label map`);
+    return path;
+  }
+
+  async listExperiments(): Promise<ExperimentSummary[]> {
+    return this.options.experiments.list();
+  }
+
+  async getExperiment(req: { experimentId: number }): Promise<ExperimentDetail> {
+    return this.options.experiments.detail(req.experimentId);
+  }
+
+  async startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }> {
+    const runner = this.runner();
+    const validation = await this.validateConfig(req);
+    if (!validation.ok)
+      throw new ApiError(
+        'bad-request',
+        `The search settings need fixing: ${validation.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      );
+    return runner.start(req.config);
+  }
+
+  async pauseSearch(req: { experimentId: number }): Promise<void> {
+    await this.runner().pause(req.experimentId);
+  }
+
+  async resumeSearch(req: { experimentId: number }): Promise<void> {
+    await this.runner().resume(req.experimentId);
+  }
+
+  async stopSearch(req: { experimentId: number }): Promise<void> {
+    await this.runner().stop(req.experimentId);
+  }
+
+  async evaluateTest(req: { experimentId: number; topK: number }) {
+    return this.runner().evaluateTest(req.experimentId, req.topK);
+  }
+
+  async exportExperiment(req: { experimentId: number; dir?: string }) {
+    return this.runner().exportExperiment(req.experimentId, req.dir);
+  }
+
+  async close(): Promise<void> {
+    const { search } = this.options;
+    if (!('unavailable' in search)) await search.close();
+    this.options.experiments.close();
+    this.listeners.clear();
+  }
+
+  private runner(): SearchRunner {
+    const { search } = this.options;
+    if ('unavailable' in search) throw new ApiError('unavailable', search.unavailable);
+    return search;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Wires the Engine to the real modules: dataset discovery (main/data), presets (main/nas), the
+ * experiment store (main/store), backend detection (main/compute) and, when it is present, the
+ * search runner (main/nas/search.ts). Both hosts (web server, Electron utilityProcess) call this.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import {
+  ApiError,
+  type AppInfo,
+  type BackendName,
+  type CandidateRecord,
+  type CreateSearchRunner,
+  type DatasetReport,
+  type ExperimentDetail,
+  type SearchEvent,
+  type SearchRunner,
+} from './api';
+import { initBackend } from './compute/backend';
+import { type CaseReport, type DatasetReport as DataReport, discoverDataset } from './data/discover';
+import { generatePhantomDataset } from './data/phantom';
+import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
+import { listPresets } from './nas/presets';
+import type { ExperimentStore } from './store';
+import { openStore } from './store';
+
+export const APP_VERSION = '0.1.0';
+
+/** The demo: small enough to generate in seconds and search in minutes on a laptop. */
+const DEMO_CASES = 20;
+const DEMO_SIZE = 32;
+
+function rel(root: string, path: string | undefined): string | undefined {
+  return path === undefined ? undefined : relative(root, path) || path;
+}
+
+function toCaseInfo(root: string, c: CaseReport) {
+  return {
+    id: c.id,
+    image: rel(root, c.imagePath),
+    label: rel(root, c.labelPath),
+    dims: c.image?.dims ?? c.label?.dims,
+    spacing: c.image?.spacing ?? c.label?.spacing,
+    labelValues: c.label?.values,
+    usable: c.usable,
+  };
+}
+
+/** The data module's report in contract terms (relative paths, one flat problem list). */
+export function toApiReport(report: DataReport): DatasetReport {
+  const problems = [...report.problems, ...report.cases.flatMap((c) => c.problems)].map((p) => ({
+    severity: p.severity,
+    code: p.code,
+    file: rel(report.root, p.file),
+    message: p.message,
+  }));
+  const name = report.name ?? report.root.split(/[\\/]/).filter(Boolean).pop() ?? report.root;
+  return {
+    root: report.root,
+    layout: report.layout,
+    name,
+    cases: report.cases.map((c) => toCaseInfo(report.root, c)),
+    usableCaseIds: report.usableCaseIds,
+    labels: report.labels,
+    problems,
+    usable: report.ok,
+  };
+}
+
+export function datasetService(): DatasetService {
+  return {
+    async open(path): Promise<OpenedDataset> {
+      let report: DataReport;
+      try {
+        report = await discoverDataset(path);
+      } catch (error) {
+        throw new ApiError('bad-request', `Cannot open ${path} as a dataset: ${(error as Error).message}`);
+      }
+      const files = new Map<string, { image: string; label?: string }>();
+      for (const c of report.cases)
+        if (c.imagePath) files.set(c.id, { image: c.imagePath, label: c.labelPath });
+      return { report: toApiReport(report), files };
+    },
+    async createDemo(dir, options) {
+      // One folder per generator setting, reused when complete (dataset.json is written last).
+      const cases = options.cases ?? DEMO_CASES;
+      const size = options.size ?? DEMO_SIZE;
+      const root = join(dir, `phantom-${cases}x${size}`);
+      if (!existsSync(join(root, 'dataset.json')))
+        await generatePhantomDataset(root, { cases, size, seed: 1 });
+      return root;
+    },
+  };
+}
+
+function candidateRecord(c: ReturnType<ExperimentStore['listCandidates']>[number]): CandidateRecord {
+  return { ...c };
+}
+
+export function experimentService(store: ExperimentStore): ExperimentService {
+  return {
+    list: () => store.listExperiments(),
+    detail(experimentId): ExperimentDetail {
+      const experiment = store.getExperiment(experimentId);
+      const summary = store.listExperiments().find((s) => s.id === experimentId);
+      if (!experiment || !summary)
+        throw new ApiError('not-found', `There is no experiment ${experimentId} in this workspace`);
+      const split = experiment.splits[0];
+      return {
+        summary,
+        config: experiment.config as unknown as Record<string, unknown>,
+        candidates: store.listCandidates(experimentId).map(candidateRecord),
+        tests: store
+          .listTestEvaluations(experimentId)
+          .map((t) => ({ seq: t.seq, split: t.split, meanDice: t.meanDice, perLabelDice: t.perLabelDice })),
+        validationCases: split?.validation ?? [],
+        testCases: split?.test ?? [],
+      };
+    },
+    measuredEpochSeconds(size, backend) {
+      const seconds: number[] = [];
+      for (const e of store.listExperiments()) {
+        const training = store.getExperiment(e.id)?.config.training as { size?: unknown } | undefined;
+        if (e.backend !== backend || training?.size !== size) continue;
+        for (const c of store.listCandidates(e.id, {
+          status: 'trained',
+          sortBy: 'seq',
+          order: 'desc',
+          limit: 20,
+        }))
+          for (const epoch of c.curve) seconds.push(epoch.seconds);
+        if (seconds.length > 200) break;
+      }
+      return seconds.length > 0 ? seconds.reduce((a, b) => a + b, 0) / seconds.length : undefined;
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Imports main/nas/search.ts; resolves to undefined when a bundler found no such module. */
+export type SearchModuleLoader = () => Promise<unknown | undefined>;
+
+const defaultSearchModuleLoader: SearchModuleLoader = () => {
+  const specifier = './nas/search';
+  return import(/* @vite-ignore */ specifier);
+};
+
+/**
+ * Loads main/nas/search.ts when it exists. The specifier is computed so that the engine builds and
+ * runs before that module is written; its absence is reported to users, never faked.
+ */
+export async function loadSearchRunner(
+  workspace: string,
+  emit: (event: SearchEvent) => void,
+  importModule: SearchModuleLoader = defaultSearchModuleLoader,
+): Promise<SearchRunner | { unavailable: string }> {
+  let mod: { createSearchRunner?: CreateSearchRunner };
+  try {
+    const loaded = await importModule();
+    if (!loaded)
+      return {
+        unavailable:
+          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
+      };
+    mod = loaded as { createSearchRunner?: CreateSearchRunner };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('search'))
+      return {
+        unavailable:
+          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
+      };
+    return { unavailable: `The search runner failed to load: ${(error as Error).message}` };
+  }
+  if (typeof mod.createSearchRunner !== 'function')
+    return {
+      unavailable: 'main/nas/search.ts does not export createSearchRunner(ctx); searching is unavailable',
+    };
+  try {
+    return await mod.createSearchRunner({ workspace, emit });
+  } catch (error) {
+    return { unavailable: `The search runner could not start: ${(error as Error).message}` };
+  }
+}
+
+const AVAILABLE_BACKENDS: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+export interface CreateEngineOptions {
+  workspace: string;
+  host: AppInfo['host'];
+  /** How to import the search module; bundled hosts (Electron) pass one resolved at build time. */
+  searchModule?: SearchModuleLoader;
+}
+
+/** Opens the workspace's store and builds the engine both hosts serve. */
+export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
+  const workspace = resolve(options.workspace);
+  await mkdir(workspace, { recursive: true });
+  const store = openStore(workspace);
+  let engine: Engine | undefined;
+  const search = await loadSearchRunner(workspace, (event) => engine?.emit(event), options.searchModule);
+  engine = new Engine({
+    workspace,
+    version: APP_VERSION,
+    host: options.host,
+    datasets: datasetService(),
+    experiments: experimentService(store),
+    presets: () => listPresets().map((p) => ({ ...p, space: p.space })),
+    backend: () => initBackend(),
+    availableBackends: AVAILABLE_BACKENDS,
+    search,
+  });
+  return engine;
+}

@@ -1,0 +1,39 @@
+/** Starts web mode on a workspace: engine + HTTP/WebSocket server; used by `segnas serve` and `npm start`. */
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../engine';
+import { createEngine } from '../engineServices';
+import { startWebServer, type WebServer } from './webServer';
+
+export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+
+export interface ServeOptions {
+  workspace: string;
+  host?: string;
+  port?: number;
+  staticDir?: string;
+  token?: string;
+}
+
+export interface RunningWebMode extends WebServer {
+  engine: Engine;
+  stop(): Promise<void>;
+}
+
+export async function serveWorkspace(options: ServeOptions): Promise<RunningWebMode> {
+  const engine = await createEngine({ workspace: options.workspace, host: 'web' });
+  const server = await startWebServer({
+    engine,
+    staticDir: options.staticDir ?? DEFAULT_STATIC_DIR,
+    host: options.host,
+    port: options.port,
+    token: options.token,
+  });
+  return {
+    ...server,
+    engine,
+    stop: async () => {
+      await server.close();
+      await engine.close();
+    },
+  };
+}

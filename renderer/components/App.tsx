@@ -1,0 +1,78 @@
+/** The window: navigation by step, the current screen, the status bar, notices. */
+import { useEffect } from 'react';
+import { useApi, useApp } from '../context';
+import type { View } from '../store/appStore';
+import { DatasetPanel } from './DatasetPanel';
+import { ErrorBoundary } from './ErrorBoundary';
+import { ExperimentsList } from './ExperimentsList';
+import { Notices } from './Notices';
+import { SearchSetup } from './SearchSetup';
+import { SearchView } from './SearchView';
+import { StatusBar } from './StatusBar';
+
+const NAV: { id: View; title: string; step?: number }[] = [
+  { id: 'data', title: 'Data', step: 1 },
+  { id: 'setup', title: 'Search setup', step: 2 },
+  { id: 'search', title: 'Search', step: 3 },
+  { id: 'experiments', title: 'Experiments' },
+];
+
+export function App() {
+  const view = useApp((s) => s.view);
+  const setView = useApp((s) => s.setView);
+  const init = useApp((s) => s.init);
+  const dataset = useApp((s) => s.dataset);
+  const info = useApp((s) => s.info);
+  const api = useApi();
+  const openDataset = useApp((s) => s.openDataset);
+  const loadDemoData = useApp((s) => s.loadDemoData);
+  useEffect(() => {
+    void init();
+  }, [init]);
+  useEffect(
+    () =>
+      api.onMenuCommand?.((command) => {
+        setView('data');
+        if (command.kind === 'demo-data') void loadDemoData();
+        else void openDataset(command.path);
+      }),
+    [api, setView, loadDemoData, openDataset],
+  );
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo">◆</span> SegNAS <span className="muted">Studio</span>
+        </div>
+        <nav>
+          {NAV.map((n) => (
+            <button
+              type="button"
+              key={n.id}
+              className={view === n.id ? 'active' : ''}
+              data-testid={`nav-${n.id}`}
+              onClick={() => setView(n.id)}
+            >
+              {n.step && <span className="step">{n.step}</span>}
+              {n.title}
+            </button>
+          ))}
+        </nav>
+        <div className="topbar-right muted small">
+          {dataset ? dataset.name : 'no dataset'} · {info?.host === 'electron' ? 'desktop' : 'web'} v
+          {info?.version ?? ''}
+        </div>
+      </header>
+      <main className="content">
+        <ErrorBoundary area={NAV.find((n) => n.id === view)?.title} key={view}>
+          {view === 'data' && <DatasetPanel />}
+          {view === 'setup' && <SearchSetup />}
+          {view === 'search' && <SearchView />}
+          {view === 'experiments' && <ExperimentsList />}
+        </ErrorBoundary>
+      </main>
+      <StatusBar />
+      <Notices />
+    </div>
+  );
+}

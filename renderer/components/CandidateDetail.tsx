@@ -1,0 +1,156 @@
+/** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
+import { useMemo, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { CandidateRecord, LabelInfo } from '../../main/api';
+import { durationSeconds } from '../lib/candidates';
+import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
+import { BlockDag } from './BlockDag';
+import { Viewer, type ViewerLayer } from './Viewer';
+
+const axis = { stroke: '#8b95a7', fontSize: 11 };
+
+export function CandidateDetail(props: {
+  candidate: CandidateRecord;
+  datasetPath?: string;
+  labels: LabelInfo[];
+  validationCases: string[];
+  testCases: string[];
+  onClose(): void;
+}) {
+  const c = props.candidate;
+  const cases = useMemo(
+    () => [
+      ...props.validationCases.map((id) => ({ id, split: 'validation' })),
+      ...props.testCases.map((id) => ({ id, split: 'test' })),
+    ],
+    [props.validationCases, props.testCases],
+  );
+  const [caseId, setCaseId] = useState(cases[0]?.id);
+  const canPredict = c.status === 'trained' || c.status === 'cached';
+  const layers = useMemo<ViewerLayer[]>(() => {
+    if (!caseId || !props.datasetPath) return [];
+    const base = { datasetPath: props.datasetPath, caseId };
+    return [
+      { id: 'image', title: 'Image', ref: { kind: 'case-image', ...base } },
+      { id: 'truth', title: 'Ground truth', ref: { kind: 'case-label', ...base } },
+      ...(canPredict
+        ? [
+            {
+              id: 'prediction' as const,
+              title: 'Prediction',
+              ref: { kind: 'prediction' as const, experimentId: c.experimentId, seq: c.seq, caseId },
+            },
+          ]
+        : []),
+    ];
+  }, [caseId, props.datasetPath, c.experimentId, c.seq, canPredict]);
+
+  const summary: [string, string][] = [
+    ['Status', c.reason ? `${c.status} — ${c.reason}` : c.status],
+    ['Validation Dice', formatDice(c.valDice)],
+    ['Objective f = −ln Dice', c.f === null ? '—' : c.f.toFixed(3)],
+    ['Parameters', formatCount(c.paramCount)],
+    ['Estimated memory', formatBytes(c.estMemoryBytes)],
+    ['n (first channels)', String(c.spec.n)],
+    ['p (poolings)', String(c.spec.p)],
+    ['Deep supervision', c.spec.sup ? 'yes' : 'no'],
+    ['Residual', c.spec.res ? 'yes' : 'no'],
+    ['Block nodes', String(c.spec.block.nodes)],
+    ['Device', c.device ?? '—'],
+    ['Training time', formatDuration(durationSeconds(c))],
+    ['x', c.x.map((v) => v.toFixed(2)).join(', ')],
+  ];
+  const perLabel = Object.entries(c.perLabelDice ?? {});
+
+  return (
+    <div className="candidate-detail" data-testid="candidate-detail">
+      <div className="detail-header">
+        <h3>Candidate #{c.seq}</h3>
+        <span className={`status status-${c.status}`}>{c.status}</span>
+        <button type="button" className="ghost" onClick={props.onClose} aria-label="close detail">
+          ✕
+        </button>
+      </div>
+      <div className="detail-grid">
+        <div className="card">
+          <div className="card-title">Block</div>
+          <BlockDag block={c.spec.block} />
+          <dl className="summary">
+            {summary.map(([k, v]) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd className="mono">{v}</dd>
+              </div>
+            ))}
+          </dl>
+          {perLabel.length > 0 && (
+            <>
+              <div className="card-title">Per-label validation Dice</div>
+              <div className="per-label">
+                {perLabel.map(([name, d]) => (
+                  <div key={name} className="bar-row">
+                    <span>{name}</span>
+                    <div className="bar">
+                      <div style={{ width: `${Math.max(0, Math.min(1, d)) * 100}%` }} />
+                    </div>
+                    <span className="mono">{formatDice(d)}</span>
+                  </div>
+                ))}
+              </div>
+            </>
+          )}
+        </div>
+        <div className="card">
+          <div className="card-title">Learning curves</div>
+          <div className="chart-body small-chart">
+            {c.curve.length > 0 ? (
+              <ResponsiveContainer width="100%" height="100%">
+                <LineChart data={c.curve} margin={{ top: 8, right: 8, bottom: 4, left: -8 }}>
+                  <CartesianGrid stroke="#262c38" />
+                  <XAxis dataKey="epoch" tick={axis} allowDecimals={false} />
+                  <YAxis yAxisId="loss" tick={axis} />
+                  <YAxis yAxisId="dice" orientation="right" domain={[0, 1]} tick={axis} />
+                  <Tooltip contentStyle={{ background: '#151a23', border: '1px solid #2d3545' }} />
+                  <Legend wrapperStyle={{ fontSize: 12 }} />
+                  <Line
+                    yAxisId="loss"
+                    dataKey="loss"
+                    stroke="#ffb020"
+                    dot={false}
+                    isAnimationActive={false}
+                  />
+                  <Line
+                    yAxisId="dice"
+                    dataKey="valDice"
+                    name="val Dice"
+                    stroke="#4f8cff"
+                    dot={false}
+                    connectNulls
+                    isAnimationActive={false}
+                  />
+                </LineChart>
+              </ResponsiveContainer>
+            ) : (
+              <div className="empty">Not trained (no curve).</div>
+            )}
+          </div>
+          <div className="card-title">
+            Segmentation
+            <select value={caseId} onChange={(e) => setCaseId(e.target.value)} data-testid="viewer-case">
+              {cases.map((k) => (
+                <option key={`${k.split}-${k.id}`} value={k.id}>
+                  {k.id} ({k.split})
+                </option>
+              ))}
+            </select>
+          </div>
+          {layers.length > 0 ? (
+            <Viewer layers={layers} labels={props.labels} testId="viewer" />
+          ) : (
+            <div className="empty">No validation images recorded for this experiment.</div>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,235 @@
+/** Step 1: drop or choose a dataset (or use the demo), see its validation report, preview any case. */
+import { useMemo, useRef, useState } from 'react';
+import type { DatasetReport } from '../../main/api';
+import { collectDrop, collectInput, type DroppedFile } from '../api/drop';
+import { useApi, useApp } from '../context';
+import { Viewer } from './Viewer';
+
+function parentOf(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i > 0 ? path.slice(0, i) : path;
+}
+
+export function DatasetPanel() {
+  const api = useApi();
+  const dataset = useApp((s) => s.dataset);
+  const busy = useApp((s) => s.busy.dataset);
+  const openDataset = useApp((s) => s.openDataset);
+  const loadDemoData = useApp((s) => s.loadDemoData);
+  const showReport = useApp((s) => s.showReport);
+  const setBusy = useApp((s) => s.setDatasetBusy);
+  const notify = useApp((s) => s.notify);
+  const setView = useApp((s) => s.setView);
+  const [hover, setHover] = useState(false);
+  const [typedPath, setTypedPath] = useState('');
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  const upload = async (files: DroppedFile[]) => {
+    if (!api.upload) return;
+    if (files.length === 0) return notify('error', 'Nothing to upload: the drop held no files.');
+    try {
+      setBusy(`Uploading ${files.length} files…`);
+      const root = await api.upload(files, (done, total) => setBusy(`Uploading ${done}/${total} files…`));
+      setBusy(undefined);
+      await openDataset(root);
+    } catch (e) {
+      setBusy(undefined);
+      notify('error', e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const onDrop = async (e: React.DragEvent) => {
+    e.preventDefault();
+    setHover(false);
+    if (api.pathForFile) {
+      // Electron: the files are on this machine; open them in place.
+      const paths = [...e.dataTransfer.files].map((f) => api.pathForFile!(f)).filter(Boolean);
+      if (paths.length === 0) return notify('error', 'The drop held no files from disk.');
+      return openDataset(paths.length === 1 ? paths[0] : parentOf(paths[0]));
+    }
+    await upload(await collectDrop(e.dataTransfer.items));
+  };
+
+  const choose = async () => {
+    if (api.chooseFolder) {
+      const folder = await api.chooseFolder();
+      if (folder) await openDataset(folder);
+    } else inputRef.current?.click();
+  };
+
+  return (
+    <section className="panel dataset-panel">
+      <section
+        className={`drop-zone ${hover ? 'hover' : ''}`}
+        data-testid="dataset-drop"
+        aria-label="Drop a dataset here"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setHover(true);
+        }}
+        onDragLeave={() => setHover(false)}
+        onDrop={onDrop}
+      >
+        <div className="drop-icon">⬇</div>
+        <div className="drop-title">Drop a dataset folder or NIfTI files here</div>
+        <div className="drop-hint">
+          Medical Segmentation Decathlon / nnU-Net layout (imagesTr/, labelsTr/, dataset.json) or pairs named
+          <code>case.nii.gz</code> + <code>case_seg.nii.gz</code> (also _label, _labels, _mask)
+        </div>
+        <div className="drop-actions">
+          <button type="button" onClick={choose}>
+            Choose folder…
+          </button>
+          <button
+            type="button"
+            className="primary"
+            data-testid="use-demo-data"
+            onClick={() => loadDemoData()}
+          >
+            Use demo data
+          </button>
+        </div>
+        <form
+          className="path-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (typedPath.trim()) void openDataset(typedPath.trim());
+          }}
+        >
+          <input
+            data-testid="dataset-path"
+            placeholder="…or type a folder path on the engine's machine, e.g. /data/Task04_Hippocampus"
+            value={typedPath}
+            onChange={(e) => setTypedPath(e.target.value)}
+          />
+          <button type="submit">Open</button>
+        </form>
+        <input
+          ref={inputRef}
+          type="file"
+          hidden
+          multiple
+          // Non-standard attribute (not in React's types) that makes the chooser pick folders.
+          {...{ webkitdirectory: '' }}
+          onChange={(e) => e.target.files && upload(collectInput(e.target.files))}
+        />
+        {busy && <div className="busy">{busy}</div>}
+      </section>
+      {dataset && (
+        <DatasetReportView report={dataset} onNext={() => setView('setup')} onReport={showReport} />
+      )}
+    </section>
+  );
+}
+
+function DatasetReportView(props: {
+  report: DatasetReport;
+  onNext: () => void;
+  onReport: (r: DatasetReport) => void;
+}) {
+  const { report } = props;
+  const previewable = report.cases.filter((c) => c.image);
+  const [caseId, setCaseId] = useState(report.usableCaseIds[0] ?? previewable[0]?.id);
+  const errors = report.problems.filter((p) => p.severity === 'error');
+  const warnings = report.problems.filter((p) => p.severity === 'warning');
+  const current = report.cases.find((c) => c.id === caseId);
+  const layers = useMemo(() => {
+    if (!current?.image) return [];
+    const base = { datasetPath: report.root, caseId: current.id };
+    return [
+      { id: 'image' as const, title: 'Image', ref: { kind: 'case-image' as const, ...base } },
+      ...(current.label
+        ? [{ id: 'truth' as const, title: 'Ground truth', ref: { kind: 'case-label' as const, ...base } }]
+        : []),
+    ];
+  }, [current, report.root]);
+
+  return (
+    <div className="report" data-testid="validation-report">
+      <div className="report-header">
+        <div>
+          <h2>{report.name}</h2>
+          <div className="muted mono">{report.root}</div>
+        </div>
+        <div className={`badge ${report.usable ? 'ok' : 'bad'}`} data-testid="dataset-status">
+          {report.usable ? 'Ready for search' : 'Not usable'}
+        </div>
+      </div>
+      <div className="stats">
+        <Stat label="Layout" value={report.layout === 'msd' ? 'Decathlon / nnU-Net' : 'Suffix pairs'} />
+        <Stat label="Cases" value={`${report.usableCaseIds.length} usable / ${report.cases.length}`} />
+        <Stat label="Labels" value={String(report.labels.filter((l) => l.value !== 0).length)} />
+        <Stat label="Problems" value={`${errors.length} errors, ${warnings.length} warnings`} />
+      </div>
+      <div className="labels">
+        {report.labels.map((l) => (
+          <span key={l.value} className="label-chip">
+            <b>{l.value}</b> {l.name}
+          </span>
+        ))}
+      </div>
+      {report.problems.length > 0 && (
+        <ul className="problems" data-testid="dataset-problems">
+          {report.problems.map((p) => (
+            <li key={`${p.code}-${p.file}-${p.message}`} className={p.severity}>
+              <span className="sev">{p.severity}</span>
+              {p.file && <span className="mono file">{p.file}</span>}
+              <span>{p.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="report-body">
+        <div className="table-wrap cases-table">
+          <table>
+            <thead>
+              <tr>
+                <th>Case</th>
+                <th>Dims</th>
+                <th>Spacing (mm)</th>
+                <th>Labels</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {report.cases.map((c) => (
+                <tr
+                  key={c.id}
+                  className={`${c.id === caseId ? 'selected' : ''} ${c.usable ? '' : 'unusable'}`}
+                  onClick={() => c.image && setCaseId(c.id)}
+                >
+                  <td className="mono">{c.id}</td>
+                  <td>{c.dims?.join(' × ') ?? '—'}</td>
+                  <td>{c.spacing?.map((s) => s.toFixed(2)).join(' × ') ?? '—'}</td>
+                  <td>{c.labelValues?.join(', ') ?? '—'}</td>
+                  <td>{c.usable ? '✓' : <span className="bad-text">excluded</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div className="preview">
+          {layers.length > 0 ? (
+            <Viewer layers={layers} labels={report.labels} testId="dataset-preview" />
+          ) : (
+            <div className="empty">No readable case to preview.</div>
+          )}
+        </div>
+      </div>
+      <div className="report-footer">
+        <button type="button" className="primary" disabled={!report.usable} onClick={props.onNext}>
+          Set up the search →
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Stat(props: { label: string; value: string }) {
+  return (
+    <div className="stat">
+      <div className="stat-label">{props.label}</div>
+      <div className="stat-value">{props.value}</div>
+    </div>
+  );
+}

@@ -1,0 +1,208 @@
+/** Step 2: variant preset, bounds, training settings, seed, budget, backend, memory, estimate, start. */
+import type { BackendName, ValidationIssue } from '../../main/api';
+import { useApp } from '../context';
+import { formatDuration } from '../lib/format';
+import { BoundsEditor } from './BoundsEditor';
+
+const BACKEND_TITLES: Record<BackendName, string> = {
+  tensorflow: 'TensorFlow native (tfjs-node, CUDA if available)',
+  webgpu: 'WebGPU',
+  wasm: 'WebAssembly (CPU)',
+  cpu: 'Pure JavaScript (CPU, slow)',
+};
+
+function NumberField(props: {
+  label: string;
+  field: string;
+  value: number;
+  step?: number;
+  issues: ValidationIssue[];
+  hint?: string;
+  onChange(v: number): void;
+}) {
+  const issue = props.issues.find((i) => i.field === props.field);
+  return (
+    <label className={`field ${issue ? 'invalid' : ''}`}>
+      <span className="field-label">{props.label}</span>
+      <input
+        type="number"
+        step={props.step ?? 1}
+        value={Number.isFinite(props.value) ? props.value : ''}
+        data-testid={`field-${props.field}`}
+        onChange={(e) => props.onChange(e.target.value === '' ? Number.NaN : Number(e.target.value))}
+      />
+      {props.hint && !issue && <span className="field-hint">{props.hint}</span>}
+      {issue && <span className="field-error">{issue.message}</span>}
+    </label>
+  );
+}
+
+export function SearchSetup() {
+  const config = useApp((s) => s.config);
+  const presets = useApp((s) => s.presets);
+  const validation = useApp((s) => s.validation);
+  const info = useApp((s) => s.info);
+  const dataset = useApp((s) => s.dataset);
+  const busy = useApp((s) => s.busy.start);
+  const update = useApp((s) => s.updateConfig);
+  const applyPreset = useApp((s) => s.applyPreset);
+  const start = useApp((s) => s.startSearch);
+  const issues = validation?.issues ?? [];
+  const t = config.training;
+  const setTraining = (patch: Partial<typeof t>) =>
+    update((c) => ({ ...c, training: { ...c.training, ...patch } }));
+  const searchUnavailable = info && !info.search.available ? info.search.reason : undefined;
+  const generalIssues = issues.filter((i) => i.field === 'datasetPath');
+
+  return (
+    <section className="panel" data-testid="search-setup">
+      <div className="setup-grid">
+        <div className="card">
+          <h3>Search space</h3>
+          <div className="preset-list">
+            {presets.map((p) => (
+              <button
+                type="button"
+                key={p.id}
+                data-testid={`preset-${p.id}`}
+                className={`preset ${config.variant === p.id ? 'active' : ''}`}
+                onClick={() => applyPreset(p.id)}
+                title={p.description}
+              >
+                <b>{p.name}</b>
+                <span className="small muted">{p.description}</span>
+              </button>
+            ))}
+            <div className={`preset ${config.variant === 'custom' ? 'active' : ''}`}>
+              <b>Custom</b>
+              <span className="small muted">edit any bound below</span>
+            </div>
+          </div>
+          <BoundsEditor
+            space={config.space}
+            issues={issues}
+            onChange={(space) => update((c) => ({ ...c, space, variant: 'custom' }))}
+          />
+        </div>
+        <div className="card">
+          <h3>Training</h3>
+          <div className="fields">
+            <NumberField
+              label="Image size S (S³ voxels)"
+              field="training.size"
+              value={t.size}
+              issues={issues}
+              hint="paper: 128; smaller is much faster on CPU"
+              onChange={(size) => setTraining({ size })}
+            />
+            <NumberField
+              label="Epochs per candidate"
+              field="training.epochs"
+              value={t.epochs}
+              issues={issues}
+              hint="paper: 100"
+              onChange={(epochs) => setTraining({ epochs })}
+            />
+            <NumberField
+              label="Batch size"
+              field="training.batch"
+              value={t.batch}
+              issues={issues}
+              hint="paper: 3"
+              onChange={(batch) => setTraining({ batch })}
+            />
+            <NumberField
+              label="Learning rate (Nadam)"
+              field="training.learningRate"
+              value={t.learningRate}
+              step={0.0001}
+              issues={issues}
+              onChange={(learningRate) => setTraining({ learningRate })}
+            />
+            <label className="field checkbox">
+              <input
+                type="checkbox"
+                checked={t.augmentation}
+                onChange={(e) => setTraining({ augmentation: e.target.checked })}
+              />
+              <span>Augmentation (rotation ±30°, shift ±20%, scale 0.8–1.2; 80% of images)</span>
+            </label>
+          </div>
+          <h3>Search</h3>
+          <div className="fields">
+            <NumberField
+              label="Evaluation budget"
+              field="evaluations"
+              value={config.evaluations}
+              issues={issues}
+              hint="paper: 300"
+              onChange={(evaluations) => update((c) => ({ ...c, evaluations }))}
+            />
+            <NumberField
+              label="Seed"
+              field="seed"
+              value={config.seed}
+              issues={issues}
+              hint="same seed, data and settings → same candidates"
+              onChange={(seed) => update((c) => ({ ...c, seed }))}
+            />
+            <label className="field">
+              <span className="field-label">Backend</span>
+              <select
+                value={config.backend}
+                data-testid="field-backend"
+                onChange={(e) => update((c) => ({ ...c, backend: e.target.value as BackendName }))}
+              >
+                {(info?.availableBackends ?? ['wasm']).map((b) => (
+                  <option key={b} value={b}>
+                    {BACKEND_TITLES[b]}
+                  </option>
+                ))}
+              </select>
+              <span className="field-hint">
+                detected: {info ? `${info.backend.name} — ${info.backend.device}` : '…'}
+              </span>
+            </label>
+            <NumberField
+              label="Memory budget (MB)"
+              field="memoryBudgetMB"
+              value={config.memoryBudgetMB}
+              issues={issues}
+              hint="larger candidates are skipped as out-of-memory (f = 10)"
+              onChange={(memoryBudgetMB) => update((c) => ({ ...c, memoryBudgetMB }))}
+            />
+          </div>
+          <div className="estimate" data-testid="time-estimate">
+            {validation?.estimate ? (
+              <>
+                <div>
+                  <b>{formatDuration(validation.estimate.secondsPerCandidate)}</b> per candidate ·{' '}
+                  <b>{formatDuration(validation.estimate.totalSeconds)}</b> for {config.evaluations}{' '}
+                  evaluations (at most; cached and illegal ones are free)
+                </div>
+                <div className="small muted">{validation.estimate.basis}</div>
+              </>
+            ) : (
+              <span className="muted">The estimate appears once the settings are valid.</span>
+            )}
+          </div>
+          {generalIssues.map((i) => (
+            <div key={i.message} className="field-error block">
+              {i.message}
+            </div>
+          ))}
+          {searchUnavailable && <div className="notice-inline">{searchUnavailable}</div>}
+          <button
+            type="button"
+            className="primary large"
+            data-testid="start-search"
+            disabled={busy || !validation?.ok || !dataset || Boolean(searchUnavailable)}
+            onClick={() => start()}
+          >
+            {busy ? 'Starting…' : 'Start search'}
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,157 @@
+/** Step 3: the running (or reopened) search: controls, charts, table, and the selected candidate. */
+import { useApp } from '../context';
+import { formatDice } from '../lib/format';
+import { CandidateDetail } from './CandidateDetail';
+import { CandidateTable } from './CandidateTable';
+import { DiceChart } from './DiceChart';
+
+export function SearchView() {
+  const live = useApp((s) => s.live);
+  const selectedSeq = useApp((s) => s.selectedSeq);
+  const select = useApp((s) => s.selectCandidate);
+  const pause = useApp((s) => s.pause);
+  const resume = useApp((s) => s.resume);
+  const stop = useApp((s) => s.stop);
+  const evaluateTest = useApp((s) => s.evaluateTest);
+  const exportExperiment = useApp((s) => s.exportExperiment);
+  const busy = useApp((s) => s.busy);
+  const dataset = useApp((s) => s.dataset);
+  const setView = useApp((s) => s.setView);
+
+  if (!live)
+    return (
+      <section className="panel empty-state">
+        <h2>No search yet</h2>
+        <p className="muted">Start one from the setup, or reopen a past experiment.</p>
+        <div className="row">
+          <button type="button" className="primary" onClick={() => setView('setup')}>
+            Set up a search
+          </button>
+          <button type="button" onClick={() => setView('experiments')}>
+            Experiments
+          </button>
+        </div>
+      </section>
+    );
+
+  const selected = live.candidates.find((c) => c.seq === selectedSeq);
+  const best = live.candidates.find((c) => c.seq === live.bestSeq);
+  const datasetPath =
+    (live.config?.datasetPath as string | undefined) ??
+    live.summary?.datasetPath ??
+    dataset?.root ??
+    undefined;
+  const labels = dataset && dataset.root === datasetPath ? dataset.labels : [];
+  const running = live.status === 'running';
+  const resumable = ['paused', 'interrupted', 'stopped', 'failed'].includes(live.status);
+  return (
+    <section className="panel search-view">
+      <div className="search-header">
+        <div>
+          <h2>
+            {live.summary?.name ?? `Experiment ${live.experimentId}`}{' '}
+            <span className={`badge status-${live.status}`} data-testid="search-status">
+              {live.status}
+            </span>
+          </h2>
+          <div className="muted small">
+            best Dice <b className="mono">{formatDice(best?.valDice)}</b>
+            {best ? ` (candidate #${best.seq})` : ''}
+            {live.message ? ` · ${live.message}` : ''}
+          </div>
+        </div>
+        <div className="row">
+          <button type="button" data-testid="pause-search" disabled={!running} onClick={() => pause()}>
+            ❚❚ Pause
+          </button>
+          <button type="button" data-testid="resume-search" disabled={!resumable} onClick={() => resume()}>
+            ▶ Resume
+          </button>
+          <button
+            type="button"
+            data-testid="stop-search"
+            disabled={!running && live.status !== 'paused'}
+            onClick={() => stop()}
+          >
+            ■ Stop
+          </button>
+          <button
+            type="button"
+            data-testid="evaluate-test"
+            disabled={running || busy.test || live.candidates.length === 0}
+            onClick={() => evaluateTest(3)}
+          >
+            {busy.test ? 'Evaluating…' : 'Test top 3'}
+          </button>
+          <button
+            type="button"
+            data-testid="export"
+            disabled={running || busy.export || live.candidates.length === 0}
+            onClick={() => exportExperiment()}
+          >
+            {busy.export ? 'Exporting…' : 'Export'}
+          </button>
+          {best && (
+            <button
+              type="button"
+              className="primary"
+              data-testid="open-best"
+              onClick={() => select(best.seq)}
+            >
+              Open best
+            </button>
+          )}
+        </div>
+      </div>
+      <DiceChart candidates={live.candidates} running={live.running} />
+      {live.tests.length > 0 && (
+        <div className="card tests" data-testid="test-results">
+          <div className="card-title">Test set (held out)</div>
+          <table>
+            <thead>
+              <tr>
+                <th>Candidate</th>
+                <th>Split</th>
+                <th>Mean Dice</th>
+                <th>Per label</th>
+              </tr>
+            </thead>
+            <tbody>
+              {live.tests.map((t) => (
+                <tr key={`${t.seq}-${t.split}`}>
+                  <td>#{t.seq}</td>
+                  <td>{t.split}</td>
+                  <td className="mono">{formatDice(t.meanDice)}</td>
+                  <td className="small">
+                    {Object.entries(t.perLabelDice)
+                      .map(([k, v]) => `${k} ${formatDice(v)}`)
+                      .join(' · ')}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className={`results ${selected ? 'with-detail' : ''}`}>
+        <CandidateTable
+          candidates={live.candidates}
+          selectedSeq={selectedSeq}
+          bestSeq={live.bestSeq}
+          onSelect={(seq) => select(seq)}
+        />
+        {selected && (
+          <CandidateDetail
+            key={selected.seq}
+            candidate={selected}
+            datasetPath={datasetPath}
+            labels={labels}
+            validationCases={live.validationCases}
+            testCases={live.testCases}
+            onClose={() => select(undefined)}
+          />
+        )}
+      </div>
+    </section>
+  );
+}

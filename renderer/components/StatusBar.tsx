@@ -1,0 +1,39 @@
+/** Always visible: backend and device, the current search's progress and ETA. */
+import { useApp } from '../context';
+import { formatDuration } from '../lib/format';
+
+export function StatusBar() {
+  const info = useApp((s) => s.info);
+  const live = useApp((s) => s.live);
+  const progress = live?.progress;
+  const fraction = progress && progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
+  return (
+    <div className="status-bar" data-testid="status-bar">
+      <span className="status-item" data-testid="backend-info">
+        <span className="dot" /> {info ? `${info.backend.name} · ${info.backend.device}` : 'connecting…'}
+      </span>
+      {live && (
+        <>
+          <span className="status-item">
+            Experiment {live.experimentId} · <b>{live.status}</b>
+            {live.running ? ` · training #${live.running.seq} (epoch ${live.running.curve.length})` : ''}
+          </span>
+          <span className="status-item progress" data-testid="progress">
+            <span className="progress-track">
+              <span className="progress-fill" style={{ width: `${fraction * 100}%` }} />
+            </span>
+            {progress ? `${progress.done} / ${progress.total}` : '—'}
+          </span>
+          <span className="status-item" data-testid="eta">
+            ETA {progress?.etaSeconds !== undefined ? formatDuration(progress.etaSeconds) : '—'}
+          </span>
+        </>
+      )}
+      {info && !info.search.available && (
+        <span className="status-item warn" title={info.search.reason}>
+          search unavailable
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,180 @@
+/**
+ * niivue showing an image with label overlays (ground truth, prediction), each toggleable with its
+ * own opacity, in multiplanar + 3D, single plane, or 3D-only layout.
+ */
+import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
+import { useEffect, useRef, useState } from 'react';
+import type { LabelInfo, VolumeRef } from '../../main/api';
+import { useApi } from '../context';
+import { labelColormap } from '../lib/labelColors';
+
+export interface ViewerLayer {
+  id: 'image' | 'truth' | 'prediction';
+  title: string;
+  ref: VolumeRef;
+}
+
+const LAYOUTS = [
+  { id: 'multi', title: 'Multiplanar + 3D', slice: SLICE_TYPE.MULTIPLANAR },
+  { id: 'axial', title: 'Axial', slice: SLICE_TYPE.AXIAL },
+  { id: 'coronal', title: 'Coronal', slice: SLICE_TYPE.CORONAL },
+  { id: 'render', title: '3D', slice: SLICE_TYPE.RENDER },
+] as const;
+
+interface LayerState {
+  visible: boolean;
+  opacity: number;
+}
+
+export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; testId?: string }) {
+  const api = useApi();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const nvRef = useRef<Niivue | null>(null);
+  const [ready, setReady] = useState(false);
+  const [status, setStatus] = useState<string>('Loading…');
+  const [layout, setLayout] = useState<(typeof LAYOUTS)[number]['id']>('multi');
+  const [layerState, setLayerState] = useState<Record<string, LayerState>>({
+    truth: { visible: true, opacity: 0.55 },
+    prediction: { visible: true, opacity: 0.6 },
+  });
+  const loadedIds = useRef<string[]>([]);
+  const key = JSON.stringify(props.layers.map((l) => l.ref));
+
+  useEffect(() => {
+    const nv = new Niivue({
+      backColor: [0.06, 0.07, 0.09, 1],
+      show3Dcrosshair: true,
+      multiplanarShowRender: SHOW_RENDER.ALWAYS,
+      dragAndDropEnabled: false,
+      isOrientCube: false,
+      loadingText: '',
+      crosshairColor: [1, 0.8, 0.2, 0.35],
+      crosshairWidth: 0.5,
+    });
+    let disposed = false;
+    nv.attachToCanvas(canvasRef.current!)
+      .then(() => {
+        if (!disposed) {
+          nvRef.current = nv;
+          setReady(true);
+        }
+      })
+      .catch((e: unknown) => setStatus(`The 3D viewer needs WebGL2: ${String(e)}`));
+    return () => {
+      disposed = true;
+      nvRef.current = null;
+      nv.cleanup();
+    };
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload only when the referenced volumes change
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!ready || !nv) return;
+    let cancelled = false;
+    setStatus('Loading…');
+    (async () => {
+      const images: NVImage[] = [];
+      for (const layer of props.layers) {
+        const data = await api.readVolume({ ref: layer.ref });
+        const buffer = data.bytes.buffer.slice(
+          data.bytes.byteOffset,
+          data.bytes.byteOffset + data.bytes.byteLength,
+        );
+        const image = await NVImage.loadFromUrl({
+          url: data.name,
+          name: data.name,
+          buffer: buffer as ArrayBuffer,
+          colormap: 'gray',
+          opacity: 1,
+        });
+        if (layer.id !== 'image') image.setColormapLabel(labelColormap(props.labels, layer.id));
+        images.push(image);
+      }
+      if (cancelled) return;
+      for (const v of [...nv.volumes]) nv.removeVolume(v);
+      for (const image of images) nv.addVolume(image);
+      loadedIds.current = props.layers.map((l) => l.id);
+      applyOpacity(nv, loadedIds.current, layerState);
+      nv.setSliceType(LAYOUTS.find((l) => l.id === layout)!.slice);
+      setStatus('');
+    })().catch((e: unknown) => {
+      if (!cancelled) setStatus(`Cannot show this volume: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [ready, key]);
+
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (nv && nv.volumes.length === loadedIds.current.length) applyOpacity(nv, loadedIds.current, layerState);
+  }, [layerState]);
+
+  useEffect(() => {
+    nvRef.current?.setSliceType(LAYOUTS.find((l) => l.id === layout)!.slice);
+  }, [layout]);
+
+  const overlays = props.layers.filter((l) => l.id !== 'image');
+  return (
+    <div
+      className="viewer"
+      data-testid={props.testId ?? 'viewer'}
+      data-loaded={status === '' ? 'true' : 'false'}
+    >
+      <div className="viewer-toolbar">
+        <div className="segmented">
+          {LAYOUTS.map((l) => (
+            <button
+              key={l.id}
+              type="button"
+              className={layout === l.id ? 'active' : ''}
+              onClick={() => setLayout(l.id)}
+            >
+              {l.title}
+            </button>
+          ))}
+        </div>
+        {overlays.map((l) => {
+          const st = layerState[l.id] ?? { visible: true, opacity: 0.5 };
+          return (
+            <label key={l.id} className={`overlay-control overlay-${l.id}`}>
+              <input
+                type="checkbox"
+                checked={st.visible}
+                onChange={(e) =>
+                  setLayerState((s) => ({ ...s, [l.id]: { ...st, visible: e.target.checked } }))
+                }
+              />
+              <span className="swatch" />
+              {l.title}
+              <input
+                type="range"
+                min={0}
+                max={1}
+                step={0.05}
+                value={st.opacity}
+                aria-label={`${l.title} opacity`}
+                onChange={(e) =>
+                  setLayerState((s) => ({ ...s, [l.id]: { ...st, opacity: Number(e.target.value) } }))
+                }
+              />
+            </label>
+          );
+        })}
+      </div>
+      <div className="viewer-canvas">
+        <canvas ref={canvasRef} />
+        {status && <div className="viewer-status">{status}</div>}
+      </div>
+    </div>
+  );
+}
+
+function applyOpacity(nv: Niivue, ids: string[], state: Record<string, LayerState>): void {
+  ids.forEach((id, i) => {
+    if (id === 'image') return;
+    const st = state[id] ?? { visible: true, opacity: 0.5 };
+    nv.setOpacity(i, st.visible ? st.opacity : 0);
+  });
+}

@@ -1,0 +1,20 @@
+/** React access to the API client and the app store. */
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import type { ClientApi } from './api/client';
+import type { AppActions, AppState, AppStore } from './store/appStore';
+
+export const ApiContext = createContext<ClientApi | null>(null);
+export const StoreContext = createContext<AppStore | null>(null);
+
+export function useApi(): ClientApi {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('ApiContext missing');
+  return api;
+}
+
+export function useApp<T>(selector: (state: AppState & AppActions) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('StoreContext missing');
+  return useStore(store, selector);
+}

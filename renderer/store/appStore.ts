@@ -1,0 +1,319 @@
+/**
+ * The UI's state (zustand). Actions call the contract through whichever bridge the app runs on and
+ * turn failures into readable messages instead of exceptions, so no screen ever goes blank.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type {
+  AppInfo,
+  ConfigValidation,
+  DatasetReport,
+  ExperimentSummary,
+  Preset,
+  SearchConfig,
+  SearchEvent,
+  SegnasBridge,
+} from '../../main/api';
+import { applyEvent, fromDetail, type LiveExperiment } from './searchReducer';
+
+export type View = 'data' | 'setup' | 'search' | 'experiments';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  message: string;
+}
+
+export interface AppState {
+  info?: AppInfo;
+  presets: Preset[];
+  dataset?: DatasetReport;
+  busy: { dataset?: string; start?: boolean; test?: boolean; export?: boolean };
+  config: SearchConfig;
+  validation?: ConfigValidation;
+  experiments: ExperimentSummary[];
+  live?: LiveExperiment;
+  selectedSeq?: number;
+  view: View;
+  notices: Notice[];
+}
+
+export interface AppActions {
+  init(): Promise<void>;
+  setView(view: View): void;
+  openDataset(path: string): Promise<void>;
+  loadDemoData(): Promise<void>;
+  showReport(report: DatasetReport): void;
+  setDatasetBusy(message: string | undefined): void;
+  applyPreset(id: string): void;
+  updateConfig(patch: (config: SearchConfig) => SearchConfig): void;
+  validate(): Promise<ConfigValidation | undefined>;
+  startSearch(): Promise<void>;
+  pause(): Promise<void>;
+  resume(experimentId?: number): Promise<void>;
+  stop(): Promise<void>;
+  refreshExperiments(): Promise<void>;
+  openExperiment(experimentId: number): Promise<void>;
+  selectCandidate(seq: number | undefined): void;
+  /** Refreshes what events do not carry (split, configuration, test results) from the store. */
+  refreshLive(): Promise<void>;
+  evaluateTest(topK: number): Promise<void>;
+  exportExperiment(): Promise<void>;
+  handleEvent(event: SearchEvent): void;
+  notify(kind: Notice['kind'], message: string): void;
+  dismiss(id: number): void;
+}
+
+export type AppStore = StoreApi<AppState & AppActions>;
+
+export const DEFAULT_CONFIG: SearchConfig = {
+  datasetPath: '',
+  variant: 'segnas4',
+  space: {
+    n: { lo: 8, hi: 33 },
+    p: { lo: 2, hi: 6 },
+    sup: { lo: 0, hi: 2 },
+    res: { lo: 0, hi: 2 },
+    nodes: { fixed: 3 },
+    ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
+  },
+  // CPU-sized defaults (DESIGN §3: smaller volumes and fewer epochs than the paper's 128³ × 100).
+  training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
+  seed: 1,
+  evaluations: 300,
+  backend: 'wasm',
+  memoryBudgetMB: 4096,
+};
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+let noticeId = 0;
+
+export function createAppStore(api: SegnasBridge): AppStore {
+  let validationRun = 0;
+  const store = createStore<AppState & AppActions>()((set, get) => {
+    /** Runs an action, reporting its failure as a notice; resolves to undefined on failure. */
+    const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await fn();
+      } catch (error) {
+        get().notify('error', `${what}: ${message(error)}`);
+        return undefined;
+      }
+    };
+    return {
+      presets: [],
+      busy: {},
+      config: structuredClone(DEFAULT_CONFIG),
+      experiments: [],
+      view: 'data',
+      notices: [],
+
+      async init() {
+        const [info, presets] = await Promise.all([
+          attempt('Cannot reach the engine', () => api.getInfo()),
+          attempt('Cannot load the presets', () => api.listPresets()),
+        ]);
+        if (info)
+          set((s) => ({
+            info,
+            config: {
+              ...s.config,
+              backend: info.availableBackends.includes(info.backend.name)
+                ? info.backend.name
+                : s.config.backend,
+            },
+          }));
+        if (presets) set({ presets });
+        await get().refreshExperiments();
+      },
+
+      setView: (view) => set({ view }),
+
+      async openDataset(path) {
+        set((s) => ({ busy: { ...s.busy, dataset: `Reading ${path}…` } }));
+        const report = await attempt(`Cannot open ${path}`, () => api.openDataset({ path }));
+        set((s) => ({ busy: { ...s.busy, dataset: undefined } }));
+        if (report) get().showReport(report);
+      },
+
+      async loadDemoData() {
+        set((s) => ({ busy: { ...s.busy, dataset: 'Generating the phantom demo dataset…' } }));
+        const report = await attempt('Cannot create the demo data', () => api.createDemoDataset({}));
+        set((s) => ({ busy: { ...s.busy, dataset: undefined } }));
+        if (report) {
+          get().showReport(report);
+          // A small demo search that finishes in minutes on a laptop.
+          get().updateConfig((c) => ({
+            ...c,
+            training: { ...c.training, size: 32, epochs: 2 },
+            evaluations: 12,
+          }));
+        }
+      },
+
+      showReport(report) {
+        set((s) => ({ dataset: report, config: { ...s.config, datasetPath: report.root } }));
+        void get().validate();
+      },
+
+      setDatasetBusy: (busyMessage) => set((s) => ({ busy: { ...s.busy, dataset: busyMessage } })),
+
+      applyPreset(id) {
+        const preset = get().presets.find((p) => p.id === id);
+        if (!preset) return;
+        get().updateConfig((c) => ({ ...c, variant: preset.id, space: structuredClone(preset.space) }));
+      },
+
+      updateConfig(patch) {
+        set((s) => ({ config: patch(s.config) }));
+        void get().validate();
+      },
+
+      async validate() {
+        const run = ++validationRun;
+        const config = get().config;
+        const validation = await attempt('Cannot check the settings', () => api.validateConfig({ config }));
+        // Only the answer to the latest edit counts; slower earlier answers are dropped.
+        if (validation && run === validationRun) set({ validation });
+        return validation;
+      },
+
+      async startSearch() {
+        const validation = await get().validate();
+        if (!validation?.ok) {
+          get().notify('error', 'Fix the highlighted settings before starting.');
+          return;
+        }
+        set((s) => ({ busy: { ...s.busy, start: true } }));
+        const started = await attempt('Cannot start the search', () =>
+          api.startSearch({ config: get().config }),
+        );
+        set((s) => ({ busy: { ...s.busy, start: false } }));
+        if (!started) return;
+        set((s) => ({
+          view: 'search',
+          selectedSeq: undefined,
+          live:
+            s.live?.experimentId === started.experimentId
+              ? s.live
+              : {
+                  experimentId: started.experimentId,
+                  status: 'running',
+                  candidates: [],
+                  tests: [],
+                  validationCases: [],
+                  testCases: [],
+                  progress: { done: 0, total: get().config.evaluations },
+                },
+        }));
+        void get().refreshExperiments();
+        void get().refreshLive();
+      },
+
+      async pause() {
+        const id = get().live?.experimentId;
+        if (id !== undefined) await attempt('Cannot pause', () => api.pauseSearch({ experimentId: id }));
+      },
+
+      async resume(experimentId) {
+        const id = experimentId ?? get().live?.experimentId;
+        if (id === undefined) return;
+        if (get().live?.experimentId !== id) await get().openExperiment(id);
+        await attempt('Cannot resume', () => api.resumeSearch({ experimentId: id }));
+        void get().refreshExperiments();
+      },
+
+      async stop() {
+        const id = get().live?.experimentId;
+        if (id !== undefined) await attempt('Cannot stop', () => api.stopSearch({ experimentId: id }));
+      },
+
+      async refreshExperiments() {
+        const experiments = await attempt('Cannot list experiments', () => api.listExperiments());
+        if (experiments) set({ experiments });
+      },
+
+      async openExperiment(experimentId) {
+        const detail = await attempt(`Cannot open experiment ${experimentId}`, () =>
+          api.getExperiment({ experimentId }),
+        );
+        if (detail) set({ live: fromDetail(detail), selectedSeq: undefined, view: 'search' });
+      },
+
+      selectCandidate: (seq) => set({ selectedSeq: seq }),
+
+      async refreshLive() {
+        const id = get().live?.experimentId;
+        if (id === undefined) return;
+        const detail = await attempt(`Cannot read experiment ${id}`, () =>
+          api.getExperiment({ experimentId: id }),
+        );
+        if (!detail) return;
+        set((s) => {
+          if (s.live?.experimentId !== id) return {};
+          const stored = fromDetail(detail);
+          // Events may be ahead of the store's snapshot: keep whichever candidate list is longer.
+          const candidates =
+            stored.candidates.length > s.live.candidates.length ? stored.candidates : s.live.candidates;
+          return {
+            live: {
+              ...s.live,
+              summary: stored.summary,
+              candidates,
+              tests: stored.tests.length > 0 ? stored.tests : s.live.tests,
+              validationCases: stored.validationCases,
+              testCases: stored.testCases,
+              config: stored.config,
+            },
+          };
+        });
+      },
+
+      async evaluateTest(topK) {
+        const id = get().live?.experimentId;
+        if (id === undefined) return;
+        set((s) => ({ busy: { ...s.busy, test: true } }));
+        const result = await attempt('Test evaluation failed', () =>
+          api.evaluateTest({ experimentId: id, topK }),
+        );
+        set((s) => ({ busy: { ...s.busy, test: false } }));
+        if (result)
+          set((s) => (s.live?.experimentId === id ? { live: { ...s.live, tests: result.results } } : {}));
+      },
+
+      async exportExperiment() {
+        const id = get().live?.experimentId;
+        if (id === undefined) return;
+        set((s) => ({ busy: { ...s.busy, export: true } }));
+        const result = await attempt('Export failed', () => api.exportExperiment({ experimentId: id }));
+        set((s) => ({ busy: { ...s.busy, export: false } }));
+        if (result) get().notify('info', `Exported ${result.files.length} files to ${result.dir}`);
+      },
+
+      handleEvent(event) {
+        set((s) => {
+          const live = applyEvent(s.live, event);
+          return live === s.live ? {} : { live };
+        });
+        if (event.type === 'search-failed') get().notify('error', `The search failed: ${event.message}`);
+        if (
+          event.type === 'search-finished' ||
+          event.type === 'search-started' ||
+          event.type === 'search-paused'
+        )
+          void get().refreshExperiments();
+      },
+
+      notify(kind, text) {
+        const id = ++noticeId;
+        set((s) => ({ notices: [...s.notices.slice(-4), { id, kind, message: text }] }));
+      },
+
+      dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+    };
+  });
+  api.onEvent((event) => store.getState().handleEvent(event));
+  return store;
+}

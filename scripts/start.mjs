@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `npm start`: builds the UI, then opens the desktop app when Electron is installed; otherwise starts
+// web mode on the demo workspace (.workspace/ in this checkout), opens the default browser if there
+// is one, and prints the URL. Either way "Use demo data" is one click away.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const vite = join(root, 'node_modules/vite/bin/vite.js');
+
+function run(args, what) {
+  console.log(`› ${what}`);
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`npm start: ${what} failed (exit ${result.status})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+/** The Electron binary's path, when the optional dependency installed (its module exports the path). */
+function electronBinary() {
+  try {
+    const path = require('electron');
+    return typeof path === 'string' && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function openBrowser(url) {
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => {}); // no browser here (e.g. a server over SSH): the printed URL is enough
+    child.unref();
+  } catch {
+    // same: opening a browser is a convenience
+  }
+}
+
+run([vite, 'build', '--logLevel', 'warn'], 'building the UI (vite build → dist/renderer)');
+
+const electron = electronBinary();
+if (electron) {
+  run(
+    [vite, 'build', '-c', 'electron/vite.config.ts', '--logLevel', 'warn'],
+    'building the Electron shell → dist-electron',
+  );
+  console.log('› starting SegNAS Studio (Electron)');
+  const app = spawn(electron, ['.'], { cwd: root, stdio: 'inherit' });
+  app.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  const workspace = process.env.SEGNAS_WORKSPACE || join(root, '.workspace');
+  console.log(`› Electron is not installed: starting web mode on ${workspace}`);
+  const server = spawn(
+    process.execPath,
+    [join(root, 'bin/segnas.mjs'), 'serve', '--workspace', workspace, ...process.argv.slice(2)],
+    { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] },
+  );
+  let opened = false;
+  server.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    const match = /Open: (http:\/\/\S+)/.exec(String(chunk));
+    if (match && !opened) {
+      opened = true;
+      openBrowser(match[1]);
+    }
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+  server.on('exit', (code) => process.exit(code ?? 0));
+}

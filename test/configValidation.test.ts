@@ -1,0 +1,72 @@
+/** The search-setup checks the UI shows beside each field, and the time estimate. */
+import { describe, expect, it } from 'vitest';
+import type { DatasetReport, SearchConfig } from '../main/api';
+import { validateSearchConfig } from '../main/configValidation';
+
+const dataset: DatasetReport = {
+  root: '/d',
+  layout: 'msd',
+  name: 'd',
+  cases: Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, usable: true })),
+  usableCaseIds: Array.from({ length: 10 }, (_, i) => `c${i}`),
+  labels: [{ value: 0, name: 'background' }],
+  problems: [],
+  usable: true,
+};
+
+const config: SearchConfig = {
+  datasetPath: '/d',
+  variant: 'segnas4',
+  space: {
+    n: { lo: 8, hi: 33 },
+    p: { lo: 2, hi: 6 },
+    sup: { lo: 0, hi: 2 },
+    res: { lo: 0, hi: 2 },
+    nodes: { fixed: 3 },
+    ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
+  },
+  training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
+  seed: 1,
+  evaluations: 300,
+  backend: 'wasm',
+  memoryBudgetMB: 4096,
+};
+
+describe('validateSearchConfig', () => {
+  it('accepts the defaults on a usable dataset and estimates the time', () => {
+    const v = validateSearchConfig(config, { dataset });
+    expect(v).toMatchObject({ ok: true, issues: [] });
+    expect(v.estimate!.totalSeconds).toBeCloseTo(v.estimate!.secondsPerCandidate * 300);
+    expect(v.estimate!.basis).toMatch(/^rough/);
+  });
+
+  it('names each bad field with what to do', () => {
+    const v = validateSearchConfig(
+      { ...config, training: { ...config.training, size: 40, epochs: 0, learningRate: 0 }, evaluations: 0 },
+      { dataset },
+    );
+    const fields = v.issues.map((i) => i.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['training.size', 'training.epochs', 'training.learningRate', 'evaluations']),
+    );
+    expect(v.issues.find((i) => i.field === 'training.size')!.message).toMatch(/divisible by 2\^5 = 32/);
+    expect(v.ok).toBe(false);
+    expect(v.estimate).toBeUndefined();
+  });
+
+  it('requires an opened, usable dataset', () => {
+    expect(validateSearchConfig(config).issues.map((i) => i.field)).toContain('datasetPath');
+    const broken = {
+      ...dataset,
+      usable: false,
+      problems: [{ severity: 'error' as const, message: 'too few cases' }],
+    };
+    expect(validateSearchConfig(config, { dataset: broken }).issues[0].message).toContain('too few cases');
+  });
+
+  it('prefers measured epoch times from earlier candidates', () => {
+    const v = validateSearchConfig(config, { dataset, measuredEpochSeconds: () => 3 });
+    expect(v.estimate!.secondsPerCandidate).toBeCloseTo(3 * 10 * 1.15);
+    expect(v.estimate!.basis).toMatch(/^measured/);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The app in a real browser against web mode and the real engine: demo data, validation report,
+ * niivue preview, the search setup with inline validation, a malformed dataset, and the token.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  ensureRendererBuilt,
+  launchBrowser,
+  newPage,
+  nonBlankFraction,
+  screenshot,
+  startWebMode,
+  type WebMode,
+} from './harness';
+
+let web: WebMode;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ensureRendererBuilt();
+  [web, browser] = await Promise.all([startWebMode(), launchBrowser()]);
+  page = await newPage(browser);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+});
+
+describe('web mode in Chromium', () => {
+  it('refuses HTTP requests and WebSocket connections without the token', async () => {
+    expect((await fetch(web.url)).status).toBe(401);
+    expect((await fetch(`${web.url}?token=wrong`)).status).toBe(401);
+    expect((await fetch(`${web.url}api/health`)).status).toBe(401);
+    const wsStatus = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`${web.url.replace('http', 'ws')}ws`);
+      ws.on('open', () => resolve('open'));
+      ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      ws.on('error', () => resolve('error'));
+    });
+    expect(wsStatus).toBe('401');
+    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  });
+
+  it('opens the demo data: validation report with label names, and a non-blank niivue preview', async () => {
+    await page.goto(web.openUrl);
+    // The token leaves the address bar once the page has it.
+    await expect.poll(() => page.url()).not.toContain('token=');
+    await page
+      .getByTestId('backend-info')
+      .getByText(/wasm|cpu|webgpu|tensorflow/)
+      .waitFor();
+    await page.getByTestId('use-demo-data').click();
+    const report = page.getByTestId('validation-report');
+    await report.waitFor({ timeout: 60_000 });
+    await expect
+      .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 15_000 })
+      .toBe('Ready for search');
+    const text = await report.textContent();
+    expect(text).toContain('20 usable / 20');
+    expect(text).toContain('white matter');
+    expect(text).toContain('32 × 32 × 32');
+    const preview = page.getByTestId('dataset-preview');
+    await preview.and(page.locator('[data-loaded="true"]')).waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+    expect(await nonBlankFraction(page, preview.locator('canvas'))).toBeGreaterThan(0.05);
+    await screenshot(page, 'data');
+  });
+
+  it('explains invalid search settings inline and estimates the time per candidate', async () => {
+    await page.getByTestId('nav-setup').click();
+    const setup = page.getByTestId('search-setup');
+    await setup.waitFor();
+    await page.getByTestId('preset-segnas11').click();
+    await expect
+      .poll(() => page.getByTestId('time-estimate').textContent(), { timeout: 15_000 })
+      .toContain('per candidate');
+    await screenshot(page, 'setup');
+    await page.getByTestId('field-training.size').fill('20');
+    await expect.poll(() => setup.textContent(), { timeout: 15_000 }).toContain('must be divisible by');
+    expect(await page.getByTestId('start-search').isDisabled()).toBe(true);
+    await page.getByTestId('field-training.size').fill('32');
+    await expect.poll(() => setup.textContent(), { timeout: 15_000 }).not.toContain('must be divisible by');
+  });
+
+  it('shows the problems of a malformed dataset, naming the files', async () => {
+    const bad = join(web.workspace, 'bad-dataset');
+    await mkdir(bad, { recursive: true });
+    await writeFile(join(bad, 'case1.nii.gz'), Buffer.from('this is not a NIfTI file'));
+    await writeFile(join(bad, 'case1_seg.nii.gz'), Buffer.alloc(10));
+    await writeFile(join(bad, 'case2.nii'), Buffer.alloc(400));
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('dataset-path').fill(bad);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const problems = page.getByTestId('dataset-problems');
+    await expect.poll(() => problems.textContent(), { timeout: 30_000 }).toContain('case1.nii.gz');
+    const text = await problems.textContent();
+    expect(text).toContain('case2');
+    expect(await page.getByTestId('dataset-status').textContent()).toBe('Not usable');
+    await screenshot(page, 'malformed-dataset');
+  });
+
+  it('lists experiments and shows a clear empty state for the search screen, never a blank screen', async () => {
+    await page.getByTestId('nav-experiments').click();
+    await page.getByTestId('experiments-list').waitFor();
+    await page.getByTestId('nav-search').click();
+    expect(await page.locator('.app').textContent()).toContain('No search yet');
+  });
+});

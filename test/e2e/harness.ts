@@ -1,0 +1,130 @@
+/**
+ * Shared by the e2e tests: builds the renderer when missing, starts the real `segnas serve` on a
+ * temporary workspace, launches Debian's Chromium (WebGL through SwiftShader) with playwright-core,
+ * and checks that a WebGL canvas shows an image rather than a blank background.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const SCREENSHOTS = join(REPO, 'docs/screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+
+export function ensureRendererBuilt(): void {
+  if (existsSync(join(REPO, 'dist/renderer/index.html'))) return;
+  execFileSync(process.execPath, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build'], {
+    cwd: REPO,
+    stdio: 'inherit',
+  });
+}
+
+export interface WebMode {
+  url: string;
+  openUrl: string;
+  workspace: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `node bin/segnas.mjs serve` exactly as a user would, and reads the URL it prints. */
+export async function startWebMode(workspace = mkdtempSync(join(tmpdir(), 'segnas-e2e-'))): Promise<WebMode> {
+  const child = spawn(process.execPath, [join(REPO, 'bin/segnas.mjs'), 'serve', '--workspace', workspace], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
+  const openUrl = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`segnas serve printed no URL in 60 s:\n${out}`)), 60_000);
+    const check = () => {
+      const m = /Open: (http:\/\/\S+\?token=\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => reject(new Error(`segnas serve exited with ${code}:\n${out}`)));
+  });
+  return {
+    url: openUrl.split('?')[0],
+    openUrl,
+    workspace,
+    process: child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(workspace, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium"`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--use-gl=angle',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+}
+
+export async function newPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1480, height: 980 } });
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  return page;
+}
+
+/**
+ * Fraction of the canvas's pixels that differ clearly from its background colour (the top-left
+ * pixel), from a screenshot decoded in the page: independent of preserveDrawingBuffer.
+ */
+export async function nonBlankFraction(page: Page, canvas: Locator): Promise<number> {
+  const png = (await canvas.screenshot()).toString('base64');
+  return page.evaluate(async (data) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    const [r0, g0, b0] = [px[0], px[1], px[2]];
+    let differing = 0;
+    for (let i = 0; i < px.length; i += 4)
+      if (Math.abs(px[i] - r0) + Math.abs(px[i + 1] - g0) + Math.abs(px[i + 2] - b0) > 30) differing++;
+    return differing / (px.length / 4);
+  }, png);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}

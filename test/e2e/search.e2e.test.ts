@@ -1,0 +1,81 @@
+/**
+ * The whole flow in a browser against web mode and the real engine and search runner: demo data, a
+ * tiny search (SegNAS4, n in [8,10), 16³, 1 epoch, 3 evaluations), points in dice-chart and rows in
+ * candidate-table as candidates finish, then the best candidate's detail with a non-blank viewer.
+ * Needs main/nas/search.ts (the search runner); without it the engine refuses to start a search.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureRendererBuilt,
+  launchBrowser,
+  newPage,
+  nonBlankFraction,
+  screenshot,
+  startWebMode,
+  type WebMode,
+} from './harness';
+
+let web: WebMode;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ensureRendererBuilt();
+  [web, browser] = await Promise.all([startWebMode(), launchBrowser()]);
+  page = await newPage(browser);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+});
+
+describe('a tiny search in the browser', () => {
+  it('runs, charts and lists candidates, and shows the best one in the viewer', {
+    timeout: 360_000,
+  }, async () => {
+    await page.goto(web.openUrl);
+    await page.getByTestId('use-demo-data').click();
+    await expect
+      .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 60_000 })
+      .toBe('Ready for search');
+
+    await page.getByTestId('nav-setup').click();
+    await page.getByTestId('preset-segnas4').click();
+    await page.getByTestId('field-training.size').fill('16');
+    // p up to 4 poolings fits 16³ (16 / 2⁴ = 1 voxel).
+    await page.getByTestId('bound-p').getByLabel('p upper bound').fill('5');
+    // Narrow channels keep each training short on 2 CPU cores.
+    await page.getByTestId('bound-n').getByLabel('n upper bound').fill('10');
+    await page.getByTestId('field-training.epochs').fill('1');
+    await page.getByTestId('field-evaluations').fill('3');
+    const start = page.getByTestId('start-search');
+    await expect.poll(() => start.isEnabled(), { timeout: 15_000 }).toBe(true);
+    await start.click();
+
+    const chart = page.getByTestId('dice-chart');
+    await chart.waitFor({ timeout: 30_000 });
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 330_000, interval: 1000 })
+      .toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => page.getByTestId('candidate-row').count(), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => page.getByTestId('search-status').textContent(), { timeout: 330_000, interval: 1000 })
+      .toBe('finished');
+    await screenshot(page, 'search');
+
+    await page.getByTestId('open-best').click();
+    const detail = page.getByTestId('candidate-detail');
+    await detail.waitFor();
+    expect(await detail.getByTestId('block-dag').count()).toBe(1);
+    const viewer = detail.getByTestId('viewer');
+    await viewer.and(page.locator('[data-loaded="true"]')).waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(500);
+    expect(await nonBlankFraction(page, viewer.locator('canvas'))).toBeGreaterThan(0.05);
+    await detail.scrollIntoViewIfNeeded();
+    await screenshot(page, 'candidate');
+  });
+});

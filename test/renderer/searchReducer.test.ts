@@ -1,0 +1,172 @@
+/** The live search state, chart data and table queries the UI shows, from engine events. */
+import { describe, expect, it } from 'vitest';
+import type { CandidateRecord, CandidateStatus, ExperimentSummary, SearchEvent } from '../../main/api';
+import { searchEventSchema } from '../../main/api';
+import { queryCandidates } from '../../renderer/lib/candidates';
+import { bestSteps, downsampleMinMax, searchCurve } from '../../renderer/lib/chartData';
+import { applyEvent, type LiveExperiment } from '../../renderer/store/searchReducer';
+
+const spec = {
+  n: 16,
+  p: 3,
+  sup: false,
+  res: true,
+  block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
+  extras: {},
+};
+
+function candidate(
+  seq: number,
+  status: CandidateStatus,
+  valDice: number | null,
+  extra: Partial<CandidateRecord> = {},
+): CandidateRecord {
+  return {
+    experimentId: 1,
+    seq,
+    x: [16.5, 3.5],
+    key: `k${seq}`,
+    spec,
+    status,
+    reason: status === 'illegal' ? 'node 1 is a source' : null,
+    f: valDice === null ? 10 : -Math.log(valDice),
+    valDice,
+    perLabelDice: null,
+    paramCount: 1000 * (seq + 1),
+    estMemoryBytes: null,
+    device: 'cpu',
+    startedAt: new Date(1000 * seq).toISOString(),
+    endedAt: new Date(1000 * seq + 500).toISOString(),
+    curve: [],
+    ...extra,
+  };
+}
+
+const summary: ExperimentSummary = {
+  id: 1,
+  name: 'demo',
+  status: 'running',
+  statusReason: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  variant: 'segnas4',
+  datasetPath: '/d',
+  evaluationsBudget: 10,
+  backend: 'wasm',
+  device: 'CPU',
+  counts: { running: 0, trained: 0, cached: 0, illegal: 0, oom: 0, failed: 0 },
+  total: 0,
+  best: null,
+};
+
+function replay(events: SearchEvent[]): LiveExperiment | undefined {
+  return events.reduce<LiveExperiment | undefined>((s, e) => applyEvent(s, e), undefined);
+}
+
+describe('applyEvent', () => {
+  it('builds the live experiment from a stream of events', () => {
+    const events: SearchEvent[] = [
+      { type: 'search-started', experimentId: 1, summary },
+      { type: 'candidate-started', experimentId: 1, seq: 0, x: [1], spec },
+      { type: 'epoch', experimentId: 1, seq: 0, point: { epoch: 1, loss: 0.9, valDice: 0.3, seconds: 2 } },
+      { type: 'epoch', experimentId: 1, seq: 0, point: { epoch: 2, loss: 0.7, valDice: 0.5, seconds: 2 } },
+    ];
+    for (const e of events) expect(searchEventSchema.safeParse(e).success).toBe(true);
+    const mid = replay(events)!;
+    expect(mid.status).toBe('running');
+    expect(mid.running?.curve.map((p) => p.valDice)).toEqual([0.3, 0.5]);
+    const done = replay([
+      ...events,
+      {
+        type: 'candidate-finished',
+        experimentId: 1,
+        candidate: candidate(0, 'trained', 0.5),
+        progress: { done: 1, total: 10, etaSeconds: 90 },
+      },
+      { type: 'best-changed', experimentId: 1, seq: 0, valDice: 0.5 },
+      { type: 'search-paused', experimentId: 1 },
+    ])!;
+    expect(done.running).toBeUndefined();
+    expect(done.candidates.map((c) => c.seq)).toEqual([0]);
+    expect(done.progress).toEqual({ done: 1, total: 10, etaSeconds: 90 });
+    expect(done.bestSeq).toBe(0);
+    expect(done.status).toBe('paused');
+  });
+
+  it('ignores events of another experiment and keeps candidates ordered by evaluation', () => {
+    let s = replay([{ type: 'search-started', experimentId: 1, summary }]);
+    const before = s;
+    s = applyEvent(s, { type: 'search-paused', experimentId: 2 });
+    expect(s).toBe(before);
+    for (const seq of [2, 0, 1])
+      s = applyEvent(s, {
+        type: 'candidate-finished',
+        experimentId: 1,
+        candidate: candidate(seq, 'trained', 0.1 * seq + 0.1),
+        progress: { done: 1, total: 3 },
+      });
+    expect(s!.candidates.map((c) => c.seq)).toEqual([0, 1, 2]);
+    s = applyEvent(s, { type: 'search-failed', experimentId: 1, message: 'trainer crashed twice' });
+    expect(s).toMatchObject({ status: 'failed', message: 'trainer crashed twice' });
+  });
+
+  it('rejects malformed events at the boundary', () => {
+    expect(searchEventSchema.safeParse({ type: 'epoch', experimentId: 1 }).success).toBe(false);
+    expect(searchEventSchema.safeParse({ type: 'explode', experimentId: 1 }).success).toBe(false);
+  });
+});
+
+describe('chart data', () => {
+  it('puts illegal/OOM at Dice 0 and draws a monotone best-so-far line', () => {
+    const curve = searchCurve([
+      candidate(0, 'trained', 0.4),
+      candidate(1, 'illegal', null),
+      candidate(2, 'trained', 0.7),
+      candidate(3, 'cached', 0.4),
+      candidate(4, 'oom', null),
+      candidate(5, 'running', null),
+    ]);
+    expect(curve.points.map((p) => p.dice)).toEqual([0.4, 0, 0.7, 0.4, 0]);
+    expect(curve.best.map((b) => b.best)).toEqual([0.4, 0.4, 0.7, 0.7, 0.7]);
+    expect(bestSteps(curve.best)).toEqual([
+      { seq: 0, best: 0.4 },
+      { seq: 2, best: 0.7 },
+      { seq: 4, best: 0.7 },
+    ]);
+  });
+
+  it('downsamples thousands of points to the limit, keeping the extremes', () => {
+    const points = Array.from({ length: 5000 }, (_, i) => ({ seq: i, dice: (Math.sin(i) + 1) / 2 }));
+    points[4321].dice = 1;
+    points[17].dice = 0;
+    const reduced = downsampleMinMax(points, 800, (p) => p.dice);
+    expect(reduced.length).toBeLessThanOrEqual(800);
+    expect(reduced).toContain(points[4321]);
+    expect(reduced).toContain(points[17]);
+    expect(reduced.map((p) => p.seq)).toEqual([...reduced.map((p) => p.seq)].sort((a, b) => a - b));
+  });
+});
+
+describe('candidate table query', () => {
+  const rows = [
+    candidate(0, 'trained', 0.4),
+    candidate(1, 'illegal', null),
+    candidate(2, 'trained', 0.8, { spec: { ...spec, block: { nodes: 2, ops: [5] } } }),
+  ];
+  it('sorts by Dice with rows without one last, in either direction', () => {
+    expect(
+      queryCandidates(rows, { sortBy: 'valDice', descending: true, text: '' }).map((c) => c.seq),
+    ).toEqual([2, 0, 1]);
+    expect(
+      queryCandidates(rows, { sortBy: 'valDice', descending: false, text: '' }).map((c) => c.seq),
+    ).toEqual([0, 2, 1]);
+  });
+  it('filters by status and by op label', () => {
+    expect(
+      queryCandidates(rows, { sortBy: 'seq', descending: false, text: 'illegal' }).map((c) => c.seq),
+    ).toEqual([1]);
+    expect(
+      queryCandidates(rows, { sortBy: 'seq', descending: false, text: 'conv(5,2)' }).map((c) => c.seq),
+    ).toEqual([2]);
+  });
+});
