@@ -2,6 +2,7 @@
  * One trainer process per device, each training one candidate at a time. Jobs queue in order and go to
  * the first idle device. Candidates predicted not to fit the device's memory budget come back as 'oom'
  * with f = 10 without being sent to a trainer (how the paper's 3D U-Net "OOM" is reproduced on a CPU).
+ * Every outcome a trainer produced names that trainer's device (CandidateOutcome.device).
  */
 import { UNTRAINABLE_F } from '../nas/objective';
 import { estimateTrainingBytes } from '../train/memoryEstimate';

@@ -20,6 +20,21 @@ const STDERR_TAIL = 4000;
 
 export type CandidateStatus = 'done' | 'cancelled' | 'failed' | 'oom';
 
+/** The device a candidate was sent to, so a multi-device search can say which one trained it. */
+export interface TrainerDevice {
+  /** The trainer's label, e.g. "GPU 1" (the pool's DeviceSlot label). */
+  label: string;
+  /** The backend the trainer process chose (e.g. "wasm", "cuda"); absent if it never became ready. */
+  backend?: string;
+  /** That backend's description of the device, e.g. "CPU (WebAssembly)". */
+  description?: string;
+}
+
+/** One line for the store and the UIs, e.g. "GPU 1 — GPU (CUDA via tfjs-node-gpu, CUDA_VISIBLE_DEVICES=1)". */
+export function describeDevice(device: TrainerDevice): string {
+  return device.description ? `${device.label} — ${device.description}` : device.label;
+}
+
 export interface CandidateOutcome {
   id: string;
   status: CandidateStatus;
@@ -32,6 +47,8 @@ export interface CandidateOutcome {
   seconds: number;
   paramCount?: number;
   reason?: string;
+  /** The trainer that ran it; absent when no trainer did (predicted OOM, cancelled while queued). */
+  device?: TrainerDevice;
 }
 
 export interface TrainerProcessOptions {
@@ -226,10 +243,18 @@ export class TrainerProcess {
     try {
       await this.start();
     } catch (e) {
-      return failedOutcome(job, 'failed', (e as Error).message);
+      return { ...failedOutcome(job, 'failed', (e as Error).message), device: { label: this.label } };
     }
     const child = this.child;
-    if (!child) return failedOutcome(job, 'failed', `${this.label}: the trainer process is not running.`);
+    const info = this.readyInfo;
+    const device: TrainerDevice = info
+      ? { label: this.label, backend: info.backend, description: info.device }
+      : { label: this.label };
+    if (!child)
+      return {
+        ...failedOutcome(job, 'failed', `${this.label}: the trainer process is not running.`),
+        device,
+      };
     return new Promise<CandidateOutcome>((resolveRun) => {
       const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
       handlers.signal?.addEventListener('abort', onAbort, { once: true });
@@ -239,7 +264,7 @@ export class TrainerProcess {
         handlers,
         resolve: (o) => {
           handlers.signal?.removeEventListener('abort', onAbort);
-          resolveRun(o);
+          resolveRun({ ...o, device });
         },
       };
       child.stdin?.write(encodeMessage({ type: 'train', job }));

@@ -22,6 +22,12 @@ console.info = console.error;
 console.warn = console.error;
 console.debug = console.error;
 
+// Ctrl-C in a terminal signals the whole process group. The parent decides what an interrupt means
+// (stop the search, cancel this job, retrain it on resume) and tells us over stdin; dying here would
+// turn the user's interrupt into a failed candidate. SIGTERM keeps its default (exit), and losing the
+// parent (stdin or the IPC channel closing) still ends this process, below.
+process.on('SIGINT', () => {});
+
 const send = (msg: FromTrainer): void => {
   writeOut(encodeMessage(msg));
 };
@@ -132,12 +138,19 @@ lines.on('line', (line) => {
       running = undefined;
     });
 });
-lines.on('close', () => {
-  // stdin closed (caller gone or shutdown): finish the current job's cleanup, then leave.
+
+/** The caller is gone or asked us to leave: cancel the job (nobody will read its result), clean up, exit. */
+let leaving = false;
+function leave(): void {
+  if (leaving) return;
+  leaving = true;
+  running?.controller.abort();
   const wait = setInterval(() => {
     if (!running) {
       clearInterval(wait);
       process.exit(0);
     }
   }, 50);
-});
+}
+lines.on('close', leave);
+process.on('disconnect', leave);

@@ -8,7 +8,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CandidateRecord, SearchEvent } from '../api';
 import type { TrainJob, VolumeRef } from '../compute/protocol';
-import type { CandidateOutcome } from '../compute/trainerProcess';
+import { type CandidateOutcome, describeDevice } from '../compute/trainerProcess';
 import type { LabelMapping } from '../data/labels';
 import type { Candidate, ExperimentStore, LabelDice, CandidateOutcome as StoredOutcome } from '../store';
 import { experimentCacheScope } from '../store';
@@ -55,7 +55,10 @@ export interface SearchRunOptions {
   runJob: RunJob;
   /** Candidates trained at once; 1 is exactly the sequential CRS2-LM. */
   concurrency: number;
-  /** Device label recorded with each trained candidate when there is only one. */
+  /**
+   * Device recorded when a candidate starts (the only one, or null with several); replaced when it ends
+   * by the device of the trainer that really ran it (CandidateOutcome.device).
+   */
   device: string | null;
   volumes: { train: VolumeRef[]; val: VolumeRef[] };
   labels: LabelMapping;
@@ -194,6 +197,8 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   const started = new Map<number, { startedAt: string }>();
   const cancelled = new Set<number>();
   const trainedDetails = new Map<number, { perLabelDice: LabelDice | null; paramCount: number | null }>();
+  /** Which trainer ran each candidate, whatever its outcome (a crash on one GPU is worth knowing). */
+  const deviceOfSeq = new Map<number, string>();
   let best = store.getExperiment(id)?.best ?? null;
   let done = plan.record.length + plan.finishedAfterGap.size;
   const sessionStart = performance.now();
@@ -223,8 +228,9 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
         o.emit({ type: 'epoch', experimentId: id, seq, point });
       },
     });
-    // Ctrl-C in a terminal reaches the trainer processes too (same process group): their death is the
-    // user's interrupt, not the candidate's failure, so the search stops and retrains it on resume.
+    if (outcome.device) deviceOfSeq.set(seq, describeDevice(outcome.device));
+    // A trainer ignores SIGINT (the Ctrl-C of its process group) but dies of SIGTERM or SIGHUP sent to the
+    // group: that is the user's interrupt, not the candidate's failure, so stop and retrain it on resume.
     const interrupted =
       outcome.status === 'failed' && /killed \(SIG(INT|TERM|HUP)\)/.test(outcome.reason ?? '');
     if (interrupted) control.request ??= 'stop';
@@ -262,6 +268,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       perLabelDice: trained?.perLabelDice ?? cachedDetails?.perLabelDice ?? null,
       paramCount: trained?.paramCount ?? measured.paramCount,
       estMemoryBytes: measured.estMemoryBytes,
+      device: deviceOfSeq.get(seq) ?? null,
       ...(status !== 'cached' && status !== 'illegal' && { cacheScope: scope }),
     };
     const candidate: Candidate = started.has(seq)

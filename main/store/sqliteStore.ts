@@ -303,7 +303,8 @@ export class SqliteExperimentStore implements ExperimentStore {
     const now = nowIso();
     this.stmt(
       `UPDATE candidates SET status = ?, reason = ?, f = ?, val_dice = ?, per_label_dice = ?,
-         param_count = coalesce(?, param_count), est_memory_bytes = coalesce(?, est_memory_bytes), ended_at = ?
+         param_count = coalesce(?, param_count), est_memory_bytes = coalesce(?, est_memory_bytes),
+         device = coalesce(?, device), ended_at = ?
        WHERE experiment_id = ? AND seq = ?`,
     ).run(
       result.status,
@@ -313,6 +314,7 @@ export class SqliteExperimentStore implements ExperimentStore {
       jsonOrNull(result.perLabelDice),
       result.paramCount ?? null,
       result.estMemoryBytes ?? null,
+      result.device ?? null,
       result.endedAt ?? now,
       experimentId,
       seq,

@@ -183,6 +183,11 @@ export interface CandidateResult {
   perLabelDice?: LabelDice | null;
   paramCount?: number | null;
   estMemoryBytes?: number | null;
+  /**
+   * The device that really ran it, known only once a trainer took the job (with several devices the
+   * start record cannot know it). Null or absent keeps the device recorded at the start.
+   */
+  device?: string | null;
   endedAt?: IsoTime;
   /**
    * When set, the outcome is also written to the objective cache under this scope and the

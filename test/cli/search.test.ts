@@ -1,6 +1,6 @@
 // The search commands' argument handling and output, without training (the search itself is tested in
 // test/nas/search*.test.ts and resume.test.ts).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -23,9 +23,17 @@ async function capture(command: (argv: string[]) => Promise<number>, argv: strin
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const workspace = () => mkdtempSync(join(tmpdir(), 'segnas-cli-'));
+const workspaces: string[] = [];
+const workspace = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'segnas-cli-'));
+  workspaces.push(dir);
+  return dir;
+};
 
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const dir of workspaces.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('segnas search arguments', () => {
   it('has the paper defaults: SegNAS4, 300 evaluations, 32³, 10 epochs, batch 1', () => {

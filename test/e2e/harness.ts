@@ -45,6 +45,16 @@ export async function startWebMode(workspace = mkdtempSync(join(tmpdir(), 'segna
   child.stderr.on('data', (d) => {
     out += d;
   });
+  // A server that never printed its URL would leave its process and workspace behind.
+  const abandon = async (error: unknown): Promise<never> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(workspace, { recursive: true, force: true });
+    throw error;
+  };
   const openUrl = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`segnas serve printed no URL in 60 s:\n${out}`)), 60_000);
     const check = () => {
@@ -55,8 +65,11 @@ export async function startWebMode(workspace = mkdtempSync(join(tmpdir(), 'segna
       }
     };
     child.stdout.on('data', check);
-    child.once('exit', (code) => reject(new Error(`segnas serve exited with ${code}:\n${out}`)));
-  });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`segnas serve exited with ${code}:\n${out}`));
+    });
+  }).catch(abandon);
   return {
     url: openUrl.split('?')[0],
     openUrl,

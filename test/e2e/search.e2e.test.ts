@@ -22,7 +22,11 @@ let page: Page;
 
 beforeAll(async () => {
   ensureRendererBuilt();
-  [web, browser] = await Promise.all([startWebMode(), launchBrowser()]);
+  // allSettled: when one fails, afterAll still stops the other (no server or workspace left behind).
+  const [started, launched] = await Promise.allSettled([startWebMode(), launchBrowser()]);
+  if (started.status === 'fulfilled') web = started.value;
+  if (launched.status === 'fulfilled') browser = launched.value;
+  for (const r of [started, launched]) if (r.status === 'rejected') throw r.reason;
   page = await newPage(browser);
 });
 

@@ -1,5 +1,5 @@
 // The `segnas space` and `segnas arch` commands (main/cli/commands), kept beside the search core they print.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -15,7 +15,11 @@ async function capture(command: (argv: string[]) => Promise<number>, argv: strin
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-afterEach(() => vi.restoreAllMocks());
+const made: string[] = [];
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('segnas space', () => {
   it('prints SegNAS11’s bounds as JSON, and the paper’s 141 million combinations', async () => {
@@ -36,7 +40,9 @@ describe('segnas space', () => {
   });
 
   it('checks a custom bounds file and names the file and field that are wrong', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'segnas-space-')), 'bad.json');
+    const dir = mkdtempSync(join(tmpdir(), 'segnas-space-'));
+    made.push(dir);
+    const file = join(dir, 'bad.json');
     writeFileSync(
       file,
       JSON.stringify({

@@ -4,11 +4,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchConfig } from '../../main/api';
 import { createSearchRunner } from '../../main/nas/search';
 import { type Candidate, openStore } from '../../main/store';
-import { phantomDataset, tempDir, tinyConfig } from './searchFixtures';
+import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EVALUATIONS = 16;
@@ -130,6 +130,7 @@ beforeAll(async () => {
   }
   expect(reference).toHaveLength(EVALUATIONS);
 });
+afterAll(removeTempDirs);
 
 describe('resume after kill -9', () => {
   it('evaluates the same sequence as an uninterrupted search, without training anything twice', async () => {

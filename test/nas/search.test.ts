@@ -2,13 +2,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
 import { readNifti } from '../../main/data/niftiRead';
 import { fixedSpace, getBaseline } from '../../main/nas/baselines';
 import { createSearchRunner } from '../../main/nas/search';
 import type { ArchitectureSpec } from '../../main/nas/spec';
-import { phantomDataset, tempDir, tinyConfig } from './searchFixtures';
+import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 let data: string;
 /** The first test's evaluation sequence (seq, key), to compare a paused and resumed search with. */
@@ -16,6 +16,7 @@ let uninterrupted: string[] = [];
 beforeAll(async () => {
   data = await phantomDataset();
 });
+afterAll(removeTempDirs);
 
 describe('a search on phantom data', () => {
   it('evaluates the budget, trains each network once, tests the best and writes the report', async () => {
@@ -45,7 +46,7 @@ describe('a search on phantom data', () => {
         expect(c.curve).toHaveLength(1);
         expect(c.paramCount).toBeGreaterThan(0);
         expect(c.estMemoryBytes).toBeGreaterThan(0);
-        expect(c.device).toBe('CPU');
+        expect(c.device).toBe('CPU — CPU (WebAssembly)');
       }
       for (const c of candidates.filter((c) => c.status === 'illegal')) expect(c.f).toBe(10);
       for (const c of candidates.filter((c) => c.status === 'cached'))
@@ -153,6 +154,10 @@ describe('a search on phantom data', () => {
       reference = all.map((c) => `${c.seq} ${c.key} ${c.status} ${c.f}`);
       const trained = all.filter((c) => c.status === 'trained');
       expect(new Set(trained.map((c) => c.key)).size).toBe(trained.length);
+      // Each candidate names the device that really trained it, and both devices trained some.
+      const onDevice = trained.map((c) => c.device);
+      for (const device of onDevice) expect(device).toMatch(/^CPU [ab] — CPU \(WebAssembly\)$/);
+      expect(new Set(onDevice).size).toBe(2);
     } finally {
       await runA.close();
     }
@@ -252,6 +257,7 @@ describe('a search on phantom data', () => {
       expect(first.status).toBe('failed');
       expect(first.f).toBe(10);
       expect(first.reason).toMatch(/killed \(SIGKILL\)/);
+      expect(first.device).toBe('CPU — CPU (WebAssembly)'); // the device it crashed on
       expect(first.curve.length).toBeGreaterThanOrEqual(1); // the epochs before the crash are kept
       expect(rest.some((c) => c.status === 'trained')).toBe(true);
     } finally {

@@ -1,6 +1,6 @@
 // Shared by the search tests: a tiny phantom dataset and a tiny search space, so a real search (real
 // trainer processes, real WASM training) runs in tens of seconds on 2 cores.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SearchConfig } from '../../main/api';
@@ -16,8 +16,19 @@ export const TINY_SPACE: SearchConfig['space'] = {
   ops: [{ lo: 0, hi: 3 }],
 };
 
+/** Folders made by tempDir in this test file (vitest isolates files, so each file has its own list). */
+const made: string[] = [];
+
+/** A new folder in the system temp dir; a test file that uses it calls removeTempDirs in afterAll. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `segnas-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `segnas-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir made; for afterAll, after the runners (and their trainers) are closed. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** 10 phantom cases of 16³ (5 train, 2 validation, 3 test). */

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
 import { initBackend } from '../../main/compute/backend';
 import { discoverDataset } from '../../main/data/discover';
@@ -11,11 +11,13 @@ import { createSearchRunner } from '../../main/nas/search';
 import { predictCase } from '../../main/nas/testEvaluation';
 import { meanForegroundDice } from '../../main/train/metrics';
 import { buildNetwork } from '../../main/train/network';
-import { tempDir } from './searchFixtures';
+import { removeTempDirs, tempDir } from './searchFixtures';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATA = resolve(HERE, '..', '..', '..', 'shared', 'data', 'hippocampus');
 const CASES = 12;
+
+afterAll(removeTempDirs);
 
 /** A dataset folder of the first CASES cases, as symlinks (the data is never copied). */
 function subset(): string {

@@ -62,6 +62,22 @@ describe('candidates', () => {
     expect(store.getCandidate(expId, 1)).toBeNull();
   });
 
+  it('records at the end the device that really trained a candidate, keeping the start one otherwise', () => {
+    // Several devices: the start cannot know which trainer will take the job.
+    store.recordCandidateStart(expId, { ...candidateStart(0), device: null });
+    const ended = store.recordCandidateEnd(expId, 0, {
+      status: 'trained',
+      f: 0.5,
+      valDice: Math.exp(-0.5),
+      device: 'GPU 1 — GPU (CUDA via tfjs-node-gpu, CUDA_VISIBLE_DEVICES=1)',
+    });
+    expect(ended.device).toBe('GPU 1 — GPU (CUDA via tfjs-node-gpu, CUDA_VISIBLE_DEVICES=1)');
+    store.recordCandidateStart(expId, candidateStart(1));
+    expect(store.recordCandidateEnd(expId, 1, { status: 'failed', f: 10, device: null }).device).toBe(
+      'cpu:0',
+    );
+  });
+
   it('lets a resumed run retrain the candidate that was running at the crash, but never a finished one', () => {
     store.recordCandidate(expId, candidateStart(0), { status: 'trained', f: 0.4, valDice: 0.67 });
     store.recordCandidateStart(expId, candidateStart(1));
