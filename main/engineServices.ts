@@ -75,7 +75,9 @@ export function datasetService(): DatasetService {
       try {
         report = await discoverDataset(path);
       } catch (error) {
-        throw new ApiError('bad-request', `Cannot open ${path} as a dataset: ${(error as Error).message}`);
+        // Discovery's messages usually name the path already; say it once.
+        const reason = (error as Error).message;
+        throw new ApiError('bad-request', reason.includes(path) ? reason : `${path}: ${reason}`);
       }
       const files = new Map<string, { image: string; label?: string }>();
       for (const c of report.cases)

@@ -116,7 +116,14 @@ export function DatasetPanel() {
         {busy && <div className="busy">{busy}</div>}
       </section>
       {dataset && (
-        <DatasetReportView report={dataset} onNext={() => setView('setup')} onReport={showReport} />
+        // Keyed by the folder: a newly opened dataset starts at its own first case, not the previous
+        // dataset's selection (which would leave the preview empty).
+        <DatasetReportView
+          key={dataset.root}
+          report={dataset}
+          onNext={() => setView('setup')}
+          onReport={showReport}
+        />
       )}
     </section>
   );
@@ -128,11 +135,13 @@ function DatasetReportView(props: {
   onReport: (r: DatasetReport) => void;
 }) {
   const { report } = props;
-  const previewable = report.cases.filter((c) => c.image);
+  // A case whose header could not be read (no dims) would only show a parse error in the viewer.
+  const readable = (c: DatasetReport['cases'][number]) => Boolean(c.image && c.dims);
+  const previewable = report.cases.filter(readable);
   const [caseId, setCaseId] = useState(report.usableCaseIds[0] ?? previewable[0]?.id);
   const errors = report.problems.filter((p) => p.severity === 'error');
   const warnings = report.problems.filter((p) => p.severity === 'warning');
-  const current = report.cases.find((c) => c.id === caseId);
+  const current = previewable.find((c) => c.id === caseId);
   const layers = useMemo(() => {
     if (!current?.image) return [];
     const base = { datasetPath: report.root, caseId: current.id };
@@ -196,7 +205,7 @@ function DatasetReportView(props: {
                 <tr
                   key={c.id}
                   className={`${c.id === caseId ? 'selected' : ''} ${c.usable ? '' : 'unusable'}`}
-                  onClick={() => c.image && setCaseId(c.id)}
+                  onClick={() => readable(c) && setCaseId(c.id)}
                 >
                   <td className="mono">{c.id}</td>
                   <td>{c.dims?.join(' × ') ?? '—'}</td>

@@ -13,7 +13,8 @@ import type {
   SearchEvent,
   SegnasBridge,
 } from '../../main/api';
-import { applyEvent, fromDetail, type LiveExperiment } from './searchReducer';
+import { blankNumberIssues } from '../lib/blankFields';
+import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from './searchReducer';
 
 export type View = 'data' | 'setup' | 'search' | 'experiments';
 
@@ -27,7 +28,14 @@ export interface AppState {
   info?: AppInfo;
   presets: Preset[];
   dataset?: DatasetReport;
-  busy: { dataset?: string; start?: boolean; test?: boolean; export?: boolean };
+  busy: {
+    dataset?: string;
+    start?: boolean;
+    test?: boolean;
+    export?: boolean;
+    /** A pause or stop was asked for; the runner honours it after the running candidate. */
+    stopping?: 'pause' | 'stop';
+  };
   config: SearchConfig;
   validation?: ConfigValidation;
   experiments: ExperimentSummary[];
@@ -53,6 +61,8 @@ export interface AppActions {
   stop(): Promise<void>;
   refreshExperiments(): Promise<void>;
   openExperiment(experimentId: number): Promise<void>;
+  /** Opens the dataset an experiment searched on, for its label names and the viewer. */
+  loadExperimentDataset(experimentId: number): Promise<void>;
   selectCandidate(seq: number | undefined): void;
   /** Refreshes what events do not carry (split, configuration, test results) from the store. */
   refreshLive(): Promise<void>;
@@ -127,13 +137,16 @@ export function createAppStore(api: SegnasBridge): AppStore {
           }));
         if (presets) set({ presets });
         await get().refreshExperiments();
+        // A reload (or a second window) mid-search: the engine still runs it, so show it again.
+        const running = get().experiments.find((e) => e.status === 'running');
+        if (running && !get().live) await get().openExperiment(running.id);
       },
 
       setView: (view) => set({ view }),
 
       async openDataset(path) {
         set((s) => ({ busy: { ...s.busy, dataset: `Reading ${path}…` } }));
-        const report = await attempt(`Cannot open ${path}`, () => api.openDataset({ path }));
+        const report = await attempt('Cannot open the dataset', () => api.openDataset({ path }));
         set((s) => ({ busy: { ...s.busy, dataset: undefined } }));
         if (report) get().showReport(report);
       },
@@ -174,6 +187,12 @@ export function createAppStore(api: SegnasBridge): AppStore {
       async validate() {
         const run = ++validationRun;
         const config = get().config;
+        const blank = blankNumberIssues(config);
+        if (blank.length > 0) {
+          const local: ConfigValidation = { ok: false, issues: blank };
+          set({ validation: local });
+          return local;
+        }
         const validation = await attempt('Cannot check the settings', () => api.validateConfig({ config }));
         // Only the answer to the latest edit counts; slower earlier answers are dropped.
         if (validation && run === validationRun) set({ validation });
@@ -214,20 +233,34 @@ export function createAppStore(api: SegnasBridge): AppStore {
 
       async pause() {
         const id = get().live?.experimentId;
-        if (id !== undefined) await attempt('Cannot pause', () => api.pauseSearch({ experimentId: id }));
+        if (id === undefined) return;
+        set((s) => ({ busy: { ...s.busy, stopping: 'pause' } }));
+        const asked = await attempt('Cannot pause', async () => {
+          await api.pauseSearch({ experimentId: id });
+          return true;
+        });
+        if (!asked) set((s) => ({ busy: { ...s.busy, stopping: undefined } }));
       },
 
       async resume(experimentId) {
         const id = experimentId ?? get().live?.experimentId;
         if (id === undefined) return;
         if (get().live?.experimentId !== id) await get().openExperiment(id);
+        // From the experiments list: show the search being resumed.
+        set({ view: 'search' });
         await attempt('Cannot resume', () => api.resumeSearch({ experimentId: id }));
         void get().refreshExperiments();
       },
 
       async stop() {
         const id = get().live?.experimentId;
-        if (id !== undefined) await attempt('Cannot stop', () => api.stopSearch({ experimentId: id }));
+        if (id === undefined) return;
+        set((s) => ({ busy: { ...s.busy, stopping: 'stop' } }));
+        const asked = await attempt('Cannot stop', async () => {
+          await api.stopSearch({ experimentId: id });
+          return true;
+        });
+        if (!asked) set((s) => ({ busy: { ...s.busy, stopping: undefined } }));
       },
 
       async refreshExperiments() {
@@ -239,7 +272,32 @@ export function createAppStore(api: SegnasBridge): AppStore {
         const detail = await attempt(`Cannot open experiment ${experimentId}`, () =>
           api.getExperiment({ experimentId }),
         );
-        if (detail) set({ live: fromDetail(detail), selectedSeq: undefined, view: 'search' });
+        if (!detail) return;
+        set((s) => ({
+          live: fromDetail(detail),
+          selectedSeq: undefined,
+          view: 'search',
+          busy: { ...s.busy, stopping: undefined },
+        }));
+        await get().loadExperimentDataset(experimentId);
+      },
+
+      async loadExperimentDataset(experimentId) {
+        const live = get().live;
+        const path = live?.summary?.datasetPath;
+        if (!live || live.experimentId !== experimentId || !path) return;
+        const current = get().dataset;
+        // The viewer can only read cases of datasets the engine has opened, and the label names
+        // come from the report: open the experiment's dataset (after a reload or engine restart).
+        const report =
+          current?.root === path
+            ? current
+            : await attempt(`Cannot open the experiment's dataset ${path}`, () => api.openDataset({ path }));
+        if (!report) return;
+        set((s) =>
+          s.live?.experimentId === experimentId ? { live: { ...s.live, labels: report.labels } } : {},
+        );
+        if (!get().dataset) get().showReport(report);
       },
 
       selectCandidate: (seq) => set({ selectedSeq: seq }),
@@ -280,7 +338,11 @@ export function createAppStore(api: SegnasBridge): AppStore {
         );
         set((s) => ({ busy: { ...s.busy, test: false } }));
         if (result)
-          set((s) => (s.live?.experimentId === id ? { live: { ...s.live, tests: result.results } } : {}));
+          set((s) =>
+            s.live?.experimentId === id
+              ? { live: { ...s.live, tests: mergeTests(s.live.tests, result.results) } }
+              : {},
+          );
       },
 
       async exportExperiment() {
@@ -297,6 +359,11 @@ export function createAppStore(api: SegnasBridge): AppStore {
           const live = applyEvent(s.live, event);
           return live === s.live ? {} : { live };
         });
+        if (
+          ['search-paused', 'search-finished', 'search-failed'].includes(event.type) &&
+          get().live?.experimentId === event.experimentId
+        )
+          set((s) => ({ busy: { ...s.busy, stopping: undefined } }));
         if (event.type === 'search-failed') get().notify('error', `The search failed: ${event.message}`);
         if (
           event.type === 'search-finished' ||

@@ -53,11 +53,24 @@ describe('app store', () => {
     expect(store.getState().config.space.n).toEqual({ fixed: 16 });
   });
 
+  it('explains an emptied number field inline instead of failing the request', async () => {
+    const before = store.getState().notices.length;
+    store.getState().updateConfig((c) => ({ ...c, training: { ...c.training, epochs: Number.NaN } }));
+    const v = await store.getState().validate();
+    expect(v?.ok).toBe(false);
+    expect(v?.issues).toEqual([{ field: 'training.epochs', message: 'enter a number' }]);
+    expect(store.getState().notices).toHaveLength(before);
+    store.getState().updateConfig((c) => ({ ...c, training: { ...c.training, epochs: 2 } }));
+    expect((await store.getState().validate())?.ok).toBe(true);
+  });
+
   it('turns a failed action into a readable notice instead of an exception', async () => {
     await store.getState().openDataset(join(workspace, 'does-not-exist'));
     const notices = store.getState().notices;
     expect(notices.at(-1)?.kind).toBe('error');
     expect(notices.at(-1)?.message).toContain('does-not-exist');
+    // The path is named once, not repeated by each layer that passed the error on.
+    expect(notices.at(-1)?.message.split('does-not-exist')).toHaveLength(2);
     store.getState().dismiss(notices.at(-1)!.id);
     expect(store.getState().notices).toHaveLength(notices.length - 1);
   });
