@@ -1,4 +1,5 @@
 /** Step 3: the running (or reopened) search: controls, charts, table, and the selected candidate. */
+import { useState } from 'react';
 import { useApp } from '../context';
 import { formatDice } from '../lib/format';
 import { CandidateDetail } from './CandidateDetail';
@@ -17,6 +18,7 @@ export function SearchView() {
   const busy = useApp((s) => s.busy);
   const dataset = useApp((s) => s.dataset);
   const setView = useApp((s) => s.setView);
+  const [topK, setTopK] = useState(3);
 
   if (!live)
     return (
@@ -41,7 +43,7 @@ export function SearchView() {
     live.summary?.datasetPath ??
     dataset?.root ??
     undefined;
-  const labels = dataset && dataset.root === datasetPath ? dataset.labels : [];
+  const labels = live.labels ?? (dataset && dataset.root === datasetPath ? dataset.labels : []);
   const running = live.status === 'running';
   const resumable = ['paused', 'interrupted', 'stopped', 'failed'].includes(live.status);
   return (
@@ -59,10 +61,21 @@ export function SearchView() {
             {best ? ` (candidate #${best.seq})` : ''}
             {live.message ? ` · ${live.message}` : ''}
           </div>
+          {busy.stopping === 'pause' && running && (
+            <div className="small muted" data-testid="stopping-note">
+              Pausing after candidate #{live.running?.seq ?? '…'} finishes training…
+            </div>
+          )}
         </div>
         <div className="row">
-          <button type="button" data-testid="pause-search" disabled={!running} onClick={() => pause()}>
-            ❚❚ Pause
+          <button
+            type="button"
+            data-testid="pause-search"
+            disabled={!running || busy.stopping !== undefined}
+            title="Pauses after the running candidate finishes training"
+            onClick={() => pause()}
+          >
+            {busy.stopping === 'pause' ? 'Pausing…' : '❚❚ Pause'}
           </button>
           <button type="button" data-testid="resume-search" disabled={!resumable} onClick={() => resume()}>
             ▶ Resume
@@ -70,19 +83,37 @@ export function SearchView() {
           <button
             type="button"
             data-testid="stop-search"
-            disabled={!running && live.status !== 'paused'}
+            disabled={(!running && live.status !== 'paused') || busy.stopping === 'stop'}
+            title="Stops the search; the running candidate is cancelled and retrained on resume"
             onClick={() => stop()}
           >
-            ■ Stop
+            {busy.stopping === 'stop' ? 'Stopping…' : '■ Stop'}
           </button>
-          <button
-            type="button"
-            data-testid="evaluate-test"
-            disabled={running || busy.test || live.candidates.length === 0}
-            onClick={() => evaluateTest(3)}
-          >
-            {busy.test ? 'Evaluating…' : 'Test top 3'}
-          </button>
+          <span className="split-control" title="Evaluate the K best candidates on the held-out test split">
+            <button
+              type="button"
+              className="split-main"
+              data-testid="evaluate-test"
+              disabled={running || busy.test || live.candidates.length === 0}
+              onClick={() => evaluateTest(topK)}
+            >
+              {busy.test ? 'Evaluating…' : `Test top ${topK}`}
+            </button>
+            <select
+              className="split-side"
+              aria-label="how many of the best candidates to test"
+              data-testid="test-top-k"
+              value={topK}
+              disabled={busy.test}
+              onChange={(e) => setTopK(Number(e.target.value))}
+            >
+              {[1, 3, 5, 10].map((k) => (
+                <option key={k} value={k}>
+                  K = {k}
+                </option>
+              ))}
+            </select>
+          </span>
           <button
             type="button"
             data-testid="export"
@@ -106,12 +137,14 @@ export function SearchView() {
       <DiceChart candidates={live.candidates} running={live.running} />
       {live.tests.length > 0 && (
         <div className="card tests" data-testid="test-results">
-          <div className="card-title">Test set (held out)</div>
+          <div className="card-title">
+            Test set (held out{live.testCases.length > 0 ? `, ${live.testCases.length} cases` : ''})
+          </div>
           <table>
             <thead>
               <tr>
                 <th>Candidate</th>
-                <th>Split</th>
+                <th>Data split</th>
                 <th>Mean Dice</th>
                 <th>Per label</th>
               </tr>
@@ -120,7 +153,7 @@ export function SearchView() {
               {live.tests.map((t) => (
                 <tr key={`${t.seq}-${t.split}`}>
                   <td>#{t.seq}</td>
-                  <td>{t.split}</td>
+                  <td>{splitName(t.split)}</td>
                   <td className="mono">{formatDice(t.meanDice)}</td>
                   <td className="small">
                     {Object.entries(t.perLabelDice)
@@ -154,4 +187,9 @@ export function SearchView() {
       </div>
     </section>
   );
+}
+
+/** Split 0 is the one the search ran on; later ones are reseeded splits the best network is retested on. */
+function splitName(split: number): string {
+  return split === 0 ? 'search split' : `reseeded split ${split + 1}`;
 }

@@ -6,6 +6,7 @@ export function StatusBar() {
   const info = useApp((s) => s.info);
   const live = useApp((s) => s.live);
   const progress = live?.progress;
+  const epochs = (live?.config?.training as { epochs?: number } | undefined)?.epochs;
   const fraction = progress && progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
   return (
     <div className="status-bar" data-testid="status-bar">
@@ -16,7 +17,9 @@ export function StatusBar() {
         <>
           <span className="status-item">
             Experiment {live.experimentId} · <b>{live.status}</b>
-            {live.running ? ` · training #${live.running.seq} (epoch ${live.running.curve.length})` : ''}
+            {live.running
+              ? ` · training #${live.running.seq} (${live.running.curve.length}${epochs ? `/${epochs}` : ''} epochs done)`
+              : ''}
           </span>
           <span className="status-item progress" data-testid="progress">
             <span className="progress-track">
@@ -25,7 +28,11 @@ export function StatusBar() {
             {progress ? `${progress.done} / ${progress.total}` : '—'}
           </span>
           <span className="status-item" data-testid="eta">
-            ETA {progress?.etaSeconds !== undefined ? formatDuration(progress.etaSeconds) : '—'}
+            {/* A paused or stopped search has no time left to estimate; the last estimate would be stale. */}
+            ETA{' '}
+            {live.status === 'running' && progress?.etaSeconds !== undefined
+              ? formatDuration(progress.etaSeconds)
+              : '—'}
           </span>
         </>
       )}

@@ -8,6 +8,7 @@ import type {
   ExperimentDetail,
   ExperimentStatus,
   ExperimentSummary,
+  LabelInfo,
   Progress,
   SearchEvent,
   TestResult,
@@ -34,17 +35,23 @@ export interface LiveExperiment {
   testCases: string[];
   config?: Record<string, unknown>;
   message?: string;
+  /** Label names of the experiment's dataset, once it has been opened. */
+  labels?: LabelInfo[];
 }
 
 export function fromDetail(detail: ExperimentDetail): LiveExperiment {
   const s = detail.summary;
   const done = detail.candidates.filter((c) => c.status !== 'running').length;
+  // The candidate in training when the page (re)loads: its curve so far, later epochs by event.
+  const inTraining =
+    s.status === 'running' ? detail.candidates.find((c) => c.status === 'running') : undefined;
   return {
     experimentId: s.id,
     summary: s,
     status: s.status,
     candidates: [...detail.candidates].sort((a, b) => a.seq - b.seq),
-    progress: { done, total: s.evaluationsBudget },
+    running: inTraining && { seq: inTraining.seq, spec: inTraining.spec, curve: inTraining.curve },
+    progress: { done, total: s.evaluationsBudget, etaSeconds: etaFromRecords(detail, done) },
     bestSeq: s.best?.seq,
     tests: detail.tests,
     validationCases: detail.validationCases,
@@ -52,6 +59,31 @@ export function fromDetail(detail: ExperimentDetail): LiveExperiment {
     config: detail.config,
     message: s.statusReason ?? undefined,
   };
+}
+
+/**
+ * Seconds left for a running search reopened (e.g. after a page reload) before its next progress
+ * event: mean seconds per finished evaluation times the evaluations left, as the runner estimates.
+ */
+function etaFromRecords(detail: ExperimentDetail, done: number): number | undefined {
+  if (detail.summary.status !== 'running' || done === 0) return undefined;
+  const finished = detail.candidates.filter((c) => c.status !== 'running' && c.endedAt);
+  if (finished.length === 0) return undefined;
+  const seconds = finished.reduce(
+    (sum, c) => sum + (Date.parse(c.endedAt as string) - Date.parse(c.startedAt)) / 1000,
+    0,
+  );
+  return (seconds / finished.length) * Math.max(0, detail.summary.evaluationsBudget - done);
+}
+
+/**
+ * Test results accumulate: testing the top 1 after the search's own top-3 test keeps the other two
+ * rows. A candidate retested on the same split shows its latest result. Best first.
+ */
+export function mergeTests(previous: TestResult[], latest: TestResult[]): TestResult[] {
+  const byKey = new Map(previous.map((t) => [`${t.seq}/${t.split}`, t]));
+  for (const t of latest) byKey.set(`${t.seq}/${t.split}`, t);
+  return [...byKey.values()].sort((a, b) => b.meanDice - a.meanDice || a.split - b.split);
 }
 
 function upsert(list: CandidateRecord[], c: CandidateRecord): CandidateRecord[] {
@@ -85,6 +117,7 @@ export function applyEvent(
       testCases: state?.testCases ?? [],
       config: state?.config,
       bestSeq: state?.bestSeq,
+      labels: state?.labels,
     };
   }
   if (!state || state.experimentId !== event.experimentId) return state;
@@ -112,6 +145,6 @@ export function applyEvent(
     case 'search-failed':
       return { ...state, status: 'failed', running: undefined, message: event.message };
     case 'test-evaluated':
-      return { ...state, tests: event.result.results };
+      return { ...state, tests: mergeTests(state.tests, event.result.results) };
   }
 }

@@ -90,6 +90,13 @@ describe('web mode in Chromium', () => {
     expect(await page.getByTestId('start-search').isDisabled()).toBe(true);
     await page.getByTestId('field-training.size').fill('32');
     await expect.poll(() => setup.textContent(), { timeout: 15_000 }).not.toContain('must be divisible by');
+    // An emptied number field is explained beside it, not as a schema error in a corner notice.
+    await page.getByTestId('field-training.learningRate').fill('');
+    await expect.poll(() => setup.textContent(), { timeout: 15_000 }).toContain('enter a number');
+    expect(await page.getByTestId('notice-error').count()).toBe(0);
+    expect(await page.getByTestId('start-search').isDisabled()).toBe(true);
+    await page.getByTestId('field-training.learningRate').fill('0.001');
+    await expect.poll(() => setup.textContent(), { timeout: 15_000 }).not.toContain('enter a number');
   });
 
   it('shows the problems of a malformed dataset, naming the files', async () => {
@@ -107,6 +114,26 @@ describe('web mode in Chromium', () => {
     expect(text).toContain('case2');
     expect(await page.getByTestId('dataset-status').textContent()).toBe('Not usable');
     await screenshot(page, 'malformed-dataset');
+
+    // A folder that does not exist: one readable message naming it once.
+    const missing = join(web.workspace, 'no-such-folder');
+    await page.getByTestId('dataset-path').fill(missing);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const notice = page.getByTestId('notice-error').last();
+    await expect.poll(() => notice.textContent(), { timeout: 15_000 }).toContain('not a folder');
+    expect((await notice.textContent())?.split(missing).length).toBe(2);
+    await notice.getByRole('button', { name: 'dismiss' }).click();
+
+    // Reopening a usable dataset after another one previews its own first case again.
+    await page.getByTestId('dataset-path').fill(join(web.workspace, 'demo-data', 'phantom-20x32'));
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 30_000 })
+      .toBe('Ready for search');
+    await page
+      .getByTestId('dataset-preview')
+      .and(page.locator('[data-loaded="true"]'))
+      .waitFor({ timeout: 60_000 });
   });
 
   it('lists experiments and shows a clear empty state for the search screen, never a blank screen', async () => {

@@ -60,6 +60,35 @@ describe('a tiny search in the browser', () => {
 
     const chart = page.getByTestId('dice-chart');
     await chart.waitFor({ timeout: 30_000 });
+
+    // A reload mid-search (during the first candidate: trainers take seconds to start) shows the running search again, recovered from the engine.
+    await page.reload();
+    await expect
+      .poll(() => page.getByTestId('search-status').textContent(), { timeout: 15_000 })
+      .toBe('running');
+    expect(await page.getByTestId('progress').textContent()).toMatch(/\d+ \/ 3/);
+
+    // Pause says it is waiting for the running candidate, then the search pauses.
+    await page.getByTestId('pause-search').click();
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('search-status').textContent()) === 'paused' ||
+          (await page.getByTestId('pause-search').textContent()) === 'Pausing…',
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(true);
+    await expect
+      .poll(() => page.getByTestId('search-status').textContent(), { timeout: 120_000, interval: 500 })
+      .toBe('paused');
+    expect(await page.getByTestId('eta').textContent()).toBe('ETA —');
+
+    // Resume from the experiments list goes back to the search it resumes.
+    await page.getByTestId('nav-experiments').click();
+    await page.getByTestId('experiment-row').first().getByRole('button', { name: 'Resume' }).click();
+    await expect
+      .poll(() => page.getByTestId('search-status').textContent(), { timeout: 15_000 })
+      .toMatch(/running|finished/);
     await expect
       .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 330_000, interval: 1000 })
       .toBeGreaterThanOrEqual(2);
@@ -81,5 +110,23 @@ describe('a tiny search in the browser', () => {
     expect(await nonBlankFraction(page, viewer.locator('canvas'))).toBeGreaterThan(0.05);
     await detail.scrollIntoViewIfNeeded();
     await screenshot(page, 'candidate');
+
+    // Test the best candidate on the held-out split; the split is named, not a bare index.
+    const bestSeq = /Candidate #(\d+)/.exec((await detail.locator('h3').textContent()) ?? '')?.[1];
+    await page.getByTestId('test-top-k').selectOption('1');
+    const evaluate = page.getByTestId('evaluate-test');
+    await expect.poll(() => evaluate.textContent()).toBe('Test top 1');
+    await evaluate.click();
+    await expect.poll(() => evaluate.textContent(), { timeout: 120_000 }).toBe('Test top 1');
+    const tests = page.getByTestId('test-results');
+    const testText = await tests.textContent();
+    expect(testText).toContain('search split');
+    expect(testText).toContain(`#${bestSeq}`);
+
+    // Export tells where the files went.
+    await page.getByTestId('export').click();
+    await expect
+      .poll(() => page.getByTestId('notice-info').last().textContent(), { timeout: 120_000 })
+      .toMatch(/Exported \d+ files to .*export/);
   });
 });

@@ -4,7 +4,7 @@ import type { CandidateRecord, CandidateStatus, ExperimentSummary, SearchEvent }
 import { searchEventSchema } from '../../main/api';
 import { queryCandidates } from '../../renderer/lib/candidates';
 import { bestSteps, downsampleMinMax, searchCurve } from '../../renderer/lib/chartData';
-import { applyEvent, type LiveExperiment } from '../../renderer/store/searchReducer';
+import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from '../../renderer/store/searchReducer';
 
 const spec = {
   n: 16,
@@ -168,5 +168,56 @@ describe('candidate table query', () => {
     expect(
       queryCandidates(rows, { sortBy: 'seq', descending: false, text: 'conv(5,2)' }).map((c) => c.seq),
     ).toEqual([2]);
+  });
+});
+
+describe('reopening a search from the store (e.g. after a page reload)', () => {
+  const detail = (status: ExperimentSummary['status']) => ({
+    summary: { ...summary, status },
+    config: {},
+    candidates: [
+      candidate(0, 'trained', 0.4),
+      candidate(1, 'trained', 0.5),
+      candidate(2, 'running', null, {
+        endedAt: null,
+        curve: [{ epoch: 1, loss: 0.9, valDice: 0.2, seconds: 1 }],
+      }),
+    ],
+    tests: [],
+    validationCases: [],
+    testCases: [],
+  });
+
+  it('shows the candidate in training with its curve so far, and an ETA from the finished ones', () => {
+    const live = fromDetail(detail('running'));
+    expect(live.running?.seq).toBe(2);
+    expect(live.running?.curve).toHaveLength(1);
+    expect(live.progress).toEqual({ done: 2, total: 10, etaSeconds: 0.5 * 8 });
+    // Later epochs of that candidate now reach its curve.
+    const next = applyEvent(live, {
+      type: 'epoch',
+      experimentId: 1,
+      seq: 2,
+      point: { epoch: 2, loss: 0.7, valDice: 0.3, seconds: 1 },
+    });
+    expect(next?.running?.curve).toHaveLength(2);
+  });
+
+  it('claims no candidate in training and no ETA for a search that is not running', () => {
+    const live = fromDetail(detail('interrupted'));
+    expect(live.running).toBeUndefined();
+    expect(live.progress?.etaSeconds).toBeUndefined();
+  });
+});
+
+describe('test results', () => {
+  it('accumulate across test runs, a retest replacing its own row, best first', () => {
+    const t = (seq: number, meanDice: number) => ({ seq, split: 0, meanDice, perLabelDice: {} });
+    const merged = mergeTests([t(3, 0.6), t(2, 0.7), t(4, 0.5)], [t(3, 0.65)]);
+    expect(merged.map((r) => [r.seq, r.meanDice])).toEqual([
+      [2, 0.7],
+      [3, 0.65],
+      [4, 0.5],
+    ]);
   });
 });
