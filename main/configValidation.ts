@@ -16,6 +16,9 @@ import { validateSearchSpaceConfig } from './nas/searchSpace';
 export interface ValidationContext {
   /** The opened dataset the config points at, when the engine has it. */
   dataset?: DatasetReport;
+  /** Seconds per training image per epoch measured earlier at this size and backend (preferred). */
+  measuredSecondsPerImage?: (size: number, backend: string) => number | undefined;
+  /** Seconds per epoch measured earlier, whatever the dataset's size (used when per image is not known). */
   measuredEpochSeconds?: (size: number, backend: string) => number | undefined;
 }
 
@@ -86,7 +89,7 @@ export function validateSearchConfig(
 
   const estimate = issues.some((i) => i.field.startsWith('training.') || i.field.startsWith('space.'))
     ? undefined
-    : estimateTime(config, dataset, context.measuredEpochSeconds);
+    : estimateTime(config, dataset, context.measuredEpochSeconds, context.measuredSecondsPerImage);
   return { ok: issues.length === 0, issues, ...(estimate ? { estimate } : {}) };
 }
 
@@ -100,14 +103,19 @@ export function estimateTime(
   config: SearchConfig,
   dataset: DatasetReport | undefined,
   measuredEpochSeconds?: (size: number, backend: string) => number | undefined,
+  measuredSecondsPerImage?: (size: number, backend: string) => number | undefined,
 ): TimeEstimate {
   const { training } = config;
   const usableCases = dataset ? dataset.cases.length : 10;
   const trainCases = Math.max(1, Math.round(usableCases * TRAIN_FRACTION));
-  const measured = measuredEpochSeconds?.(training.size, config.backend);
+  const perImage = measuredSecondsPerImage?.(training.size, config.backend);
+  const measured = perImage === undefined ? measuredEpochSeconds?.(training.size, config.backend) : undefined;
   let secondsPerEpoch: number;
   let basis: string;
-  if (measured !== undefined) {
+  if (perImage !== undefined) {
+    secondsPerEpoch = perImage * trainCases;
+    basis = `measured: ${perImage.toFixed(2)} s per training image per epoch in earlier candidates at ${training.size}³ on ${config.backend}, × ${trainCases} training images`;
+  } else if (measured !== undefined) {
     secondsPerEpoch = measured;
     basis = `measured: ${measured.toFixed(1)} s per epoch in earlier candidates at ${training.size}³ on ${config.backend}`;
   } else {

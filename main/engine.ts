@@ -51,8 +51,11 @@ export interface ExperimentService {
   list(): ExperimentSummary[];
   /** Throws ApiError('not-found') for an unknown id. */
   detail(experimentId: number): ExperimentDetail;
-  /** Average wall seconds per trained epoch of past candidates with this input size and backend, if any. */
-  measuredEpochSeconds?(size: number, backend: string): number | undefined;
+  /**
+   * Average wall seconds per training image per epoch of past candidates with this input size and
+   * backend, if any: per image, so a measurement on the 10-image demo scales to a 100-image dataset.
+   */
+  measuredSecondsPerImage?(size: number, backend: string): number | undefined;
   close(): void;
 }
 
@@ -152,7 +155,7 @@ export class Engine implements SegnasApi {
     const experiments = this.options.experiments;
     return validateSearchConfig(req.config, {
       dataset: dataset?.report,
-      measuredEpochSeconds: (size, backend) => experiments.measuredEpochSeconds?.(size, backend),
+      measuredSecondsPerImage: (size, backend) => experiments.measuredSecondsPerImage?.(size, backend),
     });
   }
 

@@ -120,18 +120,20 @@ export function experimentService(store: ExperimentStore): ExperimentService {
         testCases: split?.test ?? [],
       };
     },
-    measuredEpochSeconds(size, backend) {
+    measuredSecondsPerImage(size, backend) {
       const seconds: number[] = [];
       for (const e of store.listExperiments()) {
-        const training = store.getExperiment(e.id)?.config.training as { size?: unknown } | undefined;
-        if (e.backend !== backend || training?.size !== size) continue;
+        const experiment = store.getExperiment(e.id);
+        const training = experiment?.config.training as { size?: unknown } | undefined;
+        const trainImages = experiment?.splits[0]?.train.length ?? 0;
+        if (e.backend !== backend || training?.size !== size || trainImages === 0) continue;
         for (const c of store.listCandidates(e.id, {
           status: 'trained',
           sortBy: 'seq',
           order: 'desc',
           limit: 20,
         }))
-          for (const epoch of c.curve) seconds.push(epoch.seconds);
+          for (const epoch of c.curve) seconds.push(epoch.seconds / trainImages);
         if (seconds.length > 200) break;
       }
       return seconds.length > 0 ? seconds.reduce((a, b) => a + b, 0) / seconds.length : undefined;
