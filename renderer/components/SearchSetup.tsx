@@ -47,6 +47,7 @@ export function SearchSetup() {
   const update = useApp((s) => s.updateConfig);
   const applyPreset = useApp((s) => s.applyPreset);
   const start = useApp((s) => s.startSearch);
+  const runningId = useApp((s) => (s.live?.status === 'running' ? s.live.experimentId : undefined));
   const issues = validation?.issues ?? [];
   const t = config.training;
   const setTraining = (patch: Partial<typeof t>) =>
@@ -186,12 +187,24 @@ export function SearchSetup() {
               <span className="muted">The estimate appears once the settings are valid.</span>
             )}
           </div>
+          {issues.length > generalIssues.length && (
+            <div className="field-error block" data-testid="setup-issue-count">
+              {issues.length - generalIssues.length} setting
+              {issues.length - generalIssues.length === 1 ? ' needs' : 's need'} fixing (highlighted in red)
+            </div>
+          )}
           {generalIssues.map((i) => (
             <div key={i.message} className="field-error block">
               {i.message}
             </div>
           ))}
           {searchUnavailable && <div className="notice-inline">{searchUnavailable}</div>}
+          {runningId !== undefined && (
+            <div className="notice-inline" data-testid="search-running-note">
+              Experiment {runningId} is still searching; a new search would share the CPU with it (pause or
+              stop it first for full speed).
+            </div>
+          )}
           <button
             type="button"
             className="primary large"

@@ -88,6 +88,8 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('field-training.size').fill('20');
     await expect.poll(() => setup.textContent(), { timeout: 15_000 }).toContain('must be divisible by');
     expect(await page.getByTestId('start-search').isDisabled()).toBe(true);
+    // The disabled Start button says why, even when the highlighted field is scrolled away.
+    expect(await page.getByTestId('setup-issue-count').textContent()).toMatch(/\d+ settings? needs? fixing/);
     await page.getByTestId('field-training.size').fill('32');
     await expect.poll(() => setup.textContent(), { timeout: 15_000 }).not.toContain('must be divisible by');
     // An emptied number field is explained beside it, not as a schema error in a corner notice.
