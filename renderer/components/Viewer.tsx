@@ -6,7 +6,7 @@ import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
 import { useEffect, useRef, useState } from 'react';
 import type { LabelInfo, VolumeRef } from '../../main/api';
 import { useApi } from '../context';
-import { labelColormap } from '../lib/labelColors';
+import { cssColour, labelColormap } from '../lib/labelColors';
 
 export interface ViewerLayer {
   id: 'image' | 'truth' | 'prediction';
@@ -116,6 +116,7 @@ export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; test
   }, [layout]);
 
   const overlays = props.layers.filter((l) => l.id !== 'image');
+  const legend = props.labels.filter((l) => l.value !== 0);
   return (
     <div
       className="viewer"
@@ -163,6 +164,24 @@ export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; test
           );
         })}
       </div>
+      {/* Which colour is which structure: the overlays' label colours, by name. */}
+      {overlays.length > 0 && legend.length > 0 && (
+        <div className="viewer-legend small" data-testid="viewer-legend">
+          {legend.map((l) => (
+            <span key={l.value} className="legend-item">
+              {overlays.map((o) => (
+                <span
+                  key={o.id}
+                  className="swatch"
+                  title={o.title}
+                  style={{ background: cssColour(l.value, o.id === 'prediction' ? 'prediction' : 'truth') }}
+                />
+              ))}
+              {l.name}
+            </span>
+          ))}
+        </div>
+      )}
       <div className="viewer-canvas">
         <canvas ref={canvasRef} />
         {status && <div className="viewer-status">{status}</div>}

@@ -73,6 +73,8 @@ describe('web mode in Chromium', () => {
     await preview.and(page.locator('[data-loaded="true"]')).waitFor({ timeout: 60_000 });
     await page.waitForTimeout(500);
     expect(await nonBlankFraction(page, preview.locator('canvas'))).toBeGreaterThan(0.05);
+    // The overlay's colours are named: which colour is which structure.
+    expect(await preview.getByTestId('viewer-legend').textContent()).toContain('white matter');
     await screenshot(page, 'data');
   });
 
