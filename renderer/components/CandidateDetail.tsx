@@ -1,5 +1,5 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CandidateRecord, LabelInfo } from '../../main/api';
 import { durationSeconds } from '../lib/candidates';
@@ -26,6 +26,11 @@ export function CandidateDetail(props: {
     [props.validationCases, props.testCases],
   );
   const [caseId, setCaseId] = useState(cases[0]?.id);
+  const rootRef = useRef<HTMLDivElement>(null);
+  // "Open best" or a row click on a narrow window puts the detail below the charts: bring it into view.
+  useEffect(() => {
+    rootRef.current?.scrollIntoView?.({ block: 'nearest', behavior: 'smooth' });
+  }, []);
   const canPredict = c.status === 'trained' || c.status === 'cached';
   const layers = useMemo<ViewerLayer[]>(() => {
     if (!caseId || !props.datasetPath) return [];
@@ -63,7 +68,7 @@ export function CandidateDetail(props: {
   const perLabel = Object.entries(c.perLabelDice ?? {});
 
   return (
-    <div className="candidate-detail" data-testid="candidate-detail">
+    <div className="candidate-detail" data-testid="candidate-detail" ref={rootRef}>
       <div className="detail-header">
         <h3>Candidate #{c.seq}</h3>
         <span className={`status status-${c.status}`}>{c.status}</span>

@@ -56,15 +56,18 @@ export function ExperimentsList() {
                   <td className="mono">{formatDice(e.best?.valDice)}</td>
                   <td className="small">{e.device || e.backend}</td>
                   <td className="small">{new Date(e.createdAt).toLocaleString()}</td>
-                  <td className="row">
-                    <button type="button" onClick={() => open(e.id)}>
-                      Open
-                    </button>
-                    {['interrupted', 'paused', 'stopped', 'failed'].includes(e.status) && (
-                      <button type="button" className="primary" onClick={() => resume(e.id)}>
-                        Resume
+                  {/* The flex row sits inside the cell: a flex td drops out of the table's layout. */}
+                  <td>
+                    <div className="row nowrap">
+                      <button type="button" onClick={() => open(e.id)}>
+                        Open
                       </button>
-                    )}
+                      {['interrupted', 'paused', 'stopped', 'failed'].includes(e.status) && (
+                        <button type="button" className="primary" onClick={() => resume(e.id)}>
+                          Resume
+                        </button>
+                      )}
+                    </div>
                   </td>
                 </tr>
               ))}
