@@ -6,6 +6,10 @@
  * 32³ and 64³, on each requested backend (default: every backend that initialises here). Also prints
  * the memory estimate used for OOM prediction next to the measured peak, and the ms of the plain
  * tf.conv3d path for one 32³×8→8 convolution against ours, to show where the time went.
+ *
+ * `--ab`: instead, on one network per size, alternates steps of the previous implementation (untiled
+ * patch matrices, BN and ReLU composed from tfjs ops) and the current one, so that both see the same
+ * machine load; prints the median of `--steps` steps each and each one's peak tensor memory.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,7 +19,8 @@ import { EXP_LOG_DEFAULTS, supervisedLoss } from '../main/train/expLogLoss';
 import { estimateTrainingBytes } from '../main/train/memoryEstimate';
 import { NadamOptimizer } from '../main/train/nadam';
 import { buildNetwork } from '../main/train/network';
-import { conv3dSame } from '../main/train/ops/conv3d';
+import { setBatchNormReluFusion } from '../main/train/ops/batchNormRelu';
+import { conv3dSame, DEFAULT_TILE_BYTES, setDefaultTileBytes } from '../main/train/ops/conv3d';
 
 const { values } = parseArgs({
   options: {
@@ -23,12 +28,13 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     steps: { type: 'string', default: '5' },
     sizes: { type: 'string', default: '32,64' },
+    ab: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench:train -- [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64]',
+    'usage: npm run bench:train -- [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64] [--ab]',
   );
   process.exit(0);
 }
@@ -64,7 +70,7 @@ function timeMs(fn: () => void, reps: number): number {
   return (performance.now() - t0) / reps;
 }
 
-async function benchSize(backend: string, device: string, size: number): Promise<Row> {
+function trainingStep(size: number) {
   const net = buildNetwork(REFERENCE, { classes: CLASSES, size, inChannels: 1, dropout: 0.2, seed: 1 });
   const x = tf.randomNormal([1, size, size, size, 1], 0, 1, 'float32', 1) as tf.Tensor5D;
   const labels = tf.randomUniform([1, size, size, size], 0, CLASSES, 'int32', 2);
@@ -83,6 +89,54 @@ async function benchSize(backend: string, device: string, size: number): Promise
     loss?.dataSync();
     loss?.dispose();
   };
+  const dispose = () => {
+    optimizer.dispose();
+    tf.dispose([x, labels, oneHot]);
+    net.dispose();
+  };
+  return { net, step, dispose };
+}
+
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+
+/** Previous vs current implementation, steps interleaved (see the header). */
+async function abSize(size: number): Promise<string> {
+  const variants = [
+    { name: 'before (untiled, BN+ReLU as tfjs ops)', tileBytes: Number.POSITIVE_INFINITY, fused: false },
+    { name: 'after (tiled patch matrices, fused BN+ReLU)', tileBytes: DEFAULT_TILE_BYTES, fused: true },
+  ];
+  const use = (v: (typeof variants)[number]) => {
+    setDefaultTileBytes(v.tileBytes);
+    setBatchNormReluFusion(v.fused);
+  };
+  const { step, dispose } = trainingStep(size);
+  const times = variants.map(() => [] as number[]);
+  const peaks: number[] = [];
+  for (const v of variants) {
+    use(v);
+    step();
+    const before = tf.memory().numBytes;
+    peaks.push(((await tf.profile(step)).peakBytes - before) / 2 ** 20);
+  }
+  for (let i = 0; i < steps; i++)
+    variants.forEach((v, j) => {
+      use(v);
+      const t0 = performance.now();
+      step();
+      times[j].push(performance.now() - t0);
+    });
+  use(variants[1]);
+  dispose();
+  return variants
+    .map(
+      (v, j) =>
+        `${size}³ ${v.name}: median ${median(times[j]).toFixed(0)} ms/step (${times[j].map((t) => t.toFixed(0)).join(' ')}), peak ${peaks[j].toFixed(0)} MB above live tensors`,
+    )
+    .join('\n');
+}
+
+async function benchSize(backend: string, device: string, size: number): Promise<Row> {
+  const { net, step, dispose } = trainingStep(size);
   step(); // warm-up: kernels compiled, optimizer slots created
   const times: number[] = [];
   const cpu0 = process.cpuUsage();
@@ -106,9 +160,7 @@ async function benchSize(backend: string, device: string, size: number): Promise
     estimatedMB: estimateTrainingBytes(REFERENCE, { classes: CLASSES, size, batch: 1 }) / 2 ** 20,
     params: net.paramCount,
   };
-  optimizer.dispose();
-  tf.dispose([x, labels, oneHot]);
-  net.dispose();
+  dispose();
   return row;
 }
 
@@ -128,6 +180,13 @@ function formatRow(r: Row): string {
   );
   const widths = [13, 12, 11, 7, 11];
   return `${r.backend.padEnd(8)} ${String(r.size).padStart(4)}  ${cells.map((c, i) => c.padStart(widths[i])).join('  ')}  ${r.params}`;
+}
+
+if (values.ab) {
+  await initBackend('wasm');
+  await tf.setBackend('wasm');
+  for (const size of sizes) console.log(await abSize(size));
+  process.exit(0);
 }
 
 if (!values.json) {

@@ -10,7 +10,7 @@ import type { ArchitectureSpec } from '../nas/spec';
 import { conv3dSame } from './ops/conv3d';
 import {
   type BatchNormVars,
-  batchNorm,
+  batchNormRelu,
   concatChannels,
   spatialDropout,
   upsample2x,
@@ -100,7 +100,7 @@ function applyEdge(e: BuiltEdge, x: tf.Tensor5D, training: boolean, fromInput = 
   const opts = { inputGradient: !fromInput };
   if (e.kind === 'identity') return x;
   if (e.kind === 'projection') return conv3dSame(x, e.w as tf.Tensor5D, 1, opts);
-  return tf.relu(batchNorm(conv3dSame(x, e.w as tf.Tensor5D, e.dilation, opts), e.bn, training));
+  return batchNormRelu(conv3dSame(x, e.w as tf.Tensor5D, e.dilation, opts), e.bn, training);
 }
 
 interface BuiltMegaBlock {

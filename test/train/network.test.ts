@@ -1,3 +1,4 @@
+import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import type { ArchitectureSpec, BlockSpec } from '../../main/nas/spec';
 import { describeNetwork } from '../../main/train/describe';
 import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
 import { buildNetwork } from '../../main/train/network';
+import { type BatchNormVars, batchNorm, batchNormRelu } from '../../main/train/ops/layers';
 import { paramCount } from '../../main/train/paramCount';
 import type { NetworkOptions } from '../../main/train/segNet';
 
@@ -170,5 +172,51 @@ describe('describeNetwork and the memory estimate', () => {
     optimizer.dispose();
     x.dispose();
     net.dispose();
+  });
+});
+
+describe.each(['wasm', 'cpu'])('fused batch norm + ReLU on %s', (backend) => {
+  /** y, dx, dγ, dβ and the moved statistics of relu(BN(x)) in training mode, through `f`. */
+  function run(f: (x: tf.Tensor5D, v: BatchNormVars) => tf.Tensor5D) {
+    return tf.tidy(() => {
+      const shape: [number, number, number, number, number] = [2, 3, 4, 5, 6];
+      const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 3), 2), 0.5) as tf.Tensor5D;
+      const dy = tf.randomNormal(shape, 0, 1, 'float32', 4);
+      const v: BatchNormVars = {
+        gamma: tf.variable(tf.randomUniform([6], 0.5, 1.5, 'float32', 5)),
+        beta: tf.variable(tf.randomNormal([6], 0, 0.5, 'float32', 6)),
+        movingMean: tf.variable(tf.zeros([6]), false),
+        movingVar: tf.variable(tf.ones([6]), false),
+      };
+      const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(f(a as tf.Tensor5D, { ...v, gamma: g as tf.Variable, beta: b as tf.Variable }), dy));
+      const y = f(x, v).dataSync().slice();
+      const [dx, dg, db] = tf.grads(loss)([x, v.gamma, v.beta]);
+      const out = {
+        y,
+        dx: dx.dataSync().slice(),
+        dgamma: dg.dataSync().slice(),
+        dbeta: db.dataSync().slice(),
+        movingMean: v.movingMean.dataSync().slice(),
+        movingVar: v.movingVar.dataSync().slice(),
+      };
+      tf.dispose([v.gamma, v.beta, v.movingMean, v.movingVar]);
+      return out;
+    });
+  }
+
+  it('equals relu(batchNorm(x)) composed from tfjs ops: values, gradients and moving statistics', async () => {
+    await tf.setBackend(backend);
+    const fused = run((x, v) => batchNormRelu(x, v, true));
+    const composed = run((x, v) => tf.relu(batchNorm(x, v, true)));
+    expect(fused.y.some((a) => a === 0) && fused.y.some((a) => a > 0)).toBe(true);
+    for (const key of Object.keys(fused) as (keyof typeof fused)[]) {
+      const a = fused[key];
+      const b = composed[key];
+      const scale = Math.max(1, ...Array.from(b, Math.abs));
+      const worst = Math.max(...Array.from(a, (ai, i) => Math.abs(ai - b[i])));
+      expect(worst / scale, key).toBeLessThan(1e-5);
+    }
+    await tf.setBackend('wasm');
   });
 });

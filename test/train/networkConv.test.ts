@@ -104,6 +104,24 @@ describe.each(['cpu', 'wasm'])('conv3dSame on %s equals tf.conv3d', (backend) =>
     });
   }
 
+  it.each(CASES.filter((c) => c.kernel > 1))(
+    'tiled over depth slices (one slice per tile, and tiles straddling the batch border) it still equals tf.conv3d: k $kernel d $dilation',
+    async (c) => {
+      await tf.setBackend('cpu');
+      const expected = run(c, reference(c));
+      await tf.setBackend(backend);
+      const [, , h, w, ci] = c.x;
+      const bytesPerSlice = h * w * c.kernel ** 3 * ci * 4;
+      // 1 byte → every slice its own tile; 5 slices → uneven tiles, one spanning two batch items when N = 2
+      for (const tileBytes of [1, 5 * bytesPerSlice]) {
+        const actual = run(c, (x, wt) => conv3dSame(x, wt, c.dilation, { tileBytes }));
+        expectClose(actual.y, expected.y);
+        expectClose(actual.dx, expected.dx);
+        expectClose(actual.dw, expected.dw);
+      }
+    },
+  );
+
   it.each(CASES.filter((c) => c.dilation > 1))(
     'the path for backends without our kernels (tf.conv3d + own dilated gradient) agrees too: k $kernel d $dilation',
     async (c) => {
@@ -133,17 +151,19 @@ describe.each(['cpu', 'wasm'])('conv3dSame on %s equals tf.conv3d', (backend) =>
   });
 });
 
-it('conv3dSame leaves no tensors behind, forward or backward', async () => {
-  await tf.setBackend('wasm');
-  const x = tf.randomNormal([1, 4, 4, 4, 2]) as tf.Tensor5D;
-  const w = tf.randomNormal([3, 3, 3, 2, 2]) as tf.Tensor5D;
-  const before = tf.memory().numTensors;
-  tf.tidy(() => {
-    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv3dSame(a as tf.Tensor5D, b as tf.Tensor5D, 2)))([
-      x,
-      w,
-    ]);
-  });
-  expect(tf.memory().numTensors).toBe(before);
-  tf.dispose([x, w]);
-});
+it.each([undefined, 1])(
+  'conv3dSame leaves no tensors behind, forward or backward (tile bytes %s)',
+  async (tileBytes) => {
+    await tf.setBackend('wasm');
+    const x = tf.randomNormal([1, 4, 4, 4, 2]) as tf.Tensor5D;
+    const w = tf.randomNormal([3, 3, 3, 2, 2]) as tf.Tensor5D;
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(conv3dSame(a as tf.Tensor5D, b as tf.Tensor5D, 2, { tileBytes })),
+      )([x, w]);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w]);
+  },
+);

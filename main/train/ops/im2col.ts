@@ -17,6 +17,21 @@ export interface Im2ColGeometry {
   dilation: number;
 }
 
+/**
+ * Which slabs (one slab = one depth slice of one batch item, i.e. index b·D + z) the patch rows or
+ * columns are built for: [slabStart, slabEnd). The whole volume when absent. Tiling a conv over slabs
+ * keeps each patch matrix small enough to stay in cache between being written and multiplied.
+ */
+export interface SlabRange {
+  slabStart: number;
+  slabEnd: number;
+}
+
+function slabRange(shape: readonly number[], range: SlabRange | undefined, batchAxis: number): SlabRange {
+  const slabs = shape[batchAxis] * shape[batchAxis + 1];
+  return range ?? { slabStart: 0, slabEnd: slabs };
+}
+
 /** Backends whose buffers this kernel can read and write directly. */
 export const IM2COL_BACKENDS = ['wasm', 'cpu'] as const;
 
@@ -60,38 +75,39 @@ export function im2colInto(
   shape: readonly number[],
   { kernel: k, dilation: d }: Im2ColGeometry,
   out: Float32Array,
+  range?: SlabRange,
 ): void {
-  const [n, depth, height, width, c] = shape;
+  const [, depth, height, width, c] = shape;
+  const { slabStart, slabEnd } = slabRange(shape, range, 0);
   const pad = (d * (k - 1)) / 2;
   const copy = runCopier(x, out);
   const tapRow = k * c;
   let o = 0;
-  for (let b = 0; b < n; b++) {
-    const batchDepth = b * depth;
-    for (let z = 0; z < depth; z++) {
-      for (let y = 0; y < height; y++) {
-        for (let xw = 0; xw < width; xw++) {
-          const x0 = xw - pad;
-          const rowInside = d === 1 && x0 >= 0 && x0 + k <= width;
-          for (let ta = 0; ta < k; ta++) {
-            const zz = z + ta * d - pad;
-            const zIn = zz >= 0 && zz < depth;
-            for (let tb = 0; tb < k; tb++) {
-              const yy = y + tb * d - pad;
-              const rowBase = ((batchDepth + zz) * height + yy) * width;
-              if (!(zIn && yy >= 0 && yy < height)) {
-                out.fill(0, o, o + tapRow);
-                o += tapRow;
-              } else if (rowInside) {
-                copy(o, (rowBase + x0) * c, tapRow);
-                o += tapRow;
-              } else {
-                for (let tc = 0; tc < k; tc++) {
-                  const xx = x0 + tc * d;
-                  if (xx >= 0 && xx < width) copy(o, (rowBase + xx) * c, c);
-                  else out.fill(0, o, o + c);
-                  o += c;
-                }
+  for (let slab = slabStart; slab < slabEnd; slab++) {
+    const z = slab % depth;
+    const batchDepth = slab - z;
+    for (let y = 0; y < height; y++) {
+      for (let xw = 0; xw < width; xw++) {
+        const x0 = xw - pad;
+        const rowInside = d === 1 && x0 >= 0 && x0 + k <= width;
+        for (let ta = 0; ta < k; ta++) {
+          const zz = z + ta * d - pad;
+          const zIn = zz >= 0 && zz < depth;
+          for (let tb = 0; tb < k; tb++) {
+            const yy = y + tb * d - pad;
+            const rowBase = ((batchDepth + zz) * height + yy) * width;
+            if (!(zIn && yy >= 0 && yy < height)) {
+              out.fill(0, o, o + tapRow);
+              o += tapRow;
+            } else if (rowInside) {
+              copy(o, (rowBase + x0) * c, tapRow);
+              o += tapRow;
+            } else {
+              for (let tc = 0; tc < k; tc++) {
+                const xx = x0 + tc * d;
+                if (xx >= 0 && xx < width) copy(o, (rowBase + xx) * c, c);
+                else out.fill(0, o, o + c);
+                o += c;
               }
             }
           }
@@ -111,8 +127,10 @@ export function im2colTInto(
   shape: readonly number[],
   { kernel: k, dilation: d }: Im2ColGeometry,
   out: Float32Array,
+  range?: SlabRange,
 ): void {
   const [c, n, depth, height, width] = shape;
+  const { slabStart, slabEnd } = slabRange(shape, range, 1);
   const pad = (d * (k - 1)) / 2;
   const copy = runCopier(xcf, out);
   let o = 0;
@@ -123,22 +141,22 @@ export function im2colTInto(
         const lo = Math.min(width, Math.max(0, -shiftX));
         const hi = Math.max(lo, Math.min(width, width - shiftX));
         for (let ch = 0; ch < c; ch++) {
-          for (let b = 0; b < n; b++) {
-            for (let z = 0; z < depth; z++) {
-              const zz = z + ta * d - pad;
-              const zIn = zz >= 0 && zz < depth;
-              for (let y = 0; y < height; y++) {
-                const yy = y + tb * d - pad;
-                if (!(zIn && yy >= 0 && yy < height)) {
-                  out.fill(0, o, o + width);
-                } else {
-                  const src = (((ch * n + b) * depth + zz) * height + yy) * width + shiftX;
-                  if (lo > 0) out.fill(0, o, o + lo);
-                  if (hi > lo) copy(o + lo, src + lo, hi - lo);
-                  if (hi < width) out.fill(0, o + hi, o + width);
-                }
-                o += width;
+          for (let slab = slabStart; slab < slabEnd; slab++) {
+            const z = slab % depth;
+            const b = (slab - z) / depth;
+            const zz = z + ta * d - pad;
+            const zIn = zz >= 0 && zz < depth;
+            for (let y = 0; y < height; y++) {
+              const yy = y + tb * d - pad;
+              if (!(zIn && yy >= 0 && yy < height)) {
+                out.fill(0, o, o + width);
+              } else {
+                const src = (((ch * n + b) * depth + zz) * height + yy) * width + shiftX;
+                if (lo > 0) out.fill(0, o, o + lo);
+                if (hi > lo) copy(o + lo, src + lo, hi - lo);
+                if (hi < width) out.fill(0, o + hi, o + width);
               }
+              o += width;
             }
           }
         }
@@ -147,9 +165,15 @@ export function im2colTInto(
   }
 }
 
-function colsShape(shape: readonly number[], kernel: number): [number, number] {
-  const [n, depth, height, width, c] = shape;
-  return [n * depth * height * width, kernel * kernel * kernel * c];
+function slabCount(shape: readonly number[], range: SlabRange | undefined, batchAxis: number): number {
+  const { slabStart, slabEnd } = slabRange(shape, range, batchAxis);
+  return slabEnd - slabStart;
+}
+
+/** [N,D,H,W,C] → [slabs·H·W, k³·C] */
+function colsShape(shape: readonly number[], kernel: number, range?: SlabRange): [number, number] {
+  const [, , height, width, c] = shape;
+  return [slabCount(shape, range, 0) * height * width, kernel * kernel * kernel * c];
 }
 
 interface WasmLike {
@@ -165,52 +189,58 @@ function attrsOf(attrs: tf.NamedAttrMap | undefined): Im2ColGeometry {
   return { kernel: attrs?.kernel as number, dilation: attrs?.dilation as number };
 }
 
-type Filler = (x: Float32Array, shape: readonly number[], g: Im2ColGeometry, out: Float32Array) => void;
+function rangeOf(attrs: tf.NamedAttrMap | undefined): SlabRange | undefined {
+  if (attrs?.slabStart === undefined) return undefined;
+  return { slabStart: attrs.slabStart as number, slabEnd: attrs.slabEnd as number };
+}
 
-function wasmKernel(
-  kernelName: string,
-  outShape: (s: readonly number[], k: number) => number[],
-  fill: Filler,
-): tf.KernelConfig {
+type Filler = (
+  x: Float32Array,
+  shape: readonly number[],
+  g: Im2ColGeometry,
+  out: Float32Array,
+  range?: SlabRange,
+) => void;
+type OutShape = (s: readonly number[], k: number, range?: SlabRange) => number[];
+
+function wasmKernel(kernelName: string, outShape: OutShape, fill: Filler): tf.KernelConfig {
   return {
     kernelName,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const x = inputs.x as tf.TensorInfo;
       const geometry = attrsOf(attrs);
+      const range = rangeOf(attrs);
       const wasm = backend as unknown as WasmLike;
       // Allocate first: growing the heap detaches views taken earlier.
-      const out = wasm.makeOutput(outShape(x.shape, geometry.kernel), 'float32');
-      fill(wasm.typedArrayFromHeap(x), x.shape, geometry, wasm.typedArrayFromHeap(out));
+      const out = wasm.makeOutput(outShape(x.shape, geometry.kernel, range), 'float32');
+      fill(wasm.typedArrayFromHeap(x), x.shape, geometry, wasm.typedArrayFromHeap(out), range);
       return out;
     },
   };
 }
 
-function cpuKernel(
-  kernelName: string,
-  outShape: (s: readonly number[], k: number) => number[],
-  fill: Filler,
-): tf.KernelConfig {
+function cpuKernel(kernelName: string, outShape: OutShape, fill: Filler): tf.KernelConfig {
   return {
     kernelName,
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const x = inputs.x as tf.TensorInfo;
       const geometry = attrsOf(attrs);
+      const range = rangeOf(attrs);
       const cpu = backend as unknown as CpuLike;
-      const shape = outShape(x.shape, geometry.kernel);
+      const shape = outShape(x.shape, geometry.kernel, range);
       const values = new Float32Array(shape[0] * shape[1]);
-      fill(cpu.data.get(x.dataId).values, x.shape, geometry, values);
+      fill(cpu.data.get(x.dataId).values, x.shape, geometry, values, range);
       return cpu.makeTensorInfo(shape, 'float32', values);
     },
   };
 }
 
-/** [C, N, D, H, W] → [k³·C, N·D·H·W] */
-function colsTShape(shape: readonly number[], kernel: number): [number, number] {
-  const [c, n, depth, height, width] = shape;
-  return [kernel * kernel * kernel * c, n * depth * height * width];
+/** [C, N, D, H, W] → [k³·C, slabs·H·W] */
+function colsTShape(shape: readonly number[], kernel: number, range?: SlabRange): [number, number] {
+  const [c, , , height, width] = shape;
+  return [kernel * kernel * kernel * c, slabCount(shape, range, 1) * height * width];
 }
 
 const kernels: tf.KernelConfig[] = [
@@ -219,6 +249,33 @@ const kernels: tf.KernelConfig[] = [
   wasmKernel(IM2COL3D_T, colsTShape, im2colTInto),
   cpuKernel(IM2COL3D_T, colsTShape, im2colTInto),
 ];
+
+/**
+ * Rows [start, start + count) of a [R, C] matrix: tfjs-wasm's Slice takes a generic path even for this
+ * contiguous case (≈3 ms for 8192×8), a memmove here.
+ */
+export const ROW_RANGE = 'SegnasRowRange';
+for (const backendName of IM2COL_BACKENDS) {
+  kernels.push({
+    kernelName: ROW_RANGE,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const start = attrs?.start as number;
+      const count = attrs?.count as number;
+      const c = x.shape[1];
+      if (backendName === 'wasm') {
+        const wasm = backend as unknown as WasmLike;
+        const out = wasm.makeOutput([count, c], 'float32');
+        wasm.typedArrayFromHeap(out).set(wasm.typedArrayFromHeap(x).subarray(start * c, (start + count) * c));
+        return out;
+      }
+      const cpu = backend as unknown as CpuLike;
+      const values = cpu.data.get(x.dataId).values.slice(start * c, (start + count) * c);
+      return cpu.makeTensorInfo([count, c], 'float32', values);
+    },
+  });
+}
 
 for (const config of kernels) {
   if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
@@ -229,10 +286,26 @@ export function hasIm2Col(): boolean {
   return tf.getKernel(IM2COL3D, tf.getBackend()) !== undefined;
 }
 
-/** Patch matrix [N·D·H·W, k³·C] of a 'same'-padded, stride-1 3D convolution. No gradient of its own. */
-export function im2col3d(x: tf.Tensor5D, geometry: Im2ColGeometry): tf.Tensor2D {
+/**
+ * Patch matrix [N·D·H·W, k³·C] of a 'same'-padded, stride-1 3D convolution (only the rows of `range`'s
+ * slabs when given). No gradient of its own.
+ */
+export function im2col3d(x: tf.Tensor5D, geometry: Im2ColGeometry, range?: SlabRange): tf.Tensor2D {
   if (x.dtype !== 'float32') throw new Error(`im2col3d needs float32 input, got ${x.dtype}`);
-  return tf.engine().runKernel(IM2COL3D, { x }, { ...geometry }) as tf.Tensor2D;
+  return tf.engine().runKernel(IM2COL3D, { x }, { ...geometry, ...range }) as tf.Tensor2D;
+}
+
+/**
+ * Transposed patch matrix [k³·C, slabs·H·W] from x already in channel-major layout [C, N, D, H, W]
+ * (transpose once, then build many slab ranges from it). No gradient of its own.
+ */
+export function im2col3dTransposedChannelMajor(
+  xcf: tf.Tensor5D,
+  geometry: Im2ColGeometry,
+  range?: SlabRange,
+): tf.Tensor2D {
+  if (xcf.dtype !== 'float32') throw new Error(`im2col3dTransposed needs float32 input, got ${xcf.dtype}`);
+  return tf.engine().runKernel(IM2COL3D_T, { x: xcf }, { ...geometry, ...range }) as tf.Tensor2D;
 }
 
 /**
@@ -240,9 +313,11 @@ export function im2col3d(x: tf.Tensor5D, geometry: Im2ColGeometry): tf.Tensor2D 
  * No gradient of its own.
  */
 export function im2col3dTransposed(x: tf.Tensor5D, geometry: Im2ColGeometry): tf.Tensor2D {
-  if (x.dtype !== 'float32') throw new Error(`im2col3dTransposed needs float32 input, got ${x.dtype}`);
-  return tf.tidy(() => {
-    const channelMajor = tf.transpose(x, [4, 0, 1, 2, 3]);
-    return tf.engine().runKernel(IM2COL3D_T, { x: channelMajor }, { ...geometry }) as tf.Tensor2D;
-  });
+  return tf.tidy(() => im2col3dTransposedChannelMajor(tf.transpose(x, [4, 0, 1, 2, 3]), geometry));
+}
+
+/** Rows [start, start + count) of x [R, C] (a copy). No gradient of its own. */
+export function rowRange(x: tf.Tensor2D, start: number, count: number): tf.Tensor2D {
+  if (x.dtype !== 'float32') throw new Error(`rowRange needs float32 input, got ${x.dtype}`);
+  return tf.engine().runKernel(ROW_RANGE, { x }, { start, count }) as tf.Tensor2D;
 }

@@ -4,6 +4,7 @@
  * SpatialDropout3D).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormReluTrain, hasBatchNormReluKernel } from './batchNormRelu';
 import { hasUpsampleKernel, upsample2xKernel } from './upsampleKernel';
 
 /**
@@ -34,13 +35,28 @@ export function batchNorm(x: tf.Tensor5D, v: BatchNormVars, training: boolean): 
     });
   }
   const { mean, variance } = tf.moments(x, [0, 1, 2, 3]);
+  updateMovingStatistics(v, mean, variance);
+  const scale = tf.mul(v.gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
+  return tf.add(tf.mul(tf.sub(x, mean), scale), v.beta) as tf.Tensor5D;
+}
+
+function updateMovingStatistics(v: BatchNormVars, mean: tf.Tensor, variance: tf.Tensor): void {
   // Moving statistics are bookkeeping: assign() is not recorded on the gradient tape.
   tf.tidy(() => {
     v.movingMean.assign(tf.add(tf.mul(v.movingMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
     v.movingVar.assign(tf.add(tf.mul(v.movingVar, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM)));
   });
-  const scale = tf.mul(v.gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
-  return tf.add(tf.mul(tf.sub(x, mean), scale), v.beta) as tf.Tensor5D;
+}
+
+/**
+ * relu(batchNorm(x)): in training on wasm/cpu one fused kernel each way (./batchNormRelu), elsewhere
+ * and in inference the composed ops above. Same values and gradients either way.
+ */
+export function batchNormRelu(x: tf.Tensor5D, v: BatchNormVars, training: boolean): tf.Tensor5D {
+  if (!training || !hasBatchNormReluKernel()) return tf.relu(batchNorm(x, v, training));
+  return batchNormReluTrain(x, v.gamma as tf.Tensor1D, v.beta as tf.Tensor1D, BN_EPSILON, (mean, variance) =>
+    updateMovingStatistics(v, mean, variance),
+  );
 }
 
 function repeatMiddle(x: tf.Tensor, outer: number, inner: number): tf.Tensor {
