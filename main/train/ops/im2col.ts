@@ -308,14 +308,6 @@ export function im2col3dTransposedChannelMajor(
   return tf.engine().runKernel(IM2COL3D_T, { x: xcf }, { ...geometry, ...range }) as tf.Tensor2D;
 }
 
-/**
- * Transposed patch matrix [k³·C, N·D·H·W] of x [N,D,H,W,C] (the layout whose product with dy is dW).
- * No gradient of its own.
- */
-export function im2col3dTransposed(x: tf.Tensor5D, geometry: Im2ColGeometry): tf.Tensor2D {
-  return tf.tidy(() => im2col3dTransposedChannelMajor(tf.transpose(x, [4, 0, 1, 2, 3]), geometry));
-}
-
 /** Rows [start, start + count) of x [R, C] (a copy). No gradient of its own. */
 export function rowRange(x: tf.Tensor2D, start: number, count: number): tf.Tensor2D {
   if (x.dtype !== 'float32') throw new Error(`rowRange needs float32 input, got ${x.dtype}`);
