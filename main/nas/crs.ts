@@ -175,9 +175,10 @@ export async function crs2lm(
 
   /** How many points the next batch may hold; sets stopReason when none. */
   const batchCapacity = (wanted: number): number => {
-    if (options.shouldStop?.()) stopReason = 'stopped';
-    else if (budgetUsed >= options.maxEvaluations) stopReason = 'budget';
+    // A stop asked for once the budget is spent comes too late: the run is complete, and says so.
+    if (budgetUsed >= options.maxEvaluations) stopReason = 'budget';
     else if (evaluations.length >= maxCalls) stopReason = 'maxCalls';
+    else if (options.shouldStop?.()) stopReason = 'stopped';
     if (stopReason) return 0;
     // Never start more points than the budget has left, so a batch cannot overshoot it.
     return Math.min(wanted, options.maxEvaluations - budgetUsed, maxCalls - evaluations.length);

@@ -324,19 +324,26 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   if (space.lower.length === 0) {
     // A baseline: nothing to search, one evaluation of the fixed network.
     if (plan.record.length === 0 && control.request === null) await live([]);
-    return control.request === 'pause' ? 'paused' : control.request === 'stop' ? 'stopped' : 'finished';
+    return plan.record.length > 0 || nextSeq > 0 ? 'finished' : outcomeOfRequest(control);
   }
   try {
-    await crs2lm(replayObjective(plan.record, live), space.lower, space.upper, {
+    const result = await crs2lm(replayObjective(plan.record, live), space.lower, space.upper, {
       maxEvaluations: o.evaluations,
       seed: o.crsSeed,
       ...(o.populationSize !== undefined && { populationSize: o.populationSize }),
       concurrency: o.concurrency,
       shouldStop: () => control.request !== null,
     });
+    // A pause or stop that arrives while the last evaluation finishes comes too late: the budget is
+    // spent, so the search is finished (and must not be offered for resume with nothing left to do).
+    if (result.stopReason !== 'stopped') return 'finished';
   } catch (error) {
     if (!(control.request && /stopped before the first evaluation/.test((error as Error).message)))
       throw error;
   }
+  return outcomeOfRequest(control);
+}
+
+function outcomeOfRequest(control: RunControl): RunOutcome {
   return control.request === 'pause' ? 'paused' : control.request === 'stop' ? 'stopped' : 'finished';
 }

@@ -194,4 +194,19 @@ describe('stopping', () => {
     expect(r.evaluations).toHaveLength(52);
     expect(r.stopReason).toBe('stopped');
   });
+
+  it('a stop asked for once the budget is spent reports the budget, so the run counts as complete', async () => {
+    let calls = 0;
+    const r = await crs2lm(
+      (x) => {
+        calls++;
+        return sphere(x);
+      },
+      lower3,
+      upper3,
+      { maxEvaluations: 60, seed: 1, shouldStop: () => calls >= 60 },
+    );
+    expect(r.evaluations).toHaveLength(60);
+    expect(r.stopReason).toBe('budget');
+  });
 });

@@ -138,6 +138,25 @@ describe('a search on phantom data', () => {
     }
   });
 
+  it('a pause that arrives during the last evaluation leaves the search finished, not resumable', async () => {
+    const workspace = tempDir('late-pause-ws');
+    let runner: ReturnType<typeof createSearchRunner> | undefined;
+    runner = createSearchRunner({
+      workspace,
+      emit: (e) => {
+        if (e.type === 'candidate-started' && e.seq === 1) void runner?.pause(e.experimentId);
+      },
+    });
+    try {
+      const { experimentId: id } = await runner.start(tinyConfig(data, { evaluations: 2 }), { topK: 0 });
+      expect((await runner.whenDone(id)).status).toBe('finished');
+      expect(runner.store.getExperiment(id)?.status).toBe('finished');
+      expect(runner.store.listCandidates(id)).toHaveLength(2);
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('trains on two devices at once, and a stopped two-device search resumes to the same sequence', async () => {
     const devices = [
       { label: 'CPU a', env: {} },
