@@ -4,37 +4,27 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
-  ensureRendererBuilt,
-  launchBrowser,
-  newPage,
+  type BrowserSession,
   nonBlankFraction,
+  openBrowserSession,
   screenshot,
-  startWebMode,
   type WebMode,
 } from './harness';
 
+let session: BrowserSession;
 let web: WebMode;
-let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  ensureRendererBuilt();
-  // allSettled: when one fails, afterAll still stops the other (no server or workspace left behind).
-  const [started, launched] = await Promise.allSettled([startWebMode(), launchBrowser()]);
-  if (started.status === 'fulfilled') web = started.value;
-  if (launched.status === 'fulfilled') browser = launched.value;
-  for (const r of [started, launched]) if (r.status === 'rejected') throw r.reason;
-  page = await newPage(browser);
+  session = await openBrowserSession();
+  ({ web, page } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-});
+afterAll(() => session?.close());
 
 describe('web mode in Chromium', () => {
   it('refuses HTTP requests and WebSocket connections without the token', async () => {

@@ -113,6 +113,36 @@ export async function newPage(browser: Browser): Promise<Page> {
   return page;
 }
 
+export interface BrowserSession {
+  web: WebMode;
+  browser: Browser;
+  page: Page;
+  /** Closes the browser and stops the server (removing its workspace). */
+  close(): Promise<void>;
+}
+
+/**
+ * Web mode and Chromium started side by side, with one page open. When either fails to start, the
+ * other is shut down before the error is thrown, so no server or workspace is left behind.
+ */
+export async function openBrowserSession(): Promise<BrowserSession> {
+  ensureRendererBuilt();
+  const [started, launched] = await Promise.allSettled([startWebMode(), launchBrowser()]);
+  const web = started.status === 'fulfilled' ? started.value : undefined;
+  const browser = launched.status === 'fulfilled' ? launched.value : undefined;
+  const close = async () => {
+    await browser?.close();
+    await web?.stop();
+  };
+  try {
+    for (const r of [started, launched]) if (r.status === 'rejected') throw r.reason;
+    return { web: web!, browser: browser!, page: await newPage(browser!), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
 /**
  * Fraction of the canvas's pixels that differ clearly from its background colour (the top-left
  * pixel), from a screenshot decoded in the page: independent of preserveDrawingBuffer.

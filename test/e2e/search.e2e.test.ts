@@ -4,36 +4,26 @@
  * candidate-table as candidates finish, then the best candidate's detail with a non-blank viewer.
  * Needs main/nas/search.ts (the search runner); without it the engine refuses to start a search.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureRendererBuilt,
-  launchBrowser,
-  newPage,
+  type BrowserSession,
   nonBlankFraction,
+  openBrowserSession,
   screenshot,
-  startWebMode,
   type WebMode,
 } from './harness';
 
+let session: BrowserSession;
 let web: WebMode;
-let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  ensureRendererBuilt();
-  // allSettled: when one fails, afterAll still stops the other (no server or workspace left behind).
-  const [started, launched] = await Promise.allSettled([startWebMode(), launchBrowser()]);
-  if (started.status === 'fulfilled') web = started.value;
-  if (launched.status === 'fulfilled') browser = launched.value;
-  for (const r of [started, launched]) if (r.status === 'rejected') throw r.reason;
-  page = await newPage(browser);
+  session = await openBrowserSession();
+  ({ web, page } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-});
+afterAll(() => session?.close());
 
 describe('a tiny search in the browser', () => {
   it('runs, charts and lists candidates, and shows the best one in the viewer', {
