@@ -1,13 +1,11 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CandidateRecord, LabelInfo } from '../../main/api';
 import { durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { BlockDag } from './BlockDag';
+import { LearningCurveChart } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
-
-const axis = { stroke: '#8b95a7', fontSize: 11 };
 
 export function CandidateDetail(props: {
   candidate: CandidateRecord;
@@ -109,32 +107,7 @@ export function CandidateDetail(props: {
           <div className="card-title">Learning curves</div>
           <div className="chart-body small-chart">
             {c.curve.length > 0 ? (
-              <ResponsiveContainer width="100%" height="100%">
-                <LineChart data={c.curve} margin={{ top: 8, right: 8, bottom: 4, left: -8 }}>
-                  <CartesianGrid stroke="#262c38" />
-                  <XAxis dataKey="epoch" tick={axis} allowDecimals={false} />
-                  <YAxis yAxisId="loss" tick={axis} />
-                  <YAxis yAxisId="dice" orientation="right" domain={[0, 1]} tick={axis} />
-                  <Tooltip contentStyle={{ background: '#151a23', border: '1px solid #2d3545' }} />
-                  <Legend wrapperStyle={{ fontSize: 12 }} />
-                  <Line
-                    yAxisId="loss"
-                    dataKey="loss"
-                    stroke="#ffb020"
-                    dot={false}
-                    isAnimationActive={false}
-                  />
-                  <Line
-                    yAxisId="dice"
-                    dataKey="valDice"
-                    name="val Dice"
-                    stroke="#4f8cff"
-                    dot={false}
-                    connectNulls
-                    isAnimationActive={false}
-                  />
-                </LineChart>
-              </ResponsiveContainer>
+              <LearningCurveChart curve={c.curve} />
             ) : (
               <div className="empty">Not trained (no curve).</div>
             )}

@@ -9,7 +9,6 @@ import {
   ComposedChart,
   Legend,
   Line,
-  LineChart,
   ResponsiveContainer,
   Scatter,
   ScatterChart,
@@ -20,6 +19,7 @@ import {
 import type { CandidateRecord, CandidateStatus } from '../../main/api';
 import { bestSteps, type CurvePoint, downsampleMinMax, searchCurve } from '../lib/chartData';
 import type { RunningCandidate } from '../store/searchReducer';
+import { chartAxis as axis, LearningCurveChart } from './LearningCurveChart';
 
 const MAX_POINTS = 800;
 
@@ -31,8 +31,6 @@ export const STATUS_COLOURS: Record<CandidateStatus, string> = {
   failed: '#d94dff',
   running: '#31c48d',
 };
-
-const axis = { stroke: '#8b95a7', fontSize: 11 };
 
 function SearchCurveChart({ candidates }: { candidates: CandidateRecord[] }) {
   const { series, best } = useMemo(() => {
@@ -101,36 +99,7 @@ function SearchCurveChart({ candidates }: { candidates: CandidateRecord[] }) {
 }
 
 function LearningCurve({ running }: { running?: RunningCandidate }) {
-  const data = running?.curve ?? [];
-  return (
-    <ResponsiveContainer width="100%" height="100%">
-      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: -8 }}>
-        <CartesianGrid stroke="#262c38" />
-        <XAxis dataKey="epoch" tick={axis} allowDecimals={false} />
-        <YAxis yAxisId="loss" tick={axis} />
-        <YAxis yAxisId="dice" orientation="right" domain={[0, 1]} tick={axis} />
-        <Tooltip contentStyle={{ background: '#151a23', border: '1px solid #2d3545' }} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Line
-          yAxisId="loss"
-          dataKey="loss"
-          name="loss"
-          stroke="#ffb020"
-          dot={false}
-          isAnimationActive={false}
-        />
-        <Line
-          yAxisId="dice"
-          dataKey="valDice"
-          name="val Dice"
-          stroke="#4f8cff"
-          dot={false}
-          connectNulls
-          isAnimationActive={false}
-        />
-      </LineChart>
-    </ResponsiveContainer>
-  );
+  return <LearningCurveChart curve={running?.curve ?? []} />;
 }
 
 function ParamsScatter({ candidates }: { candidates: CandidateRecord[] }) {
