@@ -5,7 +5,7 @@
  * predicted OOM).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,13 +36,18 @@ const code = await new Promise<number | null>((res) => {
   child.on('exit', res);
 });
 const wallSeconds = (performance.now() - start) / 1000;
-if (code !== 0) throw new Error(`segnas demo exited with ${code}`);
+if (code !== 0) {
+  rmSync(workspace, { recursive: true, force: true });
+  throw new Error(`segnas demo exited with ${code}`);
+}
 
 const store = openStore(workspace);
 const [experiment] = store.listExperiments();
 const candidates = store.listCandidates(experiment.id, { curves: true });
 const tests = store.listTestEvaluations(experiment.id);
 store.close();
+// The demo's workspace (phantoms, models, predictions) is only the benchmark's scratch space.
+rmSync(workspace, { recursive: true, force: true });
 
 const trained = candidates.filter((c) => c.status === 'trained' || c.status === 'failed');
 const free = candidates.filter(
