@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { discoverDataset, loadCase } from '../main/data/discover';
 import { invertToOriginal, type PreprocessedCase, preprocessCase } from '../main/data/preprocess';
 import type { NiftiVolume } from '../main/data/volume';
+import { labelValueDice as dice } from '../main/train/metrics';
 
 const MB = 1024 * 1024;
 const dir = resolve(
@@ -104,17 +105,3 @@ console.log(
   '\nlabel round trip (preprocess → invertToOriginal), per-label Dice against the original label map:',
 );
 for (const line of roundTrips) console.log(`  ${line}`);
-
-function dice(a: ArrayLike<number>, b: ArrayLike<number>, value: number): number {
-  let na = 0;
-  let nb = 0;
-  let both = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] === value;
-    const y = b[i] === value;
-    if (x) na++;
-    if (y) nb++;
-    if (x && y) both++;
-  }
-  return na + nb === 0 ? 1 : (2 * both) / (na + nb);
-}

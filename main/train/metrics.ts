@@ -28,6 +28,24 @@ export function perLabelDice(pred: ArrayLike<number>, truth: ArrayLike<number>, 
   });
 }
 
+/**
+ * Dice of one label value between two label maps of the same grid, for maps that still hold the
+ * dataset's original values (e.g. 5 and 9) rather than 0..K−1. Absent from both counts as 1, as above.
+ */
+export function labelValueDice(a: ArrayLike<number>, b: ArrayLike<number>, value: number): number {
+  let na = 0;
+  let nb = 0;
+  let both = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] === value;
+    const y = b[i] === value;
+    if (x) na++;
+    if (y) nb++;
+    if (x && y) both++;
+  }
+  return na + nb === 0 ? 1 : (2 * both) / (na + nb);
+}
+
 /** Mean Dice over labels 1..K−1 (background excluded). */
 export function meanForegroundDice(perLabel: readonly number[]): number {
   if (perLabel.length < 2) throw new Error('meanForegroundDice: needs at least one foreground label.');

@@ -23,18 +23,3 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-/** Per-label Dice between two label maps of the same grid. */
-export function dice(a: ArrayLike<number>, b: ArrayLike<number>, value: number): number {
-  let na = 0;
-  let nb = 0;
-  let both = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] === value;
-    const y = b[i] === value;
-    if (x) na++;
-    if (y) nb++;
-    if (x && y) both++;
-  }
-  return na + nb === 0 ? 1 : (2 * both) / (na + nb);
-}

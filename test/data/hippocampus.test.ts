@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type DatasetReport, discoverDataset, loadCase } from '../../main/data/discover';
 import { invertToOriginal, preprocessCase } from '../../main/data/preprocess';
 import type { NiftiVolume } from '../../main/data/volume';
-import { dice, hippocampusDir } from './helpers';
+import { labelValueDice as dice } from '../../main/train/metrics';
+import { hippocampusDir } from './helpers';
 
 // Real data: MSD Task04 hippocampus, 200 cases (see ../shared/data/README.md).
 describe('hippocampus dataset', () => {

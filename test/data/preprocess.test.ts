@@ -11,7 +11,8 @@ import {
   preprocessedVolume,
 } from '../../main/data/preprocess';
 import { makeVolume, type Vec3 } from '../../main/data/volume';
-import { dice, withTempDir } from './helpers';
+import { labelValueDice as dice } from '../../main/train/metrics';
+import { withTempDir } from './helpers';
 
 /** An anisotropic volume (1 × 1.5 × 3 mm) with a ball of label 5 and a slab of label 9 at known places. */
 function anisotropicCase() {
