@@ -16,6 +16,14 @@ export interface LabelMapping {
   names: string[];
 }
 
+/** Per-class Dice (index = class 0..K−1) keyed by structure name, background left out. */
+export function diceByLabelName(perLabel: readonly number[], mapping: LabelMapping): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let k = 1; k < perLabel.length; k++)
+    out[mapping.names[k] ?? defaultLabelName(mapping.values[k])] = perLabel[k];
+  return out;
+}
+
 export function defaultLabelName(value: number): string {
   return value === 0 ? 'background' : `label ${value}`;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CandidateRecord, SearchEvent } from '../api';
 import type { TrainJob, VolumeRef } from '../compute/protocol';
 import { type CandidateOutcome, describeDevice } from '../compute/trainerProcess';
-import type { LabelMapping } from '../data/labels';
+import { diceByLabelName, type LabelMapping } from '../data/labels';
 import type { Candidate, ExperimentStore, LabelDice, CandidateOutcome as StoredOutcome } from '../store';
 import { experimentCacheScope } from '../store';
 import { AUGMENT_DEFAULTS } from '../train/augment';
@@ -81,14 +81,6 @@ export type RunOutcome = 'finished' | 'paused' | 'stopped';
 
 class CancelledTraining extends Error {
   override name = 'CancelledTraining';
-}
-
-/** Per-label Dice keyed by label name, background left out. */
-export function namedDice(perLabel: readonly number[], labels: LabelMapping): LabelDice | null {
-  if (perLabel.length === 0) return null;
-  const out: LabelDice = {};
-  for (let k = 1; k < perLabel.length; k++) out[labels.names[k] ?? `label ${labels.values[k]}`] = perLabel[k];
-  return out;
 }
 
 /** The trainer job of candidate `seq`; its best-epoch model goes to `<modelsDir>/<name>`. */
@@ -244,7 +236,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
         outcome.status === 'oom' ? { code: 'OOM' } : {},
       );
     trainedDetails.set(seq, {
-      perLabelDice: namedDice(outcome.bestPerLabel, o.labels),
+      perLabelDice: outcome.bestPerLabel.length > 0 ? diceByLabelName(outcome.bestPerLabel, o.labels) : null,
       paramCount: outcome.paramCount ?? params,
     });
     return { dice: outcome.bestDice, details: { seconds: outcome.seconds, bestEpoch: outcome.bestEpoch } };

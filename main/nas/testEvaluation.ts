@@ -8,7 +8,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendChoice, initBackend, parseBackendChoice } from '../compute/backend';
 import { type DatasetReport, loadCase } from '../data/discover';
-import type { LabelMapping } from '../data/labels';
+import { diceByLabelName, type LabelMapping } from '../data/labels';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, labelClasses, preprocessCase } from '../data/preprocess';
 import type { LabelDice } from '../store';
@@ -65,13 +65,6 @@ export interface ModelTest {
   predictions: string[];
 }
 
-function named(perLabel: readonly number[], mapping: LabelMapping): LabelDice {
-  const out: LabelDice = {};
-  for (let k = 1; k < perLabel.length; k++)
-    out[mapping.names[k] ?? `label ${mapping.values[k]}`] = perLabel[k];
-  return out;
-}
-
 let backendReady: Promise<unknown> | undefined;
 
 /** Predicts on the backend the experiment trained on (once per process), so test and search agree. */
@@ -111,12 +104,12 @@ export async function testModel(
       score.perLabel.forEach((d, k) => {
         sum[k] += d;
       });
-      perSubject[id] = named(score.perLabel, report.labelMapping);
+      perSubject[id] = diceByLabelName(score.perLabel, report.labelMapping);
       predictions.push(score.predictionPath);
     }
     const mean = sum.map((s) => s / caseIds.length);
     return {
-      perLabelDice: named(mean, report.labelMapping),
+      perLabelDice: diceByLabelName(mean, report.labelMapping),
       meanDice: meanForegroundDice(mean),
       perSubject,
       predictions,
