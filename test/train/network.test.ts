@@ -6,6 +6,7 @@ import type { ArchitectureSpec, BlockSpec } from '../../main/nas/spec';
 import { describeNetwork } from '../../main/train/describe';
 import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
 import { buildNetwork } from '../../main/train/network';
+import { setKernelThreads } from '../../main/train/ops/kernelThreads';
 import { type BatchNormVars, batchNorm, batchNormRelu } from '../../main/train/ops/layers';
 import { paramCount } from '../../main/train/paramCount';
 import type { NetworkOptions } from '../../main/train/segNet';
@@ -175,18 +176,26 @@ describe('describeNetwork and the memory estimate', () => {
   });
 });
 
-describe.each(['wasm', 'cpu'])('fused batch norm + ReLU on %s', (backend) => {
+// Channel counts 6 (period 12), 4 (period 4) and 9 (period 36, with a tail shorter than a period), on
+// one and two threads: the kernels lay parameters out over lcm(C, 4) elements and split work on periods.
+describe.each([
+  { backend: 'wasm', shape: [2, 3, 4, 5, 6], threads: 1 },
+  { backend: 'wasm', shape: [2, 3, 4, 5, 6], threads: 2 },
+  { backend: 'wasm', shape: [1, 3, 3, 5, 9], threads: 2 },
+  { backend: 'wasm', shape: [1, 2, 3, 3, 4], threads: 2 },
+  { backend: 'cpu', shape: [1, 3, 3, 5, 9], threads: 2 },
+])('fused batch norm + ReLU on $backend, x $shape, $threads thread(s)', ({ backend, shape, threads }) => {
+  const c = shape[4];
   /** y, dx, dγ, dβ and the moved statistics of relu(BN(x)) in training mode, through `f`. */
   function run(f: (x: tf.Tensor5D, v: BatchNormVars) => tf.Tensor5D) {
     return tf.tidy(() => {
-      const shape: [number, number, number, number, number] = [2, 3, 4, 5, 6];
       const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 3), 2), 0.5) as tf.Tensor5D;
       const dy = tf.randomNormal(shape, 0, 1, 'float32', 4);
       const v: BatchNormVars = {
-        gamma: tf.variable(tf.randomUniform([6], 0.5, 1.5, 'float32', 5)),
-        beta: tf.variable(tf.randomNormal([6], 0, 0.5, 'float32', 6)),
-        movingMean: tf.variable(tf.zeros([6]), false),
-        movingVar: tf.variable(tf.ones([6]), false),
+        gamma: tf.variable(tf.randomUniform([c], 0.5, 1.5, 'float32', 5)),
+        beta: tf.variable(tf.randomNormal([c], 0, 0.5, 'float32', 6)),
+        movingMean: tf.variable(tf.zeros([c]), false),
+        movingVar: tf.variable(tf.ones([c]), false),
       };
       const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
         tf.sum(tf.mul(f(a as tf.Tensor5D, { ...v, gamma: g as tf.Variable, beta: b as tf.Variable }), dy));
@@ -207,6 +216,7 @@ describe.each(['wasm', 'cpu'])('fused batch norm + ReLU on %s', (backend) => {
 
   it('equals relu(batchNorm(x)) composed from tfjs ops: values, gradients and moving statistics', async () => {
     await tf.setBackend(backend);
+    await setKernelThreads(threads);
     const fused = run((x, v) => batchNormRelu(x, v, true));
     const composed = run((x, v) => tf.relu(batchNorm(x, v, true)));
     expect(fused.y.some((a) => a === 0) && fused.y.some((a) => a > 0)).toBe(true);

@@ -1,6 +1,7 @@
 /**
- * The fast 3D convolution (im2col + matMul with its own gradient) must be the same function as
- * tf.conv3d: values and gradients, kernels 1/3/5, dilation 1 and 2, odd shapes and batch 2.
+ * The fast 3D convolutions — direct (our WebAssembly SIMD kernels, on 1 and 2 threads) and im2col +
+ * matMul — must be the same function as tf.conv3d: values and gradients, kernels 1/3/5, dilation 1 and
+ * 2, odd shapes, batch 2, channel counts below, at and above the kernels' blocks of 4 and 8.
  * The reference is tf.conv3d on the cpu backend (tfjs-wasm's Conv3DBackpropInputV2 is wrong for
  * non-cubic volumes, and tfjs has no conv3d gradient for dilation > 1: there the reference is the
  * equivalent dilation-1 conv with a zero-stuffed (2k−1)³ kernel).
@@ -9,8 +10,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
-import { conv3dSame, conv3dSameNative } from '../../main/train/ops/conv3d';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  type ConvAlgorithm,
+  conv3dSame,
+  conv3dSameNative,
+  setConvAlgorithm,
+} from '../../main/train/ops/conv3d';
+import { setKernelThreads } from '../../main/train/ops/kernelThreads';
 
 type Shape5 = [number, number, number, number, number];
 
@@ -26,6 +33,10 @@ const CASES: Case[] = [
   { kernel: 3, dilation: 2, x: [2, 5, 6, 4, 3], co: 2 },
   { kernel: 5, dilation: 1, x: [1, 6, 6, 6, 2], co: 3 },
   { kernel: 1, dilation: 1, x: [2, 3, 4, 5, 6], co: 4 },
+  // rows of 9 and 11 voxels (blocks of 4 plus a rest), 12 = 8 + 4 and 9 = 8 + 1 output channels
+  { kernel: 3, dilation: 1, x: [1, 5, 6, 9, 9], co: 12 },
+  { kernel: 3, dilation: 2, x: [2, 4, 5, 11, 8], co: 9 },
+  { kernel: 1, dilation: 1, x: [1, 3, 3, 10, 8], co: 8 },
 ];
 
 interface Arrays {
@@ -90,26 +101,44 @@ function expectClose(actual: Float32Array, expected: Float32Array): void {
   expect(worst / scale).toBeLessThan(1e-5);
 }
 
-describe.each(['cpu', 'wasm'])('conv3dSame on %s equals tf.conv3d', (backend) => {
-  for (const c of CASES) {
-    it(`kernel ${c.kernel}, dilation ${c.dilation}, x ${c.x.join('×')} → ${c.co}: values, dx and dW`, async () => {
-      await tf.setBackend('cpu');
-      const expected = run(c, reference(c));
-      await tf.setBackend(backend);
-      await tf.ready();
-      const actual = run(c, (x, w) => conv3dSame(x, w, c.dilation));
-      expectClose(actual.y, expected.y);
-      expectClose(actual.dx, expected.dx);
-      expectClose(actual.dw, expected.dw);
-    });
-  }
+afterAll(() => setConvAlgorithm('direct'));
 
+const VARIANTS: Array<{ backend: string; algorithm: ConvAlgorithm; threads: number }> = [
+  { backend: 'cpu', algorithm: 'direct', threads: 2 },
+  { backend: 'wasm', algorithm: 'direct', threads: 1 },
+  { backend: 'wasm', algorithm: 'direct', threads: 2 },
+  { backend: 'cpu', algorithm: 'im2col', threads: 1 },
+  { backend: 'wasm', algorithm: 'im2col', threads: 1 },
+];
+
+describe.each(VARIANTS)(
+  'conv3dSame, $algorithm on $backend with $threads thread(s), equals tf.conv3d',
+  (v) => {
+    for (const c of CASES) {
+      it(`kernel ${c.kernel}, dilation ${c.dilation}, x ${c.x.join('×')} → ${c.co}: values, dx and dW`, async () => {
+        await tf.setBackend('cpu');
+        const expected = run(c, reference(c));
+        await tf.setBackend(v.backend);
+        await tf.ready();
+        setConvAlgorithm(v.algorithm);
+        await setKernelThreads(v.threads);
+        const actual = run(c, (x, w) => conv3dSame(x, w, c.dilation));
+        expectClose(actual.y, expected.y);
+        expectClose(actual.dx, expected.dx);
+        expectClose(actual.dw, expected.dw);
+      });
+    }
+  },
+);
+
+describe.each(['cpu', 'wasm'])('conv3dSame on %s, other paths', (backend) => {
   it.each(CASES.filter((c) => c.kernel > 1))(
     'tiled over depth slices (one slice per tile, and tiles straddling the batch border) it still equals tf.conv3d: k $kernel d $dilation',
     async (c) => {
       await tf.setBackend('cpu');
       const expected = run(c, reference(c));
       await tf.setBackend(backend);
+      setConvAlgorithm('im2col');
       const [, , h, w, ci] = c.x;
       const bytesPerSlice = h * w * c.kernel ** 3 * ci * 4;
       // 1 byte → every slice its own tile; 5 slices → uneven tiles, one spanning two batch items when N = 2
@@ -151,10 +180,15 @@ describe.each(['cpu', 'wasm'])('conv3dSame on %s equals tf.conv3d', (backend) =>
   });
 });
 
-it.each([undefined, 1])(
-  'conv3dSame leaves no tensors behind, forward or backward (tile bytes %s)',
-  async (tileBytes) => {
+it.each([
+  { algorithm: 'direct' as const, tileBytes: undefined },
+  { algorithm: 'im2col' as const, tileBytes: undefined },
+  { algorithm: 'im2col' as const, tileBytes: 1 },
+])(
+  'conv3dSame leaves no tensors behind, forward or backward ($algorithm, tile bytes $tileBytes)',
+  async ({ algorithm, tileBytes }) => {
     await tf.setBackend('wasm');
+    setConvAlgorithm(algorithm);
     const x = tf.randomNormal([1, 4, 4, 4, 2]) as tf.Tensor5D;
     const w = tf.randomNormal([3, 3, 3, 2, 2]) as tf.Tensor5D;
     const before = tf.memory().numTensors;

@@ -1,6 +1,7 @@
 /**
- * Training-mode batch norm followed by ReLU as two JS kernels (forward, backward) on the backends whose
- * buffers JavaScript reaches (wasm heap, cpu typed arrays).
+ * Training-mode batch norm followed by ReLU as two tfjs kernels (forward, backward) on the backends whose
+ * buffers JavaScript reaches (wasm heap, cpu typed arrays), computed by our WebAssembly SIMD passes
+ * (`wasm/batchNormRelu.as.ts`) on every core (`kernelThreads.ts`).
  *
  * Why: composed from tfjs ops, one Conv+BN+ReLU at 64³×8 costs ≈ 20 full-size elementwise ops forward
  * and backward (moments, broadcast sub/mul/add, relu and their gradients), each allocating and writing
@@ -9,55 +10,110 @@
  *
  *   forward   μ, σ² (biased) per channel;  x̂ = (x − μ)·r,  r = 1/√(σ² + ε);  y = max(0, γ·x̂ + β)
  *   backward  g = dy·[y > 0];  dβ = Σg;  dγ = Σ g·x̂;  dx = γ·r/M · (M·g − Σg − x̂·Σ g·x̂),  M = N·D·H·W
- * which is the gradient tfjs derives through tf.moments (μ and σ² depend on x). Sums are in float64.
+ * which is the gradient tfjs derives through tf.moments (μ and σ² depend on x). Sums are in float64, the
+moments in two passes (mean, then squared deviations) for accuracy.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { HEAP_BASE, kernelThreads, regionBytes } from './kernelThreads';
 
 export const BN_RELU_FWD = 'SegnasBatchNormReluTrain';
 export const BN_RELU_BWD = 'SegnasBatchNormReluTrainGrad';
 
-/** Per-channel mean and biased variance of x [M, C] (channel fastest), two passes for accuracy. */
-function moments(x: Float32Array, c: number, mean: Float32Array, variance: Float32Array): void {
-  const m = x.length / c;
-  const acc = new Float64Array(c);
-  for (let i = 0; i < x.length; i += c) for (let j = 0; j < c; j++) acc[j] += x[i + j];
-  for (let j = 0; j < c; j++) mean[j] = acc[j] / m;
-  const mu = Float64Array.from(mean);
-  acc.fill(0);
-  for (let i = 0; i < x.length; i += c)
-    for (let j = 0; j < c; j++) {
-      const t = x[i + j] - mu[j];
-      acc[j] += t * t;
-    }
-  for (let j = 0; j < c; j++) variance[j] = acc[j] / m;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** Elements per period of the kernels' parameter layout: a whole number of channels and of 4-float vectors. */
+function periodOf(channels: number): number {
+  return (channels * 4) / gcd(channels, 4);
 }
 
-/** y = max(0, γ·(x − μ)·r + β), mean and variance written too. */
+/** Per-channel values repeated over one period (the kernels index parameters by element mod period). */
+function expand(
+  perChannel: ArrayLike<number>,
+  period: number,
+  into: Float32Array | Float64Array,
+  at: number,
+) {
+  const c = perChannel.length;
+  for (let j = 0; j < period; j++) into[at + j] = perChannel[j % c];
+}
+
+/** Runs one summing pass on every thread and folds the per-thread, per-slot float64 sums into `sums` per channel. */
+function sumPass(
+  kernel: 'bnSum' | 'bnSumSquaredDeviation' | 'bnGradSums',
+  args: number[],
+  total: number,
+  period: number,
+  accAt: number,
+  sums: Float64Array[],
+): void {
+  const pool = kernelThreads();
+  const c = sums[0].length;
+  const accBytes = regionBytes(sums.length * period * 8);
+  pool.doubles(accAt + pool.threads * accBytes).fill(0, accAt / 8, (accAt + pool.threads * accBytes) / 8);
+  pool.run(
+    kernel,
+    args,
+    pool.shares(total, (t) => accAt + t * accBytes, period),
+  );
+  const acc = pool.doubles(0);
+  for (const s of sums) s.fill(0);
+  for (let t = 0; t < pool.threads; t++)
+    sums.forEach((s, which) => {
+      const base = (accAt + t * accBytes) / 8 + which * period;
+      for (let j = 0; j < period; j++) s[j % c] += acc[base + j];
+    });
+}
+
+/**
+ * y = max(0, γ·(x − μ)·r + β); returns y (a view into the kernels' shared memory: copy it out before
+ * the next kernel call), mean and variance.
+ */
 export function batchNormReluForward(
   x: Float32Array,
   gamma: Float32Array,
   beta: Float32Array,
   epsilon: number,
-  y: Float32Array,
-  mean: Float32Array,
-  variance: Float32Array,
-): void {
+): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
   const c = gamma.length;
-  moments(x, c, mean, variance);
+  const total = x.length;
+  const m = total / c;
+  const period = periodOf(c);
+  const pool = kernelThreads();
+  const xAt = HEAP_BASE;
+  const yAt = xAt + regionBytes(total * 4);
+  const muAt = yAt + regionBytes(total * 4);
+  const scaleAt = muAt + regionBytes(period * 8);
+  const shiftAt = scaleAt + regionBytes(period * 4);
+  const accAt = shiftAt + regionBytes(period * 4);
+  pool.floats(accAt + pool.threads * regionBytes(period * 8)).set(x, xAt / 4);
+
+  const sum = [new Float64Array(c)];
+  sumPass('bnSum', [xAt, period], total, period, accAt, sum);
+  const mean = new Float32Array(c);
+  for (let j = 0; j < c; j++) mean[j] = sum[0][j] / m;
+  expand(mean, period, pool.doubles(0), muAt / 8);
+  sumPass('bnSumSquaredDeviation', [xAt, period, muAt], total, period, accAt, sum);
+  const variance = new Float32Array(c);
+  for (let j = 0; j < c; j++) variance[j] = sum[0][j] / m;
+
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
   for (let j = 0; j < c; j++) {
     scale[j] = gamma[j] / Math.sqrt(variance[j] + epsilon);
     shift[j] = beta[j] - mean[j] * scale[j];
   }
-  for (let i = 0; i < x.length; i += c)
-    for (let j = 0; j < c; j++) {
-      const v = x[i + j] * scale[j] + shift[j];
-      y[i + j] = Math.max(v, 0);
-    }
+  const mem = pool.floats(0);
+  expand(scale, period, mem, scaleAt / 4);
+  expand(shift, period, mem, shiftAt / 4);
+  pool.run(
+    'bnAffineRelu',
+    [xAt, yAt, period, scaleAt, shiftAt],
+    pool.shares(total, () => 0, period),
+  );
+  return { y: pool.floats(0).subarray(yAt / 4, yAt / 4 + total), mean, variance };
 }
 
-/** dx, dγ, dβ of batchNormReluForward (see the header). */
+/** dx (a view into the kernels' shared memory, as above), dγ, dβ of batchNormReluForward (see the header). */
 export function batchNormReluBackward(
   dy: Float32Array,
   x: Float32Array,
@@ -66,42 +122,55 @@ export function batchNormReluBackward(
   mean: Float32Array,
   variance: Float32Array,
   epsilon: number,
-  dx: Float32Array,
-  dgamma: Float32Array,
-  dbeta: Float32Array,
-): void {
+): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } {
   const c = gamma.length;
-  const m = x.length / c;
+  const total = x.length;
+  const m = total / c;
+  const period = periodOf(c);
+  const pool = kernelThreads();
+  const map = regionBytes(total * 4);
+  const dyAt = HEAP_BASE;
+  const xAt = dyAt + map;
+  const yAt = xAt + map;
+  const dxAt = yAt + map;
+  const muAt = dxAt + map;
+  const rAt = muAt + regionBytes(period * 8);
+  const paramsAt = rAt + regionBytes(period * 8);
+  const accAt = paramsAt + regionBytes(5 * period * 4);
+  const mem = pool.floats(accAt + pool.threads * regionBytes(2 * period * 8));
+  mem.set(dy, dyAt / 4);
+  mem.set(x, xAt / 4);
+  mem.set(y, yAt / 4);
+
   const r = new Float64Array(c);
   for (let j = 0; j < c; j++) r[j] = 1 / Math.sqrt(variance[j] + epsilon);
-  const mu = Float64Array.from(mean);
+  const doubles = pool.doubles(0);
+  expand(mean, period, doubles, muAt / 8);
+  expand(r, period, doubles, rAt / 8);
   const sumG = new Float64Array(c);
   const sumGX = new Float64Array(c);
-  for (let i = 0; i < x.length; i += c)
-    for (let j = 0; j < c; j++) {
-      if (y[i + j] > 0) {
-        const g = dy[i + j];
-        sumG[j] += g;
-        sumGX[j] += g * (x[i + j] - mu[j]) * r[j];
-      }
-    }
-  const a = new Float64Array(c);
-  const b = new Float64Array(c);
-  const k = new Float64Array(c);
-  for (let j = 0; j < c; j++) {
-    dbeta[j] = sumG[j];
-    dgamma[j] = sumGX[j];
-    // dx = k·(g − b − x̂·a) with k = γ·r, b = Σg/M, a = Σgx̂/M
-    k[j] = gamma[j] * r[j];
-    a[j] = sumGX[j] / m;
-    b[j] = sumG[j] / m;
-  }
-  for (let i = 0; i < x.length; i += c)
-    for (let j = 0; j < c; j++) {
-      const g = y[i + j] > 0 ? dy[i + j] : 0;
-      const xhat = (x[i + j] - mu[j]) * r[j];
-      dx[i + j] = k[j] * (g - b[j] - xhat * a[j]);
-    }
+  sumPass('bnGradSums', [dyAt, xAt, yAt, period, muAt, rAt], total, period, accAt, [sumG, sumGX]);
+
+  // dx = k·(g − b − x̂·a) with k = γ·r, b = Σg/M, a = Σgx̂/M
+  const dgamma = Float32Array.from(sumGX);
+  const dbeta = Float32Array.from(sumG);
+  const perChannel = [
+    mean,
+    r,
+    r.map((rj, j) => gamma[j] * rj),
+    sumGX.map((v) => v / m),
+    sumG.map((v) => v / m),
+  ];
+  const floats = pool.floats(0);
+  perChannel.forEach((values, i) => {
+    expand(values, period, floats, paramsAt / 4 + i * period);
+  });
+  pool.run(
+    'bnGradInput',
+    [dyAt, xAt, yAt, dxAt, period, paramsAt],
+    pool.shares(total, () => 0, period),
+  );
+  return { dx: pool.floats(0).subarray(dxAt / 4, dxAt / 4 + total), dgamma, dbeta };
 }
 
 interface WasmLike {
@@ -113,8 +182,8 @@ interface CpuLike {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
-/** Runs `compute` over the inputs' buffers and new float32 outputs of the given shapes. */
-type Compute = (inputs: Float32Array[], outputs: Float32Array[], attrs: tf.NamedAttrMap) => void;
+/** Computes the outputs' values from the inputs' buffers (read before any output is made). */
+type Compute = (inputs: Float32Array[], attrs: tf.NamedAttrMap) => Float32Array[];
 
 function kernelFor(
   kernelName: string,
@@ -131,23 +200,23 @@ function kernelFor(
       const shapes = outShapes(ins);
       if (backendName === 'wasm') {
         const wasm = backend as unknown as WasmLike;
-        // Allocate every output first: growing the heap detaches views taken earlier.
-        const outs = shapes.map((s) => wasm.makeOutput(s, 'float32'));
-        compute(
+        const values = compute(
           ins.map((t) => wasm.typedArrayFromHeap(t)),
-          outs.map((t) => wasm.typedArrayFromHeap(t)),
           attrs ?? {},
         );
-        return outs;
+        // One output at a time: making one may grow the heap, which detaches views taken earlier.
+        return shapes.map((s, i) => {
+          const out = wasm.makeOutput(s, 'float32');
+          wasm.typedArrayFromHeap(out).set(values[i]);
+          return out;
+        });
       }
       const cpu = backend as unknown as CpuLike;
-      const values = shapes.map((s) => new Float32Array(s.reduce((p, q) => p * q, 1)));
-      compute(
+      const values = compute(
         ins.map((t) => cpu.data.get(t.dataId).values),
-        values,
         attrs ?? {},
       );
-      return shapes.map((s, i) => cpu.makeTensorInfo(s, 'float32', values[i]));
+      return shapes.map((s, i) => cpu.makeTensorInfo(s, 'float32', values[i].slice()));
     },
   };
 }
@@ -161,16 +230,20 @@ for (const backendName of ['wasm', 'cpu'] as const) {
       backendName,
       ['x', 'gamma', 'beta'],
       ([x]) => [[...x.shape], channelsOf(x), channelsOf(x)],
-      ([x, gamma, beta], [y, mean, variance], attrs) =>
-        batchNormReluForward(x, gamma, beta, attrs.epsilon as number, y, mean, variance),
+      ([x, gamma, beta], attrs) => {
+        const r = batchNormReluForward(x, gamma, beta, attrs.epsilon as number);
+        return [r.y, r.mean, r.variance];
+      },
     ),
     kernelFor(
       BN_RELU_BWD,
       backendName,
       ['dy', 'x', 'y', 'gamma', 'mean', 'variance'],
       ([, x]) => [[...x.shape], channelsOf(x), channelsOf(x)],
-      ([dy, x, y, gamma, mean, variance], [dx, dgamma, dbeta], attrs) =>
-        batchNormReluBackward(dy, x, y, gamma, mean, variance, attrs.epsilon as number, dx, dgamma, dbeta),
+      ([dy, x, y, gamma, mean, variance], attrs) => {
+        const r = batchNormReluBackward(dy, x, y, gamma, mean, variance, attrs.epsilon as number);
+        return [r.dx, r.dgamma, r.dbeta];
+      },
     ),
   ];
   for (const config of configs)

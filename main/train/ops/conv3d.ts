@@ -12,7 +12,20 @@
  * conv3d is the fast path there.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { conv3dDirect, conv3dFilterGradDirect, hasDirectConv } from './directConv';
 import { hasIm2Col, im2col3d, im2col3dTransposedChannelMajor, rowRange, type SlabRange } from './im2col';
+
+/**
+ * How convolutions run on wasm/cpu: 'direct' (our multi-threaded WebAssembly SIMD kernels,
+ * directConv.ts) or 'im2col' (patch matrix + tfjs matMul, single-threaded; kept as the reference the
+ * benchmark's A/B mode compares against, and for its tests).
+ */
+export type ConvAlgorithm = 'direct' | 'im2col';
+let algorithm: ConvAlgorithm = 'direct';
+
+export function setConvAlgorithm(next: ConvAlgorithm): void {
+  algorithm = next;
+}
 
 /**
  * Largest patch matrix built at once. A 64³×8 3×3×3 conv's whole patch matrix is 226 MB, the
@@ -112,6 +125,25 @@ function filterGradient(
   });
 }
 
+function makeDirectConv(dilation: number, inputGradient: boolean) {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, w, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: conv3dDirect(x, w, dilation),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
+        const g = dy as tf.Tensor5D;
+        const dw = conv3dFilterGradDirect(sx, g, sw.shape[0], dilation);
+        const dx = inputGradient
+          ? tf.tidy(() => conv3dDirect(g, spatialFlipSwap(sw), dilation))
+          : tf.zerosLike(sx);
+        return [dx, dw];
+      },
+    };
+  });
+}
+
 function makeFastConv(dilation: number, inputGradient: boolean, tileBytes: number) {
   return tf.customGrad((...args: unknown[]) => {
     const [x, w, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.GradSaveFunc];
@@ -185,6 +217,7 @@ export function conv3dSameNative(x: tf.Tensor5D, w: tf.Tensor5D, dilation = 1): 
 
 // customGrad functions take only tensors, so the settings are baked into one function per combination.
 const fastConvs = new Map<string, ReturnType<typeof makeFastConv>>();
+const directConvs = new Map<string, ReturnType<typeof makeDirectConv>>();
 
 export interface ConvOptions {
   /**
@@ -208,8 +241,17 @@ export function conv3dSame(
 ): tf.Tensor5D {
   const k = w.shape[0];
   if (k % 2 !== 1) throw new Error(`conv3dSame needs an odd kernel size, got ${k}`);
-  if (!hasIm2Col()) return conv3dSameNative(x, w, dilation);
   const inputGradient = opts.inputGradient ?? true;
+  if (algorithm === 'direct' && hasDirectConv()) {
+    const key = `${dilation}/${inputGradient}`;
+    let conv = directConvs.get(key);
+    if (!conv) {
+      conv = makeDirectConv(dilation, inputGradient);
+      directConvs.set(key, conv);
+    }
+    return conv(x, w) as tf.Tensor5D;
+  }
+  if (!hasIm2Col()) return conv3dSameNative(x, w, dilation);
   const tileBytes = opts.tileBytes ?? defaultTileBytes;
   const key = `${dilation}/${inputGradient}/${tileBytes}`;
   let conv = fastConvs.get(key);

@@ -1,0 +1,173 @@
+/**
+ * Direct 3D 'same' convolutions as tfjs kernels on the wasm and cpu backends, computed by our own
+ * WebAssembly SIMD code (`wasm/conv3d.as.ts`) on every core (`kernelThreads.ts`):
+ *
+ *   SegnasConv3DDirect      y  = conv(x, w)            x [N,D,H,W,Ci], w [k,k,k,Ci,Co] → [N,D,H,W,Co]
+ *   SegnasConv3DFilterGrad  dW = Σ x(shifted) ⊗ dy     x, dy [N,D,H,W,Co] → [k,k,k,Ci,Co]
+ *
+ * (the input gradient is the first with the flipped kernel, see conv3d.ts). They replace im2col +
+ * matMul, whose patch matrix — 27× the input at full resolution — cost more to write than the multiply,
+ * and which ran on one thread. Inputs are copied into the pool's shared memory and the result back:
+ * a few MB per call against hundreds of MFLOP.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { HEAP_BASE, kernelThreads, regionBytes } from './kernelThreads';
+
+export const CONV3D_DIRECT = 'SegnasConv3DDirect';
+export const CONV3D_FILTER_GRAD = 'SegnasConv3DFilterGrad';
+
+/** Bytes for `floats` floats, 16-aligned, with slack: the kernels' last vector loads may run over. */
+const region = (floats: number) => regionBytes(floats * 4);
+
+interface WasmLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+interface CpuLike {
+  data: { get(id: tf.DataId): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+/** Reading inputs and making outputs on the two backends whose tensors JavaScript can reach. */
+interface Io {
+  read(t: tf.TensorInfo): Float32Array;
+  /** Makes the output and fills it with `values` (read before making: wasm heap growth detaches views). */
+  write(shape: number[], values: Float32Array): tf.TensorInfo;
+}
+
+function ioFor(backendName: 'wasm' | 'cpu', backend: unknown): Io {
+  if (backendName === 'wasm') {
+    const wasm = backend as WasmLike;
+    return {
+      read: (t) => wasm.typedArrayFromHeap(t),
+      write: (shape, values) => {
+        const out = wasm.makeOutput(shape, 'float32');
+        wasm.typedArrayFromHeap(out).set(values);
+        return out;
+      },
+    };
+  }
+  const cpu = backend as CpuLike;
+  return {
+    read: (t) => cpu.data.get(t.dataId).values,
+    write: (shape, values) => cpu.makeTensorInfo(shape, 'float32', values.slice()),
+  };
+}
+
+function checkFloat(t: tf.TensorInfo, what: string): void {
+  if (t.dtype !== 'float32') throw new Error(`${what} must be float32, got ${t.dtype}`);
+}
+
+function forward(io: Io, x: tf.TensorInfo, w: tf.TensorInfo, dilation: number): tf.TensorInfo {
+  checkFloat(x, 'conv3d input');
+  checkFloat(w, 'conv3d weights');
+  const [n, depth, height, width, ci] = x.shape;
+  const [k, , , wci, co] = w.shape;
+  if (wci !== ci) throw new Error(`conv3d weights expect ${wci} input channels, the input has ${ci}`);
+  const pool = kernelThreads();
+  const voxels = n * depth * height * width;
+  const coPad = Math.ceil(co / 4) * 4;
+  const xAt = HEAP_BASE;
+  const wAt = xAt + region(voxels * ci);
+  const outAt = wAt + region(k * k * k * ci * co);
+  const scratchAt = outAt + region(voxels * co);
+  const scratchBytes = region(width * coPad);
+  const mem = pool.floats(scratchAt + pool.threads * scratchBytes);
+  mem.set(io.read(x), xAt / 4);
+  mem.set(io.read(w), wAt / 4);
+  pool.run(
+    'convForwardRows',
+    [xAt, wAt, outAt, depth, height, width, ci, co, k, dilation],
+    pool.shares(n * depth * height, (t) => scratchAt + t * scratchBytes),
+  );
+  return io.write([n, depth, height, width, co], mem.subarray(outAt / 4, outAt / 4 + voxels * co));
+}
+
+function filterGrad(
+  io: Io,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  kernel: number,
+  dilation: number,
+): tf.TensorInfo {
+  checkFloat(x, 'conv3d input');
+  checkFloat(dy, 'conv3d output gradient');
+  const [n, depth, height, width, ci] = x.shape;
+  const co = dy.shape[4];
+  const pool = kernelThreads();
+  const voxels = n * depth * height * width;
+  const coPad = Math.ceil(co / 4) * 4;
+  const taps = kernel * kernel * kernel;
+  const partialFloats = taps * ci * coPad;
+  const xAt = HEAP_BASE;
+  const dyAt = xAt + region(voxels * ci);
+  const partialAt = dyAt + region(voxels * co);
+  const partialBytes = region(partialFloats);
+  const mem = pool.floats(partialAt + pool.threads * partialBytes);
+  mem.set(io.read(x), xAt / 4);
+  mem.set(io.read(dy), dyAt / 4);
+  mem.fill(0, partialAt / 4, (partialAt + pool.threads * partialBytes) / 4);
+  pool.run(
+    'convFilterGradRows',
+    [xAt, dyAt, depth, height, width, ci, co, kernel, dilation],
+    pool.shares(n * depth * height, (t) => partialAt + t * partialBytes),
+  );
+  // Sum the threads' partial sums, dropping the padding lanes.
+  const dw = new Float32Array(taps * ci * co);
+  for (let t = 0; t < pool.threads; t++) {
+    const base = (partialAt + t * partialBytes) / 4;
+    for (let row = 0; row < taps * ci; row++)
+      for (let o = 0; o < co; o++) dw[row * co + o] += mem[base + row * coPad + o];
+  }
+  return io.write([kernel, kernel, kernel, ci, co], dw);
+}
+
+for (const backendName of ['wasm', 'cpu'] as const) {
+  const configs: tf.KernelConfig[] = [
+    {
+      kernelName: CONV3D_DIRECT,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        forward(
+          ioFor(backendName, backend),
+          inputs.x as tf.TensorInfo,
+          inputs.w as tf.TensorInfo,
+          attrs?.dilation as number,
+        ),
+    },
+    {
+      kernelName: CONV3D_FILTER_GRAD,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        filterGrad(
+          ioFor(backendName, backend),
+          inputs.x as tf.TensorInfo,
+          inputs.dy as tf.TensorInfo,
+          attrs?.kernel as number,
+          attrs?.dilation as number,
+        ),
+    },
+  ];
+  for (const config of configs)
+    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+}
+
+/** True when the active backend has the direct convolution kernels. */
+export function hasDirectConv(): boolean {
+  return tf.getKernel(CONV3D_DIRECT, tf.getBackend()) !== undefined;
+}
+
+/** 'same' conv, stride 1, odd kernel: x [N,D,H,W,Ci], w [k,k,k,Ci,Co] → [N,D,H,W,Co]. No gradient of its own. */
+export function conv3dDirect(x: tf.Tensor5D, w: tf.Tensor5D, dilation: number): tf.Tensor5D {
+  return tf.engine().runKernel(CONV3D_DIRECT, { x, w }, { dilation }) as tf.Tensor5D;
+}
+
+/** dW [k,k,k,Ci,Co] of the 'same' conv of x with output gradient dy. No gradient of its own. */
+export function conv3dFilterGradDirect(
+  x: tf.Tensor5D,
+  dy: tf.Tensor5D,
+  kernel: number,
+  dilation: number,
+): tf.Tensor5D {
+  return tf.engine().runKernel(CONV3D_FILTER_GRAD, { x, dy }, { kernel, dilation }) as tf.Tensor5D;
+}
