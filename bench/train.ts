@@ -1,5 +1,5 @@
 /**
- * `npm run bench:train -- [--backend wasm|cpu|...] [--json] [--steps N] [--sizes 32,64]`
+ * `npm run bench:train -- [--backend wasm|cpu|...] [--json] [--steps N] [--sizes 32,64] [--threads N]`
  *
  * ms per training step (forward + backward + Nadam update, batch 1, exponential logarithmic loss) and
  * peak tensor memory for the reference network, SegNAS4 n = 8, p = 3, sup = 0, res = 0, 4 classes, at
@@ -7,9 +7,12 @@
  * the memory estimate used for OOM prediction next to the measured peak, and the ms of the plain
  * tf.conv3d path for one 32³×8→8 convolution against ours, to show where the time went.
  *
- * `--ab`: instead, on one network per size, alternates steps of the previous implementation (untiled
- * patch matrices, BN and ReLU composed from tfjs ops) and the current one, so that both see the same
- * machine load; prints the median of `--steps` steps each and each one's peak tensor memory.
+ * `--threads N`: threads of our WebAssembly kernels (default SEGNAS_CPU_THREADS or every core).
+ *
+ * `--ab`: instead, on one network per size, alternates steps of the previous implementation (im2col +
+ * tfjs matMul on one thread, BN and ReLU composed from tfjs ops), ours on one thread and ours on
+ * `--threads` threads, so that all see the same machine load; prints the median of `--steps` steps each
+ * and each one's peak tensor memory.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,7 +23,8 @@ import { estimateTrainingBytes } from '../main/train/memoryEstimate';
 import { NadamOptimizer } from '../main/train/nadam';
 import { buildNetwork } from '../main/train/network';
 import { setBatchNormReluFusion } from '../main/train/ops/batchNormRelu';
-import { conv3dSame, DEFAULT_TILE_BYTES, setDefaultTileBytes } from '../main/train/ops/conv3d';
+import { conv3dSame, setConvAlgorithm } from '../main/train/ops/conv3d';
+import { kernelThreads, setKernelThreads } from '../main/train/ops/kernelThreads';
 
 const { values } = parseArgs({
   options: {
@@ -29,12 +33,13 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '5' },
     sizes: { type: 'string', default: '32,64' },
     ab: { type: 'boolean', default: false },
+    threads: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench:train -- [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64] [--ab]',
+    'usage: npm run bench:train -- [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64] [--threads N] [--ab]',
   );
   process.exit(0);
 }
@@ -54,6 +59,8 @@ const sizes = (values.sizes ?? '32,64').split(',').map(Number);
 interface Row {
   backend: string;
   device: string;
+  /** Threads of our WebAssembly kernels (wasm and cpu backends). */
+  threads: number;
   size: number;
   msPerStep: number;
   msPerStepMin: number;
@@ -100,32 +107,39 @@ function trainingStep(size: number) {
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 
 /** Previous vs current implementation, steps interleaved (see the header). */
-async function abSize(size: number): Promise<string> {
+async function abSize(size: number, threads: number): Promise<string> {
   const variants = [
-    { name: 'before (untiled, BN+ReLU as tfjs ops)', tileBytes: Number.POSITIVE_INFINITY, fused: false },
-    { name: 'after (tiled patch matrices, fused BN+ReLU)', tileBytes: DEFAULT_TILE_BYTES, fused: true },
-  ];
-  const use = (v: (typeof variants)[number]) => {
-    setDefaultTileBytes(v.tileBytes);
+    {
+      name: 'before (im2col + tfjs matMul, BN+ReLU as tfjs ops, 1 thread)',
+      conv: 'im2col',
+      fused: false,
+      threads: 1,
+    },
+    { name: 'ours, 1 thread', conv: 'direct', fused: true, threads: 1 },
+    { name: `ours, ${threads} threads`, conv: 'direct', fused: true, threads },
+  ] as const;
+  const use = async (v: (typeof variants)[number]) => {
+    setConvAlgorithm(v.conv);
     setBatchNormReluFusion(v.fused);
+    if (kernelThreads().threads !== v.threads) await setKernelThreads(v.threads);
   };
   const { step, dispose } = trainingStep(size);
   const times = variants.map(() => [] as number[]);
   const peaks: number[] = [];
   for (const v of variants) {
-    use(v);
+    await use(v);
     step();
     const before = tf.memory().numBytes;
     peaks.push(((await tf.profile(step)).peakBytes - before) / 2 ** 20);
   }
   for (let i = 0; i < steps; i++)
-    variants.forEach((v, j) => {
-      use(v);
+    for (const [j, v] of variants.entries()) {
+      await use(v);
       const t0 = performance.now();
       step();
       times[j].push(performance.now() - t0);
-    });
-  use(variants[1]);
+    }
+  await use(variants[2]);
   dispose();
   return variants
     .map(
@@ -151,6 +165,7 @@ async function benchSize(backend: string, device: string, size: number): Promise
   const row: Row = {
     backend,
     device,
+    threads: kernelThreads().threads,
     size,
     msPerStep: times.reduce((a, b) => a + b, 0) / times.length,
     msPerStepMin: Math.min(...times),
@@ -167,25 +182,29 @@ async function benchSize(backend: string, device: string, size: number): Promise
 function convComparison(): { ours: number; tfConv3d: number } {
   const x = tf.randomNormal([1, 32, 32, 32, 8]) as tf.Tensor5D;
   const w = tf.randomNormal([3, 3, 3, 8, 8]) as tf.Tensor5D;
-  const ours = timeMs(() => tf.tidy(() => conv3dSame(x, w).dataSync()), 3);
-  const tfConv3d = timeMs(() => tf.tidy(() => tf.conv3d(x, w, 1, 'same').dataSync()), 2);
+  // tidy's callbacks return nothing: tidy walks a returned TypedArray element by element
+  const ours = timeMs(() => tf.tidy(() => void conv3dSame(x, w).dataSync()), 3);
+  const tfConv3d = timeMs(() => tf.tidy(() => void tf.conv3d(x, w, 1, 'same').dataSync()), 2);
   tf.dispose([x, w]);
   return { ours, tfConv3d };
 }
 
-const HEADER = 'backend  size  ms/step(mean)  ms/step(min)  cpu-ms/step  peak MB  estimate MB  params';
+const HEADER =
+  'backend  threads  size  ms/step(mean)  ms/step(min)  cpu-ms/step  peak MB  estimate MB  params';
 function formatRow(r: Row): string {
   const cells = [r.msPerStep, r.msPerStepMin, r.cpuMsPerStep, r.peakTensorMB, r.estimatedMB].map((v) =>
     v.toFixed(0),
   );
   const widths = [13, 12, 11, 7, 11];
-  return `${r.backend.padEnd(8)} ${String(r.size).padStart(4)}  ${cells.map((c, i) => c.padStart(widths[i])).join('  ')}  ${r.params}`;
+  return `${r.backend.padEnd(8)} ${String(r.threads).padStart(7)} ${String(r.size).padStart(5)}  ${cells.map((c, i) => c.padStart(widths[i])).join('  ')}  ${r.params}`;
 }
 
+if (values.threads !== undefined) await setKernelThreads(Number(values.threads));
 if (values.ab) {
   await initBackend('wasm');
   await tf.setBackend('wasm');
-  for (const size of sizes) console.log(await abSize(size));
+  const threads = kernelThreads().threads;
+  for (const size of sizes) console.log(await abSize(size, threads));
   process.exit(0);
 }
 

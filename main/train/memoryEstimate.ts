@@ -3,10 +3,11 @@
  * out of memory gets f = 10 without being trained (issue 4 item 8, the paper's 3D U-Net "OOM").
  *
  * Model (float32): the activations the backward pass keeps, counted per layer as multiples of the layer's
- * output map, × 2 for their gradients alive during backprop; plus the largest im2col patch matrix (and its
- * transposed twin built in backward); plus weights, gradients and two optimizer slots (Nadam m and v).
- * The per-layer multiples are what this implementation keeps: conv output, the BN's centred and scaled
- * maps, the ReLU output; dropout mask and output; pooled, upsampled and concatenated maps; heads' logits
+ * output map, × 2 for their gradients alive during backprop; plus the shared memory of our CPU kernels
+ * (ops/kernelThreads.ts: it holds copies of one kernel call's inputs and output and only ever grows, so
+ * it ends at the largest call's); plus weights, gradients and two optimizer slots (Nadam m and v).
+ * The per-layer multiples are what the composed ops keep (other backends; the fused BN + ReLU of wasm and
+ * cpu keeps fewer): conv output, the BN's intermediate maps, the ReLU output; dropout mask and output; pooled, upsampled and concatenated maps; heads' logits
  * and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
  */
 import type { ArchitectureSpec } from '../nas/spec';
@@ -23,14 +24,20 @@ export interface MemoryQuery {
 }
 
 const BYTES = 4;
-/** Maps kept per Conv+BN+ReLU: conv out, x−mean, normalised, scaled+shift, ReLU out. */
-const CONV_BN_RELU_MAPS = 5;
+/**
+ * Maps of the conv's output size per Conv+BN+ReLU, gradients included in GRADIENT_FACTOR: BN + ReLU
+ * composed from tfjs ops (the tensorflow and webgpu backends) keep conv out, x−mean, its square,
+ * normalised, scaled, shifted and ReLU out, and their backprop makes as many again. Measured peaks of
+ * SegNAS4 steps with the composed ops need ≈ 9.5 (bench/train.ts, test/train/network.test.ts); the
+ * fused wasm/cpu kernels keep 2, so there the estimate errs ≈ 2× high.
+ */
+const CONV_BN_RELU_MAPS = 10;
 /** Forward activations plus their gradients during backprop. */
 const GRADIENT_FACTOR = 2;
 
 export interface MemoryBreakdown {
   activationBytes: number;
-  im2colBytes: number;
+  kernelBufferBytes: number;
   parameterBytes: number;
   totalBytes: number;
 }
@@ -39,7 +46,7 @@ export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): 
   const inChannels = q.inChannels ?? 1;
   const plan = planNetwork(spec, q.size, inChannels);
   let activations = q.batch * q.size ** 3 * inChannels;
-  let largestCols = 0;
+  let largestCall = 0;
   for (const mb of plan.megaBlocks) {
     const voxels = q.batch * mb.side ** 3;
     if (mb.path === 'enc' && mb.level > 0) activations += voxels * mb.inChannels; // max-pooled input
@@ -48,9 +55,12 @@ export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): 
       const layer = edgeLayer(edge, mb);
       if (layer.kind === 'conv') {
         activations += CONV_BN_RELU_MAPS * voxels * layer.channels;
-        largestCols = Math.max(
-          largestCols,
-          voxels * layer.kernel ** 3 * Math.max(layer.inChannels, layer.channels),
+        // conv: input + output (forward, input gradient) or input + dy (filter gradient);
+        // BN + ReLU backward: dy, x, y and dx of the conv's output size
+        largestCall = Math.max(
+          largestCall,
+          voxels * (layer.inChannels + layer.channels),
+          4 * voxels * layer.channels,
         );
       } else if (layer.kind === 'projection') activations += voxels * layer.channels;
     }
@@ -66,15 +76,14 @@ export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): 
   for (const level of plan.auxLevels) activations += fullVoxels * q.classes * (1 - 8 ** -level) * (8 / 7);
 
   const activationBytes = GRADIENT_FACTOR * activations * BYTES;
-  // cols (forward or dx) and colsᵀ (dW) of the largest conv may be alive together in backward.
-  const im2colBytes = 2 * largestCols * BYTES;
+  const kernelBufferBytes = largestCall * BYTES;
   // weights + gradients + two optimizer slots
   const parameterBytes = 4 * paramCount(spec, q.classes, inChannels) * BYTES;
   return {
     activationBytes,
-    im2colBytes,
+    kernelBufferBytes,
     parameterBytes,
-    totalBytes: activationBytes + im2colBytes + parameterBytes,
+    totalBytes: activationBytes + kernelBufferBytes + parameterBytes,
   };
 }
 

@@ -5,7 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArchitectureSpec, BlockSpec } from '../../main/nas/spec';
 import { describeNetwork } from '../../main/train/describe';
 import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
+import { NadamOptimizer } from '../../main/train/nadam';
 import { buildNetwork } from '../../main/train/network';
+import { setBatchNormReluFusion } from '../../main/train/ops/batchNormRelu';
 import { setKernelThreads } from '../../main/train/ops/kernelThreads';
 import { type BatchNormVars, batchNorm, batchNormRelu } from '../../main/train/ops/layers';
 import { paramCount } from '../../main/train/paramCount';
@@ -155,25 +157,34 @@ describe('describeNetwork and the memory estimate', () => {
     expect(estimateTrainingBytes(big, { classes: 4, size: 128, batch: 1 })).toBeGreaterThan(8e9);
   });
 
-  it('is not below the peak memory tfjs measures for a training step', async () => {
-    const net = buildNetwork(SEGNAS4, options({ classes: 4, size: 16, dropout: 0.2 }));
-    const x = tf.randomNormal([1, 16, 16, 16, 1]) as tf.Tensor5D;
-    const optimizer = tf.train.adam(1e-3);
-    const step = () =>
-      tf.dispose(
-        optimizer.minimize(() => tf.mean(net.apply(x, true).probs) as tf.Scalar, true, net.trainable) ?? [],
-      );
-    step(); // optimizer slots exist from here on, as in a real epoch
-    const baseBytes = tf.memory().numBytes;
-    const profile = await tf.profile(step);
-    const measured = profile.peakBytes - baseBytes + sizeOf(net.variables) * 4 * 4;
-    const estimate = estimateTrainingBytes(SEGNAS4, { classes: 4, size: 16, batch: 1 });
-    expect(estimate).toBeGreaterThanOrEqual(measured);
-    expect(estimate).toBeLessThan(4 * measured);
-    optimizer.dispose();
-    x.dispose();
-    net.dispose();
-  });
+  // The estimate must cover both BN paths: fused kernels (wasm, cpu) and composed tfjs ops (other backends).
+  it.each([
+    { bn: 'fused', size: 16 },
+    { bn: 'composed', size: 32 },
+  ])(
+    'is not below the peak memory tfjs measures for a training step ($bn BN + ReLU, $size³)',
+    async ({ bn, size }) => {
+      setBatchNormReluFusion(bn === 'fused');
+      const net = buildNetwork(SEGNAS4, options({ classes: 4, size, dropout: 0.2 }));
+      const x = tf.randomNormal([1, size, size, size, 1]) as tf.Tensor5D;
+      const optimizer = new NadamOptimizer();
+      const step = () =>
+        tf.dispose(
+          optimizer.minimize(() => tf.mean(net.apply(x, true).probs) as tf.Scalar, true, net.trainable) ?? [],
+        );
+      step(); // optimizer slots exist from here on, as in a real epoch
+      const baseBytes = tf.memory().numBytes;
+      const profile = await tf.profile(step);
+      setBatchNormReluFusion(true);
+      const measured = profile.peakBytes - baseBytes + sizeOf(net.variables) * 4 * 4;
+      const estimate = estimateTrainingBytes(SEGNAS4, { classes: 4, size, batch: 1 });
+      expect(estimate).toBeGreaterThanOrEqual(measured);
+      expect(estimate).toBeLessThan(4 * measured);
+      optimizer.dispose();
+      x.dispose();
+      net.dispose();
+    },
+  );
 });
 
 // Channel counts 6 (period 12), 4 (period 4) and 9 (period 36, with a tail shorter than a period), on
