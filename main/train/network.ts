@@ -1,7 +1,7 @@
 /**
  * Builds a trainable SegNAS network from a spec (paper Fig. 1; conventions in docs/network.md) out of
  * tfjs-core ops and our own tf.Variables, so it runs unchanged on wasm, cpu, webgpu and tfjs-node.
- * Convolutions go through conv3dSame (im2col + matMul where that is the fast path).
+ * Convolutions go through conv3dSame (our multi-threaded WebAssembly kernels on wasm and cpu).
  */
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers them all globally.
 import '@tensorflow/tfjs-layers';

@@ -1,15 +1,20 @@
 /**
- * Exact 3D 'same' convolution (stride 1, any odd kernel, any dilation) as im2col + matMul, with a
- * gradient made of the same two fast pieces:
- *   forward  y  = cols(x) · W                                  [P, k³Ci] · [k³Ci, Co]
- *   dW          = colsᵀ(x) · dy                                  [k³Ci, P] · [P, Co]
- *   dx          = cols(dy) · W̃, W̃ = W flipped in space, Ci↔Co   (a 'same' conv of dy)
- * Every matMul has its big operand on the left and no transpose flag, the shape XNNPACK is fast at
- * (tfjs-wasm's transposed matMul paths are 5–10× slower, and a big right operand is repacked on every
- * call), so colsᵀ is built directly by its own kernel rather than transposed. The flipped-kernel identity holds because 'same' padding is symmetric for odd k.
+ * Exact 3D 'same' convolution (stride 1, any odd kernel, any dilation) with its own gradient, in two
+ * implementations on the wasm and cpu backends:
  *
- * On backends without the im2col kernel (webgpu, tensorflow, webgl) tf.conv3d is used: their native
- * conv3d is the fast path there.
+ * - 'direct' (default): our WebAssembly SIMD kernels on every core (directConv.ts) for y = conv(x, W)
+ *   and dW; dx = conv(dy, W̃), W̃ = W flipped in space with Ci↔Co.
+ * - 'im2col': the same three as matMuls over patch matrices, single-threaded (tfjs' XNNPACK matMul):
+ *     forward  y  = cols(x) · W                                  [P, k³Ci] · [k³Ci, Co]
+ *     dW          = colsᵀ(x) · dy                                  [k³Ci, P] · [P, Co]
+ *     dx          = cols(dy) · W̃
+ *   Every matMul has its big operand on the left and no transpose flag, the shape XNNPACK is fast at
+ *   (tfjs-wasm's transposed matMul paths are 5–10× slower, and a big right operand is repacked on every
+ *   call), so colsᵀ is built directly by its own kernel rather than transposed.
+ *
+ * The flipped-kernel identity for dx holds because 'same' padding is symmetric for odd k. On backends
+ * without our kernels (webgpu, tensorflow, webgl) tf.conv3d is used: their native conv3d is the fast
+ * path there.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv3dDirect, conv3dFilterGradDirect, hasDirectConv } from './directConv';
