@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormReluTrain, hasBatchNormReluKernel } from './batchNormRelu';
+import { concatChannelsKernel, hasConcatChannelsKernel } from './concatKernel';
 import { hasUpsampleKernel, upsample2xKernel } from './upsampleKernel';
 
 /**
@@ -102,11 +103,13 @@ export function spatialDropout(x: tf.Tensor5D, rate: number, seed: number): tf.T
 }
 
 /**
- * Channel concatenation [a, b] of two maps of equal spatial size. Done on [voxels, C] views: the
- * gradient splits them with rank-2 slices, which tfjs-wasm does natively (rank-5 slices fall back to
- * a slow generic loop).
+ * Channel concatenation [a, b] of two maps of equal spatial size. On wasm/cpu our kernel (and its
+ * split as the gradient); elsewhere on [voxels, C] views, so that the gradient splits them with rank-2
+ * slices (rank-5 slices fall back to a slow generic loop on some backends).
  */
 export function concatChannels(a: tf.Tensor5D, b: tf.Tensor5D): tf.Tensor5D {
+  if (a.dtype === 'float32' && b.dtype === 'float32' && hasConcatChannelsKernel())
+    return concatChannelsKernel(a, b);
   const [n, d, h, w, ca] = a.shape;
   const cb = b.shape[4];
   const voxels = n * d * h * w;
