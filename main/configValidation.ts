@@ -23,7 +23,9 @@ export interface ValidationContext {
 }
 
 /** Rough sustained training throughput, GFLOP/s, used only until a candidate has been measured. */
-const ASSUMED_GFLOPS: Record<BackendName, number> = { cpu: 0.3, wasm: 2, webgpu: 20, tensorflow: 20 };
+// Effective GFLOP/s of a training step by the count below. wasm: the reference network's step with our
+// multi-threaded kernels runs at ≈ 7.5 (32³) to 11.5 (64³) on 2 cores (docs/network.md); 8 errs low.
+const ASSUMED_GFLOPS: Record<BackendName, number> = { cpu: 0.3, wasm: 8, webgpu: 20, tensorflow: 20 };
 
 const TRAIN_FRACTION = 0.5;
 
