@@ -12,6 +12,7 @@ import {
   type BatchNormVars,
   batchNormRelu,
   concatChannels,
+  maxPool2x,
   spatialDropout,
   upsample2x,
   upsamplePow2,
@@ -183,7 +184,7 @@ export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions): S
       const enc = megaBlocks.filter((m) => m.plan.path === 'enc');
       const dec = megaBlocks.filter((m) => m.plan.path === 'dec');
       for (const mb of enc) {
-        if (mb.plan.level > 0) h = tf.maxPool3d(h, 2, 2, 'valid');
+        if (mb.plan.level > 0) h = maxPool2x(h);
         h = applyMegaBlock(mb, h, training);
         encoder.push(h);
       }

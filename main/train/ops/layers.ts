@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormReluTrain, hasBatchNormReluKernel } from './batchNormRelu';
 import { concatChannelsKernel, hasConcatChannelsKernel } from './concatKernel';
+import { hasPoolKernels, maxPool2xKernel, sumPool2x } from './poolKernel';
 import { hasUpsampleKernel, upsample2xKernel } from './upsampleKernel';
 
 /**
@@ -82,10 +83,18 @@ export const upsample2x = tf.customGrad((...args: unknown[]) => {
   return {
     value,
     gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [
-      tf.tidy(() => tf.mul(tf.avgPool3d(dy as tf.Tensor5D, 2, 2, 'valid'), 8)),
+      hasPoolKernels() && (dy as tf.Tensor).dtype === 'float32'
+        ? sumPool2x(dy as tf.Tensor5D)
+        : tf.tidy(() => tf.mul(tf.avgPool3d(dy as tf.Tensor5D, 2, 2, 'valid'), 8)),
     ],
   };
 }) as (x: tf.Tensor5D) => tf.Tensor5D;
+
+/** 2×2×2 max pooling with stride 2 ('valid'): our kernel on wasm/cpu, tf.maxPool3d elsewhere. */
+export function maxPool2x(x: tf.Tensor5D): tf.Tensor5D {
+  if (x.dtype === 'float32' && hasPoolKernels()) return maxPool2xKernel(x);
+  return tf.maxPool3d(x, 2, 2, 'valid');
+}
 
 /** Upsamples by 2^times (for deep-supervision heads back to full size). */
 export function upsamplePow2(x: tf.Tensor5D, times: number): tf.Tensor5D {
