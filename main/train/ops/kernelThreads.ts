@@ -56,6 +56,15 @@ const OP = 3;
 const ARGS = 4;
 const SHARES = ARGS + MAX_ARGS + 1; // + argument count
 const STOP = -1;
+/** Wake-ups that only a wait's timeout caught (diagnostics; see WAIT_SLICE_MS). */
+const RECOVERED = SHARES + 3 * MAX_THREADS;
+/**
+ * Every wait times out after this long and re-checks its condition. With notify alone, a full 64³
+ * search once hung in a trainer: main waiting for a worker that waited for work already posted (a
+ * wake-up lost, most likely around a shared-memory grow, which interrupts every thread using the
+ * memory). A lost wake-up now costs at most this long instead of the search.
+ */
+const WAIT_SLICE_MS = 50;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -65,7 +74,10 @@ const kernels = names.map((n) => exports[n]);
 const ctl = new Int32Array(control);
 let gen = 0;
 for (;;) {
-  Atomics.wait(ctl, ${GEN}, gen);
+  while (Atomics.load(ctl, ${GEN}) === gen) {
+    if (Atomics.wait(ctl, ${GEN}, gen, ${WAIT_SLICE_MS}) === 'timed-out' && Atomics.load(ctl, ${GEN}) !== gen)
+      Atomics.add(ctl, ${RECOVERED}, 1);
+  }
   gen = Atomics.load(ctl, ${GEN});
   const op = ctl[${OP}];
   if (op === ${STOP}) break;
@@ -104,7 +116,7 @@ export function regionBytes(bytes: number): number {
 export class KernelThreads {
   readonly memory: WebAssembly.Memory;
   private readonly kernels: Kernel[];
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * (SHARES + 3 * MAX_THREADS)));
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * (RECOVERED + 1)));
   private readonly workers: Worker[] = [];
 
   constructor(readonly threads: number) {
@@ -142,7 +154,9 @@ export class KernelThreads {
       throw new Error(
         `a kernel needs ${(bytes / 2 ** 30).toFixed(1)} GiB of buffers, more than wasm's 4 GiB`,
       );
-    this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    // At least double: every grow interrupts the worker threads, so grow rarely.
+    const want = Math.min(MAX_PAGES * PAGE, Math.max(bytes, 2 * have));
+    this.memory.grow(Math.ceil((want - have) / PAGE));
   }
 
   /**
@@ -190,10 +204,19 @@ export class KernelThreads {
     for (;;) {
       const pending = Atomics.load(ctl, PENDING);
       if (pending === 0 || others === 0) break;
-      Atomics.wait(ctl, PENDING, pending);
+      if (
+        Atomics.wait(ctl, PENDING, pending, WAIT_SLICE_MS) === 'timed-out' &&
+        Atomics.load(ctl, PENDING) !== pending
+      )
+        Atomics.add(ctl, RECOVERED, 1);
     }
     if (ownError !== undefined) throw ownError;
     if (ctl[ERROR] !== 0) throw new Error(`kernel ${kernel} failed in a worker thread`);
+  }
+
+  /** Wake-ups lost by Atomics.notify and caught by a wait's timeout, over this pool's life. */
+  get recoveredWakeups(): number {
+    return Atomics.load(this.control, RECOVERED);
   }
 
   /** Ends the worker threads (tests; a process that exits needs not call this). */
