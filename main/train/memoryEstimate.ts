@@ -4,8 +4,8 @@
  *
  * Model (float32): the activations the backward pass keeps, counted per layer as multiples of the layer's
  * output map, × 2 for their gradients alive during backprop; plus the shared memory of our CPU kernels
- * (ops/kernelThreads.ts: it holds copies of one kernel call's inputs and output and only ever grows, so
- * it ends at the largest call's); plus weights, gradients and two optimizer slots (Nadam m and v).
+ * (ops/kernelThreads.ts: it holds copies of one kernel call's inputs and output and only ever grows, by
+ * doubling, so it ends below twice the largest call's); plus weights, gradients and two optimizer slots (Nadam m and v).
  * The per-layer multiples are what the composed ops keep (other backends; the fused BN + ReLU of wasm and
  * cpu keeps fewer): conv output, the BN's intermediate maps, the ReLU output; dropout mask and output; pooled, upsampled and concatenated maps; heads' logits
  * and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
@@ -76,7 +76,8 @@ export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): 
   for (const level of plan.auxLevels) activations += fullVoxels * q.classes * (1 - 8 ** -level) * (8 / 7);
 
   const activationBytes = GRADIENT_FACTOR * activations * BYTES;
-  const kernelBufferBytes = largestCall * BYTES;
+  // The shared memory at least doubles when it grows, so it may end at twice the largest call.
+  const kernelBufferBytes = 2 * largestCall * BYTES;
   // weights + gradients + two optimizer slots
   const parameterBytes = 4 * paramCount(spec, q.classes, inChannels) * BYTES;
   return {
