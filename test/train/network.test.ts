@@ -227,7 +227,7 @@ describe.each([
 
   it('equals relu(batchNorm(x)) composed from tfjs ops: values, gradients and moving statistics', async () => {
     await tf.setBackend(backend);
-    await setKernelThreads(threads);
+    await setKernelThreads(threads, { splitEverything: true });
     const fused = run((x, v) => batchNormRelu(x, v, true));
     const composed = run((x, v) => tf.relu(batchNorm(x, v, true)));
     expect(fused.y.some((a) => a === 0) && fused.y.some((a) => a > 0)).toBe(true);

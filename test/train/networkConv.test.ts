@@ -121,7 +121,7 @@ describe.each(VARIANTS)(
         await tf.setBackend(v.backend);
         await tf.ready();
         setConvAlgorithm(v.algorithm);
-        await setKernelThreads(v.threads);
+        await setKernelThreads(v.threads, { splitEverything: true });
         const actual = run(c, (x, w) => conv3dSame(x, w, c.dilation));
         expectClose(actual.y, expected.y);
         expectClose(actual.dx, expected.dx);

@@ -19,6 +19,9 @@ import { HEAP_BASE, kernelThreads, regionBytes } from './kernelThreads';
 export const BN_RELU_FWD = 'SegnasBatchNormReluTrain';
 export const BN_RELU_BWD = 'SegnasBatchNormReluTrainGrad';
 
+/** Elements a thread should get at least (a pass over them takes ≈ 0.1–0.3 ms) before another is woken. */
+const MIN_ELEMENTS_PER_THREAD = 2 ** 17;
+
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** Elements per period of the kernels' parameter layout: a whole number of channels and of 4-float vectors. */
@@ -53,7 +56,7 @@ function sumPass(
   pool.run(
     kernel,
     args,
-    pool.shares(total, (t) => accAt + t * accBytes, period),
+    pool.shares(total, (t) => accAt + t * accBytes, period, MIN_ELEMENTS_PER_THREAD),
   );
   const acc = pool.doubles(0);
   for (const s of sums) s.fill(0);
@@ -108,7 +111,7 @@ export function batchNormReluForward(
   pool.run(
     'bnAffineRelu',
     [xAt, yAt, period, scaleAt, shiftAt],
-    pool.shares(total, () => 0, period),
+    pool.shares(total, () => 0, period, MIN_ELEMENTS_PER_THREAD),
   );
   return { y: pool.floats(0).subarray(yAt / 4, yAt / 4 + total), mean, variance };
 }
@@ -168,7 +171,7 @@ export function batchNormReluBackward(
   pool.run(
     'bnGradInput',
     [dyAt, xAt, yAt, dxAt, period, paramsAt],
-    pool.shares(total, () => 0, period),
+    pool.shares(total, () => 0, period, MIN_ELEMENTS_PER_THREAD),
   );
   return { dx: pool.floats(0).subarray(dxAt / 4, dxAt / 4 + total), dgamma, dbeta };
 }

@@ -58,6 +58,13 @@ function checkFloat(t: tf.TensorInfo, what: string): void {
   if (t.dtype !== 'float32') throw new Error(`${what} must be float32, got ${t.dtype}`);
 }
 
+/** Multiply-adds a thread should get at least (≈ 1 ms of work) before another thread is woken. */
+const MIN_MACS_PER_THREAD = 4e6;
+
+function rowsPerThread(width: number, kernel: number, ci: number, co: number): number {
+  return Math.ceil(MIN_MACS_PER_THREAD / (width * kernel ** 3 * ci * co));
+}
+
 function forward(io: Io, x: tf.TensorInfo, w: tf.TensorInfo, dilation: number): tf.TensorInfo {
   checkFloat(x, 'conv3d input');
   checkFloat(w, 'conv3d weights');
@@ -78,7 +85,7 @@ function forward(io: Io, x: tf.TensorInfo, w: tf.TensorInfo, dilation: number): 
   pool.run(
     'convForwardRows',
     [xAt, wAt, outAt, depth, height, width, ci, co, k, dilation],
-    pool.shares(n * depth * height, (t) => scratchAt + t * scratchBytes),
+    pool.shares(n * depth * height, (t) => scratchAt + t * scratchBytes, 1, rowsPerThread(width, k, ci, co)),
   );
   return io.write([n, depth, height, width, co], mem.subarray(outAt / 4, outAt / 4 + voxels * co));
 }
@@ -110,7 +117,12 @@ function filterGrad(
   pool.run(
     'convFilterGradRows',
     [xAt, dyAt, depth, height, width, ci, co, kernel, dilation],
-    pool.shares(n * depth * height, (t) => partialAt + t * partialBytes),
+    pool.shares(
+      n * depth * height,
+      (t) => partialAt + t * partialBytes,
+      1,
+      rowsPerThread(width, kernel, ci, co),
+    ),
   );
   // Sum the threads' partial sums, dropping the padding lanes.
   const dw = new Float32Array(taps * ci * co);

@@ -119,7 +119,14 @@ export class KernelThreads {
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * (RECOVERED + 1)));
   private readonly workers: Worker[] = [];
 
-  constructor(readonly threads: number) {
+  /**
+   * @param splitEverything give every thread a share however small the call (tests: so that tiny
+   *   volumes still exercise the split across threads)
+   */
+  constructor(
+    readonly threads: number,
+    readonly splitEverything = false,
+  ) {
     const bytes = readFileSync(new URL('./wasm/kernels.wasm', import.meta.url));
     const module = new WebAssembly.Module(bytes);
     this.memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
@@ -160,13 +167,16 @@ export class KernelThreads {
   }
 
   /**
-   * Splits [0, total) into one contiguous range per thread, each boundary a multiple of `align`
-   * (the last range ends at total).
+   * Splits [0, total) into contiguous ranges, one per thread, each boundary a multiple of `align` (the
+   * last range ends at total). At most total / minPerThread threads get work: waking a thread costs
+   * tens of µs, so small calls (coarse levels, 32³ maps) run on fewer threads or only the calling one.
    */
-  shares(total: number, scratchOf: (thread: number) => number, align = 1): Share[] {
-    const shares: Share[] = [];
+  shares(total: number, scratchOf: (thread: number) => number, align = 1, minPerThread = 1): Share[] {
+    const least = this.splitEverything ? 1 : Math.max(1, minPerThread);
+    const used = Math.max(1, Math.min(this.threads, Math.floor(total / least)));
     const cut = (t: number) =>
-      t === this.threads ? total : Math.floor(Math.floor((total * t) / this.threads) / align) * align;
+      t >= used ? total : Math.floor(Math.floor((total * t) / used) / align) * align;
+    const shares: Share[] = [];
     for (let t = 0; t < this.threads; t++)
       shares.push({ first: cut(t), end: cut(t + 1), scratch: scratchOf(t) });
     return shares;
@@ -188,7 +198,9 @@ export class KernelThreads {
       ctl[SHARES + 3 * t + 2] = s.scratch;
     });
     ctl[ERROR] = 0;
-    const others = this.workers.length;
+    // Workers without a share are not woken at all.
+    const busy = shares.findLastIndex((sh, t) => t > 0 && sh.first < sh.end);
+    const others = busy > 0 ? this.workers.length : 0;
     if (others > 0) {
       Atomics.store(ctl, PENDING, others);
       Atomics.add(ctl, GEN, 1);
@@ -237,11 +249,17 @@ export function kernelThreads(): KernelThreads {
   return pool;
 }
 
-/** Replaces the pool with one of `threads` threads (benchmarks compare thread counts; tests use 1 and 2). */
-export async function setKernelThreads(threads: number): Promise<KernelThreads> {
+/**
+ * Replaces the pool with one of `threads` threads (benchmarks compare thread counts; tests use 1 and 2,
+ * with `splitEverything` so that their small volumes are split too).
+ */
+export async function setKernelThreads(
+  threads: number,
+  options: { splitEverything?: boolean } = {},
+): Promise<KernelThreads> {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
     throw new Error(`threads must be an integer in 1..${MAX_THREADS}, got ${threads}`);
   await pool?.close();
-  pool = new KernelThreads(threads);
+  pool = new KernelThreads(threads, options.splitEverything ?? false);
   return pool;
 }
