@@ -110,7 +110,7 @@ const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length
 async function abSize(size: number, threads: number): Promise<string> {
   const variants = [
     {
-      name: 'before (im2col + tfjs matMul, BN+ReLU as tfjs ops, 1 thread)',
+      name: 'im2col + tfjs matMul, BN+ReLU as tfjs ops, 1 thread',
       conv: 'im2col',
       fused: false,
       threads: 1,
