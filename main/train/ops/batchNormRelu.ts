@@ -14,6 +14,7 @@
 moments in two passes (mean, then squared deviations) for accuracy.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { inputsOf, registerBufferKernel } from './backendBuffers';
 import { HEAP_BASE, kernelThreads, regionBytes } from './kernelThreads';
 
 export const BN_RELU_FWD = 'SegnasBatchNormReluTrain';
@@ -176,82 +177,24 @@ export function batchNormReluBackward(
   return { dx: pool.floats(0).subarray(dxAt / 4, dxAt / 4 + total), dgamma, dbeta };
 }
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
-/** Computes the outputs' values from the inputs' buffers (read before any output is made). */
-type Compute = (inputs: Float32Array[], attrs: tf.NamedAttrMap) => Float32Array[];
-
-function kernelFor(
-  kernelName: string,
-  backendName: 'wasm' | 'cpu',
-  inputNames: string[],
-  outShapes: (inputs: tf.TensorInfo[]) => number[][],
-  compute: Compute,
-): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const ins = inputNames.map((n) => inputs[n] as tf.TensorInfo);
-      const shapes = outShapes(ins);
-      if (backendName === 'wasm') {
-        const wasm = backend as unknown as WasmLike;
-        const values = compute(
-          ins.map((t) => wasm.typedArrayFromHeap(t)),
-          attrs ?? {},
-        );
-        // One output at a time: making one may grow the heap, which detaches views taken earlier.
-        return shapes.map((s, i) => {
-          const out = wasm.makeOutput(s, 'float32');
-          wasm.typedArrayFromHeap(out).set(values[i]);
-          return out;
-        });
-      }
-      const cpu = backend as unknown as CpuLike;
-      const values = compute(
-        ins.map((t) => cpu.data.get(t.dataId).values),
-        attrs ?? {},
-      );
-      return shapes.map((s, i) => cpu.makeTensorInfo(s, 'float32', values[i].slice()));
-    },
-  };
-}
-
-const channelsOf = (t: tf.TensorInfo) => [t.shape[t.shape.length - 1]];
-
-for (const backendName of ['wasm', 'cpu'] as const) {
-  const configs = [
-    kernelFor(
-      BN_RELU_FWD,
-      backendName,
-      ['x', 'gamma', 'beta'],
-      ([x]) => [[...x.shape], channelsOf(x), channelsOf(x)],
-      ([x, gamma, beta], attrs) => {
-        const r = batchNormReluForward(x, gamma, beta, attrs.epsilon as number);
-        return [r.y, r.mean, r.variance];
-      },
-    ),
-    kernelFor(
-      BN_RELU_BWD,
-      backendName,
-      ['dy', 'x', 'y', 'gamma', 'mean', 'variance'],
-      ([, x]) => [[...x.shape], channelsOf(x), channelsOf(x)],
-      ([dy, x, y, gamma, mean, variance], attrs) => {
-        const r = batchNormReluBackward(dy, x, y, gamma, mean, variance, attrs.epsilon as number);
-        return [r.dx, r.dgamma, r.dbeta];
-      },
-    ),
+// Inputs are read in place and copied into the kernels' shared memory before any output is made.
+registerBufferKernel(BN_RELU_FWD, (io, inputs, attrs) => {
+  const [x, gamma, beta] = inputsOf(inputs, ['x', 'gamma', 'beta']);
+  const r = batchNormReluForward(io.read(x), io.read(gamma), io.read(beta), attrs.epsilon as number);
+  return [
+    io.write([...x.shape], r.y),
+    io.write([...gamma.shape], r.mean),
+    io.write([...gamma.shape], r.variance),
   ];
-  for (const config of configs)
-    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-}
+});
+
+registerBufferKernel(BN_RELU_BWD, (io, inputs, attrs) => {
+  const ins = inputsOf(inputs, ['dy', 'x', 'y', 'gamma', 'mean', 'variance']);
+  const [dy, x, y, gamma, mean, variance] = ins.map((t) => io.read(t));
+  const r = batchNormReluBackward(dy, x, y, gamma, mean, variance, attrs.epsilon as number);
+  const channels = [...ins[3].shape];
+  return [io.write([...ins[1].shape], r.dx), io.write(channels, r.dgamma), io.write(channels, r.dbeta)];
+});
 
 let fusionEnabled = true;
 

@@ -4,18 +4,10 @@
  * ≈ 30–40 ms each at 64³ with 24 channels (a decoder's input), a plain interleaving loop ≈ 4× less.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { inputsOf, registerBufferKernel } from './backendBuffers';
 
 export const CONCAT_CHANNELS = 'SegnasConcatChannels';
 export const SPLIT_CHANNELS = 'SegnasSplitChannels';
-
-interface WasmLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
 /** out[v, 0..ca) = a[v], out[v, ca..ca+cb) = b[v] for every voxel v. */
 function interleave(a: Float32Array, ca: number, b: Float32Array, cb: number, out: Float32Array): void {
@@ -44,73 +36,20 @@ function deinterleave(g: Float32Array, ca: number, cb: number, a: Float32Array, 
 const withChannels = (shape: readonly number[], c: number) => [...shape.slice(0, -1), c];
 const lastOf = (t: tf.TensorInfo) => t.shape[t.shape.length - 1];
 
-for (const backendName of ['wasm', 'cpu'] as const) {
-  const configs: tf.KernelConfig[] = [
-    {
-      kernelName: CONCAT_CHANNELS,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => {
-        const a = inputs.a as tf.TensorInfo;
-        const b = inputs.b as tf.TensorInfo;
-        const shape = withChannels(a.shape, lastOf(a) + lastOf(b));
-        if (backendName === 'wasm') {
-          const wasm = backend as unknown as WasmLike;
-          const out = wasm.makeOutput(shape, 'float32'); // first: growing the heap detaches views
-          interleave(
-            wasm.typedArrayFromHeap(a),
-            lastOf(a),
-            wasm.typedArrayFromHeap(b),
-            lastOf(b),
-            wasm.typedArrayFromHeap(out),
-          );
-          return out;
-        }
-        const cpu = backend as unknown as CpuLike;
-        const values = new Float32Array(shape.reduce((p, q) => p * q, 1));
-        interleave(
-          cpu.data.get(a.dataId).values,
-          lastOf(a),
-          cpu.data.get(b.dataId).values,
-          lastOf(b),
-          values,
-        );
-        return cpu.makeTensorInfo(shape, 'float32', values);
-      },
-    },
-    {
-      kernelName: SPLIT_CHANNELS,
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const g = inputs.x as tf.TensorInfo;
-        const ca = attrs?.first as number;
-        const cb = lastOf(g) - ca;
-        const shapeA = withChannels(g.shape, ca);
-        const shapeB = withChannels(g.shape, cb);
-        if (backendName === 'wasm') {
-          const wasm = backend as unknown as WasmLike;
-          const a = wasm.makeOutput(shapeA, 'float32');
-          const b = wasm.makeOutput(shapeB, 'float32');
-          deinterleave(
-            wasm.typedArrayFromHeap(g),
-            ca,
-            cb,
-            wasm.typedArrayFromHeap(a),
-            wasm.typedArrayFromHeap(b),
-          );
-          return [a, b];
-        }
-        const cpu = backend as unknown as CpuLike;
-        const voxels = g.shape.slice(0, -1).reduce((p, q) => p * q, 1);
-        const a = new Float32Array(voxels * ca);
-        const b = new Float32Array(voxels * cb);
-        deinterleave(cpu.data.get(g.dataId).values, ca, cb, a, b);
-        return [cpu.makeTensorInfo(shapeA, 'float32', a), cpu.makeTensorInfo(shapeB, 'float32', b)];
-      },
-    },
-  ];
-  for (const config of configs)
-    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-}
+registerBufferKernel(CONCAT_CHANNELS, (io, inputs) => {
+  const [a, b] = inputsOf(inputs, ['a', 'b']);
+  const shape = withChannels(a.shape, lastOf(a) + lastOf(b));
+  return io.compute([a, b], [shape], ([av, bv], [out]) => interleave(av, lastOf(a), bv, lastOf(b), out))[0];
+});
+
+registerBufferKernel(SPLIT_CHANNELS, (io, inputs, attrs) => {
+  const [g] = inputsOf(inputs, ['x']);
+  const ca = attrs.first as number;
+  const cb = lastOf(g) - ca;
+  return io.compute([g], [withChannels(g.shape, ca), withChannels(g.shape, cb)], ([gv], [av, bv]) =>
+    deinterleave(gv, ca, cb, av, bv),
+  );
+});
 
 /** True when the active backend has these kernels (else callers use tf.concat). */
 export function hasConcatChannelsKernel(): boolean {

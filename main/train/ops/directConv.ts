@@ -11,6 +11,7 @@
  * a few MB per call against hundreds of MFLOP.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { type BufferIo, inputsOf, registerBufferKernel } from './backendBuffers';
 import { HEAP_BASE, kernelThreads, regionBytes } from './kernelThreads';
 
 export const CONV3D_DIRECT = 'SegnasConv3DDirect';
@@ -18,41 +19,6 @@ export const CONV3D_FILTER_GRAD = 'SegnasConv3DFilterGrad';
 
 /** Bytes for `floats` floats, 16-aligned, with slack: the kernels' last vector loads may run over. */
 const region = (floats: number) => regionBytes(floats * 4);
-
-interface WasmLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
-/** Reading inputs and making outputs on the two backends whose tensors JavaScript can reach. */
-interface Io {
-  read(t: tf.TensorInfo): Float32Array;
-  /** Makes the output and fills it with `values` (read before making: wasm heap growth detaches views). */
-  write(shape: number[], values: Float32Array): tf.TensorInfo;
-}
-
-function ioFor(backendName: 'wasm' | 'cpu', backend: unknown): Io {
-  if (backendName === 'wasm') {
-    const wasm = backend as WasmLike;
-    return {
-      read: (t) => wasm.typedArrayFromHeap(t),
-      write: (shape, values) => {
-        const out = wasm.makeOutput(shape, 'float32');
-        wasm.typedArrayFromHeap(out).set(values);
-        return out;
-      },
-    };
-  }
-  const cpu = backend as CpuLike;
-  return {
-    read: (t) => cpu.data.get(t.dataId).values,
-    write: (shape, values) => cpu.makeTensorInfo(shape, 'float32', values.slice()),
-  };
-}
 
 function checkFloat(t: tf.TensorInfo, what: string): void {
   if (t.dtype !== 'float32') throw new Error(`${what} must be float32, got ${t.dtype}`);
@@ -65,7 +31,7 @@ function rowsPerThread(width: number, kernel: number, ci: number, co: number): n
   return Math.ceil(MIN_MACS_PER_THREAD / (width * kernel ** 3 * ci * co));
 }
 
-function forward(io: Io, x: tf.TensorInfo, w: tf.TensorInfo, dilation: number): tf.TensorInfo {
+function forward(io: BufferIo, x: tf.TensorInfo, w: tf.TensorInfo, dilation: number): tf.TensorInfo {
   checkFloat(x, 'conv3d input');
   checkFloat(w, 'conv3d weights');
   const [n, depth, height, width, ci] = x.shape;
@@ -91,7 +57,7 @@ function forward(io: Io, x: tf.TensorInfo, w: tf.TensorInfo, dilation: number): 
 }
 
 function filterGrad(
-  io: Io,
+  io: BufferIo,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   kernel: number,
@@ -134,35 +100,15 @@ function filterGrad(
   return io.write([kernel, kernel, kernel, ci, co], dw);
 }
 
-for (const backendName of ['wasm', 'cpu'] as const) {
-  const configs: tf.KernelConfig[] = [
-    {
-      kernelName: CONV3D_DIRECT,
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) =>
-        forward(
-          ioFor(backendName, backend),
-          inputs.x as tf.TensorInfo,
-          inputs.w as tf.TensorInfo,
-          attrs?.dilation as number,
-        ),
-    },
-    {
-      kernelName: CONV3D_FILTER_GRAD,
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) =>
-        filterGrad(
-          ioFor(backendName, backend),
-          inputs.x as tf.TensorInfo,
-          inputs.dy as tf.TensorInfo,
-          attrs?.kernel as number,
-          attrs?.dilation as number,
-        ),
-    },
-  ];
-  for (const config of configs)
-    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-}
+registerBufferKernel(CONV3D_DIRECT, (io, inputs, attrs) => {
+  const [x, w] = inputsOf(inputs, ['x', 'w']);
+  return forward(io, x, w, attrs.dilation as number);
+});
+
+registerBufferKernel(CONV3D_FILTER_GRAD, (io, inputs, attrs) => {
+  const [x, dy] = inputsOf(inputs, ['x', 'dy']);
+  return filterGrad(io, x, dy, attrs.kernel as number, attrs.dilation as number);
+});
 
 /** True when the active backend has the direct convolution kernels. */
 export function hasDirectConv(): boolean {

@@ -8,6 +8,7 @@
  * JavaScript over the backend's own buffers: no copy in or out, zero padding folded in.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { inputsOf, registerBufferKernel } from './backendBuffers';
 
 export const IM2COL3D = 'SegnasIm2Col3D';
 export const IM2COL3D_T = 'SegnasIm2Col3DTransposed';
@@ -31,9 +32,6 @@ function slabRange(shape: readonly number[], range: SlabRange | undefined, batch
   const slabs = shape[batchAxis] * shape[batchAxis + 1];
   return range ?? { slabStart: 0, slabEnd: slabs };
 }
-
-/** Backends whose buffers this kernel can read and write directly. */
-export const IM2COL_BACKENDS = ['wasm', 'cpu'] as const;
 
 /** Below this many floats a plain loop beats the call overhead of copyWithin/set (measured). */
 const SHORT_RUN = 16;
@@ -176,15 +174,6 @@ function colsShape(shape: readonly number[], kernel: number, range?: SlabRange):
   return [slabCount(shape, range, 0) * height * width, kernel * kernel * kernel * c];
 }
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
 function attrsOf(attrs: tf.NamedAttrMap | undefined): Im2ColGeometry {
   return { kernel: attrs?.kernel as number, dilation: attrs?.dilation as number };
 }
@@ -203,38 +192,14 @@ type Filler = (
 ) => void;
 type OutShape = (s: readonly number[], k: number, range?: SlabRange) => number[];
 
-function wasmKernel(kernelName: string, outShape: OutShape, fill: Filler): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.TensorInfo;
-      const geometry = attrsOf(attrs);
-      const range = rangeOf(attrs);
-      const wasm = backend as unknown as WasmLike;
-      // Allocate first: growing the heap detaches views taken earlier.
-      const out = wasm.makeOutput(outShape(x.shape, geometry.kernel, range), 'float32');
-      fill(wasm.typedArrayFromHeap(x), x.shape, geometry, wasm.typedArrayFromHeap(out), range);
-      return out;
-    },
-  };
-}
-
-function cpuKernel(kernelName: string, outShape: OutShape, fill: Filler): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'cpu',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.TensorInfo;
-      const geometry = attrsOf(attrs);
-      const range = rangeOf(attrs);
-      const cpu = backend as unknown as CpuLike;
-      const shape = outShape(x.shape, geometry.kernel, range);
-      const values = new Float32Array(shape[0] * shape[1]);
-      fill(cpu.data.get(x.dataId).values, x.shape, geometry, values, range);
-      return cpu.makeTensorInfo(shape, 'float32', values);
-    },
-  };
+function registerFiller(kernelName: string, outShape: OutShape, fill: Filler): void {
+  registerBufferKernel(kernelName, (io, inputs, attrs) => {
+    const [x] = inputsOf(inputs, ['x']);
+    const geometry = attrsOf(attrs);
+    const range = rangeOf(attrs);
+    const shape = outShape(x.shape, geometry.kernel, range);
+    return io.compute([x], [shape], ([xv], [out]) => fill(xv, x.shape, geometry, out, range))[0];
+  });
 }
 
 /** [C, N, D, H, W] → [k³·C, slabs·H·W] */
@@ -243,43 +208,23 @@ function colsTShape(shape: readonly number[], kernel: number, range?: SlabRange)
   return [kernel * kernel * kernel * c, slabCount(shape, range, 1) * height * width];
 }
 
-const kernels: tf.KernelConfig[] = [
-  wasmKernel(IM2COL3D, colsShape, im2colInto),
-  cpuKernel(IM2COL3D, colsShape, im2colInto),
-  wasmKernel(IM2COL3D_T, colsTShape, im2colTInto),
-  cpuKernel(IM2COL3D_T, colsTShape, im2colTInto),
-];
+registerFiller(IM2COL3D, colsShape, im2colInto);
+registerFiller(IM2COL3D_T, colsTShape, im2colTInto);
 
 /**
  * Rows [start, start + count) of a [R, C] matrix: tfjs-wasm's Slice takes a generic path even for this
  * contiguous case (≈3 ms for 8192×8), a memmove here.
  */
 export const ROW_RANGE = 'SegnasRowRange';
-for (const backendName of IM2COL_BACKENDS) {
-  kernels.push({
-    kernelName: ROW_RANGE,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.TensorInfo;
-      const start = attrs?.start as number;
-      const count = attrs?.count as number;
-      const c = x.shape[1];
-      if (backendName === 'wasm') {
-        const wasm = backend as unknown as WasmLike;
-        const out = wasm.makeOutput([count, c], 'float32');
-        wasm.typedArrayFromHeap(out).set(wasm.typedArrayFromHeap(x).subarray(start * c, (start + count) * c));
-        return out;
-      }
-      const cpu = backend as unknown as CpuLike;
-      const values = cpu.data.get(x.dataId).values.slice(start * c, (start + count) * c);
-      return cpu.makeTensorInfo([count, c], 'float32', values);
-    },
-  });
-}
-
-for (const config of kernels) {
-  if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-}
+registerBufferKernel(ROW_RANGE, (io, inputs, attrs) => {
+  const [x] = inputsOf(inputs, ['x']);
+  const start = attrs.start as number;
+  const count = attrs.count as number;
+  const c = x.shape[1];
+  return io.compute([x], [[count, c]], ([xv], [out]) =>
+    out.set(xv.subarray(start * c, (start + count) * c)),
+  )[0];
+});
 
 /** True when the active backend has the im2col kernel (else callers use tfjs' own conv3d). */
 export function hasIm2Col(): boolean {

@@ -8,19 +8,11 @@
  * does, so both paths train identically. Odd sizes are floored ('valid'), as tf.maxPool3d(x, 2, 2, 'valid').
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { inputsOf, registerBufferKernel } from './backendBuffers';
 
 export const MAX_POOL_2X = 'SegnasMaxPool2x';
 export const MAX_POOL_2X_GRAD = 'SegnasMaxPool2xGrad';
 export const SUM_POOL_2X = 'SegnasSumPool2x';
-
-interface WasmLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 
 function pooledShape(shape: readonly number[]): number[] {
   const [n, d, h, w, c] = shape;
@@ -102,72 +94,25 @@ export function sumPool2xInto(x: Float32Array, shape: readonly number[], out: Fl
   });
 }
 
-/** A kernel with one float32 output computed from its inputs' buffers into a zeroed output buffer. */
-function kernelFor(
-  kernelName: string,
-  backendName: 'wasm' | 'cpu',
-  inputNames: string[],
-  outShape: (inputs: tf.TensorInfo[]) => number[],
-  compute: (inputs: Float32Array[], shapes: number[][], out: Float32Array) => void,
-): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName,
-    kernelFunc: ({ inputs, backend }) => {
-      const ins = inputNames.map((name) => inputs[name] as tf.TensorInfo);
-      const shape = outShape(ins);
-      const shapes = ins.map((t) => [...t.shape]);
-      if (backendName === 'wasm') {
-        const wasm = backend as unknown as WasmLike;
-        const out = wasm.makeOutput(shape, 'float32'); // first: growing the heap detaches views
-        const values = wasm.typedArrayFromHeap(out);
-        values.fill(0);
-        compute(
-          ins.map((t) => wasm.typedArrayFromHeap(t)),
-          shapes,
-          values,
-        );
-        return out;
-      }
-      const cpu = backend as unknown as CpuLike;
-      const values = new Float32Array(shape.reduce((p, q) => p * q, 1));
-      compute(
-        ins.map((t) => cpu.data.get(t.dataId).values),
-        shapes,
-        values,
-      );
-      return cpu.makeTensorInfo(shape, 'float32', values);
-    },
-  };
-}
+registerBufferKernel(MAX_POOL_2X, (io, inputs) => {
+  const [x] = inputsOf(inputs, ['x']);
+  return io.compute([x], [pooledShape(x.shape)], ([xv], [out]) => maxPool2xInto(xv, x.shape, out))[0];
+});
 
-for (const backendName of ['wasm', 'cpu'] as const) {
-  const configs = [
-    kernelFor(
-      MAX_POOL_2X,
-      backendName,
-      ['x'],
-      ([x]) => pooledShape(x.shape),
-      ([x], [shape], out) => maxPool2xInto(x, shape, out),
-    ),
-    kernelFor(
-      MAX_POOL_2X_GRAD,
-      backendName,
-      ['dy', 'x'],
-      ([, x]) => [...x.shape],
-      ([dy, x], [, shape], out) => maxPool2xGradInto(dy, x, shape, out),
-    ),
-    kernelFor(
-      SUM_POOL_2X,
-      backendName,
-      ['x'],
-      ([x]) => pooledShape(x.shape),
-      ([x], [shape], out) => sumPool2xInto(x, shape, out),
-    ),
-  ];
-  for (const config of configs)
-    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-}
+registerBufferKernel(MAX_POOL_2X_GRAD, (io, inputs) => {
+  const [dy, x] = inputsOf(inputs, ['dy', 'x']);
+  return io.compute(
+    [dy, x],
+    [[...x.shape]],
+    ([dyv, xv], [out]) => maxPool2xGradInto(dyv, xv, x.shape, out),
+    true, // only each window's maximum is written
+  )[0];
+});
+
+registerBufferKernel(SUM_POOL_2X, (io, inputs) => {
+  const [x] = inputsOf(inputs, ['x']);
+  return io.compute([x], [pooledShape(x.shape)], ([xv], [out]) => sumPool2xInto(xv, x.shape, out))[0];
+});
 
 /** True when the active backend has these kernels (else callers use tf.maxPool3d / tf.avgPool3d). */
 export function hasPoolKernels(): boolean {

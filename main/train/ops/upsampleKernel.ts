@@ -4,6 +4,7 @@
  * planes, in the backend's own buffers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { inputsOf, registerBufferKernel } from './backendBuffers';
 
 export const UPSAMPLE2X = 'SegnasUpsample2x';
 
@@ -39,44 +40,10 @@ function upShape(shape: readonly number[]): number[] {
   return [n, 2 * d, 2 * h, 2 * w, c];
 }
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
-const kernels: tf.KernelConfig[] = [
-  {
-    kernelName: UPSAMPLE2X,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const x = inputs.x as tf.TensorInfo;
-      const wasm = backend as unknown as WasmLike;
-      const out = wasm.makeOutput(upShape(x.shape), 'float32');
-      upsample2xInto(wasm.typedArrayFromHeap(x), x.shape, wasm.typedArrayFromHeap(out));
-      return out;
-    },
-  },
-  {
-    kernelName: UPSAMPLE2X,
-    backendName: 'cpu',
-    kernelFunc: ({ inputs, backend }) => {
-      const x = inputs.x as tf.TensorInfo;
-      const cpu = backend as unknown as CpuLike;
-      const shape = upShape(x.shape);
-      const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      upsample2xInto(cpu.data.get(x.dataId).values, x.shape, values);
-      return cpu.makeTensorInfo(shape, 'float32', values);
-    },
-  },
-];
-
-for (const config of kernels) {
-  if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
-}
+registerBufferKernel(UPSAMPLE2X, (io, inputs) => {
+  const [x] = inputsOf(inputs, ['x']);
+  return io.compute([x], [upShape(x.shape)], ([xv], [out]) => upsample2xInto(xv, x.shape, out))[0];
+});
 
 export function hasUpsampleKernel(): boolean {
   return tf.getKernel(UPSAMPLE2X, tf.getBackend()) !== undefined;
