@@ -140,9 +140,7 @@ function makeDirectConv(dilation: number, inputGradient: boolean) {
         const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
         const g = dy as tf.Tensor5D;
         const dw = conv3dFilterGradDirect(sx, g, sw.shape[0], dilation);
-        const dx = inputGradient
-          ? tf.tidy(() => conv3dDirect(g, spatialFlipSwap(sw), dilation))
-          : tf.zerosLike(sx);
+        const dx = inputGradient ? conv3dDirect(g, sw, dilation, true) : tf.zerosLike(sx);
         return [dx, dw];
       },
     };

@@ -31,11 +31,34 @@ function rowsPerThread(width: number, kernel: number, ci: number, co: number): n
   return Math.ceil(MIN_MACS_PER_THREAD / (width * kernel ** 3 * ci * co));
 }
 
-function forward(io: BufferIo, x: tf.TensorInfo, w: tf.TensorInfo, dilation: number): tf.TensorInfo {
+/**
+ * Writes W̃[tap', o, i] = W[taps − 1 − tap', i, o] (the kernel flipped in all three axes, which reverses
+ * the flat tap index, with its channel axes swapped) into `into` at `at`.
+ */
+function writeFlipped(w: Float32Array, taps: number, ci: number, co: number, into: Float32Array, at: number) {
+  for (let t = 0; t < taps; t++) {
+    const src = (taps - 1 - t) * ci * co;
+    const dst = at + t * co * ci;
+    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) into[dst + o * ci + i] = w[src + i * co + o];
+  }
+}
+
+/**
+ * y = conv(x, w), or with `flipped` y = conv(x, W̃) for w [k,k,k,Co,Ci] given unflipped (the input
+ * gradient: the flip happens while copying the weights, not as tfjs ops).
+ */
+function forward(
+  io: BufferIo,
+  x: tf.TensorInfo,
+  w: tf.TensorInfo,
+  dilation: number,
+  flipped: boolean,
+): tf.TensorInfo {
   checkFloat(x, 'conv3d input');
   checkFloat(w, 'conv3d weights');
   const [n, depth, height, width, ci] = x.shape;
-  const [k, , , wci, co] = w.shape;
+  const [k, , , wIn, wOut] = w.shape;
+  const [wci, co] = flipped ? [wOut, wIn] : [wIn, wOut];
   if (wci !== ci) throw new Error(`conv3d weights expect ${wci} input channels, the input has ${ci}`);
   const pool = kernelThreads();
   const voxels = n * depth * height * width;
@@ -47,7 +70,8 @@ function forward(io: BufferIo, x: tf.TensorInfo, w: tf.TensorInfo, dilation: num
   const scratchBytes = region(width * coPad);
   const mem = pool.floats(scratchAt + pool.threads * scratchBytes);
   mem.set(io.read(x), xAt / 4);
-  mem.set(io.read(w), wAt / 4);
+  if (flipped) writeFlipped(io.read(w), k * k * k, co, ci, mem, wAt / 4);
+  else mem.set(io.read(w), wAt / 4);
   pool.run(
     'convForwardRows',
     [xAt, wAt, outAt, depth, height, width, ci, co, k, dilation],
@@ -102,7 +126,7 @@ function filterGrad(
 
 registerBufferKernel(CONV3D_DIRECT, (io, inputs, attrs) => {
   const [x, w] = inputsOf(inputs, ['x', 'w']);
-  return forward(io, x, w, attrs.dilation as number);
+  return forward(io, x, w, attrs.dilation as number, attrs.flipped === true);
 });
 
 registerBufferKernel(CONV3D_FILTER_GRAD, (io, inputs, attrs) => {
@@ -115,9 +139,13 @@ export function hasDirectConv(): boolean {
   return tf.getKernel(CONV3D_DIRECT, tf.getBackend()) !== undefined;
 }
 
-/** 'same' conv, stride 1, odd kernel: x [N,D,H,W,Ci], w [k,k,k,Ci,Co] → [N,D,H,W,Co]. No gradient of its own. */
-export function conv3dDirect(x: tf.Tensor5D, w: tf.Tensor5D, dilation: number): tf.Tensor5D {
-  return tf.engine().runKernel(CONV3D_DIRECT, { x, w }, { dilation }) as tf.Tensor5D;
+/**
+ * 'same' conv, stride 1, odd kernel: x [N,D,H,W,Ci], w [k,k,k,Ci,Co] → [N,D,H,W,Co]. With `flipped`, the
+ * conv with w flipped in space and its channel axes swapped: w [k,k,k,Co,Ci] → [N,D,H,W,Co] for x
+ * [N,D,H,W,Ci] (the input gradient of a conv with w). No gradient of its own.
+ */
+export function conv3dDirect(x: tf.Tensor5D, w: tf.Tensor5D, dilation: number, flipped = false): tf.Tensor5D {
+  return tf.engine().runKernel(CONV3D_DIRECT, { x, w }, { dilation, flipped }) as tf.Tensor5D;
 }
 
 /** dW [k,k,k,Ci,Co] of the 'same' conv of x with output gradient dy. No gradient of its own. */
