@@ -135,6 +135,8 @@ export class KernelThreads {
     for (let index = 1; index < threads; index++) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
+        // plain JavaScript: no need for the parent's loaders (tsx in trainer processes)
+        execArgv: [],
         workerData: { module, memory: this.memory, control: this.control.buffer, index, names: KERNELS },
       });
       worker.unref();
