@@ -130,97 +130,94 @@ function filterGradient(
   });
 }
 
-function makeDirectConv(dilation: number, inputGradient: boolean) {
+/** One convolution's three pieces; the custom gradient below is the same for every implementation. */
+interface ConvParts {
+  forward(x: tf.Tensor5D, w: tf.Tensor5D): tf.Tensor5D;
+  filterGrad(x: tf.Tensor5D, dy: tf.Tensor5D, w: tf.Tensor5D): tf.Tensor5D;
+  inputGrad(dy: tf.Tensor5D, w: tf.Tensor5D): tf.Tensor5D;
+}
+
+/**
+ * conv(x, w) with gradient [dx, dW] from `parts`. inputGradient false (x is the network's input): dx is
+ * returned as zeros instead of computed.
+ */
+function convWithGradient(parts: ConvParts, inputGradient: boolean) {
   return tf.customGrad((...args: unknown[]) => {
     const [x, w, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.GradSaveFunc];
     save([x, w]);
     return {
-      value: conv3dDirect(x, w, dilation),
+      value: parts.forward(x, w),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
         const g = dy as tf.Tensor5D;
-        const dw = conv3dFilterGradDirect(sx, g, sw.shape[0], dilation);
-        const dx = inputGradient ? conv3dDirect(g, sw, dilation, true) : tf.zerosLike(sx);
+        const dw = tf.tidy(() => parts.filterGrad(sx, g, sw));
+        const dx = inputGradient ? tf.tidy(() => parts.inputGrad(g, sw)) : tf.zerosLike(sx);
         return [dx, dw];
       },
     };
   });
 }
 
-function makeFastConv(dilation: number, inputGradient: boolean, tileBytes: number) {
-  return tf.customGrad((...args: unknown[]) => {
-    const [x, w, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.GradSaveFunc];
-    save([x, w]);
-    return {
-      value: im2colConv(x, w, dilation, tileBytes),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
-        const g = dy as tf.Tensor5D;
-        const dw = filterGradient(sx, g, sw.shape[0], dilation, tileBytes);
-        const dx = inputGradient
-          ? tf.tidy(() => im2colConv(g, spatialFlipSwap(sw), dilation, tileBytes))
-          : tf.zerosLike(sx);
-        return [dx, dw];
-      },
-    };
-  });
-}
+const directParts = (dilation: number): ConvParts => ({
+  forward: (x, w) => conv3dDirect(x, w, dilation),
+  filterGrad: (x, dy, w) => conv3dFilterGradDirect(x, dy, w.shape[0], dilation),
+  inputGrad: (dy, w) => conv3dDirect(dy, w, dilation, true),
+});
+
+const im2colParts = (dilation: number, tileBytes: number): ConvParts => ({
+  forward: (x, w) => im2colConv(x, w, dilation, tileBytes),
+  filterGrad: (x, dy, w) => filterGradient(x, dy, w.shape[0], dilation, tileBytes),
+  inputGrad: (dy, w) => im2colConv(dy, spatialFlipSwap(w), dilation, tileBytes),
+});
 
 /**
  * tf.conv3d with a gradient for dilation > 1 (tfjs-core's Conv3D gradient refuses dilations), for
  * backends without our kernels: dx is the flipped-kernel conv, dW the dilation-1 filter gradient of
  * the equivalent zero-stuffed (d(k−1)+1)³ kernel, sampled every d taps.
  */
-function makeNativeDilatedConv(dilation: number) {
+function nativeDilatedParts(dilation: number): ConvParts {
   const dilations: [number, number, number] = [dilation, dilation, dilation];
-  return tf.customGrad((...args: unknown[]) => {
-    const [x, w, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.GradSaveFunc];
-    save([x, w]);
-    return {
-      value: tf.conv3d(x, w, 1, 'same', 'NDHWC', dilations),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [sx, sw] = saved as [tf.Tensor5D, tf.Tensor5D];
-        const g = dy as tf.Tensor5D;
-        const [k, , , ci, co] = sw.shape;
-        const big = dilation * (k - 1) + 1;
-        const dx = tf.tidy(() => tf.conv3d(g, spatialFlipSwap(sw), 1, 'same', 'NDHWC', dilations));
-        const dw = tf.tidy(() => {
-          const dwBig = tf
-            .engine()
-            .runKernel(
-              tf.Conv3DBackpropFilterV2,
-              { x: sx, dy: g },
-              { strides: 1, pad: 'same', filterShape: [big, big, big, ci, co] },
-            ) as tf.Tensor5D;
-          return tf.stridedSlice(
-            dwBig,
-            [0, 0, 0, 0, 0],
-            [big, big, big, ci, co],
-            [dilation, dilation, dilation, 1, 1],
-          );
-        });
-        return [dx, dw];
-      },
-    };
-  });
+  return {
+    forward: (x, w) => tf.conv3d(x, w, 1, 'same', 'NDHWC', dilations),
+    inputGrad: (dy, w) => tf.conv3d(dy, spatialFlipSwap(w), 1, 'same', 'NDHWC', dilations),
+    filterGrad: (x, dy, w) => {
+      const [k, , , ci, co] = w.shape;
+      const big = dilation * (k - 1) + 1;
+      const dwBig = tf
+        .engine()
+        .runKernel(
+          tf.Conv3DBackpropFilterV2,
+          { x, dy },
+          { strides: 1, pad: 'same', filterShape: [big, big, big, ci, co] },
+        ) as tf.Tensor5D;
+      return tf.stridedSlice(
+        dwBig,
+        [0, 0, 0, 0, 0],
+        [big, big, big, ci, co],
+        [dilation, dilation, dilation, 1, 1],
+      ) as tf.Tensor5D;
+    },
+  };
 }
 
-const nativeDilatedConvs = new Map<number, ReturnType<typeof makeNativeDilatedConv>>();
+// customGrad functions take only tensors, so the settings are baked into one function per combination.
+const convs = new Map<string, ReturnType<typeof convWithGradient>>();
+
+function cachedConv(key: string, make: () => ReturnType<typeof convWithGradient>) {
+  let conv = convs.get(key);
+  if (!conv) {
+    conv = make();
+    convs.set(key, conv);
+  }
+  return conv;
+}
 
 /** The path for backends without the im2col kernel (exported so that tests can run it on cpu too). */
 export function conv3dSameNative(x: tf.Tensor5D, w: tf.Tensor5D, dilation = 1): tf.Tensor5D {
   if (dilation === 1) return tf.conv3d(x, w, 1, 'same');
-  let conv = nativeDilatedConvs.get(dilation);
-  if (!conv) {
-    conv = makeNativeDilatedConv(dilation);
-    nativeDilatedConvs.set(dilation, conv);
-  }
+  const conv = cachedConv(`native/${dilation}`, () => convWithGradient(nativeDilatedParts(dilation), true));
   return conv(x, w) as tf.Tensor5D;
 }
-
-// customGrad functions take only tensors, so the settings are baked into one function per combination.
-const fastConvs = new Map<string, ReturnType<typeof makeFastConv>>();
-const directConvs = new Map<string, ReturnType<typeof makeDirectConv>>();
 
 export interface ConvOptions {
   /**
@@ -246,21 +243,15 @@ export function conv3dSame(
   if (k % 2 !== 1) throw new Error(`conv3dSame needs an odd kernel size, got ${k}`);
   const inputGradient = opts.inputGradient ?? true;
   if (algorithm === 'direct' && hasDirectConv()) {
-    const key = `${dilation}/${inputGradient}`;
-    let conv = directConvs.get(key);
-    if (!conv) {
-      conv = makeDirectConv(dilation, inputGradient);
-      directConvs.set(key, conv);
-    }
+    const conv = cachedConv(`direct/${dilation}/${inputGradient}`, () =>
+      convWithGradient(directParts(dilation), inputGradient),
+    );
     return conv(x, w) as tf.Tensor5D;
   }
   if (!hasIm2Col()) return conv3dSameNative(x, w, dilation);
   const tileBytes = opts.tileBytes ?? defaultTileBytes;
-  const key = `${dilation}/${inputGradient}/${tileBytes}`;
-  let conv = fastConvs.get(key);
-  if (!conv) {
-    conv = makeFastConv(dilation, inputGradient, tileBytes);
-    fastConvs.set(key, conv);
-  }
+  const conv = cachedConv(`im2col/${dilation}/${inputGradient}/${tileBytes}`, () =>
+    convWithGradient(im2colParts(dilation, tileBytes), inputGradient),
+  );
   return conv(x, w) as tf.Tensor5D;
 }

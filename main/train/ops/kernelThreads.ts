@@ -200,7 +200,7 @@ export class KernelThreads {
       ctl[SHARES + 3 * t + 2] = s.scratch;
     });
     ctl[ERROR] = 0;
-    // Workers without a share are not woken at all.
+    // A call that gives no worker a share wakes none (small calls run on this thread alone).
     const busy = shares.findLastIndex((sh, t) => t > 0 && sh.first < sh.end);
     const others = busy > 0 ? this.workers.length : 0;
     if (others > 0) {
