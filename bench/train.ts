@@ -240,11 +240,22 @@ for (const choice of requested) {
 
 if (values.json) {
   console.log(
-    JSON.stringify({ network: 'SegNAS4 n=8 p=3 sup=0 res=0, K=4, batch 1', rows, conv32: convs }, null, 2),
+    JSON.stringify(
+      {
+        network: 'SegNAS4 n=8 p=3 sup=0 res=0, K=4, batch 1',
+        rows,
+        conv32: convs,
+        recoveredWakeups: kernelThreads().recoveredWakeups,
+      },
+      null,
+      2,
+    ),
   );
 } else {
   for (const c of convs)
     console.log(
       `${c.backend}: one 32³×8→8 3×3×3 conv forward: ours ${c.ours.toFixed(0)} ms, tf.conv3d ${c.tfConv3d.toFixed(0)} ms`,
     );
+  // lost Atomics wake-ups that only a wait's timeout caught (see kernelThreads.ts); 0 expected
+  console.log(`kernel threads: ${kernelThreads().recoveredWakeups} wake-ups recovered by timeout`);
 }

@@ -22,9 +22,11 @@ export interface ValidationContext {
   measuredEpochSeconds?: (size: number, backend: string) => number | undefined;
 }
 
-/** Rough sustained training throughput, GFLOP/s, used only until a candidate has been measured. */
-// Effective GFLOP/s of a training step by the count below. wasm: the reference network's step with our
-// multi-threaded kernels runs at ≈ 7.5 (32³) to 11.5 (64³) on 2 cores (docs/network.md); 8 errs low.
+/**
+ * Rough sustained training throughput, GFLOP/s by the count in estimateTime, used only until a candidate
+ * has been measured. wasm: the reference network's step with our multi-threaded kernels runs at ≈ 7.5
+ * (32³) to 11.5 (64³) on 2 cores (docs/network.md); 8 errs low.
+ */
 const ASSUMED_GFLOPS: Record<BackendName, number> = { cpu: 0.3, wasm: 8, webgpu: 20, tensorflow: 20 };
 
 const TRAIN_FRACTION = 0.5;

@@ -5,10 +5,10 @@
  * Model (float32): the activations the backward pass keeps, counted per layer as multiples of the layer's
  * output map, × 2 for their gradients alive during backprop; plus the shared memory of our CPU kernels
  * (ops/kernelThreads.ts: it holds copies of one kernel call's inputs and output and only ever grows, by
- * doubling, so it ends below twice the largest call's); plus weights, gradients and two optimizer slots (Nadam m and v).
- * The per-layer multiples are what the composed ops keep (other backends; the fused BN + ReLU of wasm and
- * cpu keeps fewer): conv output, the BN's intermediate maps, the ReLU output; dropout mask and output; pooled, upsampled and concatenated maps; heads' logits
- * and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
+ * doubling, so it ends below twice the largest call's); plus weights, gradients and two optimizer slots
+ * (Nadam m and v). The per-layer multiples are what the composed ops keep (other backends; the fused
+ * BN + ReLU of wasm and cpu keeps fewer): conv output, the BN's intermediate maps, the ReLU output;
+ * dropout mask and output; pooled, upsampled and concatenated maps; heads' logits and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
  */
 import type { ArchitectureSpec } from '../nas/spec';
 import { paramCount } from './paramCount';

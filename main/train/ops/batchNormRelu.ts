@@ -11,7 +11,7 @@
  *   forward   μ, σ² (biased) per channel;  x̂ = (x − μ)·r,  r = 1/√(σ² + ε);  y = max(0, γ·x̂ + β)
  *   backward  g = dy·[y > 0];  dβ = Σg;  dγ = Σ g·x̂;  dx = γ·r/M · (M·g − Σg − x̂·Σ g·x̂),  M = N·D·H·W
  * which is the gradient tfjs derives through tf.moments (μ and σ² depend on x). Sums are in float64, the
-moments in two passes (mean, then squared deviations) for accuracy.
+ * moments in two passes (mean, then squared deviations) for accuracy.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { inputsOf, registerBufferKernel } from './backendBuffers';

@@ -40,15 +40,7 @@ export function setConvAlgorithm(next: ConvAlgorithm): void {
  * cache-sized tiles (2–16 MB) were 10–35 % slower — each tile pays the kernels' and XNNPACK's per-call
  * setup and a matMul over a short dimension.
  */
-export const DEFAULT_TILE_BYTES = 128 * 2 ** 20;
-
-let defaultTileBytes = DEFAULT_TILE_BYTES;
-
-/** Changes the tile size of convs that do not pass one (benchmarks compare sizes; Infinity = untiled). */
-export function setDefaultTileBytes(bytes: number): void {
-  if (!(bytes > 0)) throw new Error(`tile size must be > 0 bytes, got ${bytes}`);
-  defaultTileBytes = bytes;
-}
+const DEFAULT_TILE_BYTES = 128 * 2 ** 20;
 
 /** Consecutive slab ranges (slab = one depth slice of one batch item) of at most tileBytes each. */
 export function slabTiles(slabs: number, bytesPerSlab: number, tileBytes: number): SlabRange[] {
@@ -225,7 +217,7 @@ export interface ConvOptions {
    * zeros instead of computed, which saves a full-resolution im2col and matMul per step.
    */
   inputGradient?: boolean;
-  /** Largest patch matrix built at once, bytes (default DEFAULT_TILE_BYTES or setDefaultTileBytes). */
+  /** im2col path: largest patch matrix built at once, bytes (default DEFAULT_TILE_BYTES). */
   tileBytes?: number;
 }
 
@@ -249,7 +241,7 @@ export function conv3dSame(
     return conv(x, w) as tf.Tensor5D;
   }
   if (!hasIm2Col()) return conv3dSameNative(x, w, dilation);
-  const tileBytes = opts.tileBytes ?? defaultTileBytes;
+  const tileBytes = opts.tileBytes ?? DEFAULT_TILE_BYTES;
   const conv = cachedConv(`im2col/${dilation}/${inputGradient}/${tileBytes}`, () =>
     convWithGradient(im2colParts(dilation, tileBytes), inputGradient),
   );
