@@ -15,8 +15,10 @@
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { BackendName } from '../core/backends';
+
 /** The tfjs backend name once registered (tfjs-node and tfjs-node-gpu both register 'tensorflow'). */
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type { BackendName } from '../core/backends';
 /** What a user can ask for. */
 export type BackendChoice = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 

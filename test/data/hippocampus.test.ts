@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type DatasetReport, discoverDataset, loadCase } from '../../main/data/discover';
+import { type DiscoveredDataset, discoverDataset, loadCase } from '../../main/data/discover';
 import { invertToOriginal, preprocessCase } from '../../main/data/preprocess';
 import type { NiftiVolume } from '../../main/data/volume';
 import { labelValueDice as dice } from '../../main/train/metrics';
@@ -8,7 +8,7 @@ import { hippocampusDir } from './helpers';
 
 // Real data: MSD Task04 hippocampus, 200 cases (see ../shared/data/README.md).
 describe('hippocampus dataset', () => {
-  let report: DatasetReport;
+  let report: DiscoveredDataset;
   let cases: { id: string; image: NiftiVolume; label: NiftiVolume }[];
   beforeAll(async () => {
     report = await discoverDataset(hippocampusDir());
