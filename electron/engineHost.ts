@@ -10,7 +10,7 @@ import type { HostMessage, HostRequest } from './ipc';
 
 const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
 
-// Resolved at build time: an empty record when main/nas/search.ts does not exist yet.
+// Resolved at build time: an empty record when main/search/searchRunner.ts is not in the build.
 const searchModules = import.meta.glob('../main/search/searchRunner.ts');
 
 async function main(): Promise<void> {

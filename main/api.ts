@@ -307,7 +307,7 @@ export type MenuCommand = { kind: 'open-dataset'; path: string } | { kind: 'demo
 // ─── The search runner seam ─────────────────────────────────────────────────────────────────────
 
 /**
- * What main/nas/search.ts provides (module export `createSearchRunner(ctx)`). The engine routes every
+ * What main/search/searchRunner.ts provides (module export `createSearchRunner(ctx)`). The engine routes every
  * search operation here and forwards `ctx.emit` events to all connected UIs. Until the module exists,
  * the engine reports search as unavailable.
  */

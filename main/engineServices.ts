@@ -1,7 +1,7 @@
 /**
  * Wires the Engine to the real modules: dataset discovery (main/data), presets (main/nas), the
  * experiment store (main/store), backend detection (main/compute) and, when it is present, the
- * search runner (main/nas/search.ts). Both hosts (web server, Electron utilityProcess) call this.
+ * search runner (main/search/searchRunner.ts). Both hosts (web server, Electron utilityProcess) call this.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -142,7 +142,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
   };
 }
 
-/** Imports main/nas/search.ts; resolves to undefined when a bundler found no such module. */
+/** Imports main/search/searchRunner.ts; resolves to undefined when a bundler found no such module. */
 export type SearchModuleLoader = () => Promise<unknown | undefined>;
 
 const defaultSearchModuleLoader: SearchModuleLoader = () => {
@@ -151,7 +151,7 @@ const defaultSearchModuleLoader: SearchModuleLoader = () => {
 };
 
 /**
- * Loads main/nas/search.ts when it exists. The specifier is computed so that the engine builds and
+ * Loads main/search/searchRunner.ts when it exists. The specifier is computed so that the engine builds and
  * runs before that module is written; its absence is reported to users, never faked.
  */
 export async function loadSearchRunner(

@@ -86,7 +86,8 @@ export const DEFAULT_CONFIG: SearchConfig = {
     nodes: { fixed: 3 },
     ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
   },
-  // CPU-sized defaults (DESIGN §3: smaller volumes and fewer epochs than the paper's 128³ × 100).
+  // CPU-sized defaults (smaller volumes and fewer epochs than the paper's 128³ × 100, so that
+  // a candidate trains in minutes on a CPU; README "What the settings mean").
   training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
   seed: 1,
   evaluations: 300,
