@@ -1,5 +1,5 @@
 /**
- * Chooses the TensorFlow.js backend at run time, best first (DESIGN.md §4):
+ * Chooses the TensorFlow.js backend at run time, best first (docs/training.md, "Backends"):
  *
  *   tensorflow-gpu (@tensorflow/tfjs-node-gpu, CUDA) → tensorflow (@tensorflow/tfjs-node, native CPU)
  *   → webgpu (the `webgpu` package's Dawn binding + @tensorflow/tfjs-backend-webgpu)
