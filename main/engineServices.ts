@@ -1,7 +1,7 @@
 /**
  * Wires the Engine to the real modules: dataset discovery (main/data), presets (main/nas), the
- * experiment store (main/store), backend detection (main/compute) and, when it is present, the
- * search runner (main/nas/search.ts). Both hosts (web server, Electron utilityProcess) call this.
+ * experiment store (main/store), backend detection (main/compute) and the search runner
+ * (main/search). Both hosts (web server, Electron utilityProcess) call this.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
