@@ -1,7 +1,7 @@
-/// <reference types="vite/client" />
 /**
  * The engine inside Electron: runs in a utilityProcess so that dataset reading, store queries and the
  * search never block the window or the main process. Talks to the main process over parentPort.
+ * Built as an ES module into dist-engine/ beside the trainer it forks (scripts/build.mjs).
  */
 import { ApiError } from '../main/api';
 import { createEngine } from '../main/engineServices';
@@ -10,18 +10,10 @@ import type { HostMessage, HostRequest } from './ipc';
 
 const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
 
-// Resolved at build time: an empty record when main/nas/search.ts does not exist yet.
-const searchModules = import.meta.glob('../main/nas/search.ts');
-
 async function main(): Promise<void> {
   const workspace = process.argv[2] ?? process.env.SEGNAS_WORKSPACE;
   if (!workspace) throw new Error('engine host: no workspace given');
-  const loader = searchModules['../main/nas/search.ts'];
-  const engine = await createEngine({
-    workspace,
-    host: 'electron',
-    searchModule: async () => (loader ? loader() : undefined),
-  });
+  const engine = await createEngine({ workspace, host: 'electron' });
   const send = (message: HostMessage) => parentPort.postMessage(message);
   engine.onEvent((event) => send({ kind: 'event', event }));
   parentPort.on('message', async ({ data }) => {

@@ -142,17 +142,16 @@ export function experimentService(store: ExperimentStore): ExperimentService {
   };
 }
 
-/** Imports main/nas/search.ts; resolves to undefined when a bundler found no such module. */
+/** Imports main/nas/search.ts; resolves to undefined when a host has no search runner. */
 export type SearchModuleLoader = () => Promise<unknown | undefined>;
 
-const defaultSearchModuleLoader: SearchModuleLoader = () => {
-  const specifier = './nas/search';
-  return import(/* @vite-ignore */ specifier);
-};
+// A literal specifier, so that the production build bundles the runner (a computed one would be
+// resolved at run time, beside the bundle, where no source is).
+const defaultSearchModuleLoader: SearchModuleLoader = () => import('./nas/search');
 
 /**
- * Loads main/nas/search.ts when it exists. The specifier is computed so that the engine builds and
- * runs before that module is written; its absence is reported to users, never faked.
+ * Loads the search runner. When it cannot be loaded or started, searching is reported unavailable
+ * (with the reason) and the rest of the engine still works; nothing is faked.
  */
 export async function loadSearchRunner(
   workspace: string,
@@ -193,7 +192,7 @@ const AVAILABLE_BACKENDS: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'
 export interface CreateEngineOptions {
   workspace: string;
   host: AppInfo['host'];
-  /** How to import the search module; bundled hosts (Electron) pass one resolved at build time. */
+  /** How to import the search module (tests pass their own); main/nas/search.ts by default. */
   searchModule?: SearchModuleLoader;
 }
 
