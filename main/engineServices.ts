@@ -1,7 +1,7 @@
 /**
  * Wires the Engine to the real modules: dataset discovery (main/data), presets (main/nas), the
  * experiment store (main/store), backend detection (main/compute) and, when it is present, the
- * search runner (main/nas/search.ts). Both hosts (web server, Electron utilityProcess) call this.
+ * search runner (main/search/searchRunner.ts). Both hosts (web server, Electron utilityProcess) call this.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -142,12 +142,12 @@ export function experimentService(store: ExperimentStore): ExperimentService {
   };
 }
 
-/** Imports main/nas/search.ts; resolves to undefined when a host has no search runner. */
+/** Imports main/search/searchRunner.ts; resolves to undefined when a host has no search runner. */
 export type SearchModuleLoader = () => Promise<unknown | undefined>;
 
 // A literal specifier, so that the production build bundles the runner (a computed one would be
 // resolved at run time, beside the bundle, where no source is).
-const defaultSearchModuleLoader: SearchModuleLoader = () => import('./nas/search');
+const defaultSearchModuleLoader: SearchModuleLoader = () => import('./search/searchRunner');
 
 /**
  * Loads the search runner. When it cannot be loaded or started, searching is reported unavailable
@@ -164,7 +164,7 @@ export async function loadSearchRunner(
     if (!loaded)
       return {
         unavailable:
-          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
+          'Searching is not available in this build: the search runner (main/search/searchRunner.ts) is missing. Datasets, presets and past experiments still work.',
       };
     mod = loaded as { createSearchRunner?: CreateSearchRunner };
   } catch (error) {
@@ -172,13 +172,13 @@ export async function loadSearchRunner(
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('search'))
       return {
         unavailable:
-          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
+          'Searching is not available in this build: the search runner (main/search/searchRunner.ts) is missing. Datasets, presets and past experiments still work.',
       };
     return { unavailable: `The search runner failed to load: ${(error as Error).message}` };
   }
   if (typeof mod.createSearchRunner !== 'function')
     return {
-      unavailable: 'main/nas/search.ts does not export createSearchRunner(ctx); searching is unavailable',
+      unavailable: 'main/search/searchRunner.ts does not export createSearchRunner(ctx); searching is unavailable',
     };
   try {
     return await mod.createSearchRunner({ workspace, emit });
@@ -192,7 +192,7 @@ const AVAILABLE_BACKENDS: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'
 export interface CreateEngineOptions {
   workspace: string;
   host: AppInfo['host'];
-  /** How to import the search module (tests pass their own); main/nas/search.ts by default. */
+  /** How to import the search module (tests pass their own); main/search/searchRunner.ts by default. */
   searchModule?: SearchModuleLoader;
 }
 
