@@ -20,7 +20,7 @@ function modifiedAfter(dir, time) {
   return false;
 }
 
-function useBuild() {
+function buildIsCurrent() {
   if (process.env.SEGNAS_FROM_SOURCES === '1' || !existsSync(built)) return false;
   if (!existsSync(join(root, 'main', 'cli', 'index.ts'))) return true;
   const builtAt = statSync(built).mtimeMs;
@@ -28,7 +28,7 @@ function useBuild() {
 }
 
 let cli;
-if (useBuild()) cli = await import('../dist-engine/cli.mjs');
+if (buildIsCurrent()) cli = await import('../dist-engine/cli.mjs');
 else {
   const { register } = await import('tsx/esm/api');
   register();

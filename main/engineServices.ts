@@ -178,7 +178,8 @@ export async function loadSearchRunner(
   }
   if (typeof mod.createSearchRunner !== 'function')
     return {
-      unavailable: 'main/search/searchRunner.ts does not export createSearchRunner(ctx); searching is unavailable',
+      unavailable:
+        'main/search/searchRunner.ts does not export createSearchRunner(ctx); searching is unavailable',
     };
   try {
     return await mod.createSearchRunner({ workspace, emit });

@@ -92,7 +92,8 @@ function copyAssets(out) {
 }
 
 export async function buildApp({ out = root, withRenderer = true } = {}) {
-  for (const dir of ['dist-engine', 'dist-electron']) rmSync(join(out, dir), { recursive: true, force: true });
+  for (const dir of ['dist-engine', 'dist-electron'])
+    rmSync(join(out, dir), { recursive: true, force: true });
   await Promise.all([engineBundles(out), shellBundles(out), withRenderer ? renderer(out) : undefined]);
   copyAssets(out);
 }

@@ -24,7 +24,11 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function step(what, command, args) {
   console.log(`› ${what}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (result.status !== 0) {
     console.error(`npm run dist: ${what} failed (exit ${result.status ?? result.signal})`);
     return false;
@@ -62,6 +66,9 @@ if (ok)
     ...process.argv.slice(2),
   ]);
 // Whatever happened, this checkout's better-sqlite3 goes back to Node's ABI.
-const restored = step(`rebuilding better-sqlite3 for Node ${process.version}`, npm, ['rebuild', 'better-sqlite3']);
+const restored = step(`rebuilding better-sqlite3 for Node ${process.version}`, npm, [
+  'rebuild',
+  'better-sqlite3',
+]);
 if (ok) console.log(`installers in ${join(root, 'release')}`);
 process.exit(ok && restored ? 0 : 1);
