@@ -17,7 +17,7 @@
  *   --no-renderer  skip the UI (for a quick rebuild of the engine)
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build as esbuild } from 'esbuild';
@@ -25,10 +25,10 @@ import { build as esbuild } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Python engine's folder in the checkout (copied only when it exists). */
-export const PYTORCH_ENGINE_SOURCE = 'engines/pytorch';
+const PYTORCH_ENGINE_SOURCE = 'engines/pytorch';
 
-/** Files of the Python engine that are not part of it: caches and its own tests. */
-const notShipped = (path) => !/(^|[\\/])(__pycache__|\.pytest_cache|tests?)([\\/]|$)|\.py[co]$/.test(path);
+/** Caches and tests inside the Python engine: not part of what ships. */
+const NOT_SHIPPED = /(^|[\\/])(__pycache__|\.pytest_cache|tests?)([\\/]|$)|\.py[co]$/;
 
 function engineBundles(out) {
   return esbuild({
@@ -88,7 +88,10 @@ function copyAssets(out) {
   cpSync(join(root, 'main/train/ops/wasm/kernels.wasm'), join(engine, 'wasm', 'kernels.wasm'));
   const python = join(root, PYTORCH_ENGINE_SOURCE);
   if (existsSync(python))
-    cpSync(python, join(engine, 'engines', 'pytorch'), { recursive: true, filter: notShipped });
+    cpSync(python, join(engine, 'engines', 'pytorch'), {
+      recursive: true,
+      filter: (path) => !NOT_SHIPPED.test(relative(python, path)),
+    });
 }
 
 export async function buildApp({ out = root, withRenderer = true } = {}) {
