@@ -4,8 +4,6 @@
  * with f = 10 without being sent to a trainer (how the paper's 3D U-Net "OOM" is reproduced on a CPU).
  * Every outcome a trainer produced names that trainer's device (TrainingResult.device).
  */
-import { UNTRAINABLE_F } from '../nas/objective';
-import { estimateTrainingBytes } from '../train/memoryEstimate';
 import type { TrainJob } from './protocol';
 import { failedOutcome, type RunHandlers, TrainerProcess, type TrainingResult } from './trainerProcess';
 
@@ -42,7 +40,7 @@ export class TrainerPool {
   /** Trainers given a job, from dispatch until its outcome (TrainerProcess.busy starts later, after start()). */
   private readonly assigned = new Set<TrainerProcess>();
 
-  constructor(private readonly options: TrainerPoolOptions) {
+  constructor(options: TrainerPoolOptions) {
     if (options.devices.length === 0) throw new Error('TrainerPool: no devices.');
     this.trainers = options.devices.map((d) => new TrainerProcess({ label: d.label, env: d.env }));
   }
