@@ -3,10 +3,7 @@
  * only when used, so that `segnas --help` starts instantly and never loads TensorFlow.
  */
 
-export interface CommandModule {
-  /** Runs the command with the arguments after its name; resolves to the exit status. */
-  run(argv: string[]): Promise<number>;
-}
+import type { CommandModule } from './command';
 
 interface CommandEntry {
   summary: string;
