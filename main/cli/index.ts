@@ -1,6 +1,7 @@
 /**
- * The `segnas` command line. Each subcommand lives in its own module under ./commands and is loaded
- * only when used, so that `segnas --help` starts instantly and never loads TensorFlow.
+ * The `segnas` command line. Each subcommand lives in its own module under ./commands, declared with
+ * defineCommand (./command.ts), and is loaded only when used, so that `segnas --help` starts
+ * instantly and never loads TensorFlow.
  */
 
 import type { CommandModule } from './command';
