@@ -1,12 +1,10 @@
 /**
- * The `segnas` command line. Each subcommand lives in its own module under ./commands and is loaded
- * only when used, so that `segnas --help` starts instantly and never loads TensorFlow.
+ * The `segnas` command line. Each subcommand lives in its own module under ./commands, declared with
+ * defineCommand (./command.ts), and is loaded only when used, so that `segnas --help` starts
+ * instantly and never loads TensorFlow.
  */
 
-export interface CommandModule {
-  /** Runs the command with the arguments after its name; resolves to the exit status. */
-  run(argv: string[]): Promise<number>;
-}
+import type { CommandModule } from './command';
 
 interface CommandEntry {
   summary: string;

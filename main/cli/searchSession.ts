@@ -1,43 +1,12 @@
 /**
- * What the search commands share: the workspace option, number parsing with messages naming the
- * option, and running an experiment to its end with progress output and a clean Ctrl-C (the first
- * stops the search so that it can be resumed, a second quits at once).
+ * What the search commands share: running an experiment to its end with progress output and a clean
+ * Ctrl-C (the first stops the search so that it can be resumed, a second quits at once).
  */
 import { join } from 'node:path';
 import { reportDirOf } from '../search/afterSearch';
 import { createSearchRunner, type LocalSearchRunner } from '../search/searchRunner';
 import { resolveWorkspaceDir } from '../store';
 import { createProgressPrinter } from './progress';
-
-export const WORKSPACE_HELP = `  --workspace DIR  where experiments are stored (default: $SEGNAS_WORKSPACE, else the user's data folder)`;
-
-export class UsageError extends Error {}
-
-export function intOption(name: string, value: string | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${value})`);
-  return n;
-}
-
-export function numberOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`--${name} must be a positive number (got ${value})`);
-  return n;
-}
-
-export function experimentIdArg(positionals: string[], command: string): number {
-  const raw = positionals[0];
-  const id = Number(raw);
-  if (raw === undefined || !Number.isInteger(id) || id < 1)
-    throw new UsageError(
-      `segnas ${command} needs an experiment id (a positive integer; segnas list shows them)`,
-    );
-  return id;
-}
 
 export function openRunner(workspace: string | undefined): LocalSearchRunner {
   const printer = createProgressPrinter();

@@ -5,11 +5,11 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { SearchConfig } from '../../api';
 import { generatePhantomDataset } from '../../data/phantom';
 import { resolveWorkspaceDir } from '../../store';
-import { intOption, openRunner, runToEnd, UsageError, WORKSPACE_HELP } from '../searchSession';
+import { defineCommand, intOption, UsageError } from '../command';
+import { openRunner, runToEnd } from '../searchSession';
 
 /**
  * SegNAS11 scaled down: n, p, sup, res and a block of up to 3 nodes with ops none / Conv(1,1) /
@@ -28,21 +28,6 @@ export const DEMO_SPACE: SearchConfig['space'] = {
   ],
 };
 
-const HELP = `usage: segnas demo [--workspace DIR] [--evaluations N] [--epochs N] [--cases N] [--seed K]
-
-Generates a synthetic brain-like phantom dataset into the workspace (once), then runs a small search
-on it (a scaled-down SegNAS11: n in [4,9), p in [1,3), sup, res, blocks of 2–3 nodes with ops
-none / Conv(1,1) / Conv(3,1); 16³ volumes, 6 epochs), tests the best
-candidates on the held-out phantoms and writes NIfTI predictions and the report. A few minutes on
-2 CPU cores.
-
-  --evaluations N  CRS budget (default 24)
-  --epochs N       epochs per candidate (default 6)
-  --cases N        phantom subjects (default 12)
-  --seed K         seed of the search and the split (default 1)
-${WORKSPACE_HELP}
-  --help           this text`;
-
 async function present(path: string): Promise<boolean> {
   try {
     await access(path);
@@ -52,62 +37,54 @@ async function present(path: string): Promise<boolean> {
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let options: { workspace: string; evaluations: number; epochs: number; cases: number; seed: number };
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        workspace: { type: 'string' },
-        evaluations: { type: 'string' },
-        epochs: { type: 'string' },
-        cases: { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
-    options = {
-      workspace: resolveWorkspaceDir(values.workspace),
-      evaluations: intOption('evaluations', values.evaluations, 24),
-      epochs: intOption('epochs', values.epochs, 6),
-      cases: intOption('cases', values.cases, 12),
-      seed: intOption('seed', values.seed, 1, 0),
-    };
-    if (options.cases < 4)
+export const { run } = defineCommand({
+  name: 'demo',
+  usage: 'segnas demo [--workspace DIR] [--evaluations N] [--epochs N] [--cases N] [--seed K]',
+  description: `Generates a synthetic brain-like phantom dataset into the workspace (once), then runs a small search
+on it (a scaled-down SegNAS11: n in [4,9), p in [1,3), sup, res, blocks of 2–3 nodes with ops
+none / Conv(1,1) / Conv(3,1); 16³ volumes, 6 epochs), tests the best
+candidates on the held-out phantoms and writes NIfTI predictions and the report. A few minutes on
+2 CPU cores.`,
+  options: {
+    evaluations: { type: 'string', arg: 'N', help: 'CRS budget (default 24)' },
+    epochs: { type: 'string', arg: 'N', help: 'epochs per candidate (default 6)' },
+    cases: { type: 'string', arg: 'N', help: 'phantom subjects (default 12)' },
+    seed: { type: 'string', arg: 'K', help: 'seed of the search and the split (default 1)' },
+  },
+  workspace: true,
+  async action({ values }) {
+    const workspace = resolveWorkspaceDir(values.workspace);
+    const evaluations = intOption('evaluations', values.evaluations, 24);
+    const epochs = intOption('epochs', values.epochs, 6);
+    const cases = intOption('cases', values.cases, 12);
+    const seed = intOption('seed', values.seed, 1, 0);
+    if (cases < 4)
       throw new UsageError('--cases must be at least 4 (train, validation and test need one each)');
-  } catch (e) {
-    console.error(`segnas demo: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const data = join(options.workspace, 'demo-data', `phantom-${options.cases}`);
-  if (!(await present(join(data, 'dataset.json')))) {
-    console.log(`writing ${options.cases} phantom subjects to ${data}`);
-    await generatePhantomDataset(data, { cases: options.cases, size: 24, seed: 1 });
-  }
-  const runner = openRunner(options.workspace);
-  let experimentId: number;
-  try {
-    ({ experimentId } = await runner.start({
-      datasetPath: data,
-      variant: 'custom',
-      name: 'demo: small SegNAS11 on phantoms',
-      space: DEMO_SPACE,
-      training: { size: 16, epochs: options.epochs, batch: 1, learningRate: 1e-3, augmentation: true },
-      seed: options.seed,
-      evaluations: options.evaluations,
-      backend: 'auto',
-      memoryBudgetMB: 2048,
-      topK: 2,
-    }));
-  } catch (e) {
-    console.error(`segnas demo: ${(e as Error).message}`);
-    await runner.close();
-    return 1;
-  }
-  console.log(`experiment ${experimentId} started in ${runner.store.workspaceDir}`);
-  return runToEnd(runner, experimentId);
-}
+    const data = join(workspace, 'demo-data', `phantom-${cases}`);
+    if (!(await present(join(data, 'dataset.json')))) {
+      console.log(`writing ${cases} phantom subjects to ${data}`);
+      await generatePhantomDataset(data, { cases, size: 24, seed: 1 });
+    }
+    const runner = openRunner(workspace);
+    let experimentId: number;
+    try {
+      ({ experimentId } = await runner.start({
+        datasetPath: data,
+        variant: 'custom',
+        name: 'demo: small SegNAS11 on phantoms',
+        space: DEMO_SPACE,
+        training: { size: 16, epochs, batch: 1, learningRate: 1e-3, augmentation: true },
+        seed,
+        evaluations,
+        backend: 'auto',
+        memoryBudgetMB: 2048,
+        topK: 2,
+      }));
+    } catch (e) {
+      await runner.close();
+      throw e;
+    }
+    console.log(`experiment ${experimentId} started in ${runner.store.workspaceDir}`);
+    return runToEnd(runner, experimentId);
+  },
+});

@@ -1,17 +1,7 @@
 /** `segnas inspect`: discovers a dataset and prints its validation report. */
-import { parseArgs } from 'node:util';
-import { DatasetError, type DiscoveredDataset, discoverDataset, reportProblems } from '../../data/discover';
+import { type DiscoveredDataset, discoverDataset, reportProblems } from '../../data/discover';
 import { formatProblem } from '../../data/problems';
-
-const HELP = `usage: segnas inspect <dir | files...> [--json]
-
-Finds the cases of a dataset (MSD / nnU-Net layout with imagesTr/ and labelsTr/, or image/label pairs
-named <case> and <case>_seg / _label / _labels / _mask), reads every file, and reports per case the
-dims, spacing, datatype, intensity range and label values, and every problem found. Cases with a
-problem are excluded. Exit status 1 when too few usable cases remain for a train/validation/test split.
-
-  --json   print the report as JSON
-  --help   this text`;
+import { defineCommand, UsageError } from '../command';
 
 function fmtRange(r: { min: number; max: number } | null | undefined): string {
   if (!r) return '-';
@@ -51,40 +41,21 @@ export function formatReport(report: DiscoveredDataset): string {
   return lines.join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    console.error(`segnas inspect: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const inputs = parsed.positionals;
-  if (inputs.length === 0) {
-    console.error(`segnas inspect: give a dataset folder or files\n\n${HELP}`);
-    return 2;
-  }
-  try {
+export const { run } = defineCommand({
+  name: 'inspect',
+  usage: 'segnas inspect <dir | files...> [--json]',
+  description: `Finds the cases of a dataset (MSD / nnU-Net layout with imagesTr/ and labelsTr/, or image/label pairs
+named <case> and <case>_seg / _label / _labels / _mask), reads every file, and reports per case the
+dims, spacing, datatype, intensity range and label values, and every problem found. Cases with a
+problem are excluded. Exit status 1 when too few usable cases remain for a train/validation/test split.`,
+  options: {
+    json: { type: 'boolean', help: 'print the report as JSON' },
+  },
+  positionals: true,
+  async action({ values, positionals: inputs }) {
+    if (inputs.length === 0) throw new UsageError('give a dataset folder or files');
     const report = await discoverDataset(inputs.length === 1 ? inputs[0] : inputs);
-    console.log(parsed.values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.ok ? 0 : 1;
-  } catch (e) {
-    if (e instanceof DatasetError) {
-      console.error(`segnas inspect: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-}
+  },
+});

@@ -1,18 +1,7 @@
 /** `segnas list`: the experiments of a workspace, newest first; interrupted ones are offered for resume. */
-import { parseArgs } from 'node:util';
 import { markInterrupted } from '../../search/resume';
 import { type ExperimentSummary, openStore } from '../../store';
-import { WORKSPACE_HELP } from '../searchSession';
-
-const HELP = `usage: segnas list [--json] [--workspace DIR]
-
-Lists the experiments of the workspace, newest first: status, evaluations done of the budget, the
-best validation Dice. Experiments left running by a process that is gone are marked interrupted
-here, and can be continued with segnas resume <id>.
-
-  --json           one JSON array (for scripts)
-${WORKSPACE_HELP}
-  --help           this text`;
+import { defineCommand } from '../command';
 
 export function formatList(rows: readonly ExperimentSummary[]): string {
   if (rows.length === 0) return 'no experiments yet (segnas search --help, or segnas demo)';
@@ -34,32 +23,25 @@ export function formatList(rows: readonly ExperimentSummary[]): string {
   return [line(header), ...body.map(line), ...(hints.length ? ['', ...hints] : [])].join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: { json?: boolean; workspace?: string; help?: boolean };
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean' },
-        workspace: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    console.error(`segnas list: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const store = openStore(values.workspace);
-  try {
-    markInterrupted(store);
-    const rows = store.listExperiments();
-    console.log(values.json ? JSON.stringify(rows, null, 1) : formatList(rows));
-    return 0;
-  } finally {
-    store.close();
-  }
-}
+export const { run } = defineCommand({
+  name: 'list',
+  usage: 'segnas list [--json] [--workspace DIR]',
+  description: `Lists the experiments of the workspace, newest first: status, evaluations done of the budget, the
+best validation Dice. Experiments left running by a process that is gone are marked interrupted
+here, and can be continued with segnas resume <id>.`,
+  options: {
+    json: { type: 'boolean', help: 'one JSON array (for scripts)' },
+  },
+  workspace: true,
+  action({ values }) {
+    const store = openStore(values.workspace);
+    try {
+      markInterrupted(store);
+      const rows = store.listExperiments();
+      console.log(values.json ? JSON.stringify(rows, null, 1) : formatList(rows));
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+});

@@ -2,63 +2,44 @@
  * `segnas predict --model <dir> --image <nii> --out <nii>`: segments one image with an exported model and
  * writes the segmentation on the image's original grid, with the original label values.
  */
-import { parseArgs } from 'node:util';
+import { defineCommand, UsageError } from '../command';
 
-const HELP = `usage: segnas predict --model <dir> --image <image.nii[.gz]> --out <segmentation.nii[.gz]> [--backend <name>]
-
-Segments one 3D image with a model exported by SegNAS Studio (a folder with model.json and weights.bin).
+export const { run } = defineCommand({
+  name: 'predict',
+  usage:
+    'segnas predict --model <dir> --image <image.nii[.gz]> --out <segmentation.nii[.gz]> [--backend <name>]',
+  description: `Segments one 3D image with a model exported by SegNAS Studio (a folder with model.json and weights.bin).
 The image is preprocessed as in training (isotropic resampling, padding to a cube, resizing to the
 model's size, intensity normalization); the predicted classes are mapped back onto the image's own grid
-and written with the original label values.
-
-options:
-  --model <dir>      exported model folder
-  --image <file>     input image (NIfTI)
-  --out <file>       output segmentation (NIfTI; .nii.gz is compressed)
-  --backend <name>   tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default: best available,
-                     or the SEGNAS_BACKEND environment variable)
-  -h, --help         show this help`;
-
-export async function run(argv: string[]): Promise<number> {
-  let values: { model?: string; image?: string; out?: string; backend?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        image: { type: 'string' },
-        out: { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    console.error(`segnas predict: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const missing = (['model', 'image', 'out'] as const).filter((k) => !values[k]);
-  if (missing.length) {
-    console.error(`segnas predict: missing ${missing.map((m) => `--${m}`).join(', ')}.\n\n${HELP}`);
-    return 2;
-  }
-  try {
+and written with the original label values.`,
+  options: {
+    model: { type: 'string', arg: '<dir>', help: 'exported model folder' },
+    image: { type: 'string', arg: '<file>', help: 'input image (NIfTI)' },
+    out: { type: 'string', arg: '<file>', help: 'output segmentation (NIfTI; .nii.gz is compressed)' },
+    backend: {
+      type: 'string',
+      arg: '<name>',
+      help: `tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default: best available,
+or the SEGNAS_BACKEND environment variable)`,
+    },
+  },
+  async action({ values }) {
+    const { model, image, out } = values;
+    if (!model || !image || !out) {
+      const missing = (['model', 'image', 'out'] as const).filter((k) => !values[k]);
+      throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
+    }
+    // Loaded here so that `segnas predict --help` does not load TensorFlow.
     const { predictFile } = await import('../../train/predict');
     const { initBackend, parseBackendChoice, describeBackend } = await import('../../compute/backend');
     const backend = await initBackend(parseBackendChoice(values.backend, '--backend'));
     console.error(`backend: ${describeBackend(backend)}`);
-    const summary = await predictFile(values.model as string, values.image as string, values.out as string);
+    const summary = await predictFile(model, image, out);
     console.log(
-      `wrote ${values.out}: ${summary.dims.join('×')} voxels, ${summary.voxelsPerLabel
+      `wrote ${out}: ${summary.dims.join('×')} voxels, ${summary.voxelsPerLabel
         .map((n, k) => `${summary.names[k]} ${n}`)
         .join(', ')}`,
     );
     return 0;
-  } catch (e) {
-    console.error(`segnas predict: ${(e as Error).message}`);
-    return 1;
-  }
-}
+  },
+});

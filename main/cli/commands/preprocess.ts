@@ -1,81 +1,44 @@
 /** `segnas preprocess`: writes the preprocessed S³ volumes of a dataset, to look at in any viewer. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { DatasetError, discoverDataset, requireUsable } from '../../data/discover';
+import { discoverDataset, requireUsable } from '../../data/discover';
 import { writeNifti } from '../../data/niftiWrite';
 import { type PreprocessTransform, preprocessedVolume } from '../../data/preprocess';
 import { preprocessDataset } from '../../data/preprocessDataset';
 import { formatProblem } from '../../data/problems';
+import { defineCommand, UsageError } from '../command';
 
-const HELP = `usage: segnas preprocess <dir> --size S --out <dir>
-
-Preprocesses every usable case as training sees it — isotropic resampling at the smallest spacing,
+export const { run } = defineCommand({
+  name: 'preprocess',
+  usage: 'segnas preprocess <dir> --size S --out <dir>',
+  description: `Preprocesses every usable case as training sees it — isotropic resampling at the smallest spacing,
 zero-padding to a cube, resizing to S³, robust z-score intensities, labels as classes 0..K−1 — and
 writes <out>/imagesTr/<case>.nii.gz (float32) and <out>/labelsTr/<case>.nii.gz (class indices), with
 affines that overlay the originals in a viewer, plus <out>/preprocess.json (label mapping and the
-transform of every case).
-
-  --size S    output side in voxels (the paper uses 128)
-  --out DIR   output folder (created)
-  --help      this text`;
-
-export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    console.error(`segnas preprocess: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const size = Number(values.size);
-  if (positionals.length !== 1 || !values.out || !Number.isInteger(size) || size < 2) {
-    console.error(`segnas preprocess: give one dataset folder, --size (an integer ≥ 2) and --out\n\n${HELP}`);
-    return 2;
-  }
-  try {
+transform of every case).`,
+  options: {
+    size: { type: 'string', arg: 'S', help: 'output side in voxels (the paper uses 128)' },
+    out: { type: 'string', arg: 'DIR', help: 'output folder (created)' },
+  },
+  positionals: true,
+  async action({ values, positionals }) {
+    const { out } = values;
+    const size = Number(values.size);
+    if (positionals.length !== 1 || !out || !Number.isInteger(size) || size < 2)
+      throw new UsageError('give one dataset folder, --size (an integer ≥ 2) and --out');
     const report = requireUsable(await discoverDataset(positionals[0]));
     for (const c of report.cases) for (const p of c.problems) console.error(formatProblem(p));
     const transforms: Record<string, PreprocessTransform> = {};
     const t0 = performance.now();
     for await (const c of preprocessDataset(report, size)) {
-      await writeNifti(
-        join(values.out, 'imagesTr', `${c.id}.nii.gz`),
-        preprocessedVolume(c.image, c.transform),
-      );
-      await writeNifti(
-        join(values.out, 'labelsTr', `${c.id}.nii.gz`),
-        preprocessedVolume(c.label!, c.transform),
-      );
+      await writeNifti(join(out, 'imagesTr', `${c.id}.nii.gz`), preprocessedVolume(c.image, c.transform));
+      await writeNifti(join(out, 'labelsTr', `${c.id}.nii.gz`), preprocessedVolume(c.label!, c.transform));
       transforms[c.id] = c.transform;
     }
     const manifest = { source: report.root, size, labelMapping: report.labelMapping, transforms };
-    await writeFile(join(values.out, 'preprocess.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+    await writeFile(join(out, 'preprocess.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    console.log(`${report.usableCaseIds.length} cases preprocessed to ${size}³ in ${secs} s → ${values.out}`);
+    console.log(`${report.usableCaseIds.length} cases preprocessed to ${size}³ in ${secs} s → ${out}`);
     return 0;
-  } catch (e) {
-    if (e instanceof DatasetError) {
-      console.error(`segnas preprocess: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      size: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+  },
+});

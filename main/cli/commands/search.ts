@@ -1,68 +1,79 @@
 /** `segnas search`: runs an architecture search (or trains a baseline) on a dataset, with progress output. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { BACKEND_NAMES, type BackendRequest, DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../../api';
 import { BASELINE_IDS, fixedSpace, getBaseline, isBaseline } from '../../nas/baselines';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import { type SearchBounds, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
-import { intOption, numberOption, openRunner, runToEnd, UsageError, WORKSPACE_HELP } from '../searchSession';
+import {
+  asUsageError,
+  defineCommand,
+  intOption,
+  numberOption,
+  type OptionValues,
+  UsageError,
+} from '../command';
+import { openRunner, runToEnd } from '../searchSession';
 
 const BACKENDS = BACKEND_NAMES;
 const D = DEFAULT_SEARCH_CONFIG;
 
-const HELP = `usage: segnas search --data <dir> [options]
+const OPTIONS = {
+  data: {
+    type: 'string',
+    arg: 'DIR',
+    help: 'dataset folder (MSD imagesTr/labelsTr, or <case> + <case>_seg files)',
+  },
+  variant: {
+    type: 'string',
+    arg: 'NAME',
+    help: `search space: ${PRESET_IDS.join(', ')} (default ${D.variant}), or a baseline
+trained once under the same protocol: ${BASELINE_IDS.join(', ')}`,
+  },
+  bounds: {
+    type: 'string',
+    arg: 'FILE',
+    help: 'custom bounds (JSON like assets/presets/*.json "space"); overrides --variant',
+  },
+  size: {
+    type: 'string',
+    arg: 'S',
+    help: `cube side the images are resized to (default ${D.training.size})`,
+  },
+  epochs: { type: 'string', arg: 'N', help: `epochs per candidate (default ${D.training.epochs})` },
+  batch: { type: 'string', arg: 'B', help: `batch size (default ${D.training.batch})` },
+  lr: { type: 'string', arg: 'RATE', help: `Nadam learning rate (default ${D.training.learningRate})` },
+  'no-augment': { type: 'boolean', help: 'train without augmentation' },
+  evaluations: { type: 'string', arg: 'N', help: `CRS budget (default ${D.evaluations}, the paper's)` },
+  population: {
+    type: 'string',
+    arg: 'N',
+    help: 'CRS population (default 10·(searched hyperparameters + 1))',
+  },
+  seed: { type: 'string', arg: 'K', help: `seeds the CRS, the split and the training (default ${D.seed})` },
+  splits: {
+    type: 'string',
+    arg: 'N',
+    help: `seeded splits; the best network is retested on each (mean ± std) (default ${D.splits})`,
+  },
+  'top-k': {
+    type: 'string',
+    arg: 'K',
+    help: `candidates tested on the test split after the search (default ${D.topK}; 0: none)`,
+  },
+  'memory-mb': {
+    type: 'string',
+    arg: 'MB',
+    help: `candidates predicted to need more are recorded as OOM untrained (default ${D.memoryBudgetMB})`,
+  },
+  backend: {
+    type: 'string',
+    arg: 'NAME',
+    help: `${BACKENDS.join(', ')} or auto (default ${D.backend}: the best the trainer can start)`,
+  },
+  name: { type: 'string', arg: 'TEXT', help: 'experiment name' },
+} as const;
 
-Searches network architectures on a labeled 3D dataset with CRS2-LM (SegNAS3D), records every
-candidate in the workspace, then tests the best candidates on the held-out test split and writes a
-report. Ctrl-C stops cleanly; continue with segnas resume <id>.
-
-  --data DIR          dataset folder (MSD imagesTr/labelsTr, or <case> + <case>_seg files)
-  --variant NAME      search space: ${PRESET_IDS.join(', ')} (default ${D.variant}), or a baseline
-                      trained once under the same protocol: ${BASELINE_IDS.join(', ')}
-  --bounds FILE       custom bounds (JSON like assets/presets/*.json "space"); overrides --variant
-  --size S            cube side the images are resized to (default ${D.training.size})
-  --epochs N          epochs per candidate (default ${D.training.epochs})
-  --batch B           batch size (default ${D.training.batch})
-  --lr RATE           Nadam learning rate (default ${D.training.learningRate})
-  --no-augment        train without augmentation
-  --evaluations N     CRS budget (default ${D.evaluations}, the paper's)
-  --population N      CRS population (default 10·(searched hyperparameters + 1))
-  --seed K            seeds the CRS, the split and the training (default ${D.seed})
-  --splits N          seeded splits; the best network is retested on each (mean ± std) (default ${D.splits})
-  --top-k K           candidates tested on the test split after the search (default ${D.topK}; 0: none)
-  --memory-mb MB      candidates predicted to need more are recorded as OOM untrained (default ${D.memoryBudgetMB})
-  --backend NAME      ${BACKENDS.join(', ')} or auto (default ${D.backend}: the best the trainer can start)
-  --name TEXT         experiment name
-${WORKSPACE_HELP}
-  --help              this text`;
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      variant: { type: 'string' },
-      bounds: { type: 'string' },
-      size: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      'no-augment': { type: 'boolean' },
-      evaluations: { type: 'string' },
-      population: { type: 'string' },
-      seed: { type: 'string' },
-      splits: { type: 'string' },
-      'top-k': { type: 'string' },
-      'memory-mb': { type: 'string' },
-      backend: { type: 'string' },
-      name: { type: 'string' },
-      workspace: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
-type Values = ReturnType<typeof parse>['values'];
+type Values = OptionValues<typeof OPTIONS>;
 
 function readBounds(file: string): SearchBounds {
   let raw: unknown;
@@ -83,7 +94,9 @@ function resolveSpace(
   values: Values,
   evaluations: number,
 ): { variant: string; space: SearchBounds; evaluations: number } {
-  if (values.bounds) return { variant: 'custom', space: readBounds(values.bounds), evaluations };
+  const { bounds } = values;
+  // A bounds file that does not validate is a wrong invocation, named by file and field.
+  if (bounds) return { variant: 'custom', space: asUsageError(() => readBounds(bounds)), evaluations };
   const variant = (values.variant ?? 'segnas4').toLowerCase();
   if (isBaseline(variant)) return { variant, space: fixedSpace(getBaseline(variant).spec), evaluations: 1 };
   if (!PRESET_IDS.includes(variant))
@@ -124,29 +137,25 @@ export function buildConfig(values: Values): SearchConfig {
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: Values;
-  let config: SearchConfig;
-  try {
-    values = parse(argv).values;
-    if (values.help) {
-      console.log(HELP);
-      return 0;
+export const { run } = defineCommand({
+  name: 'search',
+  usage: 'segnas search --data <dir> [options]',
+  description: `Searches network architectures on a labeled 3D dataset with CRS2-LM (SegNAS3D), records every
+candidate in the workspace, then tests the best candidates on the held-out test split and writes a
+report. Ctrl-C stops cleanly; continue with segnas resume <id>.`,
+  options: OPTIONS,
+  workspace: true,
+  async action({ values }) {
+    const config = buildConfig(values);
+    const runner = openRunner(values.workspace);
+    let experimentId: number;
+    try {
+      ({ experimentId } = await runner.start(config));
+    } catch (e) {
+      await runner.close();
+      throw e;
     }
-    config = buildConfig(values);
-  } catch (e) {
-    console.error(`segnas search: ${(e as Error).message}\n\nsegnas search --help for the options`);
-    return 2;
-  }
-  const runner = openRunner(values.workspace);
-  let experimentId: number;
-  try {
-    ({ experimentId } = await runner.start(config));
-  } catch (e) {
-    console.error(`segnas search: ${(e as Error).message}`);
-    await runner.close();
-    return 1;
-  }
-  console.log(`experiment ${experimentId} started in ${runner.store.workspaceDir}`);
-  return runToEnd(runner, experimentId);
-}
+    console.log(`experiment ${experimentId} started in ${runner.store.workspaceDir}`);
+    return runToEnd(runner, experimentId);
+  },
+});

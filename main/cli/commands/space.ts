@@ -1,6 +1,5 @@
 /** `segnas space`: shows a search space (a Table 2 preset or a custom bounds file) and checks it. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import {
   countCombinations,
@@ -9,31 +8,25 @@ import {
   type SearchBounds,
   type SearchSpace,
 } from '../../nas/searchSpace';
-
-const HELP = `usage: segnas space [--variant ${PRESET_IDS.join('|')} | --config FILE] [--input-size S] [--json]
-
-Prints the hyperparameters of a search space, their half-open bounds [lo, hi) or fixed values, which
-of them the optimizer searches, and how many architectures that makes.
-
-  --variant ID      a preset of the paper's Table 2 (default segnas11)
-  --config FILE     a custom search space as JSON: {"n": {"lo": 8, "hi": 33}, "p": {"fixed": 4}, …,
-                    "ops": [...], "extras": {"learningRate": {"lo": 1e-4, "hi": 1e-2, "scale": "log"}}}
-  --input-size S    network input size (S or SxSxS); also checks that p keeps at least 1 voxel
-  --json            machine-readable output
-  --help            this text`;
-
-export interface SpaceArgs {
-  variant?: string;
-  config?: string;
-  'input-size'?: string;
-}
+import { asUsageError, defineCommand, type OptionValues } from '../command';
 
 /** Options shared with `segnas arch`. */
 export const SPACE_OPTIONS = {
-  variant: { type: 'string' },
-  config: { type: 'string' },
-  'input-size': { type: 'string' },
+  variant: { type: 'string', arg: 'ID', help: "a preset of the paper's Table 2 (default segnas11)" },
+  config: {
+    type: 'string',
+    arg: 'FILE',
+    help: `a custom search space as JSON: {"n": {"lo": 8, "hi": 33}, "p": {"fixed": 4}, …,
+"ops": [...], "extras": {"learningRate": {"lo": 1e-4, "hi": 1e-2, "scale": "log"}}}`,
+  },
+  'input-size': {
+    type: 'string',
+    arg: 'S',
+    help: 'network input size (S or SxSxS); also checks that p keeps at least 1 voxel',
+  },
 } as const;
+
+export type SpaceArgs = OptionValues<typeof SPACE_OPTIONS>;
 
 export interface LoadedSpace {
   id: string;
@@ -42,8 +35,12 @@ export interface LoadedSpace {
   space: SearchSpace;
 }
 
-/** Resolves --variant / --config / --input-size into a validated space; throws user-facing messages. */
+/** Resolves --variant / --config / --input-size into a validated space; what it throws is a usage error. */
 export function loadSpace(args: SpaceArgs): LoadedSpace {
+  return asUsageError(() => resolveSpace(args));
+}
+
+function resolveSpace(args: SpaceArgs): LoadedSpace {
   if (args.variant && args.config) throw new Error('give either --variant or --config, not both');
   const inputSize = args['input-size'] === undefined ? undefined : parseInputSize(args['input-size']);
   if (args.config) {
@@ -88,58 +85,45 @@ function describe(loaded: LoadedSpace) {
   return { rows, counts: countCombinations(config), population: 10 * (loaded.space.dims.length + 1) };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: SpaceArgs & { json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { ...SPACE_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    console.error(`segnas space: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  let loaded: LoadedSpace;
-  try {
-    loaded = loadSpace(values);
-  } catch (error) {
-    console.error(`segnas space: ${(error as Error).message}`);
-    return 2;
-  }
-  const { rows, counts, population } = describe(loaded);
-  const { space } = loaded;
-  if (values.json) {
+export const { run } = defineCommand({
+  name: 'space',
+  usage: `segnas space [--variant ${PRESET_IDS.join('|')} | --config FILE] [--input-size S] [--json]`,
+  description: `Prints the hyperparameters of a search space, their half-open bounds [lo, hi) or fixed values, which
+of them the optimizer searches, and how many architectures that makes.`,
+  options: { ...SPACE_OPTIONS, json: { type: 'boolean', help: 'machine-readable output' } },
+  action({ values }) {
+    const loaded = loadSpace(values);
+    const { rows, counts, population } = describe(loaded);
+    const { space } = loaded;
+    if (values.json) {
+      console.log(
+        JSON.stringify(
+          {
+            variant: loaded.id,
+            name: loaded.name,
+            description: loaded.description,
+            space: space.config,
+            dims: space.dims,
+            lower: space.lower,
+            upper: space.upper,
+            populationSize: population,
+            combinations: counts,
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    const width = Math.max(...rows.map((r) => r.name.length));
+    console.log(`${loaded.name} — ${loaded.description}\n`);
+    for (const r of rows)
+      console.log(`  ${r.name.padEnd(width)}  ${r.bounds.padEnd(24)}  ${r.searched ? 'searched' : ''}`);
     console.log(
-      JSON.stringify(
-        {
-          variant: loaded.id,
-          name: loaded.name,
-          description: loaded.description,
-          space: space.config,
-          dims: space.dims,
-          lower: space.lower,
-          upper: space.upper,
-          populationSize: population,
-          combinations: counts,
-        },
-        null,
-        2,
-      ),
+      `\n${space.dims.length} searched dimensions; CRS population 10·(${space.dims.length}+1) = ${population}.` +
+        `\n${counts.cells.toLocaleString('en-US')} floor(x) combinations, ${counts.architectures.toLocaleString('en-US')} distinct architectures` +
+        ' (ops beyond a block’s nodes are unused).',
     );
     return 0;
-  }
-  const width = Math.max(...rows.map((r) => r.name.length));
-  console.log(`${loaded.name} — ${loaded.description}\n`);
-  for (const r of rows)
-    console.log(`  ${r.name.padEnd(width)}  ${r.bounds.padEnd(24)}  ${r.searched ? 'searched' : ''}`);
-  console.log(
-    `\n${space.dims.length} searched dimensions; CRS population 10·(${space.dims.length}+1) = ${population}.` +
-      `\n${counts.cells.toLocaleString('en-US')} floor(x) combinations, ${counts.architectures.toLocaleString('en-US')} distinct architectures` +
-      ' (ops beyond a block’s nodes are unused).',
-  );
-  return 0;
-}
+  },
+});
