@@ -11,7 +11,7 @@ import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
 import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
 import { CrsStoppedEarly, crs2lm, type Objective, replayObjective } from '../nas/crs';
-import { createObjective, type EvaluationReport, type ResultCache } from '../nas/objective';
+import { createObjective, type EvaluationReport } from '../nas/objective';
 import type { SearchSpace } from '../nas/searchSpace';
 import type { Candidate, ExperimentStore, LabelDice, TrainingProtocol } from '../store';
 import { experimentCacheScope, storeResultCache } from '../store';
