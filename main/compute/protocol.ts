@@ -12,7 +12,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ArchitectureSpec } from '../core/spec';
+import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
 import type { NetworkOptions } from '../train/segNet';
 import type { EpochProgress, TrainSettings } from '../train/trainer';
 
@@ -61,22 +61,10 @@ export type FromTrainer =
     }
   | { type: 'failed'; id: string; status: 'failed' | 'oom'; reason: string };
 
-const blockSchema = z.object({
-  nodes: z.union([z.literal(2), z.literal(3), z.literal(4)]),
-  ops: z.array(z.number().int()),
-});
-const specSchema = z.object({
-  n: z.number().int().positive(),
-  p: z.number().int().nonnegative(),
-  sup: z.boolean(),
-  res: z.boolean(),
-  block: blockSchema,
-  extras: z.record(z.string(), z.number()),
-});
 const volumeSchema = z.object({ image: z.string().min(1), label: z.string().min(1) });
 export const trainJobSchema = z.object({
   id: z.string().min(1),
-  spec: specSchema,
+  spec: architectureSpecSchema,
   network: z.object({
     classes: z.number().int().min(2),
     size: z.number().int().min(2),
