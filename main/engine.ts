@@ -32,6 +32,7 @@ import {
   type VolumeRef,
 } from './api';
 import { validateSearchConfig } from './configValidation';
+import { imageFileOf } from './data/imageFile';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
 export interface OpenedDataset {
@@ -184,7 +185,8 @@ export class Engine implements SegnasApi {
     if (!files) throw new ApiError('not-found', `Case "${ref.caseId}" is not in dataset ${ref.datasetPath}`);
     const path = ref.kind === 'case-image' ? files.image : files.label;
     if (!path) throw new ApiError('not-found', `Case "${ref.caseId}" has no label map`);
-    return path;
+    // A DICOM series folder is shown as its conversion.
+    return ref.kind === 'case-image' ? imageFileOf(path) : path;
   }
 
   async listExperiments(): Promise<ExperimentSummary[]> {

@@ -12,7 +12,6 @@
 import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isNiftiName } from './datasetLayout';
 
 export interface DicomSeries {
   /** DICOM SeriesNumber (0020,0011), when the files carry one. */
@@ -44,7 +43,8 @@ export function seriesLabel(s: Pick<DicomSeries, 'seriesNumber' | 'description'>
   return `series ${s.seriesNumber ?? '?'} '${s.description}'`;
 }
 
-const SKIP = /\.(json|txt|bvec|bval|md)$/i;
+/** Files never DICOM, skipped without opening (NIfTI conversions often sit next to their series). */
+const SKIP = /\.(nii|nii\.gz|json|txt|bvec|bval|md)$/i;
 
 /** True when `path` starts like a DICOM Part 10 file ("DICM" after the 128-byte preamble). */
 export async function isDicomFile(path: string): Promise<boolean> {
@@ -71,7 +71,7 @@ export async function findDicomFiles(dir: string, depth = 5): Promise<string[]> 
       const p = join(d, e.name);
       if (e.isDirectory()) {
         if (level < depth) await walk(p, level + 1);
-      } else if (!isNiftiName(e.name) && !SKIP.test(e.name) && (await isDicomFile(p))) out.push(p);
+      } else if (!SKIP.test(e.name) && (await isDicomFile(p))) out.push(p);
     }
   };
   await walk(dir, 0);

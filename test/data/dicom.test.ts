@@ -1,10 +1,13 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { affineDistance } from '../../main/data/affine';
 import { convertDicomFolder, type DicomSeries, firstVolumeOf } from '../../main/data/dicom';
+import { discoverDataset, loadCase } from '../../main/data/discover';
 import { parseNifti, readNifti } from '../../main/data/niftiRead';
+import { writeNifti } from '../../main/data/niftiWrite';
+import { makeVolume } from '../../main/data/volume';
 import { dicomQaDir, withTempDir } from './helpers';
 
 // Real Siemens series (dcm_qa) with dcm2niix's reference conversions; see ../shared/data/dicom-qa/README.md.
@@ -66,4 +69,48 @@ describe('DICOM series through dcm2niix (WebAssembly)', () => {
       await expect(convertDicomFolder(dir, dir)).rejects.toThrow(/no DICOM files found/);
     });
   });
+});
+
+describe('a dataset whose images are DICOM series and labels NIfTI', () => {
+  it('pairs each series folder with its label map and loads it, and reports a 4-D series as a problem', async () => {
+    await withTempDir(async (dir) => {
+      const orientation = join(dicomQaDir(), 'In', 'Orientation');
+      // Three 3-D series made from dcm_qa by linking their files; labels on each series' own grid.
+      await mkdir(join(dir, 'imagesTr'));
+      await mkdir(join(dir, 'labelsTr'));
+      const cases = { ax: 'ax/axasc35', cor: 'cor/corint36', sag: 'sag/sagdesc35', fourd: 'ax/axint36' };
+      for (const [id, rel] of Object.entries(cases)) {
+        await mkdir(join(dir, 'imagesTr', id));
+        const files = (await readdir(join(orientation, rel))).filter((n) => n.startsWith('MR.'));
+        // One DICOM file of each series holds one volume; the 'fourd' case keeps both.
+        for (const f of id === 'fourd' ? files : files.slice(0, 1))
+          await symlink(join(orientation, rel, f), join(dir, 'imagesTr', id, f));
+      }
+      for (const id of Object.keys(cases)) {
+        const from = join(dir, 'imagesTr', id === 'fourd' ? 'ax' : id);
+        const [series] = await convertDicomFolder(from, await mkdtemp(join(dir, 'conv-')));
+        expect(series.volumes).toBe(1);
+        const vol = await readNifti(series.niftiPath);
+        const label = new Uint8Array(vol.data.length).fill(1, 0, vol.data.length >> 1);
+        const labelVol = makeVolume({
+          dims: vol.dims,
+          data: label,
+          datatype: 'uint8',
+          affine: vol.affine,
+          spacing: vol.spacing,
+        });
+        await writeNifti(join(dir, 'labelsTr', `${id}.nii.gz`), labelVol);
+      }
+      const report = await discoverDataset(join(dir));
+      const byId = Object.fromEntries(report.cases.map((c) => [c.id, c]));
+      expect(Object.keys(byId).sort()).toEqual(['ax', 'cor', 'fourd', 'sag']);
+      for (const id of ['ax', 'cor', 'sag'])
+        expect(byId[id].usable, JSON.stringify(byId[id].problems)).toBe(true);
+      expect(byId.fourd.usable).toBe(false);
+      expect(byId.fourd.problems.map((p) => p.message).join(' ')).toMatch(/series 12 'ax_int_36sl' is 4-D/);
+      const loaded = await loadCase(byId.cor);
+      expect(loaded.image.dims).toEqual(loaded.label.dims);
+      expect(affineDistance(loaded.image.affine, loaded.label.affine)).toBeLessThan(1e-5);
+    });
+  }, 60_000);
 });
