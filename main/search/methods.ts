@@ -60,7 +60,9 @@ function hours(seconds: number): string {
 /** Wall time from the first candidate's start to the last one's end. */
 export function wallSeconds(candidates: readonly Candidate[]): number {
   const starts = candidates.map((c) => Date.parse(c.startedAt)).filter(Number.isFinite);
-  const ends = candidates.map((c) => (c.endedAt ? Date.parse(c.endedAt) : Number.NaN)).filter(Number.isFinite);
+  const ends = candidates
+    .map((c) => (c.endedAt ? Date.parse(c.endedAt) : Number.NaN))
+    .filter(Number.isFinite);
   if (starts.length === 0 || ends.length === 0) return 0;
   return Math.max(0, (Math.max(...ends) - Math.min(...starts)) / 1000);
 }
@@ -68,7 +70,7 @@ export function wallSeconds(candidates: readonly Candidate[]): number {
 const dice = (v: number) => v.toFixed(3);
 
 export function methodsParagraph(
-  experiment: Experiment,
+  experiment: Omit<Experiment, 'owner' | 'heartbeatAt'>,
   candidates: readonly Candidate[],
   tests: readonly TestEvaluation[],
 ): string {
@@ -127,19 +129,17 @@ function testSentence(tests: readonly TestEvaluation[], bestSeq: number | undefi
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   if (values.length === 1) return [`On the test subjects it reached a mean Dice of ${dice(mean)}.`];
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
-  return [`On the test subjects of ${values.length} splits it reached a Dice of ${dice(mean)} ± ${dice(std)}.`];
+  return [
+    `On the test subjects of ${values.length} splits it reached a Dice of ${dice(mean)} ± ${dice(std)}.`,
+  ];
 }
 
 /** The Methods section of summary.md: the paragraph and its references. */
-export function methodsMarkdown(
-  experiment: Experiment,
-  candidates: readonly Candidate[],
-  tests: readonly TestEvaluation[],
-): string {
+export function methodsSection(paragraph: string): string {
   return [
     '## Methods (ready to paste)',
     '',
-    methodsParagraph(experiment, candidates, tests),
+    paragraph,
     '',
     `[1] ${METHOD_CITATION}`,
     '',

@@ -7,6 +7,7 @@
  * Every state change goes through the store first, so that whatever process dies at whatever moment,
  * the store says what was finished (kept) and what was running (retrained on resume).
  */
+
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -29,6 +30,7 @@ import {
   reopenDataset,
   reportDirOf,
 } from './afterSearch';
+import { importedFrom } from './bundle';
 import { writeReport } from './report';
 import { markInterrupted } from './resume';
 import { type RunControl, type RunJob, type RunOutcome, runSearch, type TrainingProtocol } from './runSearch';
@@ -141,6 +143,17 @@ export function createSearchRunner(
   const requireExperiment = (id: number) => {
     const e = store.getExperiment(id);
     if (!e) throw new Error(`there is no experiment ${id} in ${store.workspaceDir} (segnas list shows them)`);
+    return e;
+  };
+
+  /** Imported experiments are a record of someone else's run: they are shown, never changed. */
+  const requireWritable = (id: number) => {
+    const e = requireExperiment(id);
+    const imported = importedFrom(e);
+    if (imported)
+      throw new Error(
+        `experiment ${id} was imported from ${imported.bundle} and is read-only; run it again from its configuration to continue it`,
+      );
     return e;
   };
 
@@ -311,7 +324,7 @@ export function createSearchRunner(
     async resume(id) {
       if (active.has(id)) throw new Error(`experiment ${id} is already running`);
       markInterrupted(store);
-      const experiment = requireExperiment(id);
+      const experiment = requireWritable(id);
       if (experiment.status === 'finished')
         throw new Error(`experiment ${id} has finished; there is nothing to resume`);
       store.updateExperimentStatus(id, 'running');
@@ -337,7 +350,7 @@ export function createSearchRunner(
     async evaluateTest(id, topK) {
       if (active.has(id))
         throw new Error(`experiment ${id} is still searching; pause or stop it before testing`);
-      const experiment = requireExperiment(id);
+      const experiment = requireWritable(id);
       const result = await evaluateExperiment({ store, runJob: runJobFor(experiment.backend) }, id, topK);
       emit({ type: 'test-evaluated', experimentId: id, result });
       return result;
@@ -357,6 +370,10 @@ export function createSearchRunner(
       if (!(await exists(join(modelDir, 'model.json'))))
         throw new Error(
           `candidate ${seq} of experiment ${id} has no kept model (only the best candidates' models are kept); test it with segnas evaluate to retrain it`,
+        );
+      if (importedFrom(experiment))
+        throw new Error(
+          `experiment ${id} was imported from a bundle: only its bundled predictions can be shown, and ${caseId} has none for candidate ${seq}`,
         );
       const report = await reopenDataset(experiment);
       return predictOne(modelDir, report, caseId, path, experiment.backend);
