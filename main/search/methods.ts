@@ -4,7 +4,7 @@
  * references to cite, so that a researcher can paste it into a paper. Pure: it formats recorded facts
  * and states nothing the store does not hold.
  */
-import type { SearchSpaceConfig } from '../nas/searchSpace';
+import type { SearchBounds } from '../core/searchBounds';
 import type { Candidate, Experiment, TestEvaluation } from '../store';
 
 export const METHOD_CITATION =
@@ -21,7 +21,7 @@ function bound(name: string, b: Bound): string {
 }
 
 /** Number of hyperparameters the optimizer moves (bounds that are not fixed). */
-export function searchedCount(space: SearchSpaceConfig): number {
+export function searchedCount(space: SearchBounds): number {
   const all: Bound[] = [
     space.n,
     space.p,
@@ -34,7 +34,7 @@ export function searchedCount(space: SearchSpaceConfig): number {
   return all.filter((b) => !('fixed' in b)).length;
 }
 
-function spaceText(space: SearchSpaceConfig): string {
+function spaceText(space: SearchBounds): string {
   const ops = space.ops;
   const sameOps = ops.length > 0 && ops.every((o) => JSON.stringify(o) === JSON.stringify(ops[0]));
   const opsText = sameOps

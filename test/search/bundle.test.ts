@@ -33,7 +33,7 @@ describe('experiment bundle', () => {
     const runner = createSearchRunner({ workspace: source, emit: () => undefined });
     let id: number;
     try {
-      ({ experimentId: id } = await runner.start(tinyConfig(data, { evaluations: 4 }), { topK: 1 }));
+      ({ experimentId: id } = await runner.start(tinyConfig(data, { evaluations: 4, topK: 1 })));
       const end = await runner.whenDone(id);
       expect(end.status, end.message).toBe('finished');
     } finally {
@@ -54,9 +54,8 @@ describe('experiment bundle', () => {
     expect(imported.code, imported.out).toBe(0);
     const newId = Number(imported.out.match(/as experiment (\d+)/)?.[1]);
 
-    const searchModule = () => import('../../main/search/searchRunner');
-    const before = await createEngine({ workspace: source, host: 'web', searchModule });
-    const after = await createEngine({ workspace: target, host: 'web', searchModule });
+    const before = await createEngine({ workspace: source, host: 'web' });
+    const after = await createEngine({ workspace: target, host: 'web' });
     try {
       const a = await before.getExperiment({ experimentId: id });
       const b = await after.getExperiment({ experimentId: newId });
