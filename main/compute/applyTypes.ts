@@ -42,3 +42,17 @@ export const applyResultSchema = z.object({
   summaryPath: z.string().optional(),
 });
 export type ApplyResult = z.infer<typeof applyResultSchema>;
+
+/** One apply run as the UI polls it. */
+export const applyStatusSchema = z.object({
+  runId: z.number(),
+  modelDir: z.string(),
+  outDir: z.string(),
+  progress: applyProgressSchema,
+  items: z.array(applyItemSchema),
+  finished: z.boolean(),
+  /** Why the run stopped early, in words. */
+  error: z.string().optional(),
+  summaryPath: z.string().optional(),
+});
+export type ApplyStatus = z.infer<typeof applyStatusSchema>;

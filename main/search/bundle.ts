@@ -24,12 +24,10 @@ import {
   type TestEvaluation,
 } from '../store';
 import { modelsDirOf, predictionsDirOf, reopenDataset, reportDirOf } from './afterSearch';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './bundleFormat';
 import { writeReport } from './report';
 import { exists } from './testEvaluation';
 
-export const BUNDLE_FORMAT = 'segnas-bundle';
-export const BUNDLE_FORMAT_VERSION = 1;
-export const BUNDLE_EXTENSION = '.segnas';
 /** Refuse bundles that would unpack to more than this (a zip can claim anything). */
 const MAX_UNPACKED_BYTES = 4 * 2 ** 30;
 
