@@ -9,6 +9,7 @@ import { firstVolumeOf } from '../../main/data/dicom';
 import type { LabelMapping } from '../../main/data/labels';
 import { parseNifti, readNifti } from '../../main/data/niftiRead';
 import { preprocessCase } from '../../main/data/preprocess';
+import { createEngine } from '../../main/engineServices';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { saveModel } from '../../main/train/modelIO';
 import { buildNetwork } from '../../main/train/network';
@@ -122,5 +123,32 @@ describe('segnas predict on a batch', () => {
     expect(affineDistance(seg.affine, ref.affine)).toBeLessThan(1e-3);
     const image = await readNifti(join(out, '15_cor_int_36sl_image.nii.gz'));
     expect(Buffer.from(image.data.buffer).equals(Buffer.from(ref.data.buffer))).toBe(true);
+  }, 60_000);
+
+  it('runs from the engine contract: progress to the end, each result readable by the viewer', async () => {
+    const engine = await createEngine({ workspace: join(dir, 'ws'), host: 'web' });
+    try {
+      const inputs = images.slice(20, 23).map((n) => join(hippocampusDir(), 'imagesTr', n));
+      const { runId } = await engine.startApply({ model: { modelDir }, inputs });
+      let status = await engine.getApply({ runId });
+      for (let i = 0; i < 600 && !status.finished; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await engine.getApply({ runId });
+      }
+      expect(status.error).toBeUndefined();
+      expect(status.progress).toMatchObject({ phase: 'done', done: 3, total: 3 });
+      expect(status.items.map((i) => i.id)).toEqual(
+        images.slice(20, 23).map((n) => n.replace('.nii.gz', '')),
+      );
+      const seg = await engine.readVolume({ ref: { kind: 'apply-result', runId, id: status.items[0].id } });
+      expect(seg.name).toBe(images[20]);
+      const image = await engine.readVolume({ ref: { kind: 'apply-image', runId, id: status.items[0].id } });
+      expect(Buffer.from(image.bytes).equals(await readFile(inputs[0]))).toBe(true);
+      await expect(engine.startApply({ model: { experimentId: 1, seq: 0 }, inputs })).rejects.toThrow(
+        /has no kept model/,
+      );
+    } finally {
+      await engine.close();
+    }
   }, 60_000);
 });
