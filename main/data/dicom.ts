@@ -9,9 +9,11 @@
  * A 4-D series (several volumes, e.g. fMRI or diffusion) is refused, or cut to its first volume when
  * the caller asks for it: SegNAS segments single 3-D images.
  */
+import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface DicomSeries {
   /** DICOM SeriesNumber (0020,0011), when the files carry one. */
@@ -109,24 +111,26 @@ let factory: Promise<ModuleFactory> | undefined;
 
 /**
  * The package only exports its browser entry (a Worker wrapper); the Emscripten module next to it runs in
- * Node as is, so it is located through the package's resolved entry and imported by file URL.
+ * Node as is, so it is found along Node's module paths and imported by file URL.
  */
 function loadFactory(): Promise<ModuleFactory> {
   factory ??= (async () => {
-    let entry: string;
-    try {
-      entry = fileURLToPath(import.meta.resolve('@niivue/dcm2niix'));
-    } catch {
+    const file = locateModule();
+    if (!file)
       throw new DicomError(
         'the DICOM converter (npm package @niivue/dcm2niix) is not installed; run `npm install` in the SegNAS Studio folder',
       );
-    }
-    const mod = (await import(pathToFileURL(join(dirname(entry), 'dcm2niix.jpeg.js')).href)) as {
-      default: ModuleFactory;
-    };
+    const mod = (await import(pathToFileURL(file).href)) as { default: ModuleFactory };
     return mod.default;
   })();
   return factory;
+}
+
+/** The Emscripten module's file, found along Node's module paths (works from ESM and from a CJS bundle). */
+function locateModule(): string | undefined {
+  const rel = join('@niivue', 'dcm2niix', 'dist', 'dcm2niix.jpeg.js');
+  const dirs = createRequire(import.meta.url).resolve.paths('@niivue/dcm2niix') ?? [];
+  return dirs.map((d) => join(d, rel)).find((f) => existsSync(f));
 }
 
 /** dcm2niix's version line, e.g. "v1.0.20241231", for reports and docs. */
