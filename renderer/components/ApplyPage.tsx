@@ -194,6 +194,7 @@ export function ApplyPage() {
           </label>
           {choice.kind === 'folder' && (
             <input
+              style={{ width: '100%' }}
               data-testid="apply-model-dir"
               placeholder="/path/to/model (model.json + weights.bin)"
               value={modelDir}
