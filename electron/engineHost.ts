@@ -1,6 +1,7 @@
 /**
  * The engine inside Electron: runs in a utilityProcess so that dataset reading, store queries and the
  * search never block the window or the main process. Talks to the main process over parentPort.
+ * Built as an ES module into dist-engine/ beside the trainer it forks (scripts/build.mjs).
  */
 import { createEngine } from '../main/engineServices';
 import type { ParentPort } from './electronTypes';

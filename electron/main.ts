@@ -29,7 +29,8 @@ const {
   utilityProcess,
 } = require('electron') as ElectronMain;
 
-// Built layout: dist-electron/{main,preload,engineHost}.cjs next to dist/renderer.
+// Built layout (scripts/build.mjs): dist-electron/{main,preload}.cjs, the engine in dist-engine/, the UI in
+// dist/renderer.
 const INDEX_HTML = join(__dirname, '../dist/renderer/index.html');
 const INDEX_URL = pathToFileURL(INDEX_HTML).href;
 
@@ -43,7 +44,7 @@ function workspaceDir(): string {
 }
 
 function startEngineHost(): void {
-  host = utilityProcess.fork(join(__dirname, 'engineHost.cjs'), [workspaceDir()], {
+  host = utilityProcess.fork(join(__dirname, '../dist-engine/engineHost.mjs'), [workspaceDir()], {
     serviceName: 'SegNAS engine',
   });
   host.on('message', (raw) => {

@@ -1,20 +1,16 @@
 /**
- * One trainer process (child_process.fork of trainerWorker.ts) and the caller's side of the protocol.
+ * One trainer process (child_process.fork of trainerWorker, from the sources or from the build) and the
+ * caller's side of the protocol.
  * Whatever happens in the child (exception, crash, kill, out-of-memory), run() resolves with an outcome:
  * the caller never sees the child die. A dead child is started again for the next job.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { diceToF, UNTRAINABLE_F } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
 import { encodeMessage, type FromTrainer, type TrainJob } from './protocol';
+import { trainerEntry } from './runtimeFiles';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** Repository root: the child runs there so that `--import tsx` resolves from its node_modules. */
-const REPO_ROOT = resolve(HERE, '..', '..');
-const WORKER = join(HERE, 'trainerWorker.ts');
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL = 4000;
 
@@ -140,9 +136,10 @@ export class TrainerProcess {
     this.starts++;
     this.stderrTail = '';
     this.readyInfo = undefined;
-    const child = fork(WORKER, [], {
-      cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx'],
+    const entry = trainerEntry();
+    const child = fork(entry.modulePath, [], {
+      cwd: entry.cwd,
+      execArgv: entry.execArgv,
       env: { ...process.env, ...this.options.env },
       stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
     });

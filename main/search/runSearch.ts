@@ -6,7 +6,6 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SearchEvent } from './events';
 import type { TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
 import type { ArchitectureSpec } from '../core/spec';
@@ -21,6 +20,7 @@ import { estimateTrainingBytes } from '../train/memoryEstimate';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
 import type { EpochProgress } from '../train/trainer';
+import type { SearchEvent } from './events';
 import { planReplay } from './resume';
 
 /** Runs one training job on some device; never rejects (see TrainerPool.run). */
