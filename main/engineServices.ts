@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ApiError, type AppInfo, BACKEND_NAMES, type DatasetReport, type ExperimentDetail } from './api';
 import { initBackend } from './compute/backend';
+import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { generatePhantomDataset } from './data/phantom';
 import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
@@ -16,8 +17,6 @@ import { importBundle, writeBundle } from './search/bundle';
 import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
-
-export const APP_VERSION = '0.1.0';
 
 /** The demo: small enough to generate in seconds and search in minutes on a laptop. */
 const DEMO_CASES = 20;

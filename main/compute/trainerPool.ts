@@ -26,33 +26,14 @@ export function cudaDevices(ids: readonly number[]): DeviceSlot[] {
   return ids.map((id) => ({ label: `GPU ${id}`, env: { CUDA_VISIBLE_DEVICES: String(id) } }));
 }
 
-/** Predicted training memory of a job, from its spec, size, classes and batch size. */
-export function jobMemoryBytes(job: TrainJob): number {
-  return estimateTrainingBytes(job.spec, {
-    classes: job.network.classes,
-    size: job.network.size,
-    batch: job.training.batchSize,
-    inChannels: job.network.inChannels,
-    dropout: job.network.dropout > 0,
-  });
-}
-
 export interface TrainerPoolOptions {
   devices: DeviceSlot[];
-  /** Bytes a candidate may use on one device; with estimateMemory, larger candidates are not trained. */
-  memoryBudgetBytes?: number;
-  /** Predicted bytes of one training step; default jobMemoryBytes (main/train/memoryEstimate.ts). */
-  estimateMemory?: (job: TrainJob) => number;
 }
 
 interface Queued {
   job: TrainJob;
   handlers: RunHandlers;
   resolve: (o: TrainingResult) => void;
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 export class TrainerPool {
@@ -68,20 +49,6 @@ export class TrainerPool {
 
   /** Trains a candidate on the next free device. Never rejects. */
   run(job: TrainJob, handlers: RunHandlers = {}): Promise<TrainingResult> {
-    const { memoryBudgetBytes, estimateMemory = jobMemoryBytes } = this.options;
-    if (memoryBudgetBytes !== undefined) {
-      const needed = estimateMemory(job);
-      if (needed > memoryBudgetBytes) {
-        return Promise.resolve({
-          ...failedOutcome(
-            job,
-            'oom',
-            `predicted memory ${formatBytes(needed)} exceeds the budget ${formatBytes(memoryBudgetBytes)}; not trained`,
-          ),
-          f: UNTRAINABLE_F,
-        });
-      }
-    }
     return new Promise((resolve) => {
       this.queue.push({ job, handlers, resolve });
       this.dispatch();

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { diceToF, UNTRAINABLE_F } from '../nas/objective';
+import { diceToF, OUT_OF_MEMORY_TEXT, UNTRAINABLE_F } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
 import { encodeMessage, type FromTrainer, type TrainJob } from './protocol';
 import { trainerEntry } from './runtimeFiles';
@@ -33,6 +33,8 @@ export function describeDevice(device: TrainerDevice): string {
 
 export interface TrainingResult {
   id: string;
+  /** The signal that ended the trainer process during this job, when one did. */
+  killedBy?: NodeJS.Signals;
   status: TrainingStatus;
   /** Search objective: −ln(max(Dice, 1e−4)) when done, 10 otherwise. */
   f: number;
@@ -67,9 +69,6 @@ interface Pending {
   handlers: RunHandlers;
   resolve: (o: TrainingResult) => void;
 }
-
-const OOM_TEXT =
-  /out of memory|heap limit|Allocation failed|Array buffer allocation failed|ResourceExhausted|\bOOM\b/i;
 
 export function failedOutcome(
   job: TrainJob,
@@ -187,19 +186,20 @@ export class TrainerProcess {
         const p = this.pending;
         if (p) {
           this.pending = undefined;
-          const oom = OOM_TEXT.test(this.stderrTail);
+          const oom = OUT_OF_MEMORY_TEXT.test(this.stderrTail);
           const hint =
             signal === 'SIGKILL' && !oom
               ? ' (killed from outside, possibly by the system for lack of memory)'
               : '';
-          p.resolve(
-            failedOutcome(
+          p.resolve({
+            ...failedOutcome(
               p.job,
               oom ? 'oom' : 'failed',
               `trainer process ${how}${hint} during training${tail ? `: ${tail}` : ''}`,
               p.history,
             ),
-          );
+            ...(signal && { killedBy: signal }),
+          });
         }
       });
     });

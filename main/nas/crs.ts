@@ -50,6 +50,14 @@ export interface CrsOptions {
 
 export type StopReason = 'budget' | 'maxCalls' | 'stopped';
 
+/** shouldStop said stop before any evaluation finished: there is no best point to return. */
+export class CrsStoppedEarly extends Error {
+  constructor() {
+    super('crs2lm: stopped before the first evaluation');
+    this.name = 'CrsStoppedEarly';
+  }
+}
+
 export interface CrsResult {
   best: { x: number[]; f: number };
   evaluations: Evaluation[];
@@ -249,7 +257,7 @@ export async function crs2lm(
     }
   }
 
-  if (evaluations.length === 0) throw new Error('crs2lm: stopped before the first evaluation');
+  if (evaluations.length === 0) throw new CrsStoppedEarly();
   let best = evaluations[0];
   for (const e of evaluations) if (e.f < best.f) best = e;
   return { best: { x: [...best.x], f: best.f }, evaluations, stopReason: stopReason ?? 'budget' };

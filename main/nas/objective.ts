@@ -64,7 +64,7 @@ export interface EvaluationCounts {
 }
 
 export interface EvaluationReport {
-  /** 0-based order in which the optimizer asked. */
+  /** 0-based evaluation order: the caller's number for it when given, else the order of asking. */
   index: number;
   x: number[];
   key: string;
@@ -86,7 +86,7 @@ export interface ObjectiveOptions {
   /** Trains the architecture and returns its validation Dice. Throwing marks it oom or failed. */
   train: (
     spec: ArchitectureSpec,
-    context: { key: string; index: number },
+    context: { key: string; index: number; x: readonly number[] },
   ) => Promise<TrainingOutcome | number>;
   /** Predicted memory in bytes; with memoryBudget, networks predicted not to fit are skipped as oom. */
   estimateMemory?: (spec: ArchitectureSpec) => number;
@@ -108,21 +108,28 @@ export interface ObjectiveOptions {
   resumeFrom?: { index: number; counts: EvaluationCounts };
 }
 
+/**
+ * What allocation failures say, in TensorFlow.js (WebGL/WebGPU/WASM/native), V8 (a trainer's heap) and
+ * CUDA: one pattern for every place that must tell out-of-memory from other failures.
+ */
+export const OUT_OF_MEMORY_TEXT =
+  /out of memory|\bOOM\b|ResourceExhausted|failed to allocate|heap limit|Allocation failed|Array buffer allocation failed|Invalid typed array length|memory access out of bounds/i;
+
 /** Recognizes allocation failures of TensorFlow.js (WebGL/WebGPU/WASM/native) and of the trainer process. */
 export function isOutOfMemoryError(error: unknown): boolean {
   const e = error as { name?: unknown; code?: unknown; message?: unknown } | undefined;
   if (e?.code === 'OOM' || e?.name === 'OutOfMemoryError') return true;
-  const text = typeof e?.message === 'string' ? e.message : String(error);
-  return /out of memory|\bOOM\b|ResourceExhausted|failed to allocate|Array buffer allocation failed|Invalid typed array length|memory access out of bounds/i.test(
-    text,
-  );
+  return OUT_OF_MEMORY_TEXT.test(typeof e?.message === 'string' ? e.message : String(error));
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface SearchObjective {
-  /** The function to hand to crs2lm. */
-  (x: number[]): Promise<{ f: number; countsTowardBudget: boolean }>;
+  /**
+   * The function to hand to crs2lm. `index` numbers the evaluation (a search passes its store seq, so
+   * reports and trainings need no translation); by default evaluations are numbered as they are asked.
+   */
+  (x: number[], index?: number): Promise<{ f: number; countsTowardBudget: boolean }>;
   readonly counts: Readonly<EvaluationCounts>;
 }
 
@@ -141,9 +148,14 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
   const inFlight = new Map<string, Promise<Outcome>>();
   let nextIndex = options.resumeFrom?.index ?? 0;
 
-  const runTraining = async (spec: ArchitectureSpec, key: string, index: number): Promise<CachedResult> => {
+  const runTraining = async (
+    spec: ArchitectureSpec,
+    key: string,
+    index: number,
+    x: readonly number[],
+  ): Promise<CachedResult> => {
     try {
-      const outcome = await train(spec, { key, index });
+      const outcome = await train(spec, { key, index, x });
       const { dice, details } = typeof outcome === 'number' ? { dice: outcome, details: undefined } : outcome;
       if (!Number.isFinite(dice) || dice < 0 || dice > 1)
         return {
@@ -161,7 +173,12 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
   };
 
   /** Cache lookup, memory prediction, then training: everything one key needs, shared by concurrent askers. */
-  const resolveKey = async (spec: ArchitectureSpec, key: string, index: number): Promise<Outcome> => {
+  const resolveKey = async (
+    spec: ArchitectureSpec,
+    key: string,
+    index: number,
+    x: readonly number[],
+  ): Promise<Outcome> => {
     const hit = await cache.get(key);
     if (hit) return { ...hit, status: 'cached', cachedStatus: hit.status, trainedNow: false };
     if (estimateMemory && memoryBudget !== undefined) {
@@ -174,12 +191,17 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
           trainedNow: false,
         };
     }
-    const result = await runTraining(spec, key, index);
+    const result = await runTraining(spec, key, index, x);
     await cache.set(key, result);
     return { ...result, trainedNow: true };
   };
 
-  const evaluate = async (spec: ArchitectureSpec, key: string, index: number): Promise<Outcome> => {
+  const evaluate = async (
+    spec: ArchitectureSpec,
+    key: string,
+    index: number,
+    x: readonly number[],
+  ): Promise<Outcome> => {
     const legality = checkBlock(spec.block);
     if (!legality.legal)
       return {
@@ -201,7 +223,7 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
           }
         : { ...shared, trainedNow: false };
     }
-    const resolving = resolveKey(spec, key, index);
+    const resolving = resolveKey(spec, key, index, x);
     inFlight.set(key, resolving);
     try {
       return await resolving;
@@ -210,11 +232,14 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
     }
   };
 
-  const objective = async (x: number[]): Promise<{ f: number; countsTowardBudget: boolean }> => {
-    const index = nextIndex++;
+  const objective = async (
+    x: number[],
+    given?: number,
+  ): Promise<{ f: number; countsTowardBudget: boolean }> => {
+    const index = given ?? nextIndex++;
     const spec = space.decode(x);
     const key = space.key(x);
-    const { trainedNow, ...outcome } = await evaluate(spec, key, index);
+    const { trainedNow, ...outcome } = await evaluate(spec, key, index, x);
     const countsTowardBudget = budget === 'evaluations' || trainedNow;
     counts.evaluations++;
     counts[outcome.status]++;

@@ -7,10 +7,16 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DiscoveredDataset } from '../data/discover';
-import { type Candidate, type Experiment, type ExperimentStore, experimentDir } from '../store';
+import {
+  type Candidate,
+  type Experiment,
+  type ExperimentStore,
+  experimentDir,
+  type TrainingProtocol,
+} from '../store';
 import type { ExportResult, TestRun } from './events';
 import { writeReport } from './report';
-import { type RunJob, type TrainingProtocol, trainJob } from './runSearch';
+import { type RunJob, trainJob } from './runSearch';
 import { discoverForSearch, prepareVolumes, volumesDir } from './searchData';
 import { exists, modelFile } from './testEvaluation';
 

@@ -10,11 +10,11 @@ import type { TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
 import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
-import { crs2lm, type Objective, replayObjective } from '../nas/crs';
+import { CrsStoppedEarly, crs2lm, type Objective, replayObjective } from '../nas/crs';
 import { createObjective, type EvaluationReport, type ResultCache } from '../nas/objective';
 import type { SearchSpace } from '../nas/searchSpace';
-import type { Candidate, ExperimentStore, LabelDice } from '../store';
-import { experimentCacheScope } from '../store';
+import type { Candidate, ExperimentStore, LabelDice, TrainingProtocol } from '../store';
+import { experimentCacheScope, storeResultCache } from '../store';
 import { AUGMENT_DEFAULTS } from '../train/augment';
 import { estimateTrainingBytes } from '../train/memoryEstimate';
 import { paramCount } from '../train/paramCount';
@@ -28,18 +28,6 @@ export type RunJob = (
   job: TrainJob,
   handlers: { onEpoch?: (p: EpochProgress) => void; signal?: AbortSignal },
 ) => Promise<TrainingResult>;
-
-export interface TrainingProtocol {
-  size: number;
-  epochs: number;
-  batch: number;
-  learningRate: number;
-  augmentation: boolean;
-  /** Spatial-dropout rate of each MegaBlock. */
-  dropout: number;
-  /** Seeds weight initialisation, shuffling and augmentation: the same network trains the same way. */
-  seed: number;
-}
 
 export interface RunControl {
   /** Set by pause/stop; read before each CRS batch. */
@@ -78,6 +66,9 @@ export interface SearchRunOptions {
 }
 
 export type RunOutcome = 'finished' | 'paused' | 'stopped';
+
+/** Signals that end a trainer because the user interrupted the whole process group (not SIGINT: trainers ignore it). */
+const USER_INTERRUPTS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 class CancelledTraining extends Error {
   override name = 'CancelledTraining';
@@ -119,24 +110,6 @@ export function trainJob(
 
 const sameX = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((v, i) => v === b[i]);
-
-/** The store's objective cache as the objective's ResultCache; writes happen in recordCandidateEnd (atomically). */
-function storeCache(store: ExperimentStore, scope: string): ResultCache {
-  return {
-    get(key) {
-      const e = store.cacheGet(scope, key);
-      if (!e || e.status === 'illegal') return undefined;
-      return {
-        f: e.f,
-        status: e.status,
-        ...(e.valDice !== null && { dice: e.valDice }),
-        ...(e.reason !== null && { reason: e.reason }),
-        details: { perLabelDice: e.perLabelDice, paramCount: e.paramCount },
-      };
-    },
-    set() {},
-  };
-}
 
 async function pruneModels(o: SearchRunOptions): Promise<void> {
   const keep = new Set(
@@ -183,9 +156,6 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     }
   };
 
-  // The objective numbers its calls from 0; these map them to the experiment's evaluation order (seq).
-  const seqOfCall = new Map<number, number>();
-  const xOfSeq = new Map<number, number[]>();
   const started = new Map<number, { startedAt: string }>();
   const cancelled = new Set<number>();
   const trainedDetails = new Map<number, { perLabelDice: LabelDice | null; paramCount: number | null }>();
@@ -196,9 +166,12 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   const sessionStart = performance.now();
   let doneThisSession = 0;
 
-  const train = async (spec: ArchitectureSpec, context: { key: string; index: number }) => {
-    const seq = seqOfCall.get(context.index) as number;
-    const x = xOfSeq.get(seq) as number[];
+  const train = async (
+    spec: ArchitectureSpec,
+    context: { key: string; index: number; x: readonly number[] },
+  ) => {
+    const seq = context.index;
+    const x = [...context.x];
     const { paramCount: params, estMemoryBytes } = measure(spec);
     const row = store.recordCandidateStart(id, {
       seq,
@@ -224,7 +197,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     // A trainer ignores SIGINT (the Ctrl-C of its process group) but dies of SIGTERM or SIGHUP sent to the
     // group: that is the user's interrupt, not the candidate's failure, so stop and retrain it on resume.
     const interrupted =
-      outcome.status === 'failed' && /killed \(SIG(INT|TERM|HUP)\)/.test(outcome.reason ?? '');
+      outcome.status === 'failed' && outcome.killedBy !== undefined && USER_INTERRUPTS.has(outcome.killedBy);
     if (interrupted) control.request ??= 'stop';
     if (outcome.status === 'cancelled' || control.abort.signal.aborted || interrupted) {
       cancelled.add(seq);
@@ -243,7 +216,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   };
 
   const record = (report: EvaluationReport) => {
-    const seq = seqOfCall.get(report.index) as number;
+    const seq = report.index;
     if (cancelled.has(seq)) return; // left running; retrained on resume
     const measured = measure(report.spec);
     const trained = trainedDetails.get(seq);
@@ -289,7 +262,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     train,
     estimateMemory: (spec) => measure(spec).estMemoryBytes ?? 0,
     memoryBudget: o.memoryBudgetBytes,
-    cache: storeCache(store, scope),
+    cache: storeResultCache(store, scope, { writesWithCandidates: true }),
     budget: 'evaluations',
     isOutOfMemory: (e) => !(e instanceof CancelledTraining) && (e as { code?: string }).code === 'OOM',
     onEvaluation: record,
@@ -297,7 +270,6 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   });
 
   let nextSeq = plan.record.length;
-  let calls = 0;
   const live: Objective = (x) => {
     const seq = nextSeq++;
     const finished = plan.finishedAfterGap.get(seq);
@@ -308,9 +280,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
         );
       return { f: finished.f as number, countsTowardBudget: true };
     }
-    seqOfCall.set(calls++, seq);
-    xOfSeq.set(seq, [...x]);
-    return objective(x);
+    return objective(x, seq);
   };
 
   if (space.lower.length === 0) {
@@ -330,8 +300,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     // spent, so the search is finished (and must not be offered for resume with nothing left to do).
     if (result.stopReason !== 'stopped') return 'finished';
   } catch (error) {
-    if (!(control.request && /stopped before the first evaluation/.test((error as Error).message)))
-      throw error;
+    if (!(control.request && error instanceof CrsStoppedEarly)) throw error;
   }
   return outcomeOfRequest(control);
 }

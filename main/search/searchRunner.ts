@@ -1,38 +1,25 @@
-/**
- * The search runner: starts, pauses, resumes and stops searches in the background, one trainer process
- * per device shared by all of them, and after a search tests the best candidates and writes the report.
- * It is the one door to a search: the engine (web mode, Electron) and the CLI both call `start(config)`,
- * which validates the configuration field by field before anything is recorded.
- *
- * Every state change goes through the store first, so that whatever process dies at whatever moment,
- * the store says what was finished (kept) and what was running (retrained on resume).
- */
-
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
 import type { SearchConfig } from '../core/searchConfig';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
+import { APP_VERSION } from '../core/version';
 import { createSearchSpace } from '../nas/searchSpace';
-import { type ExperimentStore, experimentDir, openStore } from '../store';
+import type { TrainingProtocol } from '../store';
+import { type ExperimentStore, openStore } from '../store';
 import {
   evaluateExperiment,
   exportExperiment,
   modelsDirOf,
   predictionsDirOf,
-  protocolOf,
   reopenDataset,
-  reportDirOf,
 } from './afterSearch';
 import { importedFrom } from './bundle';
 import { ConfigError, validateSearchConfig } from './configValidation';
 import type { ExportResult, SearchEvent, TestRun } from './events';
-import { writeReport } from './report';
+import { ExperimentSession, type RunEnd } from './experimentSession';
 import { markInterrupted } from './resume';
-import { type RunControl, type RunJob, type RunOutcome, runSearch, type TrainingProtocol } from './runSearch';
-import { discoverForSearch, prepareVolumes, splitCases, volumesDir } from './searchData';
-
-export const SOFTWARE_VERSION = '0.1.0';
+import type { RunJob } from './runSearch';
+import { discoverForSearch, splitCases } from './searchData';
 
 export interface SearchRunnerContext {
   /** Workspace folder holding the store file, experiments' artifacts and uploads. */
@@ -65,12 +52,6 @@ export interface SearchRunnerOptions {
   heartbeatSeconds?: number;
 }
 
-export interface RunEnd {
-  status: RunOutcome | 'failed';
-  message?: string;
-  test?: TestRun;
-}
-
 /** The runner with what the CLI needs on top of the contract. */
 export interface LocalSearchRunner extends SearchRunner {
   readonly store: ExperimentStore;
@@ -90,14 +71,9 @@ export function defaultDevices(env: NodeJS.ProcessEnv = process.env): DeviceSlot
   return cpuDevices();
 }
 
-interface Active {
-  control: RunControl;
-  done: Promise<RunEnd>;
-}
-
 const AUTO = 'auto';
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const _errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function createSearchRunner(
   ctx: SearchRunnerContext,
@@ -106,7 +82,7 @@ export function createSearchRunner(
   const store = openStore(ctx.workspace);
   const devices = options.devices ?? defaultDevices();
   const pools = new Map<string, TrainerPool>();
-  const active = new Map<number, Active>();
+  const active = new Map<number, ExperimentSession>();
   const interruptedAtStart = markInterrupted(store).map((i) => i.experiment.id);
 
   /** One pool per backend: trainers read SEGNAS_BACKEND when they start. */
@@ -131,7 +107,7 @@ export function createSearchRunner(
       // A listener's failure must never end a search.
     }
   };
-  const summaryOf = (id: number) => store.listExperiments().find((s) => s.id === id);
+  const _summaryOf = (id: number) => store.listExperiments().find((s) => s.id === id);
 
   const requireExperiment = (id: number) => {
     const e = store.getExperiment(id);
@@ -152,93 +128,12 @@ export function createSearchRunner(
 
   /** Runs an experiment that is `running` and owned by this process, in the background. */
   const launch = (id: number): void => {
-    const control: RunControl = { request: null, abort: new AbortController() };
-    const done = (async (): Promise<RunEnd> => {
-      const heartbeat = setInterval(
-        () => {
-          if (!store.heartbeat(id)) {
-            // Another process took the experiment over (or it was marked interrupted): leave it alone.
-            control.request = 'stop';
-            control.abort.abort();
-          }
-        },
-        (options.heartbeatSeconds ?? 5) * 1000,
-      );
-      heartbeat.unref();
-      try {
-        const experiment = requireExperiment(id);
-        const summary = summaryOf(id);
-        if (summary) emit({ type: 'search-started', experimentId: id, summary });
-        const report = await reopenDataset(experiment);
-        const training = protocolOf(experiment);
-        const dir = experimentDir(store.workspaceDir, id);
-        const volumes = await prepareVolumes(
-          report,
-          experiment.splits[0],
-          training.size,
-          volumesDir(dir, training.size, 0),
-        );
-        const extra = experiment.config.extra ?? {};
-        const outcome = await runSearch({
-          store,
-          experimentId: id,
-          space: createSearchSpace(experiment.config.space, { inputSize: training.size }),
-          runJob: runJobFor(experiment.backend),
-          // The lanes of the first run, whatever the devices now: replay needs the same batches.
-          concurrency: extra.concurrency ?? devices.length,
-          device: devices.length === 1 ? devices[0].label : null,
-          volumes,
-          labels: report.labelMapping,
-          training,
-          evaluations: experiment.config.budget.evaluations,
-          crsSeed: experiment.seeds.search,
-          ...(extra.populationSize !== undefined && { populationSize: extra.populationSize }),
-          memoryBudgetBytes: (extra.memoryBudgetMB ?? DEFAULT_SEARCH_CONFIG.memoryBudgetMB) * 2 ** 20,
-          modelsDir: modelsDirOf(store.workspaceDir, id),
-          keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
-          emit,
-          control,
-        });
-        clearInterval(heartbeat);
-        if (outcome === 'paused') {
-          store.updateExperimentStatus(id, 'paused');
-          emit({ type: 'search-paused', experimentId: id });
-          return { status: 'paused' };
-        }
-        if (outcome === 'stopped') {
-          // Lost ownership: the experiment is someone else's now; change nothing.
-          if (
-            store.getExperiment(id)?.owner?.pid === process.pid &&
-            store.getExperiment(id)?.owner?.host === hostname()
-          )
-            store.updateExperimentStatus(id, 'stopped', {
-              reason: 'stopped by the user; resume to continue',
-            });
-          emit({ type: 'search-finished', experimentId: id, status: 'stopped' });
-          return { status: 'stopped' };
-        }
-        store.updateExperimentStatus(id, 'finished');
-        emit({ type: 'search-finished', experimentId: id, status: 'finished' });
-        await writeReport(store, id, reportDirOf(store.workspaceDir, id));
-        const topK = extra.topK ?? DEFAULT_SEARCH_CONFIG.topK;
-        if (topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
-          const test = await evaluateExperiment({ store, runJob: runJobFor(experiment.backend) }, id, topK);
-          emit({ type: 'test-evaluated', experimentId: id, result: test });
-          return { status: 'finished', test };
-        }
-        return { status: 'finished' };
-      } catch (error) {
-        const message = errorText(error);
-        const status = store.getExperiment(id)?.status;
-        if (status === 'running') store.updateExperimentStatus(id, 'failed', { reason: message });
-        emit({ type: 'search-failed', experimentId: id, message });
-        return { status: 'failed', message };
-      } finally {
-        clearInterval(heartbeat);
-        active.delete(id);
-      }
-    })();
-    active.set(id, { control, done });
+    const session = new ExperimentSession(
+      { store, devices, runJobFor, emit, heartbeatSeconds: options.heartbeatSeconds ?? 5 },
+      id,
+    );
+    active.set(id, session);
+    void session.done.finally(() => active.delete(id));
   };
 
   const runner: LocalSearchRunner = {
@@ -304,7 +199,7 @@ export function createSearchRunner(
         backend: info?.backend ?? (config.backend === AUTO ? 'wasm' : config.backend),
         device:
           devices.length === 1 ? (info?.device ?? devices[0].label) : devices.map((d) => d.label).join(', '),
-        softwareVersion: SOFTWARE_VERSION,
+        softwareVersion: APP_VERSION,
       });
       launch(experiment.id);
       return { experimentId: experiment.id };
@@ -313,7 +208,7 @@ export function createSearchRunner(
     async pause(id) {
       const run = active.get(id);
       if (!run) throw new Error(`experiment ${id} is not running in this process`);
-      run.control.request = 'pause';
+      run.pause();
     },
 
     async resume(id) {
@@ -330,8 +225,7 @@ export function createSearchRunner(
     async stop(id) {
       const run = active.get(id);
       if (run) {
-        run.control.request = 'stop';
-        run.control.abort.abort();
+        run.stop();
         await run.done;
         return;
       }
@@ -389,10 +283,7 @@ export function createSearchRunner(
     },
 
     async close() {
-      for (const run of active.values()) {
-        run.control.request = 'stop';
-        run.control.abort.abort();
-      }
+      for (const run of active.values()) run.stop();
       await Promise.all([...active.values()].map((r) => r.done));
       await Promise.all([...new Set(pools.values())].map((p) => p.close()));
       pools.clear();

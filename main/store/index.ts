@@ -6,7 +6,7 @@ import type { ExperimentStore } from './experimentStore';
 import { openSqliteStore } from './sqliteStore';
 import { resolveWorkspaceDir, storeFilePath } from './workspace';
 
-export { experimentCacheScope, protocolCacheScope } from './cacheScope';
+export { experimentCacheScope } from './cacheScope';
 export type { ExperimentStore, StatusChange } from './experimentStore';
 export { currentOwner, isProcessAlive } from './liveness';
 export { storeResultCache } from './resultCache';

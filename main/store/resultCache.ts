@@ -14,18 +14,32 @@ function toCachedResult(entry: CacheEntry): CachedResult | undefined {
     status: entry.status,
     ...(entry.valDice !== null && { dice: entry.valDice }),
     ...(entry.reason !== null && { reason: entry.reason }),
-    ...(entry.details !== null && { details: entry.details }),
+    ...((entry.details !== null || entry.perLabelDice !== null) && {
+      details: {
+        ...entry.details,
+        ...(entry.perLabelDice !== null && { perLabelDice: entry.perLabelDice }),
+      },
+    }),
   };
 }
 
-/** A ResultCache over `scope` (see cacheScope.ts for choosing it). */
-export function storeResultCache(store: ExperimentStore, scope: string): ResultCache {
+/**
+ * A ResultCache over `scope` (see cacheScope.ts). A search records each entry with its candidate, in
+ * the same transaction (ExperimentStore.recordCandidateEnd with `cacheScope`), so that a crash cannot
+ * keep one without the other: with `writesWithCandidates`, `set` leaves the writing to that.
+ */
+export function storeResultCache(
+  store: ExperimentStore,
+  scope: string,
+  options: { writesWithCandidates?: boolean } = {},
+): ResultCache {
   return {
     get: (key) => {
       const entry = store.cacheGet(scope, key);
       return entry ? toCachedResult(entry) : undefined;
     },
     set: (key, result) => {
+      if (options.writesWithCandidates) return;
       store.cacheSet(scope, key, {
         status: result.status,
         f: result.f,

@@ -178,31 +178,4 @@ describe('trainer process', () => {
       expect(types).not.toContain('failed');
     }
   });
-
-  it('gives f = 10 without training when the predicted memory exceeds the budget', async () => {
-    const pool = new TrainerPool({
-      devices: [{ label: 'CPU', env: {} }],
-      memoryBudgetBytes: 1e6,
-      estimateMemory: () => 5e6,
-    });
-    const out = await pool.run(job('too-big', 1));
-    expect(out.status).toBe('oom');
-    expect(out.f).toBe(10);
-    expect(out.reason).toMatch(/predicted memory .* exceeds the budget/);
-    expect(pool.trainers[0].starts).toBe(0);
-    await pool.close();
-
-    // the default estimate (main/train/memoryEstimate.ts): the paper-scale 3D U-Net-like network does not
-    // fit a 1 GiB budget
-    const big = new TrainerPool({ devices: [{ label: 'CPU', env: {} }], memoryBudgetBytes: 2 ** 30 });
-    const unet = await big.run({
-      ...job('unet', 1),
-      spec: { n: 32, p: 4, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
-      network: { classes: 5, size: 128, inChannels: 1, dropout: 0, seed: 1 },
-      training: { ...job('unet', 1).training, batchSize: 3 },
-    });
-    expect(unet.status).toBe('oom');
-    expect(big.trainers[0].starts).toBe(0);
-    await big.close();
-  });
 });

@@ -1,12 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ExperimentStore,
-  experimentCacheScope,
-  openStore,
-  protocolCacheScope,
-  storeResultCache,
-} from '../../main/store';
+import { type ExperimentStore, experimentCacheScope, openStore, storeResultCache } from '../../main/store';
 import { candidateStart, newExperiment, tempWorkspace } from './helpers';
 
 let ws: ReturnType<typeof tempWorkspace>;
@@ -211,17 +205,8 @@ describe('objective cache', () => {
     expect(store.cacheGet(experimentCacheScope(expId + 1), candidateStart(0).key)).toBeNull();
   });
 
-  it('can be shared by protocol, whatever the key order of the settings', () => {
-    const a = protocolCacheScope({ dataset: 'sha256:1', training: { size: 32, epochs: 2 } });
-    const b = protocolCacheScope({ training: { epochs: 2, size: 32 }, dataset: 'sha256:1' });
-    expect(a).toBe(b);
-    expect(protocolCacheScope({ dataset: 'sha256:1', training: { size: 32, epochs: 3 } })).not.toBe(a);
-    store.cacheSet(a, '16,3,0,1', { status: 'trained', f: 0.2, valDice: Math.exp(-0.2) });
-    expect(store.cacheGet(b, '16,3,0,1')).toMatchObject({ f: 0.2, source: null });
-  });
-
   it("serves the objective's ResultCache from disk after a restart", async () => {
-    const scope = protocolCacheScope({ dataset: 'sha256:1' });
+    const scope = experimentCacheScope(expId);
     const cache = storeResultCache(store, scope);
     await cache.set('16|3|0|1|3|2,0,2', {
       f: 0.4,

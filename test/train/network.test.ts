@@ -155,6 +155,9 @@ describe('describeNetwork and the memory estimate', () => {
     expect(estimateTrainingBytes(SEGNAS4, { classes: 4, size: 32, batch: 2 })).toBeGreaterThan(1.8 * small);
     const big = spec(32, 5, true, true, { nodes: 4, ops: [3, 3, 3, 3, 3, 3] });
     expect(estimateTrainingBytes(big, { classes: 4, size: 128, batch: 1 })).toBeGreaterThan(8e9);
+    // The paper-scale 3D U-Net-like network (n 32, p 4, 128³, batch 3) does not fit a 1 GiB budget.
+    const unet = spec(32, 4, false, false, { nodes: 3, ops: [2, 0, 2] });
+    expect(estimateTrainingBytes(unet, { classes: 5, size: 128, batch: 3 })).toBeGreaterThan(2 ** 30);
   });
 
   // The estimate must cover both BN paths: fused kernels (wasm, cpu) and composed tfjs ops (other backends).

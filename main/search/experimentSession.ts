@@ -1,0 +1,153 @@
+/**
+ * One experiment running in this process: its heartbeat, its search, and what happens when the search
+ * ends (paused, stopped, finished with report and test, or failed). The search runner keeps one
+ * session per running experiment; pause and stop are requests the search reads between evaluations.
+ *
+ * Every state change goes through the store first, so that whatever process dies at whatever moment,
+ * the store says what was finished (kept) and what was running (retrained on resume).
+ */
+import { hostname } from 'node:os';
+import type { DeviceSlot } from '../compute/trainerPool';
+import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
+import { createSearchSpace } from '../nas/searchSpace';
+import { type Experiment, type ExperimentStore, experimentDir } from '../store';
+import { evaluateExperiment, modelsDirOf, protocolOf, reopenDataset, reportDirOf } from './afterSearch';
+import type { SearchEvent, TestRun } from './events';
+import { writeReport } from './report';
+import { type RunControl, type RunJob, type RunOutcome, runSearch } from './runSearch';
+import { prepareVolumes, volumesDir } from './searchData';
+
+/** How a session ended, for whoever waits on it (the CLI). */
+export interface RunEnd {
+  status: RunOutcome | 'failed';
+  message?: string;
+  test?: TestRun;
+}
+
+export interface SessionDeps {
+  store: ExperimentStore;
+  devices: readonly DeviceSlot[];
+  /** Runs a training job on the pool of the given backend. */
+  runJobFor(backend: string): RunJob;
+  emit(event: SearchEvent): void;
+  heartbeatSeconds: number;
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export class ExperimentSession {
+  readonly control: RunControl = { request: null, abort: new AbortController() };
+  /** Resolves when the search, and after it the report and the test, are done. */
+  readonly done: Promise<RunEnd>;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    readonly experimentId: number,
+  ) {
+    this.done = this.run();
+  }
+
+  pause(): void {
+    this.control.request = 'pause';
+  }
+
+  /** In-flight trainings are cancelled; they are retrained on resume. */
+  stop(): void {
+    this.control.request = 'stop';
+    this.control.abort.abort();
+  }
+
+  private async run(): Promise<RunEnd> {
+    const { store } = this.deps;
+    const id = this.experimentId;
+    const heartbeat = setInterval(() => {
+      // Another process took the experiment over (or it was marked interrupted): leave it alone.
+      if (!store.heartbeat(id)) this.stop();
+    }, this.deps.heartbeatSeconds * 1000);
+    heartbeat.unref();
+    try {
+      const experiment = store.getExperiment(id);
+      if (!experiment) throw new Error(`experiment ${id} is gone from ${store.workspaceDir}`);
+      const summary = store.listExperiments().find((s) => s.id === id);
+      if (summary) this.deps.emit({ type: 'search-started', experimentId: id, summary });
+      const outcome = await this.search(experiment);
+      clearInterval(heartbeat);
+      return await this.finish(experiment, outcome);
+    } catch (error) {
+      const message = errorText(error);
+      if (store.getExperiment(id)?.status === 'running')
+        store.updateExperimentStatus(id, 'failed', { reason: message });
+      this.deps.emit({ type: 'search-failed', experimentId: id, message });
+      return { status: 'failed', message };
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async search(experiment: Experiment): Promise<RunOutcome> {
+    const { store, devices } = this.deps;
+    const id = this.experimentId;
+    const report = await reopenDataset(experiment);
+    const training = protocolOf(experiment);
+    const dir = experimentDir(store.workspaceDir, id);
+    const volumes = await prepareVolumes(
+      report,
+      experiment.splits[0],
+      training.size,
+      volumesDir(dir, training.size, 0),
+    );
+    const extra = experiment.config.extra ?? {};
+    return runSearch({
+      store,
+      experimentId: id,
+      space: createSearchSpace(experiment.config.space, { inputSize: training.size }),
+      runJob: this.deps.runJobFor(experiment.backend),
+      // The lanes of the first run, whatever the devices now: replay needs the same batches.
+      concurrency: extra.concurrency ?? devices.length,
+      device: devices.length === 1 ? devices[0].label : null,
+      volumes,
+      labels: report.labelMapping,
+      training,
+      evaluations: experiment.config.budget.evaluations,
+      crsSeed: experiment.seeds.search,
+      ...(extra.populationSize !== undefined && { populationSize: extra.populationSize }),
+      memoryBudgetBytes: (extra.memoryBudgetMB ?? DEFAULT_SEARCH_CONFIG.memoryBudgetMB) * 2 ** 20,
+      modelsDir: modelsDirOf(store.workspaceDir, id),
+      keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
+      emit: this.deps.emit,
+      control: this.control,
+    });
+  }
+
+  private async finish(experiment: Experiment, outcome: RunOutcome): Promise<RunEnd> {
+    const { store, emit } = this.deps;
+    const id = this.experimentId;
+    if (outcome === 'paused') {
+      store.updateExperimentStatus(id, 'paused');
+      emit({ type: 'search-paused', experimentId: id });
+      return { status: 'paused' };
+    }
+    if (outcome === 'stopped') {
+      // Lost ownership: the experiment is someone else's now; change nothing.
+      const owner = store.getExperiment(id)?.owner;
+      if (owner?.pid === process.pid && owner.host === hostname())
+        store.updateExperimentStatus(id, 'stopped', { reason: 'stopped by the user; resume to continue' });
+      emit({ type: 'search-finished', experimentId: id, status: 'stopped' });
+      return { status: 'stopped' };
+    }
+    store.updateExperimentStatus(id, 'finished');
+    emit({ type: 'search-finished', experimentId: id, status: 'finished' });
+    await writeReport(store, id, reportDirOf(store.workspaceDir, id));
+    const topK = experiment.config.extra?.topK ?? DEFAULT_SEARCH_CONFIG.topK;
+    if (topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
+      const test = await evaluateExperiment(
+        { store, runJob: this.deps.runJobFor(experiment.backend) },
+        id,
+        topK,
+      );
+      emit({ type: 'test-evaluated', experimentId: id, result: test });
+      return { status: 'finished', test };
+    }
+    return { status: 'finished' };
+  }
+}
