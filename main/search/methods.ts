@@ -38,7 +38,7 @@ function spaceText(space: SearchBounds): string {
   const ops = space.ops;
   const sameOps = ops.length > 0 && ops.every((o) => JSON.stringify(o) === JSON.stringify(ops[0]));
   const opsText = sameOps
-    ? bound(`each of the ${ops.length} block operations`, ops[0])
+    ? bound(ops.length === 1 ? 'block operation' : `each of the ${ops.length} block operations`, ops[0])
     : `block operations ${ops.map((o, i) => bound(`o${i}`, o)).join(', ')}`;
   const extras = Object.entries(space.extras ?? {}).map(([k, b]) => bound(k, b));
   return [
