@@ -65,8 +65,12 @@ export async function gatherImages(
           source: s.folder,
           series: { number: s.seriesNumber, description: s.description },
         });
-    } else if (names.length === 0)
-      throw new InputError(`${path}: holds no NIfTI image (.nii, .nii.gz) and no DICOM series`);
+    } else if (names.length === 0) {
+      const sub = (await readdir(path)).find((n) => /^images(Tr|Ts)$/.test(n));
+      throw new InputError(
+        `${path}: holds no NIfTI image (.nii, .nii.gz) and no DICOM series${sub ? `; did you mean ${join(path, sub)}?` : ''}`,
+      );
+    }
   }
   const used = new Set<string>();
   return found.map((f) => {
