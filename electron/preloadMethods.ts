@@ -19,4 +19,8 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'stopSearch',
   'evaluateTest',
   'exportExperiment',
+  'startApply',
+  'getApply',
+  'bundleExperiment',
+  'importBundle',
 ];

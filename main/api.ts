@@ -6,9 +6,11 @@
  * process boundary with them, so a compromised or buggy renderer cannot hand the engine malformed data.
  */
 import { z } from 'zod';
+import type { ApplyStatus } from './compute/applyTypes';
 import type { BackendName } from './core/backends';
 import type { SearchBounds } from './core/searchBounds';
 import { pathStringSchema, type SearchConfig, searchConfigSchema } from './core/searchConfig';
+import type { BundleSummary, ImportSummary } from './search/bundle';
 import type { ConfigValidation } from './search/configValidation';
 import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
 import type { Candidate, ExperimentConfig, ExperimentSummary } from './store/types';
@@ -130,6 +132,32 @@ export interface VolumeData {
   bytes: Uint8Array;
 }
 
+// ─── Apply and bundles ──────────────────────────────────────────────────────────────────────────
+
+export type {
+  ApplyItem,
+  ApplyProgress,
+  ApplyStatus,
+} from './compute/applyTypes';
+export type { BundleSummary, ImportSummary } from './search/bundle';
+export { BUNDLE_EXTENSION } from './search/bundleFormat';
+
+/** A trained candidate's kept model, or an exported model folder, applied to images or folders. */
+export const applyRequestSchema = z
+  .object({
+    model: z.union([
+      z.object({ experimentId: z.number().int().positive(), seq: z.number().int().nonnegative() }).strict(),
+      z.object({ modelDir: pathStringSchema }).strict(),
+    ]),
+    inputs: z.array(pathStringSchema).min(1).max(10_000),
+    /** Default: a new folder under the workspace's `applied/`. */
+    outDir: pathStringSchema.optional(),
+    /** Use the first volume of 4-D DICOM series instead of refusing them. */
+    firstVolume: z.boolean().optional(),
+  })
+  .strict();
+export type ApplyRequest = z.infer<typeof applyRequestSchema>;
+
 // ─── Requests ───────────────────────────────────────────────────────────────────────────────────
 
 /** The methods of the contract. Each takes at most one payload (validated by `requestSchemas`). */
@@ -149,6 +177,15 @@ export interface SegnasApi {
   stopSearch(req: { experimentId: number }): Promise<void>;
   evaluateTest(req: { experimentId: number; topK: number }): Promise<TestRun>;
   exportExperiment(req: { experimentId: number; dir?: string }): Promise<ExportResult>;
+  // Apply a model to new images, and experiment bundles (see the block "Apply and bundles" below).
+  startApply(req: ApplyRequest): Promise<{ runId: number }>;
+  getApply(req: { runId: number }): Promise<ApplyStatus>;
+  bundleExperiment(req: {
+    experimentId: number;
+    file?: string;
+    predictions?: boolean;
+  }): Promise<BundleSummary>;
+  importBundle(req: { path: string }): Promise<ImportSummary>;
 }
 
 export type ApiMethod = keyof SegnasApi;
@@ -204,6 +241,9 @@ export const volumeRefSchema = z.discriminatedUnion('kind', [
   z
     .object({ kind: z.literal('prediction'), experimentId, seq: z.number().int().nonnegative(), caseId })
     .strict(),
+  // An image an apply run segmented (DICOM shown as its conversion) and its segmentation.
+  z.object({ kind: z.literal('apply-image'), runId: z.number().int().positive(), id: caseId }).strict(),
+  z.object({ kind: z.literal('apply-result'), runId: z.number().int().positive(), id: caseId }).strict(),
 ]);
 
 export type VolumeRef = z.infer<typeof volumeRefSchema>;
@@ -231,6 +271,12 @@ export const requestSchemas = {
   stopSearch: experimentRef,
   evaluateTest: z.object({ experimentId, topK: z.number().int().min(1).max(50) }).strict(),
   exportExperiment: z.object({ experimentId, dir: pathString.optional() }).strict(),
+  startApply: applyRequestSchema,
+  getApply: z.object({ runId: z.number().int().positive() }).strict(),
+  bundleExperiment: z
+    .object({ experimentId, file: pathString.optional(), predictions: z.boolean().optional() })
+    .strict(),
+  importBundle: z.object({ path: pathString }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export const API_METHODS = Object.keys(requestSchemas) as ApiMethod[];

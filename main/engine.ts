@@ -6,14 +6,16 @@
  * reached through the small service interfaces below so that each host wires the real ones
  * (see ./engineServices) and tests can point them at temporary folders.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import {
   ApiError,
   type ApiMethod,
   type ApiRequest,
   type ApiResponse,
   type AppInfo,
+  type ApplyRequest,
   type BackendInfo,
   type BackendName,
   type ConfigValidation,
@@ -30,8 +32,14 @@ import {
   type VolumeData,
   type VolumeRef,
 } from './api';
+import { ApplyRuns } from './compute/applyRuns';
+import type { ApplyStatus } from './compute/applyTypes';
+import { imageFileOf } from './data/imageFile';
+import type { BundleSummary, ImportSummary } from './search/bundle';
+import { BUNDLE_EXTENSION } from './search/bundleFormat';
 import { ConfigError, validateSearchConfig } from './search/configValidation';
 import type { SearchRunner } from './search/searchRunner';
+import { experimentDir } from './store/workspace';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
 export interface OpenedDataset {
@@ -56,6 +64,10 @@ export interface ExperimentService {
    * backend, if any: per image, so a measurement on the 10-image demo scales to a 100-image dataset.
    */
   measuredSecondsPerImage?(size: number, backend: string): number | undefined;
+  /** Writes experiment `id` as one bundle file. */
+  bundle?(experimentId: number, file: string, options: { predictions?: boolean }): Promise<BundleSummary>;
+  /** Opens a bundle as a new, read-only experiment. */
+  importBundle?(file: string): Promise<ImportSummary>;
   close(): void;
 }
 
@@ -76,6 +88,7 @@ export type EventListener = (event: SearchEvent) => void;
 export class Engine implements SegnasApi {
   private readonly datasets = new Map<string, OpenedDataset>();
   private readonly listeners = new Set<EventListener>();
+  private readonly applyRuns = new ApplyRuns();
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -170,6 +183,11 @@ export class Engine implements SegnasApi {
 
   async volumePath(ref: VolumeRef): Promise<string> {
     if (ref.kind === 'prediction') return this.runner().predictionPath(ref.experimentId, ref.seq, ref.caseId);
+    if (ref.kind === 'apply-image' || ref.kind === 'apply-result') {
+      const path = this.applyRuns.file(ref.runId, ref.id, ref.kind === 'apply-image' ? 'image' : 'result');
+      if (!path) throw new ApiError('not-found', `Apply run ${ref.runId} has no finished image "${ref.id}"`);
+      return path;
+    }
     const dataset = this.datasets.get(resolve(ref.datasetPath));
     if (!dataset)
       throw new ApiError(
@@ -180,7 +198,8 @@ export class Engine implements SegnasApi {
     if (!files) throw new ApiError('not-found', `Case "${ref.caseId}" is not in dataset ${ref.datasetPath}`);
     const path = ref.kind === 'case-image' ? files.image : files.label;
     if (!path) throw new ApiError('not-found', `Case "${ref.caseId}" has no label map`);
-    return path;
+    // A DICOM series folder is shown as its conversion.
+    return ref.kind === 'case-image' ? imageFileOf(path) : path;
   }
 
   async listExperiments(): Promise<ExperimentSummary[]> {
@@ -219,6 +238,75 @@ export class Engine implements SegnasApi {
 
   async exportExperiment(req: { experimentId: number; dir?: string }) {
     return this.runner().exportExperiment(req.experimentId, req.dir);
+  }
+
+  // ─── Apply and bundles ───
+
+  async startApply(req: ApplyRequest): Promise<{ runId: number }> {
+    const modelDir =
+      'modelDir' in req.model
+        ? resolve(req.model.modelDir)
+        : join(experimentDir(this.workspace, req.model.experimentId), 'models', String(req.model.seq));
+    if (!existsSync(join(modelDir, 'model.json')))
+      throw new ApiError(
+        'not-found',
+        'modelDir' in req.model
+          ? `${modelDir}: no model.json; choose a folder exported by SegNAS Studio`
+          : `candidate ${req.model.seq} of experiment ${req.model.experimentId} has no kept model (only the best candidates' models are kept); test it first to train one`,
+      );
+    for (const input of req.inputs)
+      if (!isAbsolute(input))
+        throw new ApiError('bad-request', `Image paths must be absolute, got "${input}"`);
+    const outDir = req.outDir
+      ? resolve(req.outDir)
+      : join(this.workspace, 'applied', new Date().toISOString().replace(/[:.]/g, '-'));
+    const runId = this.applyRuns.start({
+      modelDir,
+      inputs: req.inputs,
+      outDir,
+      dicom: { firstVolume: req.firstVolume },
+    });
+    return { runId };
+  }
+
+  async getApply(req: { runId: number }): Promise<ApplyStatus> {
+    const status = this.applyRuns.status(req.runId);
+    if (!status) throw new ApiError('not-found', `There is no apply run ${req.runId} in this session`);
+    return status;
+  }
+
+  async bundleExperiment(req: { experimentId: number; file?: string; predictions?: boolean }) {
+    const experiments = this.options.experiments;
+    if (!experiments.bundle) throw new ApiError('unavailable', 'Bundles are not available in this build');
+    const detail = experiments.detail(req.experimentId);
+    const file =
+      req.file ??
+      join(
+        this.workspace,
+        'exports',
+        `${detail.summary.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${req.experimentId}${BUNDLE_EXTENSION}`,
+      );
+    return experiments.bundle(req.experimentId, resolve(file), { predictions: req.predictions });
+  }
+
+  async importBundle(req: { path: string }) {
+    const experiments = this.options.experiments;
+    if (!experiments.importBundle)
+      throw new ApiError('unavailable', 'Bundles are not available in this build');
+    if (!isAbsolute(req.path))
+      throw new ApiError('bad-request', `Bundle path must be absolute, got "${req.path}"`);
+    let path = resolve(req.path);
+    // A browser uploads a dropped bundle into a folder of its own: take the one bundle inside.
+    if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+      const found = (await readdir(path)).filter((n) => n.toLowerCase().endsWith(BUNDLE_EXTENSION));
+      if (found.length !== 1)
+        throw new ApiError(
+          'bad-request',
+          `${path}: expected one ${BUNDLE_EXTENSION} file, found ${found.length}`,
+        );
+      path = join(path, found[0]);
+    }
+    return experiments.importBundle(path);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverData
 import { generatePhantomDataset } from './data/phantom';
 import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
 import { listPresets } from './nas/presets';
+import { importBundle, writeBundle } from './search/bundle';
 import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
@@ -124,6 +125,8 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       }
       return seconds.length > 0 ? seconds.reduce((a, b) => a + b, 0) / seconds.length : undefined;
     },
+    bundle: (experimentId, file, options) => writeBundle(store, experimentId, file, options),
+    importBundle: (file) => importBundle(store, file),
     close: () => store.close(),
   };
 }

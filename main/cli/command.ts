@@ -22,6 +22,8 @@ export class UsageError extends Error {}
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string option that may be given several times (its value is then a list). */
+  multiple?: boolean;
   /** The value's placeholder in the help, e.g. `DIR` in `--out DIR` (string options). */
   arg?: string;
   /** One help line; further lines (after \n) are indented under the first. */
@@ -31,7 +33,11 @@ export interface OptionSpec {
 export type OptionSpecs = Record<string, OptionSpec>;
 
 export type OptionValues<O extends OptionSpecs> = {
-  [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string;
+  [K in keyof O]?: O[K]['type'] extends 'boolean'
+    ? boolean
+    : O[K]['multiple'] extends true
+      ? string[]
+      : string;
 };
 
 /** The shared --workspace option's value is passed on as given; the store resolves the default. */
@@ -80,7 +86,10 @@ export function defineCommand<const O extends OptionSpecs, const W extends boole
   };
   return {
     async run(argv) {
-      let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+      let parsed: {
+        values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+        positionals: string[];
+      };
       try {
         parsed = parseArgs({
           args: argv,
@@ -89,7 +98,7 @@ export function defineCommand<const O extends OptionSpecs, const W extends boole
           options: Object.fromEntries(
             Object.entries(options).map(([name, o]) => [
               name,
-              o.short ? { type: o.type, short: o.short } : { type: o.type },
+              { type: o.type, ...(o.short && { short: o.short }), ...(o.multiple && { multiple: true }) },
             ]),
           ),
         });

@@ -14,18 +14,26 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   // One line per command, kept in alphabetical order.
   arch: { summary: 'decode x into architecture, matrix, legality', load: () => import('./commands/arch') },
+  bundle: {
+    summary: 'write an experiment as one file (to share or archive)',
+    load: () => import('./commands/bundle'),
+  },
   demo: { summary: 'a small search on phantom data, start to finish', load: () => import('./commands/demo') },
   'demo-data': {
     summary: 'write the synthetic phantom dataset (MSD layout)',
     load: () => import('./commands/demo-data'),
   },
   evaluate: { summary: 'test the best candidates', load: () => import('./commands/evaluate') },
+  import: { summary: 'open an experiment bundle, read-only', load: () => import('./commands/import') },
   inspect: {
     summary: 'find and validate a NIfTI dataset, print its report',
     load: () => import('./commands/inspect'),
   },
   list: { summary: 'list the experiments of a workspace (--json)', load: () => import('./commands/list') },
-  predict: { summary: 'segment an image with an exported model', load: () => import('./commands/predict') },
+  predict: {
+    summary: 'segment images, folders or DICOM series with a model',
+    load: () => import('./commands/predict'),
+  },
   preprocess: {
     summary: 'write the preprocessed S³ volumes of a dataset',
     load: () => import('./commands/preprocess'),

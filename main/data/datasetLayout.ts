@@ -1,11 +1,13 @@
 /**
- * Finds image/label pairs in the two recognised layouts:
+ * Finds image/label pairs in the two recognised layouts (an image is a NIfTI file or a folder holding one
+ * DICOM series):
  *  - MSD / nnU-Net: imagesTr/ and labelsTr/ (dataset.json optional), image names optionally ending in
  *    a channel suffix _0000 (nnU-Net v2); only channel 0 is used.
  *  - one folder (or a list of files) where a label is the image name plus _seg, _label, _labels or _mask.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { findDicomFiles } from './dicom';
 import { type Problem, problem } from './problems';
 
 export type DatasetLayout = 'msd' | 'suffix';
@@ -45,6 +47,21 @@ async function niftiFilesIn(dir: string): Promise<string[]> {
   );
 }
 
+/** Sub-folders of `dir` holding DICOM files: each is one image (one series), named by the folder. */
+async function dicomFoldersIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const folders = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => join(dir, e.name));
+  const withDicom = await Promise.all(folders.map(async (f) => (await findDicomFiles(f)).length > 0));
+  return folders.filter((_, i) => withDicom[i]).sort();
+}
+
+/** Images of a folder: NIfTI files and DICOM series folders, by path. */
+async function imagesIn(dir: string): Promise<string[]> {
+  return [...(await niftiFilesIn(dir)), ...(await dicomFoldersIn(dir))].sort();
+}
+
 export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
@@ -54,7 +71,7 @@ export async function isDirectory(path: string): Promise<boolean> {
 }
 
 export async function findMsdCases(root: string): Promise<LayoutResult> {
-  const images = await niftiFilesIn(join(root, 'imagesTr'));
+  const images = await imagesIn(join(root, 'imagesTr'));
   const labelDir = join(root, 'labelsTr');
   const labels = (await isDirectory(labelDir)) ? await niftiFilesIn(labelDir) : [];
   const problems: Problem[] = [];
@@ -104,7 +121,16 @@ export function pairBySuffix(files: readonly string[]): LayoutResult {
 }
 
 export async function findSuffixCases(dir: string): Promise<LayoutResult> {
-  return pairBySuffix(await niftiFilesIn(dir));
+  const found = pairBySuffix(await niftiFilesIn(dir));
+  // A DICOM series folder <id>/ is the image of the label map <id>_seg.nii.gz (or another suffix).
+  for (const folder of await dicomFoldersIn(dir)) {
+    const id = basename(folder);
+    const c = found.cases.find((k) => k.id === id);
+    if (c && !c.image) c.image = folder;
+    else if (!c) found.cases.push({ id, image: folder });
+  }
+  found.cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return found;
 }
 
 function sortCases(byId: Map<string, CasePaths>): CasePaths[] {

@@ -25,6 +25,8 @@ import {
   type LayoutResult,
   pairBySuffix,
 } from './datasetLayout';
+import { DicomError } from './dicom';
+import { readImage } from './imageFile';
 import { buildLabelMapping, type LabelDef, type LabelMapping } from './labels';
 import { NiftiReadError, readNifti } from './niftiRead';
 import { formatProblem, type Problem, problem } from './problems';
@@ -147,12 +149,14 @@ function commonParent(files: readonly string[]): string {
 
 type Loaded = { vol?: NiftiVolume; problem?: Problem };
 
-async function load(path: string): Promise<Loaded> {
+async function load(path: string, read: (p: string) => Promise<NiftiVolume> = readNifti): Promise<Loaded> {
   try {
-    return { vol: await readNifti(path) };
+    return { vol: await read(path) };
   } catch (e) {
     if (e instanceof NiftiReadError)
       return { problem: problem(e.code, path, e.message.slice(path.length + 2)) };
+    if (e instanceof DicomError)
+      return { problem: problem('dicom', path, e.message.replace(`${path}: `, '')) };
     return { problem: problem('unreadable', path, (e as Error).message) };
   }
 }
@@ -172,7 +176,7 @@ async function inspectCase(paths: CasePaths, declared: number[]): Promise<Discov
     report.problems.push(problem('missing-label', paths.image!, 'image has no matching label map'));
   }
   const [img, lab] = await Promise.all([
-    paths.image ? load(paths.image) : Promise.resolve<Loaded>({}),
+    paths.image ? load(paths.image, readImage) : Promise.resolve<Loaded>({}),
     paths.label ? load(paths.label) : Promise.resolve<Loaded>({}),
   ]);
   for (const l of [img, lab]) if (l.problem) report.problems.push(l.problem);
@@ -280,6 +284,6 @@ export function requireUsable(report: DiscoveredDataset): DiscoveredDataset {
 /** Reads one usable case's image and label. */
 export async function loadCase(c: DiscoveredCase): Promise<{ image: NiftiVolume; label: NiftiVolume }> {
   if (!c.imagePath || !c.labelPath) throw new DatasetError(`case ${c.id} has no image/label pair`);
-  const [image, label] = await Promise.all([readNifti(c.imagePath), readNifti(c.labelPath)]);
+  const [image, label] = await Promise.all([readImage(c.imagePath), readNifti(c.labelPath)]);
   return { image, label };
 }

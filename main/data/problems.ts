@@ -10,6 +10,8 @@ export type ProblemCode =
   | 'not-3d'
   | 'bad-dims'
   | 'unreadable'
+  // A DICOM folder that does not convert to one 3-D series.
+  | 'dicom'
   // The case's image and label disagree, or the content is unusable.
   | 'dims-mismatch'
   | 'affine-mismatch'

@@ -9,6 +9,7 @@ import type { ArchitectureSpec } from '../core/spec';
 import { OPS } from '../core/spec';
 import type { Candidate, Experiment, ExperimentStore, TestEvaluation } from '../store';
 import { writeJsonAtomic } from './jsonFiles';
+import { methodsParagraph, methodsSection } from './methods';
 import { meanStd } from './testEvaluation';
 
 export interface CurvePoint {
@@ -42,6 +43,8 @@ export interface ExperimentReport {
   /** Candidates tested on several splits: mean ± std of their test Dice (paper Table 3). */
   acrossSplits: SplitSummary[];
   candidates: Candidate[];
+  /** A Methods paragraph for a paper, generated from the record (cite METHOD_CITATION with it). */
+  methods: string;
 }
 
 export function describeSpec(spec: ArchitectureSpec): string {
@@ -94,6 +97,7 @@ export function buildReport(
     tests: tests.map(({ perSubject: _p, ...t }) => t),
     acrossSplits,
     candidates,
+    methods: methodsParagraph(experiment, candidates, tests),
   };
 }
 
@@ -216,6 +220,7 @@ export function summaryMarkdown(r: ExperimentReport): string {
       );
     if (r.acrossSplits.length) lines.push('');
   }
+  lines.push(methodsSection(r.methods));
   return `${lines.join('\n')}\n`;
 }
 

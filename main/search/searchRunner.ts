@@ -13,6 +13,7 @@ import {
   predictionsDirOf,
   reopenDataset,
 } from './afterSearch';
+import { importedFrom } from './bundle';
 import { ConfigError, validateSearchConfig } from './configValidation';
 import type { ExportResult, SearchEvent, TestRun } from './events';
 import { ExperimentSession, type RunEnd } from './experimentSession';
@@ -114,6 +115,17 @@ export function createSearchRunner(
     return e;
   };
 
+  /** Imported experiments are a record of someone else's run: they are shown, never changed. */
+  const requireWritable = (id: number) => {
+    const e = requireExperiment(id);
+    const imported = importedFrom(e);
+    if (imported)
+      throw new Error(
+        `experiment ${id} was imported from ${imported.bundle} and is read-only; run it again from its configuration to continue it`,
+      );
+    return e;
+  };
+
   /** Runs an experiment that is `running` and owned by this process, in the background. */
   const launch = (id: number): void => {
     const session = new ExperimentSession(
@@ -202,7 +214,7 @@ export function createSearchRunner(
     async resume(id) {
       if (active.has(id)) throw new Error(`experiment ${id} is already running`);
       markInterrupted(store);
-      const experiment = requireExperiment(id);
+      const experiment = requireWritable(id);
       if (experiment.status === 'finished')
         throw new Error(`experiment ${id} has finished; there is nothing to resume`);
       store.updateExperimentStatus(id, 'running');
@@ -227,7 +239,7 @@ export function createSearchRunner(
     async evaluateTest(id, topK) {
       if (active.has(id))
         throw new Error(`experiment ${id} is still searching; pause or stop it before testing`);
-      const experiment = requireExperiment(id);
+      const experiment = requireWritable(id);
       const result = await evaluateExperiment({ store, runJob: runJobFor(experiment.backend) }, id, topK);
       emit({ type: 'test-evaluated', experimentId: id, result });
       return result;
@@ -247,6 +259,10 @@ export function createSearchRunner(
       if (!(await exists(join(modelDir, 'model.json'))))
         throw new Error(
           `candidate ${seq} of experiment ${id} has no kept model (only the best candidates' models are kept); test it with segnas evaluate to retrain it`,
+        );
+      if (importedFrom(experiment))
+        throw new Error(
+          `experiment ${id} was imported from a bundle: only its bundled predictions can be shown, and ${caseId} has none for candidate ${seq}`,
         );
       const report = await reopenDataset(experiment);
       return predictOne(modelDir, report, caseId, path, experiment.backend);

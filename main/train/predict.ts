@@ -1,15 +1,10 @@
 /**
- * Prediction with a trained network: preprocess an image as in training, run the network, take the argmax,
- * and map the classes back onto the image's original grid (main/data's preprocess / invert).
+ * Prediction with a trained network: the classes of a preprocessed S³ image by argmax of the softmax.
+ * Applying a model to image files (preprocessing, batches, DICOM, the way back to each image's grid) is
+ * main/compute/applyModel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { exportPrediction } from '../data/exportPrediction';
-import { readNifti } from '../data/niftiRead';
-import { preprocessCase } from '../data/preprocess';
-import type { NiftiVolume } from '../data/volume';
 import { argmaxLabels } from './metrics';
-import { loadModel } from './modelIO';
-import { buildNetwork } from './network';
 import type { SegNet } from './segNet';
 
 /** Classes 0..K−1 of a preprocessed S³ image (x fastest), by argmax of the final softmax. */
@@ -22,32 +17,5 @@ export async function predictClasses(net: SegNet, image: Float32Array): Promise<
     return await argmaxLabels(probs);
   } finally {
     probs.dispose();
-  }
-}
-
-export interface PredictSummary {
-  dims: [number, number, number];
-  /** Voxels of each class in the written segmentation's source (the S³ prediction). */
-  voxelsPerLabel: number[];
-  names: string[];
-}
-
-/** Segments `imagePath` with the model in `modelDir` and writes the segmentation to `outPath`. */
-export async function predictFile(
-  modelDir: string,
-  imagePath: string,
-  outPath: string,
-): Promise<PredictSummary> {
-  const { net, model } = await loadModel(modelDir, buildNetwork);
-  try {
-    const image: NiftiVolume = await readNifti(imagePath);
-    const pre = preprocessCase(image, undefined, { size: net.options.size });
-    const classes = await predictClasses(net, pre.image);
-    await exportPrediction(outPath, classes, pre.transform, model.labels);
-    const voxelsPerLabel = new Array<number>(net.options.classes).fill(0);
-    for (const c of classes) voxelsPerLabel[c]++;
-    return { dims: image.dims, voxelsPerLabel, names: model.labels.names };
-  } finally {
-    net.dispose();
   }
 }

@@ -2,6 +2,8 @@
 import { useEffect } from 'react';
 import { useApi, useApp } from '../context';
 import type { View } from '../store/appStore';
+import { ApplyPage } from './ApplyPage';
+import { useBundleDrop } from './BundleImport';
 import { DatasetPanel } from './DatasetPanel';
 import { ErrorBoundary } from './ErrorBoundary';
 import { ExperimentsList } from './ExperimentsList';
@@ -15,6 +17,7 @@ const NAV: { id: View; title: string; step?: number }[] = [
   { id: 'setup', title: 'Search setup', step: 2 },
   { id: 'search', title: 'Search', step: 3 },
   { id: 'experiments', title: 'Experiments' },
+  { id: 'apply', title: 'Apply' },
 ];
 
 export function App() {
@@ -29,6 +32,7 @@ export function App() {
   useEffect(() => {
     void init();
   }, [init]);
+  useBundleDrop();
   useEffect(
     () =>
       api.onMenuCommand((command) => {
@@ -69,6 +73,7 @@ export function App() {
           {view === 'setup' && <SearchSetup />}
           {view === 'search' && <SearchView />}
           {view === 'experiments' && <ExperimentsList />}
+          {view === 'apply' && <ApplyPage />}
         </ErrorBoundary>
       </main>
       <StatusBar />

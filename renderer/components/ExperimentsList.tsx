@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { useApp } from '../context';
 import { formatDice } from '../lib/format';
+import { ExportBundleButton, ImportBundleForm } from './BundleImport';
 
 export function ExperimentsList() {
   const experiments = useApp((s) => s.experiments);
@@ -21,6 +22,7 @@ export function ExperimentsList() {
           Refresh
         </button>
       </div>
+      <ImportBundleForm />
       {experiments.length === 0 ? (
         <div className="empty">No experiments in this workspace yet.</div>
       ) : (
@@ -62,6 +64,7 @@ export function ExperimentsList() {
                       <button type="button" onClick={() => open(e.id)}>
                         Open
                       </button>
+                      <ExportBundleButton experimentId={e.id} />
                       {['interrupted', 'paused', 'stopped', 'failed'].includes(e.status) && (
                         <button type="button" className="primary" onClick={() => resume(e.id)}>
                           Resume

@@ -20,7 +20,7 @@ import {
 import { blankNumberIssues } from '../lib/blankFields';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from './searchReducer';
 
-export type View = 'data' | 'setup' | 'search' | 'experiments';
+export type View = 'data' | 'setup' | 'search' | 'experiments' | 'apply';
 
 export interface Notice {
   id: number;

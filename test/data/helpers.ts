@@ -23,3 +23,14 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** ../shared/data/dicom-qa relative to the repository root; tests fail (not skip) when it is absent. */
+export function dicomQaDir(): string {
+  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/dicom-qa');
+  if (!existsSync(join(dir, 'Ref'))) {
+    throw new Error(
+      `dicom-qa data not found: looked in ${dir} (expected ../shared/data/dicom-qa from the repo root)`,
+    );
+  }
+  return dir;
+}

@@ -1,21 +1,63 @@
 /**
- * `segnas predict --model <dir> --image <nii> --out <nii>`: segments one image with an exported model and
- * writes the segmentation on the image's original grid, with the original label values.
+ * `segnas predict --model <dir> --input <file|folder|dicom-folder>... --out <folder>`: segments a batch of
+ * images with an exported model in one process, with progress and a summary table. The single-file form
+ * `--image <nii> --out <nii>` writes one segmentation to the named file.
  */
+import type { ApplyItem, ApplyProgress } from '../../compute/applyTypes';
 import { defineCommand, UsageError } from '../command';
+import { formatDuration, progressBar } from '../progress';
+
+/** The summary as an aligned table: one row per image, volumes per structure in mL. */
+export function formatSummary(items: readonly ApplyItem[]): string {
+  const names = items[0]?.structures.map((s) => s.name) ?? [];
+  const head = ['image', 'series', 'size', 'spacing (mm)', ...names.map((n) => `${n} (mL)`), 'seconds'];
+  const rows = items.map((it) => [
+    it.id,
+    it.series ? `${it.series.number ?? '?'} ${it.series.description}` : '',
+    it.dims.join('×'),
+    it.spacing.map((s) => s.toFixed(2)).join('×'),
+    ...it.structures.map((s) => s.ml.toFixed(2)),
+    it.seconds.toFixed(2),
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 || i === 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+function progressLine(p: ApplyProgress): string | undefined {
+  if (p.phase === 'reading') return 'reading inputs (converting DICOM series, if any)…';
+  if (p.phase !== 'segmenting' || !p.item) return undefined;
+  const eta = p.etaSeconds !== undefined && p.done < p.total ? `  ETA ${formatDuration(p.etaSeconds)}` : '';
+  return `${progressBar(p.done, p.total)} ${p.done}/${p.total}  ${p.item.id}${eta}`;
+}
 
 export const { run } = defineCommand({
   name: 'predict',
-  usage:
-    'segnas predict --model <dir> --image <image.nii[.gz]> --out <segmentation.nii[.gz]> [--backend <name>]',
-  description: `Segments one 3D image with a model exported by SegNAS Studio (a folder with model.json and weights.bin).
-The image is preprocessed as in training (isotropic resampling, padding to a cube, resizing to the
-model's size, intensity normalization); the predicted classes are mapped back onto the image's own grid
-and written with the original label values.`,
+  usage: `segnas predict --model <dir> --input <path> [--input <path>...] --out <folder> [options]
+       segnas predict --model <dir> --image <image.nii[.gz]> --out <segmentation.nii[.gz]>`,
+  description: `Segments 3D images with a model exported by SegNAS Studio (a folder with model.json and weights.bin),
+all in one process. Each image is preprocessed as in training (isotropic resampling, padding to a cube,
+resizing to the model's size, intensity normalization); the predicted classes are mapped back onto the
+image's own grid and written with the original label values, as <out>/<image>.nii.gz. A summary table
+(image, series, size, volume of each structure in mL) is printed and written to <out>/summary.tsv.
+
+Inputs: NIfTI files (.nii, .nii.gz), folders of them, and folders of DICOM series (converted with
+dcm2niix; one series is one image, written with its converted image as <id>_image.nii.gz).`,
   options: {
     model: { type: 'string', arg: '<dir>', help: 'exported model folder' },
-    image: { type: 'string', arg: '<file>', help: 'input image (NIfTI)' },
-    out: { type: 'string', arg: '<file>', help: 'output segmentation (NIfTI; .nii.gz is compressed)' },
+    input: { type: 'string', multiple: true, arg: '<path>', help: 'image file or folder (repeatable)' },
+    image: {
+      type: 'string',
+      arg: '<file>',
+      help: 'one input image (the single-file form; --out is then the output file)',
+    },
+    out: { type: 'string', arg: '<path>', help: 'output folder (or output file with --image)' },
+    'first-volume': {
+      type: 'boolean',
+      help: 'use the first volume of 4-D DICOM series instead of refusing them',
+    },
+    json: { type: 'boolean', help: 'print the summary as JSON instead of a table' },
     backend: {
       type: 'string',
       arg: '<name>',
@@ -24,22 +66,45 @@ or the SEGNAS_BACKEND environment variable)`,
     },
   },
   async action({ values }) {
-    const { model, image, out } = values;
-    if (!model || !image || !out) {
-      const missing = (['model', 'image', 'out'] as const).filter((k) => !values[k]);
-      throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
-    }
+    const inputs = [...(values.input ?? []), ...(values.image ? [values.image] : [])];
+    const missing = [
+      ...(values.model ? [] : ['--model']),
+      ...(inputs.length ? [] : ['--input']),
+      ...(values.out ? [] : ['--out']),
+    ];
+    if (missing.length) throw new UsageError(`missing ${missing.join(', ')}`);
+    if (values.image && values.input?.length)
+      throw new UsageError('give either --image (one file) or --input (files and folders), not both');
     // Loaded here so that `segnas predict --help` does not load TensorFlow.
-    const { predictFile } = await import('../../train/predict');
-    const { initBackend, parseBackendChoice, describeBackend } = await import('../../compute/backend');
-    const backend = await initBackend(parseBackendChoice(values.backend, '--backend'));
-    console.error(`backend: ${describeBackend(backend)}`);
-    const summary = await predictFile(model, image, out);
-    console.log(
-      `wrote ${out}: ${summary.dims.join('×')} voxels, ${summary.voxelsPerLabel
-        .map((n, k) => `${summary.names[k]} ${n}`)
-        .join(', ')}`,
+    const { applyModel } = await import('../../compute/applyModel');
+    const { parseBackendChoice } = await import('../../compute/backend');
+    const tty = process.stderr.isTTY;
+    const result = await applyModel(
+      {
+        modelDir: values.model as string,
+        inputs,
+        outDir: values.out as string,
+        outFile: values.image ? values.out : undefined,
+        dicom: { firstVolume: values['first-volume'] },
+        backend: parseBackendChoice(values.backend, '--backend'),
+      },
+      (p) => {
+        const line = progressLine(p);
+        if (!line) return;
+        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        else console.error(line);
+      },
     );
+    if (tty) process.stderr.write('\n');
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else {
+      console.log(formatSummary(result.items));
+      console.log(
+        `\n${result.items.length} segmentation(s) in ${result.outDir} (${formatDuration(result.seconds)})${
+          result.summaryPath ? `; summary: ${result.summaryPath}` : ''
+        }`,
+      );
+    }
     return 0;
   },
 });

@@ -1,0 +1,137 @@
+/**
+ * Applying a trained model to new images, in one process for the whole batch: each image (NIfTI, or a
+ * DICOM series converted on the way) is preprocessed as in training, segmented through
+ * predictClassMaps, and mapped back onto its own grid with the model's original label values, as the
+ * test evaluation does. Images go through in small chunks so that disk and memory stay bounded
+ * whatever the batch size, and progress (with an ETA) is reported after each image.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { DicomOptions } from '../data/dicom';
+import { gatherImages, type ImageInput } from '../data/imageInputs';
+import { readNifti } from '../data/niftiRead';
+import { writeNifti } from '../data/niftiWrite';
+import { invertToOriginal, type PreprocessTransform, preprocessCase } from '../data/preprocess';
+import { readModelJson } from '../train/modelIO';
+import type { ApplyItem, ApplyProgress, ApplyResult } from './applyTypes';
+import type { BackendChoice } from './backend';
+import { predictClassMaps } from './predictClassMaps';
+
+export interface ApplyRequest {
+  modelDir: string;
+  /** NIfTI files, folders of them, folders of DICOM series. */
+  inputs: readonly string[];
+  /** Ignored when `outFile` is given. */
+  outDir: string;
+  /** With exactly one image: write the segmentation to this file instead of `<outDir>/<id>.nii.gz`. */
+  outFile?: string;
+  dicom?: DicomOptions;
+  backend?: BackendChoice;
+  /** Images per predictClassMaps call. */
+  chunk?: number;
+}
+
+const CHUNK = 8;
+
+/** Tab-separated summary, one row per image, one column pair per structure. */
+export function summaryTable(items: readonly ApplyItem[]): string {
+  const names = items[0]?.structures.map((s) => s.name) ?? [];
+  const head = ['image', 'source', 'series', 'dims', 'spacing_mm', ...names.map((n) => `${n}_ml`), 'output'];
+  const rows = items.map((it) => [
+    it.id,
+    it.source,
+    it.series ? `${it.series.number ?? ''} ${it.series.description}`.trim() : '',
+    it.dims.join('x'),
+    it.spacing.map((s) => +s.toFixed(4)).join('x'),
+    ...it.structures.map((s) => s.ml.toFixed(3)),
+    it.outPath,
+  ]);
+  return `${[head, ...rows].map((r) => r.join('\t')).join('\n')}\n`;
+}
+
+export async function applyModel(
+  req: ApplyRequest,
+  onProgress: (p: ApplyProgress) => void = () => undefined,
+): Promise<ApplyResult> {
+  const started = performance.now();
+  const modelDir = resolve(req.modelDir);
+  const model = await readModelJson(modelDir);
+  const size = model.network.size;
+  const work = await mkdtemp(join(tmpdir(), 'segnas-apply-'));
+  try {
+    onProgress({ phase: 'reading', done: 0, total: 0 });
+    const images = await gatherImages(req.inputs, work, req.dicom);
+    if (req.outFile && images.length !== 1)
+      throw new Error(
+        `${req.outFile}: one output file was given but the input holds ${images.length} images; give an output folder`,
+      );
+    const outDir = req.outFile ? dirname(resolve(req.outFile)) : resolve(req.outDir);
+    await mkdir(outDir, { recursive: true });
+    const items: ApplyItem[] = [];
+    const total = images.length;
+    const chunk = Math.max(1, req.chunk ?? CHUNK);
+    const segmentStart = performance.now();
+    onProgress({ phase: 'segmenting', done: 0, total });
+    for (let at = 0; at < total; at += chunk) {
+      const batch = images.slice(at, at + chunk);
+      const prepared: { input: ImageInput; transform: PreprocessTransform; t0: number }[] = [];
+      for (const [i, input] of batch.entries()) {
+        const t0 = performance.now();
+        const image = await readNifti(input.niftiPath);
+        const pre = preprocessCase(image, undefined, { size });
+        const f32 = join(work, `${at + i}.f32`);
+        await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
+        prepared.push({ input, transform: pre.transform, t0 });
+      }
+      const predictStart = performance.now();
+      await predictClassMaps(
+        modelDir,
+        prepared.map((_, i) => ({ image: join(work, `${at + i}.f32`), classes: join(work, `${at + i}.u8`) })),
+        { backend: req.backend },
+      );
+      const predictSeconds = (performance.now() - predictStart) / 1000 / prepared.length;
+      for (const [i, p] of prepared.entries()) {
+        const t1 = performance.now();
+        const classes = new Uint8Array(await readFile(join(work, `${at + i}.u8`)));
+        const volume = invertToOriginal(classes, p.transform, model.labels);
+        const outPath = req.outFile ? resolve(req.outFile) : join(outDir, `${p.input.id}.nii.gz`);
+        await writeNifti(outPath, volume);
+        // A converted series is kept next to its segmentation: it is the image the labels belong to.
+        const imagePath = p.input.series
+          ? join(dirname(outPath), `${p.input.id}_image.nii.gz`)
+          : p.input.niftiPath;
+        if (p.input.series) await writeNifti(imagePath, await readNifti(p.input.niftiPath));
+        const counts = new Map<number, number>();
+        for (const v of volume.data) counts.set(v, (counts.get(v) ?? 0) + 1);
+        const voxelMl = p.transform.originalSpacing.reduce((a, b) => a * b, 1) / 1000;
+        const item: ApplyItem = {
+          id: p.input.id,
+          source: p.input.source,
+          ...(p.input.series ? { series: p.input.series } : {}),
+          dims: p.transform.originalDims,
+          spacing: p.transform.originalSpacing,
+          imagePath,
+          outPath,
+          structures: model.labels.values.slice(1).map((value, k) => ({
+            name: model.labels.names[k + 1],
+            value,
+            voxels: counts.get(value) ?? 0,
+            ml: (counts.get(value) ?? 0) * voxelMl,
+          })),
+          seconds: (t1 - p.t0) / 1000 + predictSeconds + (performance.now() - t1) / 1000,
+        };
+        items.push(item);
+        const done = items.length;
+        const perImage = (performance.now() - segmentStart) / 1000 / done;
+        onProgress({ phase: 'segmenting', done, total, etaSeconds: perImage * (total - done), item });
+      }
+    }
+    const summaryPath = req.outFile ? undefined : join(outDir, 'summary.tsv');
+    if (summaryPath) await writeFile(summaryPath, summaryTable(items));
+    onProgress({ phase: 'done', done: total, total, etaSeconds: 0 });
+    return { modelDir, outDir, items, seconds: (performance.now() - started) / 1000, summaryPath };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What applying a model to new images reports, as schemas: the CLI prints it, the engine sends it to
+ * the UI (no Node imports here, so the renderer may import it through main/api.ts).
+ */
+import { z } from 'zod';
+
+export const applyItemSchema = z.object({
+  /** Output file stem, unique in the batch. */
+  id: z.string(),
+  /** The file or DICOM folder the image came from. */
+  source: z.string(),
+  series: z.object({ number: z.number().nullable(), description: z.string() }).optional(),
+  dims: z.tuple([z.number(), z.number(), z.number()]),
+  spacing: z.tuple([z.number(), z.number(), z.number()]),
+  /** The image as segmented (for DICOM input, its conversion, kept next to the segmentation). */
+  imagePath: z.string(),
+  /** The segmentation, on the image's own grid with the model's original label values. */
+  outPath: z.string(),
+  /** Per structure (label name): voxels and millilitres in the written segmentation. */
+  structures: z.array(z.object({ name: z.string(), value: z.number(), voxels: z.number(), ml: z.number() })),
+  seconds: z.number(),
+});
+export type ApplyItem = z.infer<typeof applyItemSchema>;
+
+export const applyProgressSchema = z.object({
+  phase: z.enum(['reading', 'segmenting', 'done']),
+  done: z.number(),
+  total: z.number(),
+  /** Seconds left, once one image has been segmented. */
+  etaSeconds: z.number().optional(),
+  /** The image just finished. */
+  item: applyItemSchema.optional(),
+});
+export type ApplyProgress = z.infer<typeof applyProgressSchema>;
+
+export const applyResultSchema = z.object({
+  modelDir: z.string(),
+  outDir: z.string(),
+  items: z.array(applyItemSchema),
+  seconds: z.number(),
+  /** The summary table written next to the segmentations (not for a single output file). */
+  summaryPath: z.string().optional(),
+});
+export type ApplyResult = z.infer<typeof applyResultSchema>;
+
+/** One apply run as the UI polls it. */
+export const applyStatusSchema = z.object({
+  runId: z.number(),
+  modelDir: z.string(),
+  outDir: z.string(),
+  progress: applyProgressSchema,
+  items: z.array(applyItemSchema),
+  finished: z.boolean(),
+  /** Why the run stopped early, in words. */
+  error: z.string().optional(),
+  summaryPath: z.string().optional(),
+});
+export type ApplyStatus = z.infer<typeof applyStatusSchema>;

@@ -1,0 +1,85 @@
+/**
+ * What a user may point at to have images segmented: NIfTI files, folders of NIfTI files, and folders
+ * of DICOM series (converted by ./dicom, one image per series). Every input becomes a list of 3-D NIfTI
+ * images with a name for the output file and a description of where it came from.
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { isNiftiName, stripNiftiExt } from './datasetLayout';
+import { convertDicomFolder, type DicomOptions, findDicomFiles, isDicomFile } from './dicom';
+
+export interface ImageInput {
+  /** Unique among the batch; the output is `<id>.nii.gz`. */
+  id: string;
+  /** A 3-D NIfTI file (the converted series for DICOM). */
+  niftiPath: string;
+  /** The file or folder the user gave (or found inside a folder they gave). */
+  source: string;
+  /** For DICOM input: the series this image is. */
+  series?: { number: number | null; description: string };
+}
+
+/** Raised for an input the user can fix; names the path. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'image';
+
+/**
+ * Lists the images of `inputs`. DICOM series are converted into `workDir` (created when needed), which
+ * the caller removes when done. Throws InputError for paths that are missing or hold no image.
+ */
+export async function gatherImages(
+  inputs: readonly string[],
+  workDir: string,
+  options: DicomOptions = {},
+): Promise<ImageInput[]> {
+  const found: Omit<ImageInput, 'id'>[] = [];
+  let conversions = 0;
+  for (const raw of inputs) {
+    const path = resolve(raw);
+    let isDir: boolean;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch {
+      throw new InputError(`${path}: not found`);
+    }
+    if (!isDir) {
+      if (isNiftiName(basename(path))) found.push({ niftiPath: path, source: path });
+      else if (await isDicomFile(path))
+        throw new InputError(
+          `${path}: a single DICOM file; give the folder holding its series (one series is one image)`,
+        );
+      else throw new InputError(`${path}: neither NIfTI (.nii, .nii.gz) nor a folder of DICOM series`);
+      continue;
+    }
+    const names = (await readdir(path)).filter((n) => isNiftiName(n)).sort();
+    for (const n of names) found.push({ niftiPath: join(path, n), source: join(path, n) });
+    if ((await findDicomFiles(path)).length > 0) {
+      const out = join(workDir, `dicom-${conversions++}`);
+      await mkdir(out, { recursive: true });
+      for (const s of await convertDicomFolder(path, out, options))
+        found.push({
+          niftiPath: s.niftiPath,
+          source: s.folder,
+          series: { number: s.seriesNumber, description: s.description },
+        });
+    } else if (names.length === 0) {
+      const sub = (await readdir(path)).find((n) => /^images(Tr|Ts)$/.test(n));
+      throw new InputError(
+        `${path}: holds no NIfTI image (.nii, .nii.gz) and no DICOM series${sub ? `; did you mean ${join(path, sub)}?` : ''}`,
+      );
+    }
+  }
+  const used = new Set<string>();
+  return found.map((f) => {
+    const stem = f.series
+      ? safeName(`${f.series.number ?? 'series'}_${f.series.description}`)
+      : safeName(stripNiftiExt(basename(f.niftiPath)));
+    let id = stem;
+    for (let k = 2; used.has(id); k++) id = `${stem}_${k}`;
+    used.add(id);
+    return { ...f, id };
+  });
+}

@@ -1,0 +1,413 @@
+/**
+ * An experiment bundle: one file (a zip, `.segnas`) holding what a colleague or reviewer needs to see an
+ * experiment without its workspace: the configuration, dataset fingerprint and splits, every candidate
+ * with its learning curve, the test evaluations, the report (with its Methods paragraph), the kept
+ * models and, optionally, the predictions of those models on the validation and test cases together
+ * with those cases' images and label maps, so that the viewer works.
+ *
+ * Importing recreates the experiment in another workspace's store under a new id, read-only: its files
+ * are laid out as the search would have written them, so every view reads them the usual way.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { z } from 'zod';
+import { imageFileOf } from '../data/imageFile';
+import {
+  type Candidate,
+  type Experiment,
+  type ExperimentStore,
+  experimentDir,
+  type JsonObject,
+  type TestEvaluation,
+} from '../store';
+import { modelsDirOf, predictionsDirOf, reopenDataset, reportDirOf } from './afterSearch';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './bundleFormat';
+import { writeReport } from './report';
+import { exists } from './testEvaluation';
+
+/** Refuse bundles that would unpack to more than this (a zip can claim anything). */
+const MAX_UNPACKED_BYTES = 4 * 2 ** 30;
+
+/** What an imported experiment remembers of where it came from (in config.extra.imported). */
+export interface ImportedFrom {
+  bundle: string;
+  originalId: number;
+  originalStatus: string;
+  originalCreatedAt: string;
+  originalDatasetPath: string;
+  importedAt: string;
+}
+
+/** The experiment's bundle origin, when it was imported (such experiments are read-only). */
+export function importedFrom(experiment: Experiment): ImportedFrom | undefined {
+  const imported = (experiment.config.extra as { imported?: ImportedFrom } | undefined)?.imported;
+  return imported && typeof imported === 'object' ? imported : undefined;
+}
+
+const json = z.unknown();
+const isoTime = z.string().max(64);
+const epochSchema = z.object({
+  epoch: z.number(),
+  loss: z.number(),
+  valDice: z.number().nullable(),
+  seconds: z.number(),
+});
+const candidateSchema = z.object({
+  seq: z.number().int().nonnegative(),
+  x: z.array(z.number()),
+  key: z.string().max(1000),
+  spec: z.object({
+    n: z.number(),
+    p: z.number(),
+    sup: z.boolean(),
+    res: z.boolean(),
+    block: z.object({ nodes: z.number(), ops: z.array(z.number()) }),
+    extras: z.record(z.string(), z.number()),
+  }),
+  status: z.enum(['running', 'trained', 'cached', 'illegal', 'oom', 'failed']),
+  reason: z.string().nullable(),
+  f: z.number().nullable(),
+  valDice: z.number().nullable(),
+  perLabelDice: z.record(z.string(), z.number()).nullable(),
+  paramCount: z.number().nullable(),
+  estMemoryBytes: z.number().nullable(),
+  device: z.string().nullable(),
+  startedAt: isoTime,
+  endedAt: isoTime.nullable(),
+  curve: z.array(epochSchema),
+});
+const splitSchema = z.object({
+  train: z.array(z.string()),
+  validation: z.array(z.string()),
+  test: z.array(z.string()),
+});
+const bundleSchema = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  formatVersion: z.number().int(),
+  createdAt: isoTime,
+  experiment: z.object({
+    id: z.number().int(),
+    name: z.string().max(400),
+    status: z.enum(['running', 'paused', 'stopped', 'finished', 'failed', 'interrupted']),
+    statusReason: z.string().nullable(),
+    createdAt: isoTime,
+    config: z.object({ datasetPath: z.string(), variant: z.string() }).passthrough(),
+    datasetFingerprint: z.string(),
+    seeds: z.record(z.string(), z.number()),
+    splits: z.array(splitSchema),
+    backend: z.string(),
+    device: z.string(),
+    softwareVersion: z.string(),
+  }),
+  candidates: z.array(candidateSchema),
+  tests: z.array(
+    z.object({
+      seq: z.number().int(),
+      split: z.number().int(),
+      perLabelDice: z.record(z.string(), z.number()),
+      meanDice: z.number(),
+      perSubject: z.record(z.string(), z.record(z.string(), z.number())).nullable(),
+    }),
+  ),
+  /** Paths inside the bundle, relative to the experiment folder. */
+  artifacts: z.array(
+    z.object({
+      seq: z.number().int().nullable(),
+      kind: z.enum(['model', 'prediction', 'report']),
+      path: z.string(),
+      meta: z.record(z.string(), json).nullable(),
+    }),
+  ),
+  /** Present when the bundle carries the predicted cases' images and labels (folder `dataset/`). */
+  dataset: z.object({ cases: z.array(z.string()) }).optional(),
+});
+export type BundleManifest = z.infer<typeof bundleSchema>;
+
+export interface BundleOptions {
+  /** Include the kept models' predictions on split 0's validation and test cases, with those cases. */
+  predictions?: boolean;
+}
+
+export interface BundleSummary {
+  file: string;
+  bytes: number;
+  candidates: number;
+  models: number;
+  predictions: number;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+const niftiExt = (path: string) => path.match(/\.nii(\.gz)?$/i)?.[0] ?? '.nii';
+
+/** Writes experiment `id` as one bundle file. */
+export async function writeBundle(
+  store: ExperimentStore,
+  id: number,
+  file: string,
+  options: BundleOptions = {},
+): Promise<BundleSummary> {
+  const experiment = store.getExperiment(id);
+  if (!experiment)
+    throw new Error(`there is no experiment ${id} in ${store.workspaceDir} (segnas list shows them)`);
+  const root = experimentDir(store.workspaceDir, id);
+  const workspace = store.workspaceDir;
+  // Predictions first: the report and manifest then list them.
+  const modelNames = (await exists(modelsDirOf(workspace, id)))
+    ? (await readdir(modelsDirOf(workspace, id))).filter((n) => /^\d+$/.test(n))
+    : [];
+  const datasetCases = new Map<string, { image: string; label?: string }>();
+  if (options.predictions && modelNames.length > 0) {
+    const split = experiment.splits[0];
+    const report = await reopenDataset(experiment);
+    const { predictOne } = await import('./testEvaluation');
+    for (const name of modelNames)
+      for (const caseId of [...split.validation, ...split.test]) {
+        const path = join(predictionsDirOf(workspace, id, name), `${caseId}.nii.gz`);
+        if (!(await exists(path)))
+          await predictOne(join(modelsDirOf(workspace, id), name), report, caseId, path, experiment.backend);
+        if (!store.listArtifacts(id, { seq: Number(name), kind: 'prediction' }).some((a) => a.path === path))
+          store.addArtifact({
+            experimentId: id,
+            seq: Number(name),
+            kind: 'prediction',
+            path,
+            meta: { split: 0, caseId },
+          });
+      }
+    for (const caseId of [...split.validation, ...split.test]) {
+      const c = report.cases.find((k) => k.id === caseId);
+      if (c?.imagePath) datasetCases.set(caseId, { image: c.imagePath, label: c.labelPath });
+    }
+  }
+  await writeReport(store, id, reportDirOf(workspace, id));
+
+  const entries: Record<string, Uint8Array> = {};
+  const artifacts: BundleManifest['artifacts'] = [];
+  const inBundle = (path: string) => relative(root, path).split(sep).join('/');
+  for (const a of store.listArtifacts(id)) {
+    if (!a.path.startsWith(root + sep) || !(await exists(a.path))) continue;
+    if (a.kind === 'prediction' && !options.predictions) continue;
+    // Models of further splits are retrained copies: the split-0 models are the experiment's result.
+    if (a.kind === 'model' && !modelNames.includes(basename(a.path))) continue;
+    const isDir = (await stat(a.path)).isDirectory();
+    for (const f of isDir ? await filesUnder(a.path) : [a.path])
+      entries[inBundle(f)] = new Uint8Array(await readFile(f));
+    artifacts.push({ seq: a.seq, kind: a.kind, path: inBundle(a.path), meta: a.meta });
+  }
+  for (const name of modelNames) {
+    const dir = join(modelsDirOf(workspace, id), name);
+    if (artifacts.some((a) => a.path === inBundle(dir))) continue;
+    for (const f of await filesUnder(dir)) entries[inBundle(f)] = new Uint8Array(await readFile(f));
+    artifacts.push({
+      seq: Number(name),
+      kind: 'model',
+      path: inBundle(dir),
+      meta: { split: 0, format: 'segnas-model' },
+    });
+  }
+  if (datasetCases.size > 0) {
+    const mapping = (await reopenDataset(experiment)).labelMapping;
+    const labels = Object.fromEntries(mapping.values.map((v, k) => [String(v), mapping.names[k]]));
+    for (const [caseId, files] of datasetCases) {
+      const image = await imageFileOf(files.image);
+      entries[`dataset/imagesTr/${caseId}${niftiExt(image)}`] = new Uint8Array(await readFile(image));
+      if (files.label)
+        entries[`dataset/labelsTr/${caseId}${niftiExt(files.label)}`] = new Uint8Array(
+          await readFile(files.label),
+        );
+    }
+    entries['dataset/dataset.json'] = strToU8(
+      JSON.stringify({ name: `${experiment.name} (bundled cases)`, labels }, null, 2),
+    );
+  }
+  const { owner: _o, heartbeatAt: _h, best: _b, updatedAt: _u, ...exp } = experiment;
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    experiment: exp as unknown as BundleManifest['experiment'],
+    candidates: store.listCandidates(id).map(({ experimentId: _e, ...c }) => c),
+    tests: store.listTestEvaluations(id).map(({ experimentId: _e, createdAt: _c, ...t }) => t),
+    artifacts,
+    ...(datasetCases.size > 0 ? { dataset: { cases: [...datasetCases.keys()] } } : {}),
+  };
+  entries['bundle.json'] = strToU8(JSON.stringify(manifest));
+  // NIfTI .gz and weights barely compress: store them, deflate the JSON and CSV.
+  const zipped = zipSync(
+    Object.fromEntries(
+      Object.entries(entries).map(([k, v]) => [k, [v, { level: /\.(gz|bin)$/.test(k) ? 0 : 6 }] as const]),
+    ),
+  );
+  const out = resolve(file);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, zipped);
+  return {
+    file: out,
+    bytes: zipped.byteLength,
+    candidates: manifest.candidates.length,
+    models: artifacts.filter((a) => a.kind === 'model').length,
+    predictions: artifacts.filter((a) => a.kind === 'prediction').length,
+  };
+}
+
+/** A bundle entry name must stay inside the experiment folder. */
+function safeEntry(name: string, bundle: string): string {
+  const parts = name.split('/');
+  if (
+    name.startsWith('/') ||
+    name.includes('\\') ||
+    name.includes('\0') ||
+    parts.some((p) => p === '..' || p === '') ||
+    !['bundle.json', 'report', 'models', 'predictions', 'dataset'].includes(parts[0])
+  )
+    throw new Error(
+      `${bundle}: entry "${name}" is not a path a SegNAS bundle contains; the file was not imported`,
+    );
+  return name;
+}
+
+export interface ImportSummary {
+  experimentId: number;
+  name: string;
+  candidates: number;
+}
+
+/** Opens a bundle into `store`'s workspace as a new, read-only experiment. */
+export async function importBundle(store: ExperimentStore, file: string): Promise<ImportSummary> {
+  const path = resolve(file);
+  let files: Record<string, Uint8Array>;
+  try {
+    let total = 0;
+    files = unzipSync(new Uint8Array(await readFile(path)), {
+      filter: (f) => {
+        total += f.originalSize;
+        if (total > MAX_UNPACKED_BYTES) throw new Error('it would unpack to more than 4 GiB');
+        return true;
+      },
+    });
+  } catch (e) {
+    throw new Error(
+      `${path}: not a SegNAS bundle (${(e as Error).message}); export one with segnas bundle <id>`,
+    );
+  }
+  const names = Object.keys(files).filter((n) => !n.endsWith('/'));
+  for (const n of names) safeEntry(n, path);
+  if (!files['bundle.json']) throw new Error(`${path}: has no bundle.json; it is not a SegNAS bundle`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(strFromU8(files['bundle.json']));
+  } catch (e) {
+    throw new Error(`${path}: bundle.json is not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = bundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${path}: bundle.json does not fit the bundle format at ${issue.path.join('.')}: ${issue.message}`,
+    );
+  }
+  const b = parsed.data;
+  if (b.formatVersion > BUNDLE_FORMAT_VERSION)
+    throw new Error(
+      `${path}: bundle formatVersion ${b.formatVersion} is newer than this program reads (${BUNDLE_FORMAT_VERSION}); update SegNAS Studio`,
+    );
+  const e = b.experiment;
+  const config = e.config as unknown as Experiment['config'];
+  const imported: ImportedFrom = {
+    bundle: basename(path),
+    originalId: e.id,
+    originalStatus: e.status,
+    originalCreatedAt: e.createdAt,
+    originalDatasetPath: config.datasetPath,
+    importedAt: new Date().toISOString(),
+  };
+  // The bundled cases stand in for the dataset, so the viewer shows their images and label maps.
+  const datasetDir = join(store.workspaceDir, 'imported-datasets', randomUUID());
+  const experiment = store.createExperiment({
+    name: e.name,
+    config: {
+      ...config,
+      ...(b.dataset ? { datasetPath: datasetDir } : {}),
+      extra: { ...(config.extra ?? {}), imported: imported as unknown as JsonObject },
+    },
+    datasetFingerprint: e.datasetFingerprint,
+    seeds: e.seeds as Experiment['seeds'],
+    splits: e.splits,
+    backend: e.backend,
+    device: e.device,
+    softwareVersion: e.softwareVersion,
+  });
+  const id = experiment.id;
+  try {
+    const root = experimentDir(store.workspaceDir, id);
+    for (const n of names) {
+      if (n === 'bundle.json') continue;
+      const target = n.startsWith('dataset/')
+        ? join(datasetDir, ...n.split('/').slice(1))
+        : join(root, ...n.split('/'));
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, files[n]);
+    }
+    for (const c of b.candidates as unknown as Candidate[]) {
+      if (c.status === 'running') continue; // never finished: nothing to show
+      const start = {
+        seq: c.seq,
+        x: c.x,
+        key: c.key,
+        spec: c.spec,
+        device: c.device,
+        paramCount: c.paramCount,
+        estMemoryBytes: c.estMemoryBytes,
+        startedAt: c.startedAt,
+      };
+      store.recordCandidateStart(id, start);
+      for (const point of c.curve) store.appendEpoch(id, c.seq, point);
+      store.recordCandidateEnd(id, c.seq, {
+        status: c.status,
+        reason: c.reason,
+        f: c.f ?? 10,
+        valDice: c.valDice,
+        perLabelDice: c.perLabelDice,
+        paramCount: c.paramCount,
+        estMemoryBytes: c.estMemoryBytes,
+        device: c.device,
+        ...(c.endedAt ? { endedAt: c.endedAt } : {}),
+      });
+    }
+    for (const t of b.tests as unknown as TestEvaluation[])
+      store.recordTestEvaluation({ ...t, experimentId: id, perSubject: t.perSubject ?? undefined });
+    for (const a of b.artifacts) {
+      safeEntry(a.path, path);
+      store.addArtifact({
+        experimentId: id,
+        seq: a.seq,
+        kind: a.kind,
+        path: join(root, ...a.path.split('/')),
+        meta: a.meta as JsonObject | null,
+      });
+    }
+    store.updateExperimentStatus(
+      id,
+      e.status === 'finished' ? 'finished' : 'stopped',
+      e.status === 'finished'
+        ? {}
+        : { reason: `imported from ${imported.bundle} (was ${e.status}); read-only` },
+    );
+  } catch (error) {
+    store.deleteExperiment(id);
+    throw error;
+  }
+  return { experimentId: id, name: e.name, candidates: b.candidates.length };
+}
