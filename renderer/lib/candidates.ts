@@ -1,7 +1,7 @@
 /** Sorting and filtering of the candidate table, pure so they can be tested and memoised. */
 
 import type { CandidateRecord } from '../../main/api';
-import { OPS } from '../../main/nas/spec';
+import { OPS } from '../../main/core/spec';
 
 export const SORT_KEYS = [
   'seq',
