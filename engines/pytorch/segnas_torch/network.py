@@ -24,13 +24,14 @@ BN_MOMENTUM = 0.9
 
 
 class ConvBNReLU(nn.Module):
-    def __init__(self, cin: int, c: int, kernel: int, dilation: int):
+    def __init__(self, cin: int, c: int, kernel: int, dilation: int, device=None):
         super().__init__()
-        self.conv = nn.Conv3d(cin, c, kernel, padding=dilation * (kernel - 1) // 2, dilation=dilation, bias=False)
-        self.gamma = nn.Parameter(torch.ones(c))
-        self.beta = nn.Parameter(torch.zeros(c))
-        self.register_buffer("moving_mean", torch.zeros(c))
-        self.register_buffer("moving_var", torch.ones(c))
+        self.conv = nn.Conv3d(cin, c, kernel, padding=dilation * (kernel - 1) // 2, dilation=dilation, bias=False,
+                              device=device)
+        self.gamma = nn.Parameter(torch.ones(c, device=device))
+        self.beta = nn.Parameter(torch.zeros(c, device=device))
+        self.register_buffer("moving_mean", torch.zeros(c, device=device))
+        self.register_buffer("moving_var", torch.ones(c, device=device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x)
@@ -55,9 +56,9 @@ class ConvBNReLU(nn.Module):
 class Projection(nn.Module):
     """1x1x1 convolution without bias and without batch norm."""
 
-    def __init__(self, cin: int, c: int):
+    def __init__(self, cin: int, c: int, device=None):
         super().__init__()
-        self.conv = nn.Conv3d(cin, c, 1, bias=False)
+        self.conv = nn.Conv3d(cin, c, 1, bias=False, device=device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv(x)
@@ -66,31 +67,31 @@ class Projection(nn.Module):
 class Head(nn.Module):
     """1x1x1 convolution with bias + softmax over classes."""
 
-    def __init__(self, c: int, classes: int):
+    def __init__(self, c: int, classes: int, device=None):
         super().__init__()
-        self.conv = nn.Conv3d(c, classes, 1, bias=True)
+        self.conv = nn.Conv3d(c, classes, 1, bias=True, device=device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.softmax(self.conv(x).float(), dim=1)
 
 
-def _edge_module(layer) -> nn.Module:
+def _edge_module(layer, device) -> nn.Module:
     if layer.kind == "conv":
-        return ConvBNReLU(layer.in_channels, layer.channels, layer.kernel, layer.dilation)
+        return ConvBNReLU(layer.in_channels, layer.channels, layer.kernel, layer.dilation, device)
     if layer.kind == "projection":
-        return Projection(layer.in_channels, layer.channels)
+        return Projection(layer.in_channels, layer.channels, device)
     return nn.Identity()
 
 
 class MegaBlock(nn.Module):
-    def __init__(self, spec: dict, plan, edges, dropout: float):
+    def __init__(self, spec: dict, plan, edges, dropout: float, device=None):
         super().__init__()
         self.plan = plan
         self.nodes = spec["block"]["nodes"]
         self.edge_list = [(f, t) for f, t, _ in edges]
-        self.edge_layers = nn.ModuleList([_edge_module(edge_layer(e, plan)) for e in edges])
+        self.edge_layers = nn.ModuleList([_edge_module(edge_layer(e, plan), device) for e in edges])
         res = residual_layer(spec, plan)
-        self.residual = _edge_module(res) if res is not None else None
+        self.residual = _edge_module(res, device) if res is not None else None
         self.dropout = dropout
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -111,18 +112,20 @@ class MegaBlock(nn.Module):
 
 
 class SegNet(nn.Module):
-    def __init__(self, spec: dict, network: dict):
+    def __init__(self, spec: dict, network: dict, device=None):
+        """device="meta" builds the structure without memory or initialisation (parameter counting)."""
         super().__init__()
         self.spec = spec
         self.options = dict(network)
         size, classes = network["size"], network["classes"]
         blocks, aux_levels = plan_network(spec, size, network["inChannels"])
         edges = block_edges(spec["block"])
-        self.megablocks = nn.ModuleList([MegaBlock(spec, mb, edges, network["dropout"]) for mb in blocks])
-        self.head = Head(level_channels(spec, 0), classes)
+        self.megablocks = nn.ModuleList([MegaBlock(spec, mb, edges, network["dropout"], device) for mb in blocks])
+        self.head = Head(level_channels(spec, 0), classes, device)
         self.aux_levels = aux_levels
-        self.aux_heads = nn.ModuleList([Head(level_channels(spec, lv), classes) for lv in aux_levels])
-        initialise(self, network["seed"])
+        self.aux_heads = nn.ModuleList([Head(level_channels(spec, lv), classes, device) for lv in aux_levels])
+        if str(device) != "meta":
+            initialise(self, network["seed"])
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         s, cin = self.options["size"], self.options["inChannels"]
