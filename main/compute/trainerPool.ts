@@ -6,14 +6,47 @@
  */
 import { UNTRAINABLE_F } from '../nas/objective';
 import { estimateTrainingBytes } from '../train/memoryEstimate';
-import type { TrainJob } from './protocol';
-import { type CandidateOutcome, failedOutcome, type RunHandlers, TrainerProcess } from './trainerProcess';
+import type { PredictJob, TrainJob } from './protocol';
+import {
+  type CandidateOutcome,
+  failedOutcome,
+  type PredictOutcome,
+  type RunHandlers,
+  TrainerProcess,
+  type TrainerProcessOptions,
+} from './trainerProcess';
 
 export interface DeviceSlot {
   /** e.g. "CPU" or "GPU 0". */
   label: string;
   /** Environment of that device's trainer process. */
   env: Record<string, string>;
+  /** Run the PyTorch trainer with this interpreter and arguments; absent = the TensorFlow.js trainer. */
+  python?: TrainerProcessOptions['python'];
+}
+
+export type TorchDevice = 'cuda' | 'mps' | 'cpu';
+
+/**
+ * PyTorch trainer slots: one per CUDA GPU (each sees only its own through CUDA_VISIBLE_DEVICES), `perGpu`
+ * slots on each, or one slot for 'mps' / 'cpu'.
+ */
+export function pytorchDevices(
+  python: string,
+  device: TorchDevice,
+  options: { gpus?: readonly number[]; perGpu?: number; precision?: string } = {},
+): DeviceSlot[] {
+  const args = ['--device', device, ...(options.precision ? ['--precision', options.precision] : [])];
+  if (device !== 'cuda')
+    return [{ label: device.toUpperCase(), env: {}, python: { executable: python, args } }];
+  const perGpu = Math.max(1, options.perGpu ?? 1);
+  return (options.gpus ?? [0]).flatMap((id) =>
+    Array.from({ length: perGpu }, (_, k) => ({
+      label: perGpu > 1 ? `GPU ${id}.${k}` : `GPU ${id}`,
+      env: { CUDA_VISIBLE_DEVICES: String(id) },
+      python: { executable: python, args },
+    })),
+  );
 }
 
 /** The single CPU device. */
@@ -46,9 +79,11 @@ export interface TrainerPoolOptions {
 }
 
 interface Queued {
-  job: TrainJob;
-  handlers: RunHandlers;
-  resolve: (o: CandidateOutcome) => void;
+  signal?: AbortSignal;
+  /** Runs the job on a trainer and delivers its outcome. */
+  start: (trainer: TrainerProcess) => Promise<void>;
+  /** Delivers the outcome of a job cancelled before any trainer took it. */
+  cancelled: () => void;
 }
 
 function formatBytes(bytes: number): string {
@@ -63,7 +98,9 @@ export class TrainerPool {
 
   constructor(private readonly options: TrainerPoolOptions) {
     if (options.devices.length === 0) throw new Error('TrainerPool: no devices.');
-    this.trainers = options.devices.map((d) => new TrainerProcess({ label: d.label, env: d.env }));
+    this.trainers = options.devices.map(
+      (d) => new TrainerProcess({ label: d.label, env: d.env, ...(d.python ? { python: d.python } : {}) }),
+    );
   }
 
   /** Trains a candidate on the next free device. Never rejects. */
@@ -83,7 +120,31 @@ export class TrainerPool {
       }
     }
     return new Promise((resolve) => {
-      this.queue.push({ job, handlers, resolve });
+      this.queue.push({
+        signal: handlers.signal,
+        start: (trainer) => trainer.run(job, handlers).then(resolve),
+        cancelled: () =>
+          resolve({ ...failedOutcome(job, 'failed', 'cancelled before it started'), status: 'cancelled' }),
+      });
+      this.dispatch();
+    });
+  }
+
+  /** Segments preprocessed volumes on the next free trainer (protocol `predict`). Never rejects. */
+  predict(job: PredictJob, signal?: AbortSignal): Promise<PredictOutcome> {
+    return new Promise((resolve) => {
+      this.queue.push({
+        signal,
+        start: (trainer) => trainer.predict(job, signal).then(resolve),
+        cancelled: () =>
+          resolve({
+            id: job.id,
+            status: 'failed',
+            outputs: [],
+            seconds: 0,
+            reason: 'cancelled before it started',
+          }),
+      });
       this.dispatch();
     });
   }
@@ -92,17 +153,13 @@ export class TrainerPool {
     for (const trainer of this.trainers) {
       if (this.assigned.has(trainer) || this.queue.length === 0) continue;
       const next = this.queue.shift() as Queued;
-      if (next.handlers.signal?.aborted) {
-        next.resolve({
-          ...failedOutcome(next.job, 'failed', 'cancelled before it started'),
-          status: 'cancelled',
-        });
+      if (next.signal?.aborted) {
+        next.cancelled();
         continue;
       }
       this.assigned.add(trainer);
-      trainer.run(next.job, next.handlers).then((outcome) => {
+      next.start(trainer).then(() => {
         this.assigned.delete(trainer);
-        next.resolve(outcome);
         this.dispatch();
       });
     }

@@ -127,8 +127,13 @@ def main() -> None:
     threading.Thread(target=reader, daemon=True).start()
 
     def run_train(job: dict) -> None:
-        result = train_candidate(job, device, precision, cancel,
-                                 lambda progress: None if state["leaving"] else send({"type": "epoch", "id": job["id"], "progress": progress}))
+        nan = os.environ.get("SEGNAS_FAULT_NAN") == job["id"]  # test hook: a diverged network's Dice
+
+        def on_epoch(progress: dict) -> None:
+            if not state["leaving"]:
+                send({"type": "epoch", "id": job["id"], "progress": {**progress, "valDice": float("nan")} if nan else progress})
+
+        result = train_candidate(job, device, precision, cancel, on_epoch)
         if result.net is not None and job.get("exportDir") and result.status == "done":
             meta = job.get("exportMeta") or {}
             k = job["network"]["classes"]
