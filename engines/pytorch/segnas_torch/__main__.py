@@ -85,7 +85,7 @@ def main() -> None:
         "pid": os.getpid(),
         "engine": ENGINE,
         "version": f"torch {torch.__version__}",
-        "backend": device.type,
+        "backend": f"pytorch-{device.type}",
         "device": f"{name} (PyTorch {torch.__version__}, {device.type}, {precision})",
         "devices": devices,
         "precision": precision,
