@@ -17,7 +17,16 @@ import type {
   SearchRunnerContext,
   TestEvaluation,
 } from '../api';
+import {
+  type EngineRequest,
+  pytorchBackend,
+  pytorchDeviceOf,
+  type ResolvedEngine,
+  resolvedDevices,
+  resolveEngine,
+} from '../compute/engines';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
+import { failedOutcome } from '../compute/trainerProcess';
 import { createSearchSpace } from '../nas/searchSpace';
 import { type ExperimentStore, experimentDir, openStore } from '../store';
 import {
@@ -48,6 +57,11 @@ export interface SearchExtras {
   populationSize?: number;
   /** Let each trainer pick the best backend it can start (or $SEGNAS_BACKEND) instead of config.backend. */
   autoBackend?: boolean;
+  /**
+   * The training engine (--engine auto|pytorch|tfjs, --device, --python, --per-gpu, --precision). Absent:
+   * TensorFlow.js with config.backend / autoBackend, as before.
+   */
+  engine?: EngineRequest;
 }
 
 export interface SearchRunnerOptions {
@@ -114,20 +128,51 @@ export function createSearchRunner(
   const active = new Map<number, Active>();
   const interruptedAtStart = markInterrupted(store).map((i) => i.experiment.id);
 
-  /** One pool per backend: trainers read SEGNAS_BACKEND when they start. */
-  const poolFor = (backend: string): TrainerPool => {
-    let pool = pools.get(backend);
-    if (!pool) {
-      const env = (d: DeviceSlot) => (backend === AUTO ? d.env : { ...d.env, SEGNAS_BACKEND: backend });
-      pool = new TrainerPool({ devices: devices.map((d) => ({ ...d, env: env(d) })) });
-      pools.set(backend, pool);
+  /** PyTorch settings of this runner (interpreter, per-GPU count, precision), from the last start(). */
+  let torchRequest: Omit<EngineRequest, 'engine' | 'device'> = {};
+  const resolvedTorch = new Map<string, Extract<ResolvedEngine, { engine: 'pytorch' }>>();
+  const making = new Map<string, Promise<TrainerPool>>();
+
+  /**
+   * One pool per backend. TensorFlow.js trainers read SEGNAS_BACKEND when they start; a recorded
+   * "pytorch-<device>" backend gets PyTorch trainers on that device (so a resume uses the same engine).
+   */
+  const makePool = async (backend: string): Promise<TrainerPool> => {
+    const torchDevice = pytorchDeviceOf(backend);
+    if (torchDevice) {
+      let r = resolvedTorch.get(backend);
+      if (!r) {
+        const found = await resolveEngine({ ...torchRequest, engine: 'pytorch', device: torchDevice });
+        if (found.engine !== 'pytorch') throw new Error(`backend ${backend}: no PyTorch engine found`);
+        r = found;
+      }
+      return new TrainerPool({ devices: resolvedDevices(r) });
     }
-    return pool;
+    const env = (d: DeviceSlot) => (backend === AUTO ? d.env : { ...d.env, SEGNAS_BACKEND: backend });
+    return new TrainerPool({ devices: devices.map((d) => ({ ...d, env: env(d) })) });
+  };
+  const poolFor = async (backend: string): Promise<TrainerPool> => {
+    const ready = pools.get(backend);
+    if (ready) return ready;
+    let promise = making.get(backend);
+    if (!promise) {
+      promise = makePool(backend).then((pool) => {
+        pools.set(backend, pool);
+        return pool;
+      });
+      promise.catch(() => making.delete(backend));
+      making.set(backend, promise);
+    }
+    return promise;
   };
   const runJobFor =
     (backend: string): RunJob =>
     (job, handlers) =>
-      poolFor(backend).run(job, handlers);
+      poolFor(backend).then(
+        (pool) => pool.run(job, handlers),
+        // No engine for this backend (e.g. torch uninstalled since): the candidate fails, the search goes on.
+        (e: unknown) => ({ ...failedOutcome(job, 'failed', errorText(e)) }),
+      );
 
   const emit = (event: SearchEvent) => {
     try {
@@ -259,7 +304,18 @@ export function createSearchRunner(
       const { report, fingerprint } = await discoverForSearch(config.datasetPath);
       const splitCount = extras.splits ?? 1;
       const splits = splitCases(report, config.seed, splitCount);
-      const pool = poolFor(extras.autoBackend ? AUTO : config.backend);
+      const engine = extras.engine ? await resolveEngine(extras.engine) : undefined;
+      let backendKey = extras.autoBackend ? AUTO : config.backend;
+      if (engine?.engine === 'pytorch') {
+        torchRequest = {
+          ...(extras.engine?.python ? { python: engine.python } : {}),
+          ...(extras.engine?.perGpu ? { perGpu: extras.engine.perGpu } : {}),
+          ...(extras.engine?.precision ? { precision: extras.engine.precision } : {}),
+        };
+        backendKey = pytorchBackend(engine.device);
+        resolvedTorch.set(backendKey, engine);
+      }
+      const pool = await poolFor(backendKey);
       await pool.start();
       const info = pool.trainers[0].info;
       // Later runs (resume, test) ask for the backend the trainers actually started.
@@ -286,7 +342,13 @@ export function createSearchRunner(
             topK: extras.topK ?? 3,
             splits: splitCount,
             requestedBackend: extras.autoBackend ? 'auto' : config.backend,
-            concurrency: devices.length,
+            concurrency: pool.trainers.length,
+            engine: {
+              name: info?.engine ?? 'tfjs',
+              version: info?.version ?? null,
+              precision: info?.precision ?? null,
+              ...(engine ? { requested: extras.engine?.engine ?? null, why: engine.why } : {}),
+            },
             ...(extras.populationSize !== undefined && { populationSize: extras.populationSize }),
           },
         },
@@ -295,7 +357,9 @@ export function createSearchRunner(
         splits,
         backend: info?.backend ?? config.backend,
         device:
-          devices.length === 1 ? (info?.device ?? devices[0].label) : devices.map((d) => d.label).join(', '),
+          pool.trainers.length === 1
+            ? (info?.device ?? pool.trainers[0].label)
+            : pool.trainers.map((t) => t.label).join(', '),
         softwareVersion: SOFTWARE_VERSION,
       });
       launch(experiment.id);

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { BackendName, SearchConfig } from '../../api';
+import { ENGINE_CHOICES, type EngineChoice, type EngineRequest, TORCH_DEVICES } from '../../compute/engines';
+import type { TorchDevice } from '../../compute/trainerPool';
 import { BASELINE_IDS, fixedSpace, getBaseline, isBaseline } from '../../nas/baselines';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import { type SearchSpaceConfig, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
@@ -30,7 +32,17 @@ report. Ctrl-C stops cleanly; continue with segnas resume <id>.
   --splits N          seeded splits; the best network is retested on each (mean ± std) (default 1)
   --top-k K           candidates tested on the test split after the search (default 3; 0: none)
   --memory-mb MB      candidates predicted to need more are recorded as OOM untrained (default 4096)
-  --backend NAME      ${BACKENDS.join(', ')} (default: the best the trainer can start)
+  --engine NAME       auto, pytorch or tfjs (default auto: PyTorch when a Python with torch sees a
+                      CUDA or MPS GPU, else TensorFlow.js; also $SEGNAS_ENGINE). segnas devices
+                      lists what this machine has
+  --device NAME       PyTorch device: ${TORCH_DEVICES.join(', ')} (default: the best torch sees)
+  --python PATH       the Python with torch (also $SEGNAS_PYTHON; default python3, python,
+                      /usr/bin/python3: the first that imports torch)
+  --per-gpu N         PyTorch: concurrent candidates per GPU (default 1)
+  --precision P       PyTorch: fp32, bf16 or fp16 (default bf16 on GPUs that have it, else fp16;
+                      fp32 on the CPU)
+  --backend NAME      TensorFlow.js backend: ${BACKENDS.join(', ')} (default: the best the trainer
+                      can start)
   --name TEXT         experiment name
 ${WORKSPACE_HELP}
   --help              this text`;
@@ -54,6 +66,11 @@ function parse(argv: string[]) {
       'top-k': { type: 'string' },
       'memory-mb': { type: 'string' },
       backend: { type: 'string' },
+      engine: { type: 'string' },
+      device: { type: 'string' },
+      python: { type: 'string' },
+      'per-gpu': { type: 'string' },
+      precision: { type: 'string' },
       name: { type: 'string' },
       workspace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -98,6 +115,33 @@ export interface BuiltSearch {
   splits: number;
   autoBackend: boolean;
   populationSize?: number;
+  engine: EngineRequest;
+}
+
+/** --engine/--device/--python/--per-gpu/--precision as an engine request (a --backend means TensorFlow.js). */
+export function engineRequest(values: Values, env: NodeJS.ProcessEnv = process.env): EngineRequest {
+  const engine = values.engine ?? (values.backend !== undefined ? 'tfjs' : (env.SEGNAS_ENGINE ?? 'auto'));
+  if (!ENGINE_CHOICES.includes(engine as EngineChoice))
+    throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')} (got ${engine})`);
+  if (values.device !== undefined && !TORCH_DEVICES.includes(values.device as TorchDevice))
+    throw new UsageError(`--device must be one of ${TORCH_DEVICES.join(', ')} (got ${values.device})`);
+  if (values.precision !== undefined && !['fp32', 'bf16', 'fp16'].includes(values.precision))
+    throw new UsageError(`--precision must be fp32, bf16 or fp16 (got ${values.precision})`);
+  if (engine === 'tfjs' && (values.device || values.python || values['per-gpu'] || values.precision))
+    throw new UsageError(
+      '--device, --python, --per-gpu and --precision are PyTorch options; drop them or use --engine pytorch',
+    );
+  // A device or an interpreter asked for means PyTorch, unless the engine was named.
+  const chosen = (
+    values.engine === undefined && (values.device || values.python) ? 'pytorch' : engine
+  ) as EngineChoice;
+  return {
+    engine: chosen,
+    ...(values.device && { device: values.device as TorchDevice }),
+    ...(values.python && { python: values.python }),
+    ...(values['per-gpu'] !== undefined && { perGpu: intOption('per-gpu', values['per-gpu'], 1) }),
+    ...(values.precision && { precision: values.precision }),
+  };
 }
 
 export function buildConfig(values: Values): BuiltSearch {
@@ -126,6 +170,7 @@ export function buildConfig(values: Values): BuiltSearch {
     topK: intOption('top-k', values['top-k'], 3, 0),
     splits: intOption('splits', values.splits, 1),
     autoBackend: values.backend === undefined,
+    engine: engineRequest(values),
     ...(values.population !== undefined && {
       populationSize: intOption('population', values.population, 0, 2),
     }),
@@ -153,6 +198,7 @@ export async function run(argv: string[]): Promise<number> {
       topK: built.topK,
       splits: built.splits,
       autoBackend: built.autoBackend,
+      engine: built.engine,
       ...(built.populationSize !== undefined && { populationSize: built.populationSize }),
     }));
   } catch (e) {
