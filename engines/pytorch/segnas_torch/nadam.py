@@ -42,15 +42,23 @@ class Nadam:
         m_coef = mu_next / (1 - schedule_next)
         v_correction = 1 - self.beta2**t
         b1, b2 = self.beta1, self.beta2
-        for p, m, v in zip(self.params, self.m, self.v):
-            g = p.grad
-            if g is None:
-                continue
-            g = g.float()
-            m.mul_(b1).add_(g, alpha=1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            m_bar = g * g_coef + m * m_coef
-            denom = (v / v_correction).sqrt_().add_(self.epsilon)
-            p.sub_(m_bar / denom * self.lr)
+        live = [(p, m, v) for p, m, v in zip(self.params, self.m, self.v) if p.grad is not None]
+        if not live:
+            return
+        params = [p for p, _, _ in live]
+        ms = [m for _, m, _ in live]
+        vs = [v for _, _, v in live]
+        grads = [p.grad.float() for p in params]
+        # One kernel per operation over all parameters (torch._foreach_*), not one per parameter.
+        torch._foreach_mul_(ms, b1)
+        torch._foreach_add_(ms, grads, alpha=1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, grads, grads, value=1 - b2)
+        m_bar = torch._foreach_mul(grads, g_coef)
+        torch._foreach_add_(m_bar, ms, alpha=m_coef)
+        denom = torch._foreach_div(vs, v_correction)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, self.epsilon)
+        torch._foreach_addcdiv_(params, m_bar, denom, value=-self.lr)
         self.m_schedule = schedule_new
         self.iterations = t

@@ -37,19 +37,25 @@ class ConvBNReLU(nn.Module):
         y = self.conv(x)
         if not self.training:
             return F.relu(F.batch_norm(y, self.moving_mean, self.moving_var, self.gamma, self.beta, False, 0.0, BN_EPSILON))
-        with torch.no_grad():
-            # The moving statistics take the biased variance (as Keras and the TensorFlow.js engine);
-            # torch's own running_var would take the unbiased one.
-            var, mean = torch.var_mean(y.detach().float(), dim=(0, 2, 3, 4), unbiased=False)
-            self.moving_mean.mul_(BN_MOMENTUM).add_(mean, alpha=1 - BN_MOMENTUM)
-            self.moving_var.mul_(BN_MOMENTUM).add_(var, alpha=1 - BN_MOMENTUM)
-        if y.numel() // y.shape[1] > 1:
-            out = F.batch_norm(y, None, None, self.gamma, self.beta, True, 0.0, BN_EPSILON)
+        values_per_channel = y.numel() // y.shape[1]
+        if values_per_channel > 1:
+            # torch moves running_var towards the unbiased variance v*n/(n-1); Keras (and the TensorFlow.js
+            # engine) towards the biased v. From torch's update, new = 0.9*old + 0.1*v*n/(n-1), the biased
+            # one is new - (new - 0.9*old)/n: a C-element correction instead of a second pass over y.
+            old_var = self.moving_var.clone()
+            out = F.batch_norm(y, self.moving_mean, self.moving_var, self.gamma, self.beta, True,
+                               1 - BN_MOMENTUM, BN_EPSILON)
+            with torch.no_grad():
+                self.moving_var.sub_((self.moving_var - BN_MOMENTUM * old_var) / values_per_channel)
         else:
-            # One value per channel (batch 1 at a 1^3 level): torch refuses, the formula gives beta.
+            # One value per channel (batch 1 at a 1^3 level): torch refuses; the formula gives beta, and
+            # the batch variance is 0.
             m = y.mean(dim=(0, 2, 3, 4), keepdim=True)
             v = ((y - m) ** 2).mean(dim=(0, 2, 3, 4), keepdim=True)
             out = (y - m) * torch.rsqrt(v + BN_EPSILON) * self.gamma.view(1, -1, 1, 1, 1) + self.beta.view(1, -1, 1, 1, 1)
+            with torch.no_grad():
+                self.moving_mean.mul_(BN_MOMENTUM).add_(m.detach().reshape(-1), alpha=1 - BN_MOMENTUM)
+                self.moving_var.mul_(BN_MOMENTUM).add_(v.detach().reshape(-1), alpha=1 - BN_MOMENTUM)
         return F.relu(out)
 
 
