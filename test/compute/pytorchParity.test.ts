@@ -10,12 +10,23 @@ import { createPrng } from '../../main/core/prng';
 import type { ArchitectureSpec, NodeCount, OpCode } from '../../main/core/spec';
 import { supervisedLoss } from '../../main/train/expLogLoss';
 import { NadamOptimizer } from '../../main/train/nadam';
+import { batchNormRelu } from '../../main/train/ops/layers';
 import { paramCount } from '../../main/train/paramCount';
 import { runEngineModule } from './helpers/torchPython';
 
 /** The engine's answers to all three fixtures, from one Python process (starting torch takes seconds). */
-let answer: { paramCounts: number[]; loss: number; nadam: number[][][] };
-const fixtures = { paramCounts: [] as { spec: ArchitectureSpec; classes: number }[], loss: {}, nadam: {} };
+let answer: {
+  paramCounts: number[];
+  loss: number;
+  nadam: number[][][];
+  batchNorm: { y: number[]; movingMean: number[]; movingVar: number[] };
+};
+const fixtures = {
+  paramCounts: [] as { spec: ArchitectureSpec; classes: number }[],
+  loss: {},
+  nadam: {},
+  batchNorm: {},
+};
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -24,6 +35,7 @@ beforeAll(async () => {
   );
   fixtures.loss = lossFixture().request;
   fixtures.nadam = nadamFixture().request;
+  fixtures.batchNorm = batchNormFixture().request;
   answer = JSON.parse(await runEngineModule('segnas_torch.parity', JSON.stringify(fixtures)));
 }, 120_000);
 
@@ -50,6 +62,34 @@ function lossFixture() {
     ).dataSync()[0];
   });
   return { request: { shape, probs, aux, labels, weights }, ts };
+}
+
+function batchNormFixture() {
+  const rng = createPrng(13);
+  const shape: [number, number, number, number, number] = [2, 3, 3, 3, 4];
+  const x = Array.from({ length: 2 * 27 * 4 }, (_, i) => rng.between(-2, 2) + (i % 4));
+  const request = {
+    shape,
+    x,
+    gamma: [1.5, 0.5, 1, 2],
+    beta: [0.1, -0.2, 0, 0.3],
+    movingMean: [0.5, -0.5, 1, 0],
+    movingVar: [1, 2, 0.5, 1.5],
+  };
+  const vars = {
+    gamma: tf.variable(tf.tensor1d(request.gamma)),
+    beta: tf.variable(tf.tensor1d(request.beta)),
+    movingMean: tf.variable(tf.tensor1d(request.movingMean), false),
+    movingVar: tf.variable(tf.tensor1d(request.movingVar), false),
+  };
+  const y = tf.tidy(() => Array.from(batchNormRelu(tf.tensor5d(x, shape), vars, true).dataSync()));
+  const ts = {
+    y,
+    movingMean: Array.from(vars.movingMean.dataSync()),
+    movingVar: Array.from(vars.movingVar.dataSync()),
+  };
+  for (const v of Object.values(vars)) v.dispose();
+  return { request, ts };
 }
 
 function nadamFixture() {
@@ -123,5 +163,16 @@ describe('PyTorch engine parity with the TensorFlow.js engine', () => {
     });
     // the parameters moved (equal no-ops would prove nothing)
     expect(Math.abs(ts[ts.length - 1][0][0] - request.params[0][0])).toBeGreaterThan(1e-3);
+  });
+
+  it('normalises with batch statistics and moves the statistics as the TS batch norm does (momentum 0.9, ε 1e−3, biased variance)', () => {
+    const { ts } = batchNormFixture();
+    const close = (a: number[], b: number[]) =>
+      a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-5));
+    close(answer.batchNorm.y, ts.y);
+    close(answer.batchNorm.movingMean, ts.movingMean);
+    close(answer.batchNorm.movingVar, ts.movingVar);
+    expect(answer.batchNorm.y.length).toBe(ts.y.length);
+    expect(Math.abs(ts.movingVar[0] - 1)).toBeGreaterThan(1e-3);
   });
 });

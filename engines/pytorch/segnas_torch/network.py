@@ -42,11 +42,12 @@ class ConvBNReLU(nn.Module):
             # torch moves running_var towards the unbiased variance v*n/(n-1); Keras (and the TensorFlow.js
             # engine) towards the biased v. From torch's update, new = 0.9*old + 0.1*v*n/(n-1), the biased
             # one is new - (new - 0.9*old)/n: a C-element correction instead of a second pass over y.
-            old_var = self.moving_var.clone()
-            out = F.batch_norm(y, self.moving_mean, self.moving_var, self.gamma, self.beta, True,
+            # (torch updates a copy: autograd keeps the tensor it was given and must not see it change.)
+            torch_var = self.moving_var.clone()
+            out = F.batch_norm(y, self.moving_mean, torch_var, self.gamma, self.beta, True,
                                1 - BN_MOMENTUM, BN_EPSILON)
             with torch.no_grad():
-                self.moving_var.sub_((self.moving_var - BN_MOMENTUM * old_var) / values_per_channel)
+                self.moving_var.copy_(torch_var - (torch_var - BN_MOMENTUM * self.moving_var) / values_per_channel)
         else:
             # One value per channel (batch 1 at a 1^3 level): torch refuses; the formula gives beta, and
             # the batch variance is 0.

@@ -5,6 +5,8 @@ prints one JSON answer, computed by this engine's own code:
   {"loss": {"shape": [B,D,H,W,K], "probs": [...channels-last], "labels": [...], "weights": [...],
             "aux": [[...channels-last], ...]}}               -> supervised_loss(...)
   {"nadam": {"lr", "params": [[...]], "grads": [[[...]]]}}  -> the parameters after each step
+  {"batchNorm": {"shape": [B,D,H,W,C], "x": [...channels-last], "gamma", "beta", "movingMean",
+                 "movingVar"}}  -> training-mode output (channels-last) and the moved statistics
 """
 import json
 import sys
@@ -13,7 +15,7 @@ import torch
 
 from .loss import supervised_loss
 from .nadam import Nadam
-from .network import SegNet
+from .network import ConvBNReLU, SegNet
 
 
 def main() -> None:
@@ -49,6 +51,23 @@ def main() -> None:
             opt.step()
             steps.append([p.detach().tolist() for p in params])
         out["nadam"] = steps
+    if "batchNorm" in req:
+        q = req["batchNorm"]
+        b, d, h, w, c = q["shape"]
+        layer = ConvBNReLU(c, c, 1, 1).train()
+        with torch.no_grad():  # a 1x1x1 identity convolution: the layer is then batch norm + ReLU
+            layer.conv.weight.copy_(torch.eye(c).reshape(c, c, 1, 1, 1))
+            layer.gamma.copy_(torch.tensor(q["gamma"]))
+            layer.beta.copy_(torch.tensor(q["beta"]))
+            layer.moving_mean.copy_(torch.tensor(q["movingMean"]))
+            layer.moving_var.copy_(torch.tensor(q["movingVar"]))
+        x = torch.tensor(q["x"], dtype=torch.float32).reshape(b, d, h, w, c).permute(0, 4, 1, 2, 3)
+        y = layer(x)
+        out["batchNorm"] = {
+            "y": y.detach().permute(0, 2, 3, 4, 1).reshape(-1).tolist(),
+            "movingMean": layer.moving_mean.tolist(),
+            "movingVar": layer.moving_var.tolist(),
+        }
     print(json.dumps(out))
 
 
