@@ -126,7 +126,9 @@ def main() -> None:
 
     threading.Thread(target=reader, daemon=True).start()
 
-    def run_train(job: dict) -> None:
+    # Each job function returns its final message; the loop marks the trainer idle *before* sending it,
+    # so that a caller answering at once with the next job never finds the trainer still busy.
+    def run_train(job: dict):
         nan = os.environ.get("SEGNAS_FAULT_NAN") == job["id"]  # test hook: a diverged network's Dice
 
         def on_epoch(progress: dict) -> None:
@@ -143,25 +145,22 @@ def main() -> None:
                                                  "names": ["background" if i == 0 else f"label {i}" for i in range(k)]},
                 "extra": {"bestDice": result.best_dice, "bestEpoch": result.best_epoch, "training": job["training"]},
             }, onnx=args.onnx)
-        if state["leaving"]:
-            return
-        send({"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
-              "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
-              "seconds": result.seconds, "paramCount": result.param_count})
+        return {"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
+                "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
+                "seconds": result.seconds, "paramCount": result.param_count}
 
-    def run_predict(job: dict) -> None:
+    def run_predict(job: dict):
         start = time.perf_counter()
         net = load_model(job["model"], device)
         size = net.options["size"]
         with torch.no_grad():
             for image_path, out_path in zip(job["images"], job["outputs"]):
                 if cancel.is_set():
-                    send({"type": "failed", "id": job["id"], "status": "failed", "reason": "cancelled"})
-                    return
+                    return {"type": "failed", "id": job["id"], "status": "failed", "reason": "cancelled"}
                 image = read_image(image_path, size).unsqueeze(0).to(device)
                 probs, _ = net(image)
                 write_label(out_path, probs.argmax(1)[0])
-        send({"type": "predicted", "id": job["id"], "outputs": job["outputs"], "seconds": time.perf_counter() - start})
+        return {"type": "predicted", "id": job["id"], "outputs": job["outputs"], "seconds": time.perf_counter() - start}
 
     while True:
         item = jobs.get()
@@ -171,16 +170,16 @@ def main() -> None:
         if state["leaving"]:
             break
         try:
-            (run_train if kind == "train" else run_predict)(job)
+            final = (run_train if kind == "train" else run_predict)(job)
         except Exception as e:  # one job's failure never ends the trainer
             oom = is_oom(e)
             if oom and device.type == "cuda":
                 torch.cuda.empty_cache()
-            if not state["leaving"]:
-                send({"type": "failed", "id": job["id"], "status": "oom" if oom else "failed",
-                      "reason": f"{type(e).__name__}: {e}"[:2000]})
-        finally:
-            state["running"] = None
+            final = {"type": "failed", "id": job["id"], "status": "oom" if oom else "failed",
+                     "reason": f"{type(e).__name__}: {e}"[:2000]}
+        state["running"] = None
+        if not state["leaving"]:
+            send(final)
     sys.stderr.flush()
     os._exit(0)
 
