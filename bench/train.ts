@@ -9,14 +9,24 @@
  *
  * `--threads N`: threads of our WebAssembly kernels (default SEGNAS_CPU_THREADS or every core).
  *
+ * `--engine tfjs|pytorch|both` (default tfjs), `--device cpu|cuda|mps` (PyTorch), `--size S` (instead of
+ * --sizes), `--batch B`, `--precision fp32|bf16|fp16` (PyTorch): with pytorch, the PyTorch engine's real
+ * step (engines/pytorch, `python -m segnas_torch.bench`) and a plain PyTorch step of the same network are
+ * timed too and printed side by side; on a GPU also the paper-scale configuration (n = 16, p = 4, res = 1,
+ * K = 20, 128³, batch 3) in fp32 and bf16.
+ *
  * `--ab`: instead, on one network per size, alternates steps of the previous implementation (im2col +
  * tfjs matMul on one thread, BN and ReLU composed from tfjs ops), ours on one thread and ours on
  * `--threads` threads, so that all see the same machine load; prints the median of `--steps` steps each
  * and each one's peak tensor memory.
  */
+
+import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, initBackend } from '../main/compute/backend';
+import { findTorchPython, pythonEnv } from '../main/compute/python';
+import { pytorchEngineDir } from '../main/compute/runtimeFiles';
 import type { ArchitectureSpec } from '../main/core/spec';
 import { EXP_LOG_DEFAULTS, supervisedLoss } from '../main/train/expLogLoss';
 import { estimateTrainingBytes } from '../main/train/memoryEstimate';
@@ -34,12 +44,18 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '32,64' },
     ab: { type: 'boolean', default: false },
     threads: { type: 'string' },
+    engine: { type: 'string', default: 'tfjs' },
+    device: { type: 'string', default: 'cpu' },
+    size: { type: 'string' },
+    batch: { type: 'string', default: '1' },
+    precision: { type: 'string' },
+    python: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench:train -- [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64] [--threads N] [--ab]',
+    'usage: npm run bench:train -- [--engine tfjs|pytorch|both] [--device cpu|cuda|mps] [--size S] [--batch B] [--precision fp32|bf16|fp16] [--python PATH] [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64] [--threads N] [--ab]',
   );
   process.exit(0);
 }
@@ -54,7 +70,13 @@ const REFERENCE: ArchitectureSpec = {
 };
 const CLASSES = 4;
 const steps = Number(values.steps);
-const sizes = (values.sizes ?? '32,64').split(',').map(Number);
+const sizes = (values.size ?? values.sizes ?? '32,64').split(',').map(Number);
+const batch = Number(values.batch);
+const engines = values.engine === 'both' ? ['tfjs', 'pytorch'] : [values.engine ?? 'tfjs'];
+if (!engines.every((e) => e === 'tfjs' || e === 'pytorch')) {
+  console.error(`bench:train: --engine must be tfjs, pytorch or both (got ${values.engine})`);
+  process.exit(2);
+}
 
 interface Row {
   backend: string;
@@ -79,8 +101,8 @@ function timeMs(fn: () => void, reps: number): number {
 
 function trainingStep(size: number) {
   const net = buildNetwork(REFERENCE, { classes: CLASSES, size, inChannels: 1, dropout: 0.2, seed: 1 });
-  const x = tf.randomNormal([1, size, size, size, 1], 0, 1, 'float32', 1) as tf.Tensor5D;
-  const labels = tf.randomUniform([1, size, size, size], 0, CLASSES, 'int32', 2);
+  const x = tf.randomNormal([batch, size, size, size, 1], 0, 1, 'float32', 1) as tf.Tensor5D;
+  const labels = tf.randomUniform([batch, size, size, size], 0, CLASSES, 'int32', 2);
   const oneHot = tf.oneHot(labels, CLASSES);
   const lossConfig = { ...EXP_LOG_DEFAULTS, labelWeights: Array(CLASSES).fill(1) };
   const optimizer = new NadamOptimizer();
@@ -172,7 +194,7 @@ async function benchSize(backend: string, device: string, size: number): Promise
     cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
     // peak above what lives between steps + weights, grads and the two Nadam slots
     peakTensorMB: (profile.peakBytes - before + net.paramCount * 4 * 4) / 2 ** 20,
-    estimatedMB: estimateTrainingBytes(REFERENCE, { classes: CLASSES, size, batch: 1 }) / 2 ** 20,
+    estimatedMB: estimateTrainingBytes(REFERENCE, { classes: CLASSES, size, batch }) / 2 ** 20,
     params: net.paramCount,
   };
   dispose();
@@ -209,10 +231,12 @@ if (values.ab) {
 }
 
 if (!values.json) {
-  console.log('reference network: SegNAS4 n=8 p=3 sup=0 res=0, 4 classes, batch 1, Nadam, exp-log loss');
-  console.log(HEADER);
+  console.log(
+    `reference network: SegNAS4 n=8 p=3 sup=0 res=0, 4 classes, batch ${batch}, Nadam, exp-log loss`,
+  );
+  if (engines.includes('tfjs')) console.log(HEADER);
 }
-const requested = (values.backend ?? ['wasm', 'cpu']) as BackendChoice[];
+const requested = (engines.includes('tfjs') ? (values.backend ?? ['wasm', 'cpu']) : []) as BackendChoice[];
 const rows: Row[] = [];
 const convs: Array<{ backend: string; ours: number; tfConv3d: number }> = [];
 for (const choice of requested) {
@@ -238,12 +262,77 @@ for (const choice of requested) {
   convs.push({ backend: info.name, ...convComparison() });
 }
 
+/** One run of the PyTorch engine's benchmark (a fresh process per configuration). */
+function torchBench(python: string, args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      python,
+      ['-m', 'segnas_torch.bench', ...args],
+      { cwd: pytorchEngineDir(), env: pythonEnv(), maxBuffer: 1 << 20 },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${error.message}\n${stderr}`))
+          : resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')),
+    );
+  });
+}
+
+const torchRows: Record<string, unknown>[] = [];
+if (engines.includes('pytorch')) {
+  const python = (await findTorchPython(values.python)).python;
+  const common = ['--device', values.device ?? 'cpu', '--steps', String(steps)];
+  const configs: string[][] = sizes.map((size) => [
+    '--size',
+    String(size),
+    '--batch',
+    String(batch),
+    ...(values.precision ? ['--precision', values.precision] : []),
+  ]);
+  if (values.device === 'cuda') {
+    const paper = JSON.stringify({
+      n: 16,
+      p: 4,
+      sup: false,
+      res: true,
+      block: { nodes: 3, ops: [2, 0, 2] },
+      extras: {},
+    });
+    for (const precision of ['fp32', 'bf16'])
+      configs.push([
+        '--size',
+        '128',
+        '--batch',
+        '3',
+        '--classes',
+        '20',
+        '--spec',
+        paper,
+        '--precision',
+        precision,
+      ]);
+  }
+  if (!values.json)
+    console.log(
+      '\nengine                 device  precision  size  batch  ms/step(mean)  ms/step(min)  peak MB  params',
+    );
+  for (const config of configs)
+    for (const plain of [false, true]) {
+      const row = await torchBench(python, [...common, ...config, ...(plain ? ['--plain'] : [])]);
+      torchRows.push(row);
+      if (!values.json)
+        console.log(
+          `${String(row.engine).padEnd(22)} ${String(row.device).padEnd(7)} ${String(row.precision).padEnd(10)} ${String(row.size).padStart(4)} ${String(row.batch).padStart(6)}  ${(row.msPerStep as number).toFixed(0).padStart(13)}  ${(row.msPerStepMin as number).toFixed(0).padStart(12)}  ${row.peakMB == null ? '–'.padStart(7) : (row.peakMB as number).toFixed(0).padStart(7)}  ${row.params}`,
+        );
+    }
+}
+
 if (values.json) {
   console.log(
     JSON.stringify(
       {
-        network: 'SegNAS4 n=8 p=3 sup=0 res=0, K=4, batch 1',
+        network: `SegNAS4 n=8 p=3 sup=0 res=0, K=4, batch ${batch}`,
         rows,
+        pytorch: torchRows,
         conv32: convs,
         recoveredWakeups: kernelThreads().recoveredWakeups,
       },

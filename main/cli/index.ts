@@ -23,6 +23,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'write the synthetic phantom dataset (MSD layout)',
     load: () => import('./commands/demo-data'),
   },
+  devices: {
+    summary: 'list training engines and devices, and how to fix unusable ones (--json)',
+    load: () => import('./commands/devices'),
+  },
   evaluate: { summary: 'test the best candidates', load: () => import('./commands/evaluate') },
   import: { summary: 'open an experiment bundle, read-only', load: () => import('./commands/import') },
   inspect: {

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
 import type { NetworkOptions } from '../train/segNet';
-import type { EpochProgress, TrainSettings } from '../train/trainer';
+import type { TrainSettings } from '../train/trainer';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export interface VolumeFiles {
   /** Path of a raw float32 S³ image (.f32). */
@@ -38,28 +38,113 @@ export interface TrainJob {
   exportMeta?: Record<string, unknown>;
 }
 
+/** Segment preprocessed volumes with a model folder: outputs[i] gets the uint8 class map of images[i]. */
+export interface PredictJob {
+  id: string;
+  /** A model folder (model.json + weights.bin) written by either engine. */
+  model: string;
+  /** Raw float32 S³ images (.f32), S = the model's size. */
+  images: string[];
+  /** Where each raw uint8 S³ class map (.u8) is written. */
+  outputs: string[];
+}
+
 /** Caller → trainer. */
 export type ToTrainer =
   | { type: 'train'; job: TrainJob }
+  | { type: 'predict'; job: PredictJob }
   | { type: 'cancel'; id: string }
   | { type: 'shutdown' };
 
+const finite = z.number().finite();
+const deviceInfoSchema = z.object({
+  name: z.string(),
+  index: z.number().int(),
+  totalBytes: finite.nullable(),
+  freeBytes: finite.nullable(),
+  computeCapability: z.string().nullable(),
+});
+export type TrainerDeviceInfo = z.infer<typeof deviceInfoSchema>;
+
+const readySchema = z.object({
+  type: z.literal('ready'),
+  protocol: z.number().int(),
+  pid: z.number().int(),
+  /** 'tfjs' or 'pytorch'. */
+  engine: z.string().min(1),
+  /** e.g. "tfjs 4.22.0" or "torch 2.5.1". */
+  version: z.string(),
+  /** The engine's backend, e.g. "wasm" or "pytorch-cuda". */
+  backend: z.string().min(1),
+  /** One line describing the device, for the store and the UIs. */
+  device: z.string(),
+  devices: z.array(deviceInfoSchema),
+  /** 'fp32', 'bf16' or 'fp16'. */
+  precision: z.string(),
+});
+const progressSchema = z.object({
+  epoch: z.number().int().min(1),
+  epochs: z.number().int().min(1),
+  loss: finite,
+  valDice: finite.min(0).max(1),
+  valPerLabel: z.array(finite.min(0).max(1)),
+  bestDice: finite.min(0).max(1),
+  bestEpoch: z.number().int().min(0),
+  seconds: finite.min(0),
+});
+const fromTrainerSchema = z.discriminatedUnion('type', [
+  readySchema,
+  z.object({ type: z.literal('epoch'), id: z.string(), progress: progressSchema }),
+  z.object({
+    type: z.literal('result'),
+    id: z.string(),
+    status: z.enum(['done', 'cancelled']),
+    bestDice: finite.min(0).max(1),
+    bestEpoch: z.number().int().min(0),
+    bestPerLabel: z.array(finite.min(0).max(1)),
+    epochs: z.number().int().min(0),
+    seconds: finite.min(0),
+    paramCount: z.number().int().min(0),
+  }),
+  z.object({
+    type: z.literal('failed'),
+    id: z.string(),
+    status: z.enum(['failed', 'oom']),
+    reason: z.string(),
+  }),
+  z.object({
+    type: z.literal('predicted'),
+    id: z.string(),
+    outputs: z.array(z.string()),
+    seconds: finite.min(0),
+  }),
+]);
+
 /** Trainer → caller. */
-export type FromTrainer =
-  | { type: 'ready'; protocol: number; pid: number; backend: string; device: string }
-  | { type: 'epoch'; id: string; progress: EpochProgress }
-  | {
-      type: 'result';
-      id: string;
-      status: 'done' | 'cancelled';
-      bestDice: number;
-      bestEpoch: number;
-      bestPerLabel: number[];
-      epochs: number;
-      seconds: number;
-      paramCount: number;
-    }
-  | { type: 'failed'; id: string; status: 'failed' | 'oom'; reason: string };
+export type FromTrainer = z.infer<typeof fromTrainerSchema>;
+export type ReadyMessage = z.infer<typeof readySchema>;
+
+/**
+ * Checks one line from a trainer. Whatever the line holds (not JSON, `null`, a number, NaN written as
+ * null, an unknown type or status), the answer is a value, never an exception: the caller fails that
+ * candidate with `reason`, which quotes the line and names the field.
+ */
+export function parseFromTrainer(
+  line: string,
+): { ok: true; msg: FromTrainer } | { ok: false; reason: string } {
+  const quoted = line.length > 160 ? `${line.slice(0, 160)}…` : line;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: `trainer sent a line that is not JSON: ${quoted}` };
+  }
+  const parsed = fromTrainerSchema.safeParse(value);
+  if (parsed.success) return { ok: true, msg: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue.path.length ? `field '${issue.path.join('.')}'` : 'the message';
+  return { ok: false, reason: `trainer sent an invalid message (${field}: ${issue.message}): ${quoted}` };
+}
 
 const volumeSchema = z.object({ image: z.string().min(1), label: z.string().min(1) });
 export const trainJobSchema = z.object({
@@ -89,9 +174,23 @@ export const trainJobSchema = z.object({
   exportMeta: z.record(z.string(), z.unknown()).optional(),
 });
 
+export const predictJobSchema = z
+  .object({
+    id: z.string().min(1),
+    model: z.string().min(1),
+    images: z.array(z.string().min(1)),
+    outputs: z.array(z.string().min(1)),
+  })
+  .refine((j) => j.images.length === j.outputs.length, {
+    message: 'must have one output path per image',
+    path: ['outputs'],
+  });
+
 /** Parses one line from the caller; throws with the offending field named. */
 export function parseToTrainer(line: string): ToTrainer {
-  const msg = JSON.parse(line) as { type?: unknown };
+  const msg = JSON.parse(line) as { type?: unknown } | null;
+  if (msg === null || typeof msg !== 'object')
+    throw new Error(`expected a JSON object, got ${line.slice(0, 80)}`);
   switch (msg.type) {
     case 'train': {
       const parsed = trainJobSchema.safeParse((msg as { job?: unknown }).job);
@@ -101,12 +200,22 @@ export function parseToTrainer(line: string): ToTrainer {
       }
       return { type: 'train', job: parsed.data as TrainJob };
     }
+    case 'predict': {
+      const parsed = predictJobSchema.safeParse((msg as { job?: unknown }).job);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`predict job: field 'job.${issue.path.join('.')}' ${issue.message}`);
+      }
+      return { type: 'predict', job: parsed.data };
+    }
     case 'cancel':
       return { type: 'cancel', id: String((msg as { id?: unknown }).id) };
     case 'shutdown':
       return { type: 'shutdown' };
     default:
-      throw new Error(`unknown message type '${String(msg.type)}' (expected train, cancel or shutdown)`);
+      throw new Error(
+        `unknown message type '${String(msg.type)}' (expected train, predict, cancel or shutdown)`,
+      );
   }
 }
 

@@ -1,15 +1,25 @@
 /**
- * One trainer process (child_process.fork of trainerWorker, from the sources or from the build) and the
- * caller's side of the protocol.
- * Whatever happens in the child (exception, crash, kill, out-of-memory), run() resolves with an outcome:
- * the caller never sees the child die. A dead child is started again for the next job.
+ * One trainer process and the caller's side of the protocol: the TensorFlow.js trainer
+ * (child_process.fork of trainerWorker.ts) or the PyTorch trainer (`python -m segnas_torch`).
+ * Whatever happens in the child (exception, crash, kill, out-of-memory, a malformed message), run()
+ * resolves with an outcome: the caller never sees the child die. A dead child is started again for the
+ * next job.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { diceToF, OUT_OF_MEMORY_TEXT, UNTRAINABLE_F } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
-import { encodeMessage, type FromTrainer, type TrainJob } from './protocol';
-import { trainerEntry } from './runtimeFiles';
+import {
+  encodeMessage,
+  type FromTrainer,
+  type PredictJob,
+  parseFromTrainer,
+  type ReadyMessage,
+  type TrainerDeviceInfo,
+  type TrainJob,
+} from './protocol';
+import { pythonEnv } from './python';
+import { pytorchEngineDir, trainerEntry } from './runtimeFiles';
 
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL = 4000;
@@ -24,6 +34,9 @@ export interface TrainerDevice {
   backend?: string;
   /** That backend's description of the device, e.g. "CPU (WebAssembly)". */
   description?: string;
+  /** The engine ('tfjs' or 'pytorch') and its version, e.g. "torch 2.5.1". */
+  engine?: string;
+  engineVersion?: string;
 }
 
 /** One line for the store and the UIs, e.g. "GPU 1 — GPU (CUDA via tfjs-node-gpu, CUDA_VISIBLE_DEVICES=1)". */
@@ -56,6 +69,28 @@ export interface TrainerProcessOptions {
   env?: Record<string, string>;
   /** Seconds to wait for the child's `ready` line. */
   startTimeoutS?: number;
+  /** Run the PyTorch trainer with this interpreter (and trainer arguments) instead of the TensorFlow.js one. */
+  python?: { executable: string; args?: string[] };
+}
+
+/** What a trainer said about itself when it started (protocol `ready`). */
+export interface TrainerInfo {
+  engine: string;
+  version: string;
+  backend: string;
+  device: string;
+  devices: TrainerDeviceInfo[];
+  precision: string;
+  pid: number;
+}
+
+export interface PredictOutcome {
+  id: string;
+  status: 'done' | 'failed' | 'oom';
+  outputs: string[];
+  seconds: number;
+  reason?: string;
+  device?: TrainerDevice;
 }
 
 export interface RunHandlers {
@@ -63,11 +98,22 @@ export interface RunHandlers {
   signal?: AbortSignal;
 }
 
+/** The job in progress: what to do with its messages and how to end it when the child cannot. */
 interface Pending {
-  job: TrainJob;
-  history: EpochProgress[];
-  handlers: RunHandlers;
-  resolve: (o: TrainingResult) => void;
+  id: string;
+  onMessage: (msg: FromTrainer) => void;
+  fail: (status: 'failed' | 'oom', reason: string, killedBy?: NodeJS.Signals) => void;
+}
+
+/** The TensorFlow.js trainer: the build's bundle, or the sources through tsx in a checkout. */
+function forkWorker(env: NodeJS.ProcessEnv): ChildProcess {
+  const entry = trainerEntry();
+  return fork(entry.modulePath, [], {
+    cwd: entry.cwd,
+    execArgv: entry.execArgv,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+  });
 }
 
 export function failedOutcome(
@@ -93,13 +139,18 @@ export function failedOutcome(
   };
 }
 
+function toInfo(msg: ReadyMessage): TrainerInfo {
+  const { engine, version, backend, device, devices, precision, pid } = msg;
+  return { engine, version, backend, device, devices, precision, pid };
+}
+
 export class TrainerProcess {
   readonly label: string;
   private child?: ChildProcess;
   private starting?: Promise<void>;
   private pending?: Pending;
   private stderrTail = '';
-  private readyInfo?: { backend: string; device: string; pid: number };
+  private readyInfo?: TrainerInfo;
   /** How many times the child was started (1 after the first start). */
   starts = 0;
 
@@ -107,8 +158,8 @@ export class TrainerProcess {
     this.label = options.label ?? 'trainer';
   }
 
-  /** Backend and device of the running child, once ready. */
-  get info(): { backend: string; device: string; pid: number } | undefined {
+  /** Engine, backend and device of the running child, once ready. */
+  get info(): TrainerInfo | undefined {
     return this.readyInfo;
   }
 
@@ -135,12 +186,19 @@ export class TrainerProcess {
     this.starts++;
     this.stderrTail = '';
     this.readyInfo = undefined;
-    const entry = trainerEntry();
-    const child = fork(entry.modulePath, [], {
-      cwd: entry.cwd,
-      execArgv: entry.execArgv,
-      env: { ...process.env, ...this.options.env },
-      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    const python = this.options.python;
+    const child = python
+      ? spawn(python.executable, ['-m', 'segnas_torch', ...(python.args ?? [])], {
+          // Beside the package, never inside an app archive (Python cannot read asar).
+          cwd: pytorchEngineDir(),
+          env: { ...pythonEnv(process.env), ...this.options.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : forkWorker({ ...process.env, ...this.options.env });
+    // A missing interpreter: 'exit' may not follow, so end the start here.
+    child.on('error', (e) => {
+      this.stderrTail = `${this.stderrTail}\n${e.message}`.slice(-STDERR_TAIL);
+      if (!this.readyInfo) child.emit('exit', null, null);
     });
     this.child = child;
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -161,16 +219,26 @@ export class TrainerProcess {
         (this.options.startTimeoutS ?? 120) * 1000,
       );
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        let msg: FromTrainer;
-        try {
-          msg = JSON.parse(line) as FromTrainer;
-        } catch {
-          this.stderrTail = `${this.stderrTail}\n[stdout] ${line}`.slice(-STDERR_TAIL);
+        if (!line.trim()) return;
+        const parsed = parseFromTrainer(line);
+        if (!parsed.ok) {
+          this.stderrTail = `${this.stderrTail}\n[stdout] ${line.slice(0, 400)}`.slice(-STDERR_TAIL);
+          // A trainer that breaks the protocol mid-job fails that job and is replaced: what else it
+          // says about the job cannot be trusted.
+          const p = this.pending;
+          if (p && this.child === child) {
+            this.pending = undefined;
+            // Forget it now, so that the next job starts a fresh trainer rather than this dying one.
+            this.child = undefined;
+            child.kill('SIGKILL');
+            p.fail('failed', parsed.reason);
+          }
           return;
         }
+        const msg = parsed.msg;
         if (msg.type === 'ready') {
           clearTimeout(timer);
-          this.readyInfo = { backend: msg.backend, device: msg.device, pid: msg.pid };
+          this.readyInfo = toInfo(msg);
           resolveStart();
           return;
         }
@@ -178,12 +246,14 @@ export class TrainerProcess {
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
-        if (this.child === child) this.child = undefined;
+        // A child already replaced (it broke the protocol) has nothing left to report.
+        const current = this.child === child;
+        if (current) this.child = undefined;
         const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
         const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
         if (!this.readyInfo)
           rejectStart(new Error(`${this.label}: the trainer process ${how} while starting: ${tail}`));
-        const p = this.pending;
+        const p = current ? this.pending : undefined;
         if (p) {
           this.pending = undefined;
           const oom = OUT_OF_MEMORY_TEXT.test(this.stderrTail);
@@ -191,15 +261,11 @@ export class TrainerProcess {
             signal === 'SIGKILL' && !oom
               ? ' (killed from outside, possibly by the system for lack of memory)'
               : '';
-          p.resolve({
-            ...failedOutcome(
-              p.job,
-              oom ? 'oom' : 'failed',
-              `trainer process ${how}${hint} during training${tail ? `: ${tail}` : ''}`,
-              p.history,
-            ),
-            ...(signal && { killedBy: signal }),
-          });
+          p.fail(
+            oom ? 'oom' : 'failed',
+            `trainer process ${how}${hint} during the job${tail ? `: ${tail}` : ''}`,
+            signal ?? undefined,
+          );
         }
       });
     });
@@ -207,65 +273,123 @@ export class TrainerProcess {
 
   private onMessage(msg: FromTrainer): void {
     const p = this.pending;
-    if (!p || !('id' in msg) || msg.id !== p.job.id) return;
-    switch (msg.type) {
-      case 'epoch':
-        p.history.push(msg.progress);
-        p.handlers.onEpoch?.(msg.progress);
-        return;
-      case 'result':
-        this.pending = undefined;
-        p.resolve({
-          id: msg.id,
-          status: msg.status,
-          f: msg.status === 'done' ? diceToF(msg.bestDice) : UNTRAINABLE_F,
-          bestDice: msg.bestDice,
-          bestEpoch: msg.bestEpoch,
-          bestPerLabel: msg.bestPerLabel,
-          history: p.history,
-          seconds: msg.seconds,
-          paramCount: msg.paramCount,
-        });
-        return;
-      case 'failed':
-        this.pending = undefined;
-        p.resolve(failedOutcome(p.job, msg.status, msg.reason, p.history));
-        return;
-    }
+    if (!p || !('id' in msg) || msg.id !== p.id) return;
+    p.onMessage(msg);
+  }
+
+  private device(): TrainerDevice {
+    const info = this.readyInfo;
+    return info
+      ? {
+          label: this.label,
+          backend: info.backend,
+          description: info.device,
+          engine: info.engine,
+          engineVersion: info.version,
+        }
+      : { label: this.label };
   }
 
   /** Trains one candidate in the child. Never rejects: failures come back as status failed / oom. */
   async run(job: TrainJob, handlers: RunHandlers = {}): Promise<TrainingResult> {
-    if (this.pending) throw new Error(`${this.label}: already training ${this.pending.job.id}.`);
+    if (this.pending) throw new Error(`${this.label}: already running ${this.pending.id}.`);
     try {
       await this.start();
     } catch (e) {
       return { ...failedOutcome(job, 'failed', (e as Error).message), device: { label: this.label } };
     }
     const child = this.child;
-    const info = this.readyInfo;
-    const device: TrainerDevice = info
-      ? { label: this.label, backend: info.backend, description: info.device }
-      : { label: this.label };
+    const device = this.device();
     if (!child)
       return {
         ...failedOutcome(job, 'failed', `${this.label}: the trainer process is not running.`),
         device,
       };
     return new Promise<TrainingResult>((resolveRun) => {
+      const history: EpochProgress[] = [];
       const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
       handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = (o: TrainingResult) => {
+        this.pending = undefined;
+        handlers.signal?.removeEventListener('abort', onAbort);
+        resolveRun({ ...o, device });
+      };
       this.pending = {
-        job,
-        history: [],
-        handlers,
-        resolve: (o) => {
-          handlers.signal?.removeEventListener('abort', onAbort);
-          resolveRun({ ...o, device });
+        id: job.id,
+        fail: (status, reason, killedBy) =>
+          finish({ ...failedOutcome(job, status, reason, history), ...(killedBy && { killedBy }) }),
+        onMessage: (msg) => {
+          switch (msg.type) {
+            case 'epoch':
+              history.push(msg.progress);
+              handlers.onEpoch?.(msg.progress);
+              return;
+            case 'result':
+              finish({
+                id: msg.id,
+                status: msg.status,
+                f: msg.status === 'done' ? diceToF(msg.bestDice) : UNTRAINABLE_F,
+                bestDice: msg.bestDice,
+                bestEpoch: msg.bestEpoch,
+                bestPerLabel: msg.bestPerLabel,
+                history,
+                seconds: msg.seconds,
+                paramCount: msg.paramCount,
+              });
+              return;
+            case 'failed':
+              finish(failedOutcome(job, msg.status, msg.reason, history));
+              return;
+            default:
+              finish(
+                failedOutcome(job, 'failed', `trainer answered a train job with '${msg.type}'`, history),
+              );
+          }
         },
       };
       child.stdin?.write(encodeMessage({ type: 'train', job }));
       if (handlers.signal?.aborted) onAbort();
+    });
+  }
+
+  /** Segments preprocessed volumes in the child (protocol `predict`). Never rejects. */
+  async predict(job: PredictJob, signal?: AbortSignal): Promise<PredictOutcome> {
+    if (this.pending) throw new Error(`${this.label}: already running ${this.pending.id}.`);
+    const failed = (status: 'failed' | 'oom', reason: string): PredictOutcome => ({
+      id: job.id,
+      status,
+      outputs: [],
+      seconds: 0,
+      reason,
+    });
+    try {
+      await this.start();
+    } catch (e) {
+      return { ...failed('failed', (e as Error).message), device: { label: this.label } };
+    }
+    const child = this.child;
+    const device = this.device();
+    if (!child) return { ...failed('failed', `${this.label}: the trainer process is not running.`), device };
+    return new Promise<PredictOutcome>((resolveRun) => {
+      const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = (o: PredictOutcome) => {
+        this.pending = undefined;
+        signal?.removeEventListener('abort', onAbort);
+        resolveRun({ ...o, device });
+      };
+      this.pending = {
+        id: job.id,
+        fail: (status, reason) => finish(failed(status, reason)),
+        onMessage: (msg) => {
+          if (msg.type === 'predicted')
+            finish({ id: job.id, status: 'done', outputs: msg.outputs, seconds: msg.seconds });
+          else if (msg.type === 'failed') finish(failed(msg.status, msg.reason));
+          else finish(failed('failed', `trainer answered a predict job with '${msg.type}'`));
+        },
+      };
+      child.stdin?.write(encodeMessage({ type: 'predict', job }));
+      if (signal?.aborted) onAbort();
     });
   }
 

@@ -6,11 +6,14 @@
  * (which prints notices with console.log/warn) is loaded; that is why the engine modules are imported
  * dynamically below.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { freemem, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import {
   encodeMessage,
   type FromTrainer,
   PROTOCOL_VERSION,
+  type PredictJob,
   parseToTrainer,
   readVolumeFiles,
   type TrainJob,
@@ -32,27 +35,74 @@ const send = (msg: FromTrainer): void => {
   writeOut(encodeMessage(msg));
 };
 
-const [{ initBackend }, { trainCandidate }, { buildNetwork }, { saveModel }, { isOutOfMemoryError }] =
-  await Promise.all([
-    import('./backend'),
-    import('../train/trainer'),
-    import('../train/network'),
-    import('../train/modelIO'),
-    import('../nas/objective'),
-  ]);
+const [
+  { initBackend },
+  { trainCandidate },
+  { buildNetwork },
+  { saveModel, loadModel },
+  { isOutOfMemoryError },
+  { predictClasses },
+  { version_core },
+] = await Promise.all([
+  import('./backend'),
+  import('../train/trainer'),
+  import('../train/network'),
+  import('../train/modelIO'),
+  import('../nas/objective'),
+  import('../train/predict'),
+  import('@tensorflow/tfjs-core'),
+]);
 
 const backend = await initBackend();
 send({
   type: 'ready',
   protocol: PROTOCOL_VERSION,
   pid: process.pid,
+  engine: 'tfjs',
+  version: `tfjs ${version_core}`,
   backend: backend.choice,
   device: backend.device,
+  devices: [
+    { name: backend.device, index: 0, totalBytes: totalmem(), freeBytes: freemem(), computeCapability: null },
+  ],
+  precision: 'fp32',
 });
+
+/**
+ * Test hooks, the same in both engines (docs/protocol.md): $SEGNAS_FAULT_OOM = a job id fails that job as
+ * a device out-of-memory would; $SEGNAS_FAULT_NAN = a job id reports its epochs' Dice as NaN.
+ */
+function simulatedOutOfMemory(id: string): void {
+  if (process.env.SEGNAS_FAULT_OOM === id)
+    throw new Error('out of memory (simulated by SEGNAS_FAULT_OOM for this job)');
+}
+
+async function runPredict(job: PredictJob): Promise<void> {
+  const start = performance.now();
+  const { net } = await loadModel(job.model, buildNetwork);
+  try {
+    const size = net.options.size;
+    for (let i = 0; i < job.images.length; i++) {
+      if (running?.controller.signal.aborted) throw new Error('cancelled');
+      const bytes = await readFile(job.images[i]);
+      if (bytes.byteLength !== size ** 3 * 4)
+        throw new Error(
+          `${job.images[i]}: ${bytes.byteLength} bytes, expected ${size ** 3 * 4} (float32 ${size}³).`,
+        );
+      const image = new Float32Array(size ** 3);
+      new Uint8Array(image.buffer).set(bytes);
+      await writeFile(job.outputs[i], Uint8Array.from(await predictClasses(net, image)));
+    }
+  } finally {
+    net.dispose();
+  }
+  send({ type: 'predicted', id: job.id, outputs: job.outputs, seconds: (performance.now() - start) / 1000 });
+}
 
 let running: { id: string; controller: AbortController } | undefined;
 
 async function runJob(job: TrainJob): Promise<void> {
+  simulatedOutOfMemory(job.id);
   const size = job.network.size;
   const [train, val] = await Promise.all([
     Promise.all(job.data.train.map((r) => readVolumeFiles(r, size))),
@@ -65,7 +115,13 @@ async function runJob(job: TrainJob): Promise<void> {
     settings: job.training,
     signal: running?.controller.signal,
     keepNetwork: job.exportDir !== undefined,
-    onEpoch: (progress) => send({ type: 'epoch', id: job.id, progress }),
+    onEpoch: (progress) =>
+      send({
+        type: 'epoch',
+        id: job.id,
+        // Test hook (both engines): a diverged network's NaN Dice, which JSON carries as null.
+        progress: process.env.SEGNAS_FAULT_NAN === job.id ? { ...progress, valDice: Number.NaN } : progress,
+      }),
   });
   if (result.net && job.exportDir) {
     try {
@@ -129,7 +185,7 @@ lines.on('line', (line) => {
   }
   const job = msg.job;
   running = { id: job.id, controller: new AbortController() };
-  runJob(job)
+  (msg.type === 'train' ? runJob(msg.job) : runPredict(msg.job))
     .catch((e: unknown) => {
       const reason = e instanceof Error ? e.message : String(e);
       send({ type: 'failed', id: job.id, status: isOutOfMemoryError(e) ? 'oom' : 'failed', reason });

@@ -32,6 +32,30 @@ export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;
 export const backendRequestSchema = z.union([backendNameSchema, z.literal('auto')]);
 export type BackendRequest = z.infer<typeof backendRequestSchema>;
 
+/** The training engines (docs/engines.md): TensorFlow.js (embedded) and PyTorch (the user's Python). */
+export const ENGINE_CHOICES = ['auto', 'pytorch', 'tfjs'] as const;
+export const TORCH_DEVICES = ['cuda', 'mps', 'cpu'] as const;
+export type TorchDevice = (typeof TORCH_DEVICES)[number];
+
+/**
+ * Which engine trains the candidates. The interpreter is not part of it: it comes from the engine
+ * process's own settings (`--python`, $SEGNAS_PYTHON), never from a request, so that a web client
+ * cannot make the engine run a program of its choice.
+ */
+export const engineRequestSchema = z
+  .object({
+    /** auto = PyTorch when torch imports and sees a CUDA or MPS device, else TensorFlow.js. */
+    engine: z.enum(ENGINE_CHOICES),
+    /** PyTorch device; default the best torch sees (cuda, then mps, then cpu). */
+    device: z.enum(TORCH_DEVICES).optional(),
+    /** Concurrent candidates per GPU (PyTorch, cuda). */
+    perGpu: z.number().int().min(1).max(64).optional(),
+    /** Default the engine's: bf16 where the GPU has it, else fp16; fp32 on CPU. */
+    precision: z.enum(['fp32', 'bf16', 'fp16']).optional(),
+  })
+  .strict();
+export type EngineRequest = z.infer<typeof engineRequestSchema>;
+
 export const searchConfigSchema = z
   .object({
     datasetPath: pathStringSchema,
@@ -44,6 +68,8 @@ export const searchConfigSchema = z
     /** CRS2-LM budget, cached and illegal evaluations included. */
     evaluations: z.number().int(),
     backend: backendRequestSchema,
+    /** Absent: TensorFlow.js on `backend`. */
+    engine: engineRequestSchema.optional(),
     /** Candidates whose estimated memory exceeds this are recorded as OOM without training. */
     memoryBudgetMB: finite,
     name: z.string().max(200).optional(),

@@ -1,5 +1,14 @@
 import { join } from 'node:path';
+import {
+  type EngineRequest,
+  pytorchBackend,
+  pytorchDeviceOf,
+  type ResolvedEngine,
+  resolvedDevices,
+  resolveEngine,
+} from '../compute/engines';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
+import { failedOutcome } from '../compute/trainerProcess';
 import type { SearchConfig } from '../core/searchConfig';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
 import { APP_VERSION } from '../core/version';
@@ -73,7 +82,7 @@ export function defaultDevices(env: NodeJS.ProcessEnv = process.env): DeviceSlot
 
 const AUTO = 'auto';
 
-const _errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function createSearchRunner(
   ctx: SearchRunnerContext,
@@ -85,20 +94,51 @@ export function createSearchRunner(
   const active = new Map<number, ExperimentSession>();
   const interruptedAtStart = markInterrupted(store).map((i) => i.experiment.id);
 
-  /** One pool per backend: trainers read SEGNAS_BACKEND when they start. */
-  const poolFor = (backend: string): TrainerPool => {
-    let pool = pools.get(backend);
-    if (!pool) {
-      const env = (d: DeviceSlot) => (backend === AUTO ? d.env : { ...d.env, SEGNAS_BACKEND: backend });
-      pool = new TrainerPool({ devices: devices.map((d) => ({ ...d, env: env(d) })) });
-      pools.set(backend, pool);
+  /** PyTorch settings of this runner (interpreter, per-GPU count, precision), from the last start(). */
+  let torchRequest: Omit<EngineRequest, 'engine' | 'device'> = {};
+  const resolvedTorch = new Map<string, Extract<ResolvedEngine, { engine: 'pytorch' }>>();
+  const making = new Map<string, Promise<TrainerPool>>();
+
+  /**
+   * One pool per backend. TensorFlow.js trainers read SEGNAS_BACKEND when they start; a recorded
+   * "pytorch-<device>" backend gets PyTorch trainers on that device (so a resume uses the same engine).
+   */
+  const makePool = async (backend: string): Promise<TrainerPool> => {
+    const torchDevice = pytorchDeviceOf(backend);
+    if (torchDevice) {
+      let r = resolvedTorch.get(backend);
+      if (!r) {
+        const found = await resolveEngine({ ...torchRequest, engine: 'pytorch', device: torchDevice });
+        if (found.engine !== 'pytorch') throw new Error(`backend ${backend}: no PyTorch engine found`);
+        r = found;
+      }
+      return new TrainerPool({ devices: resolvedDevices(r) });
     }
-    return pool;
+    const env = (d: DeviceSlot) => (backend === AUTO ? d.env : { ...d.env, SEGNAS_BACKEND: backend });
+    return new TrainerPool({ devices: devices.map((d) => ({ ...d, env: env(d) })) });
+  };
+  const poolFor = async (backend: string): Promise<TrainerPool> => {
+    const ready = pools.get(backend);
+    if (ready) return ready;
+    let promise = making.get(backend);
+    if (!promise) {
+      promise = makePool(backend).then((pool) => {
+        pools.set(backend, pool);
+        return pool;
+      });
+      promise.catch(() => making.delete(backend));
+      making.set(backend, promise);
+    }
+    return promise;
   };
   const runJobFor =
     (backend: string): RunJob =>
     (job, handlers) =>
-      poolFor(backend).run(job, handlers);
+      poolFor(backend).then(
+        (pool) => pool.run(job, handlers),
+        // No engine for this backend (e.g. torch uninstalled since): the candidate fails, the search goes on.
+        (e: unknown) => ({ ...failedOutcome(job, 'failed', errorText(e)) }),
+      );
 
   const emit = (event: SearchEvent) => {
     try {
@@ -162,7 +202,17 @@ export function createSearchRunner(
       const splitCount = config.splits ?? DEFAULT_SEARCH_CONFIG.splits;
       const topK = config.topK ?? DEFAULT_SEARCH_CONFIG.topK;
       const splits = splitCases(report, config.seed, splitCount);
-      const pool = poolFor(config.backend);
+      const engine = config.engine ? await resolveEngine(config.engine) : undefined;
+      let backendKey: string = config.backend;
+      if (engine?.engine === 'pytorch') {
+        torchRequest = {
+          ...(config.engine?.perGpu ? { perGpu: config.engine.perGpu } : {}),
+          ...(config.engine?.precision ? { precision: config.engine.precision } : {}),
+        };
+        backendKey = pytorchBackend(engine.device);
+        resolvedTorch.set(backendKey, engine);
+      }
+      const pool = await poolFor(backendKey);
       await pool.start();
       const info = pool.trainers[0].info;
       // Later runs (resume, test) ask for the backend the trainers actually started.
@@ -189,7 +239,13 @@ export function createSearchRunner(
             topK,
             splits: splitCount,
             requestedBackend: config.backend,
-            concurrency: devices.length,
+            concurrency: pool.trainers.length,
+            engine: {
+              name: info?.engine ?? 'tfjs',
+              version: info?.version ?? null,
+              precision: info?.precision ?? null,
+              ...(engine ? { requested: config.engine?.engine ?? null, why: engine.why } : {}),
+            },
             ...(population !== undefined && { populationSize: population }),
           },
         },
@@ -198,7 +254,9 @@ export function createSearchRunner(
         splits,
         backend: info?.backend ?? (config.backend === AUTO ? 'wasm' : config.backend),
         device:
-          devices.length === 1 ? (info?.device ?? devices[0].label) : devices.map((d) => d.label).join(', '),
+          pool.trainers.length === 1
+            ? (info?.device ?? pool.trainers[0].label)
+            : pool.trainers.map((t) => t.label).join(', '),
         softwareVersion: APP_VERSION,
       });
       launch(experiment.id);

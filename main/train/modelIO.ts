@@ -23,6 +23,8 @@ export interface WeightEntry {
 export interface ModelJson {
   format: typeof MODEL_FORMAT;
   formatVersion: number;
+  /** The engine that trained it ('tfjs' or 'pytorch') and its version; absent in older folders (tfjs). */
+  engine?: { name: string; version: string };
   spec: ArchitectureSpec;
   network: NetworkOptions;
   /** How images must be preprocessed before the network sees them (e.g. { size, method }). */
@@ -64,6 +66,7 @@ export async function saveModel(dir: string, net: SegNet, meta: ModelMeta): Prom
   const model: ModelJson = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
+    engine: { name: 'tfjs', version: tf.version_core },
     spec: net.spec,
     network: net.options,
     preprocessing: meta.preprocessing,

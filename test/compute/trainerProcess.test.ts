@@ -107,7 +107,13 @@ describe('trainer process', () => {
     try {
       const done = await pool.run(job('on-cpu0', 1));
       expect(done.status).toBe('done');
-      expect(done.device).toEqual({ label: 'CPU 0', backend: 'wasm', description: 'CPU (WebAssembly)' });
+      expect(done.device).toEqual({
+        label: 'CPU 0',
+        backend: 'wasm',
+        description: 'CPU (WebAssembly)',
+        engine: 'tfjs',
+        engineVersion: expect.stringMatching(/^tfjs \d/),
+      });
       expect(describeDevice(done.device as TrainerDevice)).toBe('CPU 0 — CPU (WebAssembly)');
       const bad = await pool.run({ ...job('bad', 1), data: { train: [], val } });
       expect(bad.status).toBe('failed');

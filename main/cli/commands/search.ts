@@ -1,6 +1,7 @@
 /** `segnas search`: runs an architecture search (or trains a baseline) on a dataset, with progress output. */
 import { readFileSync } from 'node:fs';
 import { BACKEND_NAMES, type BackendRequest, DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../../api';
+import { ENGINE_CHOICES, type EngineRequest, TORCH_DEVICES, type TorchDevice } from '../../core/searchConfig';
 import { BASELINE_IDS, fixedSpace, getBaseline, isBaseline } from '../../nas/baselines';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import { type SearchBounds, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
@@ -65,10 +66,34 @@ trained once under the same protocol: ${BASELINE_IDS.join(', ')}`,
     arg: 'MB',
     help: `candidates predicted to need more are recorded as OOM untrained (default ${D.memoryBudgetMB})`,
   },
+  engine: {
+    type: 'string',
+    arg: 'NAME',
+    help: `auto, pytorch or tfjs (default auto: PyTorch when a Python with torch sees a
+CUDA or MPS GPU, else TensorFlow.js; also $SEGNAS_ENGINE). segnas devices lists what this machine has`,
+  },
+  device: {
+    type: 'string',
+    arg: 'NAME',
+    help: `PyTorch device: ${TORCH_DEVICES.join(', ')} (default: the best torch sees)`,
+  },
+  python: {
+    type: 'string',
+    arg: 'PATH',
+    help: `the Python with torch (also $SEGNAS_PYTHON; default python3, python,
+/usr/bin/python3: the first that imports torch)`,
+  },
+  'per-gpu': { type: 'string', arg: 'N', help: 'PyTorch: concurrent candidates per GPU (default 1)' },
+  precision: {
+    type: 'string',
+    arg: 'P',
+    help: 'PyTorch: fp32, bf16 or fp16 (default bf16 on GPUs that have it, else fp16; fp32 on the CPU)',
+  },
   backend: {
     type: 'string',
     arg: 'NAME',
-    help: `${BACKENDS.join(', ')} or auto (default ${D.backend}: the best the trainer can start)`,
+    help: `TensorFlow.js backend: ${BACKENDS.join(', ')} or auto (default ${D.backend}: the best the
+trainer can start)`,
   },
   name: { type: 'string', arg: 'TEXT', help: 'experiment name' },
 } as const;
@@ -106,6 +131,31 @@ function resolveSpace(
   return { variant, space: getPreset(variant).space, evaluations };
 }
 
+/** --engine/--device/--python/--per-gpu/--precision as an engine request (a --backend means TensorFlow.js). */
+export function engineRequest(values: Values, env: NodeJS.ProcessEnv = process.env): EngineRequest {
+  const engine = values.engine ?? (values.backend !== undefined ? 'tfjs' : (env.SEGNAS_ENGINE ?? 'auto'));
+  if (!(ENGINE_CHOICES as readonly string[]).includes(engine))
+    throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')} (got ${engine})`);
+  if (values.device !== undefined && !(TORCH_DEVICES as readonly string[]).includes(values.device))
+    throw new UsageError(`--device must be one of ${TORCH_DEVICES.join(', ')} (got ${values.device})`);
+  if (values.precision !== undefined && !['fp32', 'bf16', 'fp16'].includes(values.precision))
+    throw new UsageError(`--precision must be fp32, bf16 or fp16 (got ${values.precision})`);
+  if (engine === 'tfjs' && (values.device || values.python || values['per-gpu'] || values.precision))
+    throw new UsageError(
+      '--device, --python, --per-gpu and --precision are PyTorch options; drop them or use --engine pytorch',
+    );
+  // A device or an interpreter asked for means PyTorch, unless the engine was named.
+  const chosen = (
+    values.engine === undefined && (values.device || values.python) ? 'pytorch' : engine
+  ) as EngineRequest['engine'];
+  return {
+    engine: chosen,
+    ...(values.device && { device: values.device as TorchDevice }),
+    ...(values['per-gpu'] !== undefined && { perGpu: intOption('per-gpu', values['per-gpu'], 1) }),
+    ...(values.precision && { precision: values.precision as EngineRequest['precision'] }),
+  };
+}
+
 /** The search an invocation asks for; ranges and cross-field rules are the runner's to check. */
 export function buildConfig(values: Values): SearchConfig {
   if (!values.data) throw new UsageError('--data is required (the dataset folder)');
@@ -128,6 +178,7 @@ export function buildConfig(values: Values): SearchConfig {
     evaluations: resolved.evaluations,
     backend: backend as BackendRequest,
     memoryBudgetMB: numberOption('memory-mb', values['memory-mb'], D.memoryBudgetMB),
+    engine: engineRequest(values),
     topK: intOption('top-k', values['top-k'], D.topK, 0),
     splits: intOption('splits', values.splits, D.splits),
     ...(values.name !== undefined && { name: values.name }),
@@ -147,6 +198,8 @@ report. Ctrl-C stops cleanly; continue with segnas resume <id>.`,
   workspace: true,
   async action({ values }) {
     const config = buildConfig(values);
+    // The interpreter is the engine process's setting, never part of a search request.
+    if (values.python) process.env.SEGNAS_PYTHON = values.python;
     const runner = openRunner(values.workspace);
     let experimentId: number;
     try {

@@ -1,0 +1,188 @@
+"""The PyTorch trainer process: reads protocol messages (docs/protocol.md) from stdin, trains or predicts
+one job at a time, writes protocol messages to stdout. Everything else goes to stderr.
+
+usage: python3 -m segnas_torch [--device auto|cuda|mps|cpu] [--precision auto|fp32|bf16|fp16] [--onnx]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+
+# stdout carries protocol lines only: keep its file for us and point print() at stderr.
+_protocol_out = sys.stdout
+sys.stdout = sys.stderr
+_write_lock = threading.Lock()
+
+PROTOCOL_VERSION = 2
+
+
+def _finite(v):
+    """NaN and infinities become null (JSON has neither); the caller then rejects the message by name."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, list):
+        return [_finite(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    return v
+
+
+def send(msg: dict) -> None:
+    line = json.dumps(_finite(msg), allow_nan=False)
+    with _write_lock:
+        _protocol_out.write(line + "\n")
+        _protocol_out.flush()
+
+
+def is_oom(e: BaseException) -> bool:
+    import torch
+
+    cls = getattr(torch.cuda, "OutOfMemoryError", None)
+    if cls is not None and isinstance(e, cls):
+        return True
+    return "out of memory" in str(e).lower()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python3 -m segnas_torch")
+    ap.add_argument("--device", default=os.environ.get("SEGNAS_DEVICE", "auto"), choices=["auto", "cuda", "mps", "cpu"])
+    ap.add_argument("--precision", default=os.environ.get("SEGNAS_PRECISION", "auto"), choices=["auto", "fp32", "bf16", "fp16"])
+    ap.add_argument("--onnx", action="store_true", help="also write model.onnx into exported model folders")
+    args = ap.parse_args()
+    # Ctrl-C reaches the whole process group; the parent decides what it means and tells us over stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    import torch
+
+    from . import ENGINE, ENGINE_VERSION
+    from .devices import choose_device, choose_precision, list_devices
+    from .jobs import BadMessage, message_id, parse_line
+    from .modelio import load_model, save_model
+    from .trainer import train_candidate
+    from .volumes import read_image, write_label
+
+    threads = os.environ.get("SEGNAS_CPU_THREADS")
+    if threads:
+        torch.set_num_threads(int(threads))
+    device = choose_device(args.device)
+    precision = choose_precision(args.precision, device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = precision != "fp32"
+        torch.backends.cudnn.allow_tf32 = precision != "fp32"
+    devices = list_devices(device.type)
+    name = devices[0]["name"] if devices else device.type
+    send({
+        "type": "ready",
+        "protocol": PROTOCOL_VERSION,
+        "pid": os.getpid(),
+        "engine": ENGINE,
+        "version": f"torch {torch.__version__}",
+        "backend": f"pytorch-{device.type}",
+        "device": f"{name} (PyTorch {torch.__version__}, {device.type}, {precision})",
+        "devices": devices,
+        "precision": precision,
+        "engineVersion": ENGINE_VERSION,
+    })
+
+    jobs: "queue.Queue" = queue.Queue()
+    state = {"running": None, "leaving": False}
+    cancel = threading.Event()
+
+    def reader() -> None:
+        for raw in sys.stdin:
+            line = raw.strip()
+            if not line:
+                continue
+            try:
+                kind, payload = parse_line(line)
+            except BadMessage as e:
+                send({"type": "failed", "id": message_id(line), "status": "failed", "reason": f"bad message: {e}"})
+                continue
+            if kind == "shutdown":
+                break
+            if kind == "cancel":
+                if state["running"] == payload:
+                    cancel.set()
+                continue
+            if state["running"] is not None or not jobs.empty():
+                send({"type": "failed", "id": payload["id"], "status": "failed",
+                      "reason": f"trainer busy with job {state['running']}"})
+                continue
+            state["running"] = payload["id"]
+            cancel.clear()
+            jobs.put((kind, payload))
+        # stdin closed or shutdown: cancel the job in progress (nobody will read its result) and leave.
+        state["leaving"] = True
+        cancel.set()
+        jobs.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+
+    # Each job function returns its final message; the loop marks the trainer idle *before* sending it,
+    # so that a caller answering at once with the next job never finds the trainer still busy.
+    def run_train(job: dict):
+        nan = os.environ.get("SEGNAS_FAULT_NAN") == job["id"]  # test hook: a diverged network's Dice
+
+        def on_epoch(progress: dict) -> None:
+            if not state["leaving"]:
+                send({"type": "epoch", "id": job["id"], "progress": {**progress, "valDice": float("nan")} if nan else progress})
+
+        result = train_candidate(job, device, precision, cancel, on_epoch)
+        if result.net is not None and job.get("exportDir") and result.status == "done":
+            meta = job.get("exportMeta") or {}
+            k = job["network"]["classes"]
+            save_model(job["exportDir"], result.net, {
+                "preprocessing": meta.get("preprocessing") or {"size": job["network"]["size"]},
+                "labels": meta.get("labels") or {"values": list(range(k)),
+                                                 "names": ["background" if i == 0 else f"label {i}" for i in range(k)]},
+                "extra": {"bestDice": result.best_dice, "bestEpoch": result.best_epoch, "training": job["training"]},
+            }, onnx=args.onnx)
+        return {"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
+                "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
+                "seconds": result.seconds, "paramCount": result.param_count}
+
+    def run_predict(job: dict):
+        start = time.perf_counter()
+        net = load_model(job["model"], device)
+        size = net.options["size"]
+        with torch.no_grad():
+            for image_path, out_path in zip(job["images"], job["outputs"]):
+                if cancel.is_set():
+                    return {"type": "failed", "id": job["id"], "status": "failed", "reason": "cancelled"}
+                image = read_image(image_path, size).unsqueeze(0).to(device)
+                probs, _ = net(image)
+                write_label(out_path, probs.argmax(1)[0])
+        return {"type": "predicted", "id": job["id"], "outputs": job["outputs"], "seconds": time.perf_counter() - start}
+
+    while True:
+        item = jobs.get()
+        if item is None:
+            break
+        kind, job = item
+        if state["leaving"]:
+            break
+        try:
+            final = (run_train if kind == "train" else run_predict)(job)
+        except Exception as e:  # one job's failure never ends the trainer
+            oom = is_oom(e)
+            if oom and device.type == "cuda":
+                torch.cuda.empty_cache()
+            final = {"type": "failed", "id": job["id"], "status": "oom" if oom else "failed",
+                     "reason": f"{type(e).__name__}: {e}"[:2000]}
+        state["running"] = None
+        if not state["leaving"]:
+            send(final)
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Protocol volume files: raw little-endian float32 images (.f32) and uint8 class maps (.u8) of S^3 values,
+x fastest then y then z, i.e. a row-major [z, y, x] = [D, H, W] array."""
+from __future__ import annotations
+
+import array
+import sys
+
+import torch
+
+
+def _read(path: str, count: int, itemsize: int, what: str) -> bytearray:
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    if len(data) != count * itemsize:
+        raise ValueError(f"{path}: {len(data)} bytes, expected {count * itemsize} ({what}).")
+    return data
+
+
+def read_image(path: str, size: int) -> torch.Tensor:
+    data = _read(path, size**3, 4, f"float32 {size}^3")
+    t = torch.frombuffer(data, dtype=torch.float32)
+    if sys.byteorder != "little":
+        raise RuntimeError("protocol volumes are little-endian; this machine is big-endian.")
+    return t.reshape(1, size, size, size).clone()
+
+
+def read_label(path: str, size: int) -> torch.Tensor:
+    data = _read(path, size**3, 1, f"uint8 {size}^3")
+    return torch.frombuffer(data, dtype=torch.uint8).reshape(size, size, size).long()
+
+
+def write_label(path: str, classes: torch.Tensor) -> None:
+    with open(path, "wb") as f:
+        f.write(tensor_bytes(classes.to(torch.uint8)))
+
+
+def tensor_bytes(t: torch.Tensor) -> bytes:
+    """The raw bytes of a tensor (native = little-endian order); numpy when torch has it, else array."""
+    t = t.detach().cpu().contiguous().reshape(-1)
+    try:
+        return t.numpy().tobytes()
+    except (RuntimeError, TypeError, ImportError):
+        code = {torch.float32: "f", torch.uint8: "B"}[t.dtype]
+        return array.array(code, t.tolist()).tobytes()

@@ -1,0 +1,103 @@
+/** `segnas devices`: every training engine and device this machine offers, and what blocks the others. */
+import { parseArgs } from 'node:util';
+import { type DeviceReport, pytorchDeviceReports, resolveEngine } from '../../compute/engines';
+
+const HELP = `usage: segnas devices [--json] [--python PATH]
+
+Lists the training engines and their devices: PyTorch (the first of --python, $SEGNAS_PYTHON,
+python3, python, /usr/bin/python3 that imports torch) and TensorFlow.js (embedded). For each device
+that cannot be used it says why and the one command that fixes it, and which engine
+\`segnas search --engine auto\` would pick.
+
+  --json           one JSON object (for scripts)
+  --python PATH    the Python interpreter to try first
+  --help           this text`;
+
+async function tfjsReports(): Promise<DeviceReport[]> {
+  const [{ initBackend }, { version_core }] = await Promise.all([
+    import('../../compute/backend'),
+    import('@tensorflow/tfjs-core'),
+  ]);
+  const info = await initBackend();
+  const version = `tfjs ${version_core}`;
+  return info.attempts
+    .filter((a) => a.choice !== 'cpu' || a.ok)
+    .map((a) => {
+      const missing = /not installed \(([^)]+)\)/.exec(a.reason ?? '');
+      return {
+        engine: 'tfjs' as const,
+        version,
+        kind: a.choice,
+        ...(a.choice === info.choice ? { name: info.device } : {}),
+        usable: a.ok,
+        ...(a.ok
+          ? {}
+          : {
+              problem: a.reason ?? 'not tried (an earlier backend won)',
+              fix: missing
+                ? `npm install ${missing[1]}${a.choice === 'tensorflow-gpu' ? ' (legacy: CUDA 11.2 only)' : ''}`
+                : a.choice === 'webgpu'
+                  ? 'install a Vulkan/Metal/D3D12 GPU driver'
+                  : 'none needed: the engine uses the next backend',
+            }),
+      };
+    });
+}
+
+function formatBytes(b: number | null | undefined): string {
+  return b == null ? '' : `${(b / 2 ** 30).toFixed(1)} GiB`;
+}
+
+export function formatReports(reports: readonly DeviceReport[], auto: string): string {
+  const lines = reports.map((r) => {
+    const what = [r.engine, r.kind, r.name ?? ''].filter(Boolean).join('  ');
+    const mem =
+      r.totalBytes != null ? `  ${formatBytes(r.freeBytes)} free of ${formatBytes(r.totalBytes)}` : '';
+    const cc = r.computeCapability ? `  sm ${r.computeCapability}` : '';
+    const head = `${r.usable ? 'ok ' : '-- '} ${what}${mem}${cc}${r.version ? `  (${r.version})` : ''}`;
+    return r.usable ? head : `${head}\n      ${r.problem}\n      fix: ${r.fix}`;
+  });
+  return [...lines, '', `--engine auto picks: ${auto}`].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { json?: boolean; python?: string; help?: boolean };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean' },
+        python: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`segnas devices: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [pytorch, tfjs, auto] = await Promise.all([
+    pytorchDeviceReports(values.python),
+    tfjsReports(),
+    resolveEngine({ engine: 'auto', ...(values.python ? { python: values.python } : {}) }),
+  ]);
+  const devices = [...pytorch, ...tfjs];
+  const autoText =
+    auto.engine === 'pytorch' ? `pytorch on ${auto.device} (${auto.why})` : `tfjs (${auto.why})`;
+  if (values.json)
+    console.log(
+      JSON.stringify(
+        {
+          devices,
+          auto: auto.engine === 'pytorch' ? { engine: auto.engine, device: auto.device } : { engine: 'tfjs' },
+        },
+        null,
+        1,
+      ),
+    );
+  else console.log(formatReports(devices, autoText));
+  return 0;
+}
