@@ -168,7 +168,9 @@ describe('PyTorch engine parity with the TensorFlow.js engine', () => {
   it('normalises with batch statistics and moves the statistics as the TS batch norm does (momentum 0.9, ε 1e−3, biased variance)', () => {
     const { ts } = batchNormFixture();
     const close = (a: number[], b: number[]) =>
-      a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-5));
+      a.forEach((v, i) => {
+        expect(Math.abs(v - b[i])).toBeLessThan(1e-5);
+      });
     close(answer.batchNorm.y, ts.y);
     close(answer.batchNorm.movingMean, ts.movingMean);
     close(answer.batchNorm.movingVar, ts.movingVar);
