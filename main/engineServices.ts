@@ -11,6 +11,7 @@ import {
   type AppInfo,
   type BackendName,
   type CandidateRecord,
+  type CandidateSummary,
   type CreateSearchRunner,
   type DatasetReport,
   type ExperimentDetail,
@@ -22,6 +23,7 @@ import { type CaseReport, type DatasetReport as DataReport, discoverDataset } fr
 import { generatePhantomDataset } from './data/phantom';
 import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
 import { listPresets } from './nas/presets';
+import { experimentInsights } from './search/insights';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
 
@@ -96,29 +98,54 @@ export function datasetService(): DatasetService {
   };
 }
 
-function candidateRecord(c: ReturnType<ExperimentStore['listCandidates']>[number]): CandidateRecord {
+type StoredCandidate = ReturnType<ExperimentStore['listCandidates']>[number];
+
+function candidateRecord(c: StoredCandidate): CandidateRecord {
   return { ...c };
 }
 
+function candidateSummary({ curve: _curve, ...c }: StoredCandidate): CandidateSummary {
+  return c;
+}
+
 export function experimentService(store: ExperimentStore): ExperimentService {
+  const requireExperiment = (experimentId: number) => {
+    const experiment = store.getExperiment(experimentId);
+    if (!experiment)
+      throw new ApiError('not-found', `There is no experiment ${experimentId} in this workspace`);
+    return experiment;
+  };
   return {
     list: () => store.listExperiments(),
     detail(experimentId): ExperimentDetail {
-      const experiment = store.getExperiment(experimentId);
+      const experiment = requireExperiment(experimentId);
       const summary = store.listExperiments().find((s) => s.id === experimentId);
-      if (!experiment || !summary)
+      if (!summary)
         throw new ApiError('not-found', `There is no experiment ${experimentId} in this workspace`);
       const split = experiment.splits[0];
+      // Curves are most of the bytes (10× the rest at 10,000 candidates): only the one in training's.
+      const inTraining = store.listCandidates(experimentId, { status: ['running'] })[0];
       return {
         summary,
         config: experiment.config as unknown as Record<string, unknown>,
-        candidates: store.listCandidates(experimentId).map(candidateRecord),
+        candidates: store.listCandidates(experimentId, { curves: false }).map(candidateSummary),
+        inTraining: inTraining ? candidateRecord(inTraining) : null,
         tests: store
           .listTestEvaluations(experimentId)
           .map((t) => ({ seq: t.seq, split: t.split, meanDice: t.meanDice, perLabelDice: t.perLabelDice })),
         validationCases: split?.validation ?? [],
         testCases: split?.test ?? [],
       };
+    },
+    candidate(experimentId, seq) {
+      requireExperiment(experimentId);
+      const c = store.getCandidate(experimentId, seq);
+      if (!c) throw new ApiError('not-found', `Experiment ${experimentId} has no candidate #${seq}`);
+      return candidateRecord(c);
+    },
+    insights(experimentId) {
+      requireExperiment(experimentId);
+      return experimentInsights(experimentId, store.listCandidates(experimentId, { curves: false }));
     },
     measuredSecondsPerImage(size, backend) {
       const seconds: number[] = [];

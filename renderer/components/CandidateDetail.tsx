@@ -1,14 +1,35 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CandidateRecord, LabelInfo } from '../../main/api';
+import type { CandidateSummary, EpochRecord, LabelInfo } from '../../main/api';
+import { useApi } from '../context';
 import { durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { BlockDag } from './BlockDag';
 import { LearningCurveChart } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
 
+/** The candidate's learning curve, fetched when it is opened (the table's summaries carry none). */
+export function useCurve(experimentId: number, seq: number, status: string): EpochRecord[] | undefined {
+  const api = useApi();
+  const [curve, setCurve] = useState<EpochRecord[]>();
+  // A candidate that finished since has its full curve now: refetch on a status change.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: status is the refetch trigger
+  useEffect(() => {
+    let current = true;
+    setCurve(undefined);
+    api
+      .getCandidate({ experimentId, seq })
+      .then((c) => current && setCurve(c.curve))
+      .catch(() => current && setCurve([]));
+    return () => {
+      current = false;
+    };
+  }, [api, experimentId, seq, status]);
+  return curve;
+}
+
 export function CandidateDetail(props: {
-  candidate: CandidateRecord;
+  candidate: CandidateSummary;
   datasetPath?: string;
   labels: LabelInfo[];
   validationCases: string[];
@@ -16,6 +37,7 @@ export function CandidateDetail(props: {
   onClose(): void;
 }) {
   const c = props.candidate;
+  const curve = useCurve(c.experimentId, c.seq, c.status);
   const cases = useMemo(
     () => [
       ...props.validationCases.map((id) => ({ id, split: 'validation' })),
@@ -106,8 +128,10 @@ export function CandidateDetail(props: {
         <div className="card">
           <div className="card-title">Learning curves</div>
           <div className="chart-body small-chart">
-            {c.curve.length > 0 ? (
-              <LearningCurveChart curve={c.curve} />
+            {curve === undefined ? (
+              <div className="empty">Loading…</div>
+            ) : curve.length > 0 ? (
+              <LearningCurveChart curve={curve} />
             ) : (
               <div className="empty">Not trained (no curve).</div>
             )}

@@ -26,7 +26,13 @@ interface LayerState {
   opacity: number;
 }
 
-export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; testId?: string }) {
+export function Viewer(props: {
+  layers: ViewerLayer[];
+  labels: LabelInfo[];
+  testId?: string;
+  /** Called with the niivue instance once attached, and with null when it goes (for synchronising views). */
+  onNiivue?(nv: Niivue | null): void;
+}) {
   const api = useApi();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const nvRef = useRef<Niivue | null>(null);
@@ -38,6 +44,8 @@ export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; test
     prediction: { visible: true, opacity: 0.6 },
   });
   const loadedIds = useRef<string[]>([]);
+  const onNiivueRef = useRef(props.onNiivue);
+  onNiivueRef.current = props.onNiivue;
   const key = JSON.stringify(props.layers.map((l) => l.ref));
 
   useEffect(() => {
@@ -57,11 +65,13 @@ export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; test
         if (!disposed) {
           nvRef.current = nv;
           setReady(true);
+          onNiivueRef.current?.(nv);
         }
       })
       .catch((e: unknown) => setStatus(`The 3D viewer needs WebGL2: ${String(e)}`));
     return () => {
       disposed = true;
+      if (nvRef.current) onNiivueRef.current?.(null);
       nvRef.current = null;
       nv.cleanup();
     };
