@@ -38,7 +38,9 @@ export const MAX_COMPARE = 4;
  * few candidates, as it does once per finished candidate during a live search.
  */
 function useRows(candidates: CandidateSummary[], query: TableQuery): CandidateSummary[] {
-  const last = useRef<{ candidates: CandidateSummary[]; query: TableQuery; rows: CandidateSummary[] } | undefined>(undefined);
+  const last = useRef<
+    { candidates: CandidateSummary[]; query: TableQuery; rows: CandidateSummary[] } | undefined
+  >(undefined);
   return useMemo(() => {
     const prev = last.current;
     const rows =
@@ -67,23 +69,29 @@ export const CandidateTable = memo(function CandidateTable(props: {
     const el = wrapRef.current;
     if (!el) return;
     let frame = 0;
-    const update = () => {
-      frame = 0;
-      // Borders and fonts decide the real row height: measure it, or 10,000 rows drift out of place.
-      const row = (
-        el.querySelector('tr[data-testid="candidate-row"]') as HTMLElement | null
-      )?.getBoundingClientRect().height;
+    // Read layout only where it is already up to date (resize observer, scroll), never right after
+    // a render: a forced layout of the page costs more than rendering the rows.
+    const measure = (height?: number) => {
+      const row = (el.querySelector('tr[data-testid="candidate-row"]') as HTMLElement | null)?.offsetHeight;
       setView((v) => {
-        const next = { top: el.scrollTop, height: el.clientHeight || 640, row: row && row > 0 ? row : v.row };
+        const next = {
+          top: el.scrollTop,
+          height: height ?? v.height,
+          // Borders and fonts decide the real row height: measured, or 10,000 rows drift out of place.
+          row: row && row > 0 ? row : v.row,
+        };
         return next.top === v.top && next.height === v.height && next.row === v.row ? v : next;
       });
     };
     const onScroll = () => {
-      if (!frame) frame = requestAnimationFrame(update);
+      if (!frame)
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          measure();
+        });
     };
-    update();
     el.addEventListener('scroll', onScroll, { passive: true });
-    const ro = new ResizeObserver(update);
+    const ro = new ResizeObserver(([entry]) => measure(entry.contentRect.height || undefined));
     ro.observe(el);
     return () => {
       el.removeEventListener('scroll', onScroll);

@@ -26,9 +26,9 @@ function ParallelCoordinates({ insights }: { insights: ExperimentInsights }) {
   useEffect(() => {
     const parent = ref.current?.parentElement;
     if (!parent) return;
-    const observe = () => setSize({ w: parent.clientWidth, h: parent.clientHeight });
-    observe();
-    const ro = new ResizeObserver(observe);
+    const ro = new ResizeObserver(([entry]) =>
+      setSize({ w: Math.round(entry.contentRect.width), h: Math.round(entry.contentRect.height) }),
+    );
     ro.observe(parent);
     return () => ro.disconnect();
   }, []);
@@ -127,7 +127,11 @@ export function InsightsPanel(props: { experimentId: number; finished: number })
       lastFetch.current = Date.now();
       api
         .getInsights({ experimentId: props.experimentId })
-        .then((r) => current && (setInsights(r), setError(undefined)))
+        .then((r) => {
+          if (!current) return;
+          setInsights(r);
+          setError(undefined);
+        })
         .catch((e: unknown) => current && setError(e instanceof Error ? e.message : String(e)));
     }, wait);
     return () => {

@@ -49,31 +49,45 @@ export function Viewer(props: {
   const key = JSON.stringify(props.layers.map((l) => l.ref));
 
   useEffect(() => {
-    const nv = new Niivue({
-      backColor: [0.06, 0.07, 0.09, 1],
-      show3Dcrosshair: true,
-      multiplanarShowRender: SHOW_RENDER.ALWAYS,
-      dragAndDropEnabled: false,
-      isOrientCube: false,
-      loadingText: '',
-      crosshairColor: [1, 0.8, 0.2, 0.35],
-      crosshairWidth: 0.5,
-    });
     let disposed = false;
-    nv.attachToCanvas(canvasRef.current!)
-      .then(() => {
-        if (!disposed) {
-          nvRef.current = nv;
-          setReady(true);
-          onNiivueRef.current?.(nv);
-        }
-      })
-      .catch((e: unknown) => setStatus(`The 3D viewer needs WebGL2: ${String(e)}`));
+    let nv: Niivue | undefined;
+    // Creating the WebGL context takes a long task (hundreds of ms in software GL): start it after
+    // the panel that holds the viewer has painted, so opening a candidate answers at once.
+    const start = () => {
+      if (disposed) return;
+      nv = new Niivue({
+        backColor: [0.06, 0.07, 0.09, 1],
+        show3Dcrosshair: true,
+        multiplanarShowRender: SHOW_RENDER.ALWAYS,
+        dragAndDropEnabled: false,
+        isOrientCube: false,
+        loadingText: '',
+        crosshairColor: [1, 0.8, 0.2, 0.35],
+        crosshairWidth: 0.5,
+      });
+      const attached = nv;
+      attached
+        .attachToCanvas(canvasRef.current!)
+        .then(() => {
+          if (!disposed) {
+            nvRef.current = attached;
+            setReady(true);
+            onNiivueRef.current?.(attached);
+          }
+        })
+        .catch((e: unknown) => setStatus(`The 3D viewer needs WebGL2: ${String(e)}`));
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(start, 0);
+    });
     return () => {
       disposed = true;
+      cancelAnimationFrame(frame);
+      if (timer) clearTimeout(timer);
       if (nvRef.current) onNiivueRef.current?.(null);
       nvRef.current = null;
-      nv.cleanup();
+      nv?.cleanup();
     };
   }, []);
 
