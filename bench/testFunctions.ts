@@ -5,7 +5,7 @@
  */
 
 import segnas11 from '../assets/presets/segnas11.json';
-import { checkBlock } from '../main/nas/blockMatrix';
+import { checkBlock } from '../main/core/blockMatrix';
 import type { SearchSpaceConfig } from '../main/nas/searchSpace';
 import { createSearchSpace } from '../main/nas/searchSpace';
 

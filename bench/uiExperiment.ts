@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import type { CandidateStatus } from '../main/api';
+import { blockFromOps } from '../main/core/blockMatrix';
+import { createPrng } from '../main/core/prng';
+import type { NodeCount } from '../main/core/spec';
 import { discoverDataset } from '../main/data/discover';
 import { generatePhantomDataset } from '../main/data/phantom';
-import { blockFromOps } from '../main/nas/blockMatrix';
-import { createPrng } from '../main/nas/prng';
-import type { NodeCount } from '../main/nas/spec';
 import { openStore } from '../main/store';
 
 const EPOCHS = 20;

@@ -11,12 +11,12 @@ import type { HostMessage, HostRequest } from './ipc';
 const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
 
 // Resolved at build time: an empty record when main/nas/search.ts does not exist yet.
-const searchModules = import.meta.glob('../main/nas/search.ts');
+const searchModules = import.meta.glob('../main/search/searchRunner.ts');
 
 async function main(): Promise<void> {
   const workspace = process.argv[2] ?? process.env.SEGNAS_WORKSPACE;
   if (!workspace) throw new Error('engine host: no workspace given');
-  const loader = searchModules['../main/nas/search.ts'];
+  const loader = searchModules['../main/search/searchRunner.ts'];
   const engine = await createEngine({
     workspace,
     host: 'electron',

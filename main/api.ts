@@ -6,9 +6,9 @@
  * process boundary with them, so a compromised or buggy renderer cannot hand the engine malformed data.
  */
 import { z } from 'zod';
-import type { ArchitectureSpec } from './nas/spec';
+import type { ArchitectureSpec } from './core/spec';
 
-export type { ArchitectureSpec, BlockSpec, OpCode } from './nas/spec';
+export type { ArchitectureSpec, BlockSpec, OpCode } from './core/spec';
 
 import type { ExperimentInsights } from './search/insights';
 

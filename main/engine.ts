@@ -33,7 +33,7 @@ import {
   type VolumeData,
   type VolumeRef,
 } from './api';
-import { validateSearchConfig } from './configValidation';
+import { validateSearchConfig } from './search/configValidation';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
 export interface OpenedDataset {

@@ -12,7 +12,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import type { NetworkOptions } from '../train/segNet';
 import type { EpochProgress, TrainSettings } from '../train/trainer';
 

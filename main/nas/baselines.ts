@@ -6,9 +6,9 @@
  */
 import unet3d from '../../assets/presets/baselines/unet3d.json';
 import vnet from '../../assets/presets/baselines/vnet.json';
-import { checkBlock } from './blockMatrix';
+import { checkBlock } from '../core/blockMatrix';
+import type { ArchitectureSpec } from '../core/spec';
 import type { SearchSpaceConfig } from './searchSpace';
-import type { ArchitectureSpec } from './spec';
 
 export interface Baseline {
   id: string;

@@ -4,9 +4,9 @@
  * score 10 without training — worse than any trained network. Each architecture is trained once;
  * repeats are answered from a cache keyed by the decoded spec (see specKey).
  */
-import { checkBlock } from './blockMatrix';
+import { checkBlock } from '../core/blockMatrix';
+import type { ArchitectureSpec } from '../core/spec';
 import type { SearchSpace } from './searchSpace';
-import type { ArchitectureSpec } from './spec';
 
 export const UNTRAINABLE_F = 10;
 export const MIN_DICE = 1e-4;

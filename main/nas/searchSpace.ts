@@ -5,8 +5,8 @@
  * The optimizer only sees the free dimensions; `SearchSpace` maps free x ↔ full hyperparameter values.
  * `SearchSpaceConfig` is plain JSON so that presets, the UI and the store can keep it as data.
  */
-import { blockFromOps, MAX_NODES, MIN_NODES, opsForNodes } from './blockMatrix';
-import type { ArchitectureSpec, NodeCount } from './spec';
+import { blockFromOps, MAX_NODES, MIN_NODES, opsForNodes } from '../core/blockMatrix';
+import type { ArchitectureSpec, NodeCount } from '../core/spec';
 
 /** Half-open [lo, hi): for integer hyperparameters the values lo, …, hi−1. */
 export interface RangeBound {

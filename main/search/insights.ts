@@ -10,8 +10,8 @@
  * for our integer hyperparameters, deterministic, and O(candidates × hyperparameters).
  */
 
-import type { ArchitectureSpec } from '../nas/spec';
-import { OPS } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
+import { OPS } from '../core/spec';
 
 /** What insights read of a candidate (the contract's CandidateSummary fits). */
 export interface InsightInput {

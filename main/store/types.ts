@@ -2,8 +2,9 @@
  * Row types of the experiment store. JSON columns are parsed into these shapes on read, so the
  * engine, the CLI and the UI contract (`main/api.ts`) share one vocabulary for what a search recorded.
  */
+
+import type { ArchitectureSpec } from '../core/spec';
 import type { SearchSpaceConfig } from '../nas/searchSpace';
-import type { ArchitectureSpec } from '../nas/spec';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

@@ -10,7 +10,7 @@
  * BN + ReLU of wasm and cpu keeps fewer): conv output, the BN's intermediate maps, the ReLU output;
  * dropout mask and output; pooled, upsampled and concatenated maps; heads' logits and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
  */
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import { paramCount } from './paramCount';
 import { edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
 

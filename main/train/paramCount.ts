@@ -4,7 +4,7 @@
  * skip or residual = 1×1×1 conv without bias (Cin·Cout); output heads = 1×1×1 conv with bias
  * (C·K + K); upsampling, pooling and dropout have none; BN moving statistics are not trainable.
  */
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import { type EdgeLayer, edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
 
 export function layerParams(layer: EdgeLayer | undefined): number {

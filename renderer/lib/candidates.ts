@@ -5,7 +5,7 @@
  */
 
 import type { CandidateSummary } from '../../main/api';
-import { OPS } from '../../main/nas/spec';
+import { OPS } from '../../main/core/spec';
 
 export const SORT_KEYS = [
   'seq',

@@ -1,7 +1,7 @@
 /** What differs between compared candidates, pure so the compare view and its tests share it. */
 import type { CandidateSummary, EpochRecord } from '../../main/api';
-import { blockEdges } from '../../main/nas/blockMatrix';
-import type { BlockSpec } from '../../main/nas/spec';
+import { blockEdges } from '../../main/core/blockMatrix';
+import type { BlockSpec } from '../../main/core/spec';
 import { edgeKeyOf } from './edgeKey';
 
 /** Per block, the keys of its (non-none) edges that not every compared block has with the same op. */

@@ -14,7 +14,7 @@ import type {
   SearchEvent,
   TestResult,
 } from '../../main/api';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec } from '../../main/core/spec';
 
 export interface RunningCandidate {
   seq: number;

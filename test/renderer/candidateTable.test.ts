@@ -1,7 +1,7 @@
 /** The candidate table at scale: patched rows equal a fresh query; comparing shows what differs. */
 import { describe, expect, it } from 'vitest';
 import type { CandidateStatus, CandidateSummary } from '../../main/api';
-import { createPrng } from '../../main/nas/prng';
+import { createPrng } from '../../main/core/prng';
 import { queryCandidates, SORT_KEYS, type TableQuery, updateQuery } from '../../renderer/lib/candidates';
 import { compareRows, edgeDifferences, overlayCurves } from '../../renderer/lib/compare';
 

@@ -1,7 +1,7 @@
 /** Parallel coordinates and hyperparameter importance, as the search view shows them. */
 import { describe, expect, it } from 'vitest';
-import { createPrng } from '../../main/nas/prng';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import { createPrng } from '../../main/core/prng';
+import type { ArchitectureSpec } from '../../main/core/spec';
 import { epsilonSquared, experimentInsights, type InsightInput, levelsOf } from '../../main/search/insights';
 
 function spec(

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec } from '../../main/core/spec';
 import type { CandidateStart, NewExperiment } from '../../main/store';
 
 export function tempWorkspace(): { dir: string; remove: () => void } {

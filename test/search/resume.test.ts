@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchConfig } from '../../main/api';
-import { createSearchRunner } from '../../main/nas/search';
+import { createSearchRunner } from '../../main/search/searchRunner';
 import { type Candidate, openStore } from '../../main/store';
 import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 

@@ -10,8 +10,8 @@ import type {
   SearchConfig,
   TimeEstimate,
   ValidationIssue,
-} from './api';
-import { validateSearchSpaceConfig } from './nas/searchSpace';
+} from '../api';
+import { validateSearchSpaceConfig } from '../nas/searchSpace';
 
 export interface ValidationContext {
   /** The opened dataset the config points at, when the engine has it. */

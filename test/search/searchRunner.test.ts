@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
+import type { ArchitectureSpec } from '../../main/core/spec';
 import { readNifti } from '../../main/data/niftiRead';
 import { fixedSpace, getBaseline } from '../../main/nas/baselines';
-import { createSearchRunner } from '../../main/nas/search';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import { createSearchRunner } from '../../main/search/searchRunner';
 import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 let data: string;

@@ -1,7 +1,7 @@
 /** The search-setup checks the UI shows beside each field, and the time estimate. */
 import { describe, expect, it } from 'vitest';
-import type { DatasetReport, SearchConfig } from '../main/api';
-import { validateSearchConfig } from '../main/configValidation';
+import type { DatasetReport, SearchConfig } from '../../main/api';
+import { validateSearchConfig } from '../../main/search/configValidation';
 
 const dataset: DatasetReport = {
   root: '/d',

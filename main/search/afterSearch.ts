@@ -10,8 +10,8 @@ import type { TestEvaluation as ApiTestEvaluation, ExportResult } from '../api';
 import type { DatasetReport } from '../data/discover';
 import { type Candidate, type Experiment, type ExperimentStore, experimentDir } from '../store';
 import { writeReport } from './report';
+import { type RunJob, type TrainingProtocol, trainJob } from './runSearch';
 import { discoverForSearch, prepareVolumes, volumesDir } from './searchData';
-import { type RunJob, type TrainingProtocol, trainJob } from './searchRun';
 import { exists, modelFile } from './testEvaluation';
 
 export interface AfterSearchDeps {

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import type { CandidateRecord, SearchEvent } from '../api';
 import type { TrainJob, VolumeRef } from '../compute/protocol';
 import { type CandidateOutcome, describeDevice } from '../compute/trainerProcess';
+import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
+import { crs2lm, type Objective, replayObjective } from '../nas/crs';
+import { createObjective, type EvaluationReport, type ResultCache } from '../nas/objective';
+import type { SearchSpace } from '../nas/searchSpace';
 import type { Candidate, ExperimentStore, LabelDice, CandidateOutcome as StoredOutcome } from '../store';
 import { experimentCacheScope } from '../store';
 import { AUGMENT_DEFAULTS } from '../train/augment';
@@ -17,11 +21,7 @@ import { estimateTrainingBytes } from '../train/memoryEstimate';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
 import type { EpochProgress } from '../train/trainer';
-import { crs2lm, type Objective, replayObjective } from './crs';
-import { createObjective, type EvaluationReport, type ResultCache } from './objective';
 import { planReplay } from './resume';
-import type { SearchSpace } from './searchSpace';
-import type { ArchitectureSpec } from './spec';
 
 /** Runs one training job on some device; never rejects (see TrainerPool.run). */
 export type RunJob = (

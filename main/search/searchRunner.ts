@@ -18,6 +18,7 @@ import type {
   TestEvaluation,
 } from '../api';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
+import { createSearchSpace } from '../nas/searchSpace';
 import { type ExperimentStore, experimentDir, openStore } from '../store';
 import {
   evaluateExperiment,
@@ -30,9 +31,8 @@ import {
 } from './afterSearch';
 import { writeReport } from './report';
 import { markInterrupted } from './resume';
+import { type RunControl, type RunJob, type RunOutcome, runSearch, type TrainingProtocol } from './runSearch';
 import { discoverForSearch, prepareVolumes, splitCases, volumesDir } from './searchData';
-import { type RunControl, type RunJob, type RunOutcome, runSearch, type TrainingProtocol } from './searchRun';
-import { createSearchSpace } from './searchSpace';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
