@@ -185,12 +185,12 @@ function measureLiveUpdate(workspace: string, experimentId: number) {
   const detail = experimentService(store).detail(experimentId);
   const full = store.listCandidates(experimentId);
   store.close();
-  const bytes = { summaries: encodeWire({ kind: 'response', id: 1, ok: true, result: detail }).length };
+  const bytes = { summaries: encodeWire({ kind: 'response', id: 1, ok: true, value: detail }).length };
   const withCurves = encodeWire({
     kind: 'response',
     id: 1,
     ok: true,
-    result: { ...detail, candidates: full },
+    value: { ...detail, candidates: full },
   }).length;
   const last = full[full.length - 1];
   let live = fromDetail({ ...detail, candidates: detail.candidates.slice(0, -1) });

@@ -16,7 +16,7 @@ import {
   type AppInfo,
   type BackendInfo,
   type BackendName,
-  type CandidateRecord,
+  type Candidate,
   type ConfigValidation,
   type DatasetReport,
   type ExperimentDetail,
@@ -27,13 +27,13 @@ import {
   parseRequest,
   type SearchConfig,
   type SearchEvent,
-  type SearchRunner,
   type SegnasApi,
   searchEventSchema,
   type VolumeData,
   type VolumeRef,
 } from './api';
-import { validateSearchConfig } from './search/configValidation';
+import { ConfigError, validateSearchConfig } from './search/configValidation';
+import type { SearchRunner } from './search/searchRunner';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
 export interface OpenedDataset {
@@ -54,7 +54,7 @@ export interface ExperimentService {
   /** Throws ApiError('not-found') for an unknown id. */
   detail(experimentId: number): ExperimentDetail;
   /** Throws ApiError('not-found') for an unknown experiment or candidate. */
-  candidate(experimentId: number, seq: number): CandidateRecord;
+  candidate(experimentId: number, seq: number): Candidate;
   insights(experimentId: number): ExperimentInsights;
   /**
    * Average wall seconds per training image per epoch of past candidates with this input size and
@@ -73,8 +73,7 @@ export interface EngineOptions {
   presets: () => Preset[];
   backend: () => Promise<BackendInfo>;
   availableBackends: BackendName[];
-  /** The search runner, or why there is none (shown to users as is). */
-  search: SearchRunner | { unavailable: string };
+  search: SearchRunner;
 }
 
 export type EventListener = (event: SearchEvent) => void;
@@ -123,14 +122,11 @@ export class Engine implements SegnasApi {
   }
 
   async getInfo(): Promise<AppInfo> {
-    const { search } = this.options;
     return {
       version: this.options.version,
       workspace: this.options.workspace,
       backend: await this.options.backend(),
       availableBackends: this.options.availableBackends,
-      search:
-        'unavailable' in search ? { available: false, reason: search.unavailable } : { available: true },
       host: this.options.host,
     };
   }
@@ -200,7 +196,7 @@ export class Engine implements SegnasApi {
     return this.options.experiments.detail(req.experimentId);
   }
 
-  async getCandidate(req: { experimentId: number; seq: number }): Promise<CandidateRecord> {
+  async getCandidate(req: { experimentId: number; seq: number }): Promise<Candidate> {
     return this.options.experiments.candidate(req.experimentId, req.seq);
   }
 
@@ -209,14 +205,13 @@ export class Engine implements SegnasApi {
   }
 
   async startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }> {
-    const runner = this.runner();
-    const validation = await this.validateConfig(req);
-    if (!validation.ok)
-      throw new ApiError(
-        'bad-request',
-        `The search settings need fixing: ${validation.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
-      );
-    return runner.start(req.config);
+    try {
+      return await this.runner().start(req.config);
+    } catch (error) {
+      if (error instanceof ConfigError)
+        throw new ApiError('bad-request', error.message, error.issues[0]?.field);
+      throw error;
+    }
   }
 
   async pauseSearch(req: { experimentId: number }): Promise<void> {
@@ -240,15 +235,12 @@ export class Engine implements SegnasApi {
   }
 
   async close(): Promise<void> {
-    const { search } = this.options;
-    if (!('unavailable' in search)) await search.close();
+    await this.options.search.close();
     this.options.experiments.close();
     this.listeners.clear();
   }
 
   private runner(): SearchRunner {
-    const { search } = this.options;
-    if ('unavailable' in search) throw new ApiError('unavailable', search.unavailable);
-    return search;
+    return this.options.search;
   }
 }

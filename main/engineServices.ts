@@ -1,7 +1,7 @@
 /**
  * Wires the Engine to the real modules: dataset discovery (main/data), presets (main/nas), the
- * experiment store (main/store), backend detection (main/compute) and, when it is present, the
- * search runner (main/nas/search.ts). Both hosts (web server, Electron utilityProcess) call this.
+ * experiment store (main/store), backend detection (main/compute) and the search runner
+ * (main/search). Both hosts (web server, Electron utilityProcess) call this.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -9,23 +9,21 @@ import { join, relative, resolve } from 'node:path';
 import {
   ApiError,
   type AppInfo,
-  type BackendName,
-  type CandidateRecord,
+  BACKEND_NAMES,
   type CandidateSummary,
-  type CreateSearchRunner,
   type DatasetReport,
   type ExperimentDetail,
-  type SearchEvent,
-  type SearchRunner,
 } from './api';
 import { initBackend } from './compute/backend';
-import { type CaseReport, type DatasetReport as DataReport, discoverDataset } from './data/discover';
+import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { generatePhantomDataset } from './data/phantom';
 import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
 import { listPresets } from './nas/presets';
 import { experimentInsights } from './search/insights';
+import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
+import type { Candidate } from './store/types';
 
 export const APP_VERSION = '0.1.0';
 
@@ -37,7 +35,7 @@ function rel(root: string, path: string | undefined): string | undefined {
   return path === undefined ? undefined : relative(root, path) || path;
 }
 
-function toCaseInfo(root: string, c: CaseReport) {
+function toCaseInfo(root: string, c: DiscoveredCase) {
   return {
     id: c.id,
     image: rel(root, c.imagePath),
@@ -98,13 +96,7 @@ export function datasetService(): DatasetService {
   };
 }
 
-type StoredCandidate = ReturnType<ExperimentStore['listCandidates']>[number];
-
-function candidateRecord(c: StoredCandidate): CandidateRecord {
-  return { ...c };
-}
-
-function candidateSummary({ curve: _curve, ...c }: StoredCandidate): CandidateSummary {
+function candidateSummary({ curve: _curve, ...c }: Candidate): CandidateSummary {
   return c;
 }
 
@@ -127,9 +119,9 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       const inTraining = store.listCandidates(experimentId, { status: ['running'] })[0];
       return {
         summary,
-        config: experiment.config as unknown as Record<string, unknown>,
+        config: experiment.config,
         candidates: store.listCandidates(experimentId, { curves: false }).map(candidateSummary),
-        inTraining: inTraining ? candidateRecord(inTraining) : null,
+        inTraining: inTraining ?? null,
         tests: store
           .listTestEvaluations(experimentId)
           .map((t) => ({ seq: t.seq, split: t.split, meanDice: t.meanDice, perLabelDice: t.perLabelDice })),
@@ -141,7 +133,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       requireExperiment(experimentId);
       const c = store.getCandidate(experimentId, seq);
       if (!c) throw new ApiError('not-found', `Experiment ${experimentId} has no candidate #${seq}`);
-      return candidateRecord(c);
+      return c;
     },
     insights(experimentId) {
       requireExperiment(experimentId);
@@ -151,7 +143,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       const seconds: number[] = [];
       for (const e of store.listExperiments()) {
         const experiment = store.getExperiment(e.id);
-        const training = experiment?.config.training as { size?: unknown } | undefined;
+        const training = experiment?.config.training;
         const trainImages = experiment?.splits[0]?.train.length ?? 0;
         if (e.backend !== backend || training?.size !== size || trainImages === 0) continue;
         for (const c of store.listCandidates(e.id, {
@@ -169,59 +161,9 @@ export function experimentService(store: ExperimentStore): ExperimentService {
   };
 }
 
-/** Imports main/nas/search.ts; resolves to undefined when a bundler found no such module. */
-export type SearchModuleLoader = () => Promise<unknown | undefined>;
-
-const defaultSearchModuleLoader: SearchModuleLoader = () => {
-  const specifier = './nas/search';
-  return import(/* @vite-ignore */ specifier);
-};
-
-/**
- * Loads main/nas/search.ts when it exists. The specifier is computed so that the engine builds and
- * runs before that module is written; its absence is reported to users, never faked.
- */
-export async function loadSearchRunner(
-  workspace: string,
-  emit: (event: SearchEvent) => void,
-  importModule: SearchModuleLoader = defaultSearchModuleLoader,
-): Promise<SearchRunner | { unavailable: string }> {
-  let mod: { createSearchRunner?: CreateSearchRunner };
-  try {
-    const loaded = await importModule();
-    if (!loaded)
-      return {
-        unavailable:
-          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
-      };
-    mod = loaded as { createSearchRunner?: CreateSearchRunner };
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('search'))
-      return {
-        unavailable:
-          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
-      };
-    return { unavailable: `The search runner failed to load: ${(error as Error).message}` };
-  }
-  if (typeof mod.createSearchRunner !== 'function')
-    return {
-      unavailable: 'main/nas/search.ts does not export createSearchRunner(ctx); searching is unavailable',
-    };
-  try {
-    return await mod.createSearchRunner({ workspace, emit });
-  } catch (error) {
-    return { unavailable: `The search runner could not start: ${(error as Error).message}` };
-  }
-}
-
-const AVAILABLE_BACKENDS: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
-
 export interface CreateEngineOptions {
   workspace: string;
   host: AppInfo['host'];
-  /** How to import the search module; bundled hosts (Electron) pass one resolved at build time. */
-  searchModule?: SearchModuleLoader;
 }
 
 /** Opens the workspace's store and builds the engine both hosts serve. */
@@ -230,7 +172,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   await mkdir(workspace, { recursive: true });
   const store = openStore(workspace);
   let engine: Engine | undefined;
-  const search = await loadSearchRunner(workspace, (event) => engine?.emit(event), options.searchModule);
+  const search = createSearchRunner({ workspace, emit: (event) => engine?.emit(event) });
   engine = new Engine({
     workspace,
     version: APP_VERSION,
@@ -239,7 +181,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     experiments: experimentService(store),
     presets: () => listPresets().map((p) => ({ ...p, space: p.space })),
     backend: () => initBackend(),
-    availableBackends: AVAILABLE_BACKENDS,
+    availableBackends: [...BACKEND_NAMES],
     search,
   });
   return engine;

@@ -43,7 +43,7 @@ describe('experiment results for the UI', () => {
 
   it('gives one candidate with its learning curve, and a readable not-found', () => {
     const service = experimentService(store);
-    expect(service.candidate(id, 2).curve.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(service.candidate(id, 2).curve.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
     expect(() => service.candidate(id, 99)).toThrow(ApiError);
     expect(() => service.candidate(id, 99)).toThrow(/no candidate #99/);
     expect(() => service.candidate(999, 0)).toThrow(/no experiment 999/);
@@ -63,14 +63,14 @@ describe('the wire format', () => {
   it('round-trips volumes and plain results alike', () => {
     const bytes = new Uint8Array([0, 1, 2, 255]);
     const volume = decodeWire(
-      encodeWire({ kind: 'response', id: 1, ok: true, result: { name: 'a.nii', bytes } }),
-    ) as { result: { bytes: Uint8Array } };
-    expect([...volume.result.bytes]).toEqual([0, 1, 2, 255]);
+      encodeWire({ kind: 'response', id: 1, ok: true, value: { name: 'a.nii', bytes } }),
+    ) as { value: { bytes: Uint8Array } };
+    expect([...volume.value.bytes]).toEqual([0, 1, 2, 255]);
     const plain = {
       kind: 'response' as const,
       id: 2,
       ok: true as const,
-      result: { rows: [{ a: 1, b: [2, 3] }] },
+      value: { rows: [{ a: 1, b: [2, 3] }] },
     };
     expect(decodeWire(encodeWire(plain))).toEqual(plain);
   });

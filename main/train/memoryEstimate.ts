@@ -1,6 +1,6 @@
 /**
  * Predicts the memory one training step needs, from the spec alone, so that a candidate that would run
- * out of memory gets f = 10 without being trained (issue 4 item 8, the paper's 3D U-Net "OOM").
+ * out of memory gets f = 10 without being trained (the paper's 3D U-Net "OOM"; docs/network.md, "Memory estimate").
  *
  * Model (float32): the activations the backward pass keeps, counted per layer as multiples of the layer's
  * output map, × 2 for their gradients alive during backprop; plus the shared memory of our CPU kernels

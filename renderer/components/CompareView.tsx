@@ -6,7 +6,7 @@
 import type { Niivue } from '@niivue/niivue';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { CandidateRecord, CandidateSummary, LabelInfo } from '../../main/api';
+import type { Candidate, CandidateSummary, LabelInfo } from '../../main/api';
 import { useApi } from '../context';
 import { durationSeconds, opsLabel } from '../lib/candidates';
 import { compareRows, edgeDifferences, labelNames, overlayCurves } from '../lib/compare';
@@ -45,7 +45,7 @@ export function CompareView(props: {
   const api = useApi();
   const bySeq = useMemo(() => new Map(props.candidates.map((c) => [c.seq, c])), [props.candidates]);
   const chosen = props.seqs.map((s) => bySeq.get(s)).filter((c): c is CandidateSummary => c !== undefined);
-  const [records, setRecords] = useState<CandidateRecord[]>();
+  const [records, setRecords] = useState<Candidate[]>();
   const seqKey = props.seqs.join(',');
   // biome-ignore lint/correctness/useExhaustiveDependencies: refetch when the compared set changes
   useEffect(() => {

@@ -3,7 +3,7 @@
  * reducer serves the UI and its tests, and replaying events from any point gives the same state.
  */
 import type {
-  CandidateRecord,
+  Candidate,
   CandidateSummary,
   EpochRecord,
   ExperimentDetail,
@@ -102,7 +102,7 @@ function lowerBound(list: readonly CandidateSummary[], seq: number): number {
   return lo;
 }
 
-function upsert(list: CandidateSummary[], record: CandidateRecord): CandidateSummary[] {
+function upsert(list: CandidateSummary[], record: Candidate): CandidateSummary[] {
   const { curve: _curve, ...c } = record;
   // Events arrive in order almost always: then this is an append, found in O(log n).
   const i = lowerBound(list, c.seq);

@@ -115,14 +115,11 @@ beforeAll(async () => {
   data = await phantomDataset();
   const refRunner = createSearchRunner({ workspace: tempDir('ref-ws'), emit: () => {} });
   try {
-    const { experimentId } = await refRunner.start(
-      tinyConfig(data, { evaluations: EVALUATIONS, space: SPACE }),
-      {
-        topK: 0,
-        populationSize: POPULATION,
-        autoBackend: true,
-      },
-    );
+    const { experimentId } = await refRunner.start({
+      ...tinyConfig(data, { evaluations: EVALUATIONS, space: SPACE }),
+      topK: 0,
+      populationSize: POPULATION,
+    });
     expect((await refRunner.whenDone(experimentId)).status).toBe('finished');
     reference = refRunner.store.listCandidates(experimentId);
   } finally {
