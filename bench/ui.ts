@@ -185,7 +185,11 @@ function measureLiveUpdate(workspace: string, experimentId: number) {
   const detail = experimentService(store).detail(experimentId);
   const full = store.listCandidates(experimentId);
   store.close();
-  const bytes = { summaries: encodeWire({ kind: 'response', id: 1, ok: true, value: detail }).length };
+  const text = encodeWire({ kind: 'response', id: 1, ok: true, value: detail });
+  const t = performance.now();
+  JSON.parse(text);
+  const parseMs = performance.now() - t;
+  const bytes = { summaries: text.length };
   const withCurves = encodeWire({
     kind: 'response',
     id: 1,
@@ -212,7 +216,7 @@ function measureLiveUpdate(workspace: string, experimentId: number) {
   queryCandidates(next.candidates, query);
   const fullSort = performance.now() - t1;
   live = next;
-  return { bytes, withCurves, incremental, fullSort };
+  return { bytes, withCurves, parseMs, incremental, fullSort };
 }
 
 if (!values['no-build'])
@@ -242,6 +246,7 @@ for (const count of sizes) {
     console.log(
       `    getExperiment payload    ${(node.bytes.summaries / 1e6).toFixed(2)} MB (with every curve it would be ${(node.withCurves / 1e6).toFixed(2)} MB)`,
     );
+    console.log(`    JSON.parse in Node       ${node.parseMs.toFixed(0)} ms`);
     console.log(`    rows in the DOM          ${b.rowsInDom} of ${count}`);
     console.log(`  sort by parameters        ${f(b.sortParams)}`);
     console.log(`  sort by time              ${f(b.sortTime)}`);

@@ -136,8 +136,11 @@ export interface VolumeData {
 
 // ─── Results at scale, comparing candidates, hyperparameter insights ───────────────────────────
 
-/** A candidate as the results table and charts need it: everything but the per-epoch curve. */
-export type CandidateSummary = Omit<Candidate, 'curve'>;
+/**
+ * A candidate as the results table and charts need it: everything but the per-epoch curve and the
+ * optimizer's continuous x (together four fifths of the bytes; getCandidate has both).
+ */
+export type CandidateSummary = Omit<Candidate, 'curve' | 'x'>;
 
 export type { ExperimentInsights, InsightAxis, ParamImportance } from './search/insights';
 

@@ -96,7 +96,7 @@ export function datasetService(): DatasetService {
   };
 }
 
-function candidateSummary({ curve: _curve, ...c }: Candidate): CandidateSummary {
+function candidateSummary({ curve: _curve, x: _x, ...c }: Candidate): CandidateSummary {
   return c;
 }
 

@@ -36,7 +36,10 @@ describe('experiment results for the UI', () => {
   it('lists every candidate without its curve, except the one in training', () => {
     const detail = experimentService(store).detail(id);
     expect(detail.candidates).toHaveLength(6);
-    for (const c of detail.candidates) expect(c).not.toHaveProperty('curve');
+    for (const c of detail.candidates) {
+      expect(c).not.toHaveProperty('curve');
+      expect(c).not.toHaveProperty('x');
+    }
     expect(detail.inTraining?.seq).toBe(5);
     expect(detail.inTraining?.curve).toHaveLength(3);
   });

@@ -103,7 +103,7 @@ function lowerBound(list: readonly CandidateSummary[], seq: number): number {
 }
 
 function upsert(list: CandidateSummary[], record: Candidate): CandidateSummary[] {
-  const { curve: _curve, ...c } = record;
+  const { curve: _curve, x: _x, ...c } = record;
   // Events arrive in order almost always: then this is an append, found in O(log n).
   const i = lowerBound(list, c.seq);
   const next = list.slice();
