@@ -23,6 +23,8 @@ export interface ScatterProps {
   yLabel: string;
   yDomain: [number, number];
   xLog?: boolean;
+  /** The x axis starts here at the latest (e.g. evaluation 0) and is labelled in whole numbers. */
+  xFromInteger?: number;
   onPick?(id: number): void;
   testId?: string;
 }
@@ -31,9 +33,9 @@ const PAD = { left: 40, right: 10, top: 8, bottom: 34 };
 const AXIS = '#8b95a7';
 const GRID = '#262c38';
 
-function niceTicks(lo: number, hi: number, count: number): number[] {
+function niceTicks(lo: number, hi: number, count: number, integers = false): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
+  const raw = Math.max((hi - lo) / count, integers ? 1 : 0);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
@@ -57,9 +59,7 @@ function extent(series: ScatterSeries[], log: boolean): [number, number] {
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
-  if (!Number.isFinite(lo)) return [0, 1];
-  if (hi === lo) return [lo - 1, hi + 1];
-  return [lo, hi];
+  return Number.isFinite(lo) ? [lo, hi] : [0, 1];
 }
 
 export function CanvasScatter(props: ScatterProps) {
@@ -92,7 +92,10 @@ export function CanvasScatter(props: ScatterProps) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, size.w, size.h);
     const log = props.xLog ?? false;
-    const [x0, x1] = extent(props.series, log);
+    const from = props.xFromInteger;
+    const [e0, e1] = extent(props.series, log);
+    const x0 = from === undefined ? (e1 > e0 ? e0 : e0 - 1) : Math.min(from, e0);
+    const x1 = from === undefined ? (e1 > e0 ? e1 : e1 + 1) : Math.max(e1, x0 + 1);
     const [y0, y1] = props.yDomain;
     const pw = size.w - PAD.left - PAD.right;
     const ph = size.h - PAD.top - PAD.bottom;
@@ -121,7 +124,7 @@ export function CanvasScatter(props: ScatterProps) {
       ? niceTicks(Math.floor(x0), Math.ceil(x1), Math.ceil(x1) - Math.floor(x0)).filter(
           (t) => t >= x0 && t <= x1,
         )
-      : niceTicks(x0, x1, 6);
+      : niceTicks(x0, x1, 6, from !== undefined);
     for (const t of xTicks) {
       const x = Math.round(xToPx(t)) + 0.5;
       ctx.beginPath();
@@ -183,7 +186,7 @@ export function CanvasScatter(props: ScatterProps) {
       }
       ctx.stroke();
     }
-  }, [props.series, props.line, props.xLabel, props.yDomain, props.xLog, size]);
+  }, [props.series, props.line, props.xLabel, props.yDomain, props.xLog, props.xFromInteger, size]);
 
   const pick = (e: React.MouseEvent<HTMLCanvasElement>) => {
     const g = geometry.current;

@@ -107,6 +107,7 @@ export const DiceChart = memo(function DiceChart(props: {
             series={bySeq}
             line={best}
             xLabel="evaluation"
+            xFromInteger={0}
             yLabel="y: validation Dice"
             yDomain={DICE_DOMAIN}
             onPick={props.onPick}
