@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
@@ -40,6 +40,8 @@ interface Timed {
   longestTaskMs: number;
   /** Longest task in the second after it (e.g. a viewer's WebGL start, deliberately deferred). */
   longestAfterMs: number;
+  /** CPU time (thread time) of the longest main-thread task while traced: independent of load. */
+  longestTaskCpuMs: number;
   tasksOver50: number;
 }
 
@@ -48,33 +50,68 @@ interface Timed {
  * to the frame after that and the long tasks (≥ 50 ms, PerformanceObserver) in between.
  */
 async function timeInPage(page: Page, action: string, ready: string, arg: unknown = null): Promise<Timed> {
+  const browser = page.context().browser();
+  await browser?.startTracing(page, { categories: ['devtools.timeline'] });
   // A string, not a function: the TypeScript loader would wrap named inner functions in helpers
   // that do not exist in the page.
-  return page.evaluate(`(async () => {
+  const { t0, t1 } = (await page.evaluate(`(async () => {
     const arg = ${JSON.stringify(arg)};
     const t0 = performance.now();
     { ${action} }
     // Checked at each animation frame: the first frame where it holds is the one painted with it.
     const t1 = await new Promise((resolve, reject) => {
       const deadline = t0 + 30000;
-      const tick = (now) => {
+      const tick = () => {
         if (${ready}) resolve(performance.now());
         else if (performance.now() > deadline) reject(new Error('timed out waiting for ' + ${JSON.stringify(ready)}));
         else requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
     });
-    // Long-task entries arrive after their task; what follows the answer (a viewer starting) counts too.
-    await new Promise((r) => setTimeout(r, 1000));
+    return { t0, t1 };
+  })()`)) as { t0: number; t1: number };
+  const trace = browser ? await browser.stopTracing() : undefined;
+  // Long-task entries arrive after their task; what follows the answer (a viewer starting) counts too.
+  await page.waitForTimeout(1000);
+  const tasks = (await page.evaluate(`(() => {
+    const t0 = ${t0}, t1 = ${t1};
     const during = window.__longTasks.filter((t) => t.start + t.duration >= t0 && t.start <= t1);
     const after = window.__longTasks.filter((t) => t.start > t1 && t.start <= t1 + 1000);
     return {
-      ms: t1 - t0,
       longestTaskMs: Math.max(0, ...during.map((t) => t.duration)),
       longestAfterMs: Math.max(0, ...after.map((t) => t.duration)),
       tasksOver50: during.length,
     };
-  })()`);
+  })()`)) as Omit<Timed, 'ms' | 'longestTaskCpuMs'>;
+  return { ms: t1 - t0, ...tasks, longestTaskCpuMs: longestMainThreadCpu(trace) };
+}
+
+/**
+ * The most CPU time one task took on the page's main thread while traced (thread time, not wall
+ * time): what the page itself costs, whatever else the machine is running.
+ */
+function longestMainThreadCpu(trace: Buffer | undefined): number {
+  if (!trace) return Number.NaN;
+  const events = (JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] }).traceEvents;
+  const main = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  let longest = 0;
+  for (const e of events)
+    if (e.name === 'RunTask' && main.has(`${e.pid}:${e.tid}`) && typeof e.tdur === 'number')
+      longest = Math.max(longest, e.tdur / 1000);
+  return longest;
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  tdur?: number;
+  args?: { name?: string };
 }
 
 const $ = (id: string) => `document.querySelector('[data-testid="${id}"]')`;
@@ -240,7 +277,7 @@ for (const count of sizes) {
   results[count] = { buildSeconds, ...node, ...b };
   if (!values.json) {
     const f = (t: Timed) =>
-      `${t.ms.toFixed(0)} ms (longest task ${t.longestTaskMs.toFixed(0)} ms; in the second after: ${t.longestAfterMs.toFixed(0)} ms)`;
+      `${t.ms.toFixed(0)} ms (longest task ${t.longestTaskMs.toFixed(0)} ms, ${t.longestTaskCpuMs.toFixed(0)} ms of CPU; in the second after: ${t.longestAfterMs.toFixed(0)} ms)`;
     console.log(`\n${count} candidates (experiment built in ${buildSeconds.toFixed(1)} s)`);
     console.log(`  open the search view      ${f(b.open)}, ${(b.openBytes / 1e6).toFixed(2)} MB received`);
     console.log(
@@ -261,3 +298,9 @@ for (const count of sizes) {
   }
 }
 if (values.json) console.log(JSON.stringify(results, null, 2));
+else
+  console.log(
+    `\nload average while measuring: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} cores`,
+  );
