@@ -51,7 +51,9 @@ interface Timed {
  */
 async function timeInPage(page: Page, action: string, ready: string, arg: unknown = null): Promise<Timed> {
   const browser = page.context().browser();
-  await browser?.startTracing(page, { categories: ['devtools.timeline'] });
+  await browser?.startTracing(page, {
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'],
+  });
   // A string, not a function: the TypeScript loader would wrap named inner functions in helpers
   // that do not exist in the page.
   const { t0, t1 } = (await page.evaluate(`(async () => {
