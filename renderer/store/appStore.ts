@@ -277,6 +277,9 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
           api.getExperiment({ experimentId }),
         );
         if (!detail) return;
+        // React renders a store change synchronously: yield first, so that parsing 10,000 summaries
+        // and drawing them are two tasks rather than one that blocks the page for both.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         set((s) => ({
           live: fromDetail(detail),
           selectedSeq: undefined,
