@@ -13,6 +13,8 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'readVolume',
   'listExperiments',
   'getExperiment',
+  'getCandidate',
+  'getInsights',
   'startSearch',
   'pauseSearch',
   'resumeSearch',

@@ -13,6 +13,7 @@ import { pathStringSchema, type SearchConfig, searchConfigSchema } from './core/
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import type { ConfigValidation } from './search/configValidation';
 import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
+import type { ExperimentInsights } from './search/insights';
 import type { Candidate, ExperimentConfig, ExperimentSummary } from './store/types';
 
 export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
@@ -119,7 +120,10 @@ export interface ExperimentDetail {
   summary: ExperimentSummary;
   /** The configuration as recorded. */
   config: ExperimentConfig;
-  candidates: Candidate[];
+  /** Every evaluation without its curve (fetched on demand with getCandidate): small at 10,000. */
+  candidates: CandidateSummary[];
+  /** The candidate in training, with its curve so far; null when none is. */
+  inTraining: Candidate | null;
   tests: TestResult[];
   /** Validation cases (ids) the viewer can show predictions for. */
   validationCases: string[];
@@ -158,6 +162,16 @@ export const applyRequestSchema = z
   .strict();
 export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 
+// ─── Results at scale, comparing candidates, hyperparameter insights ───────────────────────────
+
+/**
+ * A candidate as the results table and charts need it: everything but the per-epoch curve and the
+ * optimizer's continuous x (together four fifths of the bytes; getCandidate has both).
+ */
+export type CandidateSummary = Omit<Candidate, 'curve' | 'x'>;
+
+export type { ExperimentInsights, InsightAxis, ParamImportance } from './search/insights';
+
 // ─── Requests ───────────────────────────────────────────────────────────────────────────────────
 
 /** The methods of the contract. Each takes at most one payload (validated by `requestSchemas`). */
@@ -171,6 +185,9 @@ export interface SegnasApi {
   readVolume(req: { ref: VolumeRef }): Promise<VolumeData>;
   listExperiments(): Promise<ExperimentSummary[]>;
   getExperiment(req: { experimentId: number }): Promise<ExperimentDetail>;
+  /** One candidate with its learning curve (the detail and compare views fetch these on demand). */
+  getCandidate(req: { experimentId: number; seq: number }): Promise<Candidate>;
+  getInsights(req: { experimentId: number }): Promise<ExperimentInsights>;
   startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }>;
   pauseSearch(req: { experimentId: number }): Promise<void>;
   resumeSearch(req: { experimentId: number }): Promise<void>;
@@ -265,6 +282,8 @@ export const requestSchemas = {
   readVolume: z.object({ ref: volumeRefSchema }).strict(),
   listExperiments: none,
   getExperiment: experimentRef,
+  getCandidate: z.object({ experimentId, seq: z.number().int().nonnegative() }).strict(),
+  getInsights: experimentRef,
   startSearch: z.object({ config: searchConfigSchema }).strict(),
   pauseSearch: experimentRef,
   resumeSearch: experimentRef,
@@ -377,19 +396,33 @@ export const wireRequestSchema = z
   .object({ id: z.number().int().nonnegative(), method: z.string().max(64), payload: z.unknown().optional() })
   .strict();
 
-/** Serialises a wire message; byte arrays (volumes) travel as base64 so JSON stays the one format. */
+/**
+ * Serialises a wire message; byte arrays (volumes) travel as base64 so JSON stays the one format.
+ * Bytes sit near the top of a message (a VolumeData result): only messages that hold some pay for a
+ * replacer, so a 10,000-candidate experiment is stringified (and parsed) at JSON's native speed.
+ */
 export function encodeWire(message: WireMessage | WireRequest): string {
+  if (!holdsBytes(message, 4)) return JSON.stringify(message);
   return JSON.stringify(message, (_key, value) =>
     value instanceof Uint8Array ? { $bytes: bytesToBase64(value) } : value,
   );
 }
 
 export function decodeWire(text: string): unknown {
+  if (!text.includes('{"$bytes":')) return JSON.parse(text);
   return JSON.parse(text, (_key, value) =>
     value && typeof value === 'object' && typeof value.$bytes === 'string' && Object.keys(value).length === 1
       ? base64ToBytes(value.$bytes)
       : value,
   );
+}
+
+/** True when a Uint8Array sits within `depth` levels of plain objects (arrays are not searched). */
+function holdsBytes(value: unknown, depth: number): boolean {
+  if (value instanceof Uint8Array) return true;
+  if (depth === 0 || !value || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const key in value) if (holdsBytes((value as Record<string, unknown>)[key], depth - 1)) return true;
+  return false;
 }
 
 type BufferLike = {

@@ -18,9 +18,11 @@ import {
   type ApplyRequest,
   type BackendInfo,
   type BackendName,
+  type Candidate,
   type ConfigValidation,
   type DatasetReport,
   type ExperimentDetail,
+  type ExperimentInsights,
   type ExperimentSummary,
   isApiMethod,
   type Preset,
@@ -59,6 +61,9 @@ export interface ExperimentService {
   list(): ExperimentSummary[];
   /** Throws ApiError('not-found') for an unknown id. */
   detail(experimentId: number): ExperimentDetail;
+  /** Throws ApiError('not-found') for an unknown experiment or candidate. */
+  candidate(experimentId: number, seq: number): Candidate;
+  insights(experimentId: number): ExperimentInsights;
   /**
    * Average wall seconds per training image per epoch of past candidates with this input size and
    * backend, if any: per image, so a measurement on the 10-image demo scales to a 100-image dataset.
@@ -208,6 +213,14 @@ export class Engine implements SegnasApi {
 
   async getExperiment(req: { experimentId: number }): Promise<ExperimentDetail> {
     return this.options.experiments.detail(req.experimentId);
+  }
+
+  async getCandidate(req: { experimentId: number; seq: number }): Promise<Candidate> {
+    return this.options.experiments.candidate(req.experimentId, req.seq);
+  }
+
+  async getInsights(req: { experimentId: number }): Promise<ExperimentInsights> {
+    return this.options.experiments.insights(req.experimentId);
   }
 
   async startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }> {

@@ -6,7 +6,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { ApiError, type AppInfo, BACKEND_NAMES, type DatasetReport, type ExperimentDetail } from './api';
+import {
+  ApiError,
+  type AppInfo,
+  BACKEND_NAMES,
+  type CandidateSummary,
+  type DatasetReport,
+  type ExperimentDetail,
+} from './api';
 import { initBackend } from './compute/backend';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
@@ -14,9 +21,11 @@ import { generatePhantomDataset } from './data/phantom';
 import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
 import { listPresets } from './nas/presets';
 import { importBundle, writeBundle } from './search/bundle';
+import { experimentInsights } from './search/insights';
 import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
+import type { Candidate } from './store/types';
 
 /** The demo: small enough to generate in seconds and search in minutes on a laptop. */
 const DEMO_CASES = 20;
@@ -87,25 +96,48 @@ export function datasetService(): DatasetService {
   };
 }
 
+function candidateSummary({ curve: _curve, x: _x, ...c }: Candidate): CandidateSummary {
+  return c;
+}
+
 export function experimentService(store: ExperimentStore): ExperimentService {
+  const requireExperiment = (experimentId: number) => {
+    const experiment = store.getExperiment(experimentId);
+    if (!experiment)
+      throw new ApiError('not-found', `There is no experiment ${experimentId} in this workspace`);
+    return experiment;
+  };
   return {
     list: () => store.listExperiments(),
     detail(experimentId): ExperimentDetail {
-      const experiment = store.getExperiment(experimentId);
+      const experiment = requireExperiment(experimentId);
       const summary = store.listExperiments().find((s) => s.id === experimentId);
-      if (!experiment || !summary)
+      if (!summary)
         throw new ApiError('not-found', `There is no experiment ${experimentId} in this workspace`);
       const split = experiment.splits[0];
+      // Curves are most of the bytes (10× the rest at 10,000 candidates): only the one in training's.
+      const inTraining = store.listCandidates(experimentId, { status: ['running'] })[0];
       return {
         summary,
         config: experiment.config,
-        candidates: store.listCandidates(experimentId),
+        candidates: store.listCandidates(experimentId, { curves: false }).map(candidateSummary),
+        inTraining: inTraining ?? null,
         tests: store
           .listTestEvaluations(experimentId)
           .map((t) => ({ seq: t.seq, split: t.split, meanDice: t.meanDice, perLabelDice: t.perLabelDice })),
         validationCases: split?.validation ?? [],
         testCases: split?.test ?? [],
       };
+    },
+    candidate(experimentId, seq) {
+      requireExperiment(experimentId);
+      const c = store.getCandidate(experimentId, seq);
+      if (!c) throw new ApiError('not-found', `Experiment ${experimentId} has no candidate #${seq}`);
+      return c;
+    },
+    insights(experimentId) {
+      requireExperiment(experimentId);
+      return experimentInsights(experimentId, store.listCandidates(experimentId, { curves: false }));
     },
     measuredSecondsPerImage(size, backend) {
       const seconds: number[] = [];

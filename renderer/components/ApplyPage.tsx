@@ -4,7 +4,7 @@
  * its image. The segmentations and a summary table are written to the output folder as they finish.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { ApplyRequest, ApplyStatus, Candidate, LabelInfo } from '../../main/api';
+import type { ApplyRequest, ApplyStatus, CandidateSummary, LabelInfo } from '../../main/api';
 import { useApi, useApp } from '../context';
 import { formatDice, formatDuration } from '../lib/format';
 import { Viewer, type ViewerLayer } from './Viewer';
@@ -18,7 +18,7 @@ export function ApplyPage() {
   const notify = useApp((s) => s.notify);
   const [choice, setChoice] = useState<ModelChoice>({ kind: 'candidate' });
   const [experimentId, setExperimentId] = useState<number | undefined>();
-  const [candidates, setCandidates] = useState<Candidate[]>([]);
+  const [candidates, setCandidates] = useState<CandidateSummary[]>([]);
   const [seq, setSeq] = useState<number | undefined>();
   const [modelDir, setModelDir] = useState('');
   const [inputs, setInputs] = useState<string[]>([]);

@@ -3,12 +3,14 @@
 import { blockEdges, checkBlock } from '../../main/core/blockMatrix';
 import type { BlockSpec } from '../../main/core/spec';
 import { OPS } from '../../main/core/spec';
+import { edgeKeyOf } from '../lib/edgeKey';
 
 const W = 460;
 const H = 210;
 const R = 17;
 
-export function BlockDag({ block }: { block: BlockSpec }) {
+/** `highlight`: edges (by edgeKeyOf) drawn emphasised, e.g. those not shared by every compared block. */
+export function BlockDag({ block, highlight }: { block: BlockSpec; highlight?: ReadonlySet<string> }) {
   const edges = blockEdges(block).filter((e) => e.op !== 0);
   const legal = checkBlock(block);
   const x = (i: number) => 40 + (i * (W - 80)) / Math.max(1, block.nodes - 1);
@@ -45,17 +47,28 @@ export function BlockDag({ block }: { block: BlockSpec }) {
           lift === 0 ? `M${x1},${y} L${x2},${y}` : `M${x1},${y - 8} Q${mx},${y - lift * 2} ${x2},${y - 8}`;
         const op = OPS[e.op];
         const ly = lift === 0 ? y - 8 : y - lift - 4;
+        const marked = highlight?.has(edgeKeyOf(e)) ?? false;
         return (
-          <g key={`${e.from}-${e.to}`}>
+          <g
+            key={`${e.from}-${e.to}`}
+            className={marked ? 'dag-diff' : undefined}
+            data-diff={marked || undefined}
+          >
             <path
               d={path}
               fill="none"
-              stroke={op.kind === 'skip' ? '#ffb020' : '#4f8cff'}
-              strokeWidth={2}
+              stroke={marked ? '#ff5fa2' : op.kind === 'skip' ? '#ffb020' : '#4f8cff'}
+              strokeWidth={marked ? 3.5 : 2}
               strokeDasharray={op.kind === 'skip' ? '5 4' : undefined}
               markerEnd="url(#arrow)"
             />
-            <text x={mx} y={ly} textAnchor="middle" className="dag-label">
+            <text
+              x={mx}
+              y={ly}
+              textAnchor="middle"
+              className="dag-label"
+              fontWeight={marked ? 700 : undefined}
+            >
               {op.label}
             </text>
           </g>

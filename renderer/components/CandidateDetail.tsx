@@ -1,14 +1,42 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Candidate, LabelInfo } from '../../main/api';
+import type { Candidate, CandidateSummary, LabelInfo } from '../../main/api';
+import { useApi } from '../context';
 import { durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { BlockDag } from './BlockDag';
 import { LearningCurveChart } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
 
+/**
+ * The candidate in full (learning curve, x), fetched when it is opened: the table's summaries carry
+ * neither. Null when it cannot be read.
+ */
+export function useFullCandidate(
+  experimentId: number,
+  seq: number,
+  status: string,
+): Candidate | null | undefined {
+  const api = useApi();
+  const [full, setFull] = useState<Candidate | null>();
+  // A candidate that finished since has its full curve now: refetch on a status change.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: status is the refetch trigger
+  useEffect(() => {
+    let current = true;
+    setFull(undefined);
+    api
+      .getCandidate({ experimentId, seq })
+      .then((c) => current && setFull(c))
+      .catch(() => current && setFull(null));
+    return () => {
+      current = false;
+    };
+  }, [api, experimentId, seq, status]);
+  return full;
+}
+
 export function CandidateDetail(props: {
-  candidate: Candidate;
+  candidate: CandidateSummary;
   datasetPath?: string;
   labels: LabelInfo[];
   validationCases: string[];
@@ -16,6 +44,8 @@ export function CandidateDetail(props: {
   onClose(): void;
 }) {
   const c = props.candidate;
+  const full = useFullCandidate(c.experimentId, c.seq, c.status);
+  const curve = full === null ? [] : full?.curve;
   const cases = useMemo(
     () => [
       ...props.validationCases.map((id) => ({ id, split: 'validation' })),
@@ -61,7 +91,7 @@ export function CandidateDetail(props: {
     ['Block nodes', String(c.spec.block.nodes)],
     ['Device', c.device ?? '—'],
     ['Training time', formatDuration(durationSeconds(c))],
-    ['x', c.x.map((v) => v.toFixed(2)).join(', ')],
+    ['x', full ? full.x.map((v) => v.toFixed(2)).join(', ') : '…'],
   ];
   const perLabel = Object.entries(c.perLabelDice ?? {});
 
@@ -106,8 +136,10 @@ export function CandidateDetail(props: {
         <div className="card">
           <div className="card-title">Learning curves</div>
           <div className="chart-body small-chart">
-            {c.curve.length > 0 ? (
-              <LearningCurveChart curve={c.curve} />
+            {curve === undefined ? (
+              <div className="empty">Loading…</div>
+            ) : curve.length > 0 ? (
+              <LearningCurveChart curve={curve} />
             ) : (
               <div className="empty">Not trained (no curve).</div>
             )}

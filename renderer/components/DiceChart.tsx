@@ -1,27 +1,14 @@
 /**
  * The paper's Fig. 3, live: validation Dice per evaluation with the best-so-far line, illegal / OOM /
  * failed evaluations on the axis and cached ones marked; beside it the running candidate's learning
- * curve and Dice against parameter count. Series are downsampled so thousands of points stay smooth.
+ * curve and Dice against parameter count (log scale). Both scatters draw every candidate on a canvas.
  */
-import { memo, useMemo } from 'react';
-import {
-  CartesianGrid,
-  ComposedChart,
-  Legend,
-  Line,
-  ResponsiveContainer,
-  Scatter,
-  ScatterChart,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
-import type { Candidate, CandidateStatus } from '../../main/api';
-import { bestSteps, type CurvePoint, downsampleMinMax, searchCurve } from '../lib/chartData';
+import { memo, useMemo, useRef } from 'react';
+import type { CandidateStatus, CandidateSummary } from '../../main/api';
+import { bestSteps, type SearchCurve, updateSearchCurve } from '../lib/chartData';
 import type { RunningCandidate } from '../store/searchReducer';
-import { chartAxis as axis, LearningCurveChart } from './LearningCurveChart';
-
-const MAX_POINTS = 800;
+import { CanvasScatter, type ScatterSeries } from './CanvasScatter';
+import { LearningCurveChart } from './LearningCurveChart';
 
 export const STATUS_COLOURS: Record<CandidateStatus, string> = {
   trained: '#4f8cff',
@@ -32,110 +19,100 @@ export const STATUS_COLOURS: Record<CandidateStatus, string> = {
   running: '#31c48d',
 };
 
-function SearchCurveChart({ candidates }: { candidates: Candidate[] }) {
-  const { series, best } = useMemo(() => {
-    const curve = searchCurve(candidates);
-    const by = (s: CandidateStatus[]) => curve.points.filter((p) => s.includes(p.status));
-    return {
-      series: {
-        trained: downsampleMinMax(by(['trained']), MAX_POINTS, (p) => p.dice),
-        cached: downsampleMinMax(by(['cached']), MAX_POINTS / 2, (p) => p.dice),
-        free: downsampleMinMax(by(['illegal', 'oom', 'failed']), MAX_POINTS / 2, (p) => p.seq),
-      },
-      best: bestSteps(curve.best),
-    };
-  }, [candidates]);
-  return (
-    <ResponsiveContainer width="100%" height="100%">
-      <ComposedChart margin={{ top: 8, right: 12, bottom: 4, left: -8 }}>
-        <CartesianGrid stroke="#262c38" />
-        <XAxis
-          dataKey="seq"
-          type="number"
-          name="evaluation"
-          tick={axis}
-          domain={[0, 'dataMax']}
-          allowDecimals={false}
-        />
-        <YAxis dataKey="dice" type="number" domain={[0, 1]} tick={axis} name="Dice" />
-        <Tooltip
-          contentStyle={{ background: '#151a23', border: '1px solid #2d3545' }}
-          formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))}
-        />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Scatter
-          name="trained"
-          data={series.trained}
-          fill={STATUS_COLOURS.trained}
-          isAnimationActive={false}
-        />
-        <Scatter
-          name="cached"
-          data={series.cached}
-          fill={STATUS_COLOURS.cached}
-          shape="diamond"
-          isAnimationActive={false}
-        />
-        <Scatter
-          name="illegal / OOM / failed"
-          data={series.free}
-          fill={STATUS_COLOURS.illegal}
-          shape="cross"
-          isAnimationActive={false}
-        />
-        <Line
-          name="best so far"
-          data={best}
-          dataKey="best"
-          type="stepAfter"
-          stroke="#31c48d"
-          strokeWidth={2}
-          dot={false}
-          isAnimationActive={false}
-        />
-      </ComposedChart>
-    </ResponsiveContainer>
-  );
-}
+const DICE_DOMAIN: [number, number] = [0, 1];
 
-function LearningCurve({ running }: { running?: RunningCandidate }) {
-  return <LearningCurveChart curve={running?.curve ?? []} />;
-}
-
-function ParamsScatter({ candidates }: { candidates: Candidate[] }) {
-  const data = useMemo(() => {
-    const pts: CurvePoint[] = searchCurve(candidates).points.filter(
-      (p) => p.params !== null && (p.status === 'trained' || p.status === 'cached'),
-    );
-    return downsampleMinMax(pts, MAX_POINTS, (p) => p.dice).map((p) => ({
-      ...p,
-      params: (p.params ?? 0) / 1e6,
-    }));
-  }, [candidates]);
-  return (
-    <ResponsiveContainer width="100%" height="100%">
-      <ScatterChart margin={{ top: 8, right: 12, bottom: 4, left: -8 }}>
-        <CartesianGrid stroke="#262c38" />
-        <XAxis dataKey="params" type="number" name="parameters (M)" tick={axis} scale="linear" />
-        <YAxis dataKey="dice" type="number" name="Dice" domain={[0, 1]} tick={axis} />
-        <Tooltip contentStyle={{ background: '#151a23', border: '1px solid #2d3545' }} />
-        <Scatter data={data} fill="#a78bfa" isAnimationActive={false} />
-      </ScatterChart>
-    </ResponsiveContainer>
-  );
+function columns(
+  points: SearchCurve['points'],
+  keep: (p: SearchCurve['points'][number]) => boolean,
+  x: (p: SearchCurve['points'][number]) => number,
+) {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const ids: number[] = [];
+  for (const p of points)
+    if (keep(p)) {
+      xs.push(x(p));
+      ys.push(p.dice);
+      ids.push(p.seq);
+    }
+  return { xs, ys, ids };
 }
 
 export const DiceChart = memo(function DiceChart(props: {
-  candidates: Candidate[];
+  candidates: CandidateSummary[];
   running?: RunningCandidate;
+  onPick?(seq: number): void;
 }) {
-  const finished = props.candidates.filter((c) => c.status !== 'running').length;
+  // A live search appends candidates: extend the curve rather than rebuilding it per candidate.
+  const curveRef = useRef<SearchCurve | undefined>(undefined);
+  const curve = useMemo(() => {
+    curveRef.current = updateSearchCurve(curveRef.current, props.candidates);
+    return curveRef.current;
+  }, [props.candidates]);
+  const length = curve.points.length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the curve's arrays grow in place; its length says when
+  const { bySeq, byParams, best } = useMemo(() => {
+    const pts = curve.points;
+    const seqX = (p: (typeof pts)[number]) => p.seq;
+    const bySeq: ScatterSeries[] = [
+      {
+        name: 'trained',
+        colour: STATUS_COLOURS.trained,
+        shape: 'dot',
+        ...columns(pts, (p) => p.status === 'trained', seqX),
+      },
+      {
+        name: 'cached',
+        colour: STATUS_COLOURS.cached,
+        shape: 'diamond',
+        ...columns(pts, (p) => p.status === 'cached', seqX),
+      },
+      {
+        name: 'illegal / OOM / failed',
+        colour: STATUS_COLOURS.illegal,
+        shape: 'cross',
+        ...columns(pts, (p) => p.status === 'illegal' || p.status === 'oom' || p.status === 'failed', seqX),
+      },
+    ];
+    const byParams: ScatterSeries[] = [
+      {
+        name: 'trained or cached',
+        colour: '#a78bfa',
+        shape: 'dot',
+        ...columns(
+          pts,
+          (p) => p.params !== null && (p.status === 'trained' || p.status === 'cached'),
+          (p) => p.params ?? 0,
+        ),
+      },
+    ];
+    const steps = bestSteps(curve.best);
+    return {
+      bySeq,
+      byParams,
+      best: {
+        name: 'best so far',
+        colour: '#31c48d',
+        xs: steps.map((s) => s.seq),
+        ys: steps.map((s) => s.best),
+      },
+    };
+  }, [curve, length]);
   return (
-    <div className="charts" data-testid="dice-chart" data-points={finished}>
+    <div className="charts" data-testid="dice-chart" data-points={length}>
       <div className="chart-card wide">
         <div className="chart-title">Validation Dice per evaluation</div>
         <div className="chart-body">
-          <SearchCurveChart candidates={props.candidates} />
+          <CanvasScatter
+            series={bySeq}
+            line={best}
+            xLabel="evaluation"
+            xFromInteger={0}
+            yLabel="y: validation Dice"
+            yDomain={DICE_DOMAIN}
+            onPick={props.onPick}
+            testId="search-curve"
+          />
         </div>
       </div>
       <div className="chart-card">
@@ -144,16 +121,24 @@ export const DiceChart = memo(function DiceChart(props: {
         </div>
         <div className="chart-body">
           {props.running ? (
-            <LearningCurve running={props.running} />
+            <LearningCurveChart curve={props.running.curve} />
           ) : (
             <div className="empty">No candidate training.</div>
           )}
         </div>
       </div>
       <div className="chart-card">
-        <div className="chart-title">Dice vs parameters (millions)</div>
+        <div className="chart-title">Dice vs parameters</div>
         <div className="chart-body">
-          <ParamsScatter candidates={props.candidates} />
+          <CanvasScatter
+            series={byParams}
+            xLabel="parameters (log scale)"
+            yLabel="y: validation Dice"
+            yDomain={DICE_DOMAIN}
+            xLog
+            onPick={props.onPick}
+            testId="params-scatter"
+          />
         </div>
       </div>
     </div>

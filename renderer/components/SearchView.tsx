@@ -1,15 +1,23 @@
 /** Step 3: the running (or reopened) search: controls, charts, table, and the selected candidate. */
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useApp } from '../context';
 import { formatDice } from '../lib/format';
 import { CandidateDetail } from './CandidateDetail';
 import { CandidateTable } from './CandidateTable';
+import { CompareView } from './CompareView';
 import { DiceChart } from './DiceChart';
+import { InsightsPanel } from './InsightsPanel';
+import { LiveBest } from './LiveBest';
 
 export function SearchView() {
   const live = useApp((s) => s.live);
   const selectedSeq = useApp((s) => s.selectedSeq);
   const select = useApp((s) => s.selectCandidate);
+  const compareSeqs = useApp((s) => s.compareSeqs);
+  const comparing = useApp((s) => s.comparing);
+  const toggleCompare = useApp((s) => s.toggleCompare);
+  const setComparing = useApp((s) => s.setComparing);
+  const [showInsights, setShowInsights] = useState(false);
   const pause = useApp((s) => s.pause);
   const resume = useApp((s) => s.resume);
   const stop = useApp((s) => s.stop);
@@ -19,6 +27,8 @@ export function SearchView() {
   const dataset = useApp((s) => s.dataset);
   const setView = useApp((s) => s.setView);
   const [topK, setTopK] = useState(3);
+  // Stable callbacks keep the memoised table and charts from re-rendering on unrelated changes.
+  const openCompare = useCallback(() => setComparing(true), [setComparing]);
 
   if (!live)
     return (
@@ -134,7 +144,21 @@ export function SearchView() {
           )}
         </div>
       </div>
-      <DiceChart candidates={live.candidates} running={live.running} />
+      <DiceChart candidates={live.candidates} running={live.running} onPick={select} />
+      {(running || live.status === 'paused') && best && datasetPath && live.validationCases.length > 0 && (
+        <LiveBest
+          best={best}
+          datasetPath={datasetPath}
+          labels={labels}
+          validationCases={live.validationCases}
+        />
+      )}
+      <div className="row">
+        <button type="button" data-testid="toggle-insights" onClick={() => setShowInsights((v) => !v)}>
+          {showInsights ? 'Hide' : 'Show'} parallel coordinates and hyperparameter importance
+        </button>
+      </div>
+      {showInsights && <InsightsPanel experimentId={live.experimentId} finished={live.progress?.done ?? 0} />}
       {live.tests.length > 0 && (
         <div className="card tests" data-testid="test-results">
           <div className="card-title">
@@ -166,12 +190,27 @@ export function SearchView() {
           </table>
         </div>
       )}
+      {comparing && (
+        <CompareView
+          experimentId={live.experimentId}
+          seqs={compareSeqs}
+          candidates={live.candidates}
+          datasetPath={datasetPath}
+          labels={labels}
+          validationCases={live.validationCases}
+          testCases={live.testCases}
+          onClose={() => setComparing(false)}
+        />
+      )}
       <div className={`results ${selected ? 'with-detail' : ''}`}>
         <CandidateTable
           candidates={live.candidates}
           selectedSeq={selectedSeq}
           bestSeq={live.bestSeq}
-          onSelect={(seq) => select(seq)}
+          compareSeqs={compareSeqs}
+          onSelect={select}
+          onToggleCompare={toggleCompare}
+          onCompare={openCompare}
         />
         {selected && (
           <CandidateDetail

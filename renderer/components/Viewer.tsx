@@ -26,7 +26,13 @@ interface LayerState {
   opacity: number;
 }
 
-export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; testId?: string }) {
+export function Viewer(props: {
+  layers: ViewerLayer[];
+  labels: LabelInfo[];
+  testId?: string;
+  /** Called with the niivue instance once attached, and with null when it goes (for synchronising views). */
+  onNiivue?(nv: Niivue | null): void;
+}) {
   const api = useApi();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const nvRef = useRef<Niivue | null>(null);
@@ -38,32 +44,50 @@ export function Viewer(props: { layers: ViewerLayer[]; labels: LabelInfo[]; test
     prediction: { visible: true, opacity: 0.6 },
   });
   const loadedIds = useRef<string[]>([]);
+  const onNiivueRef = useRef(props.onNiivue);
+  onNiivueRef.current = props.onNiivue;
   const key = JSON.stringify(props.layers.map((l) => l.ref));
 
   useEffect(() => {
-    const nv = new Niivue({
-      backColor: [0.06, 0.07, 0.09, 1],
-      show3Dcrosshair: true,
-      multiplanarShowRender: SHOW_RENDER.ALWAYS,
-      dragAndDropEnabled: false,
-      isOrientCube: false,
-      loadingText: '',
-      crosshairColor: [1, 0.8, 0.2, 0.35],
-      crosshairWidth: 0.5,
-    });
     let disposed = false;
-    nv.attachToCanvas(canvasRef.current!)
-      .then(() => {
-        if (!disposed) {
-          nvRef.current = nv;
-          setReady(true);
-        }
-      })
-      .catch((e: unknown) => setStatus(`The 3D viewer needs WebGL2: ${String(e)}`));
+    let nv: Niivue | undefined;
+    // Creating the WebGL context takes a long task (hundreds of ms in software GL): start it after
+    // the panel that holds the viewer has painted, so opening a candidate answers at once.
+    const start = () => {
+      if (disposed) return;
+      nv = new Niivue({
+        backColor: [0.06, 0.07, 0.09, 1],
+        show3Dcrosshair: true,
+        multiplanarShowRender: SHOW_RENDER.ALWAYS,
+        dragAndDropEnabled: false,
+        isOrientCube: false,
+        loadingText: '',
+        crosshairColor: [1, 0.8, 0.2, 0.35],
+        crosshairWidth: 0.5,
+      });
+      const attached = nv;
+      attached
+        .attachToCanvas(canvasRef.current!)
+        .then(() => {
+          if (!disposed) {
+            nvRef.current = attached;
+            setReady(true);
+            onNiivueRef.current?.(attached);
+          }
+        })
+        .catch((e: unknown) => setStatus(`The 3D viewer needs WebGL2: ${String(e)}`));
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(start, 0);
+    });
     return () => {
       disposed = true;
+      cancelAnimationFrame(frame);
+      if (timer) clearTimeout(timer);
+      if (nvRef.current) onNiivueRef.current?.(null);
       nvRef.current = null;
-      nv.cleanup();
+      nv?.cleanup();
     };
   }, []);
 

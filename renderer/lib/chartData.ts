@@ -1,8 +1,10 @@
 /**
  * Pure data preparation for the charts: the search curve of the paper's Fig. 3 (Dice per evaluation
- * plus best so far) and a downsampling that keeps the chart smooth with thousands of candidates.
+ * plus best so far). Every finished candidate is kept (the charts draw all of them on a canvas, so
+ * the density of 10,000 points shows as it is), and a live search extends the curve by the
+ * candidates that finished instead of rebuilding it.
  */
-import type { Candidate, CandidateStatus } from '../../main/api';
+import type { CandidateStatus, CandidateSummary } from '../../main/api';
 
 export interface CurvePoint {
   seq: number;
@@ -14,49 +16,51 @@ export interface CurvePoint {
 
 export interface SearchCurve {
   points: CurvePoint[];
-  /** Best validation Dice up to and including each evaluation, one entry per point with a value. */
+  /** Best validation Dice up to and including each evaluation, one entry per point. */
   best: { seq: number; best: number }[];
+  /**
+   * The candidate list this was built from. `points` and `best` are append-only: a later curve
+   * extended from this one may share (and have grown) them, so only the newest curve is read.
+   */
+  source: readonly CandidateSummary[];
 }
 
 const FREE: ReadonlySet<CandidateStatus> = new Set(['illegal', 'oom', 'failed']);
 
-export function searchCurve(candidates: readonly Candidate[]): SearchCurve {
+function append(curve: Pick<SearchCurve, 'points' | 'best'>, c: CandidateSummary): void {
+  const dice = FREE.has(c.status) ? 0 : (c.valDice ?? 0);
+  curve.points.push({ seq: c.seq, dice, status: c.status, params: c.paramCount });
+  const before = curve.best.length > 0 ? curve.best[curve.best.length - 1].best : 0;
+  curve.best.push({ seq: c.seq, best: Math.max(before, dice) });
+}
+
+export function searchCurve(candidates: readonly CandidateSummary[]): SearchCurve {
   const finished = candidates.filter((c) => c.status !== 'running').sort((a, b) => a.seq - b.seq);
-  const points: CurvePoint[] = [];
-  const best: SearchCurve['best'] = [];
-  let bestSoFar = 0;
-  for (const c of finished) {
-    const dice = FREE.has(c.status) ? 0 : (c.valDice ?? 0);
-    points.push({ seq: c.seq, dice, status: c.status, params: c.paramCount });
-    bestSoFar = Math.max(bestSoFar, dice);
-    best.push({ seq: c.seq, best: bestSoFar });
-  }
-  return { points, best };
+  const curve: SearchCurve = { points: [], best: [], source: candidates };
+  for (const c of finished) append(curve, c);
+  return curve;
 }
 
 /**
- * Reduces a series to at most `max` points by keeping, in each of max/2 buckets along the x axis, the
- * lowest and highest point. Outliers (what a researcher looks for) survive; order is preserved.
+ * The curve of `candidates`, extended from `prev` when the list only grew at its end by finished
+ * candidates after every point (a live search); otherwise rebuilt. O(new candidates) when extended.
  */
-export function downsampleMinMax<T>(points: readonly T[], max: number, y: (p: T) => number): T[] {
-  if (points.length <= max) return points.slice();
-  const buckets = Math.max(1, Math.floor(max / 2));
-  const size = points.length / buckets;
-  const out: T[] = [];
-  for (let b = 0; b < buckets; b++) {
-    const start = Math.floor(b * size);
-    const end = Math.min(points.length, Math.floor((b + 1) * size));
-    if (end <= start) continue;
-    let lo = start;
-    let hi = start;
-    for (let i = start + 1; i < end; i++) {
-      if (y(points[i]) < y(points[lo])) lo = i;
-      if (y(points[i]) > y(points[hi])) hi = i;
-    }
-    if (lo === hi) out.push(points[lo]);
-    else out.push(points[Math.min(lo, hi)], points[Math.max(lo, hi)]);
-  }
-  return out;
+export function updateSearchCurve(
+  prev: SearchCurve | undefined,
+  candidates: readonly CandidateSummary[],
+): SearchCurve {
+  const old = prev?.source;
+  if (!prev || !old || candidates.length < old.length) return searchCurve(candidates);
+  if (candidates === old) return prev;
+  const n = old.length;
+  if (n > 0 && (candidates[0] !== old[0] || candidates[n - 1] !== old[n - 1])) return searchCurve(candidates);
+  if (old.some((c) => c.status === 'running')) return searchCurve(candidates);
+  const lastSeq = prev.points.length > 0 ? prev.points[prev.points.length - 1].seq : -1;
+  const added = candidates.slice(n);
+  if (added.some((c) => c.status === 'running' || c.seq <= lastSeq)) return searchCurve(candidates);
+  const next: SearchCurve = { points: prev.points, best: prev.best, source: candidates };
+  for (const c of added) append(next, c);
+  return next;
 }
 
 /** The best-so-far line only changes at improvements: keeping those steps (plus the last point) is exact. */

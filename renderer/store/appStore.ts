@@ -45,6 +45,10 @@ export interface AppState {
   experiments: ExperimentSummary[];
   live?: LiveExperiment;
   selectedSeq?: number;
+  /** Candidates ticked for comparison (two to four), in the order ticked. */
+  compareSeqs: number[];
+  /** The compare view is open (over the table's detail area). */
+  comparing: boolean;
   view: View;
   notices: Notice[];
 }
@@ -68,6 +72,9 @@ export interface AppActions {
   /** Opens the dataset an experiment searched on, for its label names and the viewer. */
   loadExperimentDataset(experimentId: number): Promise<void>;
   selectCandidate(seq: number | undefined): void;
+  /** Ticks or unticks a candidate for comparison; at most four stay ticked. */
+  toggleCompare(seq: number): void;
+  setComparing(open: boolean): void;
   /** Refreshes what events do not carry (split, configuration, test results) from the store. */
   refreshLive(): Promise<void>;
   evaluateTest(topK: number): Promise<void>;
@@ -110,6 +117,8 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
       busy: {},
       config: structuredClone(DEFAULT_CONFIG),
       experiments: [],
+      compareSeqs: [],
+      comparing: false,
       view: 'data',
       notices: [],
 
@@ -207,6 +216,8 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
         set((s) => ({
           view: 'search',
           selectedSeq: undefined,
+          compareSeqs: [],
+          comparing: false,
           live:
             s.live?.experimentId === started.experimentId
               ? s.live
@@ -266,9 +277,14 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
           api.getExperiment({ experimentId }),
         );
         if (!detail) return;
+        // React renders a store change synchronously: yield first, so that parsing 10,000 summaries
+        // and drawing them are two tasks rather than one that blocks the page for both.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         set((s) => ({
           live: fromDetail(detail),
           selectedSeq: undefined,
+          compareSeqs: [],
+          comparing: false,
           view: 'search',
           busy: { ...s.busy, stopping: undefined },
         }));
@@ -293,7 +309,24 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
         if (!get().dataset) get().showReport(report);
       },
 
-      selectCandidate: (seq) => set({ selectedSeq: seq }),
+      selectCandidate: (seq) =>
+        set({ selectedSeq: seq, comparing: seq === undefined ? get().comparing : false }),
+
+      toggleCompare: (seq) =>
+        set((s) => {
+          const compareSeqs = s.compareSeqs.includes(seq)
+            ? s.compareSeqs.filter((x) => x !== seq)
+            : s.compareSeqs.length < 4
+              ? [...s.compareSeqs, seq]
+              : s.compareSeqs;
+          return { compareSeqs, comparing: s.comparing && compareSeqs.length >= 2 };
+        }),
+
+      setComparing: (open) =>
+        set((s) => ({
+          comparing: open && s.compareSeqs.length >= 2,
+          selectedSeq: open ? undefined : s.selectedSeq,
+        })),
 
       async refreshLive() {
         const id = get().live?.experimentId;

@@ -4,6 +4,7 @@
  */
 import type {
   Candidate,
+  CandidateSummary,
   EpochRecord,
   ExperimentDetail,
   ExperimentStatus,
@@ -25,8 +26,12 @@ export interface LiveExperiment {
   experimentId: number;
   summary?: ExperimentSummary;
   status: ExperimentStatus;
-  /** Sorted by seq; replaced (never mutated) on change so memoised views recompute only then. */
-  candidates: Candidate[];
+  /**
+   * Sorted by seq, without curves (getCandidate fetches one). Replaced (never mutated) on change so
+   * memoised views recompute only then; a finished candidate is appended, so views may extend what
+   * they derived from the previous array instead of rebuilding it.
+   */
+  candidates: CandidateSummary[];
   running?: RunningCandidate;
   progress?: Progress;
   bestSeq?: number;
@@ -43,8 +48,7 @@ export function fromDetail(detail: ExperimentDetail): LiveExperiment {
   const s = detail.summary;
   const done = detail.candidates.filter((c) => c.status !== 'running').length;
   // The candidate in training when the page (re)loads: its curve so far, later epochs by event.
-  const inTraining =
-    s.status === 'running' ? detail.candidates.find((c) => c.status === 'running') : undefined;
+  const inTraining = s.status === 'running' ? (detail.inTraining ?? undefined) : undefined;
   return {
     experimentId: s.id,
     summary: s,
@@ -86,16 +90,25 @@ export function mergeTests(previous: TestResult[], latest: TestResult[]): TestRe
   return [...byKey.values()].sort((a, b) => b.meanDice - a.meanDice || a.split - b.split);
 }
 
-function upsert(list: Candidate[], c: Candidate): Candidate[] {
-  const i = list.findIndex((x) => x.seq === c.seq);
-  if (i >= 0) {
-    const next = list.slice();
-    next[i] = c;
-    return next;
+/** Index of the first candidate with seq ≥ `seq` (the list is sorted by seq). */
+function lowerBound(list: readonly CandidateSummary[], seq: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].seq < seq) lo = mid + 1;
+    else hi = mid;
   }
-  const next = [...list, c];
-  // Events arrive in order almost always; sort only when one did not.
-  if (list.length > 0 && list[list.length - 1].seq > c.seq) next.sort((a, b) => a.seq - b.seq);
+  return lo;
+}
+
+function upsert(list: CandidateSummary[], record: Candidate): CandidateSummary[] {
+  const { curve: _curve, x: _x, ...c } = record;
+  // Events arrive in order almost always: then this is an append, found in O(log n).
+  const i = lowerBound(list, c.seq);
+  const next = list.slice();
+  if (list[i]?.seq === c.seq) next[i] = c;
+  else next.splice(i, 0, c);
   return next;
 }
 

@@ -226,7 +226,8 @@ describe('the shipped folder (build + production dependencies)', () => {
       expect(experiment.candidates).toHaveLength(2);
       const trained = experiment.candidates.filter((c) => c.status === 'trained');
       expect(trained.length, JSON.stringify(experiment.candidates)).toBeGreaterThan(0);
-      for (const c of trained) {
+      for (const summary of trained) {
+        const c = await call('getCandidate', { experimentId, seq: summary.seq });
         expect(c.curve).toHaveLength(1);
         expect(c.valDice).toBeGreaterThanOrEqual(0);
         expect(c.device).toContain('WebAssembly');

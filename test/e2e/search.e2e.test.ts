@@ -73,6 +73,19 @@ describe('a tiny search in the browser', () => {
       .toBe('paused');
     expect(await page.getByTestId('eta').textContent()).toBe('ETA —');
 
+    // The best candidate so far segments a validation case while the search is under way.
+    const liveBest = page.getByTestId('live-best');
+    await liveBest.waitFor({ timeout: 30_000 });
+    const liveViewer = liveBest.getByTestId('live-best-viewer');
+    await liveViewer.and(page.locator('[data-loaded="true"]')).waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(500);
+    expect(await nonBlankFraction(page, liveViewer.locator('canvas'))).toBeGreaterThan(0.05);
+    const headerBest = /candidate #(\d+)/.exec(
+      (await page.locator('.search-header').textContent()) ?? '',
+    )?.[1];
+    expect(await liveBest.getAttribute('data-seq')).toBe(headerBest);
+    await screenshot(page, 'live-best');
+
     // Resume from the experiments list goes back to the search it resumes.
     await page.getByTestId('nav-experiments').click();
     await page.getByTestId('experiment-row').first().getByRole('button', { name: 'Resume' }).click();
@@ -118,5 +131,35 @@ describe('a tiny search in the browser', () => {
     await expect
       .poll(() => page.getByTestId('notice-info').last().textContent(), { timeout: 120_000 })
       .toMatch(/Exported \d+ files to .*export/);
+
+    // Two candidates side by side: blocks, settings, overlaid curves, and one case in two viewers.
+    const toggles = page.getByTestId('compare-toggle');
+    await toggles.nth(0).check();
+    await toggles.nth(1).check();
+    await page.getByTestId('compare-open').click();
+    const compare = page.getByTestId('compare-view');
+    await compare.waitFor();
+    expect(await compare.getByTestId('compare-column').count()).toBe(2);
+    expect(await compare.getByTestId('block-dag').count()).toBe(2);
+    expect(await compare.getByTestId('compare-table').locator('tbody tr').count()).toBeGreaterThan(10);
+    await expect.poll(() => compare.getByTestId('compare-curves').getAttribute('data-series')).toBe('2');
+    const viewers = compare.getByTestId('compare-viewer');
+    await expect
+      .poll(
+        () => viewers.evaluateAll((vs) => vs.filter((v) => v.getAttribute('data-loaded') === 'true').length),
+        {
+          timeout: 120_000,
+        },
+      )
+      .toBe(2);
+    await page.waitForTimeout(500);
+    for (const v of await viewers.all())
+      expect(await nonBlankFraction(page, v.locator('canvas'))).toBeGreaterThan(0.05);
+    await compare.scrollIntoViewIfNeeded();
+    await screenshot(page, 'compare');
+
+    // Parallel coordinates and importance, computed by the engine.
+    await page.getByTestId('toggle-insights').click();
+    await page.getByTestId('insights').waitFor({ timeout: 30_000 });
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Candidate, CandidateStatus, ExperimentSummary, SearchEvent } from '../../main/api';
 import { searchEventSchema } from '../../main/api';
 import { queryCandidates } from '../../renderer/lib/candidates';
-import { bestSteps, downsampleMinMax, searchCurve } from '../../renderer/lib/chartData';
+import { bestSteps, searchCurve, updateSearchCurve } from '../../renderer/lib/chartData';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from '../../renderer/store/searchReducer';
 
 const spec = {
@@ -137,15 +137,20 @@ describe('chart data', () => {
     ]);
   });
 
-  it('downsamples thousands of points to the limit, keeping the extremes', () => {
-    const points = Array.from({ length: 5000 }, (_, i) => ({ seq: i, dice: (Math.sin(i) + 1) / 2 }));
-    points[4321].dice = 1;
-    points[17].dice = 0;
-    const reduced = downsampleMinMax(points, 800, (p) => p.dice);
-    expect(reduced.length).toBeLessThanOrEqual(800);
-    expect(reduced).toContain(points[4321]);
-    expect(reduced).toContain(points[17]);
-    expect(reduced.map((p) => p.seq)).toEqual([...reduced.map((p) => p.seq)].sort((a, b) => a - b));
+  it('extends the curve by finished candidates during a live search, giving what a rebuild gives', () => {
+    const first = [candidate(0, 'trained', 0.4), candidate(1, 'illegal', null)];
+    const grown = [...first, candidate(2, 'trained', 0.7), candidate(3, 'cached', 0.5)];
+    const before = updateSearchCurve(undefined, first);
+    const after = updateSearchCurve(before, grown);
+    // Appended in place (no rebuild of the 10,000 points before them)…
+    expect(after.points).toBe(before.points);
+    // …and equal to building it from scratch.
+    const rebuilt = searchCurve(grown);
+    expect(after.points).toEqual(rebuilt.points);
+    expect(after.best).toEqual(rebuilt.best);
+    // A candidate replaced mid-list (e.g. a running one finishing) rebuilds.
+    const replaced = [candidate(0, 'trained', 0.9), ...grown.slice(1)];
+    expect(updateSearchCurve(after, replaced).best.at(-1)?.best).toBe(0.9);
   });
 });
 
@@ -174,6 +179,10 @@ describe('candidate table query', () => {
 });
 
 describe('reopening a search from the store (e.g. after a page reload)', () => {
+  const inTraining = candidate(2, 'running', null, {
+    endedAt: null,
+    curve: [{ epoch: 1, loss: 0.9, valDice: 0.2, seconds: 1 }],
+  });
   const detail = (status: ExperimentSummary['status']) => ({
     summary: { ...summary, status },
     config: {
@@ -198,14 +207,8 @@ describe('reopening a search from the store (e.g. after a page reload)', () => {
       },
       budget: { evaluations: 10 },
     },
-    candidates: [
-      candidate(0, 'trained', 0.4),
-      candidate(1, 'trained', 0.5),
-      candidate(2, 'running', null, {
-        endedAt: null,
-        curve: [{ epoch: 1, loss: 0.9, valDice: 0.2, seconds: 1 }],
-      }),
-    ],
+    candidates: [candidate(0, 'trained', 0.4), candidate(1, 'trained', 0.5), inTraining],
+    inTraining,
     tests: [],
     validationCases: [],
     testCases: [],

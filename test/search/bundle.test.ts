@@ -61,7 +61,16 @@ describe('experiment bundle', () => {
       const b = await after.getExperiment({ experimentId: newId });
       const strip = (d: typeof a) => d.candidates.map(({ experimentId: _e, ...c }) => c);
       expect(strip(b)).toEqual(strip(a));
-      expect(b.candidates.some((c) => c.curve.length > 0)).toBe(true);
+      let epochs = 0;
+      for (const c of a.candidates) {
+        const [ca, cb] = await Promise.all([
+          before.getCandidate({ experimentId: id, seq: c.seq }),
+          after.getCandidate({ experimentId: newId, seq: c.seq }),
+        ]);
+        expect(cb.curve).toEqual(ca.curve);
+        epochs += cb.curve.length;
+      }
+      expect(epochs).toBeGreaterThan(0);
       expect(b.tests).toEqual(a.tests);
       expect(b.validationCases).toEqual(a.validationCases);
       expect(b.testCases).toEqual(a.testCases);
