@@ -1,7 +1,7 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CandidateRecord, LabelInfo } from '../../main/api';
-import { durationSeconds } from '../lib/candidates';
+import { candidateDiagnosis, durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { BlockDag } from './BlockDag';
 import { LearningCurveChart } from './LearningCurveChart';
@@ -48,9 +48,10 @@ export function CandidateDetail(props: {
     ];
   }, [caseId, props.datasetPath, c.experimentId, c.seq, canPredict]);
 
+  const diagnosis = candidateDiagnosis(c);
   const summary: [string, string][] = [
     ['Status', c.reason ? `${c.status} — ${c.reason}` : c.status],
-    ['Validation Dice', formatDice(c.valDice)],
+    ['Validation Dice', diagnosis ? `${formatDice(c.valDice)} — ${diagnosis}` : formatDice(c.valDice)],
     ['Objective f = −ln Dice', c.f === null ? '—' : c.f.toFixed(3)],
     ['Parameters', formatCount(c.paramCount)],
     ['Estimated memory', formatBytes(c.estMemoryBytes)],

@@ -1,7 +1,14 @@
 /** Every evaluation of the search; sortable and filterable, selecting a row opens its detail. */
 import { memo, useMemo, useState } from 'react';
 import type { CandidateRecord } from '../../main/api';
-import { durationSeconds, opsLabel, queryCandidates, type SortKey, type TableQuery } from '../lib/candidates';
+import {
+  candidateDiagnosis,
+  durationSeconds,
+  opsLabel,
+  queryCandidates,
+  type SortKey,
+  type TableQuery,
+} from '../lib/candidates';
 import { formatCount, formatDice, formatDuration } from '../lib/format';
 
 const COLUMNS: { key: SortKey; title: string }[] = [
@@ -70,7 +77,15 @@ export const CandidateTable = memo(function CandidateTable(props: {
                 onClick={() => props.onSelect(c.seq)}
               >
                 <td className="mono">{c.seq}</td>
-                <td className="mono">{formatDice(c.valDice)}</td>
+                <td className="mono">
+                  {formatDice(c.valDice)}
+                  {candidateDiagnosis(c) && (
+                    <span className="diagnosis" data-testid="did-not-learn">
+                      {' '}
+                      {candidateDiagnosis(c)}
+                    </span>
+                  )}
+                </td>
                 <td className="mono">{formatCount(c.paramCount)}</td>
                 <td>{c.spec.n}</td>
                 <td>{c.spec.p}</td>

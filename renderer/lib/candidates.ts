@@ -1,6 +1,7 @@
 /** Sorting and filtering of the candidate table, pure so they can be tested and memoised. */
 
 import type { CandidateRecord } from '../../main/api';
+import { learningDiagnosis } from '../../main/core/learningDiagnosis';
 import { OPS } from '../../main/nas/spec';
 
 export const SORT_KEYS = [
@@ -28,6 +29,11 @@ export interface TableQuery {
 export function durationSeconds(c: CandidateRecord): number | null {
   if (!c.endedAt) return null;
   return (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000;
+}
+
+/** "did not learn (…)" for a trained candidate whose curve says it never learned, else null. */
+export function candidateDiagnosis(c: CandidateRecord): string | null {
+  return c.status === 'trained' ? learningDiagnosis(c.curve) : null;
 }
 
 export function opsLabel(c: CandidateRecord): string {

@@ -1,5 +1,6 @@
 /** `segnas show <id>`: one experiment: configuration, progress, best candidates, test Dice, files. */
 import { parseArgs } from 'node:util';
+import { learningDiagnosis } from '../../core/learningDiagnosis';
 import { reportDirOf } from '../../nas/afterSearch';
 import { describeSpec } from '../../nas/report';
 import { markInterrupted } from '../../nas/resume';
@@ -15,6 +16,11 @@ where its report, models and predictions are.
   --top N          candidates listed (default 10)
 ${WORKSPACE_HELP}
   --help           this text`;
+
+function diagnosisSuffix(curve: Parameters<typeof learningDiagnosis>[0]): string {
+  const diagnosis = learningDiagnosis(curve);
+  return diagnosis ? ` ${diagnosis}` : '';
+}
 
 export async function run(argv: string[]): Promise<number> {
   let id: number;
@@ -66,7 +72,6 @@ export async function run(argv: string[]): Promise<number> {
       status: ['trained'],
       sortBy: 'f',
       limit: Number(values.top ?? 10),
-      curves: false,
     });
     const lines = [
       `experiment ${id}: ${experiment.name}`,
@@ -77,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
       'best candidates (validation Dice):',
       ...top.map(
         (c) =>
-          `  #${c.seq}  ${c.valDice?.toFixed(3)}  ${c.paramCount ?? '?'} params  ${describeSpec(c.spec)}`,
+          `  #${c.seq}  ${c.valDice?.toFixed(3)}${diagnosisSuffix(c.curve)}  ${c.paramCount ?? '?'} params  ${describeSpec(c.spec)}`,
       ),
       '',
       tests.length ? 'test Dice:' : `not tested yet: segnas evaluate ${id}`,
