@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateRecord, CandidateStatus, ExperimentSummary, SearchEvent } from '../../main/api';
 import { searchEventSchema } from '../../main/api';
-import { queryCandidates } from '../../renderer/lib/candidates';
+import { candidateDiagnosis, queryCandidates } from '../../renderer/lib/candidates';
 import { bestSteps, downsampleMinMax, searchCurve } from '../../renderer/lib/chartData';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from '../../renderer/store/searchReducer';
 
@@ -168,6 +168,21 @@ describe('candidate table query', () => {
     expect(
       queryCandidates(rows, { sortBy: 'seq', descending: false, text: 'conv(5,2)' }).map((c) => c.seq),
     ).toEqual([2]);
+  });
+
+  it('marks a trained candidate that never learned, and no other', () => {
+    const flat = [
+      { epoch: 1, loss: 5.236, valDice: 0, seconds: 60 },
+      { epoch: 2, loss: 5.216, valDice: 0, seconds: 60 },
+      { epoch: 3, loss: 5.2, valDice: 0, seconds: 60 },
+    ];
+    expect(candidateDiagnosis(candidate(5, 'trained', 0, { curve: flat }))).toBe(
+      'did not learn (loss flat, all background)',
+    );
+    // A cached row repeats another evaluation's result and is not this one's training.
+    expect(candidateDiagnosis(candidate(6, 'cached', 0, { curve: flat }))).toBeNull();
+    const learning = flat.map((e, i) => ({ ...e, loss: 5 - i, valDice: 0.2 * i }));
+    expect(candidateDiagnosis(candidate(7, 'trained', 0.4, { curve: learning }))).toBeNull();
   });
 });
 
