@@ -11,13 +11,14 @@
  * validation Dice.
  *
  * Schemes other than the builder's own (`built`) overwrite the built weights by variable name, so
- * the same network and seed are compared:
+ * the same network and seed are compared; heads are Glorot uniform with bias 0 except under torch:
  *   he           Keras he_normal (truncated, σ = √(2/fan_in)/0.8796) on every conv and projection
  *   glorot       Keras glorot_uniform (limit √(6/(fan_in+fan_out))) on every conv, projection and head
  *   he-lecun     he on the convs followed by batch norm; lecun_normal (truncated, σ = √(1/fan_in)/0.8796)
  *                on the 1×1×1 projections (residual and skip), which have no batch norm
  *   he-zerogamma he everywhere, and γ = 0 in the batch norms feeding a residual block's last node
  *   he-torchproj he on the convs followed by batch norm; PyTorch's default (below) on the projections
+ *                (what `built` does, with other random draws)
  *   torch        PyTorch's default (kaiming_uniform with a = √5: limit 1/√fan_in; head bias the same)
  *   torch-b0     torch with the heads' bias 0
  * Data: `--data` (e.g. ../shared/data/hippocampus), else phantoms.
