@@ -33,7 +33,7 @@ import { preprocessCase } from '../main/data/preprocess';
 import { preprocessDataset } from '../main/data/preprocessDataset';
 import { seededRng } from '../main/data/random';
 import { makeVolume } from '../main/data/volume';
-import type { ArchitectureSpec, OpCode } from '../main/nas/spec';
+import type { ArchitectureSpec, OpCode } from '../main/core/spec';
 import { AUGMENT_DEFAULTS } from '../main/train/augment';
 import { buildNetwork, type NetworkProbe } from '../main/train/network';
 import type { NetworkOptions, SegNet } from '../main/train/segNet';

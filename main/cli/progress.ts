@@ -5,7 +5,7 @@
  */
 import type { SearchEvent } from '../api';
 import { learningDiagnosis } from '../core/learningDiagnosis';
-import { describeSpec } from '../nas/report';
+import { describeSpec } from '../search/report';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';

@@ -4,8 +4,8 @@
  * stops the search so that it can be resumed, a second quits at once).
  */
 import { join } from 'node:path';
-import { reportDirOf } from '../nas/afterSearch';
-import { createSearchRunner, type LocalSearchRunner } from '../nas/search';
+import { reportDirOf } from '../search/afterSearch';
+import { createSearchRunner, type LocalSearchRunner } from '../search/searchRunner';
 import { resolveWorkspaceDir } from '../store';
 import { createProgressPrinter } from './progress';
 

@@ -18,7 +18,7 @@ const WORKER = join(HERE, 'trainerWorker.ts');
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL = 4000;
 
-export type CandidateStatus = 'done' | 'cancelled' | 'failed' | 'oom';
+export type TrainingStatus = 'done' | 'cancelled' | 'failed' | 'oom';
 
 /** The device a candidate was sent to, so a multi-device search can say which one trained it. */
 export interface TrainerDevice {
@@ -35,9 +35,9 @@ export function describeDevice(device: TrainerDevice): string {
   return device.description ? `${device.label} — ${device.description}` : device.label;
 }
 
-export interface CandidateOutcome {
+export interface TrainingResult {
   id: string;
-  status: CandidateStatus;
+  status: TrainingStatus;
   /** Search objective: −ln(max(Dice, 1e−4)) when done, 10 otherwise. */
   f: number;
   bestDice: number;
@@ -69,7 +69,7 @@ interface Pending {
   job: TrainJob;
   history: EpochProgress[];
   handlers: RunHandlers;
-  resolve: (o: CandidateOutcome) => void;
+  resolve: (o: TrainingResult) => void;
 }
 
 const OOM_TEXT =
@@ -80,7 +80,7 @@ export function failedOutcome(
   status: 'failed' | 'oom',
   reason: string,
   history: EpochProgress[] = [],
-): CandidateOutcome {
+): TrainingResult {
   const best = history.reduce<EpochProgress | undefined>(
     (b, e) => (!b || e.valDice > b.valDice ? e : b),
     undefined,
@@ -238,7 +238,7 @@ export class TrainerProcess {
   }
 
   /** Trains one candidate in the child. Never rejects: failures come back as status failed / oom. */
-  async run(job: TrainJob, handlers: RunHandlers = {}): Promise<CandidateOutcome> {
+  async run(job: TrainJob, handlers: RunHandlers = {}): Promise<TrainingResult> {
     if (this.pending) throw new Error(`${this.label}: already training ${this.pending.job.id}.`);
     try {
       await this.start();
@@ -255,7 +255,7 @@ export class TrainerProcess {
         ...failedOutcome(job, 'failed', `${this.label}: the trainer process is not running.`),
         device,
       };
-    return new Promise<CandidateOutcome>((resolveRun) => {
+    return new Promise<TrainingResult>((resolveRun) => {
       const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
       handlers.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending = {

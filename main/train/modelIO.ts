@@ -8,7 +8,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import type { NetworkOptions, SegNet } from './segNet';
 
 export const MODEL_FORMAT = 'segnas-model';

@@ -5,7 +5,7 @@
  *
  * At the test's 16³, p = 4 is the largest p the size allows (the deepest level is 1 voxel).
  */
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec } from '../../main/core/spec';
 
 export interface TrainabilityCorner {
   /** What the corner covers, for the test's name. */

@@ -45,7 +45,6 @@ export async function run(argv: string[]): Promise<number> {
   const info = await web.engine.getInfo();
   console.log(`SegNAS Studio web mode — workspace ${workspace}`);
   console.log(`backend: ${info.backend.name} (${info.backend.device})`);
-  if (!info.search.available) console.log(`note: ${info.search.reason}`);
   console.log(`\nOpen: ${web.openUrl}\n`);
   console.log('Press Ctrl-C to stop.');
   await new Promise<void>((resolveStop) => {

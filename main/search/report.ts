@@ -5,10 +5,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ArchitectureSpec } from '../core/spec';
+import { OPS } from '../core/spec';
 import type { Candidate, Experiment, ExperimentStore, TestEvaluation } from '../store';
 import { writeJsonAtomic } from './jsonFiles';
-import type { ArchitectureSpec } from './spec';
-import { OPS } from './spec';
 import { meanStd } from './testEvaluation';
 
 export interface CurvePoint {
