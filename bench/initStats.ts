@@ -26,6 +26,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../main/compute/backend';
+import type { ArchitectureSpec, OpCode } from '../main/core/spec';
 import { discoverDataset, requireUsable } from '../main/data/discover';
 import { buildLabelMapping } from '../main/data/labels';
 import { generatePhantomCase, PHANTOM_LABELS } from '../main/data/phantom';
@@ -33,7 +34,6 @@ import { preprocessCase } from '../main/data/preprocess';
 import { preprocessDataset } from '../main/data/preprocessDataset';
 import { seededRng } from '../main/data/random';
 import { makeVolume } from '../main/data/volume';
-import type { ArchitectureSpec, OpCode } from '../main/core/spec';
 import { AUGMENT_DEFAULTS } from '../main/train/augment';
 import { buildNetwork, type NetworkProbe } from '../main/train/network';
 import type { NetworkOptions, SegNet } from '../main/train/segNet';
