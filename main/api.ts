@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { ApplyStatus } from './compute/applyTypes';
 import type { BackendName } from './core/backends';
+import { learningDiagnosis } from './core/learningDiagnosis';
 import type { SearchBounds } from './core/searchBounds';
 import { pathStringSchema, type SearchConfig, searchConfigSchema } from './core/searchConfig';
 import type { BundleSummary, ImportSummary } from './search/bundle';
@@ -168,7 +169,15 @@ export type ApplyRequest = z.infer<typeof applyRequestSchema>;
  * A candidate as the results table and charts need it: everything but the per-epoch curve and the
  * optimizer's continuous x (together four fifths of the bytes; getCandidate has both).
  */
-export type CandidateSummary = Omit<Candidate, 'curve' | 'x'>;
+export type CandidateSummary = Omit<Candidate, 'curve' | 'x'> & {
+  /** "did not learn (…)" for a trained candidate whose curve shows it never learned, else null. */
+  diagnosis: string | null;
+};
+
+/** The summary of a candidate: what the table and charts keep (the diagnosis is read from the curve here). */
+export function toCandidateSummary({ curve, x: _x, ...c }: Candidate): CandidateSummary {
+  return { ...c, diagnosis: c.status === 'trained' ? learningDiagnosis(curve) : null };
+}
 
 export type { ExperimentInsights, InsightAxis, ParamImportance } from './search/insights';
 

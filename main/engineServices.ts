@@ -10,9 +10,9 @@ import {
   ApiError,
   type AppInfo,
   BACKEND_NAMES,
-  type CandidateSummary,
   type DatasetReport,
   type ExperimentDetail,
+  toCandidateSummary,
 } from './api';
 import { initBackend } from './compute/backend';
 import { APP_VERSION } from './core/version';
@@ -25,7 +25,6 @@ import { experimentInsights } from './search/insights';
 import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
-import type { Candidate } from './store/types';
 
 /** The demo: small enough to generate in seconds and search in minutes on a laptop. */
 const DEMO_CASES = 20;
@@ -96,10 +95,6 @@ export function datasetService(): DatasetService {
   };
 }
 
-function candidateSummary({ curve: _curve, x: _x, ...c }: Candidate): CandidateSummary {
-  return c;
-}
-
 export function experimentService(store: ExperimentStore): ExperimentService {
   const requireExperiment = (experimentId: number) => {
     const experiment = store.getExperiment(experimentId);
@@ -120,7 +115,15 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       return {
         summary,
         config: experiment.config,
-        candidates: store.listCandidates(experimentId, { curves: false }).map(candidateSummary),
+        // The diagnosis reads the curve: only trained candidates with Dice 0 can have one, so only
+        // their curves are read.
+        candidates: store
+          .listCandidates(experimentId, { curves: false })
+          .map((c) =>
+            toCandidateSummary(
+              c.status === 'trained' && c.valDice === 0 ? (store.getCandidate(experimentId, c.seq) ?? c) : c,
+            ),
+          ),
         inTraining: inTraining ?? null,
         tests: store
           .listTestEvaluations(experimentId)

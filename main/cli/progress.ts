@@ -4,6 +4,7 @@
  * logs and CI output stay readable. Formatting is pure; `createProgressPrinter` owns the output stream.
  */
 import type { SearchEvent } from '../api';
+import { learningDiagnosis } from '../core/learningDiagnosis';
 import { describeSpec } from '../search/report';
 
 export function formatDuration(seconds: number): string {
@@ -45,7 +46,9 @@ export function eventLine(event: SearchEvent): string | undefined {
       return `experiment ${event.experimentId} "${event.summary.name}": ${event.summary.total}/${event.summary.evaluationsBudget} evaluations recorded, backend ${event.summary.backend} (${event.summary.device})`;
     case 'candidate-finished': {
       const c = event.candidate;
-      const dice = c.valDice === null ? '' : ` val Dice ${c.valDice.toFixed(3)}`;
+      const diagnosis = c.status === 'trained' ? learningDiagnosis(c.curve) : null;
+      const dice =
+        c.valDice === null ? '' : ` val Dice ${c.valDice.toFixed(3)}${diagnosis ? ` ${diagnosis}` : ''}`;
       const secs = c.endedAt
         ? ` in ${formatDuration((Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000)}`
         : '';

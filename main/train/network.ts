@@ -52,10 +52,24 @@ class VariableFactory {
     return this.seed * 10007 + this.count;
   }
 
-  /** He normal (Keras he_normal: truncated normal, stddev √(2/fan_in)/0.8796), for layers before ReLU. */
+  /**
+   * He normal (Keras he_normal: normal truncated at ±2σ, σ = √(2/fan_in)/0.8796), for the convolutions;
+   * batch norm follows each, so their scale sets only how far a Nadam step moves them.
+   */
   heNormal(name: string, shape: number[], fanIn: number): tf.Variable {
     const std = Math.sqrt(2 / fanIn) / 0.87962566103423978;
     return this.add(name, tf.truncatedNormal(shape, 0, std, 'float32', this.nextSeed()), true);
+  }
+
+  /**
+   * U(−1/√fan_in, 1/√fan_in) (PyTorch's default for convolutions: kaiming_uniform with a = √5, so the
+   * output variance is a third of the input's), for the 1×1×1 projections: they have no batch norm
+   * after them, and with He's gain of 2 each residual sum doubled the un-normalised part of the signal
+   * (docs/network.md, "Initialisation").
+   */
+  uniformFanIn(name: string, shape: number[], fanIn: number): tf.Variable {
+    const limit = 1 / Math.sqrt(fanIn);
+    return this.add(name, tf.randomUniform(shape, -limit, limit, 'float32', this.nextSeed()), true);
   }
 
   /** Glorot uniform (Keras default), for the softmax heads. */
@@ -79,7 +93,7 @@ function buildEdge(vars: VariableFactory, name: string, layer: EdgeLayer): Built
   if (layer.kind === 'projection')
     return {
       kind: 'projection',
-      w: vars.heNormal(`${name}/w`, [1, 1, 1, layer.inChannels, layer.channels], layer.inChannels),
+      w: vars.uniformFanIn(`${name}/w`, [1, 1, 1, layer.inChannels, layer.channels], layer.inChannels),
     };
   const k = layer.kernel;
   const c = layer.channels;
@@ -125,13 +139,22 @@ function buildHead(vars: VariableFactory, level: number, channels: number, class
 }
 
 /** 1×1×1 conv with bias + softmax over classes. */
-function applyHead(h: Head, x: tf.Tensor5D): tf.Tensor5D {
-  return tf.softmax(tf.add(conv3dSame(x, h.w as tf.Tensor5D), h.b)) as tf.Tensor5D;
+function applyHead(h: Head, x: tf.Tensor5D, probe?: NetworkProbe): tf.Tensor5D {
+  const logits = tf.add(conv3dSame(x, h.w as tf.Tensor5D), h.b) as tf.Tensor5D;
+  probe?.(`head${h.level}`, logits);
+  return tf.softmax(logits) as tf.Tensor5D;
 }
+
+/**
+ * Sees intermediate maps of a forward pass, for diagnostics (initial-activation statistics): each
+ * MegaBlock's output as `enc<level>` / `dec<level>`, each head's logits as `head<level>`. It runs
+ * inside the forward pass's tf.tidy, so it must read what it needs synchronously and keep nothing.
+ */
+export type NetworkProbe = (name: string, map: tf.Tensor5D) => void;
 
 let networkCounter = 0;
 
-export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions): SegNet {
+export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions, probe?: NetworkProbe): SegNet {
   const plan = planNetwork(spec, options.size, options.inChannels);
   networkCounter += 1;
   const vars = new VariableFactory(`segnet${networkCounter}`, options.seed);
@@ -171,6 +194,7 @@ export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions): S
       y = spatialDropout(y, options.dropout, dropoutSeed);
     }
     if (mb.residual) y = tf.add(y, applyEdge(mb.residual, x, training, isFirst));
+    probe?.(`${mb.plan.path}${mb.plan.level}`, y);
     return y;
   }
 
@@ -192,9 +216,9 @@ export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions): S
       for (const mb of dec) {
         h = applyMegaBlock(mb, concatChannels(upsample2x(h), encoder[mb.plan.level]), training);
         const auxHead = auxHeads.find((a) => a.level === mb.plan.level);
-        if (auxHead) aux.push(upsamplePow2(applyHead(auxHead, h), auxHead.level));
+        if (auxHead) aux.push(upsamplePow2(applyHead(auxHead, h, probe), auxHead.level));
       }
-      return { probs: applyHead(head, h), aux };
+      return { probs: applyHead(head, h, probe), aux };
     });
   }
 

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Candidate, CandidateSummary, LabelInfo } from '../../main/api';
 import { useApi } from '../context';
-import { durationSeconds } from '../lib/candidates';
+import { candidateDiagnosis, durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { BlockDag } from './BlockDag';
 import { LearningCurveChart } from './LearningCurveChart';
@@ -78,9 +78,10 @@ export function CandidateDetail(props: {
     ];
   }, [caseId, props.datasetPath, c.experimentId, c.seq, canPredict]);
 
+  const diagnosis = candidateDiagnosis(c);
   const summary: [string, string][] = [
     ['Status', c.reason ? `${c.status} — ${c.reason}` : c.status],
-    ['Validation Dice', formatDice(c.valDice)],
+    ['Validation Dice', diagnosis ? `${formatDice(c.valDice)} — ${diagnosis}` : formatDice(c.valDice)],
     ['Objective f = −ln Dice', c.f === null ? '—' : c.f.toFixed(3)],
     ['Parameters', formatCount(c.paramCount)],
     ['Estimated memory', formatBytes(c.estMemoryBytes)],

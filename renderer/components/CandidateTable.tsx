@@ -6,6 +6,7 @@
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { CandidateSummary } from '../../main/api';
 import {
+  candidateDiagnosis,
   durationSeconds,
   opsLabel,
   queryCandidates,
@@ -171,7 +172,15 @@ export const CandidateTable = memo(function CandidateTable(props: {
                   />
                 </td>
                 <td className="mono">{c.seq}</td>
-                <td className="mono">{formatDice(c.valDice)}</td>
+                <td className="mono">
+                  {formatDice(c.valDice)}
+                  {candidateDiagnosis(c) && (
+                    <span className="diagnosis" data-testid="did-not-learn">
+                      {' '}
+                      {candidateDiagnosis(c)}
+                    </span>
+                  )}
+                </td>
                 <td className="mono">{formatCount(c.paramCount)}</td>
                 <td>{c.spec.n}</td>
                 <td>{c.spec.p}</td>

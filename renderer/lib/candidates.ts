@@ -53,6 +53,11 @@ function derived(c: CandidateSummary): Derived {
   return d;
 }
 
+/** "did not learn (…)" for a trained candidate whose curve says it never learned, else null. */
+export function candidateDiagnosis(c: CandidateSummary): string | null {
+  return c.diagnosis;
+}
+
 export function durationSeconds(c: CandidateSummary): number | null {
   return derived(c).seconds;
 }

@@ -2,17 +2,18 @@
  * The live state of the experiment on screen, updated by the engine's events. Pure, so the same
  * reducer serves the UI and its tests, and replaying events from any point gives the same state.
  */
-import type {
-  Candidate,
-  CandidateSummary,
-  EpochRecord,
-  ExperimentDetail,
-  ExperimentStatus,
-  ExperimentSummary,
-  LabelInfo,
-  Progress,
-  SearchEvent,
-  TestResult,
+import {
+  type Candidate,
+  type CandidateSummary,
+  type EpochRecord,
+  type ExperimentDetail,
+  type ExperimentStatus,
+  type ExperimentSummary,
+  type LabelInfo,
+  type Progress,
+  type SearchEvent,
+  type TestResult,
+  toCandidateSummary,
 } from '../../main/api';
 import type { ArchitectureSpec } from '../../main/core/spec';
 
@@ -103,7 +104,7 @@ function lowerBound(list: readonly CandidateSummary[], seq: number): number {
 }
 
 function upsert(list: CandidateSummary[], record: Candidate): CandidateSummary[] {
-  const { curve: _curve, x: _x, ...c } = record;
+  const c = toCandidateSummary(record);
   // Events arrive in order almost always: then this is an append, found in O(log n).
   const i = lowerBound(list, c.seq);
   const next = list.slice();

@@ -151,6 +151,17 @@ describe('segnas list / show / resume / evaluate', () => {
       { seq: 0, x: [12.5, 3.2, 1.5, 0.3], key: 'k12', spec },
       { status: 'trained', f: -Math.log(0.8), valDice: 0.8, cacheScope: 'experiment:1' },
     );
+    // A candidate that never learned: Dice 0 after every epoch, loss flat.
+    store.recordCandidateStart(e.id, {
+      seq: 1,
+      x: [29.5, 4.2, 1.5, 1.3],
+      key: 'k29',
+      spec: { ...spec, n: 29 },
+    });
+    [5.236, 5.216, 5.2].forEach((loss, i) => {
+      store.appendEpoch(e.id, 1, { epoch: i + 1, loss, valDice: 0, seconds: 1 });
+    });
+    store.recordCandidateEnd(e.id, 1, { status: 'trained', f: -Math.log(1e-4), valDice: 0 });
     // Left running by a process that no longer exists: pid 2^22 + 1 is above Linux's pid_max default.
     store.updateExperimentStatus(e.id, 'running', {
       owner: { pid: 4_194_305, host: hostname() },
@@ -163,10 +174,10 @@ describe('segnas list / show / resume / evaluate', () => {
     const { ws, id } = seeded();
     const { code, out } = await capture(list, ['--workspace', ws]);
     expect(code).toBe(0);
-    expect(out).toMatch(new RegExp(`^${id}\\s+interrupted\\s+1/300\\s+0\\.800\\s+segnas4`, 'm'));
+    expect(out).toMatch(new RegExp(`^${id}\\s+interrupted\\s+2/300\\s+0\\.800\\s+segnas4`, 'm'));
     expect(out).toContain(`segnas resume ${id}`);
     const json = JSON.parse((await capture(list, ['--json', '--workspace', ws])).out);
-    expect(json[0]).toMatchObject({ id, status: 'interrupted', total: 1 });
+    expect(json[0]).toMatchObject({ id, status: 'interrupted', total: 2 });
   });
 
   it('says so when the workspace is empty', async () => {
@@ -178,6 +189,8 @@ describe('segnas list / show / resume / evaluate', () => {
     const { ws, id } = seeded();
     const text = (await capture(show, [String(id), '--workspace', ws])).out;
     expect(text).toMatch(/#0 {2}0\.800 .*n 12, p 3, sup on, res off/);
+    expect(text).toMatch(/#1 {2}0\.000 did not learn \(loss flat, all background\) .*n 29, p 3/);
+    expect(text).not.toMatch(/#0 .*did not learn/);
     expect(text).toContain(`segnas evaluate ${id}`);
     const json = JSON.parse((await capture(show, [String(id), '--json', '--workspace', ws])).out);
     expect(json.experiment.id).toBe(id);
@@ -261,5 +274,23 @@ describe('progress output', () => {
     expect(written[0]).toBe(
       '#4 trained val Dice 0.700 f 0.357 in 1m05s  n 8, p 2, sup off, res on, 3-node block [Conv(3,1), None, Conv(3,1)]  [5/12, ETA 1m10s]\n',
     );
+  });
+
+  it('says when a finished candidate did not learn', () => {
+    const line = eventLine({
+      type: 'candidate-finished',
+      experimentId: 1,
+      candidate: {
+        ...candidate,
+        valDice: 0,
+        f: 9.21,
+        curve: [
+          { epoch: 1, loss: 5.236, valDice: 0, seconds: 1 },
+          { epoch: 2, loss: 5.2, valDice: 0, seconds: 1 },
+        ],
+      },
+      progress: { done: 5, total: 12 },
+    });
+    expect(line).toMatch(/^#4 trained val Dice 0\.000 did not learn \(loss flat, all background\) f 9\.210/);
   });
 });

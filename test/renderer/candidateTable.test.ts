@@ -16,7 +16,7 @@ function makeCandidates(count: number, seed = 3): CandidateSummary[] {
     return {
       experimentId: 1,
       seq,
-      x: [],
+      diagnosis: null,
       key: `k${seq}`,
       spec: {
         n: 8 + prng.int(25),

@@ -1,8 +1,8 @@
 /** The live search state, chart data and table queries the UI shows, from engine events. */
 import { describe, expect, it } from 'vitest';
 import type { Candidate, CandidateStatus, ExperimentSummary, SearchEvent } from '../../main/api';
-import { searchEventSchema } from '../../main/api';
-import { queryCandidates } from '../../renderer/lib/candidates';
+import { searchEventSchema, toCandidateSummary } from '../../main/api';
+import { candidateDiagnosis, queryCandidates } from '../../renderer/lib/candidates';
 import { bestSteps, searchCurve, updateSearchCurve } from '../../renderer/lib/chartData';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from '../../renderer/store/searchReducer';
 
@@ -65,6 +65,9 @@ function replay(events: SearchEvent[]): LiveExperiment | undefined {
   return events.reduce<LiveExperiment | undefined>((s, e) => applyEvent(s, e), undefined);
 }
 
+/** The table's and charts' view of a candidate. */
+const summaryOf = (...args: Parameters<typeof candidate>) => toCandidateSummary(candidate(...args));
+
 describe('applyEvent', () => {
   it('builds the live experiment from a stream of events', () => {
     const events: SearchEvent[] = [
@@ -121,12 +124,12 @@ describe('applyEvent', () => {
 describe('chart data', () => {
   it('puts illegal/OOM at Dice 0 and draws a monotone best-so-far line', () => {
     const curve = searchCurve([
-      candidate(0, 'trained', 0.4),
-      candidate(1, 'illegal', null),
-      candidate(2, 'trained', 0.7),
-      candidate(3, 'cached', 0.4),
-      candidate(4, 'oom', null),
-      candidate(5, 'running', null),
+      summaryOf(0, 'trained', 0.4),
+      summaryOf(1, 'illegal', null),
+      summaryOf(2, 'trained', 0.7),
+      summaryOf(3, 'cached', 0.4),
+      summaryOf(4, 'oom', null),
+      summaryOf(5, 'running', null),
     ]);
     expect(curve.points.map((p) => p.dice)).toEqual([0.4, 0, 0.7, 0.4, 0]);
     expect(curve.best.map((b) => b.best)).toEqual([0.4, 0.4, 0.7, 0.7, 0.7]);
@@ -138,8 +141,8 @@ describe('chart data', () => {
   });
 
   it('extends the curve by finished candidates during a live search, giving what a rebuild gives', () => {
-    const first = [candidate(0, 'trained', 0.4), candidate(1, 'illegal', null)];
-    const grown = [...first, candidate(2, 'trained', 0.7), candidate(3, 'cached', 0.5)];
+    const first = [summaryOf(0, 'trained', 0.4), summaryOf(1, 'illegal', null)];
+    const grown = [...first, summaryOf(2, 'trained', 0.7), summaryOf(3, 'cached', 0.5)];
     const before = updateSearchCurve(undefined, first);
     const after = updateSearchCurve(before, grown);
     // Appended in place (no rebuild of the 10,000 points before them)…
@@ -149,16 +152,16 @@ describe('chart data', () => {
     expect(after.points).toEqual(rebuilt.points);
     expect(after.best).toEqual(rebuilt.best);
     // A candidate replaced mid-list (e.g. a running one finishing) rebuilds.
-    const replaced = [candidate(0, 'trained', 0.9), ...grown.slice(1)];
+    const replaced = [summaryOf(0, 'trained', 0.9), ...grown.slice(1)];
     expect(updateSearchCurve(after, replaced).best.at(-1)?.best).toBe(0.9);
   });
 });
 
 describe('candidate table query', () => {
   const rows = [
-    candidate(0, 'trained', 0.4),
-    candidate(1, 'illegal', null),
-    candidate(2, 'trained', 0.8, { spec: { ...spec, block: { nodes: 2, ops: [5] } } }),
+    summaryOf(0, 'trained', 0.4),
+    summaryOf(1, 'illegal', null),
+    summaryOf(2, 'trained', 0.8, { spec: { ...spec, block: { nodes: 2, ops: [5] } } }),
   ];
   it('sorts by Dice with rows without one last, in either direction', () => {
     expect(
@@ -175,6 +178,21 @@ describe('candidate table query', () => {
     expect(
       queryCandidates(rows, { sortBy: 'seq', descending: false, text: 'conv(5,2)' }).map((c) => c.seq),
     ).toEqual([2]);
+  });
+
+  it('marks a trained candidate that never learned, and no other', () => {
+    const flat = [
+      { epoch: 1, loss: 5.236, valDice: 0, seconds: 60 },
+      { epoch: 2, loss: 5.216, valDice: 0, seconds: 60 },
+      { epoch: 3, loss: 5.2, valDice: 0, seconds: 60 },
+    ];
+    expect(candidateDiagnosis(summaryOf(5, 'trained', 0, { curve: flat }))).toBe(
+      'did not learn (loss flat, all background)',
+    );
+    // A cached row repeats another evaluation's result and is not this one's training.
+    expect(candidateDiagnosis(summaryOf(6, 'cached', 0, { curve: flat }))).toBeNull();
+    const learning = flat.map((e, i) => ({ ...e, loss: 5 - i, valDice: 0.2 * i }));
+    expect(candidateDiagnosis(summaryOf(7, 'trained', 0.4, { curve: learning }))).toBeNull();
   });
 });
 
@@ -207,7 +225,7 @@ describe('reopening a search from the store (e.g. after a page reload)', () => {
       },
       budget: { evaluations: 10 },
     },
-    candidates: [candidate(0, 'trained', 0.4), candidate(1, 'trained', 0.5), inTraining],
+    candidates: [summaryOf(0, 'trained', 0.4), summaryOf(1, 'trained', 0.5), toCandidateSummary(inTraining)],
     inTraining,
     tests: [],
     validationCases: [],

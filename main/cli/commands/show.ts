@@ -1,9 +1,15 @@
 /** `segnas show <id>`: one experiment: configuration, progress, best candidates, test Dice, files. */
+import { learningDiagnosis } from '../../core/learningDiagnosis';
 import { reportDirOf } from '../../search/afterSearch';
 import { describeSpec } from '../../search/report';
 import { markInterrupted } from '../../search/resume';
 import { openStore } from '../../store';
 import { defineCommand, experimentIdArg, intOption } from '../command';
+
+function diagnosisSuffix(curve: Parameters<typeof learningDiagnosis>[0]): string {
+  const diagnosis = learningDiagnosis(curve);
+  return diagnosis ? ` ${diagnosis}` : '';
+}
 
 export const { run } = defineCommand({
   name: 'show',
@@ -40,12 +46,8 @@ where its report, models and predictions are.`,
         return 0;
       }
       const summary = store.listExperiments().find((s) => s.id === id);
-      const top = store.listCandidates(id, {
-        status: ['trained'],
-        sortBy: 'f',
-        limit,
-        curves: false,
-      });
+      // With curves: a candidate that never learned says so (learningDiagnosis reads the curve).
+      const top = store.listCandidates(id, { status: ['trained'], sortBy: 'f', limit });
       const lines = [
         `experiment ${id}: ${experiment.name}`,
         `status ${experiment.status}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations ${JSON.stringify(summary?.counts ?? {})}`,
@@ -55,7 +57,7 @@ where its report, models and predictions are.`,
         'best candidates (validation Dice):',
         ...top.map(
           (c) =>
-            `  #${c.seq}  ${c.valDice?.toFixed(3)}  ${c.paramCount ?? '?'} params  ${describeSpec(c.spec)}`,
+            `  #${c.seq}  ${c.valDice?.toFixed(3)}${diagnosisSuffix(c.curve)}  ${c.paramCount ?? '?'} params  ${describeSpec(c.spec)}`,
         ),
         '',
         tests.length ? 'test Dice:' : `not tested yet: segnas evaluate ${id}`,
