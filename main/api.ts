@@ -339,7 +339,12 @@ export type CreateSearchRunner = (ctx: SearchRunnerContext) => SearchRunner | Pr
 // ─── Schemas ────────────────────────────────────────────────────────────────────────────────────
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const caseId = z.string().min(1).max(400);
+/** Case ids are file name stems: never a path (they become file names of predictions). */
+const caseId = z
+  .string()
+  .min(1)
+  .max(400)
+  .refine((s) => !/[\\/\0]/.test(s) && s !== '.' && s !== '..', 'must be a case id, not a path');
 const experimentId = z.number().int().positive();
 /** Paths are strings the engine resolves itself; NUL bytes are never legitimate. */
 const pathString = z

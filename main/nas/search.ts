@@ -350,6 +350,11 @@ export function createSearchRunner(
 
     async predictionPath(id, seq, caseId) {
       const experiment = requireExperiment(id);
+      // The case id becomes a file name: only ids of this experiment's own cases are accepted.
+      const split = experiment.splits[0];
+      const known = split ? [...split.train, ...split.validation, ...split.test] : [];
+      if (!known.includes(caseId))
+        throw new Error(`case "${caseId}" is not a case of experiment ${id}'s dataset`);
       const { exists, predictOne } = await import('./testEvaluation');
       const path = join(predictionsDirOf(store.workspaceDir, id, String(seq)), `${caseId}.nii.gz`);
       if (await exists(path)) return path;

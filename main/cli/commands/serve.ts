@@ -1,10 +1,11 @@
 /** `segnas serve`: the web mode, for machines without a display (e.g. a GPU server reached over SSH). */
 import { parseArgs } from 'node:util';
+import { isLoopback } from '../../server/requestGuard';
 import { serveWorkspace } from '../../server/serve';
 import { DEFAULT_HOST } from '../../server/webServer';
 import { resolveWorkspaceDir } from '../../store/workspace';
 
-const HELP = `usage: segnas serve [--port N] [--host ADDR] [--workspace DIR]
+const HELP = `usage: segnas serve [--port N] [--host ADDR] [--allow-host NAME]... [--workspace DIR]
 
 Serves the SegNAS Studio UI and engine over HTTP + WebSocket and prints a URL with a random
 per-run token; requests without the token are refused (401).
@@ -12,17 +13,20 @@ per-run token; requests without the token are refused (401).
   --port N         port to listen on (default: a free port)
   --host ADDR      address to bind (default ${DEFAULT_HOST}, this machine only; use 0.0.0.0 only on a
                    trusted network, or better an SSH tunnel: ssh -L 8080:127.0.0.1:8080 server)
+  --allow-host NAME  another host name browsers use to reach this server (e.g. gpu01.lab.example);
+                   requests naming any other host are refused (DNS rebinding)
   --workspace DIR  experiments and uploads folder (default: $SEGNAS_WORKSPACE or the user's data folder)
   --help           this text`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { port?: string; host?: string; workspace?: string; help?: boolean };
+  let values: { port?: string; host?: string; workspace?: string; help?: boolean; 'allow-host'?: string[] };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        'allow-host': { type: 'string', multiple: true },
         workspace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -41,7 +45,14 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const workspace = resolveWorkspaceDir(values.workspace);
-  const web = await serveWorkspace({ workspace, host: values.host ?? DEFAULT_HOST, port });
+  const host = values.host ?? DEFAULT_HOST;
+  const web = await serveWorkspace({ workspace, host, port, allowHosts: values['allow-host'] });
+  if (!isLoopback(host))
+    console.error(
+      `WARNING: serving plain HTTP on ${host}: the token and every image travel unencrypted, and anyone ` +
+        'who can reach this port and sees the token controls the engine. Prefer the default 127.0.0.1 ' +
+        'with an SSH tunnel (ssh -L 8080:127.0.0.1:8080 server), or put an HTTPS proxy in front.',
+    );
   const info = await web.engine.getInfo();
   console.log(`SegNAS Studio web mode — workspace ${workspace}`);
   console.log(`backend: ${info.backend.name} (${info.backend.device})`);
