@@ -8,6 +8,7 @@ import { UNTRAINABLE_F } from '../nas/objective';
 import { estimateTrainingBytes } from '../train/memoryEstimate';
 import type { TrainJob } from './protocol';
 import { type CandidateOutcome, failedOutcome, type RunHandlers, TrainerProcess } from './trainerProcess';
+import type { WatchdogSettings } from './watchdog';
 
 export interface DeviceSlot {
   /** e.g. "CPU" or "GPU 0". */
@@ -43,6 +44,8 @@ export interface TrainerPoolOptions {
   memoryBudgetBytes?: number;
   /** Predicted bytes of one training step; default jobMemoryBytes (main/train/memoryEstimate.ts). */
   estimateMemory?: (job: TrainJob) => number;
+  /** Hang detection of every trainer (main/compute/watchdog.ts). */
+  watchdog?: Partial<WatchdogSettings>;
 }
 
 interface Queued {
@@ -63,7 +66,9 @@ export class TrainerPool {
 
   constructor(private readonly options: TrainerPoolOptions) {
     if (options.devices.length === 0) throw new Error('TrainerPool: no devices.');
-    this.trainers = options.devices.map((d) => new TrainerProcess({ label: d.label, env: d.env }));
+    this.trainers = options.devices.map(
+      (d) => new TrainerProcess({ label: d.label, env: d.env, watchdog: options.watchdog }),
+    );
   }
 
   /** Trains a candidate on the next free device. Never rejects. */
@@ -113,7 +118,13 @@ export class TrainerPool {
     await Promise.all(this.trainers.map((t) => t.start()));
   }
 
+  /** Bounded (see TrainerProcess.close); queued jobs end as cancelled. */
   async close(): Promise<void> {
+    for (const q of this.queue.splice(0))
+      q.resolve({
+        ...failedOutcome(q.job, 'failed', 'cancelled: the trainers were closed'),
+        status: 'cancelled',
+      });
     await Promise.all(this.trainers.map((t) => t.close()));
   }
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { diceToF, UNTRAINABLE_F } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
 import { encodeMessage, type FromTrainer, type TrainJob } from './protocol';
+import { defaultWatchdogSettings, ProgressWatchdog, type WatchdogSettings } from './watchdog';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repository root: the child runs there so that `--import tsx` resolves from its node_modules. */
@@ -58,6 +59,8 @@ export interface TrainerProcessOptions {
   env?: Record<string, string>;
   /** Seconds to wait for the child's `ready` line. */
   startTimeoutS?: number;
+  /** Hang detection and kill escalation (main/compute/watchdog.ts). */
+  watchdog?: Partial<WatchdogSettings>;
 }
 
 export interface RunHandlers {
@@ -67,9 +70,13 @@ export interface RunHandlers {
 
 interface Pending {
   job: TrainJob;
+  /** The child training it: a late exit or line of an older child never touches a newer job. */
+  child: ChildProcess;
   history: EpochProgress[];
   handlers: RunHandlers;
   resolve: (o: CandidateOutcome) => void;
+  watchdog?: ProgressWatchdog;
+  cancelTimer?: NodeJS.Timeout;
 }
 
 const OOM_TEXT =
@@ -108,8 +115,26 @@ export class TrainerProcess {
   /** How many times the child was started (1 after the first start). */
   starts = 0;
 
+  private readonly watch: WatchdogSettings;
+
   constructor(private readonly options: TrainerProcessOptions = {}) {
     this.label = options.label ?? 'trainer';
+    this.watch = { ...defaultWatchdogSettings(), ...options.watchdog };
+  }
+
+  /** Ends a job once, whoever gets there first (result, exit, watchdog, cancel escalation, close). */
+  private finish(p: Pending, outcome: CandidateOutcome): void {
+    if (this.pending !== p) return;
+    this.pending = undefined;
+    p.watchdog?.stop();
+    clearTimeout(p.cancelTimer);
+    p.resolve(outcome);
+  }
+
+  /** Kills a child that does not answer; the next job starts a fresh one without waiting for it to be reaped. */
+  private abandon(child: ChildProcess): void {
+    child.kill('SIGKILL');
+    if (this.child === child) this.child = undefined;
   }
 
   /** Backend and device of the running child, once ready. */
@@ -178,7 +203,7 @@ export class TrainerProcess {
           resolveStart();
           return;
         }
-        this.onMessage(msg);
+        this.onMessage(msg, child);
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
@@ -188,14 +213,14 @@ export class TrainerProcess {
         if (!this.readyInfo)
           rejectStart(new Error(`${this.label}: the trainer process ${how} while starting: ${tail}`));
         const p = this.pending;
-        if (p) {
-          this.pending = undefined;
+        if (p && p.child === child) {
           const oom = OOM_TEXT.test(this.stderrTail);
           const hint =
             signal === 'SIGKILL' && !oom
               ? ' (killed from outside, possibly by the system for lack of memory)'
               : '';
-          p.resolve(
+          this.finish(
+            p,
             failedOutcome(
               p.job,
               oom ? 'oom' : 'failed',
@@ -208,17 +233,17 @@ export class TrainerProcess {
     });
   }
 
-  private onMessage(msg: FromTrainer): void {
+  private onMessage(msg: FromTrainer, child: ChildProcess): void {
     const p = this.pending;
-    if (!p || !('id' in msg) || msg.id !== p.job.id) return;
+    if (!p || p.child !== child || !('id' in msg) || msg.id !== p.job.id) return;
     switch (msg.type) {
       case 'epoch':
+        p.watchdog?.progress(msg.progress.seconds);
         p.history.push(msg.progress);
         p.handlers.onEpoch?.(msg.progress);
         return;
       case 'result':
-        this.pending = undefined;
-        p.resolve({
+        this.finish(p, {
           id: msg.id,
           status: msg.status,
           f: msg.status === 'done' ? diceToF(msg.bestDice) : UNTRAINABLE_F,
@@ -231,8 +256,7 @@ export class TrainerProcess {
         });
         return;
       case 'failed':
-        this.pending = undefined;
-        p.resolve(failedOutcome(p.job, msg.status, msg.reason, p.history));
+        this.finish(p, failedOutcome(p.job, msg.status, msg.reason, p.history));
         return;
     }
   }
@@ -256,10 +280,9 @@ export class TrainerProcess {
         device,
       };
     return new Promise<CandidateOutcome>((resolveRun) => {
-      const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
-      handlers.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending = {
+      const p: Pending = {
         job,
+        child,
         history: [],
         handlers,
         resolve: (o) => {
@@ -267,20 +290,62 @@ export class TrainerProcess {
           resolveRun({ ...o, device });
         },
       };
+      // A cancel the trainer never reads (stuck in native code) is escalated to SIGKILL.
+      const onAbort = () => {
+        child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
+        p.cancelTimer ??= setTimeout(() => {
+          this.abandon(child);
+          this.finish(p, {
+            ...failedOutcome(
+              job,
+              'failed',
+              `cancelled; the trainer did not answer within ${this.watch.cancelGraceS} s and was killed`,
+              p.history,
+            ),
+            status: 'cancelled',
+          });
+        }, this.watch.cancelGraceS * 1000);
+      };
+      p.watchdog = new ProgressWatchdog(this.watch, (silentS) => {
+        this.abandon(child);
+        this.finish(
+          p,
+          failedOutcome(job, 'failed', `trainer hung (no progress for ${silentS} s)`, p.history),
+        );
+      });
+      handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending = p;
+      p.watchdog.start();
       child.stdin?.write(encodeMessage({ type: 'train', job }));
       if (handlers.signal?.aborted) onAbort();
     });
   }
 
-  /** Asks the child to leave, and kills it if it has not within `graceMs`. */
+  /**
+   * Asks the child to leave, and kills it if it has not within `graceMs`. Bounded: a child that is
+   * not reaped even after SIGKILL (uninterruptible I/O) is given up on after the watchdog's killWaitS.
+   * A job still running ends as cancelled.
+   */
   async close(graceMs = 5000): Promise<void> {
     const child = this.child;
-    if (!child) return;
+    const p = this.pending;
+    if (p)
+      this.finish(p, {
+        ...failedOutcome(p.job, 'failed', 'cancelled: the trainer was closed', p.history),
+        status: 'cancelled',
+      });
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.stdin?.write(encodeMessage({ type: 'shutdown' }));
     child.stdin?.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
+    let giveUp: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((r) => {
+      giveUp = setTimeout(r, graceMs + this.watch.killWaitS * 1000);
+    });
+    await Promise.race([exited, bound]);
     clearTimeout(timer);
+    clearTimeout(giveUp);
+    if (this.child === child) this.child = undefined;
   }
 }
