@@ -5,7 +5,7 @@
  * not part of the record: they are asked for again and retrained.
  */
 
-import type { Candidate, ExperimentStore, InterruptedExperiment } from '../store';
+import type { Candidate, ExperimentStore, FindInterruptedOptions, InterruptedExperiment } from '../store';
 import type { Evaluation } from './crs';
 import type { EvaluationCounts } from './objective';
 
@@ -53,9 +53,12 @@ export function planReplay(candidates: readonly Candidate[]): ReplayPlan {
  * Marks experiments left `running` by a dead process as interrupted, so they are offered for resume.
  * Returns what was marked. Safe to call from several processes: the status change re-checks.
  */
-export function markInterrupted(store: ExperimentStore): InterruptedExperiment[] {
+export function markInterrupted(
+  store: ExperimentStore,
+  options: FindInterruptedOptions = {},
+): InterruptedExperiment[] {
   const marked: InterruptedExperiment[] = [];
-  for (const found of store.findInterrupted()) {
+  for (const found of store.findInterrupted(options)) {
     const why =
       found.cause === 'owner-exited'
         ? `the process that ran it (${found.experiment.owner?.pid} on ${found.experiment.owner?.host}) exited without finishing`

@@ -104,6 +104,16 @@ function checkSizeFitsPoolings(config: SearchConfig): void {
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/**
+ * Experiments this process runs right now, by workspace: an experiment the store says this process
+ * owns but that is not here was left behind by a run that died, and may be resumed.
+ */
+const runningHere = new Set<string>();
+const runKey = (workspaceDir: string, id: number) => `${workspaceDir}\0${id}`;
+
+/** Heartbeats that may fail in a row (busy database, full disk) before the run is stopped. */
+const HEARTBEAT_FAILURES_TOLERATED = 3;
+
 export function createSearchRunner(
   ctx: SearchRunnerContext,
   options: SearchRunnerOptions = {},
@@ -112,7 +122,8 @@ export function createSearchRunner(
   const devices = options.devices ?? defaultDevices();
   const pools = new Map<string, TrainerPool>();
   const active = new Map<number, Active>();
-  const interruptedAtStart = markInterrupted(store).map((i) => i.experiment.id);
+  const runsHere = (id: number) => runningHere.has(runKey(store.workspaceDir, id));
+  const interruptedAtStart = markInterrupted(store, { runsHere }).map((i) => i.experiment.id);
 
   /** One pool per backend: trainers read SEGNAS_BACKEND when they start. */
   const poolFor = (backend: string): TrainerPool => {
@@ -147,10 +158,25 @@ export function createSearchRunner(
   /** Runs an experiment that is `running` and owned by this process, in the background. */
   const launch = (id: number): void => {
     const control: RunControl = { request: null, abort: new AbortController() };
+    const key = runKey(store.workspaceDir, id);
+    runningHere.add(key);
+    let heartbeatFailures = 0;
+    let heartbeatError: string | undefined;
     const done = (async (): Promise<RunEnd> => {
       const heartbeat = setInterval(
         () => {
-          if (!store.heartbeat(id)) {
+          let owned: boolean;
+          try {
+            owned = store.heartbeat(id);
+            heartbeatFailures = 0;
+          } catch (error) {
+            // SQLITE_BUSY past the busy timeout, a full disk, an I/O error: a few in a row stop the
+            // run cleanly (finished candidates are in the store) instead of ending the process.
+            if (++heartbeatFailures < HEARTBEAT_FAILURES_TOLERATED) return;
+            heartbeatError = `the experiment store cannot be written (${errorText(error)})`;
+            owned = false;
+          }
+          if (!owned) {
             // Another process took the experiment over (or it was marked interrupted): leave it alone.
             control.request = 'stop';
             control.abort.abort();
@@ -205,6 +231,7 @@ export function createSearchRunner(
           return { status: 'paused' };
         }
         if (outcome === 'stopped') {
+          if (heartbeatError) throw new Error(heartbeatError);
           // Lost ownership: the experiment is someone else's now; change nothing.
           if (
             store.getExperiment(id)?.owner?.pid === process.pid &&
@@ -228,13 +255,20 @@ export function createSearchRunner(
         return { status: 'finished' };
       } catch (error) {
         const message = errorText(error);
-        const status = store.getExperiment(id)?.status;
-        if (status === 'running') store.updateExperimentStatus(id, 'failed', { reason: message });
+        try {
+          const status = store.getExperiment(id)?.status;
+          if (status === 'running')
+            store.updateExperimentStatus(id, heartbeatError ? 'interrupted' : 'failed', { reason: message });
+        } catch {
+          // The store itself fails (a full disk): the experiment stays 'running' with this process
+          // as owner; once the process is gone it counts as interrupted and can be resumed.
+        }
         emit({ type: 'search-failed', experimentId: id, message });
         return { status: 'failed', message };
       } finally {
         clearInterval(heartbeat);
         active.delete(id);
+        runningHere.delete(key);
       }
     })();
     active.set(id, { control, done });
@@ -310,7 +344,7 @@ export function createSearchRunner(
 
     async resume(id) {
       if (active.has(id)) throw new Error(`experiment ${id} is already running`);
-      markInterrupted(store);
+      markInterrupted(store, { runsHere });
       const experiment = requireExperiment(id);
       if (experiment.status === 'finished')
         throw new Error(`experiment ${id} has finished; there is nothing to resume`);

@@ -67,6 +67,8 @@ export interface DataSplit {
 export interface ProcessOwner {
   pid: number;
   host: string;
+  /** When that process started (liveness.ts); with the pid, tells a reused pid from the owner. */
+  started?: string | null;
 }
 
 export interface BestCandidate {
@@ -293,4 +295,9 @@ export interface FindInterruptedOptions {
    */
   staleAfterMs?: number;
   now?: Date;
+  /**
+   * Whether this process runs experiment `id` right now. With it, an experiment owned by this very
+   * process that it does not run counts as interrupted (a run that died without cleaning up).
+   */
+  runsHere?: (id: number) => boolean;
 }
