@@ -1,5 +1,7 @@
 /** `segnas serve`: the web mode, for machines without a display (e.g. a GPU server reached over SSH). */
 import { parseArgs } from 'node:util';
+import type { ExperimentSummary } from '../../api';
+import { installCrashGuard } from '../../crashGuard';
 import { isLoopback } from '../../server/requestGuard';
 import { serveWorkspace } from '../../server/serve';
 import { DEFAULT_HOST } from '../../server/webServer';
@@ -59,11 +61,26 @@ export async function run(argv: string[]): Promise<number> {
   if (!info.search.available) console.log(`note: ${info.search.reason}`);
   console.log(`\nOpen: ${web.openUrl}\n`);
   console.log('Press Ctrl-C to stop.');
+  // A fault somewhere in the engine stops this process's searches cleanly; the server keeps serving.
+  const removeGuard = installCrashGuard({
+    onFault: async () => {
+      const list = (await web.engine.handle('listExperiments', undefined)) as ExperimentSummary[];
+      // stopSearch acts only on searches this process runs; those of other processes stay as they are.
+      for (const e of list)
+        if (e.status === 'running') {
+          console.error(
+            `stopping experiment ${e.id} after the internal error; resume it with segnas resume ${e.id}`,
+          );
+          await web.engine.handle('stopSearch', { experimentId: e.id });
+        }
+    },
+  });
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  removeGuard();
   await web.stop();
   return 0;
 }
