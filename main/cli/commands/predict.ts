@@ -15,12 +15,20 @@ options:
   --model <dir>      exported model folder
   --image <file>     input image (NIfTI)
   --out <file>       output segmentation (NIfTI; .nii.gz is compressed)
+  --force            replace --out if it exists (never the input image itself)
   --backend <name>   tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default: best available,
                      or the SEGNAS_BACKEND environment variable)
   -h, --help         show this help`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { model?: string; image?: string; out?: string; backend?: string; help?: boolean };
+  let values: {
+    model?: string;
+    image?: string;
+    out?: string;
+    backend?: string;
+    force?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -29,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
         image: { type: 'string' },
         out: { type: 'string' },
         backend: { type: 'string' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -46,6 +55,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    const { refuseExisting, refuseOutputInside } = await import('../../data/safeOutput');
+    refuseOutputInside(values.out as string, [values.image as string, values.model as string], '--out');
+    await refuseExisting(values.out as string, values.force ?? false);
     const { predictFile } = await import('../../train/predict');
     const { initBackend, parseBackendChoice, describeBackend } = await import('../../compute/backend');
     const backend = await initBackend(parseBackendChoice(values.backend, '--backend'));

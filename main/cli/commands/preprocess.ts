@@ -1,5 +1,4 @@
 /** `segnas preprocess`: writes the preprocessed S³ volumes of a dataset, to look at in any viewer. */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DatasetError, discoverDataset, requireUsable } from '../../data/discover';
@@ -7,6 +6,12 @@ import { writeNifti } from '../../data/niftiWrite';
 import { type PreprocessTransform, preprocessedVolume } from '../../data/preprocess';
 import { preprocessDataset } from '../../data/preprocessDataset';
 import { formatProblem } from '../../data/problems';
+import {
+  OutputRefusedError,
+  refuseExisting,
+  refuseOutputInside,
+  writeFileAtomic,
+} from '../../data/safeOutput';
 
 const HELP = `usage: segnas preprocess <dir> --size S --out <dir>
 
@@ -17,7 +22,8 @@ affines that overlay the originals in a viewer, plus <out>/preprocess.json (labe
 transform of every case).
 
   --size S    output side in voxels (the paper uses 128)
-  --out DIR   output folder (created)
+  --out DIR   output folder (created); it may not lie inside the dataset
+  --force     replace files already in --out
   --help      this text`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -39,7 +45,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    refuseOutputInside(values.out, [positionals[0]], '--out');
     const report = requireUsable(await discoverDataset(positionals[0]));
+    const force = values.force ?? false;
+    for (const id of report.usableCaseIds)
+      for (const sub of ['imagesTr', 'labelsTr'])
+        await refuseExisting(join(values.out, sub, `${id}.nii.gz`), force, 'use --force to replace it');
+    await refuseExisting(join(values.out, 'preprocess.json'), force, 'use --force to replace it');
     for (const c of report.cases) for (const p of c.problems) console.error(formatProblem(p));
     const transforms: Record<string, PreprocessTransform> = {};
     const t0 = performance.now();
@@ -55,12 +67,12 @@ export async function run(argv: string[]): Promise<number> {
       transforms[c.id] = c.transform;
     }
     const manifest = { source: report.root, size, labelMapping: report.labelMapping, transforms };
-    await writeFile(join(values.out, 'preprocess.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+    await writeFileAtomic(join(values.out, 'preprocess.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(`${report.usableCaseIds.length} cases preprocessed to ${size}³ in ${secs} s → ${values.out}`);
     return 0;
   } catch (e) {
-    if (e instanceof DatasetError) {
+    if (e instanceof DatasetError || e instanceof OutputRefusedError) {
       console.error(`segnas preprocess: ${e.message}`);
       return 1;
     }
@@ -75,6 +87,7 @@ function parse(argv: string[]) {
     options: {
       size: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
