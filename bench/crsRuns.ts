@@ -1,6 +1,7 @@
 /** One benchmark cell: many seeded runs of an optimizer on a test function, summarized. */
+
+import { createPrng } from '../main/core/prng';
 import { crs2lm } from '../main/nas/crs';
-import { createPrng } from '../main/nas/prng';
 import type { TestFunction } from './testFunctions';
 
 /**

@@ -5,8 +5,8 @@
  */
 
 import segnas11 from '../assets/presets/segnas11.json';
-import { checkBlock } from '../main/nas/blockMatrix';
-import type { SearchSpaceConfig } from '../main/nas/searchSpace';
+import { checkBlock } from '../main/core/blockMatrix';
+import type { SearchBounds } from '../main/nas/searchSpace';
 import { createSearchSpace } from '../main/nas/searchSpace';
 
 export interface TestFunction {
@@ -171,7 +171,7 @@ export const rosenbrock4: TestFunction = {
  * basins — the global one at architecture A and a deceptive, wider one at B that is 0.3 worse.
  */
 function integerArchitecture(): TestFunction {
-  const space = createSearchSpace(segnas11.space as SearchSpaceConfig);
+  const space = createSearchSpace(segnas11.space as SearchBounds);
   const A = { n: 20, p: 3, sup: 1, res: 1, nodes: 3, ops: [2, 6, 4] };
   const B = { n: 12, p: 5, sup: 0, res: 0, nodes: 4, ops: [2, 0, 2, 0, 0, 2] };
   type Target = typeof A;

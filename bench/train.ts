@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, initBackend } from '../main/compute/backend';
-import type { ArchitectureSpec } from '../main/nas/spec';
+import type { ArchitectureSpec } from '../main/core/spec';
 import { EXP_LOG_DEFAULTS, supervisedLoss } from '../main/train/expLogLoss';
 import { estimateTrainingBytes } from '../main/train/memoryEstimate';
 import { NadamOptimizer } from '../main/train/nadam';

@@ -4,18 +4,17 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ApiMethod, MenuCommand } from '../main/api';
+import type { ApiMethod, ApiResult, MenuCommand } from '../main/api';
 import type { BrowserWindow, ElectronMain, UtilityProcess } from './electronTypes';
 import {
+  answerInvoke,
   CHANNEL_CHOOSE_FOLDER,
   CHANNEL_EVENT,
   CHANNEL_INVOKE,
   CHANNEL_MENU,
   type HostMessage,
-  IpcRejected,
   isAllowedNavigation,
   isTrustedSender,
-  validateInvoke,
 } from './ipc';
 import { CONTENT_SECURITY_POLICY, secureWebPreferences } from './security';
 
@@ -30,47 +29,51 @@ const {
   utilityProcess,
 } = require('electron') as ElectronMain;
 
-// Built layout: dist-electron/{main,preload,engineHost}.cjs next to dist/renderer.
+// Built layout (scripts/build.mjs): dist-electron/{main,preload}.cjs, the engine in dist-engine/, the UI in
+// dist/renderer.
 const INDEX_HTML = join(__dirname, '../dist/renderer/index.html');
 const INDEX_URL = pathToFileURL(INDEX_HTML).href;
 
 let window: BrowserWindow | undefined;
 let host: UtilityProcess | undefined;
 let nextId = 1;
-const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+const pending = new Map<number, (result: ApiResult) => void>();
 
 function workspaceDir(): string {
   return process.env.SEGNAS_WORKSPACE || join(app.getPath('userData'), 'workspace');
 }
 
 function startEngineHost(): void {
-  host = utilityProcess.fork(join(__dirname, 'engineHost.cjs'), [workspaceDir()], {
+  host = utilityProcess.fork(join(__dirname, '../dist-engine/engineHost.mjs'), [workspaceDir()], {
     serviceName: 'SegNAS engine',
   });
   host.on('message', (raw) => {
     const message = raw as HostMessage;
     if (message.kind === 'event') window?.webContents.send(CHANNEL_EVENT, message.event);
     else if (message.kind === 'response') {
-      const p = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.ok) p?.resolve(message.result);
-      else p?.reject(new Error(message.message));
+      const { kind: _kind, id, ...result } = message;
+      pending.get(id)?.(result);
+      pending.delete(id);
     }
   });
   host.on('exit', (code) => {
-    for (const p of pending.values())
-      p.reject(new Error(`The engine stopped (exit code ${code}); it is restarting.`));
+    for (const answer of pending.values())
+      answer({
+        ok: false,
+        error: { code: 'unavailable', message: `The engine stopped (exit code ${code}); it is restarting.` },
+      });
     pending.clear();
     // A crashed engine comes back; the store keeps everything, interrupted searches can be resumed.
     if (code !== 0) setTimeout(startEngineHost, 500);
   });
 }
 
-function callEngine(method: ApiMethod, payload: unknown): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    if (!host) return reject(new Error('The engine is not running'));
+function callEngine(method: ApiMethod, payload: unknown): Promise<ApiResult> {
+  return new Promise((resolve) => {
+    if (!host)
+      return resolve({ ok: false, error: { code: 'unavailable', message: 'The engine is not running' } });
     const id = nextId++;
-    pending.set(id, { resolve, reject });
+    pending.set(id, resolve);
     host.postMessage({ kind: 'request', id, method, payload });
   });
 }
@@ -78,10 +81,8 @@ function callEngine(method: ApiMethod, payload: unknown): Promise<unknown> {
 function registerIpc(): void {
   ipcMain.handle(CHANNEL_INVOKE, (event, method, payload) => {
     const frame = event.senderFrame;
-    if (!isTrustedSender(frame?.url, frame !== null && frame.top === frame, INDEX_URL))
-      throw new IpcRejected('Request from an untrusted frame refused');
-    const checked = validateInvoke(method, payload);
-    return callEngine(checked.method, checked.payload);
+    const trusted = isTrustedSender(frame?.url, frame !== null && frame.top === frame, INDEX_URL);
+    return answerInvoke(trusted, method, payload, callEngine);
   });
   ipcMain.handle(CHANNEL_CHOOSE_FOLDER, async (event) => {
     const frame = event.senderFrame;

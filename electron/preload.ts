@@ -1,9 +1,10 @@
 /**
- * The only bridge between the page and the app: exactly the contract's methods, an event
- * subscription, and two native helpers. No ipcRenderer, no Node, nothing else reaches the page.
- * Built as CommonJS (sandboxed preloads cannot be ES modules).
+ * The only bridge between the page and the app: exactly the contract's methods (answering ApiResults,
+ * so errors keep their code across contextBridge), an event subscription, and the native helpers.
+ * No ipcRenderer, no Node, nothing else reaches the page. Built as CommonJS (sandboxed preloads
+ * cannot be ES modules).
  */
-import type { MenuCommand, SearchEvent, SegnasBridge } from '../main/api';
+import type { MenuCommand, SearchEvent, SegnasHostBridge } from '../main/api';
 import type { ElectronRenderer } from './electronTypes';
 import { PRELOAD_METHODS } from './preloadMethods';
 
@@ -23,8 +24,8 @@ const methods = Object.fromEntries(
   ]),
 );
 
-const bridge: SegnasBridge = {
-  ...(methods as unknown as Omit<SegnasBridge, 'onEvent'>),
+const bridge: SegnasHostBridge = {
+  ...(methods as unknown as Omit<SegnasHostBridge, 'onEvent'>),
   onEvent(listener: (event: SearchEvent) => void) {
     const wrapped = (_event: unknown, payload: unknown) => listener(payload as SearchEvent);
     ipcRenderer.on(CHANNEL_EVENT, wrapped);

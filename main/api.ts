@@ -6,13 +6,44 @@
  * process boundary with them, so a compromised or buggy renderer cannot hand the engine malformed data.
  */
 import { z } from 'zod';
-import type { ArchitectureSpec } from './nas/spec';
+import type { BackendName } from './core/backends';
+import type { SearchBounds } from './core/searchBounds';
+import { pathStringSchema, type SearchConfig, searchConfigSchema } from './core/searchConfig';
+import type { ConfigValidation } from './search/configValidation';
+import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
+import type { Candidate, ExperimentConfig, ExperimentSummary } from './store/types';
 
-export type { ArchitectureSpec, BlockSpec, OpCode } from './nas/spec';
+export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
+export type { Bound, SearchBounds } from './core/searchBounds';
+export { searchBoundsSchema } from './core/searchBounds';
+export {
+  type BackendRequest,
+  DEFAULT_SEARCH_CONFIG,
+  type SearchConfig,
+  searchConfigSchema,
+  type TrainingSettings,
+  trainingSettingsSchema,
+} from './core/searchConfig';
+export type { ArchitectureSpec, BlockSpec, OpCode } from './core/spec';
+export {
+  CANDIDATE_STATUSES,
+  type CandidateStatus,
+  EXPERIMENT_STATUSES,
+  type ExperimentStatus,
+} from './core/status';
+export type { ValidationIssue } from './core/validationIssue';
+export type { ConfigValidation, TimeEstimate } from './search/configValidation';
+export {
+  type ExportResult,
+  type Progress,
+  type SearchEvent,
+  searchEventSchema,
+  type TestResult,
+  type TestRun,
+} from './search/events';
+export type { Candidate, EpochRecord, ExperimentConfig, ExperimentSummary, IsoTime } from './store/types';
 
 // ─── Data shapes ────────────────────────────────────────────────────────────────────────────────
-
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
@@ -26,7 +57,6 @@ export interface AppInfo {
   backend: BackendInfo;
   /** Backends the user may choose from in the search setup, best first. */
   availableBackends: BackendName[];
-  search: { available: true } | { available: false; reason: string };
   /** 'electron' when reached through the preload bridge, 'web' through the WebSocket. */
   host: 'electron' | 'web';
 }
@@ -76,27 +106,6 @@ export interface DatasetReport {
   usable: boolean;
 }
 
-/**
- * A hyperparameter either fixed or searched in the half-open interval [lo, hi); the same shape as the
- * presets in assets/presets and main/nas/searchSpace.ts (paper Table 2). Continuous extras may search
- * on a log scale.
- */
-export type Bound = { fixed: number } | { lo: number; hi: number; scale?: 'linear' | 'log' };
-
-/** The searched hyperparameters (paper Table 2) plus optional continuous extras (e.g. learningRate). */
-export interface SearchBounds {
-  n: Bound;
-  p: Bound;
-  sup: Bound;
-  res: Bound;
-  nodes: Bound;
-  /** maxNodes·(maxNodes−1)/2 ops in column order (0,1), (0,2), (1,2), (0,3), (1,3), (2,3). */
-  ops: Bound[];
-  extras?: Record<string, Bound>;
-}
-
-export const BLOCK_PARAMS = ['n', 'p', 'sup', 'res', 'nodes'] as const;
-
 export interface Preset {
   id: string;
   name: string;
@@ -104,164 +113,22 @@ export interface Preset {
   space: SearchBounds;
 }
 
-export interface TrainingSettings {
-  /** Cube side S the images are resized to. */
-  size: number;
-  epochs: number;
-  batch: number;
-  learningRate: number;
-  augmentation: boolean;
-}
-
-export interface SearchConfig {
-  datasetPath: string;
-  /** A preset id, or 'custom' when the bounds were edited. */
-  variant: string;
-  space: SearchBounds;
-  training: TrainingSettings;
-  seed: number;
-  evaluations: number;
-  backend: BackendName;
-  /** Candidates whose estimated memory exceeds this are recorded as OOM without training. */
-  memoryBudgetMB: number;
-  name?: string;
-}
-
-export interface ValidationIssue {
-  /** Dotted path of the offending field, e.g. "space.n", "space.ops[2]" or "training.epochs". */
-  field: string;
-  message: string;
-}
-
-export interface TimeEstimate {
-  secondsPerCandidate: number;
-  totalSeconds: number;
-  /** How the estimate was made, shown next to it. */
-  basis: string;
-}
-
-export interface ConfigValidation {
-  ok: boolean;
-  issues: ValidationIssue[];
-  estimate?: TimeEstimate;
-}
-
-/** UTC timestamp in ISO 8601, e.g. "2026-11-26T14:52:03.123Z" (as the store keeps it). */
-export type IsoTime = string;
-
-export type CandidateStatus = 'running' | 'trained' | 'cached' | 'illegal' | 'oom' | 'failed';
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  valDice: number | null;
-  seconds: number;
-}
-
-/** One evaluation of the search; field for field the store's Candidate row. */
-export interface CandidateRecord {
-  experimentId: number;
-  /** 0-based evaluation order. */
-  seq: number;
-  x: number[];
-  /** Canonical key of floor(x): equal keys mean the same network. */
-  key: string;
-  spec: ArchitectureSpec;
-  status: CandidateStatus;
-  reason: string | null;
-  /** Objective −ln(Dice), 10 for illegal/OOM/failed; null while running. */
-  f: number | null;
-  valDice: number | null;
-  /** Per structure, keyed by label name. */
-  perLabelDice: Record<string, number> | null;
-  paramCount: number | null;
-  estMemoryBytes: number | null;
-  device: string | null;
-  startedAt: IsoTime;
-  endedAt: IsoTime | null;
-  curve: EpochRecord[];
-}
-
-export type ExperimentStatus = 'running' | 'paused' | 'stopped' | 'finished' | 'failed' | 'interrupted';
-
-/** One row of the experiments list; field for field the store's ExperimentSummary. */
-export interface ExperimentSummary {
-  id: number;
-  name: string;
-  status: ExperimentStatus;
-  statusReason: string | null;
-  createdAt: IsoTime;
-  updatedAt: IsoTime;
-  variant: string;
-  datasetPath: string;
-  evaluationsBudget: number;
-  backend: string;
-  device: string;
-  counts: Record<CandidateStatus, number>;
-  total: number;
-  best: { seq: number; f: number; valDice: number | null } | null;
-}
-
-export interface TestResult {
-  seq: number;
-  split: number;
-  meanDice: number;
-  perLabelDice: Record<string, number>;
-}
-
 export interface ExperimentDetail {
   summary: ExperimentSummary;
-  /** The configuration as recorded (the store keeps it verbatim; older ones may lack fields). */
-  config: Record<string, unknown>;
-  candidates: CandidateRecord[];
+  /** The configuration as recorded. */
+  config: ExperimentConfig;
+  candidates: Candidate[];
   tests: TestResult[];
   /** Validation cases (ids) the viewer can show predictions for. */
   validationCases: string[];
   testCases: string[];
 }
 
-export interface TestEvaluation {
-  experimentId: number;
-  results: TestResult[];
-}
-
-export interface ExportResult {
-  dir: string;
-  files: string[];
-}
-
-export interface Progress {
-  done: number;
-  total: number;
-  /** Seconds left, when enough candidates have run to say. */
-  etaSeconds?: number;
-}
-
-/** What the viewer can load. Bytes are the NIfTI file as stored (possibly gzipped). */
-export type VolumeRef =
-  | { kind: 'case-image'; datasetPath: string; caseId: string }
-  | { kind: 'case-label'; datasetPath: string; caseId: string }
-  | { kind: 'prediction'; experimentId: number; seq: number; caseId: string };
-
 export interface VolumeData {
   /** File name with extension (niivue infers the format from it). */
   name: string;
   bytes: Uint8Array;
 }
-
-// ─── Events ─────────────────────────────────────────────────────────────────────────────────────
-
-export type SearchEvent =
-  | { type: 'search-started'; experimentId: number; summary: ExperimentSummary }
-  | { type: 'candidate-started'; experimentId: number; seq: number; x: number[]; spec: ArchitectureSpec }
-  | { type: 'epoch'; experimentId: number; seq: number; point: EpochRecord }
-  | { type: 'candidate-finished'; experimentId: number; candidate: CandidateRecord; progress: Progress }
-  | { type: 'best-changed'; experimentId: number; seq: number; valDice: number }
-  | { type: 'search-paused'; experimentId: number }
-  | { type: 'search-resumed'; experimentId: number }
-  | { type: 'search-finished'; experimentId: number; status: 'finished' | 'stopped' }
-  | { type: 'search-failed'; experimentId: number; message: string }
-  | { type: 'test-evaluated'; experimentId: number; result: TestEvaluation };
 
 // ─── Requests ───────────────────────────────────────────────────────────────────────────────────
 
@@ -280,7 +147,7 @@ export interface SegnasApi {
   pauseSearch(req: { experimentId: number }): Promise<void>;
   resumeSearch(req: { experimentId: number }): Promise<void>;
   stopSearch(req: { experimentId: number }): Promise<void>;
-  evaluateTest(req: { experimentId: number; topK: number }): Promise<TestEvaluation>;
+  evaluateTest(req: { experimentId: number; topK: number }): Promise<TestRun>;
   exportExperiment(req: { experimentId: number; dir?: string }): Promise<ExportResult>;
 }
 
@@ -289,56 +156,44 @@ export type ApiRequest<M extends ApiMethod> = Parameters<SegnasApi[M]> extends [
 export type ApiResponse<M extends ApiMethod> = Awaited<ReturnType<SegnasApi[M]>>;
 
 /**
- * What the renderer sees on `window.segnas` (Electron) or builds over the WebSocket (web mode):
- * the contract's methods plus an event subscription, and, only in Electron, native helpers.
+ * What the Electron preload exposes on `window.segnas`: the contract's methods answering ApiResults
+ * (a thrown error would lose its code crossing contextBridge), plus the native helpers. The renderer
+ * never uses it directly; renderer/api/client.ts turns it into a SegnasBridge.
+ */
+export type SegnasHostBridge = { [M in ApiMethod]: (payload?: unknown) => Promise<ApiResult> } & {
+  onEvent(listener: (event: SearchEvent) => void): () => void;
+  /** Resolves a dropped File to its path on disk (webUtils.getPathForFile). */
+  pathForFile(file: File): string;
+  /** Native folder chooser; undefined when cancelled. */
+  chooseFolder(): Promise<string | undefined>;
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+};
+
+/**
+ * What the renderer talks to, in Electron and in a browser alike: the contract's methods (rejecting
+ * with ApiError, code and field intact), events, and the two ways a user hands over a dataset.
  */
 export interface SegnasBridge extends SegnasApi {
   onEvent(listener: (event: SearchEvent) => void): () => void;
-  /** Electron only: resolves a dropped File to its path on disk (webUtils.getPathForFile). */
-  pathForFile?(file: File): string;
-  /** Electron only: native folder chooser; undefined when cancelled. */
-  chooseFolder?(): Promise<string | undefined>;
-  /** Electron only: commands from the native menu. */
-  onMenuCommand?(listener: (command: MenuCommand) => void): () => void;
+  /**
+   * Asks the user for a dataset folder (the native chooser, or the browser's folder picker followed by
+   * an upload) and resolves to its path on the engine's machine; undefined when cancelled.
+   */
+  pickDatasetFolder(onProgress?: (done: number, total: number) => void): Promise<string | undefined>;
+  /** The dataset folder a drop onto the window holds (uploaded first in a browser). */
+  datasetFromDrop(
+    data: DataTransfer,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<string | undefined>;
+  /** Commands from the native menu; a browser has none. */
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
 }
 
 export type MenuCommand = { kind: 'open-dataset'; path: string } | { kind: 'demo-data' };
 
-// ─── The search runner seam ─────────────────────────────────────────────────────────────────────
-
-/**
- * What main/nas/search.ts provides (module export `createSearchRunner(ctx)`). The engine routes every
- * search operation here and forwards `ctx.emit` events to all connected UIs. Until the module exists,
- * the engine reports search as unavailable.
- */
-export interface SearchRunnerContext {
-  /** Workspace folder holding the store file, experiments' artifacts and uploads. */
-  workspace: string;
-  emit(event: SearchEvent): void;
-}
-
-export interface SearchRunner {
-  /** Records the experiment and starts it in the background; resolves once recorded. */
-  start(config: SearchConfig): Promise<{ experimentId: number }>;
-  pause(experimentId: number): Promise<void>;
-  /** Resumes a paused or stopped experiment, or one left interrupted by a dead process. */
-  resume(experimentId: number): Promise<void>;
-  stop(experimentId: number): Promise<void>;
-  evaluateTest(experimentId: number, topK: number): Promise<TestEvaluation>;
-  exportExperiment(experimentId: number, dir?: string): Promise<ExportResult>;
-  /** Writes (or finds) a candidate's prediction for a case as NIfTI and returns its absolute path. */
-  predictionPath(experimentId: number, seq: number, caseId: string): Promise<string>;
-  /** Split of an experiment (case ids), for the viewer's case picker. */
-  splitOf(experimentId: number): Promise<{ validation: string[]; test: string[] }>;
-  /** Releases trainer processes; called on shutdown. */
-  close(): Promise<void>;
-}
-
-export type CreateSearchRunner = (ctx: SearchRunnerContext) => SearchRunner | Promise<SearchRunner>;
-
 // ─── Schemas ────────────────────────────────────────────────────────────────────────────────────
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const _finite = z.number().refine(Number.isFinite, 'must be a finite number');
 /** Case ids are file name stems: never a path (they become file names of predictions). */
 const caseId = z
   .string()
@@ -346,57 +201,8 @@ const caseId = z
   .max(400)
   .refine((s) => !/[\\/\0]/.test(s) && s !== '.' && s !== '..', 'must be a case id, not a path');
 const experimentId = z.number().int().positive();
-/** Paths are strings the engine resolves itself; NUL bytes are never legitimate. */
-const pathString = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((s) => !s.includes('\0'), 'must not contain NUL');
-
-export const boundSchema = z.union([
-  z.object({ fixed: finite }).strict(),
-  z.object({ lo: finite, hi: finite, scale: z.enum(['linear', 'log']).optional() }).strict(),
-]);
-
-export const searchBoundsSchema = z
-  .object({
-    n: boundSchema,
-    p: boundSchema,
-    sup: boundSchema,
-    res: boundSchema,
-    nodes: boundSchema,
-    ops: z.array(boundSchema).max(6),
-    extras: z.record(z.string().max(64), boundSchema).optional(),
-  })
-  .strict();
-
-export const trainingSettingsSchema = z
-  .object({
-    size: z.number().int(),
-    epochs: z.number().int(),
-    batch: z.number().int(),
-    learningRate: finite,
-    augmentation: z.boolean(),
-  })
-  .strict();
-
-export const backendNameSchema = z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']);
-
-/** Shape only: ranges and cross-field rules are checked by validateConfig, which explains them inline. */
-export const searchConfigSchema = z
-  .object({
-    datasetPath: pathString,
-    variant: z.string().min(1).max(64),
-    space: searchBoundsSchema,
-    training: trainingSettingsSchema,
-    seed: z.number().int(),
-    evaluations: z.number().int(),
-    backend: backendNameSchema,
-    memoryBudgetMB: finite,
-    name: z.string().max(200).optional(),
-  })
-  .strict();
-
+const pathString = pathStringSchema;
+/** What the viewer can load. Bytes are the NIfTI file as stored (possibly gzipped). */
 export const volumeRefSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('case-image'), datasetPath: pathString, caseId }).strict(),
   z.object({ kind: z.literal('case-label'), datasetPath: pathString, caseId }).strict(),
@@ -404,6 +210,8 @@ export const volumeRefSchema = z.discriminatedUnion('kind', [
     .object({ kind: z.literal('prediction'), experimentId, seq: z.number().int().nonnegative(), caseId })
     .strict(),
 ]);
+
+export type VolumeRef = z.infer<typeof volumeRefSchema>;
 
 const none = z.union([z.undefined(), z.null(), z.object({}).strict()]);
 const experimentRef = z.object({ experimentId }).strict();
@@ -436,100 +244,6 @@ export function isApiMethod(name: unknown): name is ApiMethod {
   return typeof name === 'string' && Object.hasOwn(requestSchemas, name);
 }
 
-const specSchema = z.object({
-  n: z.number(),
-  p: z.number(),
-  sup: z.boolean(),
-  res: z.boolean(),
-  block: z.object({ nodes: z.number(), ops: z.array(z.number()) }),
-  extras: z.record(z.string(), z.number()),
-});
-const nullableNumber = z.number().nullable();
-const epochSchema = z.object({
-  epoch: z.number(),
-  loss: z.number(),
-  valDice: nullableNumber,
-  seconds: z.number(),
-});
-const statusCounts = z.object({
-  running: z.number(),
-  trained: z.number(),
-  cached: z.number(),
-  illegal: z.number(),
-  oom: z.number(),
-  failed: z.number(),
-});
-const candidateSchema = z.object({
-  experimentId: z.number(),
-  seq: z.number().int(),
-  x: z.array(z.number()),
-  key: z.string(),
-  spec: specSchema,
-  status: z.enum(['running', 'trained', 'cached', 'illegal', 'oom', 'failed']),
-  reason: z.string().nullable(),
-  f: nullableNumber,
-  valDice: nullableNumber,
-  perLabelDice: z.record(z.string(), z.number()).nullable(),
-  paramCount: nullableNumber,
-  estMemoryBytes: nullableNumber,
-  device: z.string().nullable(),
-  startedAt: z.string(),
-  endedAt: z.string().nullable(),
-  curve: z.array(epochSchema),
-});
-const summarySchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  status: z.enum(['running', 'paused', 'stopped', 'finished', 'failed', 'interrupted']),
-  statusReason: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  variant: z.string(),
-  datasetPath: z.string(),
-  evaluationsBudget: z.number(),
-  backend: z.string(),
-  device: z.string(),
-  counts: statusCounts,
-  total: z.number(),
-  best: z.object({ seq: z.number(), f: z.number(), valDice: nullableNumber }).nullable(),
-});
-const testResultSchema = z.object({
-  seq: z.number(),
-  split: z.number(),
-  meanDice: z.number(),
-  perLabelDice: z.record(z.string(), z.number()),
-});
-const eid = { experimentId: z.number() };
-
-/** Events are validated too before they reach the renderer (they come from another process). */
-export const searchEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('search-started'), ...eid, summary: summarySchema }),
-  z.object({
-    type: z.literal('candidate-started'),
-    ...eid,
-    seq: z.number(),
-    x: z.array(z.number()),
-    spec: specSchema,
-  }),
-  z.object({ type: z.literal('epoch'), ...eid, seq: z.number(), point: epochSchema }),
-  z.object({
-    type: z.literal('candidate-finished'),
-    ...eid,
-    candidate: candidateSchema,
-    progress: z.object({ done: z.number(), total: z.number(), etaSeconds: z.number().optional() }),
-  }),
-  z.object({ type: z.literal('best-changed'), ...eid, seq: z.number(), valDice: z.number() }),
-  z.object({ type: z.literal('search-paused'), ...eid }),
-  z.object({ type: z.literal('search-resumed'), ...eid }),
-  z.object({ type: z.literal('search-finished'), ...eid, status: z.enum(['finished', 'stopped']) }),
-  z.object({ type: z.literal('search-failed'), ...eid, message: z.string() }),
-  z.object({
-    type: z.literal('test-evaluated'),
-    ...eid,
-    result: z.object({ experimentId: z.number(), results: z.array(testResultSchema) }),
-  }),
-]);
-
 /** Turns a zod failure into one readable line naming the fields, for error messages shown to users. */
 export function describeZodError(method: string, error: z.ZodError): string {
   const parts = error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
@@ -539,21 +253,71 @@ export function describeZodError(method: string, error: z.ZodError): string {
 /** Parses a request payload; throws an Error with a readable message when it does not fit the contract. */
 export function parseRequest<M extends ApiMethod>(method: M, payload: unknown): ApiRequest<M> {
   const result = requestSchemas[method].safeParse(payload);
-  if (!result.success) throw new ApiError('bad-request', describeZodError(method, result.error));
+  if (!result.success) {
+    const path = result.error.issues[0]?.path.join('.');
+    throw new ApiError('bad-request', describeZodError(method, result.error), path || undefined);
+  }
   return (result.data ?? undefined) as ApiRequest<M>;
 }
 
-export type ApiErrorCode = 'bad-request' | 'not-found' | 'unavailable' | 'failed';
+export const API_ERROR_CODES = ['bad-request', 'not-found', 'unavailable', 'failed'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
-/** An error that crosses the boundary with its code and message intact. */
+/** An error as it crosses a boundary: what went wrong, in words, and the field it is about (if any). */
+export const apiErrorBodySchema = z.object({
+  code: z.enum(API_ERROR_CODES),
+  message: z.string(),
+  /** Dotted path of the request field at fault, e.g. "config.training.size". */
+  field: z.string().optional(),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;
+
+/** Every call answers this, on the WebSocket and over Electron IPC alike. */
+export type ApiResult<T = unknown> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
+export const apiResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: apiErrorBodySchema }),
+]);
+
+/** An error that crosses the boundary with its code, message and field intact. */
 export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+
+  get body(): ApiErrorBody {
+    return { code: this.code, message: this.message, ...(this.field !== undefined && { field: this.field }) };
+  }
+}
+
+/** What a thrown value becomes on the wire: ApiErrors keep their code, anything else is 'failed'. */
+export function toErrorBody(error: unknown): ApiErrorBody {
+  if (error instanceof ApiError) return error.body;
+  return { code: 'failed', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Runs one call and answers its result, never throwing: what both hosts send back. */
+export async function settle<T>(call: () => Promise<T> | T): Promise<ApiResult<T>> {
+  try {
+    return { ok: true, value: await call() };
+  } catch (error) {
+    return { ok: false, error: toErrorBody(error) };
+  }
+}
+
+/** The value of a result, or the same ApiError the engine raised; a malformed answer is 'failed'. */
+export function unwrapResult(result: unknown): unknown {
+  const parsed = apiResultSchema.safeParse(result);
+  if (!parsed.success)
+    throw new ApiError('failed', 'The engine sent an answer that does not fit the contract');
+  if (parsed.data.ok) return parsed.data.value ?? undefined;
+  const { code, message, field } = parsed.data.error;
+  throw new ApiError(code, message, field);
 }
 
 // ─── Wire format (WebSocket, and IPC between the Electron main process and the engine host) ────
@@ -565,8 +329,7 @@ export interface WireRequest {
 }
 
 export type WireMessage =
-  | { kind: 'response'; id: number; ok: true; result: unknown }
-  | { kind: 'response'; id: number; ok: false; error: { code: ApiErrorCode; message: string } }
+  | ({ kind: 'response'; id: number } & ApiResult)
   | { kind: 'event'; event: SearchEvent };
 
 export const wireRequestSchema = z

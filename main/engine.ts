@@ -25,13 +25,13 @@ import {
   parseRequest,
   type SearchConfig,
   type SearchEvent,
-  type SearchRunner,
   type SegnasApi,
   searchEventSchema,
   type VolumeData,
   type VolumeRef,
 } from './api';
-import { validateSearchConfig } from './configValidation';
+import { ConfigError, validateSearchConfig } from './search/configValidation';
+import type { SearchRunner } from './search/searchRunner';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
 export interface OpenedDataset {
@@ -68,8 +68,7 @@ export interface EngineOptions {
   presets: () => Preset[];
   backend: () => Promise<BackendInfo>;
   availableBackends: BackendName[];
-  /** The search runner, or why there is none (shown to users as is). */
-  search: SearchRunner | { unavailable: string };
+  search: SearchRunner;
 }
 
 export type EventListener = (event: SearchEvent) => void;
@@ -118,14 +117,11 @@ export class Engine implements SegnasApi {
   }
 
   async getInfo(): Promise<AppInfo> {
-    const { search } = this.options;
     return {
       version: this.options.version,
       workspace: this.options.workspace,
       backend: await this.options.backend(),
       availableBackends: this.options.availableBackends,
-      search:
-        'unavailable' in search ? { available: false, reason: search.unavailable } : { available: true },
       host: this.options.host,
     };
   }
@@ -196,14 +192,13 @@ export class Engine implements SegnasApi {
   }
 
   async startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }> {
-    const runner = this.runner();
-    const validation = await this.validateConfig(req);
-    if (!validation.ok)
-      throw new ApiError(
-        'bad-request',
-        `The search settings need fixing: ${validation.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
-      );
-    return runner.start(req.config);
+    try {
+      return await this.runner().start(req.config);
+    } catch (error) {
+      if (error instanceof ConfigError)
+        throw new ApiError('bad-request', error.message, error.issues[0]?.field);
+      throw error;
+    }
   }
 
   async pauseSearch(req: { experimentId: number }): Promise<void> {
@@ -227,15 +222,12 @@ export class Engine implements SegnasApi {
   }
 
   async close(): Promise<void> {
-    const { search } = this.options;
-    if (!('unavailable' in search)) await search.close();
+    await this.options.search.close();
     this.options.experiments.close();
     this.listeners.clear();
   }
 
   private runner(): SearchRunner {
-    const { search } = this.options;
-    if ('unavailable' in search) throw new ApiError('unavailable', search.unavailable);
-    return search;
+    return this.options.search;
   }
 }

@@ -1,27 +1,18 @@
 /**
  * Wires the Engine to the real modules: dataset discovery (main/data), presets (main/nas), the
- * experiment store (main/store), backend detection (main/compute) and, when it is present, the
- * search runner (main/nas/search.ts). Both hosts (web server, Electron utilityProcess) call this.
+ * experiment store (main/store), backend detection (main/compute) and the search runner
+ * (main/search). Both hosts (web server, Electron utilityProcess) call this.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import {
-  ApiError,
-  type AppInfo,
-  type BackendName,
-  type CandidateRecord,
-  type CreateSearchRunner,
-  type DatasetReport,
-  type ExperimentDetail,
-  type SearchEvent,
-  type SearchRunner,
-} from './api';
+import { ApiError, type AppInfo, BACKEND_NAMES, type DatasetReport, type ExperimentDetail } from './api';
 import { initBackend } from './compute/backend';
-import { type CaseReport, type DatasetReport as DataReport, discoverDataset } from './data/discover';
+import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { generatePhantomDataset } from './data/phantom';
 import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
 import { listPresets } from './nas/presets';
+import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
 
@@ -35,7 +26,7 @@ function rel(root: string, path: string | undefined): string | undefined {
   return path === undefined ? undefined : relative(root, path) || path;
 }
 
-function toCaseInfo(root: string, c: CaseReport) {
+function toCaseInfo(root: string, c: DiscoveredCase) {
   return {
     id: c.id,
     image: rel(root, c.imagePath),
@@ -96,10 +87,6 @@ export function datasetService(): DatasetService {
   };
 }
 
-function candidateRecord(c: ReturnType<ExperimentStore['listCandidates']>[number]): CandidateRecord {
-  return { ...c };
-}
-
 export function experimentService(store: ExperimentStore): ExperimentService {
   return {
     list: () => store.listExperiments(),
@@ -111,8 +98,8 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       const split = experiment.splits[0];
       return {
         summary,
-        config: experiment.config as unknown as Record<string, unknown>,
-        candidates: store.listCandidates(experimentId).map(candidateRecord),
+        config: experiment.config,
+        candidates: store.listCandidates(experimentId),
         tests: store
           .listTestEvaluations(experimentId)
           .map((t) => ({ seq: t.seq, split: t.split, meanDice: t.meanDice, perLabelDice: t.perLabelDice })),
@@ -124,7 +111,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       const seconds: number[] = [];
       for (const e of store.listExperiments()) {
         const experiment = store.getExperiment(e.id);
-        const training = experiment?.config.training as { size?: unknown } | undefined;
+        const training = experiment?.config.training;
         const trainImages = experiment?.splits[0]?.train.length ?? 0;
         if (e.backend !== backend || training?.size !== size || trainImages === 0) continue;
         for (const c of store.listCandidates(e.id, {
@@ -142,59 +129,9 @@ export function experimentService(store: ExperimentStore): ExperimentService {
   };
 }
 
-/** Imports main/nas/search.ts; resolves to undefined when a bundler found no such module. */
-export type SearchModuleLoader = () => Promise<unknown | undefined>;
-
-const defaultSearchModuleLoader: SearchModuleLoader = () => {
-  const specifier = './nas/search';
-  return import(/* @vite-ignore */ specifier);
-};
-
-/**
- * Loads main/nas/search.ts when it exists. The specifier is computed so that the engine builds and
- * runs before that module is written; its absence is reported to users, never faked.
- */
-export async function loadSearchRunner(
-  workspace: string,
-  emit: (event: SearchEvent) => void,
-  importModule: SearchModuleLoader = defaultSearchModuleLoader,
-): Promise<SearchRunner | { unavailable: string }> {
-  let mod: { createSearchRunner?: CreateSearchRunner };
-  try {
-    const loaded = await importModule();
-    if (!loaded)
-      return {
-        unavailable:
-          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
-      };
-    mod = loaded as { createSearchRunner?: CreateSearchRunner };
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('search'))
-      return {
-        unavailable:
-          'Searching is not available in this build: the search runner (main/nas/search.ts) is missing. Datasets, presets and past experiments still work.',
-      };
-    return { unavailable: `The search runner failed to load: ${(error as Error).message}` };
-  }
-  if (typeof mod.createSearchRunner !== 'function')
-    return {
-      unavailable: 'main/nas/search.ts does not export createSearchRunner(ctx); searching is unavailable',
-    };
-  try {
-    return await mod.createSearchRunner({ workspace, emit });
-  } catch (error) {
-    return { unavailable: `The search runner could not start: ${(error as Error).message}` };
-  }
-}
-
-const AVAILABLE_BACKENDS: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
-
 export interface CreateEngineOptions {
   workspace: string;
   host: AppInfo['host'];
-  /** How to import the search module; bundled hosts (Electron) pass one resolved at build time. */
-  searchModule?: SearchModuleLoader;
 }
 
 /** Opens the workspace's store and builds the engine both hosts serve. */
@@ -203,7 +140,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   await mkdir(workspace, { recursive: true });
   const store = openStore(workspace);
   let engine: Engine | undefined;
-  const search = await loadSearchRunner(workspace, (event) => engine?.emit(event), options.searchModule);
+  const search = createSearchRunner({ workspace, emit: (event) => engine?.emit(event) });
   engine = new Engine({
     workspace,
     version: APP_VERSION,
@@ -212,7 +149,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     experiments: experimentService(store),
     presets: () => listPresets().map((p) => ({ ...p, space: p.space })),
     backend: () => initBackend(),
-    availableBackends: AVAILABLE_BACKENDS,
+    availableBackends: [...BACKEND_NAMES],
     search,
   });
   return engine;

@@ -1,13 +1,13 @@
 /** React access to the API client and the app store. */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
-import type { ClientApi } from './api/client';
+import type { SegnasBridge } from '../main/api';
 import type { AppActions, AppState, AppStore } from './store/appStore';
 
-export const ApiContext = createContext<ClientApi | null>(null);
+export const ApiContext = createContext<SegnasBridge | null>(null);
 export const StoreContext = createContext<AppStore | null>(null);
 
-export function useApi(): ClientApi {
+export function useApi(): SegnasBridge {
   const api = useContext(ApiContext);
   if (!api) throw new Error('ApiContext missing');
   return api;

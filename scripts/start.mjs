@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: builds the UI, then opens the desktop app when Electron is installed; otherwise starts
-// web mode on the demo workspace (.workspace/ in this checkout), opens the default browser if there
-// is one, and prints the URL. Either way "Use demo data" is one click away.
+// `npm start`: builds the app (scripts/build.mjs: UI, Electron shell, engine bundles), then opens the
+// desktop app when Electron is installed; otherwise starts web mode from the build on the demo workspace
+// (.workspace/ in this checkout), opens the default browser if there is one, and prints the URL. Either
+// way "Use demo data" is one click away, and nothing runs TypeScript.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const vite = join(root, 'node_modules/vite/bin/vite.js');
 
 function run(args, what) {
   console.log(`› ${what}`);
@@ -47,14 +47,10 @@ function openBrowser(url) {
   }
 }
 
-run([vite, 'build', '--logLevel', 'warn'], 'building the UI (vite build → dist/renderer)');
+run([join(root, 'scripts/build.mjs')], 'building the app (dist/renderer, dist-electron, dist-engine)');
 
 const electron = electronBinary();
 if (electron) {
-  run(
-    [vite, 'build', '-c', 'electron/vite.config.ts', '--logLevel', 'warn'],
-    'building the Electron shell → dist-electron',
-  );
   console.log('› starting SegNAS Studio (Electron)');
   const app = spawn(electron, ['.'], { cwd: root, stdio: 'inherit' });
   app.on('exit', (code) => process.exit(code ?? 0));

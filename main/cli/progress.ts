@@ -4,7 +4,7 @@
  * logs and CI output stay readable. Formatting is pure; `createProgressPrinter` owns the output stream.
  */
 import type { SearchEvent } from '../api';
-import { describeSpec } from '../nas/report';
+import { describeSpec } from '../search/report';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { installCrashGuard } from '../crashGuard';
-import { reportDirOf } from '../nas/afterSearch';
-import { createSearchRunner, type LocalSearchRunner } from '../nas/search';
+import { reportDirOf } from '../search/afterSearch';
+import { createSearchRunner, type LocalSearchRunner } from '../search/searchRunner';
 import { resolveWorkspaceDir } from '../store';
 import { createProgressPrinter } from './progress';
 

@@ -1,5 +1,5 @@
 /**
- * Chooses the TensorFlow.js backend at run time, best first (DESIGN.md §4):
+ * Chooses the TensorFlow.js backend at run time, best first (docs/training.md, "Backends"):
  *
  *   tensorflow-gpu (@tensorflow/tfjs-node-gpu, CUDA) → tensorflow (@tensorflow/tfjs-node, native CPU)
  *   → webgpu (the `webgpu` package's Dawn binding + @tensorflow/tfjs-backend-webgpu)
@@ -15,8 +15,10 @@
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
+import type { BackendName } from '../core/backends';
+
 /** The tfjs backend name once registered (tfjs-node and tfjs-node-gpu both register 'tensorflow'). */
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type { BackendName } from '../core/backends';
 /** What a user can ask for. */
 export type BackendChoice = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 

@@ -12,13 +12,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import type { NetworkOptions } from '../train/segNet';
 import type { EpochProgress, TrainSettings } from '../train/trainer';
 
 export const PROTOCOL_VERSION = 1;
 
-export interface VolumeRef {
+export interface VolumeFiles {
   /** Path of a raw float32 S³ image (.f32). */
   image: string;
   /** Path of a raw uint8 S³ class map (.u8). */
@@ -31,7 +31,7 @@ export interface TrainJob {
   spec: ArchitectureSpec;
   network: NetworkOptions;
   training: TrainSettings;
-  data: { train: VolumeRef[]; val: VolumeRef[] };
+  data: { train: VolumeFiles[]; val: VolumeFiles[] };
   /** When set, the best epoch's model is exported there (model.json + weights.bin, see modelIO.ts). */
   exportDir?: string;
   /** Free-form JSON stored in the exported model (label map, preprocessing settings). */
@@ -132,7 +132,7 @@ export async function writeVolumeFiles(
   name: string,
   image: Float32Array,
   label: Uint8Array,
-): Promise<VolumeRef> {
+): Promise<VolumeFiles> {
   await mkdir(dir, { recursive: true });
   const ref = { image: join(dir, `${name}.f32`), label: join(dir, `${name}.u8`) };
   // Float32Array bytes are little-endian on every platform Node runs on (x86, ARM).
@@ -143,7 +143,7 @@ export async function writeVolumeFiles(
 
 /** Reads protocol volume files, checking that both hold `size`³ values. */
 export async function readVolumeFiles(
-  ref: VolumeRef,
+  ref: VolumeFiles,
   size: number,
 ): Promise<{ image: Float32Array; label: Uint8Array }> {
   const voxels = size ** 3;

@@ -2,12 +2,12 @@
  * One trainer process per device, each training one candidate at a time. Jobs queue in order and go to
  * the first idle device. Candidates predicted not to fit the device's memory budget come back as 'oom'
  * with f = 10 without being sent to a trainer (how the paper's 3D U-Net "OOM" is reproduced on a CPU).
- * Every outcome a trainer produced names that trainer's device (CandidateOutcome.device).
+ * Every outcome a trainer produced names that trainer's device (TrainingResult.device).
  */
 import { UNTRAINABLE_F } from '../nas/objective';
 import { estimateTrainingBytes } from '../train/memoryEstimate';
 import type { TrainJob } from './protocol';
-import { type CandidateOutcome, failedOutcome, type RunHandlers, TrainerProcess } from './trainerProcess';
+import { failedOutcome, type RunHandlers, TrainerProcess, type TrainingResult } from './trainerProcess';
 import type { WatchdogSettings } from './watchdog';
 
 export interface DeviceSlot {
@@ -51,7 +51,7 @@ export interface TrainerPoolOptions {
 interface Queued {
   job: TrainJob;
   handlers: RunHandlers;
-  resolve: (o: CandidateOutcome) => void;
+  resolve: (o: TrainingResult) => void;
 }
 
 function formatBytes(bytes: number): string {
@@ -72,7 +72,7 @@ export class TrainerPool {
   }
 
   /** Trains a candidate on the next free device. Never rejects. */
-  run(job: TrainJob, handlers: RunHandlers = {}): Promise<CandidateOutcome> {
+  run(job: TrainJob, handlers: RunHandlers = {}): Promise<TrainingResult> {
     const { memoryBudgetBytes, estimateMemory = jobMemoryBytes } = this.options;
     if (memoryBudgetBytes !== undefined) {
       const needed = estimateMemory(job);

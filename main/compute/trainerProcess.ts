@@ -1,25 +1,21 @@
 /**
- * One trainer process (child_process.fork of trainerWorker.ts) and the caller's side of the protocol.
+ * One trainer process (child_process.fork of trainerWorker, from the sources or from the build) and the
+ * caller's side of the protocol.
  * Whatever happens in the child (exception, crash, kill, out-of-memory), run() resolves with an outcome:
  * the caller never sees the child die. A dead child is started again for the next job.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { diceToF, UNTRAINABLE_F } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
 import { encodeMessage, type FromTrainer, type TrainJob } from './protocol';
+import { trainerEntry } from './runtimeFiles';
 import { defaultWatchdogSettings, ProgressWatchdog, type WatchdogSettings } from './watchdog';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** Repository root: the child runs there so that `--import tsx` resolves from its node_modules. */
-const REPO_ROOT = resolve(HERE, '..', '..');
-const WORKER = join(HERE, 'trainerWorker.ts');
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL = 4000;
 
-export type CandidateStatus = 'done' | 'cancelled' | 'failed' | 'oom';
+export type TrainingStatus = 'done' | 'cancelled' | 'failed' | 'oom';
 
 /** The device a candidate was sent to, so a multi-device search can say which one trained it. */
 export interface TrainerDevice {
@@ -36,9 +32,9 @@ export function describeDevice(device: TrainerDevice): string {
   return device.description ? `${device.label} — ${device.description}` : device.label;
 }
 
-export interface CandidateOutcome {
+export interface TrainingResult {
   id: string;
-  status: CandidateStatus;
+  status: TrainingStatus;
   /** Search objective: −ln(max(Dice, 1e−4)) when done, 10 otherwise. */
   f: number;
   bestDice: number;
@@ -74,7 +70,7 @@ interface Pending {
   child: ChildProcess;
   history: EpochProgress[];
   handlers: RunHandlers;
-  resolve: (o: CandidateOutcome) => void;
+  resolve: (o: TrainingResult) => void;
   watchdog?: ProgressWatchdog;
   cancelTimer?: NodeJS.Timeout;
 }
@@ -87,7 +83,7 @@ export function failedOutcome(
   status: 'failed' | 'oom',
   reason: string,
   history: EpochProgress[] = [],
-): CandidateOutcome {
+): TrainingResult {
   const best = history.reduce<EpochProgress | undefined>(
     (b, e) => (!b || e.valDice > b.valDice ? e : b),
     undefined,
@@ -123,7 +119,7 @@ export class TrainerProcess {
   }
 
   /** Ends a job once, whoever gets there first (result, exit, watchdog, cancel escalation, close). */
-  private finish(p: Pending, outcome: CandidateOutcome): void {
+  private finish(p: Pending, outcome: TrainingResult): void {
     if (this.pending !== p) return;
     this.pending = undefined;
     p.watchdog?.stop();
@@ -165,9 +161,10 @@ export class TrainerProcess {
     this.starts++;
     this.stderrTail = '';
     this.readyInfo = undefined;
-    const child = fork(WORKER, [], {
-      cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx'],
+    const entry = trainerEntry();
+    const child = fork(entry.modulePath, [], {
+      cwd: entry.cwd,
+      execArgv: entry.execArgv,
       env: { ...process.env, ...this.options.env },
       stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
     });
@@ -262,7 +259,7 @@ export class TrainerProcess {
   }
 
   /** Trains one candidate in the child. Never rejects: failures come back as status failed / oom. */
-  async run(job: TrainJob, handlers: RunHandlers = {}): Promise<CandidateOutcome> {
+  async run(job: TrainJob, handlers: RunHandlers = {}): Promise<TrainingResult> {
     if (this.pending) throw new Error(`${this.label}: already training ${this.pending.job.id}.`);
     try {
       await this.start();
@@ -279,7 +276,7 @@ export class TrainerProcess {
         ...failedOutcome(job, 'failed', `${this.label}: the trainer process is not running.`),
         device,
       };
-    return new Promise<CandidateOutcome>((resolveRun) => {
+    return new Promise<TrainingResult>((resolveRun) => {
       const p: Pending = {
         job,
         child,

@@ -33,7 +33,7 @@ import { formatProblem, type Problem, problem } from './problems';
 import { DEFAULT_FRACTIONS, minCasesForSplit, type SplitFractions } from './splits';
 import type { NiftiVolume } from './volume';
 
-export interface CaseReport {
+export interface DiscoveredCase {
   id: string;
   imagePath?: string;
   labelPath?: string;
@@ -44,7 +44,7 @@ export interface CaseReport {
   usable: boolean;
 }
 
-export interface DatasetReport {
+export interface DiscoveredDataset {
   /** The folder given, or the common parent of the files given. */
   root: string;
   layout: DatasetLayout;
@@ -53,7 +53,7 @@ export interface DatasetReport {
   labels: LabelDef[];
   /** The value ↔ class mapping training and export use (from `labels`). */
   labelMapping: LabelMapping;
-  cases: CaseReport[];
+  cases: DiscoveredCase[];
   usableCaseIds: string[];
   /** Dataset-level findings (dataset.json, unpaired layout issues, too few cases). */
   problems: Problem[];
@@ -73,7 +73,7 @@ export class DatasetError extends Error {
   override name = 'DatasetError';
   constructor(
     message: string,
-    readonly report?: DatasetReport,
+    readonly report?: DiscoveredDataset,
   ) {
     super(message);
   }
@@ -159,8 +159,8 @@ async function load(path: string): Promise<Loaded> {
   }
 }
 
-async function inspectCase(paths: CasePaths, declared: number[]): Promise<CaseReport> {
-  const report: CaseReport = {
+async function inspectCase(paths: CasePaths, declared: number[]): Promise<DiscoveredCase> {
+  const report: DiscoveredCase = {
     id: paths.id,
     imagePath: paths.image,
     labelPath: paths.label,
@@ -211,7 +211,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) =
 export async function discoverDataset(
   input: string | readonly string[],
   opts: DiscoverOptions = {},
-): Promise<DatasetReport> {
+): Promise<DiscoveredDataset> {
   const { root, found, json, problems } = await locate(input);
   problems.push(...found.problems);
   // Background 0 is always allowed, even when dataset.json does not list it.
@@ -273,12 +273,12 @@ export async function discoverDataset(
 }
 
 /** All findings of a report, dataset-level first, one per line. */
-export function reportProblems(report: DatasetReport): Problem[] {
+export function reportProblems(report: DiscoveredDataset): Problem[] {
   return [...report.problems, ...report.cases.flatMap((c) => c.problems)];
 }
 
 /** Throws DatasetError (listing the findings) unless the report leaves a usable dataset. */
-export function requireUsable(report: DatasetReport): DatasetReport {
+export function requireUsable(report: DiscoveredDataset): DiscoveredDataset {
   if (report.ok) return report;
   const lines = reportProblems(report)
     .filter((p) => p.severity === 'error')
@@ -287,7 +287,7 @@ export function requireUsable(report: DatasetReport): DatasetReport {
 }
 
 /** Reads one usable case's image and label. */
-export async function loadCase(c: CaseReport): Promise<{ image: NiftiVolume; label: NiftiVolume }> {
+export async function loadCase(c: DiscoveredCase): Promise<{ image: NiftiVolume; label: NiftiVolume }> {
   if (!c.imagePath || !c.labelPath) throw new DatasetError(`case ${c.id} has no image/label pair`);
   const [image, label] = await Promise.all([readNifti(c.imagePath), readNifti(c.labelPath)]);
   return { image, label };

@@ -55,7 +55,7 @@ export interface PreprocessedCase {
 export interface PreprocessOptions {
   /** Output side S (the paper uses 128). */
   size: number;
-  /** The dataset-wide label mapping (DatasetReport.labelMapping); required with a label. */
+  /** The dataset-wide label mapping (DiscoveredDataset.labelMapping); required with a label. */
   mapping?: LabelMapping;
 }
 

@@ -1,5 +1,5 @@
 /** Preprocesses every usable case of a discovered dataset, one case in memory at a time. */
-import { type DatasetReport, loadCase } from './discover';
+import { type DiscoveredDataset, loadCase } from './discover';
 import { type PreprocessedCase, preprocessCase } from './preprocess';
 
 export interface PreprocessedDatasetCase extends PreprocessedCase {
@@ -7,7 +7,7 @@ export interface PreprocessedDatasetCase extends PreprocessedCase {
 }
 
 export async function* preprocessDataset(
-  report: DatasetReport,
+  report: DiscoveredDataset,
   size: number,
   caseIds: readonly string[] = report.usableCaseIds,
 ): AsyncGenerator<PreprocessedDatasetCase> {

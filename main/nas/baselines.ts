@@ -6,9 +6,9 @@
  */
 import unet3d from '../../assets/presets/baselines/unet3d.json';
 import vnet from '../../assets/presets/baselines/vnet.json';
-import { checkBlock } from './blockMatrix';
-import type { SearchSpaceConfig } from './searchSpace';
-import type { ArchitectureSpec } from './spec';
+import { checkBlock } from '../core/blockMatrix';
+import type { ArchitectureSpec } from '../core/spec';
+import type { SearchBounds } from './searchSpace';
 
 export interface Baseline {
   id: string;
@@ -51,7 +51,7 @@ export function listBaselines(): Baseline[] {
 }
 
 /** The search space that holds exactly this architecture (every bound fixed). */
-export function fixedSpace(spec: ArchitectureSpec): SearchSpaceConfig {
+export function fixedSpace(spec: ArchitectureSpec): SearchBounds {
   return {
     n: { fixed: spec.n },
     p: { fixed: spec.p },

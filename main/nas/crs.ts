@@ -13,7 +13,7 @@
  *   and the objective is called in a fixed order, so re-running with `replayObjective(record, live)`
  *   reproduces a recorded search exactly and then continues it live.
  */
-import { createPrng, type Prng } from './prng';
+import { createPrng, type Prng } from '../core/prng';
 
 /** What the objective returns: f alone, or f and whether this evaluation uses up budget. */
 export type ObjectiveValue = number | { f: number; countsTowardBudget?: boolean };

@@ -4,9 +4,10 @@
  * score 10 without training — worse than any trained network. Each architecture is trained once;
  * repeats are answered from a cache keyed by the decoded spec (see specKey).
  */
-import { checkBlock } from './blockMatrix';
+import { checkBlock } from '../core/blockMatrix';
+import type { ArchitectureSpec } from '../core/spec';
+import type { CandidateOutcome } from '../core/status';
 import type { SearchSpace } from './searchSpace';
-import type { ArchitectureSpec } from './spec';
 
 export const UNTRAINABLE_F = 10;
 export const MIN_DICE = 1e-4;
@@ -15,8 +16,6 @@ export const MIN_DICE = 1e-4;
 export function diceToF(dice: number): number {
   return -Math.log(Math.max(dice, MIN_DICE));
 }
-
-export type EvaluationStatus = 'trained' | 'cached' | 'illegal' | 'oom' | 'failed';
 
 /** What the evaluator (a training run) reports; extra fields are kept for the store. */
 export interface TrainingOutcome {
@@ -71,7 +70,7 @@ export interface EvaluationReport {
   key: string;
   spec: ArchitectureSpec;
   f: number;
-  status: EvaluationStatus;
+  status: CandidateOutcome;
   /** For 'cached': the status of the original evaluation. */
   cachedStatus?: CachedResult['status'];
   dice?: number;

@@ -7,8 +7,8 @@ import segnas7 from '../../assets/presets/segnas7.json';
 import segnas11 from '../../assets/presets/segnas11.json';
 import {
   createSearchSpace,
+  type SearchBounds,
   type SearchSpace,
-  type SearchSpaceConfig,
   SearchSpaceError,
   validateSearchSpaceConfig,
 } from './searchSpace';
@@ -17,7 +17,7 @@ export interface Preset {
   id: string;
   name: string;
   description: string;
-  space: SearchSpaceConfig;
+  space: SearchBounds;
 }
 
 const FILES: Record<string, unknown> = { segnas11, segnas4, segnas7 };
@@ -33,7 +33,7 @@ function checkPreset(id: string, raw: unknown): Preset {
       issues.map((i) => ({ ...i, field: `space.${i.field}` })),
       source,
     );
-  return { id: p.id, name: p.name, description: p.description, space: p.space as SearchSpaceConfig };
+  return { id: p.id, name: p.name, description: p.description, space: p.space as SearchBounds };
 }
 
 export const PRESET_IDS = Object.keys(FILES);

@@ -3,40 +3,22 @@
  * how a continuous point x of the optimizer becomes an architecture (floor decoding).
  *
  * The optimizer only sees the free dimensions; `SearchSpace` maps free x ↔ full hyperparameter values.
- * `SearchSpaceConfig` is plain JSON so that presets, the UI and the store can keep it as data.
+ * `SearchBounds` is plain JSON so that presets, the UI and the store can keep it as data.
  */
-import { blockFromOps, MAX_NODES, MIN_NODES, opsForNodes } from './blockMatrix';
-import type { ArchitectureSpec, NodeCount } from './spec';
+import { blockFromOps, MAX_NODES, MIN_NODES, opsForNodes } from '../core/blockMatrix';
+import type { ContinuousBound, FixedBound, IntegerBound, SearchBounds } from '../core/searchBounds';
+import { NETWORK_HYPERPARAMETERS } from '../core/searchBounds';
+import type { ArchitectureSpec, NodeCount } from '../core/spec';
+import type { ValidationIssue } from '../core/validationIssue';
 
-/** Half-open [lo, hi): for integer hyperparameters the values lo, …, hi−1. */
-export interface RangeBound {
-  lo: number;
-  hi: number;
-}
-export interface FixedBound {
-  fixed: number;
-}
-export type IntegerBound = RangeBound | FixedBound;
-
-/** A continuous extra (e.g. learning rate); 'log' searches log10 of the value, uniformly. */
-export type ContinuousBound = (RangeBound & { scale?: 'linear' | 'log' }) | FixedBound;
-
-export interface SearchSpaceConfig {
-  /** Channels of the first MegaBlock. */
-  n: IntegerBound;
-  /** Number of max-poolings. */
-  p: IntegerBound;
-  /** Deep supervision, 0/1. */
-  sup: IntegerBound;
-  /** Residual connection around each block, 0/1. */
-  res: IntegerBound;
-  /** Nodes per block, 2..4. */
-  nodes: IntegerBound;
-  /** Block ops in matrix column order; exactly maxNodes·(maxNodes−1)/2 entries, each within 0..6. */
-  ops: IntegerBound[];
-  /** Continuous extras by name, not floored (e.g. learningRate). */
-  extras?: Record<string, ContinuousBound>;
-}
+export type {
+  ContinuousBound,
+  FixedBound,
+  IntegerBound,
+  RangeBound,
+  SearchBounds,
+} from '../core/searchBounds';
+export type { ValidationIssue } from '../core/validationIssue';
 
 /** One dimension the optimizer moves in (a free hyperparameter). */
 export interface Dimension {
@@ -61,12 +43,6 @@ export interface HyperparameterValues {
   extras: Record<string, number>;
 }
 
-export interface ValidationIssue {
-  /** Path of the offending field, e.g. 'p', 'ops[3]', 'extras.learningRate'. */
-  field: string;
-  message: string;
-}
-
 export class SearchSpaceError extends Error {
   constructor(
     readonly issues: ValidationIssue[],
@@ -84,7 +60,7 @@ export interface ValidationOptions {
   inputSize?: number | readonly number[];
 }
 
-const INTEGER_FIELDS = ['n', 'p', 'sup', 'res', 'nodes'] as const;
+const INTEGER_FIELDS = NETWORK_HYPERPARAMETERS;
 type IntegerField = (typeof INTEGER_FIELDS)[number];
 
 /** Allowed values (inclusive) of each integer hyperparameter, whatever the bounds say. */
@@ -243,7 +219,7 @@ const RESERVED_NAMES = new Set([
 ]);
 
 export interface SearchSpace {
-  readonly config: SearchSpaceConfig;
+  readonly config: SearchBounds;
   /** Free dimensions in optimizer order: n, p, sup, res, nodes, ops0…, then extras by name. */
   readonly dims: readonly Dimension[];
   /** Optimizer box: lower[i] = dims[i].lo, upper[i] = dims[i].hi. */
@@ -280,7 +256,7 @@ export function specKey(spec: ArchitectureSpec): string {
 
 /** Validates `config` (throwing SearchSpaceError listing every problem) and compiles it. */
 export function createSearchSpace(
-  config: SearchSpaceConfig,
+  config: SearchBounds,
   options: ValidationOptions & { source?: string } = {},
 ): SearchSpace {
   const issues = validateSearchSpaceConfig(config, options);
@@ -395,7 +371,7 @@ export function createSearchSpace(
  * for SegNAS11); `architectures` counts distinct networks, where ops beyond a block's nodes don't count.
  * Continuous extras are left out (they make the space infinite).
  */
-export function countCombinations(config: SearchSpaceConfig): { cells: number; architectures: number } {
+export function countCombinations(config: SearchBounds): { cells: number; architectures: number } {
   const size = (b: IntegerBound) => (isFixed(b) ? 1 : b.hi - b.lo);
   const connecting = size(config.n) * size(config.p) * size(config.sup) * size(config.res);
   const cells = connecting * size(config.nodes) * config.ops.reduce((prod, b) => prod * size(b), 1);

@@ -1,10 +1,10 @@
 /** Starts web mode on a workspace: engine + HTTP/WebSocket server; used by `segnas serve` and `npm start`. */
-import { fileURLToPath } from 'node:url';
+import { RENDERER_DIR } from '../compute/runtimeFiles';
 import type { Engine } from '../engine';
 import { createEngine } from '../engineServices';
 import { startWebServer, type WebServer } from './webServer';
 
-export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+export const DEFAULT_STATIC_DIR = RENDERER_DIR;
 
 export interface ServeOptions {
   workspace: string;

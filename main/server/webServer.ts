@@ -10,10 +10,10 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
-  ApiError,
   decodeWire,
   encodeWire,
   type SearchEvent,
+  settle,
   type WireMessage,
   wireRequestSchema,
 } from '../api';
@@ -227,13 +227,8 @@ function attachWebSocket(server: Server, engine: Engine, gate: Gate): WebSocketS
       const request = wireRequestSchema.safeParse(parsed);
       if (!request.success) return ws.close(1008, 'malformed request');
       const { id, method, payload } = request.data;
-      try {
-        const result = await engine.handle(method, payload);
-        sendWire({ kind: 'response', id, ok: true, result: result ?? null });
-      } catch (error) {
-        const e = error instanceof ApiError ? error : new ApiError('failed', String(error));
-        sendWire({ kind: 'response', id, ok: false, error: { code: e.code, message: e.message } });
-      }
+      const result = await settle(() => engine.handle(method, payload));
+      sendWire({ kind: 'response', id, ...(result.ok ? { ok: true, value: result.value ?? null } : result) });
     });
   });
   return wss;

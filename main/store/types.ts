@@ -1,9 +1,31 @@
 /**
  * Row types of the experiment store. JSON columns are parsed into these shapes on read, so the
- * engine, the CLI and the UI contract (`main/api.ts`) share one vocabulary for what a search recorded.
+ * engine, the CLI and the UI contract (`main/api.ts`, which re-exports them) share one vocabulary for
+ * what a search recorded. Shapes that cross a process boundary are zod schemas; types derive from them.
+ * Pure (no Node APIs): the renderer bundles it through main/api.ts.
  */
-import type { SearchSpaceConfig } from '../nas/searchSpace';
-import type { ArchitectureSpec } from '../nas/spec';
+import { z } from 'zod';
+import { searchBoundsSchema } from '../core/searchBounds';
+import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
+import {
+  CANDIDATE_STATUSES,
+  type CachedOutcome,
+  type CandidateOutcome,
+  type CandidateStatus,
+  candidateStatusSchema,
+  type ExperimentStatus,
+  experimentStatusSchema,
+} from '../core/status';
+
+export {
+  CANDIDATE_OUTCOMES,
+  CANDIDATE_STATUSES,
+  type CachedOutcome,
+  type CandidateOutcome,
+  type CandidateStatus,
+  EXPERIMENT_STATUSES,
+  type ExperimentStatus,
+} from '../core/status';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -11,43 +33,57 @@ export type JsonObject = { [key: string]: JsonValue };
 /** UTC timestamp in ISO 8601 with milliseconds, e.g. "2026-11-26T14:52:03.123Z" (sorts as text). */
 export type IsoTime = string;
 
-export const EXPERIMENT_STATUSES = [
-  'running',
-  'paused',
-  'stopped',
-  'finished',
-  'failed',
-  'interrupted',
-] as const;
-export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
-
-/** `running` is the state of a candidate being trained; the others are outcomes. */
-export const CANDIDATE_STATUSES = ['running', 'trained', 'cached', 'illegal', 'oom', 'failed'] as const;
-export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
-export type CandidateOutcome = Exclude<CandidateStatus, 'running'>;
-
-/** What the objective cache remembers: the outcome of the one real evaluation of a floor(x). */
-export type CachedOutcome = Exclude<CandidateOutcome, 'cached'>;
-
 export const ARTIFACT_KINDS = ['model', 'prediction', 'report'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 /** Dice per structure, keyed by the label's display name (background excluded). */
-export type LabelDice = Record<string, number>;
+export const labelDiceSchema = z.record(z.string(), z.number());
+export type LabelDice = z.infer<typeof labelDiceSchema>;
 
-/** Everything needed to rerun the search identically; stored verbatim as JSON. */
-export interface ExperimentConfig {
-  datasetPath: string;
+/** How every candidate of an experiment is trained (paper §2.4, with the settings the user chose). */
+export const trainingProtocolSchema = z.object({
+  /** Cube side S the images are resized to. */
+  size: z.number().int(),
+  epochs: z.number().int(),
+  batch: z.number().int(),
+  learningRate: z.number(),
+  augmentation: z.boolean(),
+  /** Spatial-dropout rate of each MegaBlock. */
+  dropout: z.number(),
+  /** Seeds weight initialisation, shuffling and augmentation: the same network trains the same way. */
+  seed: z.number().int(),
+});
+export type TrainingProtocol = z.infer<typeof trainingProtocolSchema>;
+
+/** Settings of the run that are not part of the method's definition; absent fields take defaults. */
+export const runSettingsSchema = z.looseObject({
+  /** Candidates estimated to need more memory are recorded as OOM without training. */
+  memoryBudgetMB: z.number().optional(),
+  /** Best candidates tested (and kept as models) after the search. */
+  topK: z.number().int().optional(),
+  /** Number of seeded data splits. */
+  splits: z.number().int().optional(),
+  /** The backend the user asked for ('auto' or a name); the experiment's `backend` is the one used. */
+  requestedBackend: z.string().optional(),
+  /** Candidates evaluated at once in the first run; resume replays with the same lanes. */
+  concurrency: z.number().int().optional(),
+  /** CRS population size, when not the default 10·(d+1). */
+  populationSize: z.number().int().optional(),
+});
+export type RunSettings = z.infer<typeof runSettingsSchema>;
+
+/** Everything needed to rerun the search identically; stored as JSON, parsed with this schema on read. */
+export const experimentConfigSchema = z.looseObject({
+  datasetPath: z.string(),
   /** 'segnas11' | 'segnas4' | 'segnas7' | 'custom' (or a preset name from assets/presets). */
-  variant: string;
-  /** Bounds of the search space as used (resolved preset or custom bounds); recorded verbatim. */
-  space: SearchSpaceConfig;
-  /** Training settings: volume size, epochs, batch, learning rate, augmentation… */
-  training: JsonObject;
-  budget: { evaluations: number };
-  /** Anything else a later version wants to keep with the experiment. */
-  extra?: JsonObject;
-}
+  variant: z.string(),
+  /** Bounds of the search space as used (resolved preset or custom bounds). */
+  space: searchBoundsSchema,
+  training: trainingProtocolSchema,
+  budget: z.object({ evaluations: z.number().int() }),
+  extra: runSettingsSchema.optional(),
+});
+export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;
 
 /** Seeds that make a search reproducible; `search` drives CRS, `split` the data split. */
 export interface SeedSet {
@@ -64,18 +100,20 @@ export interface DataSplit {
 }
 
 /** The process that runs an experiment; `running` rows without a live owner were interrupted. */
-export interface ProcessOwner {
-  pid: number;
-  host: string;
+export const processOwnerSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
   /** When that process started (liveness.ts); with the pid, tells a reused pid from the owner. */
-  started?: string | null;
-}
+  started: z.string().nullable().optional(),
+});
+export type ProcessOwner = z.infer<typeof processOwnerSchema>;
 
-export interface BestCandidate {
-  seq: number;
-  f: number;
-  valDice: number | null;
-}
+export const bestCandidateSchema = z.object({
+  seq: z.number().int(),
+  f: z.number(),
+  valDice: z.number().nullable(),
+});
+export type BestCandidate = z.infer<typeof bestCandidateSchema>;
 
 export interface Experiment {
   id: number;
@@ -112,59 +150,68 @@ export interface NewExperiment {
   status?: 'running' | 'paused';
 }
 
+export const candidateCountsSchema = z.object(
+  Object.fromEntries(CANDIDATE_STATUSES.map((k) => [k, z.number()])) as Record<CandidateStatus, z.ZodNumber>,
+);
 export type CandidateCounts = Record<CandidateStatus, number>;
 
 /** One row of an experiments table (CLI `segnas list`, the UI's experiment list). */
-export interface ExperimentSummary {
-  id: number;
-  name: string;
-  status: ExperimentStatus;
-  statusReason: string | null;
-  createdAt: IsoTime;
-  updatedAt: IsoTime;
-  variant: string;
-  datasetPath: string;
-  evaluationsBudget: number;
-  backend: string;
-  device: string;
-  owner: ProcessOwner | null;
-  heartbeatAt: IsoTime | null;
+export const experimentSummarySchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  status: experimentStatusSchema,
+  /** Why the experiment is failed/stopped/interrupted, in words; null otherwise. */
+  statusReason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  variant: z.string(),
+  datasetPath: z.string(),
+  evaluationsBudget: z.number(),
+  backend: z.string(),
+  device: z.string(),
+  owner: processOwnerSchema.nullable(),
+  heartbeatAt: z.string().nullable(),
   /** Number of candidates in each status; `total` is their sum. */
-  counts: CandidateCounts;
-  total: number;
-  best: BestCandidate | null;
-}
+  counts: candidateCountsSchema,
+  total: z.number(),
+  best: bestCandidateSchema.nullable(),
+});
+export type ExperimentSummary = z.infer<typeof experimentSummarySchema>;
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  valDice: number | null;
+/** One epoch of a candidate's training: its learning curve point. */
+export const epochRecordSchema = z.object({
+  epoch: z.number(),
+  loss: z.number(),
+  valDice: z.number().nullable(),
   /** Wall time of this epoch. */
-  seconds: number;
-}
+  seconds: z.number(),
+});
+export type EpochRecord = z.infer<typeof epochRecordSchema>;
 
-export interface Candidate {
-  experimentId: number;
+/** One evaluation of the search, as recorded. */
+export const candidateSchema = z.object({
+  experimentId: z.number().int(),
   /** Evaluation order, 0-based; the CRS replays candidates in this order on resume. */
-  seq: number;
+  seq: z.number().int(),
   /** The continuous point proposed by the optimizer. */
-  x: number[];
+  x: z.array(z.number()),
   /** Canonical key of floor(x): equal keys mean the same network. */
-  key: string;
-  spec: ArchitectureSpec;
-  status: CandidateStatus;
-  reason: string | null;
+  key: z.string(),
+  spec: architectureSpecSchema,
+  status: candidateStatusSchema,
+  reason: z.string().nullable(),
   /** Objective −ln(Dice) (10 for illegal/oom/failed); null while running. */
-  f: number | null;
-  valDice: number | null;
-  perLabelDice: LabelDice | null;
-  paramCount: number | null;
-  estMemoryBytes: number | null;
-  device: string | null;
-  startedAt: IsoTime;
-  endedAt: IsoTime | null;
-  curve: EpochRecord[];
-}
+  f: z.number().nullable(),
+  valDice: z.number().nullable(),
+  perLabelDice: labelDiceSchema.nullable(),
+  paramCount: z.number().nullable(),
+  estMemoryBytes: z.number().nullable(),
+  device: z.string().nullable(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  curve: z.array(epochRecordSchema),
+});
+export type Candidate = z.infer<typeof candidateSchema>;
 
 export interface CandidateStart {
   seq: number;
@@ -265,17 +312,19 @@ export interface NewArtifact {
   meta?: JsonObject | null;
 }
 
-export interface TestEvaluation {
-  experimentId: number;
-  seq: number;
+/** One candidate tested on one split's held-out test cases. */
+export const testEvaluationSchema = z.object({
+  experimentId: z.number().int(),
+  seq: z.number().int(),
   /** Index into the experiment's `splits`. */
-  split: number;
-  perLabelDice: LabelDice;
-  meanDice: number;
+  split: z.number().int(),
+  perLabelDice: labelDiceSchema,
+  meanDice: z.number(),
   /** Per-subject per-label Dice, when recorded. */
-  perSubject: Record<string, LabelDice> | null;
-  createdAt: IsoTime;
-}
+  perSubject: z.record(z.string(), labelDiceSchema).nullable(),
+  createdAt: z.string(),
+});
+export type TestEvaluation = z.infer<typeof testEvaluationSchema>;
 
 export type NewTestEvaluation = Omit<TestEvaluation, 'createdAt' | 'perSubject'> & {
   perSubject?: Record<string, LabelDice> | null;

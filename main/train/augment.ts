@@ -8,7 +8,7 @@
  * tensor view is [z, y, x] = [D, H, W]. After preprocessing, z is the axial (slice) axis, so the rotation
  * turns the x–y plane. Plain typed arrays: no tensors, nothing to dispose, and fast enough to run per batch.
  */
-import type { Prng } from '../nas/prng';
+import type { Prng } from '../core/prng';
 
 export interface AugmentConfig {
   /** Chance that an image is transformed at all. */

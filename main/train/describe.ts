@@ -2,7 +2,7 @@
  * What `segnas arch --classes K --size S --batch B --json` reports about a spec: trainable parameter
  * count, the tensor shape at every level, and the predicted training memory.
  */
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import { estimateTrainingBytes } from './memoryEstimate';
 import { paramCount } from './paramCount';
 import { planNetwork } from './plan';

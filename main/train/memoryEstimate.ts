@@ -1,6 +1,6 @@
 /**
  * Predicts the memory one training step needs, from the spec alone, so that a candidate that would run
- * out of memory gets f = 10 without being trained (issue 4 item 8, the paper's 3D U-Net "OOM").
+ * out of memory gets f = 10 without being trained (the paper's 3D U-Net "OOM"; docs/network.md, "Memory estimate").
  *
  * Model (float32): the activations the backward pass keeps, counted per layer as multiples of the layer's
  * output map, × 2 for their gradients alive during backprop; plus the shared memory of our CPU kernels
@@ -10,7 +10,7 @@
  * BN + ReLU of wasm and cpu keeps fewer): conv output, the BN's intermediate maps, the ReLU output;
  * dropout mask and output; pooled, upsampled and concatenated maps; heads' logits and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
  */
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import { paramCount } from './paramCount';
 import { edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
 

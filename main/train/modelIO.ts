@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type { ArchitectureSpec } from '../core/spec';
 import { writeFileAtomic } from '../data/safeOutput';
-import type { ArchitectureSpec } from '../nas/spec';
 import type { NetworkOptions, SegNet } from './segNet';
 
 export const MODEL_FORMAT = 'segnas-model';

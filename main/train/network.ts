@@ -6,7 +6,7 @@
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers them all globally.
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import { conv3dSame } from './ops/conv3d';
 import {
   type BatchNormVars,

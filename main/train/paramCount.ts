@@ -1,10 +1,10 @@
 /**
  * Trainable parameters of a network, in closed form from the spec (no tensors), under the conventions
- * pinned in issue 4: Conv(k,d) = k³·Cin·Cout weights, no bias, + BN γ and β (2·Cout); a channel-changing
+ * of docs/network.md, chosen so that counts compare with other implementations: Conv(k,d) = k³·Cin·Cout weights, no bias, + BN γ and β (2·Cout); a channel-changing
  * skip or residual = 1×1×1 conv without bias (Cin·Cout); output heads = 1×1×1 conv with bias
  * (C·K + K); upsampling, pooling and dropout have none; BN moving statistics are not trainable.
  */
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 import { type EdgeLayer, edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
 
 export function layerParams(layer: EdgeLayer | undefined): number {

@@ -1,10 +1,10 @@
 /**
- * The network's layout as plain numbers (paper Fig. 1, DESIGN.md §3): which MegaBlocks exist, their
+ * The network's layout as plain numbers (paper Fig. 1; conventions in docs/network.md): which MegaBlocks exist, their
  * input and own channel counts and resolution. The builder, the parameter count, the memory estimate
  * and `segnas arch` all read this one plan, so they cannot disagree about the shape of a network.
  */
-import { blockEdges, checkBlock } from '../nas/blockMatrix';
-import { type ArchitectureSpec, type BlockEdge, OPS } from '../nas/spec';
+import { blockEdges, checkBlock } from '../core/blockMatrix';
+import { type ArchitectureSpec, type BlockEdge, OPS } from '../core/spec';
 
 export interface MegaBlockPlan {
   /** 'enc' levels 0..p, 'dec' levels p−1..0. */

@@ -3,7 +3,7 @@
  * exports a network. Tensors are channels-last: [batch, depth, height, width, channels].
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ArchitectureSpec } from '../nas/spec';
+import type { ArchitectureSpec } from '../core/spec';
 
 export interface NetworkOptions {
   /** K: background + structures. */

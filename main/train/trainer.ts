@@ -7,7 +7,7 @@
  * each candidate. Best weights are snapshotted to host memory (typed arrays), never as extra tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createPrng, type Prng } from '../nas/prng';
+import { createPrng, type Prng } from '../core/prng';
 import { AUGMENT_DEFAULTS, type AugmentConfig, augmentSample, type LabelArray } from './augment';
 import {
   countLabels,

@@ -2,19 +2,18 @@
  * Picks the transport: the Electron preload bridge when present, else web mode's WebSocket. The
  * token of web mode comes from the page URL once, then leaves the address bar (and history).
  */
-import type { SegnasBridge } from '../../main/api';
-import { connectWebSocket, type WebBridge } from './wsClient';
+import type { SegnasBridge, SegnasHostBridge } from '../../main/api';
+import { wrapHostBridge } from './hostBridge';
+import { connectWebSocket } from './wsClient';
 
 declare global {
   interface Window {
-    segnas?: SegnasBridge;
+    segnas?: SegnasHostBridge;
   }
 }
 
-export type ClientApi = SegnasBridge & Partial<Pick<WebBridge, 'upload'>>;
-
-export function connectApi(): ClientApi {
-  if (window.segnas) return window.segnas;
+export function connectApi(): SegnasBridge {
+  if (window.segnas) return wrapHostBridge(window.segnas);
   const url = new URL(window.location.href);
   const token = url.searchParams.get('token') ?? sessionStorage.getItem('segnas-token') ?? undefined;
   if (token) sessionStorage.setItem('segnas-token', token);

@@ -4,29 +4,40 @@
  */
 import {
   API_METHODS,
+  ApiError,
   type ApiMethod,
   decodeWire,
   encodeWire,
   type SearchEvent,
   type SegnasBridge,
   searchEventSchema,
+  unwrapResult,
   type WireMessage,
 } from '../../main/api';
+import { collectDrop, collectInput, type DroppedFile } from './drop';
 
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
 
-export interface WebBridge extends SegnasBridge {
-  /** Uploads dropped files (with their relative paths) and resolves to the server-side folder. */
-  upload(
-    files: { path: string; file: File }[],
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<string>;
+type OnProgress = (done: number, total: number) => void;
+
+/** Lets the user pick a folder with the browser's chooser; resolves to its files, empty when cancelled. */
+function chooseFolderFiles(): Promise<DroppedFile[]> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.multiple = true;
+    // Non-standard attribute that makes the chooser pick folders.
+    input.setAttribute('webkitdirectory', '');
+    input.addEventListener('change', () => resolve(input.files ? collectInput(input.files) : []));
+    input.addEventListener('cancel', () => resolve([]));
+    input.click();
+  });
 }
 
-export function connectWebSocket(baseUrl: string, token: string | undefined): WebBridge {
+export function connectWebSocket(baseUrl: string, token: string | undefined): SegnasBridge {
   const listeners = new Set<(event: SearchEvent) => void>();
   const pending = new Map<number, Pending>();
   const queue: string[] = [];
@@ -49,19 +60,25 @@ export function connectWebSocket(baseUrl: string, token: string | undefined): We
       const data = decodeWire(String(msg.data)) as WireMessage;
       if (data.kind === 'event') {
         const checked = searchEventSchema.safeParse(data.event);
-        if (checked.success) for (const l of listeners) l(data.event);
+        if (checked.success) for (const l of listeners) l(checked.data);
         return;
       }
       const p = pending.get(data.id);
       if (!p) return;
       pending.delete(data.id);
-      if (data.ok) p.resolve(data.result === null ? undefined : data.result);
-      else p.reject(new Error(data.error.message));
+      try {
+        p.resolve(unwrapResult(data));
+      } catch (error) {
+        p.reject(error as Error);
+      }
     };
     ws.onclose = () => {
       for (const p of pending.values())
         p.reject(
-          new Error('The connection to the SegNAS engine was lost; reconnecting. Try again in a moment.'),
+          new ApiError(
+            'unavailable',
+            'The connection to the SegNAS engine was lost; reconnecting. Try again in a moment.',
+          ),
         );
       pending.clear();
       retry = Math.min(retry + 1, 6);
@@ -81,32 +98,44 @@ export function connectWebSocket(baseUrl: string, token: string | undefined): We
 
   const methods = Object.fromEntries(API_METHODS.map((m) => [m, (payload?: unknown) => call(m, payload)]));
 
+  /** Uploads files (with their relative paths) and resolves to the server-side folder. */
+  const upload = async (files: DroppedFile[], onProgress?: OnProgress): Promise<string> => {
+    const session = crypto.randomUUID().replaceAll('-', '');
+    let root = '';
+    let done = 0;
+    for (const { path, file } of files) {
+      const url = new URL('/api/upload', baseUrl);
+      url.searchParams.set('session', session);
+      url.searchParams.set('path', path);
+      const res = await fetch(url, {
+        method: 'POST',
+        body: file,
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+      });
+      const body = (await res.json()) as { root?: string; error?: string };
+      if (!res.ok || !body.root)
+        throw new ApiError('failed', `Upload of ${path} failed: ${body.error ?? res.statusText}`);
+      root = body.root;
+      onProgress?.(++done, files.length);
+    }
+    return root;
+  };
+
   return {
     ...(methods as unknown as SegnasBridge),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async upload(files, onProgress) {
-      const session = crypto.randomUUID().replaceAll('-', '');
-      let root = '';
-      let done = 0;
-      for (const { path, file } of files) {
-        const url = new URL('/api/upload', baseUrl);
-        url.searchParams.set('session', session);
-        url.searchParams.set('path', path);
-        const res = await fetch(url, {
-          method: 'POST',
-          body: file,
-          headers: token ? { Authorization: `Bearer ${token}` } : {},
-        });
-        const body = (await res.json()) as { root?: string; error?: string };
-        if (!res.ok || !body.root)
-          throw new Error(`Upload of ${path} failed: ${body.error ?? res.statusText}`);
-        root = body.root;
-        onProgress?.(++done, files.length);
-      }
-      return root;
+    onMenuCommand: () => () => {},
+    async pickDatasetFolder(onProgress) {
+      const files = await chooseFolderFiles();
+      return files.length === 0 ? undefined : upload(files, onProgress);
+    },
+    async datasetFromDrop(data, onProgress) {
+      const files = await collectDrop(data.items);
+      if (files.length === 0) throw new ApiError('bad-request', 'Nothing to upload: the drop held no files.');
+      return upload(files, onProgress);
     },
   };
 }

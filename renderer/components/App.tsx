@@ -31,7 +31,7 @@ export function App() {
   }, [init]);
   useEffect(
     () =>
-      api.onMenuCommand?.((command) => {
+      api.onMenuCommand((command) => {
         setView('data');
         if (command.kind === 'demo-data') void loadDemoData();
         else void openDataset(command.path);

@@ -1,8 +1,8 @@
 /** The block as a DAG (paper Fig. 2): nodes left to right, one labelled arc per non-zero op. */
 
-import { blockEdges, checkBlock } from '../../main/nas/blockMatrix';
-import type { BlockSpec } from '../../main/nas/spec';
-import { OPS } from '../../main/nas/spec';
+import { blockEdges, checkBlock } from '../../main/core/blockMatrix';
+import type { BlockSpec } from '../../main/core/spec';
+import { OPS } from '../../main/core/spec';
 
 const W = 460;
 const H = 210;

@@ -1,6 +1,6 @@
 /** Each hyperparameter of Table 2 fixed or searched in [lo, hi), with the six ops explained (Table 1). */
 import type { Bound, SearchBounds, ValidationIssue } from '../../main/api';
-import { OPS } from '../../main/nas/spec';
+import { OPS } from '../../main/core/spec';
 
 const EDGE_NAMES = ['0→1', '0→2', '1→2', '0→3', '1→3', '2→3'];
 

@@ -1,6 +1,6 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CandidateRecord, LabelInfo } from '../../main/api';
+import type { Candidate, LabelInfo } from '../../main/api';
 import { durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { BlockDag } from './BlockDag';
@@ -8,7 +8,7 @@ import { LearningCurveChart } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
 
 export function CandidateDetail(props: {
-  candidate: CandidateRecord;
+  candidate: Candidate;
   datasetPath?: string;
   labels: LabelInfo[];
   validationCases: string[];

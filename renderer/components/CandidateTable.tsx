@@ -1,6 +1,6 @@
 /** Every evaluation of the search; sortable and filterable, selecting a row opens its detail. */
 import { memo, useMemo, useState } from 'react';
-import type { CandidateRecord } from '../../main/api';
+import type { Candidate } from '../../main/api';
 import { durationSeconds, opsLabel, queryCandidates, type SortKey, type TableQuery } from '../lib/candidates';
 import { formatCount, formatDice, formatDuration } from '../lib/format';
 
@@ -21,7 +21,7 @@ const COLUMNS: { key: SortKey; title: string }[] = [
 const MAX_ROWS = 500;
 
 export const CandidateTable = memo(function CandidateTable(props: {
-  candidates: CandidateRecord[];
+  candidates: Candidate[];
   selectedSeq?: number;
   bestSeq?: number;
   onSelect(seq: number): void;

@@ -1,14 +1,8 @@
 /** Step 1: drop or choose a dataset (or use the demo), see its validation report, preview any case. */
-import { useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { DatasetReport } from '../../main/api';
-import { collectDrop, collectInput, type DroppedFile } from '../api/drop';
 import { useApi, useApp } from '../context';
 import { Viewer } from './Viewer';
-
-function parentOf(path: string): string {
-  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  return i > 0 ? path.slice(0, i) : path;
-}
 
 export function DatasetPanel() {
   const api = useApi();
@@ -22,16 +16,15 @@ export function DatasetPanel() {
   const setView = useApp((s) => s.setView);
   const [hover, setHover] = useState(false);
   const [typedPath, setTypedPath] = useState('');
-  const inputRef = useRef<HTMLInputElement>(null);
 
-  const upload = async (files: DroppedFile[]) => {
-    if (!api.upload) return;
-    if (files.length === 0) return notify('error', 'Nothing to upload: the drop held no files.');
+  /** Hands the folder a bridge method resolves to over to openDataset; uploads report progress. */
+  const handOver = async (
+    get: (onProgress: (done: number, total: number) => void) => Promise<string | undefined>,
+  ) => {
     try {
-      setBusy(`Uploading ${files.length} files…`);
-      const root = await api.upload(files, (done, total) => setBusy(`Uploading ${done}/${total} files…`));
+      const root = await get((done, total) => setBusy(`Uploading ${done}/${total} files…`));
       setBusy(undefined);
-      await openDataset(root);
+      if (root) await openDataset(root);
     } catch (e) {
       setBusy(undefined);
       notify('error', e instanceof Error ? e.message : String(e));
@@ -41,21 +34,11 @@ export function DatasetPanel() {
   const onDrop = async (e: React.DragEvent) => {
     e.preventDefault();
     setHover(false);
-    if (api.pathForFile) {
-      // Electron: the files are on this machine; open them in place.
-      const paths = [...e.dataTransfer.files].map((f) => api.pathForFile!(f)).filter(Boolean);
-      if (paths.length === 0) return notify('error', 'The drop held no files from disk.');
-      return openDataset(paths.length === 1 ? paths[0] : parentOf(paths[0]));
-    }
-    await upload(await collectDrop(e.dataTransfer.items));
+    const data = e.dataTransfer;
+    await handOver((onProgress) => api.datasetFromDrop(data, onProgress));
   };
 
-  const choose = async () => {
-    if (api.chooseFolder) {
-      const folder = await api.chooseFolder();
-      if (folder) await openDataset(folder);
-    } else inputRef.current?.click();
-  };
+  const choose = () => handOver((onProgress) => api.pickDatasetFolder(onProgress));
 
   return (
     <section className="panel dataset-panel">
@@ -104,15 +87,6 @@ export function DatasetPanel() {
           />
           <button type="submit">Open</button>
         </form>
-        <input
-          ref={inputRef}
-          type="file"
-          hidden
-          multiple
-          // Non-standard attribute (not in React's types) that makes the chooser pick folders.
-          {...{ webkitdirectory: '' }}
-          onChange={(e) => e.target.files && upload(collectInput(e.target.files))}
-        />
         {busy && <div className="busy">{busy}</div>}
       </section>
       {dataset && (

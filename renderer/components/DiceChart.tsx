@@ -16,7 +16,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { CandidateRecord, CandidateStatus } from '../../main/api';
+import type { Candidate, CandidateStatus } from '../../main/api';
 import { bestSteps, type CurvePoint, downsampleMinMax, searchCurve } from '../lib/chartData';
 import type { RunningCandidate } from '../store/searchReducer';
 import { chartAxis as axis, LearningCurveChart } from './LearningCurveChart';
@@ -32,7 +32,7 @@ export const STATUS_COLOURS: Record<CandidateStatus, string> = {
   running: '#31c48d',
 };
 
-function SearchCurveChart({ candidates }: { candidates: CandidateRecord[] }) {
+function SearchCurveChart({ candidates }: { candidates: Candidate[] }) {
   const { series, best } = useMemo(() => {
     const curve = searchCurve(candidates);
     const by = (s: CandidateStatus[]) => curve.points.filter((p) => s.includes(p.status));
@@ -102,7 +102,7 @@ function LearningCurve({ running }: { running?: RunningCandidate }) {
   return <LearningCurveChart curve={running?.curve ?? []} />;
 }
 
-function ParamsScatter({ candidates }: { candidates: CandidateRecord[] }) {
+function ParamsScatter({ candidates }: { candidates: Candidate[] }) {
   const data = useMemo(() => {
     const pts: CurvePoint[] = searchCurve(candidates).points.filter(
       (p) => p.params !== null && (p.status === 'trained' || p.status === 'cached'),
@@ -126,7 +126,7 @@ function ParamsScatter({ candidates }: { candidates: CandidateRecord[] }) {
 }
 
 export const DiceChart = memo(function DiceChart(props: {
-  candidates: CandidateRecord[];
+  candidates: Candidate[];
   running?: RunningCandidate;
 }) {
   const finished = props.candidates.filter((c) => c.status !== 'running').length;

@@ -52,7 +52,6 @@ export function SearchSetup() {
   const t = config.training;
   const setTraining = (patch: Partial<typeof t>) =>
     update((c) => ({ ...c, training: { ...c.training, ...patch } }));
-  const searchUnavailable = info && !info.search.available ? info.search.reason : undefined;
   const generalIssues = issues.filter((i) => i.field === 'datasetPath');
 
   return (
@@ -198,7 +197,6 @@ export function SearchSetup() {
               {i.message}
             </div>
           ))}
-          {searchUnavailable && <div className="notice-inline">{searchUnavailable}</div>}
           {runningId !== undefined && (
             <div className="notice-inline" data-testid="search-running-note">
               Experiment {runningId} is still searching; a new search would share the CPU with it (pause or
@@ -209,7 +207,7 @@ export function SearchSetup() {
             type="button"
             className="primary large"
             data-testid="start-search"
-            disabled={busy || !validation?.ok || !dataset || Boolean(searchUnavailable)}
+            disabled={busy || !validation?.ok || !dataset}
             onClick={() => start()}
           >
             {busy ? 'Starting…' : 'Start search'}

@@ -36,11 +36,6 @@ export function StatusBar() {
           </span>
         </>
       )}
-      {info && !info.search.available && (
-        <span className="status-item warn" title={info.search.reason}>
-          search unavailable
-        </span>
-      )}
     </div>
   );
 }

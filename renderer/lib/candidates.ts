@@ -1,7 +1,7 @@
 /** Sorting and filtering of the candidate table, pure so they can be tested and memoised. */
 
-import type { CandidateRecord } from '../../main/api';
-import { OPS } from '../../main/nas/spec';
+import type { Candidate } from '../../main/api';
+import { OPS } from '../../main/core/spec';
 
 export const SORT_KEYS = [
   'seq',
@@ -25,16 +25,16 @@ export interface TableQuery {
   minDice?: number;
 }
 
-export function durationSeconds(c: CandidateRecord): number | null {
+export function durationSeconds(c: Candidate): number | null {
   if (!c.endedAt) return null;
   return (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000;
 }
 
-export function opsLabel(c: CandidateRecord): string {
+export function opsLabel(c: Candidate): string {
   return c.spec.block.ops.map((op) => OPS[op]?.label ?? String(op)).join(' · ');
 }
 
-function sortValue(c: CandidateRecord, key: SortKey): number | string | null {
+function sortValue(c: Candidate, key: SortKey): number | string | null {
   switch (key) {
     case 'seq':
       return c.seq;
@@ -60,7 +60,7 @@ function sortValue(c: CandidateRecord, key: SortKey): number | string | null {
 }
 
 /** Rows without a value sort last whatever the direction, so "best Dice first" never starts with blanks. */
-export function queryCandidates(candidates: readonly CandidateRecord[], q: TableQuery): CandidateRecord[] {
+export function queryCandidates(candidates: readonly Candidate[], q: TableQuery): Candidate[] {
   const text = q.text.trim().toLowerCase();
   const rows = candidates.filter((c) => {
     if (q.minDice !== undefined && (c.valDice ?? -1) < q.minDice) return false;

@@ -2,7 +2,7 @@
  * Pure data preparation for the charts: the search curve of the paper's Fig. 3 (Dice per evaluation
  * plus best so far) and a downsampling that keeps the chart smooth with thousands of candidates.
  */
-import type { CandidateRecord, CandidateStatus } from '../../main/api';
+import type { Candidate, CandidateStatus } from '../../main/api';
 
 export interface CurvePoint {
   seq: number;
@@ -20,7 +20,7 @@ export interface SearchCurve {
 
 const FREE: ReadonlySet<CandidateStatus> = new Set(['illegal', 'oom', 'failed']);
 
-export function searchCurve(candidates: readonly CandidateRecord[]): SearchCurve {
+export function searchCurve(candidates: readonly Candidate[]): SearchCurve {
   const finished = candidates.filter((c) => c.status !== 'running').sort((a, b) => a.seq - b.seq);
   const points: CurvePoint[] = [];
   const best: SearchCurve['best'] = [];

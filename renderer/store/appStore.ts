@@ -3,15 +3,19 @@
  * turn failures into readable messages instead of exceptions, so no screen ever goes blank.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type {
-  AppInfo,
-  ConfigValidation,
-  DatasetReport,
-  ExperimentSummary,
-  Preset,
-  SearchConfig,
-  SearchEvent,
-  SegnasBridge,
+import segnas4 from '../../assets/presets/segnas4.json';
+import {
+  type ApiMethod,
+  type AppInfo,
+  type ConfigValidation,
+  type DatasetReport,
+  DEFAULT_SEARCH_CONFIG,
+  type ExperimentSummary,
+  type Preset,
+  type SearchBounds,
+  type SearchConfig,
+  type SearchEvent,
+  type SegnasBridge,
 } from '../../main/api';
 import { blankNumberIssues } from '../lib/blankFields';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from './searchReducer';
@@ -75,23 +79,12 @@ export interface AppActions {
 
 export type AppStore = StoreApi<AppState & AppActions>;
 
+/** The contract's defaults on the default variant's space (the same preset file the engine serves). */
 export const DEFAULT_CONFIG: SearchConfig = {
+  ...DEFAULT_SEARCH_CONFIG,
+  training: { ...DEFAULT_SEARCH_CONFIG.training },
   datasetPath: '',
-  variant: 'segnas4',
-  space: {
-    n: { lo: 8, hi: 33 },
-    p: { lo: 2, hi: 6 },
-    sup: { lo: 0, hi: 2 },
-    res: { lo: 0, hi: 2 },
-    nodes: { fixed: 3 },
-    ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-  },
-  // CPU-sized defaults (DESIGN §3: smaller volumes and fewer epochs than the paper's 128³ × 100).
-  training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
-  seed: 1,
-  evaluations: 300,
-  backend: 'wasm',
-  memoryBudgetMB: 4096,
+  space: segnas4.space as SearchBounds,
 };
 
 function message(error: unknown): string {
@@ -100,7 +93,7 @@ function message(error: unknown): string {
 
 let noticeId = 0;
 
-export function createAppStore(api: SegnasBridge): AppStore {
+export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): AppStore {
   let validationRun = 0;
   const store = createStore<AppState & AppActions>()((set, get) => {
     /** Runs an action, reporting its failure as a notice; resolves to undefined on failure. */

@@ -3,7 +3,7 @@
  * reducer serves the UI and its tests, and replaying events from any point gives the same state.
  */
 import type {
-  CandidateRecord,
+  Candidate,
   EpochRecord,
   ExperimentDetail,
   ExperimentStatus,
@@ -13,7 +13,7 @@ import type {
   SearchEvent,
   TestResult,
 } from '../../main/api';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec } from '../../main/core/spec';
 
 export interface RunningCandidate {
   seq: number;
@@ -26,7 +26,7 @@ export interface LiveExperiment {
   summary?: ExperimentSummary;
   status: ExperimentStatus;
   /** Sorted by seq; replaced (never mutated) on change so memoised views recompute only then. */
-  candidates: CandidateRecord[];
+  candidates: Candidate[];
   running?: RunningCandidate;
   progress?: Progress;
   bestSeq?: number;
@@ -86,7 +86,7 @@ export function mergeTests(previous: TestResult[], latest: TestResult[]): TestRe
   return [...byKey.values()].sort((a, b) => b.meanDice - a.meanDice || a.split - b.split);
 }
 
-function upsert(list: CandidateRecord[], c: CandidateRecord): CandidateRecord[] {
+function upsert(list: Candidate[], c: Candidate): Candidate[] {
   const i = list.findIndex((x) => x.seq === c.seq);
   if (i >= 0) {
     const next = list.slice();

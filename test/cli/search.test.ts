@@ -37,7 +37,7 @@ afterEach(() => {
 
 describe('segnas search arguments', () => {
   it('has the paper defaults: SegNAS4, 300 evaluations, 32³, 10 epochs, batch 1', () => {
-    const { config, topK, splits } = buildConfig({ data: '/d' });
+    const config = buildConfig({ data: '/d' });
     expect(config.variant).toBe('segnas4');
     expect(config.evaluations).toBe(300);
     expect(config.training).toEqual({
@@ -48,11 +48,11 @@ describe('segnas search arguments', () => {
       augmentation: true,
     });
     expect(config.space.n).toEqual({ lo: 8, hi: 33 });
-    expect([topK, splits]).toEqual([3, 1]);
+    expect([config.topK, config.splits, config.backend]).toEqual([3, 1, 'auto']);
   });
 
   it('turns a baseline into one fixed architecture evaluated once', () => {
-    const { config } = buildConfig({ data: '/d', variant: 'vnet', evaluations: '300' });
+    const config = buildConfig({ data: '/d', variant: 'vnet', evaluations: '300' });
     expect(config.evaluations).toBe(1);
     expect(config.space).toMatchObject({
       n: { fixed: 16 },
@@ -98,7 +98,7 @@ describe('segnas search arguments', () => {
     const ws = workspace();
     const { code, err } = await capture(search, ['--data', ws, '--size', '48', '--workspace', ws]);
     expect(code).toBe(1);
-    expect(err).toMatch(/training\.size 48 must be divisible by 2\^5 = 32/);
+    expect(err).toMatch(/training\.size: 48 must be divisible by 2\^5 = 32/);
   });
 });
 
@@ -119,7 +119,15 @@ describe('segnas list / show / resume / evaluate', () => {
           nodes: { fixed: 3 },
           ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
         },
-        training: { size: 32, epochs: 10 },
+        training: {
+          size: 32,
+          epochs: 10,
+          batch: 1,
+          learningRate: 1e-3,
+          augmentation: true,
+          dropout: 0.1,
+          seed: 1,
+        },
         budget: { evaluations: 300 },
       },
       datasetFingerprint: 'f',

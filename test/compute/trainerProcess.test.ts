@@ -5,7 +5,12 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessage, type TrainJob, type VolumeRef, writeVolumeFiles } from '../../main/compute/protocol';
+import {
+  encodeMessage,
+  type TrainJob,
+  type VolumeFiles,
+  writeVolumeFiles,
+} from '../../main/compute/protocol';
 import { TrainerPool } from '../../main/compute/trainerPool';
 import { describeDevice, type TrainerDevice, TrainerProcess } from '../../main/compute/trainerProcess';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
@@ -14,8 +19,8 @@ import { phantomCases } from '../train/helpers/phantomCases';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const S = 16;
 let dir: string;
-let train: VolumeRef[];
-let val: VolumeRef[];
+let train: VolumeFiles[];
+let val: VolumeFiles[];
 
 function job(id: string, epochs: number): TrainJob {
   return {

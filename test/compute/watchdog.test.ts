@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TrainJob, type VolumeRef, writeVolumeFiles } from '../../main/compute/protocol';
+import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
 import { TrainerProcess } from '../../main/compute/trainerProcess';
 import { hangLimitS, median } from '../../main/compute/watchdog';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
@@ -15,8 +15,8 @@ import { phantomCases } from '../train/helpers/phantomCases';
 
 const S = 16;
 let dir: string;
-let train: VolumeRef[];
-let val: VolumeRef[];
+let train: VolumeFiles[];
+let val: VolumeFiles[];
 let trainer: TrainerProcess;
 
 function job(id: string, epochs: number): TrainJob {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createPrng, type Prng } from '../../main/nas/prng';
+import { createPrng, type Prng } from '../../main/core/prng';
 import { hippocampusDir } from './helpers';
 import { parseAllInWorker } from './niftiInWorker';
 

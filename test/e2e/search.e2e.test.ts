@@ -2,7 +2,7 @@
  * The whole flow in a browser against web mode and the real engine and search runner: demo data, a
  * tiny search (SegNAS4, n in [8,10), 16³, 1 epoch, 3 evaluations), points in dice-chart and rows in
  * candidate-table as candidates finish, then the best candidate's detail with a non-blank viewer.
- * Needs main/nas/search.ts (the search runner); without it the engine refuses to start a search.
+ * Needs main/search/searchRunner.ts (the search runner); without it the engine refuses to start a search.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ArchitectureSpec } from '../../main/core/spec';
 import { crs2lm, replayObjective } from '../../main/nas/crs';
 import {
   createObjective,
@@ -9,7 +10,6 @@ import {
   UNTRAINABLE_F,
 } from '../../main/nas/objective';
 import { presetSpace } from '../../main/nas/presets';
-import type { ArchitectureSpec } from '../../main/nas/spec';
 
 const s11 = presetSpace('segnas11');
 const s4 = presetSpace('segnas4');

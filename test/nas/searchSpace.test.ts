@@ -3,7 +3,7 @@ import { getPreset, listPresets, presetSpace } from '../../main/nas/presets';
 import {
   countCombinations,
   createSearchSpace,
-  type SearchSpaceConfig,
+  type SearchBounds,
   SearchSpaceError,
   specKey,
   validateSearchSpaceConfig,
@@ -127,7 +127,7 @@ describe('floor decoding', () => {
   });
 
   it('searches continuous extras on a log scale and keys them exactly', () => {
-    const config: SearchSpaceConfig = {
+    const config: SearchBounds = {
       ...getPreset('segnas4').space,
       extras: { learningRate: { lo: 1e-4, hi: 1e-2, scale: 'log' }, dropout: fixed(0.2) },
     };
@@ -148,79 +148,59 @@ describe('floor decoding', () => {
 });
 
 describe('bad bounds are rejected with a message naming the field', () => {
-  const base = (): SearchSpaceConfig => structuredClone(getPreset('segnas11').space);
-  const issuesOf = (patch: (c: SearchSpaceConfig) => void, inputSize?: number | number[]) => {
+  const base = (): SearchBounds => structuredClone(getPreset('segnas11').space);
+  const issuesOf = (patch: (c: SearchBounds) => void, inputSize?: number | number[]) => {
     const c = base();
     patch(c);
     return validateSearchSpaceConfig(c, { inputSize });
   };
 
   it.each([
-    [
-      'lo ≥ hi',
-      (c: SearchSpaceConfig) => (c.n = range(33, 8)),
-      'n',
-      /lower bound 33 must be below upper bound 8/,
-    ],
+    ['lo ≥ hi', (c: SearchBounds) => (c.n = range(33, 8)), 'n', /lower bound 33 must be below upper bound 8/],
     [
       'lo = hi',
-      (c: SearchSpaceConfig) => (c.sup = range(1, 1)),
+      (c: SearchBounds) => (c.sup = range(1, 1)),
       'sup',
       /lower bound 1 must be below upper bound 1/,
     ],
     [
       'non-integer bounds',
-      (c: SearchSpaceConfig) => (c.p = range(2, 5.5)),
+      (c: SearchBounds) => (c.p = range(2, 5.5)),
       'p',
       /must be integers, got \[2, 5.5\)/,
     ],
-    [
-      'non-integer fixed',
-      (c: SearchSpaceConfig) => (c.n = fixed(15.5)),
-      'n',
-      /fixed value must be an integer/,
-    ],
+    ['non-integer fixed', (c: SearchBounds) => (c.n = fixed(15.5)), 'n', /fixed value must be an integer/],
     [
       'op above 6',
-      (c: SearchSpaceConfig) => (c.ops[3] = range(0, 8)),
+      (c: SearchBounds) => (c.ops[3] = range(0, 8)),
       'ops[3]',
       /values 0..7, outside op codes 0..6/,
     ],
-    ['negative op', (c: SearchSpaceConfig) => (c.ops[0] = fixed(-1)), 'ops[0]', /outside op codes 0..6/],
+    ['negative op', (c: SearchBounds) => (c.ops[0] = fixed(-1)), 'ops[0]', /outside op codes 0..6/],
     [
       'nodes above 4',
-      (c: SearchSpaceConfig) => (c.nodes = range(2, 6)),
+      (c: SearchBounds) => (c.nodes = range(2, 6)),
       'nodes',
       /values 2..5, outside 2..4 nodes/,
     ],
-    ['nodes below 2', (c: SearchSpaceConfig) => (c.nodes = fixed(1)), 'nodes', /outside 2..4 nodes/],
-    [
-      'sup beyond 0/1',
-      (c: SearchSpaceConfig) => (c.sup = range(0, 3)),
-      'sup',
-      /outside 0 \(off\) or 1 \(on\)/,
-    ],
+    ['nodes below 2', (c: SearchBounds) => (c.nodes = fixed(1)), 'nodes', /outside 2..4 nodes/],
+    ['sup beyond 0/1', (c: SearchBounds) => (c.sup = range(0, 3)), 'sup', /outside 0 \(off\) or 1 \(on\)/],
     [
       'wrong op count',
-      (c: SearchSpaceConfig) => (c.nodes = range(2, 4)),
+      (c: SearchBounds) => (c.nodes = range(2, 4)),
       'ops',
       /up to 3 nodes need exactly 3 ops.*got 6/,
     ],
-    [
-      'missing field',
-      (c: SearchSpaceConfig) => delete (c as Partial<SearchSpaceConfig>).res,
-      'res',
-      /must be \{"lo"/,
-    ],
+    ['missing field', (c: SearchBounds) => delete (c as Partial<SearchBounds>).res, 'res', /must be \{"lo"/],
     [
       'log range from 0',
-      (c: SearchSpaceConfig) => (c.extras = { learningRate: { lo: 0, hi: 1, scale: 'log' } }),
+      (c: SearchBounds) => (c.extras = { learningRate: { lo: 0, hi: 1, scale: 'log' } }),
       'extras.learningRate',
       /log-scale range needs lo > 0/,
     ],
     [
       'reserved extra name',
-      (c: SearchSpaceConfig) => (c.extras = { nodes: { lo: 0, hi: 1 } }),
+      (c: SearchBounds) => (c.extras = { nodes: { lo: 0, hi: 1 } }),
       'extras.nodes',
       /extra names must be identifiers/,
     ],

@@ -1,6 +1,6 @@
 /** The live search state, chart data and table queries the UI shows, from engine events. */
 import { describe, expect, it } from 'vitest';
-import type { CandidateRecord, CandidateStatus, ExperimentSummary, SearchEvent } from '../../main/api';
+import type { Candidate, CandidateStatus, ExperimentSummary, SearchEvent } from '../../main/api';
 import { searchEventSchema } from '../../main/api';
 import { queryCandidates } from '../../renderer/lib/candidates';
 import { bestSteps, downsampleMinMax, searchCurve } from '../../renderer/lib/chartData';
@@ -19,8 +19,8 @@ function candidate(
   seq: number,
   status: CandidateStatus,
   valDice: number | null,
-  extra: Partial<CandidateRecord> = {},
-): CandidateRecord {
+  extra: Partial<Candidate> = {},
+): Candidate {
   return {
     experimentId: 1,
     seq,
@@ -54,6 +54,8 @@ const summary: ExperimentSummary = {
   evaluationsBudget: 10,
   backend: 'wasm',
   device: 'CPU',
+  owner: null,
+  heartbeatAt: null,
   counts: { running: 0, trained: 0, cached: 0, illegal: 0, oom: 0, failed: 0 },
   total: 0,
   best: null,
@@ -174,7 +176,28 @@ describe('candidate table query', () => {
 describe('reopening a search from the store (e.g. after a page reload)', () => {
   const detail = (status: ExperimentSummary['status']) => ({
     summary: { ...summary, status },
-    config: {},
+    config: {
+      datasetPath: '/d',
+      variant: 'segnas4',
+      space: {
+        n: { lo: 8, hi: 33 },
+        p: { lo: 2, hi: 6 },
+        sup: { lo: 0, hi: 2 },
+        res: { lo: 0, hi: 2 },
+        nodes: { fixed: 3 },
+        ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
+      },
+      training: {
+        size: 32,
+        epochs: 10,
+        batch: 1,
+        learningRate: 1e-3,
+        augmentation: true,
+        dropout: 0.1,
+        seed: 1,
+      },
+      budget: { evaluations: 10 },
+    },
     candidates: [
       candidate(0, 'trained', 0.4),
       candidate(1, 'trained', 0.5),

@@ -99,9 +99,9 @@ describe('web mode server', () => {
   it('runs contract calls over the WebSocket and rejects bad payloads with a readable error', async () => {
     const ws = await connect();
     const info = await call(ws, 1, 'getInfo');
-    expect(info).toMatchObject({ ok: true, result: { host: 'web', workspace } });
+    expect(info).toMatchObject({ ok: true, value: { host: 'web', workspace } });
     const bad = await call(ws, 2, 'openDataset', { path: 7 });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request', field: 'path' } });
     expect(bad.kind === 'response' && !bad.ok && bad.error.message).toMatch(/openDataset: path/);
     const unknown = await call(ws, 3, 'deleteEverything', {});
     expect(unknown).toMatchObject({ ok: false, error: { code: 'bad-request' } });

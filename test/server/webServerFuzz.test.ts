@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createPrng, type Prng } from '../../main/nas/prng';
+import { createPrng, type Prng } from '../../main/core/prng';
 import { rawRequest, type ServeChild, startServe } from './serveProcess';
 
 const SEED = 424242;

@@ -5,9 +5,9 @@
  * without losing or retraining a finished candidate.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSearchRunner, type LocalSearchRunner } from '../../main/nas/search';
+import { createSearchRunner, type LocalSearchRunner } from '../../main/search/searchRunner';
 import type { ExperimentStore } from '../../main/store';
-import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from '../nas/searchFixtures';
+import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from '../search/searchFixtures';
 
 afterAll(removeTempDirs);
 
@@ -51,7 +51,7 @@ describe('store fault injection', () => {
   it('a busy then full store stops the search cleanly; it resumes with nothing lost', async () => {
     const data = await phantomDataset();
     const workspace = tempDir('faults-ws');
-    const config = tinyConfig(data, { evaluations: 6 });
+    const config = tinyConfig(data, { evaluations: 6, topK: 0, populationSize: 4 });
     let fault: Fault = null;
     let busyBeats = 0;
     let busyThrown = 0;
@@ -70,7 +70,7 @@ describe('store fault injection', () => {
         },
         () => busyThrown++,
       );
-      ({ experimentId: id } = await runner.start(config, { topK: 0, populationSize: 4 }));
+      ({ experimentId: id } = await runner.start(config));
       const finished = () => runner.store.listCandidates(id).filter((c) => c.status !== 'running');
       await until(() => finished().length >= 1, 'a finished candidate');
       fault = 'busy';

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec } from '../../main/core/spec';
 import type { CandidateStart, NewExperiment } from '../../main/store';
 
 export function tempWorkspace(): { dir: string; remove: () => void } {
@@ -24,7 +24,15 @@ export function newExperiment(overrides: Partial<NewExperiment> = {}): NewExperi
         nodes: { fixed: 3 },
         ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }, { fixed: 0 }, { fixed: 0 }, { fixed: 0 }],
       },
-      training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3 },
+      training: {
+        size: 32,
+        epochs: 10,
+        batch: 1,
+        learningRate: 1e-3,
+        augmentation: true,
+        dropout: 0.1,
+        seed: 1,
+      },
       budget: { evaluations: 300 },
     },
     datasetFingerprint: 'sha256:0123abcd',

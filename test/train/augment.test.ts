@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPrng } from '../../main/nas/prng';
+import { createPrng } from '../../main/core/prng';
 import {
   AUGMENT_DEFAULTS,
   augmentSample,

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ArchitectureSpec, BlockSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec, BlockSpec } from '../../main/core/spec';
 import { describeNetwork } from '../../main/train/describe';
 import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
 import { NadamOptimizer } from '../../main/train/nadam';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchitectureSpec, BlockSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec, BlockSpec } from '../../main/core/spec';
 import { paramCount } from '../../main/train/paramCount';
 
 const spec = (n: number, p: number, sup: boolean, res: boolean, block: BlockSpec): ArchitectureSpec => ({

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/compute/backend';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import type { ArchitectureSpec } from '../../main/core/spec';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { argmaxLabels, meanForegroundDice, perLabelDice } from '../../main/train/metrics';
 import { buildNetwork } from '../../main/train/network';

@@ -1,7 +1,7 @@
 /** `segnas arch`: decodes a point x of a search space into its architecture, matrix and legality. */
 import { parseArgs } from 'node:util';
-import { blockEdges, blockMatrix, checkBlock, formatMatrix } from '../../nas/blockMatrix';
-import { type ArchitectureSpec, OPS } from '../../nas/spec';
+import { blockEdges, blockMatrix, checkBlock, formatMatrix } from '../../core/blockMatrix';
+import { type ArchitectureSpec, OPS } from '../../core/spec';
 import { describeNetwork, type NetworkDescription } from '../../train/describe';
 import { type LoadedSpace, loadSpace, SPACE_OPTIONS, type SpaceArgs } from './space';
 

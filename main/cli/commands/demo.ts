@@ -91,20 +91,18 @@ export async function run(argv: string[]): Promise<number> {
   const runner = openRunner(options.workspace);
   let experimentId: number;
   try {
-    ({ experimentId } = await runner.start(
-      {
-        datasetPath: data,
-        variant: 'custom',
-        name: 'demo: small SegNAS11 on phantoms',
-        space: DEMO_SPACE,
-        training: { size: 16, epochs: options.epochs, batch: 1, learningRate: 1e-3, augmentation: true },
-        seed: options.seed,
-        evaluations: options.evaluations,
-        backend: 'wasm',
-        memoryBudgetMB: 2048,
-      },
-      { topK: 2, autoBackend: true },
-    ));
+    ({ experimentId } = await runner.start({
+      datasetPath: data,
+      variant: 'custom',
+      name: 'demo: small SegNAS11 on phantoms',
+      space: DEMO_SPACE,
+      training: { size: 16, epochs: options.epochs, batch: 1, learningRate: 1e-3, augmentation: true },
+      seed: options.seed,
+      evaluations: options.evaluations,
+      backend: 'auto',
+      memoryBudgetMB: 2048,
+      topK: 2,
+    }));
   } catch (e) {
     console.error(`segnas demo: ${(e as Error).message}`);
     await runner.close();

@@ -1,6 +1,6 @@
 /** `segnas evaluate <id>`: tests the best candidates of an experiment on its held-out test split. */
 import { parseArgs } from 'node:util';
-import { reportDirOf } from '../../nas/afterSearch';
+import { reportDirOf } from '../../search/afterSearch';
 import { experimentIdArg, intOption, openRunner, WORKSPACE_HELP } from '../searchSession';
 
 const HELP = `usage: segnas evaluate <id> [--top-k K] [--workspace DIR]

@@ -1,6 +1,6 @@
 /** `segnas inspect`: discovers a dataset and prints its validation report. */
 import { parseArgs } from 'node:util';
-import { DatasetError, type DatasetReport, discoverDataset, reportProblems } from '../../data/discover';
+import { DatasetError, type DiscoveredDataset, discoverDataset, reportProblems } from '../../data/discover';
 import { formatProblem } from '../../data/problems';
 
 const HELP = `usage: segnas inspect <dir | files...> [--json]
@@ -20,7 +20,7 @@ function fmtRange(r: { min: number; max: number } | null | undefined): string {
   return `${f(r.min)}..${f(r.max)}`;
 }
 
-export function formatReport(report: DatasetReport): string {
+export function formatReport(report: DiscoveredDataset): string {
   const lines: string[] = [];
   lines.push(`dataset  ${report.name ?? '(unnamed)'}  [${report.layout} layout]  ${report.root}`);
   lines.push(`labels   ${report.labels.map((l) => `${l.value}=${l.name}`).join(', ')}`);

@@ -1,6 +1,6 @@
 /** `segnas list`: the experiments of a workspace, newest first; interrupted ones are offered for resume. */
 import { parseArgs } from 'node:util';
-import { markInterrupted } from '../../nas/resume';
+import { markInterrupted } from '../../search/resume';
 import { type ExperimentSummary, openStore } from '../../store';
 import { WORKSPACE_HELP } from '../searchSession';
 

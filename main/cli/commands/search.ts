@@ -1,13 +1,14 @@
 /** `segnas search`: runs an architecture search (or trains a baseline) on a dataset, with progress output. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { BackendName, SearchConfig } from '../../api';
+import { BACKEND_NAMES, type BackendRequest, DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../../api';
 import { BASELINE_IDS, fixedSpace, getBaseline, isBaseline } from '../../nas/baselines';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
-import { type SearchSpaceConfig, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
+import { type SearchBounds, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
 import { intOption, numberOption, openRunner, runToEnd, UsageError, WORKSPACE_HELP } from '../searchSession';
 
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+const BACKENDS = BACKEND_NAMES;
+const D = DEFAULT_SEARCH_CONFIG;
 
 const HELP = `usage: segnas search --data <dir> [options]
 
@@ -16,21 +17,21 @@ candidate in the workspace, then tests the best candidates on the held-out test 
 report. Ctrl-C stops cleanly; continue with segnas resume <id>.
 
   --data DIR          dataset folder (MSD imagesTr/labelsTr, or <case> + <case>_seg files)
-  --variant NAME      search space: ${PRESET_IDS.join(', ')} (default segnas4), or a baseline
+  --variant NAME      search space: ${PRESET_IDS.join(', ')} (default ${D.variant}), or a baseline
                       trained once under the same protocol: ${BASELINE_IDS.join(', ')}
   --bounds FILE       custom bounds (JSON like assets/presets/*.json "space"); overrides --variant
-  --size S            cube side the images are resized to (default 32)
-  --epochs N          epochs per candidate (default 10)
-  --batch B           batch size (default 1)
-  --lr RATE           Nadam learning rate (default 0.001)
+  --size S            cube side the images are resized to (default ${D.training.size})
+  --epochs N          epochs per candidate (default ${D.training.epochs})
+  --batch B           batch size (default ${D.training.batch})
+  --lr RATE           Nadam learning rate (default ${D.training.learningRate})
   --no-augment        train without augmentation
-  --evaluations N     CRS budget (default 300, the paper's)
+  --evaluations N     CRS budget (default ${D.evaluations}, the paper's)
   --population N      CRS population (default 10·(searched hyperparameters + 1))
-  --seed K            seeds the CRS, the split and the training (default 1)
-  --splits N          seeded splits; the best network is retested on each (mean ± std) (default 1)
-  --top-k K           candidates tested on the test split after the search (default 3; 0: none)
-  --memory-mb MB      candidates predicted to need more are recorded as OOM untrained (default 4096)
-  --backend NAME      ${BACKENDS.join(', ')} (default: the best the trainer can start)
+  --seed K            seeds the CRS, the split and the training (default ${D.seed})
+  --splits N          seeded splits; the best network is retested on each (mean ± std) (default ${D.splits})
+  --top-k K           candidates tested on the test split after the search (default ${D.topK}; 0: none)
+  --memory-mb MB      candidates predicted to need more are recorded as OOM untrained (default ${D.memoryBudgetMB})
+  --backend NAME      ${BACKENDS.join(', ')} or auto (default ${D.backend}: the best the trainer can start)
   --name TEXT         experiment name
 ${WORKSPACE_HELP}
   --help              this text`;
@@ -63,7 +64,7 @@ function parse(argv: string[]) {
 
 type Values = ReturnType<typeof parse>['values'];
 
-function readBounds(file: string): SearchSpaceConfig {
+function readBounds(file: string): SearchBounds {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -74,14 +75,14 @@ function readBounds(file: string): SearchSpaceConfig {
   const space = (raw as { space?: unknown }).space ?? raw;
   const issues = validateSearchSpaceConfig(space);
   if (issues.length > 0) throw new SearchSpaceError(issues, file);
-  return space as SearchSpaceConfig;
+  return space as SearchBounds;
 }
 
 /** The search space and budget a --variant / --bounds choice means. */
 function resolveSpace(
   values: Values,
   evaluations: number,
-): { variant: string; space: SearchSpaceConfig; evaluations: number } {
+): { variant: string; space: SearchBounds; evaluations: number } {
   if (values.bounds) return { variant: 'custom', space: readBounds(values.bounds), evaluations };
   const variant = (values.variant ?? 'segnas4').toLowerCase();
   if (isBaseline(variant)) return { variant, space: fixedSpace(getBaseline(variant).spec), evaluations: 1 };
@@ -92,40 +93,31 @@ function resolveSpace(
   return { variant, space: getPreset(variant).space, evaluations };
 }
 
-export interface BuiltSearch {
-  config: SearchConfig;
-  topK: number;
-  splits: number;
-  autoBackend: boolean;
-  populationSize?: number;
-}
-
-export function buildConfig(values: Values): BuiltSearch {
+/** The search an invocation asks for; ranges and cross-field rules are the runner's to check. */
+export function buildConfig(values: Values): SearchConfig {
   if (!values.data) throw new UsageError('--data is required (the dataset folder)');
-  if (values.backend !== undefined && !BACKENDS.includes(values.backend as BackendName))
-    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')} (got ${values.backend})`);
-  const resolved = resolveSpace(values, intOption('evaluations', values.evaluations, 300));
+  const backend = values.backend ?? D.backend;
+  if (backend !== 'auto' && !(BACKENDS as readonly string[]).includes(backend))
+    throw new UsageError(`--backend must be auto or one of ${BACKENDS.join(', ')} (got ${values.backend})`);
+  const resolved = resolveSpace(values, intOption('evaluations', values.evaluations, D.evaluations));
   return {
-    config: {
-      datasetPath: values.data,
-      variant: resolved.variant,
-      space: resolved.space,
-      training: {
-        size: intOption('size', values.size, 32, 8),
-        epochs: intOption('epochs', values.epochs, 10),
-        batch: intOption('batch', values.batch, 1),
-        learningRate: numberOption('lr', values.lr, 1e-3),
-        augmentation: !values['no-augment'],
-      },
-      seed: intOption('seed', values.seed, 1, 0),
-      evaluations: resolved.evaluations,
-      backend: (values.backend as BackendName | undefined) ?? 'wasm',
-      memoryBudgetMB: numberOption('memory-mb', values['memory-mb'], 4096),
-      ...(values.name !== undefined && { name: values.name }),
+    datasetPath: values.data,
+    variant: resolved.variant,
+    space: resolved.space,
+    training: {
+      size: intOption('size', values.size, D.training.size, 8),
+      epochs: intOption('epochs', values.epochs, D.training.epochs),
+      batch: intOption('batch', values.batch, D.training.batch),
+      learningRate: numberOption('lr', values.lr, D.training.learningRate),
+      augmentation: !values['no-augment'],
     },
-    topK: intOption('top-k', values['top-k'], 3, 0),
-    splits: intOption('splits', values.splits, 1),
-    autoBackend: values.backend === undefined,
+    seed: intOption('seed', values.seed, D.seed, 0),
+    evaluations: resolved.evaluations,
+    backend: backend as BackendRequest,
+    memoryBudgetMB: numberOption('memory-mb', values['memory-mb'], D.memoryBudgetMB),
+    topK: intOption('top-k', values['top-k'], D.topK, 0),
+    splits: intOption('splits', values.splits, D.splits),
+    ...(values.name !== undefined && { name: values.name }),
     ...(values.population !== undefined && {
       populationSize: intOption('population', values.population, 0, 2),
     }),
@@ -134,14 +126,14 @@ export function buildConfig(values: Values): BuiltSearch {
 
 export async function run(argv: string[]): Promise<number> {
   let values: Values;
-  let built: ReturnType<typeof buildConfig>;
+  let config: SearchConfig;
   try {
     values = parse(argv).values;
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    built = buildConfig(values);
+    config = buildConfig(values);
   } catch (e) {
     console.error(`segnas search: ${(e as Error).message}\n\nsegnas search --help for the options`);
     return 2;
@@ -149,12 +141,7 @@ export async function run(argv: string[]): Promise<number> {
   const runner = openRunner(values.workspace);
   let experimentId: number;
   try {
-    ({ experimentId } = await runner.start(built.config, {
-      topK: built.topK,
-      splits: built.splits,
-      autoBackend: built.autoBackend,
-      ...(built.populationSize !== undefined && { populationSize: built.populationSize }),
-    }));
+    ({ experimentId } = await runner.start(config));
   } catch (e) {
     console.error(`segnas search: ${(e as Error).message}`);
     await runner.close();

@@ -58,7 +58,6 @@ export async function run(argv: string[]): Promise<number> {
   const info = await web.engine.getInfo();
   console.log(`SegNAS Studio web mode — workspace ${workspace}`);
   console.log(`backend: ${info.backend.name} (${info.backend.device})`);
-  if (!info.search.available) console.log(`note: ${info.search.reason}`);
   console.log(`\nOpen: ${web.openUrl}\n`);
   console.log('Press Ctrl-C to stop.');
   // A fault somewhere in the engine stops this process's searches cleanly; the server keeps serving.

@@ -1,8 +1,8 @@
 /** `segnas show <id>`: one experiment: configuration, progress, best candidates, test Dice, files. */
 import { parseArgs } from 'node:util';
-import { reportDirOf } from '../../nas/afterSearch';
-import { describeSpec } from '../../nas/report';
-import { markInterrupted } from '../../nas/resume';
+import { reportDirOf } from '../../search/afterSearch';
+import { describeSpec } from '../../search/report';
+import { markInterrupted } from '../../search/resume';
 import { openStore } from '../../store';
 import { experimentIdArg, WORKSPACE_HELP } from '../searchSession';
 

@@ -6,8 +6,8 @@ import {
   countCombinations,
   createSearchSpace,
   type IntegerBound,
+  type SearchBounds,
   type SearchSpace,
-  type SearchSpaceConfig,
 } from '../../nas/searchSpace';
 
 const HELP = `usage: segnas space [--variant ${PRESET_IDS.join('|')} | --config FILE] [--input-size S] [--json]
@@ -53,7 +53,7 @@ export function loadSpace(args: SpaceArgs): LoadedSpace {
     } catch (error) {
       throw new Error(`cannot read search space ${args.config}: ${(error as Error).message}`);
     }
-    const space = createSearchSpace(raw as SearchSpaceConfig, { inputSize, source: args.config });
+    const space = createSearchSpace(raw as SearchBounds, { inputSize, source: args.config });
     return { id: 'custom', name: 'Custom', description: `bounds from ${args.config}`, space };
   }
   const preset = getPreset(args.variant ?? 'segnas11');

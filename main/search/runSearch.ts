@@ -6,28 +6,28 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CandidateRecord, SearchEvent } from '../api';
-import type { TrainJob, VolumeRef } from '../compute/protocol';
-import { type CandidateOutcome, describeDevice } from '../compute/trainerProcess';
+import type { TrainJob, VolumeFiles } from '../compute/protocol';
+import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
+import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
-import type { Candidate, ExperimentStore, LabelDice, CandidateOutcome as StoredOutcome } from '../store';
+import { crs2lm, type Objective, replayObjective } from '../nas/crs';
+import { createObjective, type EvaluationReport, type ResultCache } from '../nas/objective';
+import type { SearchSpace } from '../nas/searchSpace';
+import type { Candidate, ExperimentStore, LabelDice } from '../store';
 import { experimentCacheScope } from '../store';
 import { AUGMENT_DEFAULTS } from '../train/augment';
 import { estimateTrainingBytes } from '../train/memoryEstimate';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
 import type { EpochProgress } from '../train/trainer';
-import { crs2lm, type Objective, replayObjective } from './crs';
-import { createObjective, type EvaluationReport, type ResultCache } from './objective';
+import type { SearchEvent } from './events';
 import { planReplay } from './resume';
-import type { SearchSpace } from './searchSpace';
-import type { ArchitectureSpec } from './spec';
 
 /** Runs one training job on some device; never rejects (see TrainerPool.run). */
 export type RunJob = (
   job: TrainJob,
   handlers: { onEpoch?: (p: EpochProgress) => void; signal?: AbortSignal },
-) => Promise<CandidateOutcome>;
+) => Promise<TrainingResult>;
 
 export interface TrainingProtocol {
   size: number;
@@ -57,10 +57,10 @@ export interface SearchRunOptions {
   concurrency: number;
   /**
    * Device recorded when a candidate starts (the only one, or null with several); replaced when it ends
-   * by the device of the trainer that really ran it (CandidateOutcome.device).
+   * by the device of the trainer that really ran it (TrainingResult.device).
    */
   device: string | null;
-  volumes: { train: VolumeRef[]; val: VolumeRef[] };
+  volumes: { train: VolumeFiles[]; val: VolumeFiles[] };
   labels: LabelMapping;
   training: TrainingProtocol;
   evaluations: number;
@@ -251,7 +251,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       report.status === 'cached'
         ? (report.details as { perLabelDice?: LabelDice | null } | undefined)
         : undefined;
-    const status = report.status as StoredOutcome;
+    const status = report.status;
     const result = {
       status,
       reason: report.reason ?? null,
@@ -273,7 +273,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     o.emit({
       type: 'candidate-finished',
       experimentId: id,
-      candidate: candidate as CandidateRecord,
+      candidate: candidate as Candidate,
       progress: { done, total: o.evaluations, etaSeconds: (elapsed / doneThisSession) * remaining },
     });
     const nowBest = store.getExperiment(id)?.best ?? null;

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchConfig } from '../../main/api';
-import { createSearchRunner } from '../../main/nas/search';
+import { createSearchRunner } from '../../main/search/searchRunner';
 import { type Candidate, openStore } from '../../main/store';
 import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
@@ -115,14 +115,11 @@ beforeAll(async () => {
   data = await phantomDataset();
   const refRunner = createSearchRunner({ workspace: tempDir('ref-ws'), emit: () => {} });
   try {
-    const { experimentId } = await refRunner.start(
-      tinyConfig(data, { evaluations: EVALUATIONS, space: SPACE }),
-      {
-        topK: 0,
-        populationSize: POPULATION,
-        autoBackend: true,
-      },
-    );
+    const { experimentId } = await refRunner.start({
+      ...tinyConfig(data, { evaluations: EVALUATIONS, space: SPACE }),
+      topK: 0,
+      populationSize: POPULATION,
+    });
     expect((await refRunner.whenDone(experimentId)).status).toBe('finished');
     reference = refRunner.store.listCandidates(experimentId);
   } finally {

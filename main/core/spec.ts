@@ -1,10 +1,14 @@
 /**
  * The vocabulary of the search: what a block and a network are, once decoded from floor(x).
- * Everything that builds, trains, stores or draws a network speaks these types.
+ * Everything that builds, trains, stores or draws a network speaks these types. The spec crosses
+ * process boundaries (trainer protocol, UI contract, store), so its shape is a zod schema and the
+ * types derive from it.
  */
+import { z } from 'zod';
 
 /** Table 1 of the paper. The numeric codes are the paper's and appear in stored x vectors. */
 export const OP_CODES = [0, 1, 2, 3, 4, 5, 6] as const;
+export const opCodeSchema = z.literal(OP_CODES);
 export type OpCode = (typeof OP_CODES)[number];
 
 export type OpKind = 'none' | 'conv' | 'skip';
@@ -30,16 +34,15 @@ export const OPS: readonly OpInfo[] = [
   { code: 6, kind: 'skip', label: 'Skip', kernel: 0, dilation: 0 },
 ];
 
-export type NodeCount = 2 | 3 | 4;
+export const nodeCountSchema = z.union([z.literal(2), z.literal(3), z.literal(4)]);
+export type NodeCount = z.infer<typeof nodeCountSchema>;
 
 /**
  * A block (paper §2.1): a DAG over `nodes` feature maps. `ops` holds only the
  * nodes·(nodes−1)/2 entries that the block uses, in column order (0,1), (0,2), (1,2), (0,3), (1,3), (2,3).
  */
-export interface BlockSpec {
-  nodes: NodeCount;
-  ops: OpCode[];
-}
+export const blockSpecSchema = z.object({ nodes: nodeCountSchema, ops: z.array(opCodeSchema).max(6) });
+export type BlockSpec = z.infer<typeof blockSpecSchema>;
 
 /** One edge of the block DAG: op from node `from` to node `to` (from < to). */
 export interface BlockEdge {
@@ -49,16 +52,17 @@ export interface BlockEdge {
 }
 
 /** The decoded network (paper §2.2, Fig. 1): what floor(x) means. */
-export interface ArchitectureSpec {
+export const architectureSpecSchema = z.object({
   /** Channels of the first MegaBlock. */
-  n: number;
+  n: z.number().int().positive(),
   /** Number of max-poolings (encoder has p+1 MegaBlocks, decoder p). */
-  p: number;
+  p: z.number().int().nonnegative(),
   /** Deep supervision. */
-  sup: boolean;
+  sup: z.boolean(),
   /** Residual connection around each block. */
-  res: boolean;
-  block: BlockSpec;
+  res: z.boolean(),
+  block: blockSpecSchema,
   /** Continuous extra hyperparameters (e.g. learningRate), by name; not floored. */
-  extras: Record<string, number>;
-}
+  extras: z.record(z.string(), z.number()),
+});
+export type ArchitectureSpec = z.infer<typeof architectureSpecSchema>;

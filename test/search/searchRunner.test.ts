@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
+import type { ArchitectureSpec } from '../../main/core/spec';
 import { readNifti } from '../../main/data/niftiRead';
 import { fixedSpace, getBaseline } from '../../main/nas/baselines';
-import { createSearchRunner } from '../../main/nas/search';
-import type { ArchitectureSpec } from '../../main/nas/spec';
+import { createSearchRunner } from '../../main/search/searchRunner';
 import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 let data: string;
@@ -24,7 +24,7 @@ describe('a search on phantom data', () => {
     const events: SearchEvent[] = [];
     const runner = createSearchRunner({ workspace, emit: (e) => events.push(e) });
     try {
-      const { experimentId: id } = await runner.start(tinyConfig(data, { evaluations: 10 }), { topK: 2 });
+      const { experimentId: id } = await runner.start({ ...tinyConfig(data, { evaluations: 10 }), topK: 2 });
       const end = await runner.whenDone(id);
       expect(end.status, end.message).toBe('finished');
 
@@ -121,7 +121,7 @@ describe('a search on phantom data', () => {
       },
     });
     try {
-      const { experimentId: id } = await runner.start(tinyConfig(data, { evaluations: 10 }), { topK: 0 });
+      const { experimentId: id } = await runner.start({ ...tinyConfig(data, { evaluations: 10 }), topK: 0 });
       expect((await runner.whenDone(id)).status).toBe('paused');
       expect(runner.store.getExperiment(id)?.status).toBe('paused');
       // The candidate in training when pause was asked finished; nothing is left running.
@@ -148,7 +148,7 @@ describe('a search on phantom data', () => {
       },
     });
     try {
-      const { experimentId: id } = await runner.start(tinyConfig(data, { evaluations: 2 }), { topK: 0 });
+      const { experimentId: id } = await runner.start({ ...tinyConfig(data, { evaluations: 2 }), topK: 0 });
       expect((await runner.whenDone(id)).status).toBe('finished');
       expect(runner.store.getExperiment(id)?.status).toBe('finished');
       expect(runner.store.listCandidates(id)).toHaveLength(2);
@@ -167,7 +167,7 @@ describe('a search on phantom data', () => {
     const runA = createSearchRunner({ workspace: tempDir('two-a'), emit: () => {} }, { devices });
     let reference: string[];
     try {
-      const { experimentId: id } = await runA.start(config, extras);
+      const { experimentId: id } = await runA.start({ ...config, ...extras });
       expect((await runA.whenDone(id)).status).toBe('finished');
       const all = runA.store.listCandidates(id);
       reference = all.map((c) => `${c.seq} ${c.key} ${c.status} ${c.f}`);
@@ -195,7 +195,7 @@ describe('a search on phantom data', () => {
       { devices },
     );
     try {
-      const { experimentId: id } = await runB.start(config, extras);
+      const { experimentId: id } = await runB.start({ ...config, ...extras });
       expect((await runB.whenDone(id)).status).toBe('stopped');
       expect(runB.store.countCandidates(id)).toBeLessThan(12);
       await runB.resume(id);
@@ -231,10 +231,10 @@ describe('a search on phantom data', () => {
     };
     const runner = createSearchRunner({ workspace: tempDir('baseline-ws'), emit: () => {} });
     try {
-      const { experimentId: id } = await runner.start(
-        tinyConfig(data, { space: fixedSpace(tiny), evaluations: 50 }),
-        { topK: 1 },
-      );
+      const { experimentId: id } = await runner.start({
+        ...tinyConfig(data, { space: fixedSpace(tiny), evaluations: 50 }),
+        topK: 1,
+      });
       const end = await runner.whenDone(id);
       expect(end.status, end.message).toBe('finished');
       const [only, ...none] = runner.store.listCandidates(id);
@@ -268,7 +268,7 @@ describe('a search on phantom data', () => {
         evaluations: 4,
         training: { ...tinyConfig(data).training, epochs: 3 },
       });
-      const { experimentId: id } = await runner.start(config, { topK: 0 });
+      const { experimentId: id } = await runner.start({ ...config, topK: 0 });
       const end = await runner.whenDone(id);
       expect(killed).toBe(true);
       expect(end.status, end.message).toBe('finished');

@@ -6,8 +6,8 @@ import {
   checkBlock,
   opPositions,
   opsForNodes,
-} from '../../main/nas/blockMatrix';
-import type { BlockSpec, OpCode } from '../../main/nas/spec';
+} from '../../main/core/blockMatrix';
+import type { BlockSpec, OpCode } from '../../main/core/spec';
 
 const block4 = (ops: number[]): BlockSpec => ({ nodes: 4, ops: ops as OpCode[] });
 

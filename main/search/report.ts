@@ -4,11 +4,11 @@
  * formatting is pure; writeReport is the one function that touches the disk.
  */
 import { join } from 'node:path';
+import type { ArchitectureSpec } from '../core/spec';
+import { OPS } from '../core/spec';
 import { writeFileAtomic } from '../data/safeOutput';
 import type { Candidate, Experiment, ExperimentStore, TestEvaluation } from '../store';
 import { writeJsonAtomic } from './jsonFiles';
-import type { ArchitectureSpec } from './spec';
-import { OPS } from './spec';
 import { meanStd } from './testEvaluation';
 
 export interface CurvePoint {

@@ -1,23 +1,18 @@
 /**
- * The search runner (the `SearchRunner` seam of main/api.ts): starts, pauses, resumes and stops
- * searches in the background, one trainer process per device shared by all of them, and after a search
- * tests the best candidates and writes the report. The engine loads `createSearchRunner` from here; the
- * CLI uses the same runner and waits for a search with `whenDone`.
+ * The search runner: starts, pauses, resumes and stops searches in the background, one trainer process
+ * per device shared by all of them, and after a search tests the best candidates and writes the report.
+ * It is the one door to a search: the engine (web mode, Electron) and the CLI both call `start(config)`,
+ * which validates the configuration field by field before anything is recorded.
  *
  * Every state change goes through the store first, so that whatever process dies at whatever moment,
  * the store says what was finished (kept) and what was running (retrained on resume).
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type {
-  ExportResult,
-  SearchConfig,
-  SearchEvent,
-  SearchRunner,
-  SearchRunnerContext,
-  TestEvaluation,
-} from '../api';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
+import type { SearchConfig } from '../core/searchConfig';
+import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
+import { createSearchSpace } from '../nas/searchSpace';
 import { type ExperimentStore, experimentDir, openStore } from '../store';
 import {
   evaluateExperiment,
@@ -28,26 +23,37 @@ import {
   reopenDataset,
   reportDirOf,
 } from './afterSearch';
+import { ConfigError, validateSearchConfig } from './configValidation';
+import type { ExportResult, SearchEvent, TestRun } from './events';
 import { writeReport } from './report';
 import { markInterrupted } from './resume';
+import { type RunControl, type RunJob, type RunOutcome, runSearch, type TrainingProtocol } from './runSearch';
 import { discoverForSearch, prepareVolumes, splitCases, volumesDir } from './searchData';
-import { type RunControl, type RunJob, type RunOutcome, runSearch, type TrainingProtocol } from './searchRun';
-import { createSearchSpace } from './searchSpace';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
-/** Settings beyond the UI contract's SearchConfig (the CLI sets them; the UI gets the defaults). */
-export interface SearchExtras {
-  /** Candidates tested on the test split after the search; 0 skips the test. Default 3. */
-  topK?: number;
-  /** Number of seeded splits; the search runs on split 0, the best network is retested on the others. Default 1. */
-  splits?: number;
-  /** Spatial dropout rate of each MegaBlock. Default 0.1. */
-  dropout?: number;
-  /** CRS population size; default 10·(dimensions+1) (paper, NLopt). Smaller reaches the reflection steps sooner. */
-  populationSize?: number;
-  /** Let each trainer pick the best backend it can start (or $SEGNAS_BACKEND) instead of config.backend. */
-  autoBackend?: boolean;
+export interface SearchRunnerContext {
+  /** Workspace folder holding the store file, experiments' artifacts and uploads. */
+  workspace: string;
+  emit(event: SearchEvent): void;
+}
+
+/** What the engine and the CLI drive; every search operation goes through here. */
+export interface SearchRunner {
+  /** Validates the configuration, records the experiment and starts it in the background. */
+  start(config: SearchConfig): Promise<{ experimentId: number }>;
+  pause(experimentId: number): Promise<void>;
+  /** Resumes a paused or stopped experiment, or one left interrupted by a dead process. */
+  resume(experimentId: number): Promise<void>;
+  stop(experimentId: number): Promise<void>;
+  evaluateTest(experimentId: number, topK: number): Promise<TestRun>;
+  exportExperiment(experimentId: number, dir?: string): Promise<ExportResult>;
+  /** Writes (or finds) a candidate's prediction for a case as NIfTI and returns its absolute path. */
+  predictionPath(experimentId: number, seq: number, caseId: string): Promise<string>;
+  /** Split of an experiment (case ids), for the viewer's case picker. */
+  splitOf(experimentId: number): Promise<{ validation: string[]; test: string[] }>;
+  /** Releases trainer processes; called on shutdown. */
+  close(): Promise<void>;
 }
 
 export interface SearchRunnerOptions {
@@ -60,14 +66,12 @@ export interface SearchRunnerOptions {
 export interface RunEnd {
   status: RunOutcome | 'failed';
   message?: string;
-  test?: TestEvaluation;
+  test?: TestRun;
 }
 
 /** The runner with what the CLI needs on top of the contract. */
 export interface LocalSearchRunner extends SearchRunner {
   readonly store: ExperimentStore;
-  /** Starts a search with the CLI's extra settings. */
-  start(config: SearchConfig, extras?: SearchExtras): Promise<{ experimentId: number }>;
   /** Resolves when the experiment's background run (search, then test evaluation) ends; at once if none. */
   whenDone(experimentId: number): Promise<RunEnd>;
   /** Experiments left running by dead processes, now marked interrupted. */
@@ -90,17 +94,6 @@ interface Active {
 }
 
 const AUTO = 'auto';
-
-/** floor(x) may reach p = pMax, so the cube side must survive pMax halvings exactly. */
-function checkSizeFitsPoolings(config: SearchConfig): void {
-  const p = config.space.p;
-  const pMax = 'fixed' in p ? p.fixed : Math.ceil(p.hi) - 1;
-  const cell = 2 ** pMax;
-  if (config.training.size % cell !== 0)
-    throw new Error(
-      `training.size ${config.training.size} must be divisible by 2^${pMax} = ${cell}, because p can reach ${pMax} poolings; use a size such as ${Math.max(cell, Math.round(config.training.size / cell) * cell)} or lower p's upper bound`,
-    );
-}
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -198,12 +191,7 @@ export function createSearchRunner(
           training.size,
           volumesDir(dir, training.size, 0),
         );
-        const extra = (experiment.config.extra ?? {}) as {
-          memoryBudgetMB?: number;
-          topK?: number;
-          populationSize?: number;
-          concurrency?: number;
-        };
+        const extra = experiment.config.extra ?? {};
         const outcome = await runSearch({
           store,
           experimentId: id,
@@ -218,9 +206,9 @@ export function createSearchRunner(
           evaluations: experiment.config.budget.evaluations,
           crsSeed: experiment.seeds.search,
           ...(extra.populationSize !== undefined && { populationSize: extra.populationSize }),
-          memoryBudgetBytes: (extra.memoryBudgetMB ?? 4096) * 2 ** 20,
+          memoryBudgetBytes: (extra.memoryBudgetMB ?? DEFAULT_SEARCH_CONFIG.memoryBudgetMB) * 2 ** 20,
           modelsDir: modelsDirOf(store.workspaceDir, id),
-          keepModels: Math.max(extra.topK ?? 3, 3),
+          keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
           emit,
           control,
         });
@@ -246,7 +234,7 @@ export function createSearchRunner(
         store.updateExperimentStatus(id, 'finished');
         emit({ type: 'search-finished', experimentId: id, status: 'finished' });
         await writeReport(store, id, reportDirOf(store.workspaceDir, id));
-        const topK = extra.topK ?? 3;
+        const topK = extra.topK ?? DEFAULT_SEARCH_CONFIG.topK;
         if (topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
           const test = await evaluateExperiment({ store, runJob: runJobFor(experiment.backend) }, id, topK);
           emit({ type: 'test-evaluated', experimentId: id, result: test });
@@ -278,22 +266,29 @@ export function createSearchRunner(
     store,
     interruptedAtStart,
 
-    async start(config, extras = {}) {
+    async start(config) {
+      const validation = validateSearchConfig(config, { datasetCheckedLater: true });
+      if (!validation.ok) throw new ConfigError(validation.issues);
       const space = createSearchSpace(config.space, {
         inputSize: config.training.size,
         source: 'search space',
       });
-      const population = extras.populationSize;
+      const population = config.populationSize;
       if (population !== undefined && !(Number.isInteger(population) && population >= space.lower.length + 1))
-        throw new Error(
-          `the CRS population must be an integer ≥ ${space.lower.length + 1} (searched hyperparameters + 1), got ${population}`,
-        );
+        throw new ConfigError([
+          {
+            field: 'populationSize',
+            message: `must be an integer ≥ ${space.lower.length + 1} (searched hyperparameters + 1), got ${population}`,
+          },
+        ]);
       if (space.lower.length === 0 && config.evaluations !== 1) config = { ...config, evaluations: 1 }; // a fixed architecture is evaluated once
-      checkSizeFitsPoolings(config);
-      const { report, fingerprint } = await discoverForSearch(config.datasetPath);
-      const splitCount = extras.splits ?? 1;
+      const { report, fingerprint } = await discoverForSearch(config.datasetPath).catch((error: Error) => {
+        throw new ConfigError([{ field: 'datasetPath', message: error.message }]);
+      });
+      const splitCount = config.splits ?? DEFAULT_SEARCH_CONFIG.splits;
+      const topK = config.topK ?? DEFAULT_SEARCH_CONFIG.topK;
       const splits = splitCases(report, config.seed, splitCount);
-      const pool = poolFor(extras.autoBackend ? AUTO : config.backend);
+      const pool = poolFor(config.backend);
       await pool.start();
       const info = pool.trainers[0].info;
       // Later runs (resume, test) ask for the backend the trainers actually started.
@@ -304,7 +299,7 @@ export function createSearchRunner(
         batch: config.training.batch,
         learningRate: config.training.learningRate,
         augmentation: config.training.augmentation,
-        dropout: extras.dropout ?? 0.1,
+        dropout: config.dropout ?? DEFAULT_SEARCH_CONFIG.dropout,
         seed: config.seed,
       };
       const experiment = store.createExperiment({
@@ -317,17 +312,17 @@ export function createSearchRunner(
           budget: { evaluations: config.evaluations },
           extra: {
             memoryBudgetMB: config.memoryBudgetMB,
-            topK: extras.topK ?? 3,
+            topK,
             splits: splitCount,
-            requestedBackend: extras.autoBackend ? 'auto' : config.backend,
+            requestedBackend: config.backend,
             concurrency: devices.length,
-            ...(extras.populationSize !== undefined && { populationSize: extras.populationSize }),
+            ...(population !== undefined && { populationSize: population }),
           },
         },
         datasetFingerprint: fingerprint,
         seeds: { search: config.seed, split: config.seed },
         splits,
-        backend: info?.backend ?? config.backend,
+        backend: info?.backend ?? (config.backend === AUTO ? 'wasm' : config.backend),
         device:
           devices.length === 1 ? (info?.device ?? devices[0].label) : devices.map((d) => d.label).join(', '),
         softwareVersion: SOFTWARE_VERSION,

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
 import { initBackend } from '../../main/compute/backend';
 import { discoverDataset } from '../../main/data/discover';
-import { createSearchRunner } from '../../main/nas/search';
-import { predictCase } from '../../main/nas/testEvaluation';
+import { createSearchRunner } from '../../main/search/searchRunner';
+import { predictCase } from '../../main/search/testEvaluation';
 import { meanForegroundDice } from '../../main/train/metrics';
 import { buildNetwork } from '../../main/train/network';
 import { removeTempDirs, tempDir } from './searchFixtures';
@@ -42,26 +42,24 @@ describe('search on real hippocampus MR data', () => {
     const events: SearchEvent[] = [];
     const runner = createSearchRunner({ workspace, emit: (e) => events.push(e) });
     try {
-      const { experimentId } = await runner.start(
-        {
-          datasetPath: data,
-          variant: 'custom',
-          space: {
-            n: { lo: 6, hi: 10 },
-            p: { fixed: 2 },
-            sup: { fixed: 0 },
-            res: { lo: 0, hi: 2 },
-            nodes: { fixed: 3 },
-            ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-          },
-          training: { size: 24, epochs: 5, batch: 1, learningRate: 3e-3, augmentation: false },
-          seed: 1,
-          evaluations: 2,
-          backend: 'wasm',
-          memoryBudgetMB: 4096,
+      const { experimentId } = await runner.start({
+        datasetPath: data,
+        variant: 'custom',
+        space: {
+          n: { lo: 6, hi: 10 },
+          p: { fixed: 2 },
+          sup: { fixed: 0 },
+          res: { lo: 0, hi: 2 },
+          nodes: { fixed: 3 },
+          ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
         },
-        { topK: 1 },
-      );
+        training: { size: 24, epochs: 5, batch: 1, learningRate: 3e-3, augmentation: false },
+        seed: 1,
+        evaluations: 2,
+        backend: 'wasm',
+        memoryBudgetMB: 4096,
+        topK: 1,
+      });
       const end = await runner.whenDone(experimentId);
       expect(end.status, end.message).toBe('finished');
       const tested = end.test?.results[0];

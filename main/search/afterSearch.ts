@@ -6,12 +6,12 @@
  */
 import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { TestEvaluation as ApiTestEvaluation, ExportResult } from '../api';
-import type { DatasetReport } from '../data/discover';
+import type { DiscoveredDataset } from '../data/discover';
 import { type Candidate, type Experiment, type ExperimentStore, experimentDir } from '../store';
+import type { ExportResult, TestRun } from './events';
 import { writeReport } from './report';
+import { type RunJob, type TrainingProtocol, trainJob } from './runSearch';
 import { discoverForSearch, prepareVolumes, volumesDir } from './searchData';
-import { type RunJob, type TrainingProtocol, trainJob } from './searchRun';
 import { exists, modelFile } from './testEvaluation';
 
 export interface AfterSearchDeps {
@@ -25,20 +25,11 @@ export const predictionsDirOf = (workspace: string, id: number, name: string) =>
 export const reportDirOf = (workspace: string, id: number) => join(experimentDir(workspace, id), 'report');
 
 export function protocolOf(experiment: Experiment): TrainingProtocol {
-  const t = experiment.config.training as unknown as TrainingProtocol;
-  return {
-    size: t.size,
-    epochs: t.epochs,
-    batch: t.batch,
-    learningRate: t.learningRate,
-    augmentation: t.augmentation,
-    dropout: t.dropout,
-    seed: t.seed,
-  };
+  return { ...experiment.config.training };
 }
 
 /** Discovers the experiment's dataset again and refuses one whose content changed since the search. */
-export async function reopenDataset(experiment: Experiment): Promise<DatasetReport> {
+export async function reopenDataset(experiment: Experiment): Promise<DiscoveredDataset> {
   const { report, fingerprint } = await discoverForSearch(experiment.config.datasetPath);
   if (fingerprint !== experiment.datasetFingerprint)
     throw new Error(
@@ -51,7 +42,7 @@ export async function reopenDataset(experiment: Experiment): Promise<DatasetRepo
 async function ensureModel(
   deps: AfterSearchDeps,
   experiment: Experiment,
-  report: DatasetReport,
+  report: DiscoveredDataset,
   candidate: Candidate,
   splitIndex: number,
 ): Promise<string> {
@@ -98,7 +89,7 @@ export async function evaluateExperiment(
   deps: AfterSearchDeps,
   experimentId: number,
   topK: number,
-): Promise<ApiTestEvaluation> {
+): Promise<TestRun> {
   const { store } = deps;
   const experiment = store.getExperiment(experimentId);
   if (!experiment) throw new Error(`there is no experiment ${experimentId} in ${store.workspaceDir}`);
@@ -111,7 +102,7 @@ export async function evaluateExperiment(
   if (top.length === 0) throw new Error(`experiment ${experimentId} has no trained candidate to test yet`);
   const report = await reopenDataset(experiment);
   const { testModel } = await import('./testEvaluation');
-  const results: ApiTestEvaluation['results'] = [];
+  const results: TestRun['results'] = [];
   const test = async (candidate: Candidate, splitIndex: number) => {
     const modelDir = await ensureModel(deps, experiment, report, candidate, splitIndex);
     const name = splitIndex === 0 ? String(candidate.seq) : `${candidate.seq}-split${splitIndex}`;

@@ -5,9 +5,9 @@
  * not part of the record: they are asked for again and retrained.
  */
 
+import type { Evaluation } from '../nas/crs';
+import type { EvaluationCounts } from '../nas/objective';
 import type { Candidate, ExperimentStore, FindInterruptedOptions, InterruptedExperiment } from '../store';
-import type { Evaluation } from './crs';
-import type { EvaluationCounts } from './objective';
 
 export interface ReplayPlan {
   /** The contiguous finished prefix seq 0..k−1, fed to replayObjective. */

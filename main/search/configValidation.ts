@@ -2,24 +2,47 @@
  * Checks a search configuration field by field, so the setup form can explain each problem beside
  * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
  */
-import type {
-  BackendName,
-  Bound,
-  ConfigValidation,
-  DatasetReport,
-  SearchConfig,
-  TimeEstimate,
-  ValidationIssue,
-} from './api';
-import { validateSearchSpaceConfig } from './nas/searchSpace';
+import type { BackendName } from '../core/backends';
+import type { Bound } from '../core/searchBounds';
+import type { SearchConfig } from '../core/searchConfig';
+import type { ValidationIssue } from '../core/validationIssue';
+import { validateSearchSpaceConfig } from '../nas/searchSpace';
+
+export interface TimeEstimate {
+  secondsPerCandidate: number;
+  totalSeconds: number;
+  /** How the estimate was made, shown next to it. */
+  basis: string;
+}
+
+export interface ConfigValidation {
+  ok: boolean;
+  issues: ValidationIssue[];
+  estimate?: TimeEstimate;
+}
+
+/** What validation needs to know of the dataset a config points at. */
+export interface DatasetFacts {
+  usable: boolean;
+  cases: readonly unknown[];
+  problems: ReadonlyArray<{ severity: 'error' | 'warning'; message: string }>;
+}
+
+/** A search configuration that cannot start; `issues` name each field and what is wrong with it. */
+export class ConfigError extends Error {
+  constructor(readonly issues: ValidationIssue[]) {
+    super(`the search settings need fixing: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
 
 export interface ValidationContext {
   /** The opened dataset the config points at, when the engine has it. */
-  dataset?: DatasetReport;
+  dataset?: DatasetFacts;
   /** Seconds per training image per epoch measured earlier at this size and backend (preferred). */
   measuredSecondsPerImage?: (size: number, backend: string) => number | undefined;
-  /** Seconds per epoch measured earlier, whatever the dataset's size (used when per image is not known). */
-  measuredEpochSeconds?: (size: number, backend: string) => number | undefined;
+  /** True where the caller reads the dataset itself afterwards (the runner's `start`): no dataset check here. */
+  datasetCheckedLater?: boolean;
 }
 
 /**
@@ -31,8 +54,9 @@ const ASSUMED_GFLOPS: Record<BackendName, number> = { cpu: 0.3, wasm: 8, webgpu:
 
 const TRAIN_FRACTION = 0.5;
 
-function upper(b: Bound): number {
-  return 'fixed' in b ? b.fixed : b.hi - 1;
+/** The largest p that floor(x) can reach: the cube side must survive that many halvings exactly. */
+export function maxPoolings(b: Bound): number {
+  return 'fixed' in b ? Math.floor(b.fixed) : Math.ceil(b.hi) - 1;
 }
 
 function middle(b: Bound): number {
@@ -69,23 +93,24 @@ export function validateSearchConfig(
       field: 'training.learningRate',
       message: `must be in (0, 1], got ${training.learningRate}`,
     });
-  const pMax = upper(config.space.p);
-  if (Number.isInteger(pMax) && pMax >= 0 && training.size % 2 ** pMax !== 0)
+  const pMax = maxPoolings(config.space.p);
+  if (pMax >= 0 && pMax <= 30 && training.size % 2 ** pMax !== 0)
     issues.push({
       field: 'training.size',
-      message: `must be divisible by 2^${pMax} = ${2 ** pMax} (p can reach ${pMax} poolings), e.g. ${Math.max(2 ** pMax, Math.round(training.size / 2 ** pMax) * 2 ** pMax)}`,
+      message: `${training.size} must be divisible by 2^${pMax} = ${2 ** pMax} (p can reach ${pMax} poolings), e.g. ${Math.max(2 ** pMax, Math.round(training.size / 2 ** pMax) * 2 ** pMax)}`,
     });
   checkRange(issues, 'seed', config.seed, 0, 2 ** 31 - 1);
   checkRange(issues, 'evaluations', config.evaluations, 1, 100_000);
   checkRange(issues, 'memoryBudgetMB', config.memoryBudgetMB, 64, 1_048_576, ' MB');
 
   const dataset = context.dataset;
-  if (!dataset)
-    issues.push({
-      field: 'datasetPath',
-      message: 'open a dataset first (drop a folder or use the demo data)',
-    });
-  else if (!dataset.usable)
+  if (!dataset) {
+    if (!context.datasetCheckedLater)
+      issues.push({
+        field: 'datasetPath',
+        message: 'open a dataset first (drop a folder or use the demo data)',
+      });
+  } else if (!dataset.usable)
     issues.push({
       field: 'datasetPath',
       message: `the dataset has problems that prevent a search: ${dataset.problems.find((p) => p.severity === 'error')?.message ?? 'see the validation report'}`,
@@ -93,35 +118,30 @@ export function validateSearchConfig(
 
   const estimate = issues.some((i) => i.field.startsWith('training.') || i.field.startsWith('space.'))
     ? undefined
-    : estimateTime(config, dataset, context.measuredEpochSeconds, context.measuredSecondsPerImage);
+    : estimateTime(config, dataset, context.measuredSecondsPerImage);
   return { ok: issues.length === 0, issues, ...(estimate ? { estimate } : {}) };
 }
 
 /**
- * Seconds per candidate. Uses the measured time per epoch of earlier candidates at the same size and
+ * Seconds per candidate. Uses the measured time per training image of earlier candidates at the same size and
  * backend when the store has one; otherwise counts the convolutions of a network in the middle of the
  * bounds (two 3×3×3 convolutions per MegaBlock, encoder and decoder, backward ≈ 2× forward) against an
  * assumed throughput.
  */
 export function estimateTime(
   config: SearchConfig,
-  dataset: DatasetReport | undefined,
-  measuredEpochSeconds?: (size: number, backend: string) => number | undefined,
+  dataset: DatasetFacts | undefined,
   measuredSecondsPerImage?: (size: number, backend: string) => number | undefined,
 ): TimeEstimate {
   const { training } = config;
   const usableCases = dataset ? dataset.cases.length : 10;
   const trainCases = Math.max(1, Math.round(usableCases * TRAIN_FRACTION));
   const perImage = measuredSecondsPerImage?.(training.size, config.backend);
-  const measured = perImage === undefined ? measuredEpochSeconds?.(training.size, config.backend) : undefined;
   let secondsPerEpoch: number;
   let basis: string;
   if (perImage !== undefined) {
     secondsPerEpoch = perImage * trainCases;
     basis = `measured: ${perImage.toFixed(2)} s per training image per epoch in earlier candidates at ${training.size}³ on ${config.backend}, × ${trainCases} training images`;
-  } else if (measured !== undefined) {
-    secondsPerEpoch = measured;
-    basis = `measured: ${measured.toFixed(1)} s per epoch in earlier candidates at ${training.size}³ on ${config.backend}`;
   } else {
     const n = middle(config.space.n);
     const p = middle(config.space.p);
@@ -134,7 +154,7 @@ export function estimateTime(
       flops += blocks * 2 * (2 * 27 * channels * channels) * levelVoxels;
     }
     const trainFlops = 3 * flops * trainCases * (training.augmentation ? 1.05 : 1);
-    const gflops = ASSUMED_GFLOPS[config.backend];
+    const gflops = ASSUMED_GFLOPS[config.backend === 'auto' ? 'wasm' : config.backend];
     secondsPerEpoch = trainFlops / (gflops * 1e9);
     basis = `rough: ~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images, assuming ${gflops} GFLOP/s on ${config.backend}; refined once candidates have run`;
   }

@@ -6,15 +6,15 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type VolumeRef, writeVolumeFiles } from '../compute/protocol';
-import { type DatasetReport, discoverDataset, requireUsable } from '../data/discover';
+import { type VolumeFiles, writeVolumeFiles } from '../compute/protocol';
+import { type DiscoveredDataset, discoverDataset, requireUsable } from '../data/discover';
 import { preprocessDataset } from '../data/preprocessDataset';
 import { makeSplits } from '../data/splits';
 import type { DataSplit } from '../store';
 import { readJsonIfExists, writeJsonAtomic } from './jsonFiles';
 
 export interface DiscoveredData {
-  report: DatasetReport;
+  report: DiscoveredDataset;
   fingerprint: string;
 }
 
@@ -28,7 +28,7 @@ export async function discoverForSearch(datasetPath: string): Promise<Discovered
  * Identifies the dataset's content cheaply: case ids, file sizes and the label mapping. A copy of the
  * same dataset elsewhere has the same fingerprint; an edited label file almost always changes it.
  */
-export async function datasetFingerprint(report: DatasetReport): Promise<string> {
+export async function datasetFingerprint(report: DiscoveredDataset): Promise<string> {
   const hash = createHash('sha256');
   const usable = new Set(report.usableCaseIds);
   for (const c of report.cases.filter((c) => usable.has(c.id)).sort((a, b) => a.id.localeCompare(b.id))) {
@@ -42,7 +42,7 @@ export async function datasetFingerprint(report: DatasetReport): Promise<string>
 }
 
 /** `count` seeded 50/20/30 splits of the usable cases (paper §3.1). */
-export function splitCases(report: DatasetReport, seed: number, count: number): DataSplit[] {
+export function splitCases(report: DiscoveredDataset, seed: number, count: number): DataSplit[] {
   return makeSplits(report.usableCaseIds, { seed, count }).map(({ train, validation, test }) => ({
     train,
     validation,
@@ -51,8 +51,8 @@ export function splitCases(report: DatasetReport, seed: number, count: number): 
 }
 
 export interface PreparedVolumes {
-  train: VolumeRef[];
-  val: VolumeRef[];
+  train: VolumeFiles[];
+  val: VolumeFiles[];
 }
 
 const MANIFEST = 'volumes.json';
@@ -67,7 +67,7 @@ export function volumesDir(experimentDir: string, size: number, splitIndex: numb
  * (the manifest is written last, so a crash mid-way preprocesses again rather than trusting half the files).
  */
 export async function prepareVolumes(
-  report: DatasetReport,
+  report: DiscoveredDataset,
   split: DataSplit,
   size: number,
   dir: string,
@@ -77,15 +77,15 @@ export async function prepareVolumes(
   const ids = [...split.train, ...split.validation];
   if (existing && existing.size === size && existing.ids.join('\n') === ids.join('\n'))
     return { train: existing.train, val: existing.val };
-  const refs = new Map<string, VolumeRef>();
+  const refs = new Map<string, VolumeFiles>();
   for await (const c of preprocessDataset(report, size, ids)) {
     if (!c.label) throw new Error(`case ${c.id}: preprocessing produced no label map`);
     const label = c.label instanceof Uint8Array ? c.label : Uint8Array.from(c.label);
     refs.set(c.id, await writeVolumeFiles(dir, c.id, c.image, label));
   }
   const prepared = {
-    train: split.train.map((id) => refs.get(id) as VolumeRef),
-    val: split.validation.map((id) => refs.get(id) as VolumeRef),
+    train: split.train.map((id) => refs.get(id) as VolumeFiles),
+    val: split.validation.map((id) => refs.get(id) as VolumeFiles),
   };
   await writeJsonAtomic(manifestPath, { size, ids, ...prepared });
   return prepared;

@@ -1,7 +1,7 @@
 /** The search-setup checks the UI shows beside each field, and the time estimate. */
 import { describe, expect, it } from 'vitest';
-import type { DatasetReport, SearchConfig } from '../main/api';
-import { validateSearchConfig } from '../main/configValidation';
+import type { DatasetReport, SearchConfig } from '../../main/api';
+import { validateSearchConfig } from '../../main/search/configValidation';
 
 const dataset: DatasetReport = {
   root: '/d',
@@ -64,9 +64,10 @@ describe('validateSearchConfig', () => {
     expect(validateSearchConfig(config, { dataset: broken }).issues[0].message).toContain('too few cases');
   });
 
-  it('prefers measured epoch times from earlier candidates', () => {
-    const v = validateSearchConfig(config, { dataset, measuredEpochSeconds: () => 3 });
-    expect(v.estimate!.secondsPerCandidate).toBeCloseTo(3 * 10 * 1.15);
+  it('prefers measured times per training image from earlier candidates', () => {
+    const v = validateSearchConfig(config, { dataset, measuredSecondsPerImage: () => 0.5 });
+    const trainImages = Math.round(dataset.cases.length * 0.5);
+    expect(v.estimate!.secondsPerCandidate).toBeCloseTo(0.5 * trainImages * 10 * 1.15);
     expect(v.estimate!.basis).toMatch(/^measured/);
   });
 });

@@ -7,7 +7,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackendChoice, initBackend, parseBackendChoice } from '../compute/backend';
-import { type DatasetReport, loadCase } from '../data/discover';
+import { type DiscoveredDataset, loadCase } from '../data/discover';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, labelClasses, preprocessCase } from '../data/preprocess';
@@ -38,7 +38,7 @@ export interface CaseScore {
 /** Segments one case with a loaded network, writes the NIfTI prediction, and scores it when the case has a label. */
 export async function predictCase(
   net: SegNet,
-  report: DatasetReport,
+  report: DiscoveredDataset,
   caseId: string,
   outPath: string,
 ): Promise<CaseScore> {
@@ -82,7 +82,7 @@ function readyBackend(backend: string | undefined): Promise<unknown> {
 /** Loads the model in `modelDir`, segments `caseIds` into `predictionsDir`, and averages their Dice per label. */
 export async function testModel(
   modelDir: string,
-  report: DatasetReport,
+  report: DiscoveredDataset,
   caseIds: readonly string[],
   predictionsDir: string,
   backend?: string,
@@ -122,7 +122,7 @@ export async function testModel(
 /** Segments one case (for the viewer) with an exported model. */
 export async function predictOne(
   modelDir: string,
-  report: DatasetReport,
+  report: DiscoveredDataset,
   caseId: string,
   outPath: string,
   backend?: string,

@@ -1,0 +1,6 @@
+/** The TensorFlow.js backends a trainer can run on, best first (see main/compute/backend.ts). */
+import { z } from 'zod';
+
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const backendNameSchema = z.enum(BACKEND_NAMES);
+export type BackendName = z.infer<typeof backendNameSchema>;

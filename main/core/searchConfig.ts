@@ -1,0 +1,76 @@
+/**
+ * What defines a search, as the user sets it. The CLI, web mode and Electron all start searches with
+ * this one shape (main/search/searchRunner.ts `start`), which validates it field by field
+ * (main/search/configValidation.ts). The schema checks the shape only; ranges are explained there.
+ */
+import { z } from 'zod';
+import { backendNameSchema } from './backends';
+import { searchBoundsSchema } from './searchBounds';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** Paths are strings the engine resolves itself; NUL bytes are never legitimate. */
+export const pathStringSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
+
+export const trainingSettingsSchema = z
+  .object({
+    /** Cube side S the images are resized to. */
+    size: z.number().int(),
+    epochs: z.number().int(),
+    batch: z.number().int(),
+    learningRate: finite,
+    augmentation: z.boolean(),
+  })
+  .strict();
+export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;
+
+/** The backend a search asks for; 'auto' lets each trainer pick the best it can start. */
+export const backendRequestSchema = z.union([backendNameSchema, z.literal('auto')]);
+export type BackendRequest = z.infer<typeof backendRequestSchema>;
+
+export const searchConfigSchema = z
+  .object({
+    datasetPath: pathStringSchema,
+    /** A preset id, or 'custom' when the bounds were edited. */
+    variant: z.string().min(1).max(64),
+    space: searchBoundsSchema,
+    training: trainingSettingsSchema,
+    /** Seeds the split, the optimizer and the training. */
+    seed: z.number().int(),
+    /** CRS2-LM budget, cached and illegal evaluations included. */
+    evaluations: z.number().int(),
+    backend: backendRequestSchema,
+    /** Candidates whose estimated memory exceeds this are recorded as OOM without training. */
+    memoryBudgetMB: finite,
+    name: z.string().max(200).optional(),
+    /** Candidates tested on the test split after the search; 0 skips the test. */
+    topK: z.number().int().optional(),
+    /** Number of seeded splits; the search runs on split 0, the best networks are retested on all. */
+    splits: z.number().int().optional(),
+    /** CRS population size; default 10·(searched hyperparameters + 1) (paper, NLopt). */
+    populationSize: z.number().int().optional(),
+    /** Spatial-dropout rate of each MegaBlock. */
+    dropout: finite.optional(),
+  })
+  .strict();
+export type SearchConfig = z.infer<typeof searchConfigSchema>;
+
+/**
+ * The defaults every door shows and uses: the setup page, `segnas search` and its --help, the docs.
+ * CPU-sized (32³, 10 epochs) rather than the paper's 128³ × 100 epochs; the space is the variant's preset.
+ */
+export const DEFAULT_SEARCH_CONFIG = {
+  variant: 'segnas4',
+  training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
+  seed: 1,
+  evaluations: 300,
+  backend: 'auto',
+  memoryBudgetMB: 4096,
+  topK: 3,
+  splits: 1,
+  dropout: 0.1,
+} as const satisfies Omit<SearchConfig, 'datasetPath' | 'space'>;

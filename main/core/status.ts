@@ -1,0 +1,32 @@
+/**
+ * The states an experiment and a candidate can be in. One list each: the store's CHECK constraints,
+ * the UI's filters and the CLI's tables all read these.
+ */
+import { z } from 'zod';
+
+export const EXPERIMENT_STATUSES = [
+  'running',
+  'paused',
+  'stopped',
+  'finished',
+  'failed',
+  'interrupted',
+] as const;
+export const experimentStatusSchema = z.enum(EXPERIMENT_STATUSES);
+export type ExperimentStatus = z.infer<typeof experimentStatusSchema>;
+
+/**
+ * `running` is the state of a candidate being trained; the others are outcomes.
+ */
+export const CANDIDATE_STATUSES = ['running', 'trained', 'cached', 'illegal', 'oom', 'failed'] as const;
+export const candidateStatusSchema = z.enum(CANDIDATE_STATUSES);
+export type CandidateStatus = z.infer<typeof candidateStatusSchema>;
+
+/** How an evaluation ended: every status but `running`. */
+export type CandidateOutcome = Exclude<CandidateStatus, 'running'>;
+export const CANDIDATE_OUTCOMES = CANDIDATE_STATUSES.filter(
+  (s): s is CandidateOutcome => s !== 'running',
+) as readonly CandidateOutcome[];
+
+/** What the objective cache remembers: the outcome of the one real evaluation of a floor(x). */
+export type CachedOutcome = Exclude<CandidateOutcome, 'cached'>;
