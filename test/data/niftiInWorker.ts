@@ -31,7 +31,8 @@ export async function parseAllInWorker(
     });
     let i = 0;
     for (const { name, bytes } of inputs) {
-      const copy = bytes.slice();
+      // A copy with its own buffer (Buffer#slice would share a pooled one, offset lost in transfer).
+      const copy = new Uint8Array(bytes);
       const answer = new Promise<ParseResult>((resolve) => {
         const timer = setTimeout(
           () => resolve({ name, outcome: { kind: 'hang' }, rss: 0 }),
