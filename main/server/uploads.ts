@@ -111,6 +111,34 @@ export async function receiveUpload(
   return received;
 }
 
+/** Upload sessions untouched this long, and no experiment's dataset, are removed at server start. */
+export const STALE_SESSION_DAYS = 30;
+
+/**
+ * Removes upload sessions older than `maxAgeDays` that hold no experiment's dataset (`keep`: dataset
+ * paths of the workspace's experiments). Returns the sessions removed.
+ */
+export async function removeStaleUploadSessions(
+  workspace: string,
+  keep: readonly string[],
+  maxAgeDays = STALE_SESSION_DAYS,
+  now = Date.now(),
+): Promise<string[]> {
+  const root = uploadsRoot(workspace);
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const removed: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || !SESSION.test(e.name)) continue;
+    const dir = join(root, e.name);
+    const used = keep.some((k) => resolve(k) === dir || resolve(k).startsWith(dir + sep));
+    const info = await stat(dir).catch(() => undefined);
+    if (used || !info || now - info.mtimeMs < maxAgeDays * 86_400_000) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
 /** Removes what aborted uploads left behind (a crash between receiving and renaming). */
 export async function removePartialUploads(workspace: string): Promise<number> {
   let removed = 0;

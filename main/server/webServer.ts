@@ -23,6 +23,7 @@ import { allowedHostNames, fetchSiteAllowed, hostAllowed, originAllowed } from '
 import {
   receiveUpload,
   removePartialUploads,
+  removeStaleUploadSessions,
   UploadError,
   UploadQuota,
   uploadSessionDir,
@@ -240,6 +241,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const { engine, staticDir } = options;
   const quota = options.uploadQuota ?? new UploadQuota();
   await removePartialUploads(engine.workspace);
+  // Old uploads no experiment uses would otherwise pile up in the workspace forever.
+  const experiments = (await engine.handle('listExperiments', undefined)) as { datasetPath: string }[];
+  await removeStaleUploadSessions(
+    engine.workspace,
+    experiments.map((e) => e.datasetPath),
+  );
   let port = 0;
   const hosts = allowedHostNames(host, options.allowHosts);
   const gate: Gate = { token, port: () => port, hosts: () => hosts };
