@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ApiMethod, ApiResult, MenuCommand } from '../main/api';
 import type { BrowserWindow, ElectronMain, UtilityProcess } from './electronTypes';
+import { engineDownMessage, onEngineCrash } from './engineRestart';
 import {
   answerInvoke,
   CHANNEL_CHOOSE_FOLDER,
@@ -37,6 +38,8 @@ const INDEX_URL = pathToFileURL(INDEX_HTML).href;
 let window: BrowserWindow | undefined;
 let host: UtilityProcess | undefined;
 let nextId = 1;
+/** Times of recent engine crashes (engineRestart.ts). */
+const engineCrashes: number[] = [];
 const pending = new Map<number, (result: ApiResult) => void>();
 
 function workspaceDir(): string {
@@ -63,8 +66,13 @@ function startEngineHost(): void {
         error: { code: 'unavailable', message: `The engine stopped (exit code ${code}); it is restarting.` },
       });
     pending.clear();
-    // A crashed engine comes back; the store keeps everything, interrupted searches can be resumed.
-    if (code !== 0) setTimeout(startEngineHost, 500);
+    // A crashed engine comes back, more slowly each time; the store keeps everything, interrupted
+    // searches can be resumed. One that keeps crashing stays down, and the user is told.
+    host = undefined;
+    if (code === 0) return;
+    const decision = onEngineCrash(engineCrashes, Date.now());
+    if (decision.restart) setTimeout(startEngineHost, decision.delayMs);
+    else dialog.showErrorBox('SegNAS engine stopped', engineDownMessage(decision.crashes));
   });
 }
 

@@ -257,7 +257,12 @@ export type MenuCommand = { kind: 'open-dataset'; path: string } | { kind: 'demo
 // ─── Schemas ────────────────────────────────────────────────────────────────────────────────────
 
 const _finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const caseId = z.string().min(1).max(400);
+/** Case ids are file name stems: never a path (they become file names of predictions). */
+const caseId = z
+  .string()
+  .min(1)
+  .max(400)
+  .refine((s) => !/[\\/\0]/.test(s) && s !== '.' && s !== '..', 'must be a case id, not a path');
 const experimentId = z.number().int().positive();
 const pathString = pathStringSchema;
 /** What the viewer can load. Bytes are the NIfTI file as stored (possibly gzipped). */

@@ -3,6 +3,7 @@
  * Ctrl-C (the first stops the search so that it can be resumed, a second quits at once).
  */
 import { join } from 'node:path';
+import { installCrashGuard } from '../crashGuard';
 import { reportDirOf } from '../search/afterSearch';
 import { createSearchRunner, type LocalSearchRunner } from '../search/searchRunner';
 import { resolveWorkspaceDir } from '../store';
@@ -32,6 +33,14 @@ export async function runToEnd(runner: LocalSearchRunner, experimentId: number):
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  let fault = false;
+  const removeGuard = installCrashGuard({
+    onFault: async () => {
+      fault = true;
+      console.error(`stopping experiment ${experimentId} after the internal error above`);
+      await runner.stop(experimentId);
+    },
+  });
   try {
     const end = await runner.whenDone(experimentId);
     const reportDir = reportDirOf(runner.store.workspaceDir, experimentId);
@@ -44,7 +53,7 @@ export async function runToEnd(runner: LocalSearchRunner, experimentId: number):
         console.log(
           `experiment ${experimentId} ${end.status}; continue it with: segnas resume ${experimentId}`,
         );
-        return interrupts > 0 ? 130 : 0;
+        return fault ? 1 : interrupts > 0 ? 130 : 0;
       default:
         console.error(`experiment ${experimentId} failed: ${end.message ?? 'see segnas show'}`);
         return 1;
@@ -53,5 +62,6 @@ export async function runToEnd(runner: LocalSearchRunner, experimentId: number):
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     await runner.close();
+    removeGuard();
   }
 }

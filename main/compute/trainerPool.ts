@@ -13,6 +13,7 @@ import {
   type TrainerProcessOptions,
   type TrainingResult,
 } from './trainerProcess';
+import type { WatchdogSettings } from './watchdog';
 
 export interface DeviceSlot {
   /** e.g. "CPU" or "GPU 0". */
@@ -61,6 +62,8 @@ export function cudaDevices(ids: readonly number[]): DeviceSlot[] {
 
 export interface TrainerPoolOptions {
   devices: DeviceSlot[];
+  /** Hang detection of every trainer (main/compute/watchdog.ts). */
+  watchdog?: Partial<WatchdogSettings>;
 }
 
 interface Queued {
@@ -80,7 +83,13 @@ export class TrainerPool {
   constructor(options: TrainerPoolOptions) {
     if (options.devices.length === 0) throw new Error('TrainerPool: no devices.');
     this.trainers = options.devices.map(
-      (d) => new TrainerProcess({ label: d.label, env: d.env, ...(d.python ? { python: d.python } : {}) }),
+      (d) =>
+        new TrainerProcess({
+          label: d.label,
+          env: d.env,
+          watchdog: options.watchdog,
+          ...(d.python ? { python: d.python } : {}),
+        }),
     );
   }
 
@@ -137,7 +146,9 @@ export class TrainerPool {
     await Promise.all(this.trainers.map((t) => t.start()));
   }
 
+  /** Bounded (see TrainerProcess.close); queued jobs end as cancelled. */
   async close(): Promise<void> {
+    for (const q of this.queue.splice(0)) q.cancelled();
     await Promise.all(this.trainers.map((t) => t.close()));
   }
 }

@@ -20,6 +20,7 @@ import {
 } from './protocol';
 import { pythonEnv } from './python';
 import { pytorchEngineDir, trainerEntry } from './runtimeFiles';
+import { defaultWatchdogSettings, ProgressWatchdog, type WatchdogSettings } from './watchdog';
 
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL = 4000;
@@ -71,6 +72,8 @@ export interface TrainerProcessOptions {
   startTimeoutS?: number;
   /** Run the PyTorch trainer with this interpreter (and trainer arguments) instead of the TensorFlow.js one. */
   python?: { executable: string; args?: string[] };
+  /** Hang detection and kill escalation (main/compute/watchdog.ts). */
+  watchdog?: Partial<WatchdogSettings>;
 }
 
 /** What a trainer said about itself when it started (protocol `ready`). */
@@ -101,8 +104,12 @@ export interface RunHandlers {
 /** The job in progress: what to do with its messages and how to end it when the child cannot. */
 interface Pending {
   id: string;
+  /** The child running it: a late exit or line of an older child never touches a newer job. */
+  child: ChildProcess;
   onMessage: (msg: FromTrainer) => void;
   fail: (status: 'failed' | 'oom', reason: string, killedBy?: NodeJS.Signals) => void;
+  /** Ends the job as cancelled (close, or a cancel the trainer did not answer). */
+  cancel: (reason: string) => void;
 }
 
 /** The TensorFlow.js trainer: the build's bundle, or the sources through tsx in a checkout. */
@@ -154,8 +161,27 @@ export class TrainerProcess {
   /** How many times the child was started (1 after the first start). */
   starts = 0;
 
+  private readonly watch: WatchdogSettings;
+
   constructor(private readonly options: TrainerProcessOptions = {}) {
     this.label = options.label ?? 'trainer';
+    this.watch = { ...defaultWatchdogSettings(), ...options.watchdog };
+  }
+
+  /** Kills a child that does not answer; the next job starts a fresh one without waiting for it to be reaped. */
+  private abandon(child: ChildProcess): void {
+    child.kill('SIGKILL');
+    if (this.child === child) this.child = undefined;
+  }
+
+  /**
+   * The end of a job, whoever gets there first (result, exit, watchdog, cancel escalation, close):
+   * runs `end` once, for the job still pending, and clears the pending slot.
+   */
+  private settle(p: Pending, end: () => void): void {
+    if (this.pending !== p) return;
+    this.pending = undefined;
+    end();
   }
 
   /** Engine, backend and device of the running child, once ready. */
@@ -226,8 +252,7 @@ export class TrainerProcess {
           // A trainer that breaks the protocol mid-job fails that job and is replaced: what else it
           // says about the job cannot be trusted.
           const p = this.pending;
-          if (p && this.child === child) {
-            this.pending = undefined;
+          if (p && p.child === child) {
             // Forget it now, so that the next job starts a fresh trainer rather than this dying one.
             this.child = undefined;
             child.kill('SIGKILL');
@@ -242,7 +267,7 @@ export class TrainerProcess {
           resolveStart();
           return;
         }
-        this.onMessage(msg);
+        this.onMessage(msg, child);
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
@@ -253,9 +278,8 @@ export class TrainerProcess {
         const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
         if (!this.readyInfo)
           rejectStart(new Error(`${this.label}: the trainer process ${how} while starting: ${tail}`));
-        const p = current ? this.pending : undefined;
-        if (p) {
-          this.pending = undefined;
+        const p = this.pending;
+        if (current && p && p.child === child) {
           const oom = OUT_OF_MEMORY_TEXT.test(this.stderrTail);
           const hint =
             signal === 'SIGKILL' && !oom
@@ -271,9 +295,9 @@ export class TrainerProcess {
     });
   }
 
-  private onMessage(msg: FromTrainer): void {
+  private onMessage(msg: FromTrainer, child: ChildProcess): void {
     const p = this.pending;
-    if (!p || !('id' in msg) || msg.id !== p.id) return;
+    if (!p || p.child !== child || !('id' in msg) || msg.id !== p.id) return;
     p.onMessage(msg);
   }
 
@@ -307,21 +331,41 @@ export class TrainerProcess {
       };
     return new Promise<TrainingResult>((resolveRun) => {
       const history: EpochProgress[] = [];
-      const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
-      handlers.signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = (o: TrainingResult) => {
-        this.pending = undefined;
-        handlers.signal?.removeEventListener('abort', onAbort);
-        resolveRun({ ...o, device });
+      let cancelTimer: NodeJS.Timeout | undefined;
+      const finish = (o: TrainingResult) =>
+        this.settle(p, () => {
+          watchdog.stop();
+          clearTimeout(cancelTimer);
+          handlers.signal?.removeEventListener('abort', onAbort);
+          resolveRun({ ...o, device });
+        });
+      const cancelled = (reason: string) =>
+        finish({ ...failedOutcome(job, 'failed', reason, history), status: 'cancelled' });
+      // A cancel the trainer never reads (stuck in native code) is escalated to SIGKILL.
+      const onAbort = () => {
+        child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
+        cancelTimer ??= setTimeout(() => {
+          this.abandon(child);
+          cancelled(
+            `cancelled; the trainer did not answer within ${this.watch.cancelGraceS} s and was killed`,
+          );
+        }, this.watch.cancelGraceS * 1000);
       };
-      this.pending = {
+      const watchdog = new ProgressWatchdog(this.watch, (silentS) => {
+        this.abandon(child);
+        finish(failedOutcome(job, 'failed', `trainer hung (no progress for ${silentS} s)`, history));
+      });
+      const p: Pending = {
         id: job.id,
+        child,
+        cancel: cancelled,
         fail: (status, reason, killedBy) =>
           finish({ ...failedOutcome(job, status, reason, history), ...(killedBy && { killedBy }) }),
         onMessage: (msg) => {
           switch (msg.type) {
             case 'epoch':
               history.push(msg.progress);
+              watchdog.progress(msg.progress.seconds);
               handlers.onEpoch?.(msg.progress);
               return;
             case 'result':
@@ -347,6 +391,9 @@ export class TrainerProcess {
           }
         },
       };
+      handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending = p;
+      watchdog.start();
       child.stdin?.write(encodeMessage({ type: 'train', job }));
       if (handlers.signal?.aborted) onAbort();
     });
@@ -373,14 +420,16 @@ export class TrainerProcess {
     return new Promise<PredictOutcome>((resolveRun) => {
       const onAbort = () => child.stdin?.write(encodeMessage({ type: 'cancel', id: job.id }));
       signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = (o: PredictOutcome) => {
-        this.pending = undefined;
-        signal?.removeEventListener('abort', onAbort);
-        resolveRun({ ...o, device });
-      };
-      this.pending = {
+      const finish = (o: PredictOutcome) =>
+        this.settle(p, () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolveRun({ ...o, device });
+        });
+      const p: Pending = {
         id: job.id,
+        child,
         fail: (status, reason) => finish(failed(status, reason)),
+        cancel: (reason) => finish(failed('failed', reason)),
         onMessage: (msg) => {
           if (msg.type === 'predicted')
             finish({ id: job.id, status: 'done', outputs: msg.outputs, seconds: msg.seconds });
@@ -388,20 +437,32 @@ export class TrainerProcess {
           else finish(failed('failed', `trainer answered a predict job with '${msg.type}'`));
         },
       };
+      this.pending = p;
       child.stdin?.write(encodeMessage({ type: 'predict', job }));
       if (signal?.aborted) onAbort();
     });
   }
 
-  /** Asks the child to leave, and kills it if it has not within `graceMs`. */
+  /**
+   * Asks the child to leave, and kills it if it has not within `graceMs`. Bounded: a child that is
+   * not reaped even after SIGKILL (uninterruptible I/O) is given up on after the watchdog's killWaitS.
+   * A job still running ends as cancelled.
+   */
   async close(graceMs = 5000): Promise<void> {
     const child = this.child;
-    if (!child) return;
+    this.pending?.cancel('cancelled: the trainer was closed');
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.stdin?.write(encodeMessage({ type: 'shutdown' }));
     child.stdin?.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
+    let giveUp: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((r) => {
+      giveUp = setTimeout(r, graceMs + this.watch.killWaitS * 1000);
+    });
+    await Promise.race([exited, bound]);
     clearTimeout(timer);
+    clearTimeout(giveUp);
+    if (this.child === child) this.child = undefined;
   }
 }

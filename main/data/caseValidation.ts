@@ -130,8 +130,23 @@ export function imageProblems(s: ImageSummary): Problem[] {
 }
 
 /** Label checks; `declared` are the values dataset.json lists (empty when it lists none). */
+/**
+ * Without dataset.json the classes are the values seen in the label maps; a map with more distinct
+ * values than this is almost surely an image given as a label (each value would become a class).
+ */
+export const MAX_UNDECLARED_LABELS = 64;
+
+export function tooManyLabelsMessage(count: number): string {
+  return (
+    `${count} distinct label values, more than the ${MAX_UNDECLARED_LABELS} accepted without a dataset.json; ` +
+    'is this an image given as a label map? If not, list the labels in dataset.json'
+  );
+}
+
 export function labelProblems(s: LabelSummary, declared: readonly number[]): Problem[] {
   const out: Problem[] = [];
+  if (declared.length === 0 && s.values.length > MAX_UNDECLARED_LABELS)
+    out.push(problem('too-many-labels', s.file, tooManyLabelsMessage(s.values.length)));
   if (s.nonInteger > 0) {
     out.push(
       problem('non-integer-label', s.file, `${s.nonInteger} voxels hold values that are not integers`),

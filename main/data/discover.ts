@@ -10,9 +10,11 @@ import {
   imageProblems,
   type LabelSummary,
   labelProblems,
+  MAX_UNDECLARED_LABELS,
   pairProblems,
   summarizeImage,
   summarizeLabel,
+  tooManyLabelsMessage,
 } from './caseValidation';
 import { type DatasetJson, parseDatasetJson } from './datasetJson';
 import {
@@ -221,9 +223,16 @@ export async function discoverDataset(
   const declared =
     declaredValues.length > 0 ? [...new Set([0, ...declaredValues])].sort((a, b) => a - b) : [];
   const cases = await mapLimited(found.cases, opts.concurrency ?? 4, (c) => inspectCase(c, declared));
-  const usable = cases.filter((c) => c.usable);
+  let usable = cases.filter((c) => c.usable);
   const observed = new Set<number>();
   for (const c of usable) for (const v of c.label!.values) observed.add(v);
+  if (declared.length === 0 && observed.size > MAX_UNDECLARED_LABELS) {
+    // Each case may be fine alone, but together they would make one class per value.
+    problems.push(problem('too-many-labels', root, tooManyLabelsMessage(observed.size)));
+    observed.clear();
+    for (const c of usable) c.usable = false;
+    usable = [];
+  }
   const labelMapping = buildLabelMapping(json?.labels ?? [], observed);
   const labels = labelMapping.values.map((value, k) => ({ value, name: labelMapping.names[k] }));
 

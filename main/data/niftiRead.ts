@@ -2,9 +2,13 @@
  * Reads NIfTI-1 and NIfTI-2 (.nii, .nii.gz) into a NiftiVolume. nifti-reader-js parses the header;
  * voxel bytes, byte order, scaling and the affine rule are handled here because the library leaves
  * them to the caller (and its affine prefers the qform, where the NIfTI standard prefers the sform).
+ *
+ * Hostile files: the library only ever sees the 348/540-byte header (its extension walker loops
+ * forever on a negative extension size, and the app does not use extensions), and a .nii.gz is
+ * decompressed only as far as its header promises, under a cap (a gzip bomb ends with an error).
  */
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { readFile, stat } from 'node:fs/promises';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import { quaternToMat44 } from './affine';
 import {
@@ -27,6 +31,8 @@ export type NiftiErrorCode =
   | 'unsupported-datatype'
   | 'not-3d'
   | 'bad-dims'
+  | 'bad-header'
+  | 'too-large'
   | 'unreadable';
 
 /** A file that cannot be read as a volume; `file` and `code` let callers turn it into a report finding. */
@@ -41,42 +47,137 @@ export class NiftiReadError extends Error {
   }
 }
 
-export async function readNifti(path: string): Promise<NiftiVolume> {
+/** Default cap on a volume's bytes in memory (header + voxels); SEGNAS_MAX_NIFTI_BYTES overrides it. */
+export const DEFAULT_MAX_NIFTI_BYTES = 2 * 1024 ** 3;
+
+export interface NiftiReadOptions {
+  /** Largest file (or decompressed content) accepted, in bytes. */
+  maxBytes?: number;
+}
+
+function maxBytesOf(options: NiftiReadOptions): number {
+  if (options.maxBytes !== undefined) return options.maxBytes;
+  const env = Number(process.env.SEGNAS_MAX_NIFTI_BYTES);
+  return Number.isFinite(env) && env > 0 ? env : DEFAULT_MAX_NIFTI_BYTES;
+}
+
+function tooLarge(file: string, what: string, max: number): NiftiReadError {
+  return new NiftiReadError(
+    file,
+    'too-large',
+    `${what} more than ${max} bytes, the limit for one volume; if the file is genuine, raise it with SEGNAS_MAX_NIFTI_BYTES`,
+  );
+}
+
+export async function readNifti(path: string, options: NiftiReadOptions = {}): Promise<NiftiVolume> {
+  const max = maxBytesOf(options);
   let bytes: Uint8Array;
   try {
+    const info = await stat(path);
+    if (info.size > max) throw tooLarge(path, `the file holds ${info.size} bytes,`, max);
     bytes = await readFile(path);
   } catch (e) {
+    if (e instanceof NiftiReadError) throw e;
     throw new NiftiReadError(path, 'unreadable', `cannot read the file (${(e as Error).message})`);
   }
-  return parseNifti(bytes, path);
+  return parseNifti(bytes, path, options);
 }
 
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength &&
-    bytes.buffer instanceof ArrayBuffer
-    ? bytes.buffer
-    : (bytes.slice().buffer as ArrayBuffer);
+/** A copy of exactly these bytes (Buffer#slice is a view of a larger pool, not a copy). */
+function copyToArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy.buffer;
 }
 
-/** Parses the bytes of a .nii or .nii.gz file; `file` only names it in error messages. */
-export function parseNifti(input: Uint8Array, file = '<memory>'): NiftiVolume {
-  let bytes = input;
-  if (isGzip(bytes)) {
+function corruptGzip(file: string, e: unknown): NiftiReadError {
+  return new NiftiReadError(
+    file,
+    'corrupt-gzip',
+    `corrupt gzip data (${(e as Error).message}); the file was probably cut short or damaged in transfer`,
+  );
+}
+
+/** Whatever a prefix of the gzip stream decompresses to (a few KiB), to read the header from. */
+function gunzipPrefix(input: Uint8Array, file: string): Uint8Array {
+  for (let take = 4096; ; take *= 4) {
+    let out: Uint8Array;
     try {
-      bytes = gunzipSync(bytes);
+      out = gunzipSync(input.subarray(0, take), {
+        finishFlush: zlibConstants.Z_SYNC_FLUSH,
+        // Deflate expands at most ~1032:1, so the prefix's output stays small.
+        maxOutputLength: take * 1100 + 65536,
+      });
     } catch (e) {
-      throw new NiftiReadError(
-        file,
-        'corrupt-gzip',
-        `corrupt gzip data (${(e as Error).message}); the file was probably cut short or damaged in transfer`,
+      throw corruptGzip(file, e);
+    }
+    if (out.length >= 540 || take >= input.length) return out;
+  }
+}
+
+/** Size the decompressed file may have: the header's offset plus its voxels, plus room for trailing bytes. */
+function promisedBytes(prefix: Uint8Array): number | undefined {
+  if (prefix.length < 348) return undefined;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  for (const le of [true, false]) {
+    const size = view.getInt32(0, le);
+    if (size === 348) {
+      const dims = [1, 2, 3, 4, 5, 6, 7].map((i) => Math.max(1, view.getInt16(40 + 2 * i, le)));
+      const bitpix = Math.max(8, view.getInt16(72, le));
+      const vox = view.getFloat32(108, le);
+      return (
+        (Number.isFinite(vox) ? Math.max(vox, 352) : 352) + (dims.reduce((a, b) => a * b, 1) * bitpix) / 8
+      );
+    }
+    if (size === 540 && prefix.length >= 540) {
+      const dims = [1, 2, 3, 4, 5, 6, 7].map((i) => Math.max(1, Number(view.getBigInt64(16 + 8 * i, le))));
+      const bitpix = Math.max(8, view.getInt16(14, le));
+      const vox = Number(view.getBigInt64(168, le));
+      return (
+        (Number.isFinite(vox) ? Math.max(vox, 544) : 544) + (dims.reduce((a, b) => a * b, 1) * bitpix) / 8
       );
     }
   }
+  return undefined;
+}
+
+/** Extra decompressed bytes tolerated beyond what the header promises (padding some writers add). */
+const TRAILING_SLACK = 1024 * 1024;
+
+function gunzipBounded(input: Uint8Array, file: string, max: number): Uint8Array {
+  const promised = promisedBytes(gunzipPrefix(input, file));
+  // Without a readable header, only enough to say what is wrong with it.
+  const limit = Math.min(max, promised === undefined ? 65536 : Math.ceil(promised) + TRAILING_SLACK);
+  try {
+    return gunzipSync(input, { maxOutputLength: limit });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      if (promised === undefined)
+        return gunzipSync(input.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      if (limit === max) throw tooLarge(file, 'the compressed file unpacks to', max);
+      throw new NiftiReadError(
+        file,
+        'bad-header',
+        `the compressed file unpacks to more than its header promises (${Math.ceil(promised)} bytes); it is damaged or not what it claims`,
+      );
+    }
+    throw corruptGzip(file, e);
+  }
+}
+
+/** Parses the bytes of a .nii or .nii.gz file; `file` only names it in error messages. */
+export function parseNifti(
+  input: Uint8Array,
+  file = '<memory>',
+  options: NiftiReadOptions = {},
+): NiftiVolume {
+  let bytes = input;
+  if (isGzip(bytes)) bytes = gunzipBounded(bytes, file, maxBytesOf(options));
   if (bytes.length < 348) {
     throw new NiftiReadError(
       file,
@@ -84,7 +185,11 @@ export function parseNifti(input: Uint8Array, file = '<memory>'): NiftiVolume {
       `only ${bytes.length} bytes, shorter than a NIfTI header (348 bytes)`,
     );
   }
-  const buffer = toArrayBuffer(bytes);
+  // Only the fixed-size header goes to the library (see the top of this file).
+  const sizeofHdr = new DataView(bytes.buffer, bytes.byteOffset, 4);
+  const isV2 = sizeofHdr.getInt32(0, true) === 540 || sizeofHdr.getInt32(0, false) === 540;
+  const headerLength = isV2 && bytes.length >= 540 ? 540 : 348;
+  const buffer = copyToArrayBuffer(bytes.subarray(0, headerLength));
   const isHdrPair = nifti.isNIFTI(buffer, true) && !nifti.isNIFTI(buffer, false);
   if (isHdrPair) {
     throw new NiftiReadError(
@@ -101,7 +206,12 @@ export function parseNifti(input: Uint8Array, file = '<memory>'): NiftiVolume {
       `not a NIfTI file (no 'n+1' / 'n+2' magic; found '${magic}' at byte 344)`,
     );
   }
-  const hdr = nifti.readHeader(buffer);
+  let hdr: ReturnType<typeof nifti.readHeader>;
+  try {
+    hdr = nifti.readHeader(buffer);
+  } catch (e) {
+    throw new NiftiReadError(file, 'bad-header', `the header cannot be parsed (${(e as Error).message})`);
+  }
   const version: 1 | 2 = hdr instanceof nifti.NIFTI2 ? 2 : 1;
 
   const datatype = datatypeFromCode(hdr.datatypeCode);
@@ -133,8 +243,15 @@ export function parseNifti(input: Uint8Array, file = '<memory>'): NiftiVolume {
     );
   }
 
+  const rawOffset = Number(hdr.vox_offset);
+  if (!Number.isFinite(rawOffset) || rawOffset < 0 || !Number.isInteger(rawOffset))
+    throw new NiftiReadError(
+      file,
+      'bad-header',
+      `vox_offset is ${hdr.vox_offset}, not a byte offset; the header is damaged`,
+    );
   // Honour the header's offset; a value inside the header itself (0 in some writers) means right after it.
-  const voxOffset = Math.max(Number(hdr.vox_offset), version === 1 ? 348 : 540);
+  const voxOffset = Math.max(rawOffset, version === 1 ? 348 : 540);
   const n = dims[0] * dims[1] * dims[2];
   const bpv = BYTES_PER_VOXEL[datatype];
   const needed = n * bpv;

@@ -3,11 +3,10 @@
  * the path ends in .gz. The header is serialized by nifti-reader-js; voxel bytes are written as stored,
  * so write→read returns the same bits for every datatype.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { NIFTI1 } from 'nifti-reader-js';
 import { mat44ToQuatern } from './affine';
+import { writeFileAtomic } from './safeOutput';
 import { BYTES_PER_VOXEL, NIFTI_DATATYPE_CODES, type NiftiVolume, voxelCount } from './volume';
 
 const VOX_OFFSET = 352;
@@ -72,10 +71,9 @@ export function serializeNifti(vol: NiftiVolume, opts: SerializeOptions = {}): U
   return opts.gzip ? gzipSync(file, { level: 6 }) : file;
 }
 
-/** Writes `vol` to `path` (creating folders); gzip is chosen by the .gz extension. */
+/** Writes `vol` to `path` (creating folders, through a temporary name); gzip is chosen by the .gz extension. */
 export async function writeNifti(path: string, vol: NiftiVolume): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, serializeNifti(vol, { gzip: path.toLowerCase().endsWith('.gz') }));
+  await writeFileAtomic(path, serializeNifti(vol, { gzip: path.toLowerCase().endsWith('.gz') }));
 }
 
 function asciiPrefix(s: string, max: number): string {

@@ -4,11 +4,11 @@
  * position and size; intensities get partial-volume blur, a smooth multiplicative bias field and
  * noise. Deterministic for a given seed. This is the app's demo dataset and the tests' fast data.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelDef } from './labels';
 import { writeNifti } from './niftiWrite';
 import { gaussian, type Rng, seededRng, uniform } from './random';
+import { writeFileAtomic } from './safeOutput';
 import { makeVolume, type Vec3 } from './volume';
 
 export const PHANTOM_LABELS: LabelDef[] = [
@@ -274,6 +274,6 @@ export async function generatePhantomDataset(
     training,
     test: [],
   };
-  await writeFile(join(outDir, 'dataset.json'), `${JSON.stringify(json, null, 1)}\n`);
+  await writeFileAtomic(join(outDir, 'dataset.json'), `${JSON.stringify(json, null, 1)}\n`);
   return { root: outDir, caseIds };
 }

@@ -9,6 +9,8 @@ export type ProblemCode =
   | 'unsupported-datatype'
   | 'not-3d'
   | 'bad-dims'
+  | 'bad-header'
+  | 'too-large'
   | 'unreadable'
   // A DICOM folder that does not convert to one 3-D series.
   | 'dicom'
@@ -17,6 +19,7 @@ export type ProblemCode =
   | 'affine-mismatch'
   | 'non-integer-label'
   | 'unknown-label'
+  | 'too-many-labels'
   | 'empty-label'
   | 'non-finite-intensity'
   | 'constant-image'

@@ -4,9 +4,11 @@
  * one is retrained and tested on every further split (mean ± std as in the paper's Table 3), and the
  * report is rewritten. Also the export of an experiment into a folder of the user's choice.
  */
-import { cp, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DiscoveredDataset } from '../data/discover';
+import { refuseExisting, refuseOutputInside } from '../data/safeOutput';
 import {
   type Candidate,
   type Experiment,
@@ -159,24 +161,38 @@ export async function exportExperiment(
 ): Promise<ExportResult> {
   const experiment = store.getExperiment(experimentId);
   if (!experiment) throw new Error(`there is no experiment ${experimentId} in ${store.workspaceDir}`);
+  // The experiment's own export folder is the app's to refresh; a folder the user chose is theirs:
+  // nothing in it is replaced, and it may not lie inside the dataset.
+  const userDir = dir !== undefined;
   const out = resolve(dir ?? join(experimentDir(store.workspaceDir, experimentId), 'export'));
-  await mkdir(out, { recursive: true });
+  if (userDir) refuseOutputInside(out, [experiment.config.datasetPath], 'the export folder');
   const written = await writeReport(store, experimentId, reportDirOf(store.workspaceDir, experimentId));
-  const files: string[] = [];
-  for (const f of written.files) {
-    const target = join(out, f.split(/[\\/]/).pop() as string);
-    await cp(f, target);
-    files.push(target);
-  }
   const root = experimentDir(store.workspaceDir, experimentId);
+  const copies: { from: string; to: string }[] = written.files.map((f) => ({
+    from: f,
+    to: join(out, f.split(/[\\/]/).pop() as string),
+  }));
   for (const a of store.listArtifacts(experimentId).filter((a) => a.kind !== 'report')) {
     if (!(await exists(a.path))) continue;
-    const target = join(
-      out,
-      a.path.startsWith(root) ? a.path.slice(root.length + 1) : (a.path.split(/[\\/]/).pop() as string),
-    );
-    await cp(a.path, target, { recursive: true });
-    files.push(target);
+    copies.push({
+      from: a.path,
+      to: join(
+        out,
+        a.path.startsWith(root) ? a.path.slice(root.length + 1) : (a.path.split(/[\\/]/).pop() as string),
+      ),
+    });
   }
-  return { dir: out, files };
+  if (userDir)
+    for (const c of copies)
+      await refuseExisting(c.to, false, 'export into an empty folder, or move the existing files away first');
+  await mkdir(out, { recursive: true });
+  for (const c of copies) {
+    // Copied under a temporary name and renamed, so an interrupted export leaves no half-written file.
+    const tmp = `${c.to}.${randomBytes(4).toString('hex')}.partial`;
+    await mkdir(resolve(c.to, '..'), { recursive: true });
+    await cp(c.from, tmp, { recursive: true });
+    await rm(c.to, { recursive: true, force: true });
+    await rename(tmp, c.to);
+  }
+  return { dir: out, files: copies.map((c) => c.to) };
 }

@@ -35,10 +35,28 @@ export interface SessionDeps {
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Heartbeats that may fail in a row (busy database, full disk) before the run is stopped. */
+const HEARTBEAT_FAILURES_TOLERATED = 3;
+
+/**
+ * Experiments this process runs right now, by workspace: an experiment the store says this process
+ * owns but that is not here was left behind by a run that died, and may be resumed.
+ */
+const runningHere = new Set<string>();
+const runKey = (workspaceDir: string, id: number) => `${workspaceDir}\0${id}`;
+
+/** Whether this process runs experiment `id` of the store's workspace right now. */
+export function runsHere(store: ExperimentStore, id: number): boolean {
+  return runningHere.has(runKey(store.workspaceDir, id));
+}
+
 export class ExperimentSession {
   readonly control: RunControl = { request: null, abort: new AbortController() };
   /** Resolves when the search, and after it the report and the test, are done. */
   readonly done: Promise<RunEnd>;
+
+  /** Why the store could not be written, when that stopped the run. */
+  private heartbeatError: string | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -60,9 +78,23 @@ export class ExperimentSession {
   private async run(): Promise<RunEnd> {
     const { store } = this.deps;
     const id = this.experimentId;
+    const key = runKey(store.workspaceDir, id);
+    runningHere.add(key);
+    let heartbeatFailures = 0;
     const heartbeat = setInterval(() => {
+      let owned: boolean;
+      try {
+        owned = store.heartbeat(id);
+        heartbeatFailures = 0;
+      } catch (error) {
+        // SQLITE_BUSY past the busy timeout, a full disk, an I/O error: a few in a row stop the run
+        // cleanly (finished candidates are in the store) instead of ending the process.
+        if (++heartbeatFailures < HEARTBEAT_FAILURES_TOLERATED) return;
+        this.heartbeatError = `the experiment store cannot be written (${errorText(error)})`;
+        owned = false;
+      }
       // Another process took the experiment over (or it was marked interrupted): leave it alone.
-      if (!store.heartbeat(id)) this.stop();
+      if (!owned) this.stop();
     }, this.deps.heartbeatSeconds * 1000);
     heartbeat.unref();
     try {
@@ -75,12 +107,20 @@ export class ExperimentSession {
       return await this.finish(experiment, outcome);
     } catch (error) {
       const message = errorText(error);
-      if (store.getExperiment(id)?.status === 'running')
-        store.updateExperimentStatus(id, 'failed', { reason: message });
+      try {
+        if (store.getExperiment(id)?.status === 'running')
+          store.updateExperimentStatus(id, this.heartbeatError ? 'interrupted' : 'failed', {
+            reason: message,
+          });
+      } catch {
+        // The store itself fails (a full disk): the experiment stays 'running' with this process as
+        // owner; once the process is gone it counts as interrupted and can be resumed.
+      }
       this.deps.emit({ type: 'search-failed', experimentId: id, message });
       return { status: 'failed', message };
     } finally {
       clearInterval(heartbeat);
+      runningHere.delete(key);
     }
   }
 
@@ -128,6 +168,7 @@ export class ExperimentSession {
       return { status: 'paused' };
     }
     if (outcome === 'stopped') {
+      if (this.heartbeatError) throw new Error(this.heartbeatError);
       // Lost ownership: the experiment is someone else's now; change nothing.
       const owner = store.getExperiment(id)?.owner;
       if (owner?.pid === process.pid && owner.host === hostname())

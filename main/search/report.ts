@@ -3,10 +3,10 @@
  * and a Markdown summary (configuration, search curve data, best architecture, test Dice). The
  * formatting is pure; writeReport is the one function that touches the disk.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArchitectureSpec } from '../core/spec';
 import { OPS } from '../core/spec';
+import { writeFileAtomic } from '../data/safeOutput';
 import type { Candidate, Experiment, ExperimentStore, TestEvaluation } from '../store';
 import { writeJsonAtomic } from './jsonFiles';
 import { methodsParagraph, methodsSection } from './methods';
@@ -242,8 +242,8 @@ export async function writeReport(
   const report = buildReport(experiment, candidates, store.listTestEvaluations(experimentId));
   const files = [join(dir, 'report.json'), join(dir, 'candidates.csv'), join(dir, 'summary.md')];
   await writeJsonAtomic(files[0], report);
-  await writeFile(files[1], candidatesCsv(candidates));
-  await writeFile(files[2], summaryMarkdown(report));
+  await writeFileAtomic(files[1], candidatesCsv(candidates));
+  await writeFileAtomic(files[2], summaryMarkdown(report));
   const known = new Set(store.listArtifacts(experimentId, { kind: 'report' }).map((a) => a.path));
   for (const f of files) if (!known.has(f)) store.addArtifact({ experimentId, kind: 'report', path: f });
   return { dir, files, report };

@@ -7,7 +7,7 @@
 
 import type { Evaluation } from '../nas/crs';
 import type { EvaluationCounts } from '../nas/objective';
-import type { Candidate, ExperimentStore, InterruptedExperiment } from '../store';
+import type { Candidate, ExperimentStore, FindInterruptedOptions, InterruptedExperiment } from '../store';
 
 export interface ReplayPlan {
   /** The contiguous finished prefix seq 0..k−1, fed to replayObjective. */
@@ -53,9 +53,12 @@ export function planReplay(candidates: readonly Candidate[]): ReplayPlan {
  * Marks experiments left `running` by a dead process as interrupted, so they are offered for resume.
  * Returns what was marked. Safe to call from several processes: the status change re-checks.
  */
-export function markInterrupted(store: ExperimentStore): InterruptedExperiment[] {
+export function markInterrupted(
+  store: ExperimentStore,
+  options: FindInterruptedOptions = {},
+): InterruptedExperiment[] {
   const marked: InterruptedExperiment[] = [];
-  for (const found of store.findInterrupted()) {
+  for (const found of store.findInterrupted(options)) {
     const why =
       found.cause === 'owner-exited'
         ? `the process that ran it (${found.experiment.owner?.pid} on ${found.experiment.owner?.host}) exited without finishing`

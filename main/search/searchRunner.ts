@@ -25,7 +25,7 @@ import {
 import { importedFrom } from './bundle';
 import { ConfigError, validateSearchConfig } from './configValidation';
 import type { ExportResult, SearchEvent, TestRun } from './events';
-import { ExperimentSession, type RunEnd } from './experimentSession';
+import { ExperimentSession, type RunEnd, runsHere } from './experimentSession';
 import { markInterrupted } from './resume';
 import type { RunJob } from './runSearch';
 import { discoverForSearch, splitCases } from './searchData';
@@ -92,7 +92,8 @@ export function createSearchRunner(
   const devices = options.devices ?? defaultDevices();
   const pools = new Map<string, TrainerPool>();
   const active = new Map<number, ExperimentSession>();
-  const interruptedAtStart = markInterrupted(store).map((i) => i.experiment.id);
+  const isRunningHere = (id: number) => runsHere(store, id);
+  const interruptedAtStart = markInterrupted(store, { runsHere: isRunningHere }).map((i) => i.experiment.id);
 
   /** PyTorch settings of this runner (interpreter, per-GPU count, precision), from the last start(). */
   let torchRequest: Omit<EngineRequest, 'engine' | 'device'> = {};
@@ -271,7 +272,7 @@ export function createSearchRunner(
 
     async resume(id) {
       if (active.has(id)) throw new Error(`experiment ${id} is already running`);
-      markInterrupted(store);
+      markInterrupted(store, { runsHere: isRunningHere });
       const experiment = requireWritable(id);
       if (experiment.status === 'finished')
         throw new Error(`experiment ${id} has finished; there is nothing to resume`);
@@ -310,6 +311,11 @@ export function createSearchRunner(
 
     async predictionPath(id, seq, caseId) {
       const experiment = requireExperiment(id);
+      // The case id becomes a file name: only ids of this experiment's own cases are accepted.
+      const split = experiment.splits[0];
+      const known = split ? [...split.train, ...split.validation, ...split.test] : [];
+      if (!known.includes(caseId))
+        throw new Error(`case "${caseId}" is not a case of experiment ${id}'s dataset`);
       const { exists, predictOne } = await import('./testEvaluation');
       const path = join(predictionsDirOf(store.workspaceDir, id, String(seq)), `${caseId}.nii.gz`);
       if (await exists(path)) return path;

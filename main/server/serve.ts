@@ -12,6 +12,7 @@ export interface ServeOptions {
   port?: number;
   staticDir?: string;
   token?: string;
+  allowHosts?: string[];
 }
 
 export interface RunningWebMode extends WebServer {
@@ -27,6 +28,7 @@ export async function serveWorkspace(options: ServeOptions): Promise<RunningWebM
     host: options.host,
     port: options.port,
     token: options.token,
+    allowHosts: options.allowHosts,
   });
   return {
     ...server,

@@ -5,8 +5,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
   decodeWire,
@@ -17,8 +18,17 @@ import {
   wireRequestSchema,
 } from '../api';
 import type { Engine } from '../engine';
-import { newToken, tokenCookie, tokenSource } from './auth';
-import { receiveUpload, UploadError, uploadSessionDir, uploadTarget } from './uploads';
+import { newToken, requestUrl, tokenCookie, tokenSource } from './auth';
+import { allowedHostNames, fetchSiteAllowed, hostAllowed, originAllowed } from './requestGuard';
+import {
+  receiveUpload,
+  removePartialUploads,
+  removeStaleUploadSessions,
+  UploadError,
+  UploadQuota,
+  uploadSessionDir,
+  uploadTarget,
+} from './uploads';
 
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -59,6 +69,10 @@ export interface WebServerOptions {
   port?: number;
   /** Fixed token for tests; a fresh random one otherwise. */
   token?: string;
+  /** Extra host names browsers may use to reach the server (e.g. the DNS name of a shared GPU box). */
+  allowHosts?: string[];
+  /** Limits of one upload session; defaults in uploads.ts. */
+  uploadQuota?: UploadQuota;
 }
 
 export interface WebServer {
@@ -92,7 +106,14 @@ function baseHeaders(res: ServerResponse): void {
 
 async function serveStatic(staticDir: string, pathname: string, res: ServerResponse): Promise<void> {
   const root = resolve(staticDir);
-  let file = resolve(root, `.${decodeURIComponent(pathname)}`);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return send(res, 400, 'Bad request: the path is not valid percent-encoding');
+  }
+  if (decoded.includes('\0')) return send(res, 400, 'Bad request: NUL in the path');
+  let file = resolve(root, `.${decoded}`);
   if (file !== root && !file.startsWith(root + sep)) return send(res, 403, 'Forbidden');
   let info = await stat(file).catch(() => undefined);
   if (info?.isDirectory()) {
@@ -122,37 +143,76 @@ async function serveStatic(staticDir: string, pathname: string, res: ServerRespo
 
 async function handleUpload(
   engine: Engine,
+  quota: UploadQuota,
   url: URL,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  let reservation: { dir: string; bytes: number } | undefined;
   try {
     const dir = uploadSessionDir(engine.workspace, url.searchParams.get('session') ?? '');
     const target = uploadTarget(dir, url.searchParams.get('path') ?? '');
+    const declared = Number(req.headers['content-length'] ?? 0) || 0;
+    quota.reserve(dir, declared);
+    reservation = { dir, bytes: declared };
     const bytes = await receiveUpload(req, target);
+    quota.settle(dir, declared, bytes, true);
     sendJson(res, 200, { root: dir, path: target, bytes });
   } catch (error) {
+    if (reservation) quota.settle(reservation.dir, reservation.bytes, 0, false);
     const status = error instanceof UploadError ? 400 : 500;
-    sendJson(res, status, { error: (error as Error).message });
+    if (!res.headersSent && !res.destroyed) sendJson(res, status, { error: (error as Error).message });
   }
 }
 
-function attachWebSocket(server: Server, engine: Engine, token: string): WebSocketServer {
+/** A socket error (reset, oversize or invalid frame) ends that connection, never the process. */
+function guardSocket(socket: Duplex | Socket): void {
+  if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
+}
+
+function refuseUpgrade(socket: Duplex, status: 400 | 401 | 403): void {
+  const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden' }[status];
+  if (socket.writable)
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+interface Gate {
+  token: string;
+  port: () => number;
+  hosts: () => ReadonlySet<string>;
+}
+
+/** 400 for a request line that does not parse, 403 for a foreign Host or Origin, else the URL. */
+function admit(req: IncomingMessage, gate: Gate): URL | 400 | 403 {
+  const url = requestUrl(req);
+  if (!url) return 400;
+  if (!hostAllowed(req.headers.host, gate.port(), gate.hosts())) return 403;
+  // A page from another origin must not reach the engine even if the browser sends our cookie.
+  if (!originAllowed(req.headers)) return 403;
+  return url;
+}
+
+function attachWebSocket(server: Server, engine: Engine, gate: Gate): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  wss.on('error', () => {});
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    // A page from another origin must not reach the engine even if the browser sends our cookie.
-    const origin = req.headers.origin;
-    const originOk = !origin || new URL(origin).host === req.headers.host;
-    if (url.pathname !== '/ws' || !originOk || !tokenSource(req, token)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      socket.destroy();
-      return;
+    guardSocket(socket);
+    try {
+      const url = admit(req, gate);
+      if (typeof url === 'number') return refuseUpgrade(socket, url);
+      if (url.pathname !== '/ws' || !tokenSource(req, gate.token, gate.port()))
+        return refuseUpgrade(socket, 401);
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch {
+      // handleUpgrade refuses bad handshakes itself; anything else still ends only this socket.
+      refuseUpgrade(socket, 400);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    // Oversize frames and invalid UTF-8 arrive as errors here; ws closes the socket with 1009/1007.
+    ws.on('error', () => ws.terminate());
     const sendWire = (message: WireMessage) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(encodeWire(message));
     };
@@ -179,31 +239,65 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const host = options.host ?? DEFAULT_HOST;
   const token = options.token ?? newToken();
   const { engine, staticDir } = options;
+  const quota = options.uploadQuota ?? new UploadQuota();
+  await removePartialUploads(engine.workspace);
+  // Old uploads no experiment uses would otherwise pile up in the workspace forever.
+  const experiments = (await engine.handle('listExperiments', undefined)) as { datasetPath: string }[];
+  await removeStaleUploadSessions(
+    engine.workspace,
+    experiments.map((e) => e.datasetPath),
+  );
+  let port = 0;
+  const hosts = allowedHostNames(host, options.allowHosts);
+  const gate: Gate = { token, port: () => port, hosts: () => hosts };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     baseHeaders(res);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const source = tokenSource(req, token);
+    const url = admit(req, gate);
+    if (url === 400) return send(res, 400, 'Bad request line');
+    if (url === 403)
+      return send(res, 403, 'Forbidden: requests must come from the SegNAS page itself (Host/Origin)');
+    const source = tokenSource(req, token, port);
     if (!source)
       return send(res, 401, 'Unauthorized: open the URL with ?token=… that `segnas serve` printed.');
     // The first page load carries the token in its URL; a cookie lets its assets and sockets through.
-    if (source === 'query') res.setHeader('Set-Cookie', tokenCookie(token));
+    if (source === 'query') res.setHeader('Set-Cookie', tokenCookie(token, port));
     if (url.pathname === '/api/upload') {
       if (req.method !== 'POST') return send(res, 405, 'POST only');
-      void handleUpload(engine, url, req, res);
+      // Another site on this host (another port) could otherwise post with our cookie.
+      if (!fetchSiteAllowed(req.headers)) return send(res, 403, 'Forbidden: cross-site upload');
+      void handleUpload(engine, quota, url, req, res);
       return;
     }
     if (url.pathname === '/api/health') return sendJson(res, 200, { ok: true });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
-    serveStatic(staticDir, url.pathname, res).catch((error) => send(res, 500, String(error)));
+    serveStatic(staticDir, url.pathname, res).catch(() => {
+      if (!res.headersSent) send(res, 404, 'Not found');
+      else res.destroy();
+    });
+  };
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (error) {
+      if (!res.headersSent) send(res, 500, `Internal error: ${(error as Error).message}`);
+      else res.destroy();
+    }
   });
-  const wss = attachWebSocket(server, engine, token);
+  // Malformed requests the parser rejects, and resets, end one connection and nothing else.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.destroy();
+  });
+  server.on('connection', (socket) => guardSocket(socket));
+  const wss = attachWebSocket(server, engine, gate);
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolveListen());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}/`;
   return {

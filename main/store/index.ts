@@ -8,7 +8,7 @@ import { resolveWorkspaceDir, storeFilePath } from './workspace';
 
 export { experimentCacheScope } from './cacheScope';
 export type { ExperimentStore, StatusChange } from './experimentStore';
-export { currentOwner, isProcessAlive } from './liveness';
+export { currentOwner, isOwnerAlive, isProcessAlive } from './liveness';
 export { storeResultCache } from './resultCache';
 export { SCHEMA_VERSION } from './schema';
 export { canTransition } from './status';

@@ -35,6 +35,7 @@ export interface ExperimentRow {
   software_version: string;
   owner_pid: number | null;
   owner_host: string | null;
+  owner_started: string | null;
   heartbeat_at: string | null;
   best_seq: number | null;
   best_f: number | null;
@@ -112,10 +113,10 @@ function bestOf(row: Pick<ExperimentRow, 'best_seq' | 'best_f' | 'best_val_dice'
   return { seq: row.best_seq, f: row.best_f, valDice: row.best_val_dice };
 }
 
-function ownerOf(row: Pick<ExperimentRow, 'owner_pid' | 'owner_host'>) {
+function ownerOf(row: Pick<ExperimentRow, 'owner_pid' | 'owner_host' | 'owner_started'>) {
   return row.owner_pid === null || row.owner_host === null
     ? null
-    : { pid: row.owner_pid, host: row.owner_host };
+    : { pid: row.owner_pid, host: row.owner_host, started: row.owner_started ?? null };
 }
 
 export function toExperiment(row: ExperimentRow): Experiment {

@@ -100,6 +100,10 @@ export const MIGRATIONS: readonly string[] = [
 
   PRAGMA application_id = ${APPLICATION_ID};
   `,
+  // The owner's process start identity (liveness.ts): a pid alone may be a zombie or a reused pid.
+  `
+  ALTER TABLE experiments ADD COLUMN owner_started TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { experimentCacheScope } from './cacheScope';
 import type { ExperimentStore, StatusChange } from './experimentStore';
-import { currentOwner, interruptionCause, isProcessAlive } from './liveness';
+import { currentOwner, interruptionCause, isOwnerAlive } from './liveness';
 import {
   type ArtifactRow,
   type CacheRow,
@@ -76,7 +76,7 @@ const SUMMARY_COLUMNS = `id, name, status, status_reason, created_at, updated_at
   json_extract(config, '$.variant') AS variant,
   json_extract(config, '$.datasetPath') AS dataset_path,
   json_extract(config, '$.budget.evaluations') AS evaluations_budget,
-  backend, device, owner_pid, owner_host, heartbeat_at, best_seq, best_f, best_val_dice`;
+  backend, device, owner_pid, owner_host, owner_started, heartbeat_at, best_seq, best_f, best_val_dice`;
 
 export function openSqliteStore(filePath: string, workspaceDir: string): SqliteExperimentStore {
   mkdirSync(workspaceDir, { recursive: true });
@@ -142,8 +142,8 @@ export class SqliteExperimentStore implements ExperimentStore {
     const owner = status === 'running' ? currentOwner() : null;
     const info = this.stmt(
       `INSERT INTO experiments (name, status, created_at, updated_at, config, dataset_fingerprint, seeds, splits,
-         backend, device, software_version, owner_pid, owner_host, heartbeat_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         backend, device, software_version, owner_pid, owner_host, owner_started, heartbeat_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       input.name,
       status,
@@ -158,6 +158,7 @@ export class SqliteExperimentStore implements ExperimentStore {
       input.softwareVersion,
       owner?.pid ?? null,
       owner?.host ?? null,
+      owner?.started ?? null,
       owner ? now : null,
     );
     return toExperiment(this.requireExperimentRow(Number(info.lastInsertRowid)));
@@ -204,7 +205,7 @@ export class SqliteExperimentStore implements ExperimentStore {
       const owner = status === 'running' ? (change.owner ?? currentOwner()) : null;
       this.stmt(
         `UPDATE experiments SET status = ?, status_reason = ?, updated_at = ?, owner_pid = ?, owner_host = ?,
-           heartbeat_at = CASE WHEN ? THEN ? ELSE heartbeat_at END
+           owner_started = ?, heartbeat_at = CASE WHEN ? THEN ? ELSE heartbeat_at END
          WHERE id = ?`,
       ).run(
         status,
@@ -212,6 +213,7 @@ export class SqliteExperimentStore implements ExperimentStore {
         now,
         owner?.pid ?? null,
         owner?.host ?? null,
+        owner?.started ?? null,
         owner ? 1 : 0,
         now,
         id,
@@ -235,11 +237,16 @@ export class SqliteExperimentStore implements ExperimentStore {
       host: hostname(),
       now: options.now ?? new Date(),
       staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
-      isAlive: isProcessAlive,
+      isAlive: isOwnerAlive,
+      self: currentOwner(),
     };
+    const runsHere = options.runsHere;
     const found: InterruptedExperiment[] = [];
     for (const experiment of this.listExperiments({ status: ['running'] })) {
-      const cause = interruptionCause(experiment.owner, experiment.heartbeatAt, here);
+      const cause = interruptionCause(experiment.owner, experiment.heartbeatAt, {
+        ...here,
+        runsHere: runsHere && (() => runsHere(experiment.id)),
+      });
       if (cause) found.push({ experiment, cause });
     }
     return found;

@@ -100,7 +100,12 @@ export interface DataSplit {
 }
 
 /** The process that runs an experiment; `running` rows without a live owner were interrupted. */
-export const processOwnerSchema = z.object({ pid: z.number().int(), host: z.string() });
+export const processOwnerSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  /** When that process started (liveness.ts); with the pid, tells a reused pid from the owner. */
+  started: z.string().nullable().optional(),
+});
 export type ProcessOwner = z.infer<typeof processOwnerSchema>;
 
 export const bestCandidateSchema = z.object({
@@ -339,4 +344,9 @@ export interface FindInterruptedOptions {
    */
   staleAfterMs?: number;
   now?: Date;
+  /**
+   * Whether this process runs experiment `id` right now. With it, an experiment owned by this very
+   * process that it does not run counts as interrupted (a run that died without cleaning up).
+   */
+  runsHere?: (id: number) => boolean;
 }

@@ -5,10 +5,11 @@
  * prediction needs: the architecture spec, NetworkOptions, the preprocessing settings and the label map.
  * The weights are restored by position (the builder's variable order is stable) and checked by shape.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchitectureSpec } from '../core/spec';
+import { writeFileAtomic } from '../data/safeOutput';
 import type { NetworkOptions, SegNet } from './segNet';
 
 export const MODEL_FORMAT = 'segnas-model';
@@ -74,9 +75,9 @@ export async function saveModel(dir: string, net: SegNet, meta: ModelMeta): Prom
     ...(meta.extra ? { extra: meta.extra } : {}),
     weightsManifest: [{ paths: ['weights.bin'], weights }],
   };
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'weights.bin'), new Uint8Array(flat.buffer));
-  await writeFile(join(dir, 'model.json'), `${JSON.stringify(model, null, 2)}\n`);
+  // model.json last: a folder with a model.json holds complete weights (each file is renamed into place whole).
+  await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(flat.buffer));
+  await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(model, null, 2)}\n`);
   return model;
 }
 

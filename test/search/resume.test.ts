@@ -1,6 +1,6 @@
 // kill -9 of a `segnas search` process in the middle of a search, then `segnas resume`: the search
 // must end exactly as an uninterrupted one with the same seed, and nothing finished is trained again.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,6 +174,34 @@ describe('resume after kill -9', () => {
       after.close();
     }
   }, 240_000);
+
+  it('resumes at once after a kill -9 of the process group, while the dead search is still a zombie', async () => {
+    const workspace = tempDir('zombie-ws');
+    const bounds = join(workspace, 'bounds.json');
+    writeFileSync(bounds, JSON.stringify(SPACE));
+    const search = segnas(searchArgs(data, bounds, workspace), { detached: true });
+    await waitForTraining(workspace, POPULATION, search);
+    const pid = search.child.pid as number;
+    process.kill(-pid, 'SIGKILL');
+    // spawnSync blocks this event loop, so the killed search is not reaped: its pid stays a zombie,
+    // as under a PID 1 that does not reap, or a parent busy elsewhere.
+    const resumed = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'segnas.mjs'), 'resume', '1', '--workspace', workspace],
+      { cwd: ROOT, encoding: 'utf8', timeout: 200_000 },
+    );
+    const output = `${resumed.stdout}${resumed.stderr}`;
+    expect(output).not.toMatch(/already running/);
+    expect(resumed.status, output).toBe(0);
+    await search.done;
+    const store = openStore(workspace);
+    try {
+      expect(store.getExperiment(1)?.status).toBe('finished');
+      expect(sequence(store.listCandidates(1))).toEqual(sequence(reference));
+    } finally {
+      store.close();
+    }
+  }, 300_000);
 
   it('stops cleanly on Ctrl-C (SIGINT to the process group) and resumes to the same sequence', async () => {
     const workspace = tempDir('sigint-ws');

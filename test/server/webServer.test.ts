@@ -74,7 +74,7 @@ describe('web mode server', () => {
   it('serves the app with the token, sets a strict cookie and security headers', async () => {
     const res = await fetch(server.openUrl);
     expect(res.status).toBe(200);
-    expect(res.headers.get('set-cookie')).toMatch(/segnas_token=.*HttpOnly.*SameSite=Strict/);
+    expect(res.headers.get('set-cookie')).toMatch(/segnas_token_\d+=.*HttpOnly.*SameSite=Strict/);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const cookie = res.headers.get('set-cookie')!.split(';')[0];
@@ -93,7 +93,7 @@ describe('web mode server', () => {
         ws.on('open', resolve);
         ws.on('unexpected-response', (_q, res) => reject(new Error(String(res.statusCode))));
       }),
-    ).rejects.toThrow('401');
+    ).rejects.toThrow('403');
   });
 
   it('runs contract calls over the WebSocket and rejects bad payloads with a readable error', async () => {

@@ -91,7 +91,7 @@ describe('experiments', () => {
     const e = store.createExperiment(newExperiment());
     expect(store.updateExperimentStatus(e.id, 'paused').owner).toBeNull();
     const resumed = store.updateExperimentStatus(e.id, 'running');
-    expect(resumed.owner).toEqual({ pid: process.pid, host: hostname() });
+    expect(resumed.owner).toMatchObject({ pid: process.pid, host: hostname() });
     expect(() => store.updateExperimentStatus(e.id, 'running')).toThrow(/already running/);
     const failed = store.updateExperimentStatus(e.id, 'failed', { reason: 'dataset folder vanished' });
     expect(failed.statusReason).toBe('dataset folder vanished');

@@ -52,7 +52,12 @@ dcm2niix; one series is one image, written with its converted image as <id>_imag
       arg: '<file>',
       help: 'one input image (the single-file form; --out is then the output file)',
     },
-    out: { type: 'string', arg: '<path>', help: 'output folder (or output file with --image)' },
+    out: {
+      type: 'string',
+      arg: '<path>',
+      help: 'output folder (or output file with --image); never inside an input or the model',
+    },
+    force: { type: 'boolean', help: "replace the --image form's output file if it exists" },
     'first-volume': {
       type: 'boolean',
       help: 'use the first volume of 4-D DICOM series instead of refusing them',
@@ -75,6 +80,9 @@ or the SEGNAS_BACKEND environment variable)`,
     if (missing.length) throw new UsageError(`missing ${missing.join(', ')}`);
     if (values.image && values.input?.length)
       throw new UsageError('give either --image (one file) or --input (files and folders), not both');
+    const { refuseExisting, refuseOutputInside } = await import('../../data/safeOutput');
+    refuseOutputInside(values.out as string, [...inputs, values.model as string], '--out');
+    if (values.image) await refuseExisting(values.out as string, values.force ?? false);
     // Loaded here so that `segnas predict --help` does not load TensorFlow.
     const { applyModel } = await import('../../compute/applyModel');
     const { parseBackendChoice } = await import('../../compute/backend');

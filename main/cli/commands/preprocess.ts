@@ -1,11 +1,11 @@
 /** `segnas preprocess`: writes the preprocessed S³ volumes of a dataset, to look at in any viewer. */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { discoverDataset, requireUsable } from '../../data/discover';
 import { writeNifti } from '../../data/niftiWrite';
 import { type PreprocessTransform, preprocessedVolume } from '../../data/preprocess';
 import { preprocessDataset } from '../../data/preprocessDataset';
 import { formatProblem } from '../../data/problems';
+import { refuseExisting, refuseOutputInside, writeFileAtomic } from '../../data/safeOutput';
 import { defineCommand, UsageError } from '../command';
 
 export const { run } = defineCommand({
@@ -18,7 +18,8 @@ affines that overlay the originals in a viewer, plus <out>/preprocess.json (labe
 transform of every case).`,
   options: {
     size: { type: 'string', arg: 'S', help: 'output side in voxels (the paper uses 128)' },
-    out: { type: 'string', arg: 'DIR', help: 'output folder (created)' },
+    out: { type: 'string', arg: 'DIR', help: 'output folder (created); it may not lie inside the dataset' },
+    force: { type: 'boolean', help: 'replace files already in --out' },
   },
   positionals: true,
   async action({ values, positionals }) {
@@ -26,7 +27,13 @@ transform of every case).`,
     const size = Number(values.size);
     if (positionals.length !== 1 || !out || !Number.isInteger(size) || size < 2)
       throw new UsageError('give one dataset folder, --size (an integer ≥ 2) and --out');
+    refuseOutputInside(out, [positionals[0]], '--out');
     const report = requireUsable(await discoverDataset(positionals[0]));
+    const force = values.force ?? false;
+    for (const id of report.usableCaseIds)
+      for (const sub of ['imagesTr', 'labelsTr'])
+        await refuseExisting(join(out, sub, `${id}.nii.gz`), force, 'use --force to replace it');
+    await refuseExisting(join(out, 'preprocess.json'), force, 'use --force to replace it');
     for (const c of report.cases) for (const p of c.problems) console.error(formatProblem(p));
     const transforms: Record<string, PreprocessTransform> = {};
     const t0 = performance.now();
@@ -36,7 +43,7 @@ transform of every case).`,
       transforms[c.id] = c.transform;
     }
     const manifest = { source: report.root, size, labelMapping: report.labelMapping, transforms };
-    await writeFile(join(out, 'preprocess.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+    await writeFileAtomic(join(out, 'preprocess.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(`${report.usableCaseIds.length} cases preprocessed to ${size}³ in ${secs} s → ${out}`);
     return 0;

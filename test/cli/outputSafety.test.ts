@@ -1,0 +1,80 @@
+/** The CLI never writes over the user's inputs, and replaces existing outputs only with --force. */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatePhantomDataset } from '../../main/data/phantom';
+import { writeFileAtomic } from '../../main/data/safeOutput';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+let dir: string;
+let data: string;
+
+const segnas = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'segnas.mjs'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+};
+
+/** A digest of every file under `root`, to show that nothing in it changed. */
+function digest(root: string): string {
+  const h = createHash('sha256');
+  for (const e of readdirSync(root, { recursive: true, withFileTypes: true }).sort((a, b) =>
+    join(a.parentPath, a.name).localeCompare(join(b.parentPath, b.name)),
+  ))
+    if (e.isFile()) h.update(join(e.parentPath, e.name)).update(readFileSync(join(e.parentPath, e.name)));
+  return h.digest('hex');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'segnas-outsafe-'));
+  data = join(dir, 'data');
+  await generatePhantomDataset(data, { cases: 4, size: 8, seed: 2 });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('output safety', () => {
+  it('segnas preprocess refuses an output inside the dataset and leaves the originals untouched', () => {
+    const before = digest(data);
+    for (const out of [data, join(data, 'preprocessed')]) {
+      const r = segnas('preprocess', data, '--size', '8', '--out', out);
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toMatch(/is inside the input .*originals stay untouched/);
+    }
+    expect(digest(data)).toBe(before);
+  }, 120_000);
+
+  it('segnas preprocess replaces existing outputs only with --force', () => {
+    const out = join(dir, 'pre');
+    expect(segnas('preprocess', data, '--size', '8', '--out', out).code).toBe(0);
+    const again = segnas('preprocess', data, '--size', '8', '--out', out);
+    expect(again.code, again.out).toBe(1);
+    expect(again.out).toMatch(/already exists; use --force/);
+    expect(segnas('preprocess', data, '--size', '8', '--out', out, '--force').code).toBe(0);
+    expect(readdirSync(join(out, 'imagesTr')).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  }, 120_000);
+
+  it('segnas predict refuses to write over its own input image', () => {
+    const image = join(data, 'imagesTr', readdirSync(join(data, 'imagesTr'))[0]);
+    const before = readFileSync(image);
+    const r = segnas('predict', '--model', join(dir, 'no-model'), '--image', image, '--out', image);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/inside the input/);
+    expect(readFileSync(image).equals(before)).toBe(true);
+  }, 60_000);
+
+  it('writes through a temporary name: a failed write leaves the old file whole', async () => {
+    const target = join(dir, 'report.json');
+    writeFileSync(target, '{"old": true}');
+    // A folder where the temporary file's folder should be: the write fails before touching the target.
+    await expect(writeFileAtomic(join(target, 'x'), 'new')).rejects.toThrow();
+    await writeFileAtomic(target, '{"new": true}');
+    expect(readFileSync(target, 'utf8')).toBe('{"new": true}');
+    expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+});

@@ -1,0 +1,25 @@
+/** A fault in a long-running process is logged and stops its experiments; the process does not exit silently. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+
+describe('crash guard', () => {
+  it('logs an uncaught exception and an unhandled rejection, stops the work, and keeps running', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join('test', 'fixtures', 'crashGuardChild.ts')],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/segnas: internal error \(uncaught exception\): Error: boom in a timer/);
+    expect(run.stderr).toMatch(/segnas: internal error \(unhandled rejection\): Error: rejected heartbeat/);
+    expect(run.stdout).toMatch(/stopped experiment \(1\)/);
+    expect(run.stdout).toMatch(/still here after 2 stops/);
+  });
+});
