@@ -5,6 +5,7 @@
  * repeats are answered from a cache keyed by the decoded spec (see specKey).
  */
 import { checkBlock } from '../core/blockMatrix';
+import { formatBytes } from '../core/format';
 import type { ArchitectureSpec } from '../core/spec';
 import type { CandidateOutcome } from '../core/status';
 import type { SearchSpace } from './searchSpace';
@@ -256,8 +257,4 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
     return { f: outcome.f, countsTowardBudget };
   };
   return Object.assign(objective, { counts });
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

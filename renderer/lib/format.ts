@@ -21,8 +21,4 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-export function formatBytes(b: number | null | undefined): string {
-  if (b === null || b === undefined) return '—';
-  if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(1)} GB`;
-  return `${Math.round(b / 1024 ** 2)} MB`;
-}
+export { formatBytes } from '../../main/core/format';

@@ -1,17 +1,7 @@
 /** `segnas devices`: every training engine and device this machine offers, and what blocks the others. */
-import { parseArgs } from 'node:util';
 import { type DeviceReport, pytorchDeviceReports, resolveEngine } from '../../compute/engines';
-
-const HELP = `usage: segnas devices [--json] [--python PATH]
-
-Lists the training engines and their devices: PyTorch (the first of --python, $SEGNAS_PYTHON,
-python3, python, /usr/bin/python3 that imports torch) and TensorFlow.js (embedded). For each device
-that cannot be used it says why and the one command that fixes it, and which engine
-\`segnas search --engine auto\` would pick.
-
-  --json           one JSON object (for scripts)
-  --python PATH    the Python interpreter to try first
-  --help           this text`;
+import { formatBytes } from '../../core/format';
+import { defineCommand } from '../command';
 
 async function tfjsReports(): Promise<DeviceReport[]> {
   const [{ initBackend }, { version_core }] = await Promise.all([
@@ -44,10 +34,6 @@ async function tfjsReports(): Promise<DeviceReport[]> {
     });
 }
 
-function formatBytes(b: number | null | undefined): string {
-  return b == null ? '' : `${(b / 2 ** 30).toFixed(1)} GiB`;
-}
-
 export function formatReports(reports: readonly DeviceReport[], auto: string): string {
   const lines = reports.map((r) => {
     const what = [r.engine, r.kind, r.name ?? ''].filter(Boolean).join('  ');
@@ -60,44 +46,39 @@ export function formatReports(reports: readonly DeviceReport[], auto: string): s
   return [...lines, '', `--engine auto picks: ${auto}`].join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: { json?: boolean; python?: string; help?: boolean };
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean' },
-        python: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    console.error(`segnas devices: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
+export const { run } = defineCommand({
+  name: 'devices',
+  usage: 'segnas devices [--json] [--python PATH]',
+  description: `Lists the training engines and their devices: PyTorch (the first of --python, $SEGNAS_PYTHON,
+python3, python, /usr/bin/python3 that imports torch) and TensorFlow.js (embedded). For each device
+that cannot be used it says why and the one command that fixes it, and which engine
+\`segnas search --engine auto\` would pick.`,
+  options: {
+    json: { type: 'boolean', help: 'one JSON object (for scripts)' },
+    python: { type: 'string', arg: 'PATH', help: 'the Python interpreter to try first' },
+  },
+  async action({ values }) {
+    const [pytorch, tfjs, auto] = await Promise.all([
+      pytorchDeviceReports(values.python),
+      tfjsReports(),
+      resolveEngine({ engine: 'auto', ...(values.python ? { python: values.python } : {}) }),
+    ]);
+    const devices = [...pytorch, ...tfjs];
+    const autoText =
+      auto.engine === 'pytorch' ? `pytorch on ${auto.device} (${auto.why})` : `tfjs (${auto.why})`;
+    if (values.json)
+      console.log(
+        JSON.stringify(
+          {
+            devices,
+            auto:
+              auto.engine === 'pytorch' ? { engine: auto.engine, device: auto.device } : { engine: 'tfjs' },
+          },
+          null,
+          1,
+        ),
+      );
+    else console.log(formatReports(devices, autoText));
     return 0;
-  }
-  const [pytorch, tfjs, auto] = await Promise.all([
-    pytorchDeviceReports(values.python),
-    tfjsReports(),
-    resolveEngine({ engine: 'auto', ...(values.python ? { python: values.python } : {}) }),
-  ]);
-  const devices = [...pytorch, ...tfjs];
-  const autoText =
-    auto.engine === 'pytorch' ? `pytorch on ${auto.device} (${auto.why})` : `tfjs (${auto.why})`;
-  if (values.json)
-    console.log(
-      JSON.stringify(
-        {
-          devices,
-          auto: auto.engine === 'pytorch' ? { engine: auto.engine, device: auto.device } : { engine: 'tfjs' },
-        },
-        null,
-        1,
-      ),
-    );
-  else console.log(formatReports(devices, autoText));
-  return 0;
-}
+  },
+});
