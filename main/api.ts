@@ -14,6 +14,7 @@ import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/ev
 import type { Candidate, ExperimentConfig, ExperimentSummary } from './store/types';
 
 export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
+export { DEMO_PHANTOM, DEMO_SEARCH, DEMO_SPACE } from './core/demoSettings';
 export type { Bound, SearchBounds } from './core/searchBounds';
 export { searchBoundsSchema } from './core/searchBounds';
 export {
