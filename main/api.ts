@@ -18,6 +18,7 @@ import type { ExperimentInsights } from './search/insights';
 import type { Candidate, ExperimentConfig, ExperimentSummary } from './store/types';
 
 export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
+export { DEMO_PHANTOM, DEMO_SEARCH, DEMO_SPACE } from './core/demoSettings';
 export type { Bound, SearchBounds } from './core/searchBounds';
 export { searchBoundsSchema } from './core/searchBounds';
 export {

@@ -15,6 +15,7 @@ import {
   toCandidateSummary,
 } from './api';
 import { initBackend } from './compute/backend';
+import { DEMO_PHANTOM } from './core/demoSettings';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { generatePhantomDataset } from './data/phantom';
@@ -27,8 +28,6 @@ import type { ExperimentStore } from './store';
 import { openStore } from './store';
 
 /** The demo: small enough to generate in seconds and search in minutes on a laptop. */
-const DEMO_CASES = 20;
-const DEMO_SIZE = 32;
 
 function rel(root: string, path: string | undefined): string | undefined {
   return path === undefined ? undefined : relative(root, path) || path;
@@ -85,8 +84,8 @@ export function datasetService(): DatasetService {
     },
     async createDemo(dir, options) {
       // One folder per generator setting, reused when complete (dataset.json is written last).
-      const cases = options.cases ?? DEMO_CASES;
-      const size = options.size ?? DEMO_SIZE;
+      const cases = options.cases ?? DEMO_PHANTOM.cases;
+      const size = options.size ?? DEMO_PHANTOM.size;
       const root = join(dir, `phantom-${cases}x${size}`);
       if (!existsSync(join(root, 'dataset.json')))
         await generatePhantomDataset(root, { cases, size, seed: 1 });

@@ -81,6 +81,11 @@ export const searchConfigSchema = z
     populationSize: z.number().int().optional(),
     /** Spatial-dropout rate of each MegaBlock. */
     dropout: finite.optional(),
+    /**
+     * Wall-clock hours each run of the search (the start, and each resume) may take; when spent, the
+     * search stops cleanly after the candidates in training and can be resumed. Absent: no limit.
+     */
+    budgetHours: finite.optional(),
   })
   .strict();
 export type SearchConfig = z.infer<typeof searchConfigSchema>;

@@ -101,6 +101,11 @@ export function validateSearchConfig(
     });
   checkRange(issues, 'seed', config.seed, 0, 2 ** 31 - 1);
   checkRange(issues, 'evaluations', config.evaluations, 1, 100_000);
+  if (config.budgetHours !== undefined && !(config.budgetHours > 0 && config.budgetHours <= 500))
+    issues.push({
+      field: 'budgetHours',
+      message: `must be a number of hours in (0, 500], got ${config.budgetHours}; leave it empty for no time limit`,
+    });
   checkRange(issues, 'memoryBudgetMB', config.memoryBudgetMB, 64, 1_048_576, ' MB');
 
   const dataset = context.dataset;

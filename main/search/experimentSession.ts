@@ -52,6 +52,8 @@ export function runsHere(store: ExperimentStore, id: number): boolean {
 
 export class ExperimentSession {
   readonly control: RunControl = { request: null, abort: new AbortController() };
+  /** Set when the run's time budget ran out (the stop that follows is not the user's). */
+  private budgetSpentHours: number | null = null;
   /** Resolves when the search, and after it the report and the test, are done. */
   readonly done: Promise<RunEnd>;
 
@@ -61,6 +63,8 @@ export class ExperimentSession {
   constructor(
     private readonly deps: SessionDeps,
     readonly experimentId: number,
+    /** Wall-clock hours this run may take; default the experiment's budget.hours (none: no limit). */
+    private readonly budgetHours?: number,
   ) {
     this.done = this.run();
   }
@@ -102,7 +106,17 @@ export class ExperimentSession {
       if (!experiment) throw new Error(`experiment ${id} is gone from ${store.workspaceDir}`);
       const summary = store.listExperiments().find((s) => s.id === id);
       if (summary) this.deps.emit({ type: 'search-started', experimentId: id, summary });
-      const outcome = await this.search(experiment);
+      const hours = this.budgetHours ?? experiment.config.budget.hours;
+      // Like a pause rather than a stop: candidates in training finish and are kept, no new one starts.
+      const budget =
+        hours === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.budgetSpentHours = hours;
+              this.control.request ??= 'stop';
+            }, hours * 3_600_000);
+      budget?.unref();
+      const outcome = await this.search(experiment).finally(() => clearTimeout(budget));
       clearInterval(heartbeat);
       return await this.finish(experiment, outcome);
     } catch (error) {
@@ -172,7 +186,12 @@ export class ExperimentSession {
       // Lost ownership: the experiment is someone else's now; change nothing.
       const owner = store.getExperiment(id)?.owner;
       if (owner?.pid === process.pid && owner.host === hostname())
-        store.updateExperimentStatus(id, 'stopped', { reason: 'stopped by the user; resume to continue' });
+        store.updateExperimentStatus(id, 'stopped', {
+          reason:
+            this.budgetSpentHours === null
+              ? 'stopped by the user; resume to continue'
+              : `the time budget of ${this.budgetSpentHours} h was spent; resume (with --budget-hours for a new limit) to continue`,
+        });
       emit({ type: 'search-finished', experimentId: id, status: 'stopped' });
       return { status: 'stopped' };
     }

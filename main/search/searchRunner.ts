@@ -36,13 +36,18 @@ export interface SearchRunnerContext {
   emit(event: SearchEvent): void;
 }
 
+export interface ResumeOptions {
+  /** Wall-clock hours this run may take; default the experiment's own time budget, if it has one. */
+  budgetHours?: number;
+}
+
 /** What the engine and the CLI drive; every search operation goes through here. */
 export interface SearchRunner {
   /** Validates the configuration, records the experiment and starts it in the background. */
   start(config: SearchConfig): Promise<{ experimentId: number }>;
   pause(experimentId: number): Promise<void>;
   /** Resumes a paused or stopped experiment, or one left interrupted by a dead process. */
-  resume(experimentId: number): Promise<void>;
+  resume(experimentId: number, options?: ResumeOptions): Promise<void>;
   stop(experimentId: number): Promise<void>;
   evaluateTest(experimentId: number, topK: number): Promise<TestRun>;
   exportExperiment(experimentId: number, dir?: string): Promise<ExportResult>;
@@ -168,10 +173,11 @@ export function createSearchRunner(
   };
 
   /** Runs an experiment that is `running` and owned by this process, in the background. */
-  const launch = (id: number): void => {
+  const launch = (id: number, budgetHours?: number): void => {
     const session = new ExperimentSession(
       { store, devices, runJobFor, emit, heartbeatSeconds: options.heartbeatSeconds ?? 5 },
       id,
+      budgetHours,
     );
     active.set(id, session);
     void session.done.finally(() => active.delete(id));
@@ -234,7 +240,10 @@ export function createSearchRunner(
           variant: config.variant,
           space: config.space,
           training: { ...training },
-          budget: { evaluations: config.evaluations },
+          budget: {
+            evaluations: config.evaluations,
+            ...(config.budgetHours !== undefined && { hours: config.budgetHours }),
+          },
           extra: {
             memoryBudgetMB: config.memoryBudgetMB,
             topK,
@@ -270,15 +279,18 @@ export function createSearchRunner(
       run.pause();
     },
 
-    async resume(id) {
+    async resume(id, resumeOptions) {
       if (active.has(id)) throw new Error(`experiment ${id} is already running`);
+      const hours = resumeOptions?.budgetHours;
+      if (hours !== undefined && !(hours > 0 && hours <= 500))
+        throw new Error(`the time budget must be a number of hours in (0, 500], got ${hours}`);
       markInterrupted(store, { runsHere: isRunningHere });
       const experiment = requireWritable(id);
       if (experiment.status === 'finished')
         throw new Error(`experiment ${id} has finished; there is nothing to resume`);
       store.updateExperimentStatus(id, 'running');
       emit({ type: 'search-resumed', experimentId: id });
-      launch(id);
+      launch(id, hours);
     },
 
     async stop(id) {

@@ -80,7 +80,8 @@ export const experimentConfigSchema = z.looseObject({
   /** Bounds of the search space as used (resolved preset or custom bounds). */
   space: searchBoundsSchema,
   training: trainingProtocolSchema,
-  budget: z.object({ evaluations: z.number().int() }),
+  /** `hours`: wall-clock hours per run (start or resume), when the user set a time budget. */
+  budget: z.object({ evaluations: z.number().int(), hours: z.number().optional() }),
   extra: runSettingsSchema.optional(),
 });
 export type ExperimentConfig = z.infer<typeof experimentConfigSchema>;

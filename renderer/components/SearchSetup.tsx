@@ -139,6 +139,19 @@ export function SearchSetup() {
               onChange={(evaluations) => update((c) => ({ ...c, evaluations }))}
             />
             <NumberField
+              label="Time budget (hours)"
+              field="budgetHours"
+              value={config.budgetHours ?? Number.NaN}
+              step={0.5}
+              issues={issues}
+              hint="empty: no limit; when spent, the search stops and can be resumed"
+              onChange={(hours) =>
+                update(({ budgetHours: _, ...c }) =>
+                  Number.isFinite(hours) ? { ...c, budgetHours: hours } : c,
+                )
+              }
+            />
+            <NumberField
               label="Seed"
               field="seed"
               value={config.seed}

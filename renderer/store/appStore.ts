@@ -10,6 +10,7 @@ import {
   type ConfigValidation,
   type DatasetReport,
   DEFAULT_SEARCH_CONFIG,
+  DEMO_SEARCH,
   type ExperimentSummary,
   type Preset,
   type SearchBounds,
@@ -159,11 +160,12 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
         set((s) => ({ busy: { ...s.busy, dataset: undefined } }));
         if (report) {
           get().showReport(report);
-          // A small demo search that finishes in minutes on a laptop.
+          // The demo search `segnas demo` also runs: it learns visibly within two minutes on a laptop.
           get().updateConfig((c) => ({
             ...c,
-            training: { ...c.training, size: 32, epochs: 2 },
-            evaluations: 12,
+            ...DEMO_SEARCH,
+            space: structuredClone(DEMO_SEARCH.space),
+            training: { ...DEMO_SEARCH.training },
           }));
         }
       },

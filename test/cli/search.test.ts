@@ -51,6 +51,11 @@ describe('segnas search arguments', () => {
     expect([config.topK, config.splits, config.backend]).toEqual([3, 1, 'auto']);
   });
 
+  it('takes a time budget in hours, and has none unless asked', () => {
+    expect(buildConfig({ data: '/d', 'budget-hours': '1.5' }).budgetHours).toBe(1.5);
+    expect('budgetHours' in buildConfig({ data: '/d' })).toBe(false);
+  });
+
   it('turns a baseline into one fixed architecture evaluated once', () => {
     const config = buildConfig({ data: '/d', variant: 'vnet', evaluations: '300' });
     expect(config.evaluations).toBe(1);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DEMO_PHANTOM } from '../../main/core/demoSettings';
 import {
   type BrowserSession,
   nonBlankFraction,
@@ -56,7 +57,7 @@ describe('web mode in Chromium', () => {
       .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 15_000 })
       .toBe('Ready for search');
     const text = await report.textContent();
-    expect(text).toContain('20 usable / 20');
+    expect(text).toContain(`${DEMO_PHANTOM.cases} usable / ${DEMO_PHANTOM.cases}`);
     expect(text).toContain('white matter');
     expect(text).toContain('32 × 32 × 32');
     const preview = page.getByTestId('dataset-preview');
@@ -119,7 +120,9 @@ describe('web mode in Chromium', () => {
     await notice.getByRole('button', { name: 'dismiss' }).click();
 
     // Reopening a usable dataset after another one previews its own first case again.
-    await page.getByTestId('dataset-path').fill(join(web.workspace, 'demo-data', 'phantom-20x32'));
+    await page
+      .getByTestId('dataset-path')
+      .fill(join(web.workspace, 'demo-data', `phantom-${DEMO_PHANTOM.cases}x${DEMO_PHANTOM.size}`));
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await expect
       .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 30_000 })

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEARCH } from '../../main/api';
 import type { Engine } from '../../main/engine';
 import { createEngine } from '../../main/engineServices';
 import { type AppStore, createAppStore } from '../../renderer/store/appStore';
@@ -36,6 +37,12 @@ describe('app store', () => {
     const s = store.getState();
     expect(s.dataset?.usable).toBe(true);
     expect(s.config.datasetPath).toBe(s.dataset?.root);
+    // The demo search `segnas demo` runs too: small networks, many short epochs (docs/search.md).
+    expect(s.config).toMatchObject({
+      evaluations: DEMO_SEARCH.evaluations,
+      training: DEMO_SEARCH.training,
+      space: DEMO_SEARCH.space,
+    });
     const validation = await s.validate();
     expect(validation?.ok).toBe(true);
     expect(validation?.estimate?.secondsPerCandidate).toBeGreaterThan(0);

@@ -33,6 +33,14 @@ const config: SearchConfig = {
 };
 
 describe('validateSearchConfig', () => {
+  it('accepts a time budget in hours and explains one that is not', () => {
+    expect(validateSearchConfig({ ...config, budgetHours: 2 }, { dataset }).ok).toBe(true);
+    for (const budgetHours of [0, -1, 1e6])
+      expect(validateSearchConfig({ ...config, budgetHours }, { dataset }).issues).toEqual([
+        { field: 'budgetHours', message: expect.stringMatching(/hours in \(0, 500\]/) },
+      ]);
+  });
+
   it('accepts the defaults on a usable dataset and estimates the time', () => {
     const v = validateSearchConfig(config, { dataset });
     expect(v).toMatchObject({ ok: true, issues: [] });

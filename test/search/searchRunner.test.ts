@@ -138,6 +138,34 @@ describe('a search on phantom data', () => {
     }
   });
 
+  it('stops cleanly when its time budget is spent, and resumes with a new budget to the same sequence', async () => {
+    const workspace = tempDir('budget-ws');
+    const runner = createSearchRunner({ workspace, emit: () => {} });
+    try {
+      // A budget of a few milliseconds is spent before the search gets far.
+      const { experimentId: id } = await runner.start({
+        ...tinyConfig(data, { evaluations: 10, budgetHours: 1e-6 }),
+        topK: 0,
+      });
+      expect((await runner.whenDone(id)).status).toBe('stopped');
+      const stopped = runner.store.getExperiment(id);
+      expect(stopped?.status).toBe('stopped');
+      expect(stopped?.statusReason).toMatch(/time budget of 0\.000001 h was spent; resume/);
+      const before = runner.store.listCandidates(id);
+      expect(before.length).toBeLessThan(10);
+      // Candidates in training when the budget ran out finished: nothing is left to retrain.
+      expect(before.filter((c) => c.status === 'running')).toEqual([]);
+
+      await runner.resume(id, { budgetHours: 1 });
+      expect((await runner.whenDone(id)).status).toBe('finished');
+      expect(runner.store.listCandidates(id).map((c) => `${c.seq} ${c.key} ${c.status}`)).toEqual(
+        uninterrupted,
+      );
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('a pause that arrives during the last evaluation leaves the search finished, not resumable', async () => {
     const workspace = tempDir('late-pause-ws');
     let runner: ReturnType<typeof createSearchRunner> | undefined;

@@ -45,6 +45,11 @@ trained once under the same protocol: ${BASELINE_IDS.join(', ')}`,
   lr: { type: 'string', arg: 'RATE', help: `Nadam learning rate (default ${D.training.learningRate})` },
   'no-augment': { type: 'boolean', help: 'train without augmentation' },
   evaluations: { type: 'string', arg: 'N', help: `CRS budget (default ${D.evaluations}, the paper's)` },
+  'budget-hours': {
+    type: 'string',
+    arg: 'H',
+    help: 'wall-clock hours the search may run; then it stops cleanly, resumable (default: no limit)',
+  },
   population: {
     type: 'string',
     arg: 'N',
@@ -182,6 +187,9 @@ export function buildConfig(values: Values): SearchConfig {
     topK: intOption('top-k', values['top-k'], D.topK, 0),
     splits: intOption('splits', values.splits, D.splits),
     ...(values.name !== undefined && { name: values.name }),
+    ...(values['budget-hours'] !== undefined && {
+      budgetHours: numberOption('budget-hours', values['budget-hours'], 0),
+    }),
     ...(values.population !== undefined && {
       populationSize: intOption('population', values.population, 0, 2),
     }),

@@ -1,0 +1,133 @@
+/**
+ * `npm run bench:paper -- --data DIR [--size S] [--epochs E] [--splits N] [--evaluations K]
+ * [--variant segnas4|segnas11] [--seed K] [--engine auto|wasm|…] [--json]`: the paper's Table 3 under
+ * one protocol. Runs the SegNAS search, then the 3D U-Net and V-Net baselines with the same data,
+ * seed (hence the same splits), size, epochs and training settings, and prints per method the test
+ * Dice of its best network (mean ± std over the splits), its parameters and the device-hours spent.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BackendRequest, SearchConfig } from '../main/api';
+import { BASELINE_IDS, fixedSpace, getBaseline } from '../main/nas/baselines';
+import { getPreset } from '../main/nas/presets';
+import { createSearchRunner } from '../main/search/searchRunner';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    data: { type: 'string' },
+    size: { type: 'string', default: '32' },
+    epochs: { type: 'string', default: '10' },
+    splits: { type: 'string', default: '3' },
+    evaluations: { type: 'string', default: '300' },
+    variant: { type: 'string', default: 'segnas4' },
+    seed: { type: 'string', default: '1' },
+    engine: { type: 'string', default: 'auto' },
+    workspace: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+});
+if (!values.data)
+  throw new Error('--data DIR is required (an MSD-layout dataset, e.g. ../shared/data/hippocampus)');
+const size = Number(values.size);
+const splits = Number(values.splits);
+
+const protocol = {
+  datasetPath: resolve(values.data),
+  training: { size, epochs: Number(values.epochs), batch: 1, learningRate: 1e-3, augmentation: true },
+  seed: Number(values.seed),
+  backend: values.engine as BackendRequest,
+  memoryBudgetMB: 16_384,
+  splits,
+  topK: 1,
+} satisfies Partial<SearchConfig>;
+
+/** The searched variant with p limited to the poolings the cube allows. */
+function searchSpace(variant: string): SearchConfig['space'] {
+  const space = structuredClone(getPreset(variant).space);
+  const pFits = Math.floor(Math.log2(size)) - 1;
+  if ('hi' in space.p && space.p.hi - 1 > pFits) space.p.hi = pFits + 1;
+  return space;
+}
+
+const methods: { name: string; config: SearchConfig }[] = [
+  {
+    name: values.variant,
+    config: {
+      ...protocol,
+      variant: 'custom',
+      name: `bench:paper ${values.variant}`,
+      space: searchSpace(values.variant),
+      evaluations: Number(values.evaluations),
+    },
+  },
+  ...BASELINE_IDS.map((id) => ({
+    name: id,
+    config: {
+      ...protocol,
+      variant: id,
+      name: `bench:paper ${id}`,
+      space: fixedSpace(getBaseline(id).spec),
+      evaluations: 1,
+    },
+  })),
+];
+
+const workspace = values.workspace ?? mkdtempSync(join(tmpdir(), 'segnas-bench-paper-'));
+const runner = createSearchRunner({ workspace, emit: () => {} });
+const rows: {
+  method: string;
+  mean: number;
+  std: number;
+  splits: number;
+  params: number | null;
+  hours: number;
+  trainings: number;
+}[] = [];
+try {
+  for (const m of methods) {
+    const t0 = performance.now();
+    const { experimentId: id } = await runner.start(m.config);
+    const end = await runner.whenDone(id);
+    if (end.status !== 'finished') throw new Error(`${m.name} ended ${end.status}: ${end.message ?? ''}`);
+    const hours = (performance.now() - t0) / 3_600_000;
+    const best = runner.store.getExperiment(id)?.best;
+    const tests = runner.store.listTestEvaluations(id, best?.seq).map((t) => t.meanDice);
+    const mean = tests.reduce((s, v) => s + v, 0) / Math.max(tests.length, 1);
+    const std = Math.sqrt(tests.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(tests.length - 1, 1));
+    const candidate = best ? runner.store.getCandidate(id, best.seq) : null;
+    rows.push({
+      method: m.name,
+      mean,
+      std,
+      splits: tests.length,
+      params: candidate?.paramCount ?? null,
+      hours,
+      trainings: runner.store.countCandidates(id, { status: 'trained' }),
+    });
+    if (!values.json) console.error(`${m.name}: test Dice ${mean.toFixed(3)} ± ${std.toFixed(3)}`);
+  }
+} finally {
+  await runner.close();
+  if (!values.workspace) rmSync(workspace, { recursive: true, force: true });
+}
+
+if (values.json)
+  console.log(JSON.stringify({ machine: `${cpus().length}× ${cpus()[0]?.model}`, rows }, null, 1));
+else {
+  console.log(
+    `\nTable 3 under one protocol: ${protocol.datasetPath}, ${size}³, ${protocol.training.epochs} epochs, ${splits} split(s), seed ${protocol.seed}, engine ${values.engine}`,
+  );
+  console.log(
+    `machine ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}; hours are wall-clock device hours on it\n`,
+  );
+  console.log(
+    '| method | test Dice (mean ± std over splits) | parameters | trainings | hours |\n|---|---|---|---|---|',
+  );
+  for (const r of rows)
+    console.log(
+      `| ${r.method} | ${r.mean.toFixed(3)} ± ${r.std.toFixed(3)} (${r.splits}) | ${r.params?.toLocaleString('en') ?? '–'} | ${r.trainings} | ${r.hours.toFixed(3)} |`,
+    );
+}
