@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run as demoData } from '../../main/cli/commands/demo-data';
@@ -50,13 +50,15 @@ describe('segnas demo-data / inspect / preprocess', () => {
 
   it('exits non-zero with the findings when no usable case remains', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'a.nii.gz'), 'garbage');
-      await writeFile(join(dir, 'a_seg.nii.gz'), 'garbage');
-      expect(await inspect([dir])).toBe(1);
+      const data = join(dir, 'data');
+      await mkdir(data);
+      await writeFile(join(data, 'a.nii.gz'), 'garbage');
+      await writeFile(join(data, 'a_seg.nii.gz'), 'garbage');
+      expect(await inspect([data])).toBe(1);
       const text = out.join('\n');
       expect(text).toMatch(/a\.nii\.gz: .*not a NIfTI|a\.nii\.gz: only 7 bytes/);
       expect(text).toContain('no usable dataset');
-      expect(await preprocess([dir, '--size', '8', '--out', join(dir, 'o')])).toBe(1);
+      expect(await preprocess([data, '--size', '8', '--out', join(dir, 'o')])).toBe(1);
       expect(err.join('\n')).toContain('no usable dataset');
     });
   });
