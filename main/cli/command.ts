@@ -9,6 +9,7 @@
  * The action may return another status (e.g. 130 after Ctrl-C, 1 for a dataset with no usable case).
  */
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../core/errorMessage';
 
 /** What index.ts loads for each command. */
 export interface CommandModule {
@@ -103,7 +104,7 @@ export function defineCommand<const O extends OptionSpecs, const W extends boole
           ),
         });
       } catch (error) {
-        return fail(messageOf(error), 2);
+        return fail(errorMessage(error), 2);
       }
       if (parsed.values.help) {
         console.log(help);
@@ -112,7 +113,7 @@ export function defineCommand<const O extends OptionSpecs, const W extends boole
       try {
         return await spec.action(parsed as CommandArgs<O, W>);
       } catch (error) {
-        return fail(messageOf(error), error instanceof UsageError ? 2 : 1);
+        return fail(errorMessage(error), error instanceof UsageError ? 2 : 1);
       }
     },
   };
@@ -124,12 +125,8 @@ export function asUsageError<T>(interpret: () => T): T {
     return interpret();
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(messageOf(error));
+    throw new UsageError(errorMessage(error));
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function formatHelp(usage: string, description: string, options: OptionSpecs): string {

@@ -5,6 +5,7 @@
  * repeats are answered from a cache keyed by the decoded spec (see specKey).
  */
 import { checkBlock } from '../core/blockMatrix';
+import { errorMessage } from '../core/errorMessage';
 import { formatBytes } from '../core/format';
 import type { ArchitectureSpec } from '../core/spec';
 import type { CandidateOutcome } from '../core/status';
@@ -123,8 +124,6 @@ export function isOutOfMemoryError(error: unknown): boolean {
   return OUT_OF_MEMORY_TEXT.test(typeof e?.message === 'string' ? e.message : String(error));
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export interface SearchObjective {
   /**
    * The function to hand to crs2lm. `index` numbers the evaluation (a search passes its store seq, so
@@ -168,8 +167,8 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
       return { f: diceToF(dice), status: 'trained', dice, details };
     } catch (error) {
       return isOom(error)
-        ? { f: UNTRAINABLE_F, status: 'oom', reason: `out of memory during training: ${errorText(error)}` }
-        : { f: UNTRAINABLE_F, status: 'failed', reason: errorText(error) };
+        ? { f: UNTRAINABLE_F, status: 'oom', reason: `out of memory during training: ${errorMessage(error)}` }
+        : { f: UNTRAINABLE_F, status: 'failed', reason: errorMessage(error) };
     }
   };
 

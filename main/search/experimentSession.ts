@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os';
 import type { DeviceSlot } from '../compute/trainerPool';
+import { errorMessage } from '../core/errorMessage';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
 import { createSearchSpace } from '../nas/searchSpace';
 import { type Experiment, type ExperimentStore, experimentDir } from '../store';
@@ -32,8 +33,6 @@ export interface SessionDeps {
   emit(event: SearchEvent): void;
   heartbeatSeconds: number;
 }
-
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Heartbeats that may fail in a row (busy database, full disk) before the run is stopped. */
 const HEARTBEAT_FAILURES_TOLERATED = 3;
@@ -94,7 +93,7 @@ export class ExperimentSession {
         // SQLITE_BUSY past the busy timeout, a full disk, an I/O error: a few in a row stop the run
         // cleanly (finished candidates are in the store) instead of ending the process.
         if (++heartbeatFailures < HEARTBEAT_FAILURES_TOLERATED) return;
-        this.heartbeatError = `the experiment store cannot be written (${errorText(error)})`;
+        this.heartbeatError = `the experiment store cannot be written (${errorMessage(error)})`;
         owned = false;
       }
       // Another process took the experiment over (or it was marked interrupted): leave it alone.
@@ -120,7 +119,7 @@ export class ExperimentSession {
       clearInterval(heartbeat);
       return await this.finish(experiment, outcome);
     } catch (error) {
-      const message = errorText(error);
+      const message = errorMessage(error);
       try {
         if (store.getExperiment(id)?.status === 'running')
           store.updateExperimentStatus(id, this.heartbeatError ? 'interrupted' : 'failed', {

@@ -9,6 +9,7 @@ import {
 } from '../compute/engines';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
 import { failedOutcome } from '../compute/trainerProcess';
+import { errorMessage } from '../core/errorMessage';
 import type { SearchConfig } from '../core/searchConfig';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
 import { APP_VERSION } from '../core/version';
@@ -87,8 +88,6 @@ export function defaultDevices(env: NodeJS.ProcessEnv = process.env): DeviceSlot
 
 const AUTO = 'auto';
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 export function createSearchRunner(
   ctx: SearchRunnerContext,
   options: SearchRunnerOptions = {},
@@ -143,7 +142,7 @@ export function createSearchRunner(
       poolFor(backend).then(
         (pool) => pool.run(job, handlers),
         // No engine for this backend (e.g. torch uninstalled since): the candidate fails, the search goes on.
-        (e: unknown) => ({ ...failedOutcome(job, 'failed', errorText(e)) }),
+        (e: unknown) => ({ ...failedOutcome(job, 'failed', errorMessage(e)) }),
       );
 
   const emit = (event: SearchEvent) => {

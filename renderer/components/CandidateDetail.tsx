@@ -4,6 +4,7 @@ import type { Candidate, CandidateSummary, LabelInfo } from '../../main/api';
 import { useApi } from '../context';
 import { candidateDiagnosis, durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
+import { useCaseChoice } from '../lib/hooks';
 import { BlockDag } from './BlockDag';
 import { LearningCurveChart } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
@@ -46,14 +47,7 @@ export function CandidateDetail(props: {
   const c = props.candidate;
   const full = useFullCandidate(c.experimentId, c.seq, c.status);
   const curve = full === null ? [] : full?.curve;
-  const cases = useMemo(
-    () => [
-      ...props.validationCases.map((id) => ({ id, split: 'validation' })),
-      ...props.testCases.map((id) => ({ id, split: 'test' })),
-    ],
-    [props.validationCases, props.testCases],
-  );
-  const [caseId, setCaseId] = useState(cases[0]?.id);
+  const { cases, caseId, setCaseId } = useCaseChoice(props.validationCases, props.testCases);
   const rootRef = useRef<HTMLDivElement>(null);
   // "Open best" or a row click on a narrow window puts the detail below the charts: bring it into view.
   useEffect(() => {

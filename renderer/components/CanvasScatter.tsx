@@ -3,7 +3,8 @@
  * nodes take seconds), translucent, so where candidates pile up the plot is darker: the distribution
  * shows as it is instead of only its extremes. Clicking picks the nearest point.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
+import { useParentSize } from '../lib/hooks';
 
 export interface ScatterSeries {
   name: string;
@@ -64,20 +65,8 @@ function extent(series: ScatterSeries[], log: boolean): [number, number] {
 
 export function CanvasScatter(props: ScatterProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [size, setSize] = useState({ w: 0, h: 0 });
+  const size = useParentSize(canvasRef);
   const geometry = useRef<{ xToPx(x: number): number; yToPx(y: number): number } | undefined>(undefined);
-
-  useEffect(() => {
-    const parent = canvasRef.current?.parentElement;
-    if (!parent) return;
-    // The observer reports sizes after layout (its first report comes right after observe): reading
-    // clientWidth here instead would force a layout of the whole page on mount.
-    const ro = new ResizeObserver(([entry]) =>
-      setSize({ w: Math.round(entry.contentRect.width), h: Math.round(entry.contentRect.height) }),
-    );
-    ro.observe(parent);
-    return () => ro.disconnect();
-  }, []);
 
   useEffect(() => {
     const canvas = canvasRef.current;

@@ -11,6 +11,7 @@ import { useApi } from '../context';
 import { durationSeconds, opsLabel } from '../lib/candidates';
 import { compareRows, edgeDifferences, labelNames, overlayCurves } from '../lib/compare';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
+import { useCaseChoice } from '../lib/hooks';
 import { BlockDag } from './BlockDag';
 import { chartAxis } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
@@ -58,14 +59,7 @@ export function CompareView(props: {
     };
   }, [api, props.experimentId, seqKey]);
 
-  const cases = useMemo(
-    () => [
-      ...props.validationCases.map((id) => ({ id, split: 'validation' })),
-      ...props.testCases.map((id) => ({ id, split: 'test' })),
-    ],
-    [props.validationCases, props.testCases],
-  );
-  const [caseId, setCaseId] = useState(cases[0]?.id);
+  const { cases, caseId, setCaseId } = useCaseChoice(props.validationCases, props.testCases);
   const diffs = edgeDifferences(chosen.map((c) => c.spec.block));
   const rows = compareRows(chosen, FIELDS);
   const labels = labelNames(chosen);

@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ExperimentInsights } from '../../main/api';
 import { useApi } from '../context';
+import { useParentSize } from '../lib/hooks';
 
 const REFRESH_MS = 5000;
 const PAD = { left: 30, right: 40, top: 22, bottom: 24 };
@@ -22,16 +23,7 @@ function diceColour(d: number): string {
 
 function ParallelCoordinates({ insights }: { insights: ExperimentInsights }) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const [size, setSize] = useState({ w: 0, h: 0 });
-  useEffect(() => {
-    const parent = ref.current?.parentElement;
-    if (!parent) return;
-    const ro = new ResizeObserver(([entry]) =>
-      setSize({ w: Math.round(entry.contentRect.width), h: Math.round(entry.contentRect.height) }),
-    );
-    ro.observe(parent);
-    return () => ro.disconnect();
-  }, []);
+  const size = useParentSize(ref);
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas || size.w === 0) return;
