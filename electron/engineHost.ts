@@ -1,13 +1,29 @@
 /**
- * The engine inside Electron: runs in a utilityProcess so that dataset reading, store queries and the
- * search never block the window or the main process. Talks to the main process over parentPort.
+ * The engine inside Electron: runs in its own process so that dataset reading, store queries and the
+ * search never block the window or the main process. The installed app starts it as a utilityProcess
+ * (parentPort); `npm start` in a checkout forks it under the Node that installed the dependencies
+ * (Node's IPC channel), because there better-sqlite3 is compiled for that Node and not for Electron's.
  * Built as an ES module into dist-engine/ beside the trainer it forks (scripts/build.mjs).
  */
 import { createEngine } from '../main/engineServices';
 import type { ParentPort } from './electronTypes';
 import { answerHostRequest, type HostMessage, type HostRequest } from './ipc';
 
-const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
+/** The channel to the main process: Electron's parentPort, or Node's IPC channel in the same shape. */
+function connectToMain(): ParentPort {
+  const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (electronPort) return electronPort;
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('engine host: start it from the Electron shell (no parentPort, no IPC channel)');
+  // The main process is gone: nobody is left to ask, and a running search is resumable from the store.
+  process.on('disconnect', () => process.exit(0));
+  return {
+    on: (event, listener) => void process.on(event, (data) => listener({ data })),
+    postMessage: (message) => void send(message),
+  };
+}
+
+const parentPort = connectToMain();
 
 async function main(): Promise<void> {
   const workspace = process.argv[2] ?? process.env.SEGNAS_WORKSPACE;

@@ -2,6 +2,7 @@
  * The Electron main process: one secure window, native menus and dialogs, and the IPC that forwards
  * validated contract calls to the engine host (a utilityProcess). Never imports the engine itself.
  */
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ApiMethod, ApiResult, MenuCommand } from '../main/api';
@@ -46,10 +47,29 @@ function workspaceDir(): string {
   return process.env.SEGNAS_WORKSPACE || join(app.getPath('userData'), 'workspace');
 }
 
+/**
+ * The installed app runs the engine host as a utilityProcess: `npm run dist` rebuilt better-sqlite3 for
+ * Electron's Node. A checkout's better-sqlite3 is built for the Node that ran `npm ci`, so `npm start`
+ * names that Node in SEGNAS_ENGINE_NODE and the host is forked under it, behind the same interface.
+ */
+function forkEngineHost(entry: string, workspace: string): UtilityProcess {
+  const node = process.env.SEGNAS_ENGINE_NODE;
+  if (app.isPackaged || !node)
+    return utilityProcess.fork(entry, [workspace], { serviceName: 'SegNAS engine' });
+  const child = fork(entry, [workspace], { execPath: node, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    postMessage: (message) => void child.send(message as object),
+    on: ((event: 'message' | 'exit', listener: (value: unknown) => void) => {
+      // A host killed by a signal has no exit code: for the restart logic that is a crash.
+      if (event === 'exit') child.on('exit', (code) => listener(code ?? 1));
+      else child.on('message', listener);
+    }) as UtilityProcess['on'],
+    kill: () => child.kill(),
+  };
+}
+
 function startEngineHost(): void {
-  host = utilityProcess.fork(join(__dirname, '../dist-engine/engineHost.mjs'), [workspaceDir()], {
-    serviceName: 'SegNAS engine',
-  });
+  host = forkEngineHost(join(__dirname, '../dist-engine/engineHost.mjs'), workspaceDir());
   host.on('message', (raw) => {
     const message = raw as HostMessage;
     if (message.kind === 'event') window?.webContents.send(CHANNEL_EVENT, message.event);

@@ -52,7 +52,12 @@ run([join(root, 'scripts/build.mjs')], 'building the app (dist/renderer, dist-el
 const electron = electronBinary();
 if (electron) {
   console.log('› starting SegNAS Studio (Electron)');
-  const app = spawn(electron, ['.'], { cwd: root, stdio: 'inherit' });
+  // The engine host runs under this Node, for which better-sqlite3 was compiled (electron/main.ts).
+  const app = spawn(electron, ['.'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, SEGNAS_ENGINE_NODE: process.execPath },
+  });
   app.on('exit', (code) => process.exit(code ?? 0));
 } else {
   const workspace = process.env.SEGNAS_WORKSPACE || join(root, '.workspace');

@@ -237,6 +237,42 @@ describe('the shipped folder (build + production dependencies)', () => {
       host.kill();
     }
   }, 200_000);
+  it("answers over Node's IPC channel when `npm start` forks the host under the installing Node", async () => {
+    // In a checkout better-sqlite3 is built for this Node, not Electron's: electron/main.ts forks the
+    // host with SEGNAS_ENGINE_NODE instead of starting a utilityProcess. Same messages, no parentPort.
+    const host: ChildProcess = fork(
+      join(shipped, 'dist-engine', 'engineHost.mjs'),
+      [join(shipped, 'ipc-workspace')],
+      { cwd: shipped, env: cleanEnv(), execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    );
+    let log = '';
+    host.stderr?.on('data', (b: Buffer) => (log += b));
+    const messages: HostMessage[] = [];
+    host.on('message', (m: HostMessage) => messages.push(m));
+    const until = async (found: () => HostMessage | undefined) => {
+      const deadline = Date.now() + 60_000;
+      while (!found() && Date.now() < deadline && host.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50));
+      return found();
+    };
+    try {
+      expect(await until(() => messages.find((m) => m.kind === 'ready')), log).toBeDefined();
+      host.send({
+        kind: 'request',
+        id: 7,
+        method: 'listExperiments',
+        payload: undefined,
+      } satisfies HostRequest);
+      const answer = await until(() => messages.find((m) => m.kind === 'response' && m.id === 7));
+      expect(answer, log).toMatchObject({ kind: 'response', id: 7, ok: true, value: [] });
+      // The shell quits: the host goes with it instead of lingering.
+      const exited = new Promise<number | null>((r) => host.on('exit', (code) => r(code)));
+      host.disconnect();
+      expect(await exited).toBe(0);
+    } finally {
+      host.kill();
+    }
+  }, 90_000);
 });
 
 describe("electron-builder's configuration", () => {
