@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { encodeWire } from '../main/api';
+import { decodeCandidates, encodeWire } from '../main/api';
 import { experimentService } from '../main/engineServices';
 import { openStore } from '../main/store';
 import { queryCandidates, type TableQuery, updateQuery } from '../renderer/lib/candidates';
@@ -228,7 +228,16 @@ function measureLiveUpdate(workspace: string, experimentId: number) {
   const t = performance.now();
   JSON.parse(text);
   const parseMs = performance.now() - t;
-  const bytes = { summaries: text.length };
+  const t1 = performance.now();
+  const summaries = decodeCandidates(detail.candidates);
+  const decodeMs = performance.now() - t1;
+  const asRows = encodeWire({
+    kind: 'response',
+    id: 1,
+    ok: true,
+    value: { ...detail, candidates: summaries },
+  });
+  const bytes = { summaries: text.length, asRows: asRows.length };
   const withCurves = encodeWire({
     kind: 'response',
     id: 1,
@@ -236,7 +245,7 @@ function measureLiveUpdate(workspace: string, experimentId: number) {
     value: { ...detail, candidates: full },
   }).length;
   const last = full[full.length - 1];
-  const live = fromDetail({ ...detail, candidates: detail.candidates.slice(0, -1) });
+  const live = fromDetail(detail, summaries.slice(0, -1));
   const query: TableQuery = { sortBy: 'valDice', descending: true, text: '' };
   const rows = queryCandidates(live.candidates, query);
   const median = (xs: number[]) => xs.sort((p, q) => p - q)[xs.length >> 1];
@@ -263,7 +272,7 @@ function measureLiveUpdate(workspace: string, experimentId: number) {
   }
   const incremental = median(incrementalRuns);
   const fullSort = median(fullRuns);
-  return { bytes, withCurves, parseMs, incremental, fullSort };
+  return { bytes, withCurves, parseMs, decodeMs, incremental, fullSort };
 }
 
 if (!values['no-build'])
@@ -291,9 +300,11 @@ for (const count of sizes) {
     console.log(`\n${count} candidates (experiment built in ${buildSeconds.toFixed(1)} s)`);
     console.log(`  open the search view      ${f(b.open)}, ${(b.openBytes / 1e6).toFixed(2)} MB received`);
     console.log(
-      `    getExperiment payload    ${(node.bytes.summaries / 1e6).toFixed(2)} MB (with every curve it would be ${(node.withCurves / 1e6).toFixed(2)} MB)`,
+      `    getExperiment payload    ${(node.bytes.summaries / 1e6).toFixed(2)} MB of columns (as rows ${(node.bytes.asRows / 1e6).toFixed(2)} MB; with every curve ${(node.withCurves / 1e6).toFixed(2)} MB)`,
     );
-    console.log(`    JSON.parse in Node       ${node.parseMs.toFixed(0)} ms`);
+    console.log(
+      `    JSON.parse in Node       ${node.parseMs.toFixed(0)} ms, columns to rows ${node.decodeMs.toFixed(0)} ms`,
+    );
     console.log(`    rows in the DOM          ${b.rowsInDom} of ${count}`);
     console.log(`  sort by parameters        ${f(b.sortParams)}`);
     console.log(`  sort by time              ${f(b.sortTime)}`);

@@ -4,7 +4,13 @@
  * its image. The segmentations and a summary table are written to the output folder as they finish.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { ApplyRequest, ApplyStatus, CandidateSummary, LabelInfo } from '../../main/api';
+import {
+  type ApplyRequest,
+  type ApplyStatus,
+  type CandidateSummary,
+  decodeCandidates,
+  type LabelInfo,
+} from '../../main/api';
 import { useApi, useApp } from '../context';
 import { formatDice, formatDuration } from '../lib/format';
 import { Viewer, type ViewerLayer } from './Viewer';
@@ -43,7 +49,7 @@ export function ApplyPage() {
     api.getExperiment({ experimentId }).then(
       (d) => {
         if (!live) return;
-        const trained = d.candidates
+        const trained = decodeCandidates(d.candidates)
           .filter((c) => c.status === 'trained' && c.valDice !== null)
           .sort((a, b) => (b.valDice ?? 0) - (a.valDice ?? 0));
         setCandidates(trained);
