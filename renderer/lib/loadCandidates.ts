@@ -22,13 +22,14 @@ export async function loadCandidates(
 ): Promise<CandidateSummary[]> {
   const rows: CandidateSummary[] = [];
   const count = candidateCount(cols);
+  // Each slice in a task of its own, apart from the message it came in (parsing that is a task
+  // already) and from the render of the rows that follows.
   for (let from = 0; from < count; from += SLICE) {
+    await yieldToPage();
     const slice = decodeCandidates(cols, from, from + SLICE);
     prepareCandidates(slice);
     for (const c of slice) rows.push(c);
-    await yieldToPage();
   }
-  // The caller renders what it loaded: with no slice (no candidates) it still starts a fresh task.
-  if (count === 0) await yieldToPage();
+  await yieldToPage();
   return rows;
 }
