@@ -12,6 +12,7 @@ import {
   BACKEND_NAMES,
   type DatasetReport,
   type ExperimentDetail,
+  encodeCandidates,
   toCandidateSummary,
 } from './api';
 import { initBackend } from './compute/backend';
@@ -116,13 +117,18 @@ export function experimentService(store: ExperimentStore): ExperimentService {
         config: experiment.config,
         // The diagnosis reads the curve: only trained candidates with Dice 0 can have one, so only
         // their curves are read.
-        candidates: store
-          .listCandidates(experimentId, { curves: false })
-          .map((c) =>
-            toCandidateSummary(
-              c.status === 'trained' && c.valDice === 0 ? (store.getCandidate(experimentId, c.seq) ?? c) : c,
+        candidates: encodeCandidates(
+          experimentId,
+          store
+            .listCandidates(experimentId, { curves: false })
+            .map((c) =>
+              toCandidateSummary(
+                c.status === 'trained' && c.valDice === 0
+                  ? (store.getCandidate(experimentId, c.seq) ?? c)
+                  : c,
+              ),
             ),
-          ),
+        ),
         inTraining: inTraining ?? null,
         tests: store
           .listTestEvaluations(experimentId)

@@ -1,6 +1,6 @@
 /** What the search view receives: curve-free summaries, one curve on demand, and insights. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, decodeWire, encodeWire } from '../main/api';
+import { ApiError, decodeCandidates, decodeWire, encodeWire } from '../main/api';
 import { experimentService } from '../main/engineServices';
 import { type ExperimentStore, openStore } from '../main/store';
 import { candidateStart, newExperiment, tempWorkspace } from './store/helpers';
@@ -35,8 +35,9 @@ afterAll(() => {
 describe('experiment results for the UI', () => {
   it('lists every candidate without its curve, except the one in training', () => {
     const detail = experimentService(store).detail(id);
-    expect(detail.candidates).toHaveLength(6);
-    for (const c of detail.candidates) {
+    const candidates = decodeCandidates(detail.candidates);
+    expect(candidates).toHaveLength(6);
+    for (const c of candidates) {
       expect(c).not.toHaveProperty('curve');
       expect(c).not.toHaveProperty('x');
     }

@@ -7,11 +7,13 @@
 import type { SearchBounds } from '../core/searchBounds';
 import type { Candidate, Experiment, TestEvaluation } from '../store';
 
+/**
+ * The reference the paragraph cites as [1]. The method's text this app follows carries neither its own
+ * bibliographic data nor its reference list, so nothing here is written from memory: the reference
+ * names the work and asks for the rest, and the optimizer is cited through the paper that chose it.
+ */
 export const METHOD_CITATION =
-  'Wong, K.C.L., Moradi, M.: SegNAS3D: Network Architecture Search with Derivative-Free Global Optimization for 3D Image Segmentation. In: Medical Image Computing and Computer Assisted Intervention – MICCAI 2019, LNCS, vol. 11766, pp. 393–401. Springer, Cham (2019). https://doi.org/10.1007/978-3-030-32248-9_44';
-
-export const OPTIMIZER_CITATION =
-  'Kaelo, P., Ali, M.M.: Some variants of the controlled random search algorithm for global optimization. Journal of Optimization Theory and Applications 130(2), 253–264 (2006)';
+  'The SegNAS3D paper (network architecture search for 3D image segmentation by derivative-free global optimization). [Add its authors, title, venue and year from the publication.]';
 
 type Bound = { lo: number; hi: number; scale?: string } | { fixed: number };
 
@@ -91,7 +93,7 @@ export function methodsParagraph(
     `The search space (${c.variant}) was: ${spaceText(c.space)}; bounds are half-open and each network is built from the floor of the continuous point.`,
     `The objective, −ln of the mean foreground validation Dice (clipped at 1e−4; illegal blocks and networks exceeding the memory budget${
       typeof extra.memoryBudgetMB === 'number' ? ` of ${extra.memoryBudgetMB} MB` : ''
-    } scored 10 without training), was minimized by controlled random search with local mutation (CRS2-LM) [2] with a population of ${population} over ${nh} searched hyperparameters and a budget of ${c.budget.evaluations} evaluations (seed ${experiment.seeds.search}); repeated architectures reused their stored result.`,
+    } scored 10 without training), was minimized by controlled random search (CRS) as in [1], in its variant with local mutation (CRS2-LM), with a population of ${population} over ${nh} searched hyperparameters and a budget of ${c.budget.evaluations} evaluations (seed ${experiment.seeds.search}); repeated architectures reused their stored result.`,
     `Each candidate was trained from scratch for ${t.epochs} epochs with batch size ${t.batch}, Nadam (learning rate ${t.learningRate}), the exponential logarithmic loss (γ = 0.3, w_dice = 0.8, w_cross = 0.2)${
       typeof t.dropout === 'number' ? `, spatial dropout ${t.dropout}` : ''
     }${
@@ -136,14 +138,5 @@ function testSentence(tests: readonly TestEvaluation[], bestSeq: number | undefi
 
 /** The Methods section of summary.md: the paragraph and its references. */
 export function methodsSection(paragraph: string): string {
-  return [
-    '## Methods (ready to paste)',
-    '',
-    paragraph,
-    '',
-    `[1] ${METHOD_CITATION}`,
-    '',
-    `[2] ${OPTIMIZER_CITATION}`,
-    '',
-  ].join('\n');
+  return ['## Methods (ready to paste)', '', paragraph, '', `[1] ${METHOD_CITATION}`, ''].join('\n');
 }

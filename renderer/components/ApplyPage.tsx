@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ApplyRequest, ApplyStatus, CandidateSummary, LabelInfo } from '../../main/api';
 import { useApi, useApp } from '../context';
 import { formatDice, formatDuration } from '../lib/format';
+import { loadCandidates } from '../lib/loadCandidates';
 import { Viewer, type ViewerLayer } from './Viewer';
 
 type ModelChoice = { kind: 'candidate' } | { kind: 'folder' };
@@ -40,17 +41,20 @@ export function ApplyPage() {
   useEffect(() => {
     if (experimentId === undefined) return;
     let live = true;
-    api.getExperiment({ experimentId }).then(
-      (d) => {
-        if (!live) return;
-        const trained = d.candidates
-          .filter((c) => c.status === 'trained' && c.valDice !== null)
-          .sort((a, b) => (b.valDice ?? 0) - (a.valDice ?? 0));
-        setCandidates(trained);
-        setSeq(trained[0]?.seq);
-      },
-      (e: unknown) => notify('error', `Cannot read experiment ${experimentId}: ${String(e)}`),
-    );
+    api
+      .getExperiment({ experimentId })
+      .then((d) => loadCandidates(d.candidates))
+      .then(
+        (rows) => {
+          if (!live) return;
+          const trained = rows
+            .filter((c) => c.status === 'trained' && c.valDice !== null)
+            .sort((a, b) => (b.valDice ?? 0) - (a.valDice ?? 0));
+          setCandidates(trained);
+          setSeq(trained[0]?.seq);
+        },
+        (e: unknown) => notify('error', `Cannot read experiment ${experimentId}: ${String(e)}`),
+      );
     return () => {
       live = false;
     };

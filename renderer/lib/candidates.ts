@@ -53,6 +53,11 @@ function derived(c: CandidateSummary): Derived {
   return d;
 }
 
+/** Derives the sort keys and filter text of `candidates` ahead of their first query (while they load). */
+export function prepareCandidates(candidates: readonly CandidateSummary[]): void {
+  for (const c of candidates) derived(c);
+}
+
 /** "did not learn (…)" for a trained candidate whose curve says it never learned, else null. */
 export function candidateDiagnosis(c: CandidateSummary): string | null {
   return c.diagnosis;

@@ -19,6 +19,7 @@ import {
   type SegnasBridge,
 } from '../../main/api';
 import { blankNumberIssues } from '../lib/blankFields';
+import { loadCandidates } from '../lib/loadCandidates';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from './searchReducer';
 
 export type View = 'data' | 'setup' | 'search' | 'experiments' | 'apply';
@@ -103,6 +104,11 @@ let noticeId = 0;
 
 export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): AppStore {
   let validationRun = 0;
+  /**
+   * Events of the experiment whose rows are being decoded (between the engine's answer and the
+   * state built from it): applied to that state, so a running search loses no candidate meanwhile.
+   */
+  let opening: { experimentId: number; events: SearchEvent[] } | undefined;
   const store = createStore<AppState & AppActions>()((set, get) => {
     /** Runs an action, reporting its failure as a notice; resolves to undefined on failure. */
     const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
@@ -279,11 +285,16 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
           api.getExperiment({ experimentId }),
         );
         if (!detail) return;
-        // React renders a store change synchronously: yield first, so that parsing 10,000 summaries
-        // and drawing them are two tasks rather than one that blocks the page for both.
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        // Decoded slice by slice, each its own task, and rendered (synchronously, by React) in a
+        // task of its own after the last slice.
+        const buffer = { experimentId, events: [] as SearchEvent[] };
+        opening = buffer;
+        const candidates = await loadCandidates(detail.candidates);
+        if (opening === buffer) opening = undefined;
+        let live = fromDetail(detail, candidates);
+        for (const event of buffer.events) live = applyEvent(live, event) ?? live;
         set((s) => ({
-          live: fromDetail(detail),
+          live,
           selectedSeq: undefined,
           compareSeqs: [],
           comparing: false,
@@ -337,9 +348,10 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
           api.getExperiment({ experimentId: id }),
         );
         if (!detail) return;
+        const rows = await loadCandidates(detail.candidates);
         set((s) => {
           if (s.live?.experimentId !== id) return {};
-          const stored = fromDetail(detail);
+          const stored = fromDetail(detail, rows);
           // Events may be ahead of the store's snapshot: keep whichever candidate list is longer.
           const candidates =
             stored.candidates.length > s.live.candidates.length ? stored.candidates : s.live.candidates;
@@ -383,6 +395,7 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
       },
 
       handleEvent(event) {
+        if (opening?.experimentId === event.experimentId) opening.events.push(event);
         set((s) => {
           const live = applyEvent(s.live, event);
           return live === s.live ? {} : { live };

@@ -5,6 +5,7 @@
 import {
   type Candidate,
   type CandidateSummary,
+  decodeCandidates,
   type EpochRecord,
   type ExperimentDetail,
   type ExperimentStatus,
@@ -45,18 +46,26 @@ export interface LiveExperiment {
   labels?: LabelInfo[];
 }
 
-export function fromDetail(detail: ExperimentDetail): LiveExperiment {
+/** The live state of an opened experiment; `candidates` are its rows when already decoded. */
+export function fromDetail(
+  detail: ExperimentDetail,
+  candidates: CandidateSummary[] = decodeCandidates(detail.candidates),
+): LiveExperiment {
   const s = detail.summary;
-  const done = detail.candidates.filter((c) => c.status !== 'running').length;
+  const done = candidates.filter((c) => c.status !== 'running').length;
   // The candidate in training when the page (re)loads: its curve so far, later epochs by event.
   const inTraining = s.status === 'running' ? (detail.inTraining ?? undefined) : undefined;
   return {
     experimentId: s.id,
     summary: s,
     status: s.status,
-    candidates: [...detail.candidates].sort((a, b) => a.seq - b.seq),
+    candidates: [...candidates].sort((a, b) => a.seq - b.seq),
     running: inTraining && { seq: inTraining.seq, spec: inTraining.spec, curve: inTraining.curve },
-    progress: { done, total: s.evaluationsBudget, etaSeconds: etaFromRecords(detail, done) },
+    progress: {
+      done,
+      total: s.evaluationsBudget,
+      etaSeconds: etaFromRecords(detail.summary, candidates, done),
+    },
     bestSeq: s.best?.seq,
     tests: detail.tests,
     validationCases: detail.validationCases,
@@ -70,15 +79,19 @@ export function fromDetail(detail: ExperimentDetail): LiveExperiment {
  * Seconds left for a running search reopened (e.g. after a page reload) before its next progress
  * event: mean seconds per finished evaluation times the evaluations left, as the runner estimates.
  */
-function etaFromRecords(detail: ExperimentDetail, done: number): number | undefined {
-  if (detail.summary.status !== 'running' || done === 0) return undefined;
-  const finished = detail.candidates.filter((c) => c.status !== 'running' && c.endedAt);
+function etaFromRecords(
+  summary: ExperimentSummary,
+  candidates: readonly CandidateSummary[],
+  done: number,
+): number | undefined {
+  if (summary.status !== 'running' || done === 0) return undefined;
+  const finished = candidates.filter((c) => c.status !== 'running' && c.endedAt);
   if (finished.length === 0) return undefined;
   const seconds = finished.reduce(
     (sum, c) => sum + (Date.parse(c.endedAt as string) - Date.parse(c.startedAt)) / 1000,
     0,
   );
-  return (seconds / finished.length) * Math.max(0, detail.summary.evaluationsBudget - done);
+  return (seconds / finished.length) * Math.max(0, summary.evaluationsBudget - done);
 }
 
 /**

@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { HostMessage, HostRequest } from '../../electron/ipc';
 import type { ApiMethod, ApiRequest, ApiResponse, SearchConfig, SearchEvent } from '../../main/api';
+import { decodeCandidates } from '../../main/api';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON_ENGINE = join(ROOT, 'engines', 'pytorch');
@@ -223,9 +224,10 @@ describe('the shipped folder (build + production dependencies)', () => {
       expect(ended(), log).toMatchObject({ type: 'search-finished' });
       expect([...trainers].length, `no trainer process ran ${trainerEntry}\n${log}`).toBeGreaterThan(0);
       const experiment = await call('getExperiment', { experimentId });
-      expect(experiment.candidates).toHaveLength(2);
-      const trained = experiment.candidates.filter((c) => c.status === 'trained');
-      expect(trained.length, JSON.stringify(experiment.candidates)).toBeGreaterThan(0);
+      const candidates = decodeCandidates(experiment.candidates);
+      expect(candidates).toHaveLength(2);
+      const trained = candidates.filter((c) => c.status === 'trained');
+      expect(trained.length, JSON.stringify(candidates)).toBeGreaterThan(0);
       for (const summary of trained) {
         const c = await call('getCandidate', { experimentId, seq: summary.seq });
         expect(c.curve).toHaveLength(1);

@@ -1,7 +1,7 @@
 /** The live search state, chart data and table queries the UI shows, from engine events. */
 import { describe, expect, it } from 'vitest';
 import type { Candidate, CandidateStatus, ExperimentSummary, SearchEvent } from '../../main/api';
-import { searchEventSchema, toCandidateSummary } from '../../main/api';
+import { encodeCandidates, searchEventSchema, toCandidateSummary } from '../../main/api';
 import { candidateDiagnosis, queryCandidates } from '../../renderer/lib/candidates';
 import { bestSteps, searchCurve, updateSearchCurve } from '../../renderer/lib/chartData';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from '../../renderer/store/searchReducer';
@@ -225,7 +225,11 @@ describe('reopening a search from the store (e.g. after a page reload)', () => {
       },
       budget: { evaluations: 10 },
     },
-    candidates: [summaryOf(0, 'trained', 0.4), summaryOf(1, 'trained', 0.5), toCandidateSummary(inTraining)],
+    candidates: encodeCandidates(1, [
+      summaryOf(0, 'trained', 0.4),
+      summaryOf(1, 'trained', 0.5),
+      toCandidateSummary(inTraining),
+    ]),
     inTraining,
     tests: [],
     validationCases: [],

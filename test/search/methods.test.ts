@@ -1,0 +1,83 @@
+/** The Methods paragraph a researcher pastes: its references are only what the method's text confirms. */
+import { describe, expect, it } from 'vitest';
+import { methodsParagraph, methodsSection } from '../../main/search/methods';
+import type { Candidate, Experiment } from '../../main/store';
+
+const experiment: Omit<Experiment, 'owner' | 'heartbeatAt'> = {
+  id: 1,
+  name: 'hippocampus',
+  status: 'finished',
+  statusReason: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T01:00:00.000Z',
+  config: {
+    datasetPath: '/data/hippocampus',
+    variant: 'segnas4',
+    space: {
+      n: { lo: 8, hi: 33 },
+      p: { lo: 2, hi: 6 },
+      sup: { lo: 0, hi: 2 },
+      res: { lo: 0, hi: 2 },
+      nodes: { fixed: 3 },
+      ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
+    },
+    training: {
+      size: 64,
+      epochs: 100,
+      batch: 3,
+      learningRate: 1e-3,
+      augmentation: true,
+      dropout: 0.1,
+      seed: 1,
+    },
+    budget: { evaluations: 300 },
+  },
+  datasetFingerprint: 'fp',
+  seeds: { search: 7, split: 3 },
+  splits: [{ train: ['a', 'b'], validation: ['c'], test: ['d'] }],
+  backend: 'wasm',
+  device: 'CPU (WebAssembly)',
+  softwareVersion: '0.1.0',
+  best: { seq: 0, f: 0.2, valDice: 0.82 },
+};
+
+const candidate: Candidate = {
+  experimentId: 1,
+  seq: 0,
+  x: [16.5, 3.5, 0.5, 1.5],
+  key: '16,3,0,1',
+  spec: { n: 16, p: 3, sup: false, res: true, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
+  status: 'trained',
+  reason: null,
+  f: 0.2,
+  valDice: 0.82,
+  perLabelDice: { anterior: 0.8, posterior: 0.84 },
+  paramCount: 123456,
+  estMemoryBytes: null,
+  device: 'cpu:0',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  endedAt: '2026-01-01T00:30:00.000Z',
+  curve: [],
+};
+
+describe('Methods paragraph', () => {
+  const paragraph = methodsParagraph(experiment, [candidate], []);
+  const section = methodsSection(paragraph);
+
+  it('cites the method, and controlled random search through it, as its one reference', () => {
+    expect(paragraph).toMatch(/searched with SegNAS3D \[1\]/);
+    expect(paragraph).toMatch(
+      /controlled random search \(CRS\) as in \[1\], in its variant with local mutation \(CRS2-LM\), with a population of 50 over 4 searched hyperparameters and a budget of 300 evaluations \(seed 7\)/,
+    );
+    expect(section.match(/^\[\d+\]/gm)).toEqual(['[1]']);
+    expect(section).not.toMatch(/\[2\]/);
+  });
+
+  it('carries no bibliographic data the method text does not confirm, and asks for it instead', () => {
+    const reference = section.slice(section.lastIndexOf('\n[1] ') + 1);
+    expect(reference).toMatch(/^\[1\] The SegNAS3D paper/);
+    expect(reference).toMatch(/\[Add its authors, title, venue and year from the publication\.\]/);
+    // No author, venue, year, pages or DOI written from memory.
+    expect(reference).not.toMatch(/\b(19|20)\d\d\b|doi|MICCAI|Springer|LNCS|pp\.|Wong|Moradi|Kaelo/i);
+  });
+});
