@@ -8,12 +8,12 @@ import type { SearchBounds } from '../core/searchBounds';
 import type { Candidate, Experiment, TestEvaluation } from '../store';
 
 /**
- * The reference the paragraph cites as [1]. The method's text this app follows carries neither its own
- * bibliographic data nor its reference list, so nothing here is written from memory: the reference
- * names the work and asks for the rest, and the optimizer is cited through the paper that chose it.
+ * The reference the paragraph cites as [1], as the publisher lists the chapter (authors, title, book,
+ * series volume and DOI; no page range, which we could not confirm). The optimizer is cited through
+ * it: the method's text names CRS but its own reference list is not part of what the app follows.
  */
 export const METHOD_CITATION =
-  'The SegNAS3D paper (network architecture search for 3D image segmentation by derivative-free global optimization). [Add its authors, title, venue and year from the publication.]';
+  'Wong, K.C.L., Moradi, M.: SegNAS3D: Network Architecture Search with Derivative-Free Global Optimization for 3D Image Segmentation. In: Medical Image Computing and Computer Assisted Intervention – MICCAI 2019. LNCS, vol. 11766. Springer, Cham (2019). https://doi.org/10.1007/978-3-030-32248-9_44';
 
 type Bound = { lo: number; hi: number; scale?: string } | { fixed: number };
 

@@ -87,7 +87,7 @@ describe('experiment bundle', () => {
         /\(CRS\) as in \[1\], in its variant with local mutation \(CRS2-LM\), with a population of \d+ over 3 searched hyperparameters and a budget of 4 evaluations/,
       );
       expect(reportA).toMatch(/resized to 12×12×12 voxels/);
-      expect(reportA).toMatch(/^\[1\] The SegNAS3D paper/m);
+      expect(reportA).toMatch(/^\[1\] Wong, K\.C\.L\., Moradi, M\.: SegNAS3D/m);
 
       // The viewer: the bundled cases open as a dataset, and the predictions read back byte for byte.
       const datasetPath = String(b.config.datasetPath);

@@ -73,11 +73,13 @@ describe('Methods paragraph', () => {
     expect(section).not.toMatch(/\[2\]/);
   });
 
-  it('carries no bibliographic data the method text does not confirm, and asks for it instead', () => {
+  it('cites the method as its publisher lists it, and nothing it could not confirm', () => {
     const reference = section.slice(section.lastIndexOf('\n[1] ') + 1);
-    expect(reference).toMatch(/^\[1\] The SegNAS3D paper/);
-    expect(reference).toMatch(/\[Add its authors, title, venue and year from the publication\.\]/);
-    // No author, venue, year, pages or DOI written from memory.
-    expect(reference).not.toMatch(/\b(19|20)\d\d\b|doi|MICCAI|Springer|LNCS|pp\.|Wong|Moradi|Kaelo/i);
+    expect(reference).toMatch(
+      /^\[1\] Wong, K\.C\.L\., Moradi, M\.: SegNAS3D: Network Architecture Search with Derivative-Free Global Optimization for 3D Image Segmentation\. In: Medical Image Computing and Computer Assisted Intervention – MICCAI 2019\. LNCS, vol\. 11766\./,
+    );
+    expect(reference).toContain('https://doi.org/10.1007/978-3-030-32248-9_44');
+    // No page range and no optimizer reference written from memory.
+    expect(reference).not.toMatch(/pp\.|Kaelo|Price/);
   });
 });
