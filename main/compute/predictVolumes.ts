@@ -36,6 +36,7 @@ export class Predictor {
   private readonly trainers = new Map<EngineName, Promise<TrainerProcess>>();
   private jobs = 0;
   private closed = false;
+  private closing?: Promise<void>;
 
   constructor(private readonly options: PredictorOptions = {}) {}
 
@@ -77,6 +78,8 @@ export class Predictor {
     if (this.closed) throw new Error('the predictor was closed');
     const engine = this.options.engine ?? (await modelEngine(modelDir));
     const trainer = await this.trainer(engine);
+    // Closed meanwhile (a cancel): no trainer may start after close().
+    if (this.closed) throw new Error('the predictor was closed');
     const out = await trainer.predict(
       {
         id: `predict-${process.pid}-${++this.jobs}`,
@@ -92,19 +95,21 @@ export class Predictor {
     return { outputs: out.outputs, trainer: info };
   }
 
-  /** Ends the trainers: asked to leave, killed after `graceMs` (0: at once, as for a cancel). */
-  async close(graceMs?: number): Promise<void> {
+  /**
+   * Ends the trainers: asked to leave, killed after `graceMs` (0: at once, as for a cancel). Every call
+   * resolves when they have exited, whichever call began it.
+   */
+  close(graceMs?: number): Promise<void> {
     this.closed = true;
-    const trainers = [...this.trainers.values()];
-    this.trainers.clear();
-    await Promise.all(
-      trainers.map((t) =>
+    this.closing ??= Promise.all(
+      [...this.trainers.values()].map((t) =>
         t.then(
           (trainer) => trainer.close(graceMs),
           () => undefined,
         ),
       ),
-    );
+    ).then(() => undefined);
+    return this.closing;
   }
 }
 
