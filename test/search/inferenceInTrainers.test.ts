@@ -3,11 +3,15 @@
 // Apply page's runs (both engines) are segmented by a trainer whose pid is not ours, each prediction
 // lands on its image's own grid, a cancelled apply run kills its trainer, and this process never
 // initialises a TensorFlow.js backend.
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyStatus } from '../../main/api';
+import type { ApplyResult } from '../../main/compute/applyTypes';
 import { writeVolumeFiles } from '../../main/compute/protocol';
 import { TrainerProcess } from '../../main/compute/trainerProcess';
 import { affineDistance } from '../../main/data/affine';
@@ -23,6 +27,8 @@ import { torchPython } from '../compute/helpers/torchPython';
 import { hippocampusDir } from '../data/helpers';
 import { removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const execFileAsync = promisify(execFile);
 const CASES = 10;
 const S = 12;
 const MAPPING: LabelMapping = { values: [0, 1, 2], names: ['background', 'Anterior', 'Posterior'] };
@@ -210,6 +216,25 @@ describe('inference in trainer processes', () => {
     expect(status.error).toMatch(/cancelled/);
     expect(status.items.length).toBeLessThan(inputs.length);
     expect(alive(pid as number)).toBe(false);
+  });
+
+  it('segnas predict exits when the batch is done, its trainer gone', async () => {
+    await runner.whenDone(experimentId);
+    const best = runner.store.listTestEvaluations(experimentId)[0];
+    const modelDir = join(modelsDirOf(runner.store.workspaceDir, experimentId), String(best.seq));
+    const out = join(tempDir('cli-out'), 'out');
+    const args = ['--model', modelDir, '--input', join(data, 'imagesTr'), '--out', out, '--json'];
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [join(ROOT, 'bin', 'segnas.mjs'), 'predict', ...args, '--device', 'cpu'],
+      // A child left running would keep the command alive until this timeout.
+      { cwd: ROOT, timeout: 90_000 },
+    );
+    const result = JSON.parse(stdout) as ApplyResult;
+    expect(result.items).toHaveLength(CASES);
+    expect(result.trainer?.engine).toBe('pytorch');
+    expect(result.trainer?.pid).not.toBe(process.pid);
+    expect(alive(result.trainer?.pid as number)).toBe(false);
   });
 
   it('never initialised a TensorFlow.js backend in this (the engine’s) process', () => {

@@ -154,6 +154,8 @@ def main() -> None:
         start = time.perf_counter()
         net = load_model(job["model"], device)
         size = net.options["size"]
+        if net.options["classes"] > 256:
+            raise ValueError(f"{job['model']}: {net.options['classes']} classes do not fit a uint8 class map")
         with torch.no_grad():
             for image_path, out_path in zip(job["images"], job["outputs"]):
                 if cancel.is_set():
