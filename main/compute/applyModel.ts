@@ -67,6 +67,8 @@ export async function applyModel(
   const onAbort = () => void predictor.close(0);
   req.signal?.addEventListener('abort', onAbort, { once: true });
   let trainer: ApplyTrainer | undefined;
+  // The trainer starts (seconds) while the inputs are gathered and the first images prepared.
+  predictor.warm(modelDir);
   try {
     onProgress({ phase: 'reading', done: 0, total: 0 });
     const images = await gatherImages(req.inputs, work, req.dicom);

@@ -66,6 +66,19 @@ export class Predictor {
   }
 
   /**
+   * Starts the trainer for `modelDir`'s engine now, so that it starts while the caller prepares the
+   * images. Failures are left to predict(), which reports them.
+   */
+  warm(modelDir: string): void {
+    if (this.closed) return;
+    void (async () => {
+      const engine = this.options.engine ?? (await modelEngine(modelDir));
+      const trainer = await this.trainer(engine);
+      if (!this.closed) await trainer.start();
+    })().catch(() => undefined);
+  }
+
+  /**
    * Segments `images` (preprocessed .f32) with the model in `modelDir` into `outputs` (.u8), in this
    * predictor's trainer for the model's engine. Rejects with the trainer's reason when it fails.
    */

@@ -57,6 +57,7 @@ export async function predictCases(
       `${modelFile(modelDir)}: the model has ${model.network.classes} classes but the dataset ${K}; was the dataset changed since the search?`,
     );
   const size = model.network.size;
+  predictor.warm(modelDir);
   const work = await mkdtemp(join(tmpdir(), 'segnas-test-'));
   try {
     const scores: CaseScore[] = [];
