@@ -23,6 +23,7 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'exportExperiment',
   'startApply',
   'getApply',
+  'cancelApply',
   'bundleExperiment',
   'importBundle',
 ];

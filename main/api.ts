@@ -386,6 +386,8 @@ export interface SegnasApi {
   // Apply a model to new images, and experiment bundles (see the block "Apply and bundles" below).
   startApply(req: ApplyRequest): Promise<{ runId: number }>;
   getApply(req: { runId: number }): Promise<ApplyStatus>;
+  /** Stops an apply run and kills its trainer process; the images finished so far stay. */
+  cancelApply(req: { runId: number }): Promise<void>;
   bundleExperiment(req: {
     experimentId: number;
     file?: string;
@@ -486,6 +488,7 @@ export const requestSchemas = {
   exportExperiment: z.object({ experimentId, dir: pathString.optional() }).strict(),
   startApply: applyRequestSchema,
   getApply: z.object({ runId: z.number().int().positive() }).strict(),
+  cancelApply: z.object({ runId: z.number().int().positive() }).strict(),
   bundleExperiment: z
     .object({ experimentId, file: pathString.optional(), predictions: z.boolean().optional() })
     .strict(),

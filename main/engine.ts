@@ -282,6 +282,12 @@ export class Engine implements SegnasApi {
     return { runId };
   }
 
+  async cancelApply(req: { runId: number }): Promise<void> {
+    if (!this.applyRuns.status(req.runId))
+      throw new ApiError('not-found', `There is no apply run ${req.runId} in this session`);
+    await this.applyRuns.cancel(req.runId);
+  }
+
   async getApply(req: { runId: number }): Promise<ApplyStatus> {
     const status = this.applyRuns.status(req.runId);
     if (!status) throw new ApiError('not-found', `There is no apply run ${req.runId} in this session`);
@@ -323,6 +329,7 @@ export class Engine implements SegnasApi {
   }
 
   async close(): Promise<void> {
+    await this.applyRuns.close();
     await this.options.search.close();
     this.options.experiments.close();
     this.listeners.clear();

@@ -1,9 +1,11 @@
 /**
  * Applying a trained model to new images, in one process for the whole batch: each image (NIfTI, or a
- * DICOM series converted on the way) is preprocessed as in training, segmented through
- * predictClassMaps, and mapped back onto its own grid with the model's original label values, as the
- * test evaluation does. Images go through in small chunks so that disk and memory stay bounded
- * whatever the batch size, and progress (with an ETA) is reported after each image.
+ * DICOM series converted on the way) is preprocessed as in training, segmented in one trainer process
+ * of the engine that made the model (a Predictor: this process never runs the network), and mapped back
+ * onto its own grid with the model's original label values, as the test evaluation does. Images go to
+ * the trainer in small chunks (one predict job each) so that disk and memory stay bounded whatever the
+ * batch size, and progress (with an ETA) is reported after each chunk's images. A cancelled run kills
+ * its trainer at once.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,10 +15,9 @@ import { gatherImages, type ImageInput } from '../data/imageInputs';
 import { readNifti } from '../data/niftiRead';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, type PreprocessTransform, preprocessCase } from '../data/preprocess';
-import { readModelJson } from '../train/modelIO';
-import type { ApplyItem, ApplyProgress, ApplyResult } from './applyTypes';
-import type { BackendChoice } from './backend';
-import { predictClassMaps } from './predictClassMaps';
+import { readModelJson } from '../train/modelJson';
+import type { ApplyItem, ApplyProgress, ApplyResult, ApplyTrainer } from './applyTypes';
+import { Predictor, type PredictorOptions } from './predictVolumes';
 
 export interface ApplyRequest {
   modelDir: string;
@@ -27,9 +28,12 @@ export interface ApplyRequest {
   /** With exactly one image: write the segmentation to this file instead of `<outDir>/<id>.nii.gz`. */
   outFile?: string;
   dicom?: DicomOptions;
-  backend?: BackendChoice;
-  /** Images per predictClassMaps call. */
+  /** The engine's settings: PyTorch interpreter and device, TensorFlow.js backend. */
+  predictor?: Omit<PredictorOptions, 'engine'>;
+  /** Images per predict job. */
   chunk?: number;
+  /** Aborting ends the run with an error and kills its trainer. */
+  signal?: AbortSignal;
 }
 
 const CHUNK = 8;
@@ -59,6 +63,12 @@ export async function applyModel(
   const model = await readModelJson(modelDir);
   const size = model.network.size;
   const work = await mkdtemp(join(tmpdir(), 'segnas-apply-'));
+  const predictor = new Predictor(req.predictor);
+  const onAbort = () => void predictor.close(0);
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  let trainer: ApplyTrainer | undefined;
+  // The trainer starts (seconds) while the inputs are gathered and the first images prepared.
+  predictor.warm(modelDir);
   try {
     onProgress({ phase: 'reading', done: 0, total: 0 });
     const images = await gatherImages(req.inputs, work, req.dicom);
@@ -85,11 +95,19 @@ export async function applyModel(
         prepared.push({ input, transform: pre.transform, t0 });
       }
       const predictStart = performance.now();
-      await predictClassMaps(
-        modelDir,
-        prepared.map((_, i) => ({ image: join(work, `${at + i}.f32`), classes: join(work, `${at + i}.u8`) })),
-        { backend: req.backend },
-      );
+      if (req.signal?.aborted) throw new Error('the apply run was cancelled');
+      const predicted = await predictor
+        .predict(
+          modelDir,
+          prepared.map((_, i) => join(work, `${at + i}.f32`)),
+          prepared.map((_, i) => join(work, `${at + i}.u8`)),
+          req.signal,
+        )
+        .catch((e: unknown) => {
+          throw req.signal?.aborted ? new Error('the apply run was cancelled') : e;
+        });
+      const { engine, version, device, pid } = predicted.trainer;
+      trainer = { engine, version, device, pid };
       const predictSeconds = (performance.now() - predictStart) / 1000 / prepared.length;
       for (const [i, p] of prepared.entries()) {
         const t1 = performance.now();
@@ -124,14 +142,30 @@ export async function applyModel(
         items.push(item);
         const done = items.length;
         const perImage = (performance.now() - segmentStart) / 1000 / done;
-        onProgress({ phase: 'segmenting', done, total, etaSeconds: perImage * (total - done), item });
+        onProgress({
+          phase: 'segmenting',
+          done,
+          total,
+          etaSeconds: perImage * (total - done),
+          item,
+          trainer,
+        });
       }
     }
     const summaryPath = req.outFile ? undefined : join(outDir, 'summary.tsv');
     if (summaryPath) await writeFile(summaryPath, summaryTable(items));
-    onProgress({ phase: 'done', done: total, total, etaSeconds: 0 });
-    return { modelDir, outDir, items, seconds: (performance.now() - started) / 1000, summaryPath };
+    onProgress({ phase: 'done', done: total, total, etaSeconds: 0, ...(trainer && { trainer }) });
+    return {
+      modelDir,
+      outDir,
+      items,
+      seconds: (performance.now() - started) / 1000,
+      summaryPath,
+      ...(trainer && { trainer }),
+    };
   } finally {
+    req.signal?.removeEventListener('abort', onAbort);
+    await predictor.close();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -1,21 +1,26 @@
 /**
- * Apply runs started from the UI: each runs applyModel in the background and keeps its progress and
- * finished items for polling, and the files of its items for the viewer. Runs live as long as the
- * engine; their files stay in the output folder.
+ * Apply runs started from the UI: each runs applyModel in the background (its images in one trainer
+ * process) and keeps its progress and finished items for polling, and the files of its items for the
+ * viewer. Runs live as long as the engine; their files stay in the output folder. Cancelling a run, or
+ * closing the engine, kills its trainer.
  */
 import type { DicomOptions } from '../data/dicom';
 import { applyModel } from './applyModel';
 import type { ApplyStatus } from './applyTypes';
+import type { PredictorOptions } from './predictVolumes';
 
 export interface ApplyRunRequest {
   modelDir: string;
   inputs: string[];
   outDir: string;
   dicom?: DicomOptions;
+  predictor?: Omit<PredictorOptions, 'engine'>;
 }
 
 export class ApplyRuns {
   private readonly runs = new Map<number, ApplyStatus>();
+  /** Runs still going: their abort and the promise that settles when they have ended. */
+  private readonly going = new Map<number, { abort: AbortController; ended: Promise<void> }>();
   private next = 1;
 
   start(req: ApplyRunRequest): number {
@@ -29,23 +34,49 @@ export class ApplyRuns {
       finished: false,
     };
     this.runs.set(runId, status);
-    void applyModel(
-      { modelDir: req.modelDir, inputs: req.inputs, outDir: req.outDir, dicom: req.dicom },
+    const abort = new AbortController();
+    const ended = applyModel(
+      {
+        modelDir: req.modelDir,
+        inputs: req.inputs,
+        outDir: req.outDir,
+        dicom: req.dicom,
+        predictor: req.predictor,
+        signal: abort.signal,
+      },
       (p) => {
         status.progress = p;
         if (p.item) status.items.push(p.item);
       },
-    ).then(
-      (result) => {
+    )
+      .then(
+        (result) => {
+          status.summaryPath = result.summaryPath;
+        },
+        (error: unknown) => {
+          status.error = error instanceof Error ? error.message : String(error);
+        },
+      )
+      .finally(() => {
         status.finished = true;
-        status.summaryPath = result.summaryPath;
-      },
-      (error: unknown) => {
-        status.finished = true;
-        status.error = error instanceof Error ? error.message : String(error);
-      },
-    );
+        this.going.delete(runId);
+      });
+    this.going.set(runId, { abort, ended });
     return runId;
+  }
+
+  /** Stops a run (its trainer is killed); resolves once it has ended. False when it is not running. */
+  async cancel(runId: number): Promise<boolean> {
+    const run = this.going.get(runId);
+    if (!run) return false;
+    run.abort.abort();
+    await run.ended;
+    return true;
+  }
+
+  /** Cancels every run still going, for the engine's shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([...this.going.keys()].map((id) => this.cancel(id)));
   }
 
   status(runId: number): ApplyStatus | undefined {

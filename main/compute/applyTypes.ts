@@ -22,6 +22,15 @@ export const applyItemSchema = z.object({
 });
 export type ApplyItem = z.infer<typeof applyItemSchema>;
 
+/** The trainer process that ran the network: engine (name and version), device, process id. */
+export const applyTrainerSchema = z.object({
+  engine: z.string(),
+  version: z.string(),
+  device: z.string(),
+  pid: z.number(),
+});
+export type ApplyTrainer = z.infer<typeof applyTrainerSchema>;
+
 export const applyProgressSchema = z.object({
   phase: z.enum(['reading', 'segmenting', 'done']),
   done: z.number(),
@@ -30,6 +39,8 @@ export const applyProgressSchema = z.object({
   etaSeconds: z.number().optional(),
   /** The image just finished. */
   item: applyItemSchema.optional(),
+  /** Once the first images are segmented. */
+  trainer: applyTrainerSchema.optional(),
 });
 export type ApplyProgress = z.infer<typeof applyProgressSchema>;
 
@@ -40,6 +51,8 @@ export const applyResultSchema = z.object({
   seconds: z.number(),
   /** The summary table written next to the segmentations (not for a single output file). */
   summaryPath: z.string().optional(),
+  /** Absent when there was no image to segment. */
+  trainer: applyTrainerSchema.optional(),
 });
 export type ApplyResult = z.infer<typeof applyResultSchema>;
 

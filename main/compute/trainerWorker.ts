@@ -6,8 +6,9 @@
  * (which prints notices with console.log/warn) is loaded; that is why the engine modules are imported
  * dynamically below.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   encodeMessage,
@@ -77,24 +78,44 @@ function simulatedOutOfMemory(id: string): void {
     throw new Error('out of memory (simulated by SEGNAS_FAULT_OOM for this job)');
 }
 
+/**
+ * The network of the last predict job, kept while jobs name the same folder unchanged (model.json is
+ * written last, so its time and size change whenever the folder is rewritten): a batch arrives as
+ * several jobs, and rebuilding the network for each costs more than segmenting its images.
+ */
+let lastModel: { dir: string; stamp: string; net: Awaited<ReturnType<typeof loadModel>>['net'] } | undefined;
+
+function dropLastModel(): void {
+  lastModel?.net.dispose();
+  lastModel = undefined;
+}
+
+async function predictModel(dir: string) {
+  const s = await stat(join(dir, 'model.json'));
+  const stamp = `${s.mtimeMs}:${s.size}`;
+  if (lastModel?.dir === dir && lastModel.stamp === stamp) return lastModel.net;
+  dropLastModel();
+  const { net } = await loadModel(dir, buildNetwork);
+  lastModel = { dir, stamp, net };
+  return net;
+}
+
 async function runPredict(job: PredictJob): Promise<void> {
   const start = performance.now();
-  const { net } = await loadModel(job.model, buildNetwork);
-  try {
-    const size = net.options.size;
-    for (let i = 0; i < job.images.length; i++) {
-      if (running?.controller.signal.aborted) throw new Error('cancelled');
-      const bytes = await readFile(job.images[i]);
-      if (bytes.byteLength !== size ** 3 * 4)
-        throw new Error(
-          `${job.images[i]}: ${bytes.byteLength} bytes, expected ${size ** 3 * 4} (float32 ${size}³).`,
-        );
-      const image = new Float32Array(size ** 3);
-      new Uint8Array(image.buffer).set(bytes);
-      await writeFile(job.outputs[i], Uint8Array.from(await predictClasses(net, image)));
-    }
-  } finally {
-    net.dispose();
+  const net = await predictModel(job.model);
+  const size = net.options.size;
+  if (net.options.classes > 256)
+    throw new Error(`${job.model}: ${net.options.classes} classes do not fit a uint8 class map`);
+  for (let i = 0; i < job.images.length; i++) {
+    if (running?.controller.signal.aborted) throw new Error('cancelled');
+    const bytes = await readFile(job.images[i]);
+    if (bytes.byteLength !== size ** 3 * 4)
+      throw new Error(
+        `${job.images[i]}: ${bytes.byteLength} bytes, expected ${size ** 3 * 4} (float32 ${size}³).`,
+      );
+    const image = new Float32Array(size ** 3);
+    new Uint8Array(image.buffer).set(bytes);
+    await writeFile(job.outputs[i], Uint8Array.from(await predictClasses(net, image)));
   }
   send({ type: 'predicted', id: job.id, outputs: job.outputs, seconds: (performance.now() - start) / 1000 });
 }
@@ -102,6 +123,8 @@ async function runPredict(job: PredictJob): Promise<void> {
 let running: { id: string; controller: AbortController } | undefined;
 
 async function runJob(job: TrainJob): Promise<void> {
+  // Training needs the memory more than a later prediction needs the cached network.
+  dropLastModel();
   simulatedOutOfMemory(job.id);
   const size = job.network.size;
   const [train, val] = await Promise.all([

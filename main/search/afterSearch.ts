@@ -7,6 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pytorchDeviceOf } from '../compute/engines';
+import { Predictor } from '../compute/predictVolumes';
+import { BACKEND_NAMES } from '../core/backends';
 import type { DiscoveredDataset } from '../data/discover';
 import { refuseExisting, refuseOutputInside } from '../data/safeOutput';
 import {
@@ -25,6 +28,23 @@ import { exists, modelFile } from './testEvaluation';
 export interface AfterSearchDeps {
   store: ExperimentStore;
   runJob: RunJob;
+  /** The predictor for the experiment's models (default experimentPredictor(backend)). */
+  predictorFor?: (backend: string) => Predictor;
+}
+
+const TFJS_BACKENDS: readonly string[] = [...BACKEND_NAMES, 'tensorflow-gpu'];
+
+/**
+ * A predictor for an experiment's models, recorded as trained on `backend`: a trainer of the engine
+ * that made each model, on the experiment's PyTorch device or TensorFlow.js backend; `python` is the
+ * interpreter when the caller knows it (else found as `segnas search` finds it).
+ */
+export function experimentPredictor(backend: string, python?: string): Predictor {
+  const device = pytorchDeviceOf(backend);
+  return new Predictor({
+    ...(device ? { device } : TFJS_BACKENDS.includes(backend) ? { tfjsBackend: backend } : {}),
+    ...(python ? { python } : {}),
+  });
 }
 
 export const modelsDirOf = (workspace: string, id: number) => join(experimentDir(workspace, id), 'models');
@@ -110,16 +130,18 @@ export async function evaluateExperiment(
   if (top.length === 0) throw new Error(`experiment ${experimentId} has no trained candidate to test yet`);
   const report = await reopenDataset(experiment);
   const { testModel } = await import('./testEvaluation');
+  // One trainer process segments every tested model's cases; it ends with the evaluation.
+  const predictor = (deps.predictorFor ?? experimentPredictor)(experiment.backend);
   const results: TestRun['results'] = [];
   const test = async (candidate: Candidate, splitIndex: number) => {
     const modelDir = await ensureModel(deps, experiment, report, candidate, splitIndex);
     const name = splitIndex === 0 ? String(candidate.seq) : `${candidate.seq}-split${splitIndex}`;
     const scored = await testModel(
+      predictor,
       modelDir,
       report,
       experiment.splits[splitIndex].test,
       predictionsDirOf(store.workspaceDir, experimentId, name),
-      experiment.backend,
     );
     store.recordTestEvaluation({
       experimentId,
@@ -146,9 +168,13 @@ export async function evaluateExperiment(
       perLabelDice: scored.perLabelDice,
     });
   };
-  for (const candidate of top) await test(candidate, 0);
-  // Several splits (paper Table 3): the best architecture is retrained and tested on each further split.
-  for (let s = 1; s < experiment.splits.length; s++) await test(top[0], s);
+  try {
+    for (const candidate of top) await test(candidate, 0);
+    // Several splits (paper Table 3): the best architecture is retrained and tested on each further split.
+    for (let s = 1; s < experiment.splits.length; s++) await test(top[0], s);
+  } finally {
+    await predictor.close();
+  }
   await writeReport(store, experimentId, reportDirOf(store.workspaceDir, experimentId));
   return { experimentId, results };
 }

@@ -23,7 +23,13 @@ import {
   type JsonObject,
   type TestEvaluation,
 } from '../store';
-import { modelsDirOf, predictionsDirOf, reopenDataset, reportDirOf } from './afterSearch';
+import {
+  experimentPredictor,
+  modelsDirOf,
+  predictionsDirOf,
+  reopenDataset,
+  reportDirOf,
+} from './afterSearch';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './bundleFormat';
 import { writeReport } from './report';
 import { exists } from './testEvaluation';
@@ -171,21 +177,34 @@ export async function writeBundle(
   if (options.predictions && modelNames.length > 0) {
     const split = experiment.splits[0];
     const report = await reopenDataset(experiment);
-    const { predictOne } = await import('./testEvaluation');
-    for (const name of modelNames)
-      for (const caseId of [...split.validation, ...split.test]) {
-        const path = join(predictionsDirOf(workspace, id, name), `${caseId}.nii.gz`);
-        if (!(await exists(path)))
-          await predictOne(join(modelsDirOf(workspace, id), name), report, caseId, path, experiment.backend);
-        if (!store.listArtifacts(id, { seq: Number(name), kind: 'prediction' }).some((a) => a.path === path))
-          store.addArtifact({
-            experimentId: id,
-            seq: Number(name),
-            kind: 'prediction',
-            path,
-            meta: { split: 0, caseId },
-          });
+    const { predictCases } = await import('./testEvaluation');
+    const cases = [...split.validation, ...split.test];
+    // One trainer process segments every model's missing predictions.
+    const predictor = experimentPredictor(experiment.backend);
+    try {
+      for (const name of modelNames) {
+        const pathOf = (caseId: string) => join(predictionsDirOf(workspace, id, name), `${caseId}.nii.gz`);
+        const missing: string[] = [];
+        for (const caseId of cases) if (!(await exists(pathOf(caseId)))) missing.push(caseId);
+        if (missing.length > 0)
+          await predictCases(predictor, join(modelsDirOf(workspace, id), name), report, missing, pathOf);
+        for (const caseId of cases) {
+          const path = pathOf(caseId);
+          if (
+            !store.listArtifacts(id, { seq: Number(name), kind: 'prediction' }).some((a) => a.path === path)
+          )
+            store.addArtifact({
+              experimentId: id,
+              seq: Number(name),
+              kind: 'prediction',
+              path,
+              meta: { split: 0, caseId },
+            });
+        }
       }
+    } finally {
+      await predictor.close();
+    }
     for (const caseId of [...split.validation, ...split.test]) {
       const c = report.cases.find((k) => k.id === caseId);
       if (c?.imagePath) datasetCases.set(caseId, { image: c.imagePath, label: c.labelPath });

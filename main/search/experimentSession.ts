@@ -7,6 +7,7 @@
  * the store says what was finished (kept) and what was running (retrained on resume).
  */
 import { hostname } from 'node:os';
+import type { Predictor } from '../compute/predictVolumes';
 import type { DeviceSlot } from '../compute/trainerPool';
 import { errorMessage } from '../core/errorMessage';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
@@ -30,6 +31,8 @@ export interface SessionDeps {
   devices: readonly DeviceSlot[];
   /** Runs a training job on the pool of the given backend. */
   runJobFor(backend: string): RunJob;
+  /** A predictor (trainer process) for models trained on the given backend, for the test. */
+  predictorFor?(backend: string): Predictor;
   emit(event: SearchEvent): void;
   heartbeatSeconds: number;
 }
@@ -200,7 +203,7 @@ export class ExperimentSession {
     const topK = experiment.config.extra?.topK ?? DEFAULT_SEARCH_CONFIG.topK;
     if (topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
       const test = await evaluateExperiment(
-        { store, runJob: this.deps.runJobFor(experiment.backend) },
+        { store, runJob: this.deps.runJobFor(experiment.backend), predictorFor: this.deps.predictorFor },
         id,
         topK,
       );

@@ -7,6 +7,7 @@ import {
   resolvedDevices,
   resolveEngine,
 } from '../compute/engines';
+import type { Predictor } from '../compute/predictVolumes';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
 import { failedOutcome } from '../compute/trainerProcess';
 import { errorMessage } from '../core/errorMessage';
@@ -18,6 +19,7 @@ import type { TrainingProtocol } from '../store';
 import { type ExperimentStore, openStore } from '../store';
 import {
   evaluateExperiment,
+  experimentPredictor,
   exportExperiment,
   modelsDirOf,
   predictionsDirOf,
@@ -145,6 +147,10 @@ export function createSearchRunner(
         (e: unknown) => ({ ...failedOutcome(job, 'failed', errorMessage(e)) }),
       );
 
+  /** Trainer processes for predictions, of the engine and device (or backend) a search trained on. */
+  const predictorFor = (backend: string): Predictor =>
+    experimentPredictor(backend, resolvedTorch.get(backend)?.python);
+
   const emit = (event: SearchEvent) => {
     try {
       ctx.emit(event);
@@ -174,7 +180,7 @@ export function createSearchRunner(
   /** Runs an experiment that is `running` and owned by this process, in the background. */
   const launch = (id: number, budgetHours?: number): void => {
     const session = new ExperimentSession(
-      { store, devices, runJobFor, emit, heartbeatSeconds: options.heartbeatSeconds ?? 5 },
+      { store, devices, runJobFor, predictorFor, emit, heartbeatSeconds: options.heartbeatSeconds ?? 5 },
       id,
       budgetHours,
     );
@@ -310,7 +316,11 @@ export function createSearchRunner(
       if (active.has(id))
         throw new Error(`experiment ${id} is still searching; pause or stop it before testing`);
       const experiment = requireWritable(id);
-      const result = await evaluateExperiment({ store, runJob: runJobFor(experiment.backend) }, id, topK);
+      const result = await evaluateExperiment(
+        { store, runJob: runJobFor(experiment.backend), predictorFor },
+        id,
+        topK,
+      );
       emit({ type: 'test-evaluated', experimentId: id, result });
       return result;
     },
@@ -327,7 +337,7 @@ export function createSearchRunner(
       const known = split ? [...split.train, ...split.validation, ...split.test] : [];
       if (!known.includes(caseId))
         throw new Error(`case "${caseId}" is not a case of experiment ${id}'s dataset`);
-      const { exists, predictOne } = await import('./testEvaluation');
+      const { exists, predictCases } = await import('./testEvaluation');
       const path = join(predictionsDirOf(store.workspaceDir, id, String(seq)), `${caseId}.nii.gz`);
       if (await exists(path)) return path;
       const modelDir = join(modelsDirOf(store.workspaceDir, id), String(seq));
@@ -340,7 +350,15 @@ export function createSearchRunner(
           `experiment ${id} was imported from a bundle: only its bundled predictions can be shown, and ${caseId} has none for candidate ${seq}`,
         );
       const report = await reopenDataset(experiment);
-      return predictOne(modelDir, report, caseId, path, experiment.backend);
+      // A trainer process of its own, started for this case and ended with it: a search training on
+      // the same engine meanwhile does not make the viewer wait for its candidate.
+      const predictor = predictorFor(experiment.backend);
+      try {
+        await predictCases(predictor, modelDir, report, [caseId], () => path);
+      } finally {
+        await predictor.close();
+      }
+      return path;
     },
 
     async splitOf(id) {

@@ -1,22 +1,22 @@
 /**
  * After the search: the best candidates are tested on the held-out test cases, which no training or
- * validation has seen. Prediction runs at S³ like training, is mapped back onto each image's original
- * grid with its original label values, written as NIfTI, and scored there against the original label
- * file, so the Dice is the one a user would measure on the exported files.
+ * validation has seen. Each case is preprocessed to S³ as in training and segmented in a trainer process
+ * of the engine that made the model (a Predictor, main/compute/predictVolumes.ts; this process never runs
+ * a network); the class map is mapped back onto the image's original grid with its original label values,
+ * written as NIfTI, and scored there against the original label file, so the Dice is the one a user would
+ * measure on the exported files.
  */
-import { access } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BackendChoice, initBackend, parseBackendChoice } from '../compute/backend';
+import type { Predictor } from '../compute/predictVolumes';
 import { type DiscoveredDataset, loadCase } from '../data/discover';
-import { diceByLabelName, type LabelMapping } from '../data/labels';
+import { diceByLabelName } from '../data/labels';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, labelClasses, preprocessCase } from '../data/preprocess';
 import type { LabelDice } from '../store';
 import { meanForegroundDice, perLabelDice } from '../train/metrics';
-import { loadModel } from '../train/modelIO';
-import { buildNetwork } from '../train/network';
-import { predictClasses } from '../train/predict';
-import type { SegNet } from '../train/segNet';
+import { readModelJson } from '../train/modelJson';
 
 export const modelFile = (modelDir: string) => join(modelDir, 'model.json');
 
@@ -35,27 +35,62 @@ export interface CaseScore {
   predictionPath: string;
 }
 
-/** Segments one case with a loaded network, writes the NIfTI prediction, and scores it when the case has a label. */
-export async function predictCase(
-  net: SegNet,
+/** Cases per predict job: bounds the temporary files (4·S³ bytes each) whatever the split's size. */
+const CHUNK = 8;
+
+/**
+ * Segments `caseIds` with the model in `modelDir` through `predictor`, writes each prediction as NIfTI
+ * (`outPath(caseId)`) on the case's own grid, and scores it against the case's label.
+ */
+export async function predictCases(
+  predictor: Predictor,
+  modelDir: string,
   report: DiscoveredDataset,
-  caseId: string,
-  outPath: string,
-): Promise<CaseScore> {
-  const c = report.cases.find((k) => k.id === caseId);
-  if (!c?.usable) throw new Error(`case ${caseId} is not a usable case of ${report.root}`);
-  const mapping: LabelMapping = report.labelMapping;
-  const { image, label } = await loadCase(c);
-  const pre = preprocessCase(image, undefined, { size: net.options.size });
-  const classes = await predictClasses(net, pre.image);
-  const predicted = invertToOriginal(classes, pre.transform, mapping);
-  await writeNifti(outPath, predicted);
-  const perLabel = perLabelDice(
-    labelClasses(predicted, mapping),
-    labelClasses(label, mapping),
-    mapping.values.length,
-  );
-  return { caseId, perLabel, predictionPath: outPath };
+  caseIds: readonly string[],
+  outPath: (caseId: string) => string,
+): Promise<CaseScore[]> {
+  const mapping = report.labelMapping;
+  const model = await readModelJson(modelDir);
+  const K = mapping.values.length;
+  if (model.network.classes !== K)
+    throw new Error(
+      `${modelFile(modelDir)}: the model has ${model.network.classes} classes but the dataset ${K}; was the dataset changed since the search?`,
+    );
+  const size = model.network.size;
+  predictor.warm(modelDir);
+  const work = await mkdtemp(join(tmpdir(), 'segnas-test-'));
+  try {
+    const scores: CaseScore[] = [];
+    for (let at = 0; at < caseIds.length; at += CHUNK) {
+      const ids = caseIds.slice(at, at + CHUNK);
+      const cases = [];
+      for (const [i, id] of ids.entries()) {
+        const c = report.cases.find((k) => k.id === id);
+        if (!c?.usable) throw new Error(`case ${id} is not a usable case of ${report.root}`);
+        const { image, label } = await loadCase(c);
+        const pre = preprocessCase(image, undefined, { size });
+        const f32 = join(work, `${i}.f32`);
+        await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
+        cases.push({ id, label, transform: pre.transform, f32, u8: join(work, `${i}.u8`) });
+      }
+      await predictor.predict(
+        modelDir,
+        cases.map((c) => c.f32),
+        cases.map((c) => c.u8),
+      );
+      for (const c of cases) {
+        const classes = new Uint8Array(await readFile(c.u8));
+        const predicted = invertToOriginal(classes, c.transform, mapping);
+        const path = outPath(c.id);
+        await writeNifti(path, predicted);
+        const perLabel = perLabelDice(labelClasses(predicted, mapping), labelClasses(c.label, mapping), K);
+        scores.push({ caseId: c.id, perLabel, predictionPath: path });
+      }
+    }
+    return scores;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 export interface ModelTest {
@@ -65,75 +100,34 @@ export interface ModelTest {
   predictions: string[];
 }
 
-let backendReady: Promise<unknown> | undefined;
-
-/** Predicts on the backend the experiment trained on (once per process), so test and search agree. */
-function readyBackend(backend: string | undefined): Promise<unknown> {
-  let choice: BackendChoice | undefined;
-  try {
-    choice = parseBackendChoice(backend, 'the experiment backend');
-  } catch {
-    choice = undefined;
-  }
-  backendReady ??= initBackend(choice);
-  return backendReady;
-}
-
-/** Loads the model in `modelDir`, segments `caseIds` into `predictionsDir`, and averages their Dice per label. */
+/** Segments `caseIds` with the model in `modelDir` into `predictionsDir`, and averages their Dice per label. */
 export async function testModel(
+  predictor: Predictor,
   modelDir: string,
   report: DiscoveredDataset,
   caseIds: readonly string[],
   predictionsDir: string,
-  backend?: string,
 ): Promise<ModelTest> {
   if (caseIds.length === 0) throw new Error('the split has no test cases to evaluate on');
-  await readyBackend(backend);
-  const { net } = await loadModel(modelDir, buildNetwork);
-  try {
-    const K = report.labelMapping.values.length;
-    if (net.options.classes !== K)
-      throw new Error(
-        `${modelFile(modelDir)}: the model has ${net.options.classes} classes but the dataset ${K}; was the dataset changed since the search?`,
-      );
-    const sum = new Array<number>(K).fill(0);
-    const perSubject: Record<string, LabelDice> = {};
-    const predictions: string[] = [];
-    for (const id of caseIds) {
-      const score = await predictCase(net, report, id, join(predictionsDir, `${id}.nii.gz`));
-      score.perLabel.forEach((d, k) => {
-        sum[k] += d;
-      });
-      perSubject[id] = diceByLabelName(score.perLabel, report.labelMapping);
-      predictions.push(score.predictionPath);
-    }
-    const mean = sum.map((s) => s / caseIds.length);
-    return {
-      perLabelDice: diceByLabelName(mean, report.labelMapping),
-      meanDice: meanForegroundDice(mean),
-      perSubject,
-      predictions,
-    };
-  } finally {
-    net.dispose();
+  const K = report.labelMapping.values.length;
+  const scores = await predictCases(predictor, modelDir, report, caseIds, (id) =>
+    join(predictionsDir, `${id}.nii.gz`),
+  );
+  const sum = new Array<number>(K).fill(0);
+  const perSubject: Record<string, LabelDice> = {};
+  for (const score of scores) {
+    score.perLabel.forEach((d, k) => {
+      sum[k] += d;
+    });
+    perSubject[score.caseId] = diceByLabelName(score.perLabel, report.labelMapping);
   }
-}
-
-/** Segments one case (for the viewer) with an exported model. */
-export async function predictOne(
-  modelDir: string,
-  report: DiscoveredDataset,
-  caseId: string,
-  outPath: string,
-  backend?: string,
-): Promise<string> {
-  await readyBackend(backend);
-  const { net } = await loadModel(modelDir, buildNetwork);
-  try {
-    return (await predictCase(net, report, caseId, outPath)).predictionPath;
-  } finally {
-    net.dispose();
-  }
+  const mean = sum.map((s) => s / caseIds.length);
+  return {
+    perLabelDice: diceByLabelName(mean, report.labelMapping),
+    meanDice: meanForegroundDice(mean),
+    perSubject,
+    predictions: scores.map((s) => s.predictionPath),
+  };
 }
 
 /** Mean and sample standard deviation (0 for one value), as in the paper's Table 3. */

@@ -10,32 +10,22 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchitectureSpec } from '../core/spec';
 import { writeFileAtomic } from '../data/safeOutput';
+import {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelJson,
+  readModelJson,
+  type WeightEntry,
+} from './modelJson';
 import type { NetworkOptions, SegNet } from './segNet';
 
-export const MODEL_FORMAT = 'segnas-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-export interface WeightEntry {
-  name: string;
-  shape: number[];
-  dtype: 'float32';
-}
-
-export interface ModelJson {
-  format: typeof MODEL_FORMAT;
-  formatVersion: number;
-  /** The engine that trained it ('tfjs' or 'pytorch') and its version; absent in older folders (tfjs). */
-  engine?: { name: string; version: string };
-  spec: ArchitectureSpec;
-  network: NetworkOptions;
-  /** How images must be preprocessed before the network sees them (e.g. { size, method }). */
-  preprocessing: Record<string, unknown>;
-  /** Original label values and names of classes 0..K−1 ({ values, names }). */
-  labels: { values: number[]; names: string[] };
-  /** Anything else worth keeping (training settings, validation Dice, …). */
-  extra?: Record<string, unknown>;
-  weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
-}
+export {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelJson,
+  readModelJson,
+  type WeightEntry,
+} from './modelJson';
 
 export type NetworkBuilder = (spec: ArchitectureSpec, options: NetworkOptions) => SegNet;
 
@@ -78,27 +68,6 @@ export async function saveModel(dir: string, net: SegNet, meta: ModelMeta): Prom
   // model.json last: a folder with a model.json holds complete weights (each file is renamed into place whole).
   await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(flat.buffer));
   await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(model, null, 2)}\n`);
-  return model;
-}
-
-export async function readModelJson(dir: string): Promise<ModelJson> {
-  const file = join(dir, 'model.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new Error(
-      `${file}: not found; --model must be a folder written by a SegNAS export (model.json + weights.bin).`,
-    );
-  }
-  const model = JSON.parse(text) as ModelJson;
-  if (model.format !== MODEL_FORMAT)
-    throw new Error(`${file}: 'format' is ${String(model.format)}, expected '${MODEL_FORMAT}'.`);
-  if (model.formatVersion > MODEL_FORMAT_VERSION) {
-    throw new Error(
-      `${file}: formatVersion ${model.formatVersion} is newer than this program reads (${MODEL_FORMAT_VERSION}).`,
-    );
-  }
   return model;
 }
 

@@ -282,6 +282,15 @@ export function ApplyPage() {
         >
           {running ? 'Segmenting…' : 'Segment'}
         </button>
+        {running && runId !== undefined && (
+          <button
+            type="button"
+            data-testid="apply-cancel"
+            onClick={() => api.cancelApply({ runId }).catch((e: unknown) => notify('error', String(e)))}
+          >
+            Cancel
+          </button>
+        )}
       </div>
       {p && (
         <div className="row" data-testid="apply-progress">
@@ -291,6 +300,7 @@ export function ApplyPage() {
           <span>
             {p.phase === 'reading' ? 'Reading inputs…' : `${p.done} / ${p.total} images`}
             {running && p.etaSeconds !== undefined && p.done > 0 && ` · ETA ${formatDuration(p.etaSeconds)}`}
+            {p.trainer && ` · ${p.trainer.version} on ${p.trainer.device}`}
           </span>
           {status?.finished && !status.error && (
             <span className="muted small mono">

@@ -137,6 +137,9 @@ describe('segnas predict on a batch', () => {
       }
       expect(status.error).toBeUndefined();
       expect(status.progress).toMatchObject({ phase: 'done', done: 3, total: 3 });
+      // segmented by a TensorFlow.js trainer process, not by this one
+      expect(status.progress.trainer?.engine).toBe('tfjs');
+      expect(status.progress.trainer?.pid).not.toBe(process.pid);
       expect(status.items.map((i) => i.id)).toEqual(
         images.slice(20, 23).map((n) => n.replace('.nii.gz', '')),
       );

@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
 import { initBackend } from '../../main/compute/backend';
+import { Predictor } from '../../main/compute/predictVolumes';
 import { discoverDataset } from '../../main/data/discover';
 import { createSearchRunner } from '../../main/search/searchRunner';
-import { predictCase } from '../../main/search/testEvaluation';
+import { predictCases } from '../../main/search/testEvaluation';
 import { meanForegroundDice } from '../../main/train/metrics';
+import { saveModel } from '../../main/train/modelIO';
 import { buildNetwork } from '../../main/train/network';
 import { removeTempDirs, tempDir } from './searchFixtures';
 
@@ -73,14 +75,21 @@ describe('search on real hippocampus MR data', () => {
       await initBackend('wasm');
       const report = await discoverDataset(data);
       const net = buildNetwork(best.spec, { classes: 3, size: 24, inChannels: 1, dropout: 0.1, seed: 1 });
-      const untrained: number[] = [];
+      const untrainedDir = join(workspace, 'untrained-model');
       try {
-        for (const id of experiment.splits[0].test) {
-          const score = await predictCase(net, report, id, join(workspace, 'untrained', `${id}.nii.gz`));
-          untrained.push(meanForegroundDice(score.perLabel));
-        }
+        await saveModel(untrainedDir, net, { preprocessing: { size: 24 }, labels: report.labelMapping });
       } finally {
         net.dispose();
+      }
+      const predictor = new Predictor({ tfjsBackend: 'wasm' });
+      let untrained: number[];
+      try {
+        const scores = await predictCases(predictor, untrainedDir, report, experiment.splits[0].test, (id) =>
+          join(workspace, 'untrained', `${id}.nii.gz`),
+        );
+        untrained = scores.map((s) => meanForegroundDice(s.perLabel));
+      } finally {
+        await predictor.close();
       }
       const untrainedDice = untrained.reduce((a, b) => a + b, 0) / untrained.length;
       console.log(

@@ -1,7 +1,7 @@
 """The PyTorch trainer process: reads protocol messages (docs/protocol.md) from stdin, trains or predicts
 one job at a time, writes protocol messages to stdout. Everything else goes to stderr.
 
-usage: python3 -m segnas_torch [--device auto|cuda|mps|cpu] [--precision auto|fp32|bf16|fp16] [--onnx]
+usage: python3 -m segnas_torch [--device auto|cuda|mps|cpu] [--precision auto|fp32|bf16|fp16] [--no-onnx]
 """
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(prog="python3 -m segnas_torch")
     ap.add_argument("--device", default=os.environ.get("SEGNAS_DEVICE", "auto"), choices=["auto", "cuda", "mps", "cpu"])
     ap.add_argument("--precision", default=os.environ.get("SEGNAS_PRECISION", "auto"), choices=["auto", "fp32", "bf16", "fp16"])
-    ap.add_argument("--onnx", action="store_true", help="also write model.onnx into exported model folders")
+    ap.add_argument("--onnx", action=argparse.BooleanOptionalAction, default=True,
+                    help="also write model.onnx into exported model folders when torch.onnx can (default on)")
     args = ap.parse_args()
     # Ctrl-C reaches the whole process group; the parent decides what it means and tells us over stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -153,6 +154,8 @@ def main() -> None:
         start = time.perf_counter()
         net = load_model(job["model"], device)
         size = net.options["size"]
+        if net.options["classes"] > 256:
+            raise ValueError(f"{job['model']}: {net.options['classes']} classes do not fit a uint8 class map")
         with torch.no_grad():
             for image_path, out_path in zip(job["images"], job["outputs"]):
                 if cancel.is_set():

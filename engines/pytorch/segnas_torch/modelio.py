@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Optional
 
 import torch
@@ -41,12 +42,13 @@ def save_model(directory: str, net: SegNet, meta: dict, onnx: bool = False) -> d
         "weightsManifest": [{"paths": ["weights.bin"], "weights": weights}],
     }
     os.makedirs(directory, exist_ok=True)
+    if onnx:
+        export_onnx(directory, net)
+    # model.json last: a folder with a model.json is complete (as the TensorFlow.js engine writes it).
     with open(os.path.join(directory, "weights.bin"), "wb") as f:
         f.write(tensor_bytes(flat))
     with open(os.path.join(directory, "model.json"), "w", encoding="utf-8") as f:
         f.write(json.dumps(model, indent=2) + "\n")
-    if onnx:
-        export_onnx(directory, net)
     return model
 
 
@@ -66,8 +68,11 @@ def export_onnx(directory: str, net: SegNet) -> Optional[str]:
             return self.inner(x)[0]
 
     try:
-        torch.onnx.export(Final(net).cpu(), torch.zeros(1, cin, s, s, s), path, input_names=["image"],
-                          output_names=["probabilities"], opset_version=13)
+        # torch.onnx's tracer warnings (shape inference of constants) say nothing a user can act on.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Final(net).cpu(), torch.zeros(1, cin, s, s, s), path, input_names=["image"],
+                              output_names=["probabilities"], opset_version=13)
         return path
     except Exception as e:  # optional output: the folder is complete without it
         print(f"model.onnx not written: {e}", flush=True, file=__import__("sys").stderr)

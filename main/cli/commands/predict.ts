@@ -1,9 +1,10 @@
 /**
  * `segnas predict --model <dir> --input <file|folder|dicom-folder>... --out <folder>`: segments a batch of
- * images with an exported model in one process, with progress and a summary table. The single-file form
- * `--image <nii> --out <nii>` writes one segmentation to the named file.
+ * images with an exported model in one trainer process of the engine that made it, with progress and a
+ * summary table. The single-file form `--image <nii> --out <nii>` writes one segmentation to the named file.
  */
 import type { ApplyItem, ApplyProgress } from '../../compute/applyTypes';
+import { TORCH_DEVICES, type TorchDevice } from '../../core/searchConfig';
 import { defineCommand, UsageError } from '../command';
 import { formatDuration, progressBar } from '../progress';
 
@@ -37,7 +38,8 @@ export const { run } = defineCommand({
   usage: `segnas predict --model <dir> --input <path> [--input <path>...] --out <folder> [options]
        segnas predict --model <dir> --image <image.nii[.gz]> --out <segmentation.nii[.gz]>`,
   description: `Segments 3D images with a model exported by SegNAS Studio (a folder with model.json and weights.bin),
-all in one process. Each image is preprocessed as in training (isotropic resampling, padding to a cube,
+all in one trainer process of the engine that made the model (model.json says which: TensorFlow.js or
+PyTorch). Each image is preprocessed as in training (isotropic resampling, padding to a cube,
 resizing to the model's size, intensity normalization); the predicted classes are mapped back onto the
 image's own grid and written with the original label values, as <out>/<image>.nii.gz. A summary table
 (image, series, size, volume of each structure in mL) is printed and written to <out>/summary.tsv.
@@ -66,8 +68,18 @@ dcm2niix; one series is one image, written with its converted image as <id>_imag
     backend: {
       type: 'string',
       arg: '<name>',
-      help: `tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default: best available,
-or the SEGNAS_BACKEND environment variable)`,
+      help: `TensorFlow.js models: tensorflow-gpu | tensorflow | webgpu | wasm | cpu (default: best
+available, or the SEGNAS_BACKEND environment variable)`,
+    },
+    device: {
+      type: 'string',
+      arg: '<name>',
+      help: `PyTorch models: ${TORCH_DEVICES.join(' | ')} (default: the best torch sees)`,
+    },
+    python: {
+      type: 'string',
+      arg: '<path>',
+      help: 'PyTorch models: the Python interpreter with torch (default: $SEGNAS_PYTHON, else python3)',
     },
   },
   async action({ values }) {
@@ -83,9 +95,14 @@ or the SEGNAS_BACKEND environment variable)`,
     const { refuseExisting, refuseOutputInside } = await import('../../data/safeOutput');
     refuseOutputInside(values.out as string, [...inputs, values.model as string], '--out');
     if (values.image) await refuseExisting(values.out as string, values.force ?? false);
-    // Loaded here so that `segnas predict --help` does not load TensorFlow.
+    const device = values.device;
+    if (device !== undefined && !(TORCH_DEVICES as readonly string[]).includes(device))
+      throw new UsageError(`--device ${device}: use one of ${TORCH_DEVICES.join(', ')}`);
+    // The network runs in a trainer process: this one never loads TensorFlow.js, except to check --backend.
+    const tfjsBackend = values.backend
+      ? (await import('../../compute/backend')).parseBackendChoice(values.backend, '--backend')
+      : undefined;
     const { applyModel } = await import('../../compute/applyModel');
-    const { parseBackendChoice } = await import('../../compute/backend');
     const tty = process.stderr.isTTY;
     const result = await applyModel(
       {
@@ -94,7 +111,11 @@ or the SEGNAS_BACKEND environment variable)`,
         outDir: values.out as string,
         outFile: values.image ? values.out : undefined,
         dicom: { firstVolume: values['first-volume'] },
-        backend: parseBackendChoice(values.backend, '--backend'),
+        predictor: {
+          ...(tfjsBackend && { tfjsBackend }),
+          ...(device && { device: device as TorchDevice }),
+          ...(values.python && { python: values.python }),
+        },
       },
       (p) => {
         const line = progressLine(p);
@@ -112,6 +133,10 @@ or the SEGNAS_BACKEND environment variable)`,
           result.summaryPath ? `; summary: ${result.summaryPath}` : ''
         }`,
       );
+      if (result.trainer)
+        console.log(
+          `segmented by ${result.trainer.version} on ${result.trainer.device} (trainer process ${result.trainer.pid})`,
+        );
     }
     return 0;
   },
