@@ -126,7 +126,8 @@ describe('segnas search --engine pytorch on hippocampus MR data', () => {
       const image = await readImage(join(DATA, 'imagesTr', `${id}.nii.gz`));
       const prediction = await readImage(join(dir, `${id}.nii.gz`));
       expect(prediction.dims, id).toEqual(image.dims);
-      prediction.affine.flat().forEach((v, i) => expect(v, id).toBeCloseTo(image.affine.flat()[i], 4));
+      const expected = image.affine.flat();
+      for (const [i, v] of prediction.affine.flat().entries()) expect(v, id).toBeCloseTo(expected[i], 4);
       expect(new Set(prediction.data).size, id).toBeGreaterThan(1);
     }
   });
