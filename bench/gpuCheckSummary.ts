@@ -6,7 +6,7 @@
  * usage: node bin/run-ts.mjs bench/gpuCheckSummary.ts <devices.json> <bench.json> <show.json> <search seconds>
  */
 import { readFileSync } from 'node:fs';
-import { estimateTrainingBytes } from '../main/train/memoryEstimate';
+import { estimateTorchTrainingBytes } from '../main/train/torchMemoryEstimate';
 
 const [devicesFile, benchFile, showFile, searchSeconds] = process.argv.slice(2);
 const read = (f: string): Record<string, unknown> => {
@@ -34,7 +34,9 @@ const paperSpec = {
   block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
   extras: {},
 };
-const estimateMB = estimateTrainingBytes(paperSpec, { classes: 20, size: 128, batch: 3 }) / 2 ** 20;
+// The benchmark's step holds one batch and no dataset: the estimate without cases.
+const estimateMB =
+  estimateTorchTrainingBytes(paperSpec, { classes: 20, size: 128, batch: 3, device: 'cuda' }) / 2 ** 20;
 const trained = (show.candidates ?? []).filter((c) => c.status === 'trained').length;
 const seconds = Number(searchSeconds);
 const ms = (r?: Record<string, unknown>) => (r ? Math.round((r.msPerStep as number) * 10) / 10 : null);
