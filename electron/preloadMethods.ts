@@ -25,4 +25,7 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'getApply',
   'bundleExperiment',
   'importBundle',
+  'getEngineSettings',
+  'checkEngines',
+  'setPython',
 ];

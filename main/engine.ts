@@ -21,6 +21,8 @@ import {
   type Candidate,
   type ConfigValidation,
   type DatasetReport,
+  type EngineCheck,
+  type EngineSettings,
   type ExperimentDetail,
   type ExperimentInsights,
   type ExperimentSummary,
@@ -76,6 +78,13 @@ export interface ExperimentService {
   close(): void;
 }
 
+/** The training engines as the UI sees them (wired in ./engineServices). */
+export interface TrainingEngineService {
+  settings(): EngineSettings;
+  check(python?: string): Promise<EngineCheck>;
+  setPython(python: string | null): Promise<EngineSettings>;
+}
+
 export interface EngineOptions {
   workspace: string;
   version: string;
@@ -86,6 +95,7 @@ export interface EngineOptions {
   backend: () => Promise<BackendInfo>;
   availableBackends: BackendName[];
   search: SearchRunner;
+  trainingEngines?: TrainingEngineService;
 }
 
 export type EventListener = (event: SearchEvent) => void;
@@ -320,6 +330,26 @@ export class Engine implements SegnasApi {
       path = join(path, found[0]);
     }
     return experiments.importBundle(path);
+  }
+
+  // ─── Training engines ───
+
+  private engines(): TrainingEngineService {
+    const service = this.options.trainingEngines;
+    if (!service) throw new ApiError('unavailable', 'Engine checks are not available in this build');
+    return service;
+  }
+
+  async getEngineSettings(): Promise<EngineSettings> {
+    return this.engines().settings();
+  }
+
+  async checkEngines(req: { python?: string }): Promise<EngineCheck> {
+    return this.engines().check(req.python);
+  }
+
+  async setPython(req: { python: string | null }): Promise<EngineSettings> {
+    return this.engines().setPython(req.python);
   }
 
   async close(): Promise<void> {

@@ -16,8 +16,11 @@ export type EngineName = 'tfjs' | 'pytorch';
 export { ENGINE_CHOICES, TORCH_DEVICES } from '../core/searchConfig';
 export type EngineChoice = EngineRequest['engine'];
 
-/** An engine request as the search config carries it, plus the interpreter the CLI may name (--python). */
-export type EngineRequest = CoreEngineRequest & { python?: string };
+/**
+ * An engine request as the search config carries it, plus the interpreter the CLI may name (--python)
+ * and the workspace's interpreter setting (tried after --python and $SEGNAS_PYTHON).
+ */
+export type EngineRequest = CoreEngineRequest & { python?: string; configuredPython?: string };
 
 export type ResolvedEngine =
   | { engine: 'tfjs'; why: string }
@@ -59,7 +62,7 @@ export async function resolveEngine(
   if (request.engine === 'tfjs') return { engine: 'tfjs', why: 'requested (--engine tfjs)' };
   let attempt: PythonAttempt;
   try {
-    attempt = await findTorchPython(request.python, env);
+    attempt = await findTorchPython(request.python, env, request.configuredPython);
   } catch (e) {
     if (request.engine === 'pytorch') throw e;
     return { engine: 'tfjs', why: `auto: ${(e as Error).message}` };
@@ -137,8 +140,9 @@ export interface DeviceReport {
 export async function pytorchDeviceReports(
   python?: string,
   env: NodeJS.ProcessEnv = process.env,
+  configuredPython?: string,
 ): Promise<DeviceReport[]> {
-  const attempts = await probePythons(python, env);
+  const attempts = await probePythons(python, env, configuredPython);
   const reports: DeviceReport[] = [];
   for (const a of attempts) {
     if (!a.torch) {

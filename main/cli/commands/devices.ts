@@ -1,38 +1,8 @@
 /** `segnas devices`: every training engine and device this machine offers, and what blocks the others. */
-import { type DeviceReport, pytorchDeviceReports, resolveEngine } from '../../compute/engines';
+import { checkEngines } from '../../compute/engineCheck';
+import type { DeviceReport } from '../../compute/engines';
 import { formatBytes } from '../../core/format';
 import { defineCommand } from '../command';
-
-async function tfjsReports(): Promise<DeviceReport[]> {
-  const [{ initBackend }, { version_core }] = await Promise.all([
-    import('../../compute/backend'),
-    import('@tensorflow/tfjs-core'),
-  ]);
-  const info = await initBackend();
-  const version = `tfjs ${version_core}`;
-  return info.attempts
-    .filter((a) => a.choice !== 'cpu' || a.ok)
-    .map((a) => {
-      const missing = /not installed \(([^)]+)\)/.exec(a.reason ?? '');
-      return {
-        engine: 'tfjs' as const,
-        version,
-        kind: a.choice,
-        ...(a.choice === info.choice ? { name: info.device } : {}),
-        usable: a.ok,
-        ...(a.ok
-          ? {}
-          : {
-              problem: a.reason ?? 'not tried (an earlier backend won)',
-              fix: missing
-                ? `npm install ${missing[1]}${a.choice === 'tensorflow-gpu' ? ' (legacy: CUDA 11.2 only)' : ''}`
-                : a.choice === 'webgpu'
-                  ? 'install a Vulkan/Metal/D3D12 GPU driver'
-                  : 'none needed: the engine uses the next backend',
-            }),
-      };
-    });
-}
 
 export function formatReports(reports: readonly DeviceReport[], auto: string): string {
   const lines = reports.map((r) => {
@@ -58,12 +28,7 @@ that cannot be used it says why and the one command that fixes it, and which eng
     python: { type: 'string', arg: 'PATH', help: 'the Python interpreter to try first' },
   },
   async action({ values }) {
-    const [pytorch, tfjs, auto] = await Promise.all([
-      pytorchDeviceReports(values.python),
-      tfjsReports(),
-      resolveEngine({ engine: 'auto', ...(values.python ? { python: values.python } : {}) }),
-    ]);
-    const devices = [...pytorch, ...tfjs];
+    const { devices, auto } = await checkEngines(values.python ? { python: values.python } : {});
     const autoText =
       auto.engine === 'pytorch' ? `pytorch on ${auto.device} (${auto.why})` : `tfjs (${auto.why})`;
     if (values.json)
