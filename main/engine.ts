@@ -41,7 +41,7 @@ import type { ApplyStatus } from './compute/applyTypes';
 import { imageFileOf } from './data/imageFile';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import { BUNDLE_EXTENSION } from './search/bundleFormat';
-import { ConfigError, validateSearchConfig } from './search/configValidation';
+import { ConfigError, type EngineFacts, validateSearchConfig } from './search/configValidation';
 import type { SearchRunner } from './search/searchRunner';
 import { experimentDir } from './store/workspace';
 
@@ -81,6 +81,8 @@ export interface ExperimentService {
 /** The training engines as the UI sees them (wired in ./engineServices). */
 export interface TrainingEngineService {
   settings(): EngineSettings;
+  /** Of the last check made (none before the first): what auto picks, for the time estimate. */
+  facts(): EngineFacts | undefined;
   check(python?: string): Promise<EngineCheck>;
   setPython(python: string | null): Promise<EngineSettings>;
 }
@@ -177,9 +179,11 @@ export class Engine implements SegnasApi {
   async validateConfig(req: { config: SearchConfig }): Promise<ConfigValidation> {
     const dataset = this.datasets.get(resolve(req.config.datasetPath));
     const experiments = this.options.experiments;
+    const engines = this.options.trainingEngines?.facts();
     return validateSearchConfig(req.config, {
       dataset: dataset?.report,
       measuredSecondsPerImage: (size, backend) => experiments.measuredSecondsPerImage?.(size, backend),
+      ...(engines && { engines }),
     });
   }
 

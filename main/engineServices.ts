@@ -15,7 +15,7 @@ import {
   toCandidateSummary,
 } from './api';
 import { initBackend } from './compute/backend';
-import { checkEngines } from './compute/engineCheck';
+import { checkEngines, type EngineCheck } from './compute/engineCheck';
 import { checkInterpreterPath, probePython } from './compute/python';
 import { DEMO_PHANTOM } from './core/demoSettings';
 import { APP_VERSION } from './core/version';
@@ -30,6 +30,7 @@ import {
 } from './engine';
 import { listPresets } from './nas/presets';
 import { importBundle, writeBundle } from './search/bundle';
+import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
 import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
@@ -186,6 +187,7 @@ export function trainingEngineService(
 ): TrainingEngineService {
   const env = options.env ?? process.env;
   const locked = options.lockedReason;
+  let facts: EngineFacts | undefined;
   const settings = () => {
     const { settings: s, problem } = readWorkspaceSettings(workspace);
     return {
@@ -206,14 +208,18 @@ export function trainingEngineService(
   };
   return {
     settings,
+    facts: () => facts,
     async check(python) {
       if (python !== undefined) await checkedPath(python);
       const configured = settings().python ?? undefined;
-      return checkEngines({
+      const result = await checkEngines({
         ...(python !== undefined && { python }),
         ...(configured !== undefined && { configuredPython: configured }),
         env,
       });
+      // What a search would use: the check of the interpreters as configured, not of one being tried.
+      if (python === undefined) facts = engineFacts(result);
+      return result;
     },
     async setPython(python) {
       if (python !== null) {
@@ -227,6 +233,18 @@ export function trainingEngineService(
       await writeWorkspaceSettings(workspace, python === null ? rest : { ...rest, python });
       return settings();
     },
+  };
+}
+
+/** The backend auto picks and the device PyTorch would pick, from a check. */
+export function engineFacts(check: EngineCheck): EngineFacts {
+  const usable = (kind: string) =>
+    check.devices.some((d) => d.engine === 'pytorch' && d.kind === kind && d.usable);
+  const torchDevice = ['cuda', 'mps', 'cpu'].find(usable);
+  const tfjs = check.devices.find((d) => d.engine === 'tfjs' && d.usable && d.name)?.kind ?? 'wasm';
+  return {
+    autoBackend: check.auto.engine === 'pytorch' ? `pytorch-${check.auto.device}` : tfjs,
+    ...(torchDevice && { torchDevice }),
   };
 }
 

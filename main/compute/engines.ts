@@ -4,6 +4,7 @@
  * interpreter imports torch and torch sees a CUDA or MPS device, else TensorFlow.js.
  */
 
+import { assumedGflops, fasterCpuEngine } from '../core/engineThroughput';
 import {
   type EngineRequest as CoreEngineRequest,
   TORCH_DEVICES,
@@ -68,10 +69,10 @@ export async function resolveEngine(
     return { engine: 'tfjs', why: `auto: ${(e as Error).message}` };
   }
   const available = bestDevice(attempt);
-  if (request.engine === 'auto' && available === 'cpu')
+  if (request.engine === 'auto' && available === 'cpu' && fasterCpuEngine() === 'tfjs')
     return {
       engine: 'tfjs',
-      why: `auto: ${attempt.python} has torch ${attempt.torch?.version} but it sees no CUDA or MPS device; on the CPU the TensorFlow.js engine is faster here (docs/engines.md)`,
+      why: `auto: ${attempt.python} has torch ${attempt.torch?.version} but it sees no CUDA or MPS device; on the CPU the TensorFlow.js engine is faster (measured ≈ ${assumedGflops('wasm')} against PyTorch's ≈ ${assumedGflops('pytorch-cpu')} GFLOP/s, docs/engines.md)`,
     };
   const device = request.device ?? available;
   const seen = attempt.torch?.devices[device] ?? [];
