@@ -11,8 +11,8 @@ export const ASSUMED_GFLOPS: Readonly<Record<string, number>> = {
   wasm: 8,
   webgpu: 20,
   tensorflow: 20,
-  /** PyTorch on the CPU: bench:train's engine step ≈ 3.5× the time of TensorFlow.js' wasm step here. */
-  'pytorch-cpu': 2.3,
+  /** PyTorch on the CPU: bench:train's engine step takes ≈ 4× TensorFlow.js' wasm step here. */
+  'pytorch-cpu': 2,
   /** PyTorch on an NVIDIA GPU: not measured by us yet (docs/engines.md). */
   'pytorch-cuda': 20_000,
   /** PyTorch on an Apple GPU: not measured by us yet. */

@@ -2,6 +2,8 @@
 import { checkEngines } from '../../compute/engineCheck';
 import type { DeviceReport } from '../../compute/engines';
 import { formatBytes } from '../../core/format';
+import { resolveWorkspaceDir } from '../../store/workspace';
+import { readWorkspaceSettings } from '../../store/workspaceSettings';
 import { defineCommand } from '../command';
 
 export function formatReports(reports: readonly DeviceReport[], auto: string): string {
@@ -18,17 +20,24 @@ export function formatReports(reports: readonly DeviceReport[], auto: string): s
 
 export const { run } = defineCommand({
   name: 'devices',
-  usage: 'segnas devices [--json] [--python PATH]',
+  usage: 'segnas devices [--json] [--python PATH] [--workspace DIR]',
   description: `Lists the training engines and their devices: PyTorch (the first of --python, $SEGNAS_PYTHON,
-python3, python, /usr/bin/python3 that imports torch) and TensorFlow.js (embedded). For each device
+the workspace's interpreter setting, python3, python, /usr/bin/python3 that imports torch) and
+TensorFlow.js (embedded). For each device
 that cannot be used it says why and the one command that fixes it, and which engine
 \`segnas search --engine auto\` would pick.`,
   options: {
     json: { type: 'boolean', help: 'one JSON object (for scripts)' },
     python: { type: 'string', arg: 'PATH', help: 'the Python interpreter to try first' },
   },
+  workspace: true,
   async action({ values }) {
-    const { devices, auto } = await checkEngines(values.python ? { python: values.python } : {});
+    const { settings, problem } = readWorkspaceSettings(resolveWorkspaceDir(values.workspace));
+    if (problem) console.error(`segnas devices: ${problem}`);
+    const { devices, auto } = await checkEngines({
+      ...(values.python ? { python: values.python } : {}),
+      ...(settings.python ? { configuredPython: settings.python } : {}),
+    });
     const autoText =
       auto.engine === 'pytorch' ? `pytorch on ${auto.device} (${auto.why})` : `tfjs (${auto.why})`;
     if (values.json)
