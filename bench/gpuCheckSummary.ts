@@ -19,7 +19,7 @@ const read = (f: string): Record<string, unknown> => {
 const devices = read(devicesFile);
 const bench = read(benchFile) as { pytorch?: Record<string, unknown>[] };
 const show = read(showFile) as {
-  candidates?: { status: string }[];
+  candidates?: { status: string; estMemoryBytes?: number | null; reason?: string | null }[];
   tests?: { seq: number; meanDice: number }[];
   experiment?: { backend?: string; device?: string };
 };
@@ -68,6 +68,11 @@ console.log(
         trained,
         seconds,
         candidatesPerHour: seconds > 0 ? Math.round((trained / seconds) * 3600) : null,
+        // what --per-gpu admission counted per candidate (the PyTorch estimate), and any refused as too large
+        maxEstimateMB: Math.round(
+          Math.max(0, ...(show.candidates ?? []).map((c) => c.estMemoryBytes ?? 0)) / 2 ** 20,
+        ),
+        oom: (show.candidates ?? []).filter((c) => c.status === 'oom').map((c) => c.reason),
         testDice: (show.tests ?? []).map((t) => ({ seq: t.seq, meanDice: t.meanDice })),
       },
     },
