@@ -6,7 +6,7 @@
  * usage: node bin/run-ts.mjs bench/gpuCheckSummary.ts <devices.json> <bench.json> <show.json> <search seconds>
  */
 import { readFileSync } from 'node:fs';
-import { estimateTrainingBytes } from '../main/train/memoryEstimate';
+import { estimateTorchTrainingBytes } from '../main/train/torchMemoryEstimate';
 
 const [devicesFile, benchFile, showFile, searchSeconds] = process.argv.slice(2);
 const read = (f: string): Record<string, unknown> => {
@@ -19,7 +19,7 @@ const read = (f: string): Record<string, unknown> => {
 const devices = read(devicesFile);
 const bench = read(benchFile) as { pytorch?: Record<string, unknown>[] };
 const show = read(showFile) as {
-  candidates?: { status: string }[];
+  candidates?: { status: string; estMemoryBytes?: number | null; reason?: string | null }[];
   tests?: { seq: number; meanDice: number }[];
   experiment?: { backend?: string; device?: string };
 };
@@ -34,7 +34,9 @@ const paperSpec = {
   block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
   extras: {},
 };
-const estimateMB = estimateTrainingBytes(paperSpec, { classes: 20, size: 128, batch: 3 }) / 2 ** 20;
+// The benchmark's step holds one batch and no dataset: the estimate without cases.
+const estimateMB =
+  estimateTorchTrainingBytes(paperSpec, { classes: 20, size: 128, batch: 3, device: 'cuda' }) / 2 ** 20;
 const trained = (show.candidates ?? []).filter((c) => c.status === 'trained').length;
 const seconds = Number(searchSeconds);
 const ms = (r?: Record<string, unknown>) => (r ? Math.round((r.msPerStep as number) * 10) / 10 : null);
@@ -66,6 +68,11 @@ console.log(
         trained,
         seconds,
         candidatesPerHour: seconds > 0 ? Math.round((trained / seconds) * 3600) : null,
+        // what --per-gpu admission counted per candidate (the PyTorch estimate), and any refused as too large
+        maxEstimateMB: Math.round(
+          Math.max(0, ...(show.candidates ?? []).map((c) => c.estMemoryBytes ?? 0)) / 2 ** 20,
+        ),
+        oom: (show.candidates ?? []).filter((c) => c.status === 'oom').map((c) => c.reason),
         testDice: (show.tests ?? []).map((t) => ({ seq: t.seq, meanDice: t.meanDice })),
       },
     },

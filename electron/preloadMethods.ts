@@ -26,4 +26,7 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'cancelApply',
   'bundleExperiment',
   'importBundle',
+  'getEngineSettings',
+  'checkEngines',
+  'setPython',
 ];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { ApplyStatus } from './compute/applyTypes';
+import type { EngineCheck } from './compute/engineCheck';
 import type { BackendName } from './core/backends';
 import { learningDiagnosis } from './core/learningDiagnosis';
 import type { SearchBounds } from './core/searchBounds';
@@ -26,8 +27,11 @@ export { searchBoundsSchema } from './core/searchBounds';
 export {
   type BackendRequest,
   DEFAULT_SEARCH_CONFIG,
+  ENGINE_CHOICES,
+  type EngineRequest,
   type SearchConfig,
   searchConfigSchema,
+  TORCH_DEVICES,
   type TrainingSettings,
   trainingSettingsSchema,
 } from './core/searchConfig';
@@ -168,6 +172,24 @@ export const applyRequestSchema = z
   })
   .strict();
 export type ApplyRequest = z.infer<typeof applyRequestSchema>;
+
+// ─── Training engines ──────────────────────────────────────────────────────────────────────────
+
+export type { EngineCheck } from './compute/engineCheck';
+export type { DeviceReport } from './compute/engines';
+
+/** The PyTorch interpreter as this engine finds it, and whether its UI may change it (docs/engines.md). */
+export interface EngineSettings {
+  /** The workspace's interpreter setting (settings.json); null when none is set. */
+  python: string | null;
+  /** $SEGNAS_PYTHON (or --python) of the engine process: tried before the workspace's setting. */
+  processPython: string | null;
+  /** False where this engine refuses an interpreter from its UI; `lockedReason` says why. */
+  canSetPython: boolean;
+  lockedReason?: string;
+  /** A settings file that could not be read (ignored). */
+  problem?: string;
+}
 
 // ─── Results at scale, comparing candidates, hyperparameter insights ───────────────────────────
 
@@ -394,6 +416,12 @@ export interface SegnasApi {
     predictions?: boolean;
   }): Promise<BundleSummary>;
   importBundle(req: { path: string }): Promise<ImportSummary>;
+  // Training engines: what `segnas devices` shows, and the workspace's PyTorch interpreter.
+  getEngineSettings(): Promise<EngineSettings>;
+  /** Every engine and device; `python` is tried first (an absolute path to an interpreter, checked first). */
+  checkEngines(req: { python?: string }): Promise<EngineCheck>;
+  /** Saves (null: removes) the workspace's interpreter after checking it; refused where canSetPython is false. */
+  setPython(req: { python: string | null }): Promise<EngineSettings>;
 }
 
 export type ApiMethod = keyof SegnasApi;
@@ -493,6 +521,9 @@ export const requestSchemas = {
     .object({ experimentId, file: pathString.optional(), predictions: z.boolean().optional() })
     .strict(),
   importBundle: z.object({ path: pathString }).strict(),
+  getEngineSettings: none,
+  checkEngines: z.object({ python: pathString.optional() }).strict(),
+  setPython: z.object({ python: pathString.nullable() }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export const API_METHODS = Object.keys(requestSchemas) as ApiMethod[];

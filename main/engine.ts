@@ -21,6 +21,8 @@ import {
   type Candidate,
   type ConfigValidation,
   type DatasetReport,
+  type EngineCheck,
+  type EngineSettings,
   type ExperimentDetail,
   type ExperimentInsights,
   type ExperimentSummary,
@@ -39,7 +41,7 @@ import type { ApplyStatus } from './compute/applyTypes';
 import { imageFileOf } from './data/imageFile';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import { BUNDLE_EXTENSION } from './search/bundleFormat';
-import { ConfigError, validateSearchConfig } from './search/configValidation';
+import { ConfigError, type EngineFacts, validateSearchConfig } from './search/configValidation';
 import type { SearchRunner } from './search/searchRunner';
 import { experimentDir } from './store/workspace';
 
@@ -76,6 +78,15 @@ export interface ExperimentService {
   close(): void;
 }
 
+/** The training engines as the UI sees them (wired in ./engineServices). */
+export interface TrainingEngineService {
+  settings(): EngineSettings;
+  /** Of the last check made (none before the first): what auto picks, for the time estimate. */
+  facts(): EngineFacts | undefined;
+  check(python?: string): Promise<EngineCheck>;
+  setPython(python: string | null): Promise<EngineSettings>;
+}
+
 export interface EngineOptions {
   workspace: string;
   version: string;
@@ -86,6 +97,7 @@ export interface EngineOptions {
   backend: () => Promise<BackendInfo>;
   availableBackends: BackendName[];
   search: SearchRunner;
+  trainingEngines?: TrainingEngineService;
 }
 
 export type EventListener = (event: SearchEvent) => void;
@@ -167,9 +179,11 @@ export class Engine implements SegnasApi {
   async validateConfig(req: { config: SearchConfig }): Promise<ConfigValidation> {
     const dataset = this.datasets.get(resolve(req.config.datasetPath));
     const experiments = this.options.experiments;
+    const engines = this.options.trainingEngines?.facts();
     return validateSearchConfig(req.config, {
       dataset: dataset?.report,
       measuredSecondsPerImage: (size, backend) => experiments.measuredSecondsPerImage?.(size, backend),
+      ...(engines && { engines }),
     });
   }
 
@@ -326,6 +340,26 @@ export class Engine implements SegnasApi {
       path = join(path, found[0]);
     }
     return experiments.importBundle(path);
+  }
+
+  // ─── Training engines ───
+
+  private engines(): TrainingEngineService {
+    const service = this.options.trainingEngines;
+    if (!service) throw new ApiError('unavailable', 'Engine checks are not available in this build');
+    return service;
+  }
+
+  async getEngineSettings(): Promise<EngineSettings> {
+    return this.engines().settings();
+  }
+
+  async checkEngines(req: { python?: string }): Promise<EngineCheck> {
+    return this.engines().check(req.python);
+  }
+
+  async setPython(req: { python: string | null }): Promise<EngineSettings> {
+    return this.engines().setPython(req.python);
   }
 
   async close(): Promise<void> {

@@ -16,17 +16,27 @@ import {
   toCandidateSummary,
 } from './api';
 import { initBackend } from './compute/backend';
+import { checkEngines, type EngineCheck } from './compute/engineCheck';
+import { checkInterpreterPath, probePython } from './compute/python';
 import { DEMO_PHANTOM } from './core/demoSettings';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { generatePhantomDataset } from './data/phantom';
-import { type DatasetService, Engine, type ExperimentService, type OpenedDataset } from './engine';
+import {
+  type DatasetService,
+  Engine,
+  type ExperimentService,
+  type OpenedDataset,
+  type TrainingEngineService,
+} from './engine';
 import { listPresets } from './nas/presets';
 import { importBundle, writeBundle } from './search/bundle';
+import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
 import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
+import { readWorkspaceSettings, writeWorkspaceSettings } from './store/workspaceSettings';
 
 /** The demo: small enough to generate in seconds and search in minutes on a laptop. */
 
@@ -171,9 +181,84 @@ export function experimentService(store: ExperimentStore): ExperimentService {
   };
 }
 
+/**
+ * The training engines as the UI sees them. An interpreter named by the UI is a program this engine will
+ * run, so it is taken only where the engine accepts one from its UI at all (`lockedReason` unset), and
+ * only when it passes checkInterpreterPath and then runs our probe as a Python. docs/engines.md, "The
+ * interpreter from the UI", has the reasoning.
+ */
+export function trainingEngineService(
+  workspace: string,
+  options: { lockedReason?: string; env?: NodeJS.ProcessEnv } = {},
+): TrainingEngineService {
+  const env = options.env ?? process.env;
+  const locked = options.lockedReason;
+  let facts: EngineFacts | undefined;
+  const settings = () => {
+    const { settings: s, problem } = readWorkspaceSettings(workspace);
+    return {
+      python: s.python ?? null,
+      processPython: env.SEGNAS_PYTHON || null,
+      canSetPython: locked === undefined,
+      ...(locked !== undefined && { lockedReason: locked }),
+      ...(problem !== undefined && { problem }),
+    };
+  };
+  const checkedPath = async (python: string) => {
+    if (locked !== undefined) throw new ApiError('unavailable', locked, 'python');
+    try {
+      await checkInterpreterPath(python, workspace);
+    } catch (error) {
+      throw new ApiError('bad-request', (error as Error).message, 'python');
+    }
+  };
+  return {
+    settings,
+    facts: () => facts,
+    async check(python) {
+      if (python !== undefined) await checkedPath(python);
+      const configured = settings().python ?? undefined;
+      const result = await checkEngines({
+        ...(python !== undefined && { python }),
+        ...(configured !== undefined && { configuredPython: configured }),
+        env,
+      });
+      // What a search would use: the check of the interpreters as configured, not of one being tried.
+      if (python === undefined) facts = engineFacts(result);
+      return result;
+    },
+    async setPython(python) {
+      if (python !== null) {
+        await checkedPath(python);
+        const attempt = await probePython(python, 'workspace setting');
+        if (attempt.pythonVersion === undefined)
+          throw new ApiError('bad-request', `${attempt.problem}; ${attempt.fix}`, 'python');
+      } else if (locked !== undefined) throw new ApiError('unavailable', locked, 'python');
+      const { settings: current } = readWorkspaceSettings(workspace);
+      const { python: _old, ...rest } = current;
+      await writeWorkspaceSettings(workspace, python === null ? rest : { ...rest, python });
+      return settings();
+    },
+  };
+}
+
+/** The backend auto picks and the device PyTorch would pick, from a check. */
+export function engineFacts(check: EngineCheck): EngineFacts {
+  const usable = (kind: string) =>
+    check.devices.some((d) => d.engine === 'pytorch' && d.kind === kind && d.usable);
+  const torchDevice = ['cuda', 'mps', 'cpu'].find(usable);
+  const tfjs = check.devices.find((d) => d.engine === 'tfjs' && d.usable && d.name)?.kind ?? 'wasm';
+  return {
+    autoBackend: check.auto.engine === 'pytorch' ? `pytorch-${check.auto.device}` : tfjs,
+    ...(torchDevice && { torchDevice }),
+  };
+}
+
 export interface CreateEngineOptions {
   workspace: string;
   host: AppInfo['host'];
+  /** Set where the UI must not choose the interpreter (web mode reachable from other machines): why. */
+  interpreterLockedReason?: string;
 }
 
 /** Opens the workspace's store and builds the engine both hosts serve. */
@@ -193,6 +278,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     backend: () => initBackend(),
     availableBackends: [...BACKEND_NAMES],
     search,
+    trainingEngines: trainingEngineService(workspace, {
+      ...(options.interpreterLockedReason !== undefined && { lockedReason: options.interpreterLockedReason }),
+    }),
   });
   return engine;
 }

@@ -4,6 +4,7 @@
  * interpreter imports torch and torch sees a CUDA or MPS device, else TensorFlow.js.
  */
 
+import { assumedGflops, fasterCpuEngine } from '../core/engineThroughput';
 import {
   type EngineRequest as CoreEngineRequest,
   TORCH_DEVICES,
@@ -16,8 +17,11 @@ export type EngineName = 'tfjs' | 'pytorch';
 export { ENGINE_CHOICES, TORCH_DEVICES } from '../core/searchConfig';
 export type EngineChoice = EngineRequest['engine'];
 
-/** An engine request as the search config carries it, plus the interpreter the CLI may name (--python). */
-export type EngineRequest = CoreEngineRequest & { python?: string };
+/**
+ * An engine request as the search config carries it, plus the interpreter the CLI may name (--python)
+ * and the workspace's interpreter setting (tried after --python and $SEGNAS_PYTHON).
+ */
+export type EngineRequest = CoreEngineRequest & { python?: string; configuredPython?: string };
 
 export type ResolvedEngine =
   | { engine: 'tfjs'; why: string }
@@ -59,16 +63,16 @@ export async function resolveEngine(
   if (request.engine === 'tfjs') return { engine: 'tfjs', why: 'requested (--engine tfjs)' };
   let attempt: PythonAttempt;
   try {
-    attempt = await findTorchPython(request.python, env);
+    attempt = await findTorchPython(request.python, env, request.configuredPython);
   } catch (e) {
     if (request.engine === 'pytorch') throw e;
     return { engine: 'tfjs', why: `auto: ${(e as Error).message}` };
   }
   const available = bestDevice(attempt);
-  if (request.engine === 'auto' && available === 'cpu')
+  if (request.engine === 'auto' && available === 'cpu' && fasterCpuEngine() === 'tfjs')
     return {
       engine: 'tfjs',
-      why: `auto: ${attempt.python} has torch ${attempt.torch?.version} but it sees no CUDA or MPS device; on the CPU the TensorFlow.js engine is faster here (docs/engines.md)`,
+      why: `auto: ${attempt.python} has torch ${attempt.torch?.version} but it sees no CUDA or MPS device; on the CPU the TensorFlow.js engine is faster (measured ≈ ${assumedGflops('wasm')} against PyTorch's ≈ ${assumedGflops('pytorch-cpu')} GFLOP/s, docs/engines.md)`,
     };
   const device = request.device ?? available;
   const seen = attempt.torch?.devices[device] ?? [];
@@ -137,8 +141,9 @@ export interface DeviceReport {
 export async function pytorchDeviceReports(
   python?: string,
   env: NodeJS.ProcessEnv = process.env,
+  configuredPython?: string,
 ): Promise<DeviceReport[]> {
-  const attempts = await probePythons(python, env);
+  const attempts = await probePythons(python, env, configuredPython);
   const reports: DeviceReport[] = [];
   for (const a of attempts) {
     if (!a.torch) {

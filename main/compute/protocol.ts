@@ -105,6 +105,8 @@ const fromTrainerSchema = z.discriminatedUnion('type', [
     epochs: z.number().int().min(0),
     seconds: finite.min(0),
     paramCount: z.number().int().min(0),
+    /** Peak tensor bytes of the job on its device, when the trainer can measure it (PyTorch: CUDA, CPU). */
+    peakBytes: finite.min(0).nullable().optional(),
   }),
   z.object({
     type: z.literal('failed'),

@@ -4,7 +4,9 @@
  * why it was not usable, so `segnas devices` can say what to fix.
  */
 import { execFile } from 'node:child_process';
-import { delimiter } from 'node:path';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
+import { basename, delimiter, isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { pytorchEngineDir } from './runtimeFiles';
 
@@ -38,8 +40,10 @@ const probeSchema = z.union([
 
 export interface PythonAttempt {
   python: string;
-  /** Where the candidate came from: '--python', '$SEGNAS_PYTHON' or 'default'. */
+  /** Where the candidate came from: '--python', '$SEGNAS_PYTHON', 'workspace setting' or 'default'. */
   source: string;
+  /** The interpreter's Python version, when it ran the probe (with or without torch). */
+  pythonVersion?: string;
   /** Set when the interpreter runs and imports torch. */
   torch?: {
     version: string;
@@ -60,13 +64,19 @@ export function pythonEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Process
   return { ...base, PYTHONPATH: path, PYTHONUNBUFFERED: '1' };
 }
 
+/**
+ * The interpreters to try, in order: `--python`, $SEGNAS_PYTHON (both the engine process's own), the
+ * workspace's setting (chosen in the UI, ./workspaceSettings), then the usual names.
+ */
 export function pythonCandidates(
   explicit?: string,
   env: NodeJS.ProcessEnv = process.env,
+  configured?: string,
 ): { python: string; source: string }[] {
   const list = [
     ...(explicit ? [{ python: explicit, source: '--python' }] : []),
     ...(env.SEGNAS_PYTHON ? [{ python: env.SEGNAS_PYTHON, source: '$SEGNAS_PYTHON' }] : []),
+    ...(configured ? [{ python: configured, source: 'workspace setting' }] : []),
     ...['python3', 'python', '/usr/bin/python3'].map((python) => ({ python, source: 'default' })),
   ];
   return list.filter((c, i) => list.findIndex((d) => d.python === c.python) === i);
@@ -110,6 +120,7 @@ export function probePython(python: string, source = 'default', timeoutMs = 60_0
         if (parsed.torch === null) {
           resolveProbe({
             ...base,
+            pythonVersion: parsed.python,
             problem: `${python} (Python ${parsed.python}) has no usable torch: ${parsed.error}`,
             fix: `${python} -m pip install torch (or apt-get install python3-torch)`,
           });
@@ -117,6 +128,7 @@ export function probePython(python: string, source = 'default', timeoutMs = 60_0
         }
         resolveProbe({
           ...base,
+          pythonVersion: parsed.python,
           torch: {
             version: parsed.torch,
             python: parsed.python,
@@ -133,9 +145,11 @@ export function probePython(python: string, source = 'default', timeoutMs = 60_0
 export async function probePythons(
   explicit?: string,
   env: NodeJS.ProcessEnv = process.env,
+  configured?: string,
 ): Promise<PythonAttempt[]> {
   const out: PythonAttempt[] = [];
-  for (const c of pythonCandidates(explicit, env)) out.push(await probePython(c.python, c.source));
+  for (const c of pythonCandidates(explicit, env, configured))
+    out.push(await probePython(c.python, c.source));
   return out;
 }
 
@@ -143,9 +157,10 @@ export async function probePythons(
 export async function findTorchPython(
   explicit?: string,
   env: NodeJS.ProcessEnv = process.env,
+  configured?: string,
 ): Promise<PythonAttempt> {
   const tried: PythonAttempt[] = [];
-  for (const c of pythonCandidates(explicit, env)) {
+  for (const c of pythonCandidates(explicit, env, configured)) {
     const attempt = await probePython(c.python, c.source);
     if (attempt.torch) return attempt;
     tried.push(attempt);
@@ -153,4 +168,51 @@ export async function findTorchPython(
   throw new Error(
     `no Python with torch found (tried ${tried.map((t) => `${t.python}: ${t.problem}`).join('; ')}); ${INSTALL_TORCH_HINT}, or point --python / $SEGNAS_PYTHON at an interpreter that has it`,
   );
+}
+
+/** A file name an interpreter may have: python, python3, python3.12, python.exe, pythonw3.11.exe. */
+const INTERPRETER_NAME = /^pythonw?(\d+(\.\d+)?)?(\.exe)?$/i;
+
+/**
+ * Checks an interpreter path a UI hands over before anything runs it (the Check button, the workspace
+ * setting): the engine will execute it, so only an existing, executable file named like a Python
+ * interpreter is accepted, that nobody but its owner can replace and that does not lie inside the
+ * workspace (where web mode writes uploaded files). Throws naming what is wrong. (The path itself is kept,
+ * not its target: a virtual environment's python is a link that finds its environment by its own path.)
+ */
+export async function checkInterpreterPath(path: string, workspace: string): Promise<void> {
+  if (!isAbsolute(path))
+    throw new Error(`${path}: give the interpreter's absolute path, e.g. /usr/bin/python3`);
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw new Error(`${path}: no such file`);
+  }
+  if (!INTERPRETER_NAME.test(basename(path)) || !INTERPRETER_NAME.test(basename(real)))
+    throw new Error(
+      `${path}: not a Python interpreter's name (python, python3, python3.12, …); only an interpreter can be set`,
+    );
+  const info = await stat(real);
+  if (!info.isFile()) throw new Error(`${path}: not a file`);
+  try {
+    await access(real, constants.X_OK);
+  } catch {
+    throw new Error(`${path}: not executable`);
+  }
+  if (process.platform !== 'win32' && (info.mode & 0o022) !== 0)
+    throw new Error(
+      `${path}: writable by other users, who could replace what the engine runs (chmod go-w ${real})`,
+    );
+  let workspaceReal = workspace;
+  try {
+    workspaceReal = await realpath(workspace);
+  } catch {
+    // a workspace that does not exist yet holds nothing
+  }
+  const inside = relative(workspaceReal, real);
+  if (!inside.startsWith('..') && !isAbsolute(inside))
+    throw new Error(
+      `${path}: inside the workspace, where uploaded files are kept; use an installed interpreter`,
+    );
 }

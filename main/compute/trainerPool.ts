@@ -1,9 +1,12 @@
 /**
  * One trainer process per device, each training one candidate at a time. Jobs queue in order and go to
- * the first idle device. (Candidates predicted not to fit memory never get here: the objective records
- * them as 'oom' with f = 10 untrained, main/nas/objective.ts.)
+ * the first idle device. (Candidates predicted not to fit the memory budget never get here: the objective
+ * records them as 'oom' with f = 10 untrained, main/nas/objective.ts.) Where several trainers share a GPU
+ * (`--per-gpu N`), a job that comes with its memory estimate starts only when it fits that GPU's free
+ * memory (./gpuAdmission.ts); the queue waits in order meanwhile, and a job that fits no GPU ends as oom.
  * Every outcome a trainer produced names that trainer's device (TrainingResult.device).
  */
+import { GpuMemoryLedger } from './gpuAdmission';
 import type { PredictJob, TrainJob } from './protocol';
 import {
   failedOutcome,
@@ -22,6 +25,8 @@ export interface DeviceSlot {
   env: Record<string, string>;
   /** Run the PyTorch trainer with this interpreter and arguments; absent = the TensorFlow.js trainer. */
   python?: TrainerProcessOptions['python'];
+  /** The CUDA device this slot's trainer runs on, when slots share GPUs (memory admission per GPU). */
+  gpu?: string;
 }
 
 export type { TorchDevice } from '../core/searchConfig';
@@ -46,6 +51,7 @@ export function pytorchDevices(
       label: perGpu > 1 ? `GPU ${id}.${k}` : `GPU ${id}`,
       env: { CUDA_VISIBLE_DEVICES: String(id) },
       python: { executable: python, args },
+      gpu: String(id),
     })),
   );
 }
@@ -66,8 +72,15 @@ export interface TrainerPoolOptions {
   watchdog?: Partial<WatchdogSettings>;
 }
 
+/** A training job's options in the pool: RunHandlers plus its memory estimate for GPU admission. */
+export type PoolRunOptions = RunHandlers & { memoryBytes?: number };
+
 interface Queued {
   signal?: AbortSignal;
+  /** Estimated device memory of the job (train jobs), checked against the GPU's free memory. */
+  memoryBytes?: number;
+  /** Delivers the outcome of a job that fits no GPU. */
+  neverFits?: (reason: string) => void;
   /** Runs the job on a trainer and delivers its outcome. */
   start: (trainer: TrainerProcess) => Promise<void>;
   /** Delivers the outcome of a job cancelled before any trainer took it. */
@@ -79,9 +92,15 @@ export class TrainerPool {
   private readonly queue: Queued[] = [];
   /** Trainers given a job, from dispatch until its outcome (TrainerProcess.busy starts later, after start()). */
   private readonly assigned = new Set<TrainerProcess>();
+  /** The GPU of each trainer (same index), when its slot names one. */
+  private readonly gpuOf: (string | undefined)[];
+  private readonly memory = new GpuMemoryLedger();
+  /** The `ready` of each trainer already counted by the ledger (a restarted trainer sends a new one). */
+  private readonly observed = new WeakSet<object>();
 
   constructor(options: TrainerPoolOptions) {
     if (options.devices.length === 0) throw new Error('TrainerPool: no devices.');
+    this.gpuOf = options.devices.map((d) => d.gpu);
     this.trainers = options.devices.map(
       (d) =>
         new TrainerProcess({
@@ -94,10 +113,12 @@ export class TrainerPool {
   }
 
   /** Trains a candidate on the next free device. Never rejects. */
-  run(job: TrainJob, handlers: RunHandlers = {}): Promise<TrainingResult> {
+  run(job: TrainJob, handlers: PoolRunOptions = {}): Promise<TrainingResult> {
     return new Promise((resolve) => {
       this.queue.push({
         signal: handlers.signal,
+        memoryBytes: handlers.memoryBytes,
+        neverFits: (reason) => resolve(failedOutcome(job, 'oom', reason)),
         start: (trainer) => trainer.run(job, handlers).then(resolve),
         cancelled: () =>
           resolve({ ...failedOutcome(job, 'failed', 'cancelled before it started'), status: 'cancelled' }),
@@ -125,20 +146,52 @@ export class TrainerPool {
     });
   }
 
+  /** Starts queued jobs, in order, while the first fits an idle trainer. */
   private dispatch(): void {
-    for (const trainer of this.trainers) {
-      if (this.assigned.has(trainer) || this.queue.length === 0) continue;
-      const next = this.queue.shift() as Queued;
+    this.trainers.forEach((t, i) => {
+      const gpu = this.gpuOf[i];
+      const info = t.info;
+      if (gpu !== undefined && info && !this.observed.has(info)) {
+        this.observed.add(info);
+        this.memory.observe(gpu, info.devices);
+      }
+    });
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
       if (next.signal?.aborted) {
+        this.queue.shift();
         next.cancelled();
         continue;
       }
+      const idle = this.trainers.filter((t) => !this.assigned.has(t));
+      if (idle.length === 0) return;
+      const trainer = this.admit(next, idle);
+      if (trainer === 'wait') return;
+      this.queue.shift();
+      if (trainer === undefined) continue; // ended by admit (fits no GPU)
+      const gpu = this.gpuOf[this.trainers.indexOf(trainer)];
+      const release = gpu === undefined ? () => {} : this.memory.reserve(gpu, next.memoryBytes);
       this.assigned.add(trainer);
       next.start(trainer).then(() => {
+        release();
         this.assigned.delete(trainer);
         this.dispatch();
       });
     }
+  }
+
+  /** The idle trainer that may take `next` now, 'wait', or undefined when it was ended as fitting no GPU. */
+  private admit(next: Queued, idle: TrainerProcess[]): TrainerProcess | 'wait' | undefined {
+    const gpuOfIdle = idle.map((t) => this.gpuOf[this.trainers.indexOf(t)]);
+    if (gpuOfIdle.some((g) => g === undefined)) return idle[gpuOfIdle.indexOf(undefined)];
+    const all = [...new Set(this.gpuOf as string[])];
+    const decision = this.memory.decide(next.memoryBytes, gpuOfIdle as string[], all);
+    if (decision.kind === 'wait') return 'wait';
+    if (decision.kind === 'never') {
+      next.neverFits?.(decision.reason);
+      return next.neverFits ? undefined : idle[0];
+    }
+    return idle[gpuOfIdle.indexOf(decision.gpu)];
   }
 
   /** Starts every trainer now (otherwise each starts with its first job). */

@@ -58,6 +58,8 @@ export interface TrainingResult {
   history: EpochProgress[];
   seconds: number;
   paramCount?: number;
+  /** Peak tensor bytes the trainer measured for this job, when it could (protocol `result.peakBytes`). */
+  peakBytes?: number;
   reason?: string;
   /** The trainer that ran it; absent when no trainer did (predicted OOM, cancelled while queued). */
   device?: TrainerDevice;
@@ -379,6 +381,7 @@ export class TrainerProcess {
                 history,
                 seconds: msg.seconds,
                 paramCount: msg.paramCount,
+                ...(typeof msg.peakBytes === 'number' && { peakBytes: msg.peakBytes }),
               });
               return;
             case 'failed':

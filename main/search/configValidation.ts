@@ -2,7 +2,7 @@
  * Checks a search configuration field by field, so the setup form can explain each problem beside
  * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
  */
-import type { BackendName } from '../core/backends';
+import { assumedGflops } from '../core/engineThroughput';
 import type { Bound } from '../core/searchBounds';
 import type { SearchConfig } from '../core/searchConfig';
 import type { ValidationIssue } from '../core/validationIssue';
@@ -43,14 +43,28 @@ export interface ValidationContext {
   measuredSecondsPerImage?: (size: number, backend: string) => number | undefined;
   /** True where the caller reads the dataset itself afterwards (the runner's `start`): no dataset check here. */
   datasetCheckedLater?: boolean;
+  /** What the engine last found on this machine, to know the backend `auto` or PyTorch would use. */
+  engines?: EngineFacts;
+}
+
+/** Of an engine check (main/compute/engineCheck.ts): what auto picks and the best device torch sees. */
+export interface EngineFacts {
+  /** The backend `--engine auto` trains on: "wasm" for TensorFlow.js, "pytorch-<device>" for PyTorch. */
+  autoBackend: string;
+  /** The device PyTorch picks when none is asked for (cuda, then mps, then cpu), when torch was found. */
+  torchDevice?: string;
 }
 
 /**
- * Rough sustained training throughput, GFLOP/s by the count in estimateTime, used only until a candidate
- * has been measured. wasm: the reference network's step with our multi-threaded kernels runs at ≈ 7.5
- * (32³) to 11.5 (64³) on 2 cores (docs/network.md); 8 errs low.
+ * The backend a configuration will train on, as experiments record it (so that earlier candidates'
+ * times can be looked up): TensorFlow.js' backend, or "pytorch-<device>".
  */
-const ASSUMED_GFLOPS: Record<BackendName, number> = { cpu: 0.3, wasm: 8, webgpu: 20, tensorflow: 20 };
+export function expectedBackend(config: SearchConfig, engines?: EngineFacts): string {
+  const request = config.engine;
+  if (!request || request.engine === 'tfjs') return config.backend === 'auto' ? 'wasm' : config.backend;
+  if (request.engine === 'auto') return engines?.autoBackend ?? 'wasm';
+  return `pytorch-${request.device ?? engines?.torchDevice ?? 'cpu'}`;
+}
 
 const TRAIN_FRACTION = 0.5;
 
@@ -123,30 +137,36 @@ export function validateSearchConfig(
 
   const estimate = issues.some((i) => i.field.startsWith('training.') || i.field.startsWith('space.'))
     ? undefined
-    : estimateTime(config, dataset, context.measuredSecondsPerImage);
+    : estimateTime(
+        config,
+        dataset,
+        context.measuredSecondsPerImage,
+        expectedBackend(config, context.engines),
+      );
   return { ok: issues.length === 0, issues, ...(estimate ? { estimate } : {}) };
 }
 
 /**
- * Seconds per candidate. Uses the measured time per training image of earlier candidates at the same size and
- * backend when the store has one; otherwise counts the convolutions of a network in the middle of the
- * bounds (two 3×3×3 convolutions per MegaBlock, encoder and decoder, backward ≈ 2× forward) against an
- * assumed throughput.
+ * Seconds per candidate on `backend` (expectedBackend). Uses the measured time per training image of
+ * earlier candidates at the same size and backend when the store has one; otherwise counts the
+ * convolutions of a network in the middle of the bounds (two 3×3×3 convolutions per MegaBlock, encoder and
+ * decoder, backward ≈ 2× forward) against that engine's assumed throughput (main/core/engineThroughput.ts).
  */
 export function estimateTime(
   config: SearchConfig,
   dataset: DatasetFacts | undefined,
   measuredSecondsPerImage?: (size: number, backend: string) => number | undefined,
+  backend: string = expectedBackend(config),
 ): TimeEstimate {
   const { training } = config;
   const usableCases = dataset ? dataset.cases.length : 10;
   const trainCases = Math.max(1, Math.round(usableCases * TRAIN_FRACTION));
-  const perImage = measuredSecondsPerImage?.(training.size, config.backend);
+  const perImage = measuredSecondsPerImage?.(training.size, backend);
   let secondsPerEpoch: number;
   let basis: string;
   if (perImage !== undefined) {
     secondsPerEpoch = perImage * trainCases;
-    basis = `measured: ${perImage.toFixed(2)} s per training image per epoch in earlier candidates at ${training.size}³ on ${config.backend}, × ${trainCases} training images`;
+    basis = `measured: ${perImage.toFixed(2)} s per training image per epoch in earlier candidates at ${training.size}³ on ${backend}, × ${trainCases} training images`;
   } else {
     const n = middle(config.space.n);
     const p = middle(config.space.p);
@@ -159,9 +179,9 @@ export function estimateTime(
       flops += blocks * 2 * (2 * 27 * channels * channels) * levelVoxels;
     }
     const trainFlops = 3 * flops * trainCases * (training.augmentation ? 1.05 : 1);
-    const gflops = ASSUMED_GFLOPS[config.backend === 'auto' ? 'wasm' : config.backend];
+    const gflops = assumedGflops(backend);
     secondsPerEpoch = trainFlops / (gflops * 1e9);
-    basis = `rough: ~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images, assuming ${gflops} GFLOP/s on ${config.backend}; refined once candidates have run`;
+    basis = `rough: ~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images, assuming ${gflops} GFLOP/s on ${backend}; refined once candidates have run`;
   }
   // Validation inference after each epoch costs about a third of a training pass over fewer images.
   const secondsPerCandidate = Math.max(0.5, secondsPerEpoch * training.epochs * 1.15);

@@ -168,6 +168,7 @@ export class ExperimentSession {
       crsSeed: experiment.seeds.search,
       ...(extra.populationSize !== undefined && { populationSize: extra.populationSize }),
       memoryBudgetBytes: (extra.memoryBudgetMB ?? DEFAULT_SEARCH_CONFIG.memoryBudgetMB) * 2 ** 20,
+      backend: experiment.backend,
       modelsDir: modelsDirOf(store.workspaceDir, id),
       keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
       emit: this.deps.emit,

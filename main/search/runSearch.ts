@@ -6,6 +6,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pytorchDeviceOf } from '../compute/engines';
 import type { TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
 import type { ArchitectureSpec } from '../core/spec';
@@ -19,6 +20,7 @@ import { AUGMENT_DEFAULTS } from '../train/augment';
 import { estimateTrainingBytes } from '../train/memoryEstimate';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
+import { estimateTorchTrainingBytes } from '../train/torchMemoryEstimate';
 import type { EpochProgress } from '../train/trainer';
 import type { SearchEvent } from './events';
 import { planReplay } from './resume';
@@ -26,7 +28,12 @@ import { planReplay } from './resume';
 /** Runs one training job on some device; never rejects (see TrainerPool.run). */
 export type RunJob = (
   job: TrainJob,
-  handlers: { onEpoch?: (p: EpochProgress) => void; signal?: AbortSignal },
+  handlers: {
+    onEpoch?: (p: EpochProgress) => void;
+    signal?: AbortSignal;
+    /** The candidate's estimated training memory, for admission to a shared GPU (main/compute/gpuAdmission.ts). */
+    memoryBytes?: number;
+  },
 ) => Promise<TrainingResult>;
 
 export interface RunControl {
@@ -57,6 +64,8 @@ export interface SearchRunOptions {
   /** CRS population; default 10·(dimensions+1) as in the paper and NLopt. */
   populationSize?: number;
   memoryBudgetBytes: number;
+  /** The experiment's recorded backend: "pytorch-<device>" estimates memory as the PyTorch engine uses it. */
+  backend?: string;
   /** Each trained candidate's best-epoch model is written to modelsDir/<seq>. */
   modelsDir: string;
   /** Models of the best `keepModels` trained candidates are kept; the others are deleted as the search goes. */
@@ -139,17 +148,21 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   const plan = planReplay(store.listCandidates(id, { curves: false }));
   const classes = o.labels.values.length;
 
+  const torchDevice = o.backend === undefined ? undefined : pytorchDeviceOf(o.backend);
   const measure = (spec: ArchitectureSpec) => {
     try {
       assertBuildable(spec, o.training.size);
+      const q = { size: o.training.size, batch: o.training.batch, classes, dropout: o.training.dropout > 0 };
       return {
         paramCount: paramCount(spec, classes),
-        estMemoryBytes: estimateTrainingBytes(spec, {
-          size: o.training.size,
-          batch: o.training.batch,
-          classes,
-          dropout: o.training.dropout > 0,
-        }),
+        // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
+        estMemoryBytes: torchDevice
+          ? estimateTorchTrainingBytes(spec, {
+              ...q,
+              device: torchDevice,
+              cases: o.volumes.train.length + o.volumes.val.length,
+            })
+          : estimateTrainingBytes(spec, q),
       };
     } catch {
       return { paramCount: null, estMemoryBytes: null };
@@ -187,6 +200,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     assertBuildable(spec, o.training.size);
     const outcome = await o.runJob(trainJob(spec, String(seq), o), {
       signal: control.abort.signal,
+      ...(estMemoryBytes !== null && { memoryBytes: estMemoryBytes }),
       onEpoch: (p) => {
         const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice, seconds: p.seconds };
         store.appendEpoch(id, seq, point);

@@ -17,6 +17,7 @@ import { APP_VERSION } from '../core/version';
 import { createSearchSpace } from '../nas/searchSpace';
 import type { TrainingProtocol } from '../store';
 import { type ExperimentStore, openStore } from '../store';
+import { readWorkspaceSettings } from '../store/workspaceSettings';
 import {
   evaluateExperiment,
   experimentPredictor,
@@ -103,6 +104,11 @@ export function createSearchRunner(
 
   /** PyTorch settings of this runner (interpreter, per-GPU count, precision), from the last start(). */
   let torchRequest: Omit<EngineRequest, 'engine' | 'device'> = {};
+  /** The workspace's interpreter setting, read when an engine is resolved (the UI may change it). */
+  const configured = (): Pick<EngineRequest, 'configuredPython'> => {
+    const python = readWorkspaceSettings(store.workspaceDir).settings.python;
+    return python ? { configuredPython: python } : {};
+  };
   const resolvedTorch = new Map<string, Extract<ResolvedEngine, { engine: 'pytorch' }>>();
   const making = new Map<string, Promise<TrainerPool>>();
 
@@ -115,7 +121,12 @@ export function createSearchRunner(
     if (torchDevice) {
       let r = resolvedTorch.get(backend);
       if (!r) {
-        const found = await resolveEngine({ ...torchRequest, engine: 'pytorch', device: torchDevice });
+        const found = await resolveEngine({
+          ...configured(),
+          ...torchRequest,
+          engine: 'pytorch',
+          device: torchDevice,
+        });
         if (found.engine !== 'pytorch') throw new Error(`backend ${backend}: no PyTorch engine found`);
         r = found;
       }
@@ -214,7 +225,7 @@ export function createSearchRunner(
       const splitCount = config.splits ?? DEFAULT_SEARCH_CONFIG.splits;
       const topK = config.topK ?? DEFAULT_SEARCH_CONFIG.topK;
       const splits = splitCases(report, config.seed, splitCount);
-      const engine = config.engine ? await resolveEngine(config.engine) : undefined;
+      const engine = config.engine ? await resolveEngine({ ...configured(), ...config.engine }) : undefined;
       let backendKey: string = config.backend;
       if (engine?.engine === 'pytorch') {
         torchRequest = {

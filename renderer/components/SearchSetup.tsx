@@ -3,6 +3,7 @@ import type { BackendName, ValidationIssue } from '../../main/api';
 import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
+import { EngineSettings } from './EngineSettings';
 
 const BACKEND_TITLES: Record<BackendName, string> = {
   tensorflow: 'TensorFlow native (tfjs-node, CUDA if available)',
@@ -176,6 +177,7 @@ export function SearchSetup() {
                 detected: {info ? `${info.backend.name} — ${info.backend.device}` : '…'}
               </span>
             </label>
+            <EngineSettings />
             <NumberField
               label="Memory budget (MB)"
               field="memoryBudgetMB"

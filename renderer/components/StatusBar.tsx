@@ -1,6 +1,7 @@
 /** Always visible: backend and device, the current search's progress and ETA. */
 import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
+import { EngineStatus } from './EngineStatus';
 
 export function StatusBar() {
   const info = useApp((s) => s.info);
@@ -13,6 +14,7 @@ export function StatusBar() {
       <span className="status-item" data-testid="backend-info">
         <span className="dot" /> {info ? `${info.backend.name} · ${info.backend.device}` : 'connecting…'}
       </span>
+      <EngineStatus />
       {live && (
         <>
           <span className="status-item">

@@ -97,6 +97,28 @@ describe('web mode in Chromium', () => {
     await expect.poll(() => setup.textContent(), { timeout: 15_000 }).not.toContain('enter a number');
   });
 
+  it('sets the training engine: the estimate follows it, Check lists every engine, the status bar names auto’s pick', async () => {
+    await page.getByTestId('nav-setup').click();
+    await expect
+      .poll(() => page.getByTestId('engine-info').textContent(), { timeout: 90_000 })
+      .toMatch(/^auto: (TensorFlow\.js|PyTorch) · /);
+    await page.getByTestId('field-engine').selectOption('pytorch');
+    await page.getByTestId('field-engine-device').selectOption('cpu');
+    await expect
+      .poll(() => page.getByTestId('time-estimate').textContent(), { timeout: 15_000 })
+      .toContain('GFLOP/s on pytorch-cpu');
+    await page.getByTestId('engine-check-button').click();
+    await expect
+      .poll(() => page.getByTestId('engine-check').textContent(), { timeout: 90_000 })
+      .toContain('tfjs · wasm');
+    expect(await page.getByTestId('engine-auto').textContent()).toMatch(/auto picks: /);
+    await screenshot(page, 'setup-engine');
+    await page.getByTestId('field-engine').selectOption('tfjs');
+    await expect
+      .poll(() => page.getByTestId('time-estimate').textContent(), { timeout: 15_000 })
+      .toContain('GFLOP/s on wasm');
+  });
+
   it('shows the problems of a malformed dataset, naming the files', async () => {
     const bad = join(web.workspace, 'bad-dataset');
     await mkdir(bad, { recursive: true });

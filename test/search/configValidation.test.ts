@@ -72,6 +72,39 @@ describe('validateSearchConfig', () => {
     expect(validateSearchConfig(config, { dataset: broken }).issues[0].message).toContain('too few cases');
   });
 
+  it('estimates with the chosen engine: its own earlier candidates, else its measured speed', () => {
+    const asked: string[] = [];
+    const measured = (size: number, backend: string) => {
+      asked.push(`${size}:${backend}`);
+      return backend === 'pytorch-cuda' ? 0.01 : undefined;
+    };
+    const tfjs = validateSearchConfig(config, { dataset }).estimate!;
+    const torchCpu = validateSearchConfig(
+      { ...config, engine: { engine: 'pytorch', device: 'cpu' } },
+      { dataset, measuredSecondsPerImage: measured },
+    ).estimate!;
+    // PyTorch on this CPU measures ≈ 4× slower than TensorFlow.js' WebAssembly kernels
+    expect(torchCpu.secondsPerCandidate / tfjs.secondsPerCandidate).toBeCloseTo(8 / 2, 5);
+    expect(torchCpu.basis).toMatch(/assuming 2 GFLOP\/s on pytorch-cpu/);
+    // auto on a machine where the last check found a GPU: the GPU's earlier candidates count
+    const auto = validateSearchConfig(
+      { ...config, engine: { engine: 'auto' } },
+      {
+        dataset,
+        measuredSecondsPerImage: measured,
+        engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda' },
+      },
+    ).estimate!;
+    expect(auto.basis).toMatch(/^measured: 0\.01 s .* on pytorch-cuda/);
+    expect(asked).toEqual(['32:pytorch-cpu', '32:pytorch-cuda']);
+    // PyTorch without a device: the device torch was found to see
+    const noDevice = validateSearchConfig(
+      { ...config, engine: { engine: 'pytorch' } },
+      { dataset, engines: { autoBackend: 'wasm', torchDevice: 'mps' } },
+    ).estimate!;
+    expect(noDevice.basis).toMatch(/on pytorch-mps/);
+  });
+
   it('prefers measured times per training image from earlier candidates', () => {
     const v = validateSearchConfig(config, { dataset, measuredSecondsPerImage: () => 0.5 });
     const trainImages = Math.round(dataset.cases.length * 0.5);

@@ -148,7 +148,7 @@ def main() -> None:
             }, onnx=args.onnx)
         return {"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
                 "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
-                "seconds": result.seconds, "paramCount": result.param_count}
+                "seconds": result.seconds, "paramCount": result.param_count, "peakBytes": result.peak_bytes}
 
     def run_predict(job: dict):
         start = time.perf_counter()
@@ -180,6 +180,9 @@ def main() -> None:
                 torch.cuda.empty_cache()
             final = {"type": "failed", "id": job["id"], "status": "oom" if oom else "failed",
                      "reason": f"{type(e).__name__}: {e}"[:2000]}
+        if device.type == "cuda":
+            # Return the job's cached blocks: other trainers on this GPU are admitted against its free memory.
+            torch.cuda.empty_cache()
         state["running"] = None
         if not state["leaving"]:
             send(final)

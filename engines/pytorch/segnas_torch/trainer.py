@@ -18,6 +18,7 @@ import torch
 
 from .augment import augment_batch, draw_transform
 from .loss import label_weights_from_counts, supervised_loss
+from .memory import CudaPeak, tensors_bytes, traced_peak
 from .metrics import mean_foreground_dice, per_label_dice
 from .nadam import Nadam
 from .network import SegNet
@@ -37,6 +38,8 @@ class TrainResult:
     epochs: int
     seconds: float
     param_count: int
+    # Peak tensor bytes of the job on its device (memory.py); None where it cannot be measured.
+    peak_bytes: Optional[int] = None
     net: Optional[SegNet] = None
     history: list = field(default_factory=list)
 
@@ -73,6 +76,8 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     settings = job["training"]
     if os.environ.get("SEGNAS_FAULT_OOM") == job["id"]:
         raise SimulatedOutOfMemory("CUDA out of memory (simulated by SEGNAS_FAULT_OOM for this job)")
+    cuda_peak = CudaPeak(device) if device.type == "cuda" else None
+    cpu_peak: Optional[int] = None
     torch.manual_seed(settings["seed"])
     net = SegNet(job["spec"], job["network"]).to(device)
     net.train()
@@ -100,28 +105,41 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 status = "cancelled"
                 break
             idx = order[b:b + settings["batchSize"]]
-            index = torch.tensor(idx, device=device)
-            x, y = train_img.index_select(0, index), train_lab.index_select(0, index)
-            x, y = augment_batch(x, y, [draw_transform(settings["augment"], size, rng) for _ in idx])
-            optimizer.zero_grad()
-            with autocast_context(device, precision):
-                probs, aux = net(x)
-            loss = supervised_loss(probs, aux, y, weights)
-            if scaler is not None:
-                # fp16: scale the loss, unscale the gradients before our optimizer, skip steps with inf/nan.
-                scaler.scale(loss).backward()
-                inv = 1.0 / scaler.get_scale()
-                grads = [p.grad for p in optimizer.params if p.grad is not None]
-                finite = all(bool(torch.isfinite(g).all()) for g in grads)
-                if finite:
-                    for g in grads:
-                        g.mul_(inv)
+
+            def step() -> torch.Tensor:
+                index = torch.tensor(idx, device=device)
+                x, y = train_img.index_select(0, index), train_lab.index_select(0, index)
+                x, y = augment_batch(x, y, [draw_transform(settings["augment"], size, rng) for _ in idx])
+                optimizer.zero_grad()
+                with autocast_context(device, precision):
+                    probs, aux = net(x)
+                loss = supervised_loss(probs, aux, y, weights)
+                if scaler is not None:
+                    # fp16: scale the loss, unscale the gradients before our optimizer, skip steps with inf/nan.
+                    scaler.scale(loss).backward()
+                    inv = 1.0 / scaler.get_scale()
+                    grads = [p.grad for p in optimizer.params if p.grad is not None]
+                    finite = all(bool(torch.isfinite(g).all()) for g in grads)
+                    if finite:
+                        for g in grads:
+                            g.mul_(inv)
+                        optimizer.step()
+                    scaler.update(scaler.get_scale() * (1.0 if finite else 0.5))
+                else:
+                    loss.backward()
                     optimizer.step()
-                scaler.update(scaler.get_scale() * (1.0 if finite else 0.5))
+                return loss.detach().float()
+
+            if device.type == "cpu" and epoch == 1 and b == 0:
+                alive = tensors_bytes([train_img, train_lab, val_img, val_lab, weights, *optimizer.m, *optimizer.v,
+                                       *net.parameters(), *net.buffers()])
+                loss, step_peak = traced_peak(step)
+                if step_peak is not None:
+                    # + the best epoch's host copy of the weights, alive from the second epoch on
+                    cpu_peak = alive + step_peak + tensors_bytes(net.state_dict().values())
             else:
-                loss.backward()
-                optimizer.step()
-            loss_sum += loss.detach().float()
+                loss = step()
+            loss_sum += loss
             batches += 1
         if status == "cancelled":
             break
@@ -150,6 +168,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
         epochs=len(history),
         seconds=time.perf_counter() - start,
         param_count=net.param_count(),
+        peak_bytes=cuda_peak.peak_bytes() if cuda_peak is not None else cpu_peak,
         history=history,
     )
     if best is not None:

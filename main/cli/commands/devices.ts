@@ -1,38 +1,10 @@
 /** `segnas devices`: every training engine and device this machine offers, and what blocks the others. */
-import { type DeviceReport, pytorchDeviceReports, resolveEngine } from '../../compute/engines';
+import { checkEngines } from '../../compute/engineCheck';
+import type { DeviceReport } from '../../compute/engines';
 import { formatBytes } from '../../core/format';
+import { resolveWorkspaceDir } from '../../store/workspace';
+import { readWorkspaceSettings } from '../../store/workspaceSettings';
 import { defineCommand } from '../command';
-
-async function tfjsReports(): Promise<DeviceReport[]> {
-  const [{ initBackend }, { version_core }] = await Promise.all([
-    import('../../compute/backend'),
-    import('@tensorflow/tfjs-core'),
-  ]);
-  const info = await initBackend();
-  const version = `tfjs ${version_core}`;
-  return info.attempts
-    .filter((a) => a.choice !== 'cpu' || a.ok)
-    .map((a) => {
-      const missing = /not installed \(([^)]+)\)/.exec(a.reason ?? '');
-      return {
-        engine: 'tfjs' as const,
-        version,
-        kind: a.choice,
-        ...(a.choice === info.choice ? { name: info.device } : {}),
-        usable: a.ok,
-        ...(a.ok
-          ? {}
-          : {
-              problem: a.reason ?? 'not tried (an earlier backend won)',
-              fix: missing
-                ? `npm install ${missing[1]}${a.choice === 'tensorflow-gpu' ? ' (legacy: CUDA 11.2 only)' : ''}`
-                : a.choice === 'webgpu'
-                  ? 'install a Vulkan/Metal/D3D12 GPU driver'
-                  : 'none needed: the engine uses the next backend',
-            }),
-      };
-    });
-}
 
 export function formatReports(reports: readonly DeviceReport[], auto: string): string {
   const lines = reports.map((r) => {
@@ -48,22 +20,24 @@ export function formatReports(reports: readonly DeviceReport[], auto: string): s
 
 export const { run } = defineCommand({
   name: 'devices',
-  usage: 'segnas devices [--json] [--python PATH]',
+  usage: 'segnas devices [--json] [--python PATH] [--workspace DIR]',
   description: `Lists the training engines and their devices: PyTorch (the first of --python, $SEGNAS_PYTHON,
-python3, python, /usr/bin/python3 that imports torch) and TensorFlow.js (embedded). For each device
+the workspace's interpreter setting, python3, python, /usr/bin/python3 that imports torch) and
+TensorFlow.js (embedded). For each device
 that cannot be used it says why and the one command that fixes it, and which engine
 \`segnas search --engine auto\` would pick.`,
   options: {
     json: { type: 'boolean', help: 'one JSON object (for scripts)' },
     python: { type: 'string', arg: 'PATH', help: 'the Python interpreter to try first' },
   },
+  workspace: true,
   async action({ values }) {
-    const [pytorch, tfjs, auto] = await Promise.all([
-      pytorchDeviceReports(values.python),
-      tfjsReports(),
-      resolveEngine({ engine: 'auto', ...(values.python ? { python: values.python } : {}) }),
-    ]);
-    const devices = [...pytorch, ...tfjs];
+    const { settings, problem } = readWorkspaceSettings(resolveWorkspaceDir(values.workspace));
+    if (problem) console.error(`segnas devices: ${problem}`);
+    const { devices, auto } = await checkEngines({
+      ...(values.python ? { python: values.python } : {}),
+      ...(settings.python ? { configuredPython: settings.python } : {}),
+    });
     const autoText =
       auto.engine === 'pytorch' ? `pytorch on ${auto.device} (${auto.why})` : `tfjs (${auto.why})`;
     if (values.json)

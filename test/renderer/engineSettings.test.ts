@@ -1,0 +1,174 @@
+/**
+ * The training-engine calls of the contract (getEngineSettings, checkEngines, setPython) against the real
+ * engine, through both bridges: what the setup page's "Check" shows, and which interpreter paths the
+ * engine refuses to run (docs/engines.md, "The interpreter from the UI").
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { answerHostRequest, answerInvoke } from '../../electron/ipc';
+import {
+  API_METHODS,
+  ApiError,
+  type ApiResult,
+  type SegnasBridge,
+  type SegnasHostBridge,
+} from '../../main/api';
+import type { Engine } from '../../main/engine';
+import { createEngine } from '../../main/engineServices';
+import { serveWorkspace } from '../../main/server/serve';
+import { startWebServer, type WebServer } from '../../main/server/webServer';
+import { wrapHostBridge } from '../../renderer/api/hostBridge';
+import { connectWebSocket } from '../../renderer/api/wsClient';
+import { torchPython } from '../compute/helpers/torchPython';
+
+let workspace: string;
+let outside: string;
+let engine: Engine;
+let server: WebServer;
+
+/** A file outside the workspace named like an interpreter, with this content and mode. */
+function interpreterFile(dir: string, name: string, content: string, mode: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  chmodSync(path, mode);
+  return path;
+}
+
+beforeAll(async () => {
+  workspace = mkdtempSync(join(tmpdir(), 'segnas-engine-settings-'));
+  outside = mkdtempSync(join(tmpdir(), 'segnas-interpreters-'));
+  engine = await createEngine({ workspace, host: 'web' });
+  server = await startWebServer({ engine, staticDir: workspace, port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await engine?.close();
+  rmSync(workspace, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+
+function electronBridge(): SegnasBridge {
+  const callEngine = async (method: string, payload: unknown): Promise<ApiResult> => {
+    const request = structuredClone({ kind: 'request' as const, id: 1, method: method as never, payload });
+    const {
+      kind: _k,
+      id: _i,
+      ...result
+    } = structuredClone(
+      (await answerHostRequest(engine, request)) as { kind: 'response'; id: number } & ApiResult,
+    );
+    return result;
+  };
+  const host = Object.fromEntries(
+    API_METHODS.map((m) => [
+      m,
+      async (payload?: unknown) => structuredClone(await answerInvoke(true, m, payload, callEngine)),
+    ]),
+  ) as unknown as SegnasHostBridge;
+  return wrapHostBridge(host);
+}
+
+function webBridge(): SegnasBridge {
+  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+  return connectWebSocket(server.url, server.token);
+}
+
+async function rejection(call: Promise<unknown>): Promise<ApiError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
+}
+
+describe.each([
+  ['web mode (WebSocket)', webBridge],
+  ['Electron (IPC)', electronBridge],
+])('%s', (_name, connect) => {
+  it('says no interpreter is set and that this engine accepts one from its UI', async () => {
+    const settings = await connect().getEngineSettings();
+    expect(settings).toMatchObject({ python: null, canSetPython: true });
+  });
+
+  it('refuses to run or save anything but an installed Python interpreter, naming why', async () => {
+    const api = connect();
+    const cases: [string, RegExp][] = [
+      ['python3', /absolute path/],
+      ['/bin/sh', /not a Python interpreter's name/],
+      [join(outside, 'nothing', 'python3'), /no such file/],
+      [interpreterFile(outside, 'python3.99', '#!/bin/sh\n', 0o644), /not executable/],
+      [interpreterFile(outside, 'python3.98', '#!/bin/sh\n', 0o777), /writable by other users/],
+      // web mode writes uploads into the workspace: a file there is never run
+      [interpreterFile(workspace, 'python3', '#!/bin/sh\n', 0o755), /inside the workspace/],
+    ];
+    for (const [path, why] of cases) {
+      for (const call of [api.setPython({ python: path }), api.checkEngines({ python: path })]) {
+        const error = await rejection(call);
+        expect(error.code, path).toBe('bad-request');
+        expect(error.field).toBe('python');
+        expect(error.message).toMatch(why);
+      }
+    }
+    expect((await api.getEngineSettings()).python).toBeNull();
+  });
+});
+
+describe('the interpreter setting', () => {
+  it('checks an interpreter as segnas devices does, saves it in the workspace, and shows it through both bridges', async () => {
+    await torchPython(); // these checks need a Python with torch: fail with how to install it
+    const web = webBridge();
+    const electron = electronBridge();
+    // A real Python that cannot import torch (-S: no site-packages), named as an interpreter.
+    const noTorch = interpreterFile(outside, 'python3', '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', 0o755);
+    const check = await web.checkEngines({ python: noTorch });
+    const first = check.devices[0];
+    expect(first).toMatchObject({ engine: 'pytorch', kind: 'python', name: noTorch, usable: false });
+    expect(first.problem).toMatch(/has no usable torch/);
+    expect(first.fix).toBe(`${noTorch} -m pip install torch (or apt-get install python3-torch)`);
+    expect(check.devices).toContainEqual(
+      expect.objectContaining({ engine: 'tfjs', kind: 'wasm', usable: true }),
+    );
+    // the other interpreters are still found: a CPU-only torch here, so auto keeps TensorFlow.js
+    expect(check.devices).toContainEqual(
+      expect.objectContaining({ engine: 'pytorch', kind: 'cpu', usable: true }),
+    );
+    expect(check.auto.engine).toBe('tfjs');
+    expect(check.auto.why).toMatch(/sees no CUDA or MPS device/);
+
+    const saved = await web.setPython({ python: noTorch });
+    expect(saved.python).toBe(noTorch);
+    expect(JSON.parse(readFileSync(join(workspace, 'settings.json'), 'utf8'))).toEqual({ python: noTorch });
+    expect((await electron.getEngineSettings()).python).toBe(noTorch);
+    // a program that is not Python is not saved even with an interpreter's name
+    const fake = interpreterFile(outside, 'python', '#!/bin/sh\necho hello\n', 0o755);
+    const error = await rejection(electron.setPython({ python: fake }));
+    expect(error.message).toMatch(/could not run the probe/);
+    expect((await web.getEngineSettings()).python).toBe(noTorch);
+
+    expect((await electron.setPython({ python: null })).python).toBeNull();
+    expect(JSON.parse(readFileSync(join(workspace, 'settings.json'), 'utf8'))).toEqual({});
+  }, 120_000);
+
+  it('is refused by a web server other machines can reach, with the reason shown to the UI', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'segnas-engine-locked-'));
+    const web = await serveWorkspace({ workspace: ws, host: '0.0.0.0', port: 0, staticDir: ws });
+    try {
+      const settings = await web.engine.getEngineSettings();
+      expect(settings.canSetPython).toBe(false);
+      expect(settings.lockedReason).toMatch(/listens on 0\.0\.0\.0, reachable from other machines/);
+      const error = await rejection(
+        web.engine.handle('setPython', { python: '/usr/bin/python3' }) as Promise<unknown>,
+      );
+      expect(error.code).toBe('unavailable');
+      expect(error.field).toBe('python');
+    } finally {
+      await web.stop();
+      rmSync(ws, { recursive: true, force: true });
+    }
+  });
+});
