@@ -44,6 +44,7 @@ import { BUNDLE_EXTENSION } from './search/bundleFormat';
 import { ConfigError, type EngineFacts, validateSearchConfig } from './search/configValidation';
 import type { SearchRunner } from './search/searchRunner';
 import { experimentDir } from './store/workspace';
+import { readWorkspaceSettings } from './store/workspaceSettings';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
 export interface OpenedDataset {
@@ -292,8 +293,15 @@ export class Engine implements SegnasApi {
       inputs: req.inputs,
       outDir,
       dicom: { firstVolume: req.firstVolume },
+      predictor: this.configuredPredictor(),
     });
     return { runId };
+  }
+
+  /** Apply runs find PyTorch as searches do: --python/$SEGNAS_PYTHON, then the workspace's setting. */
+  private configuredPredictor(): { configuredPython?: string } {
+    const python = readWorkspaceSettings(this.workspace).settings.python;
+    return python ? { configuredPython: python } : {};
   }
 
   async cancelApply(req: { runId: number }): Promise<void> {

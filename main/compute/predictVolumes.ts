@@ -20,6 +20,8 @@ export interface PredictorOptions {
   engine?: EngineName;
   /** PyTorch: interpreter (default: as `segnas search` finds it) and device (default: the best torch sees). */
   python?: string;
+  /** The workspace's interpreter setting, tried after --python/$SEGNAS_PYTHON as `segnas search` does. */
+  configuredPython?: string;
   device?: TorchDevice;
   /** TensorFlow.js: the backend its trainer starts on (SEGNAS_BACKEND; default the best available). */
   tfjsBackend?: string;
@@ -50,7 +52,9 @@ export class Predictor {
       };
     // The interpreter found as `segnas search` finds it, unless named; the trainer itself picks the best
     // device it sees unless one is named (probing it here first would import torch twice).
-    const python = this.options.python ?? (await findTorchPython()).python;
+    const python =
+      this.options.python ??
+      (await findTorchPython(undefined, process.env, this.options.configuredPython)).python;
     return { label, env, python: { executable: python, args: ['--device', this.options.device ?? 'auto'] } };
   }
 

@@ -39,11 +39,12 @@ const TFJS_BACKENDS: readonly string[] = [...BACKEND_NAMES, 'tensorflow-gpu'];
  * that made each model, on the experiment's PyTorch device or TensorFlow.js backend; `python` is the
  * interpreter when the caller knows it (else found as `segnas search` finds it).
  */
-export function experimentPredictor(backend: string, python?: string): Predictor {
+export function experimentPredictor(backend: string, python?: string, configuredPython?: string): Predictor {
   const device = pytorchDeviceOf(backend);
   return new Predictor({
     ...(device ? { device } : TFJS_BACKENDS.includes(backend) ? { tfjsBackend: backend } : {}),
     ...(python ? { python } : {}),
+    ...(configuredPython ? { configuredPython } : {}),
   });
 }
 

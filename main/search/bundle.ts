@@ -23,6 +23,7 @@ import {
   type JsonObject,
   type TestEvaluation,
 } from '../store';
+import { readWorkspaceSettings } from '../store/workspaceSettings';
 import {
   experimentPredictor,
   modelsDirOf,
@@ -180,7 +181,8 @@ export async function writeBundle(
     const { predictCases } = await import('./testEvaluation');
     const cases = [...split.validation, ...split.test];
     // One trainer process segments every model's missing predictions.
-    const predictor = experimentPredictor(experiment.backend);
+    const configured = readWorkspaceSettings(workspace).settings.python;
+    const predictor = experimentPredictor(experiment.backend, undefined, configured);
     try {
       for (const name of modelNames) {
         const pathOf = (caseId: string) => join(predictionsDirOf(workspace, id, name), `${caseId}.nii.gz`);

@@ -160,7 +160,7 @@ export function createSearchRunner(
 
   /** Trainer processes for predictions, of the engine and device (or backend) a search trained on. */
   const predictorFor = (backend: string): Predictor =>
-    experimentPredictor(backend, resolvedTorch.get(backend)?.python);
+    experimentPredictor(backend, resolvedTorch.get(backend)?.python, configured().configuredPython);
 
   const emit = (event: SearchEvent) => {
     try {
