@@ -16,7 +16,7 @@ import { type Experiment, type ExperimentStore, experimentDir } from '../store';
 export interface ClusterRunOptions {
   /** Runs Slurm's commands; default: this machine, or ssh to the settings' login node. */
   run?: CommandRunner;
-  /** Milliseconds between polls of the cluster. Default 2000. */
+  /** Milliseconds between polls of the cluster. Default $SEGNAS_SLURM_POLL_MS, else 3000. */
   pollMs?: number;
   /** Seconds between the trainers' heartbeats. Default 30. */
   heartbeatS?: number;
@@ -90,7 +90,7 @@ export function clusterExecutor(
     trainer: trainerLaunch(experiment.backend, options.python),
     ledger: storeLedger(store, experiment.id),
     run: options.run ?? commandRunnerFor(settings),
-    ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+    pollMs: options.pollMs ?? (Number(process.env.SEGNAS_SLURM_POLL_MS) || 3000),
     ...(options.heartbeatS !== undefined && { heartbeatS: options.heartbeatS }),
   });
 }
