@@ -410,7 +410,9 @@ export class SlurmExecutor implements CandidateExecutor {
     }
     // The job ended without a final result (or with `cancelled`: the trainer heard a signal).
     const why = `Slurm job ${t.jobId} ended ${q.state}${q.reason && q.reason !== 'None' ? ` (${q.reason})` : ''}${t.node ? ` on ${t.node}` : ''}`;
-    const interrupted = msg?.type === 'result' && msg.status === 'cancelled';
+    // The trainer stopped on a signal: Slurm's warning before the time limit, or preemption. A job
+    // CANCELLED was cancelled by someone (scancel): that ends the candidate, it is not resubmitted.
+    const interrupted = msg?.type === 'result' && msg.status === 'cancelled' && q.state !== 'CANCELLED';
     if (RESUBMIT.has(q.state) || interrupted)
       return this.resubmit(t, interrupted ? `${why} after a signal stopped the trainer` : why);
     const output = await this.outputTail(t);

@@ -197,7 +197,7 @@ async function runFileMode(paths: FileModePaths): Promise<number> {
   // Test hook (docs/protocol.md): the first attempt of this job hangs without a heartbeat, as a job on
   // a node that lost its filesystem would.
   if (process.env.SEGNAS_FAULT_STALL === job.id && (process.env.SEGNAS_ATTEMPT ?? '1') === '1')
-    await new Promise(() => {});
+    await new Promise(() => setInterval(() => {}, 60_000));
   const heartbeat = setInterval(() => send({ type: 'heartbeat', id: job.id }), paths.heartbeatS * 1000);
   try {
     await (msg.type === 'train' ? runJob(msg.job) : runPredict(msg.job));

@@ -146,7 +146,8 @@ PartitionName=debug Nodes=${node} Default=YES MaxTime=INFINITE State=UP
         }
       })();
       if (state === 'idle') break;
-      if (i > 60) throw new Error(`the one-node cluster did not become idle (sinfo: ${state || 'no answer'})`);
+      if (i > 60)
+        throw new Error(`the one-node cluster did not become idle (sinfo: ${state || 'no answer'})`);
       await sleep(500);
     }
   } catch (e) {
