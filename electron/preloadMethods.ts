@@ -25,4 +25,6 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'getApply',
   'bundleExperiment',
   'importBundle',
+  'testCluster',
+  'getCandidateJob',
 ];

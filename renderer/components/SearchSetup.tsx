@@ -3,6 +3,7 @@ import type { BackendName, ValidationIssue } from '../../main/api';
 import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
+import { RunOnSection } from './RunOnSection';
 
 const BACKEND_TITLES: Record<BackendName, string> = {
   tensorflow: 'TensorFlow native (tfjs-node, CUDA if available)',
@@ -185,6 +186,7 @@ export function SearchSetup() {
               onChange={(memoryBudgetMB) => update((c) => ({ ...c, memoryBudgetMB }))}
             />
           </div>
+          <RunOnSection />
           <div className="estimate" data-testid="time-estimate">
             {validation?.estimate ? (
               <>

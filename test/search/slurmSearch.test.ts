@@ -11,11 +11,12 @@ import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/co
 import { localRunner, squeue } from '../../main/compute/slurmCommands';
 import { type ClusterJobRecord, type JobLedger, SlurmExecutor } from '../../main/compute/slurmExecutor';
 import type { ClusterSettings } from '../../main/core/searchConfig';
+import { createEngine } from '../../main/engineServices';
 import { trainerLaunch } from '../../main/search/clusterRun';
 import { type Candidate, openStore } from '../../main/store';
 import { type SlurmCluster, startSlurmCluster } from '../helpers/slurmCluster';
 import { phantomCases } from '../train/helpers/phantomCases';
-import { phantomDataset, removeTempDirs, tempDir } from './searchFixtures';
+import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** 40 legal networks (as in resume.test.ts), so that the search trains new ones after the population. */
@@ -118,7 +119,34 @@ describe('a search on a Slurm cluster', () => {
     const overlaps = (t: number) => spans.filter(([a, b]) => a <= t && t < b).length;
     const most = Math.max(...spans.map(([a]) => overlaps(a)));
     expect(most).toBe(2);
-  }, 120_000);
+
+    // What the UI sees through the contract: the partitions, each candidate's job.
+    const engine = await createEngine({ workspace, host: 'web' });
+    try {
+      const id = found?.experiment?.id as number;
+      expect(await engine.handle('testCluster', {})).toMatchObject({
+        partitions: [{ name: 'debug', isDefault: true, nodes: 1 }],
+      });
+      expect(await engine.handle('getCandidateJob', { experimentId: id, seq: trained[0].seq })).toMatchObject(
+        {
+          state: 'COMPLETED',
+          node: cluster.node,
+        },
+      );
+      const untrained = reference.find((c) => c.status !== 'trained')?.seq as number;
+      expect(await engine.handle('getCandidateJob', { experimentId: id, seq: untrained })).toBeNull();
+      await expect(
+        engine.handle('startSearch', {
+          config: tinyConfig(data, { cluster: { executor: 'slurm', maxJobs: 1, setupScript: '/tmp/x.sh' } }),
+        }),
+      ).rejects.toThrow(/setupScript can only be set with segnas search/);
+    } finally {
+      await engine.close();
+    }
+    const listed = await segnas(['cluster', 'test']).done;
+    expect(listed.code, listed.output).toBe(0);
+    expect(listed.output).toMatch(/debug \(default\)\s+up\/idle/);
+  }, 150_000);
 
   it('survives kill -9 of the controller: resume re-attaches to the running jobs and trains nothing twice', async () => {
     expect(reference, 'the uninterrupted search of the test above').toHaveLength(8);
