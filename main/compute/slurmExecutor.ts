@@ -189,8 +189,13 @@ export class SlurmExecutor implements CandidateExecutor {
       handlers.signal?.addEventListener('abort', onAbort, { once: true });
       this.tracked.set(job.id, t);
       void this.begin(t, known).then(
-        () => {
-          if (handlers.signal?.aborted) onAbort();
+        async () => {
+          // Stopped while sbatch was answering: the job it just submitted is cancelled too.
+          if (t.stopping && t.jobId) {
+            await scancel(this.o.run, [t.jobId]).catch(() => {});
+            t.state = 'STOPPED';
+            this.record(t);
+          } else if (handlers.signal?.aborted) onAbort();
           this.schedule();
         },
         (e: Error) => t.finish(failedOutcome(job, 'failed', `Slurm: ${e.message}`)),
@@ -202,8 +207,15 @@ export class SlurmExecutor implements CandidateExecutor {
   private async begin(t: Tracked, known: ClusterJobRecord | undefined): Promise<void> {
     if (known && known.state !== 'STOPPED') {
       let jobId = known.jobId;
-      // Submitted just before a crash, before its id was recorded: find it by its name.
-      if (!jobId) jobId = (await squeueByName(this.o.run, this.o.jobName(t.job.id)))[0]?.jobId ?? null;
+      // Submitted just before a crash, before its id was recorded: find it by its name (the one still
+      // queued or running; else the newest, when its trainer left a result).
+      if (!jobId) {
+        const named = await squeueByName(this.o.run, this.o.jobName(t.job.id));
+        const active = named.find((j) => WAITING.has(j.state) || RUNNING.has(j.state));
+        const newest = named.sort((a, b) => Number.parseInt(b.jobId, 10) - Number.parseInt(a.jobId, 10))[0];
+        const finished = await readResultFile(this.paths(t.dir, known.attempts).result);
+        jobId = active?.jobId ?? (finished ? newest?.jobId : undefined) ?? null;
+      }
       if (jobId && known.attempts > 0) {
         this.attach(t, jobId, known.attempts, known.state, known.node);
         return;
