@@ -1,7 +1,7 @@
 // Searches whose candidates run as jobs of a real one-node Slurm cluster started for these tests
 // (test/helpers/slurmCluster.ts): every candidate a job, two at a time; kill -9 of the controller then
 // `segnas resume`, which re-attaches to the running jobs; and the faults clusters have (a requeue, a
-// scancel from outside, a job over its memory limit, a job that goes silent).
+// scancel from outside, a job over its memory limit, a job that goes silent, Stop).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -187,7 +187,7 @@ describe('a search on a Slurm cluster', () => {
 });
 
 describe('cluster faults, one job each', () => {
-  it('a requeue restarts the job, scancel from outside fails its candidate, the memory limit is oom, a silent job is resubmitted', async () => {
+  it('a requeue restarts the job, scancel from outside fails its candidate, the memory limit is oom, a silent job is resubmitted, Stop cancels', async () => {
     const dir = tempDir('slurm-faults');
     const refs: VolumeFiles[] = await Promise.all(
       phantomCases(3, 8, 5).map((c, i) => writeVolumeFiles(dir, `case${i}`, c.image, c.label)),
@@ -241,6 +241,17 @@ describe('cluster faults, one job each', () => {
       const cancelled = normal.run(job('cancel', 2000));
       const oom = small.run(job('oom', 2));
       const stalled = normal.run(job('stall', 1));
+      // Stop (the search's abort signal) cancels the job, queued or running.
+      const stopper = new AbortController();
+      const stopped = normal.run(job('stop', 2000), { signal: stopper.signal });
+      for (let i = 0; i < 300 && !records.get('stop')?.jobId; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const stopJob = records.get('stop')?.jobId as string;
+      stopper.abort();
+      const stopOutcome = await stopped;
+      expect(stopOutcome.status).toBe('cancelled');
+      expect(records.get('stop')?.state).toBe('STOPPED');
+      expect((await squeue(localRunner(), [stopJob])).get(stopJob)?.state).toMatch(/CANCELLED|COMPLETING/);
       const requeue = whenStarted('requeue', (id) => {
         cluster.client(['scontrol', 'requeue', id]);
         // Slurm holds a requeued job back for a while (BeginTime); an admin would release it like this.
