@@ -30,9 +30,12 @@ const pids = (name: string) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts munged if no munged runs: /run/munge owned by munge, a key made if there is none. */
-function ensureMunge(): void {
-  if (pids('munged').length > 0) return;
+/**
+ * Starts munged if no munged runs: /run/munge owned by munge, a key made if there is none. Answers the
+ * pid of the munged it started (stopped with the cluster), or undefined when one was running already.
+ */
+function ensureMunge(): number | undefined {
+  if (pids('munged').length > 0) return undefined;
   mkdirSync('/run/munge', { recursive: true });
   const uid = Number(execFileSync('id', ['-u', 'munge']).toString());
   const gid = Number(execFileSync('id', ['-g', 'munge']).toString());
@@ -45,6 +48,7 @@ function ensureMunge(): void {
   }
   const r = spawnSync('runuser', ['-u', 'munge', '--', 'munged']);
   if (r.status !== 0) throw new Error(`munged did not start: ${r.stderr?.toString()}`);
+  return pids('munged')[0];
 }
 
 export async function startSlurmCluster(): Promise<SlurmCluster> {
@@ -56,7 +60,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     throw new Error(
       `a slurmctld already runs on this machine (pid ${running.join(', ')}); the tests start their own cluster and need it stopped`,
     );
-  ensureMunge();
+  const munged = ensureMunge();
   const dir = mkdtempSync(join(tmpdir(), 'segnas-slurm-'));
   const node = hostname().split('.')[0];
   const probe = execFileSync('slurmd', ['-C']).toString();
@@ -132,6 +136,7 @@ PartitionName=debug Nodes=${node} Default=YES MaxTime=INFINITE State=UP
       const pid = pidOf(name);
       if (pidAlive(pid)) process.kill(pid as number, 'SIGKILL');
     }
+    if (munged && pidAlive(munged)) process.kill(munged, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   };
   try {
