@@ -29,4 +29,6 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'getEngineSettings',
   'checkEngines',
   'setPython',
+  'testCluster',
+  'getCandidateJob',
 ];

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { ApplyStatus } from './compute/applyTypes';
 import type { EngineCheck } from './compute/engineCheck';
+import type { ClusterPartition } from './compute/slurmCommands';
 import type { BackendName } from './core/backends';
 import { learningDiagnosis } from './core/learningDiagnosis';
 import type { SearchBounds } from './core/searchBounds';
@@ -18,12 +19,14 @@ import type { BundleSummary, ImportSummary } from './search/bundle';
 import type { ConfigValidation } from './search/configValidation';
 import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
 import type { ExperimentInsights } from './search/insights';
-import type { Candidate, ExperimentConfig, ExperimentSummary } from './store/types';
+import type { Candidate, CandidateJob, ExperimentConfig, ExperimentSummary } from './store/types';
 
+export type { ClusterPartition } from './compute/slurmCommands';
 export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
 export { DEMO_PHANTOM, DEMO_SEARCH, DEMO_SPACE } from './core/demoSettings';
 export type { Bound, SearchBounds } from './core/searchBounds';
 export { searchBoundsSchema } from './core/searchBounds';
+export type { ClusterSettings } from './core/searchConfig';
 export {
   type BackendRequest,
   DEFAULT_SEARCH_CONFIG,
@@ -52,7 +55,14 @@ export {
   type TestResult,
   type TestRun,
 } from './search/events';
-export type { Candidate, EpochRecord, ExperimentConfig, ExperimentSummary, IsoTime } from './store/types';
+export type {
+  Candidate,
+  CandidateJob,
+  EpochRecord,
+  ExperimentConfig,
+  ExperimentSummary,
+  IsoTime,
+} from './store/types';
 
 // ─── Data shapes ────────────────────────────────────────────────────────────────────────────────
 
@@ -422,6 +432,10 @@ export interface SegnasApi {
   checkEngines(req: { python?: string }): Promise<EngineCheck>;
   /** Saves (null: removes) the workspace's interpreter after checking it; refused where canSetPython is false. */
   setPython(req: { python: string | null }): Promise<EngineSettings>;
+  /** Runs sinfo on this machine or, with `ssh`, on a login node: the partitions and their GPUs. */
+  testCluster(req: { ssh?: string }): Promise<{ partitions: ClusterPartition[] }>;
+  /** The Slurm job of a candidate trained on a cluster; null for candidates trained here. */
+  getCandidateJob(req: { experimentId: number; seq: number }): Promise<CandidateJob | null>;
 }
 
 export type ApiMethod = keyof SegnasApi;
@@ -524,6 +538,17 @@ export const requestSchemas = {
   getEngineSettings: none,
   checkEngines: z.object({ python: pathString.optional() }).strict(),
   setPython: z.object({ python: pathString.nullable() }).strict(),
+  testCluster: z
+    .object({
+      ssh: z
+        .string()
+        .max(200)
+        .regex(/^[A-Za-z0-9_.@:%+-]+$/, 'a login node as user@host or an ssh config Host')
+        .refine((s) => !s.startsWith('-'), 'must not start with -')
+        .optional(),
+    })
+    .strict(),
+  getCandidateJob: z.object({ experimentId, seq: z.number().int().nonnegative() }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export const API_METHODS = Object.keys(requestSchemas) as ApiMethod[];

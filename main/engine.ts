@@ -19,6 +19,8 @@ import {
   type BackendInfo,
   type BackendName,
   type Candidate,
+  type CandidateJob,
+  type ClusterPartition,
   type ConfigValidation,
   type DatasetReport,
   type EngineCheck,
@@ -38,6 +40,8 @@ import {
 } from './api';
 import { ApplyRuns } from './compute/applyRuns';
 import type { ApplyStatus } from './compute/applyTypes';
+import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
+import { errorMessage } from './core/errorMessage';
 import { imageFileOf } from './data/imageFile';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import { BUNDLE_EXTENSION } from './search/bundleFormat';
@@ -66,6 +70,8 @@ export interface ExperimentService {
   detail(experimentId: number): ExperimentDetail;
   /** Throws ApiError('not-found') for an unknown experiment or candidate. */
   candidate(experimentId: number, seq: number): Candidate;
+  /** The candidate's Slurm job, null when it has none; throws ApiError('not-found') for an unknown experiment. */
+  candidateJob(experimentId: number, seq: number): CandidateJob | null;
   insights(experimentId: number): ExperimentInsights;
   /**
    * Average wall seconds per training image per epoch of past candidates with this input size and
@@ -234,11 +240,34 @@ export class Engine implements SegnasApi {
     return this.options.experiments.candidate(req.experimentId, req.seq);
   }
 
+  async getCandidateJob(req: { experimentId: number; seq: number }): Promise<CandidateJob | null> {
+    return this.options.experiments.candidateJob(req.experimentId, req.seq);
+  }
+
+  async testCluster(req: { ssh?: string }): Promise<{ partitions: ClusterPartition[] }> {
+    try {
+      return { partitions: await sinfo(req.ssh ? sshRunner(req.ssh) : localRunner()) };
+    } catch (error) {
+      throw new ApiError('unavailable', errorMessage(error), req.ssh ? 'ssh' : undefined);
+    }
+  }
+
   async getInsights(req: { experimentId: number }): Promise<ExperimentInsights> {
     return this.options.experiments.insights(req.experimentId);
   }
 
   async startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }> {
+    // What a cluster job runs besides the trainer is the engine process's user's choice (segnas search
+    // --setup-script / --sbatch-line), never a request's: a client cannot make the cluster run a
+    // program of its choice.
+    const cluster = req.config.cluster;
+    for (const field of ['setupScript', 'sbatchLines'] as const)
+      if (cluster?.[field] !== undefined)
+        throw new ApiError(
+          'bad-request',
+          `cluster.${field} can only be set with segnas search (--setup-script, --sbatch-line)`,
+          `cluster.${field}`,
+        );
     try {
       return await this.runner().start(req.config);
     } catch (error) {

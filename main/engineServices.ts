@@ -153,6 +153,10 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       if (!c) throw new ApiError('not-found', `Experiment ${experimentId} has no candidate #${seq}`);
       return c;
     },
+    candidateJob(experimentId, seq) {
+      requireExperiment(experimentId);
+      return store.listCandidateJobs(experimentId).find((j) => j.seq === seq) ?? null;
+    },
     insights(experimentId) {
       requireExperiment(experimentId);
       return experimentInsights(experimentId, store.listCandidates(experimentId, { curves: false }));

@@ -18,6 +18,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'write an experiment as one file (to share or archive)',
     load: () => import('./commands/bundle'),
   },
+  cluster: {
+    summary: 'check a Slurm cluster: segnas cluster test [--ssh]',
+    load: () => import('./commands/cluster'),
+  },
   demo: { summary: 'a small search on phantom data, start to finish', load: () => import('./commands/demo') },
   'demo-data': {
     summary: 'write the synthetic phantom dataset (MSD layout)',

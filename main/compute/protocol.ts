@@ -95,6 +95,8 @@ const progressSchema = z.object({
 const fromTrainerSchema = z.discriminatedUnion('type', [
   readySchema,
   z.object({ type: z.literal('epoch'), id: z.string(), progress: progressSchema }),
+  /** File mode only (fileProtocol.ts): the trainer is alive, written every few seconds while a job runs. */
+  z.object({ type: z.literal('heartbeat'), id: z.string() }),
   z.object({
     type: z.literal('result'),
     id: z.string(),

@@ -7,6 +7,7 @@
  * Every outcome a trainer produced names that trainer's device (TrainingResult.device).
  */
 import { GpuMemoryLedger } from './gpuAdmission';
+import type { CandidateExecutor } from './executor';
 import type { PredictJob, TrainJob } from './protocol';
 import {
   failedOutcome,
@@ -87,7 +88,7 @@ interface Queued {
   cancelled: () => void;
 }
 
-export class TrainerPool {
+export class TrainerPool implements CandidateExecutor {
   readonly trainers: TrainerProcess[];
   private readonly queue: Queued[] = [];
   /** Trainers given a job, from dispatch until its outcome (TrainerProcess.busy starts later, after start()). */
@@ -110,6 +111,11 @@ export class TrainerPool {
           ...(d.python ? { python: d.python } : {}),
         }),
     );
+  }
+
+  /** One candidate per trainer process. */
+  get lanes(): number {
+    return this.trainers.length;
   }
 
   /** Trains a candidate on the next free device. Never rejects. */

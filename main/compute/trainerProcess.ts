@@ -299,7 +299,7 @@ export class TrainerProcess {
 
   private onMessage(msg: FromTrainer, child: ChildProcess): void {
     const p = this.pending;
-    if (!p || p.child !== child || !('id' in msg) || msg.id !== p.id) return;
+    if (!p || p.child !== child || !('id' in msg) || msg.id !== p.id || msg.type === 'heartbeat') return;
     p.onMessage(msg);
   }
 

@@ -1,15 +1,25 @@
 /**
  * The trainer process (forked by trainerProcess.ts): reads protocol jobs from stdin, trains one candidate
  * at a time on this process' backend, writes protocol messages to stdout. See protocol.ts.
+ * Started with `--job-file F --events E --result R` it runs in file mode instead (fileProtocol.ts): the
+ * one job in F, events appended to E, the final message written to R, then it exits.
  *
  * stdout carries protocol lines only, so every console method is pointed at stderr before TensorFlow.js
  * (which prints notices with console.log/warn) is loaded; that is why the engine modules are imported
  * dynamically below.
  */
+import { rmSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import {
+  appendEvent,
+  type FileModePaths,
+  parseFileModeArgs,
+  readJobFile,
+  writeAtomically,
+} from './fileProtocol';
 import {
   encodeMessage,
   type FromTrainer,
@@ -32,8 +42,19 @@ console.debug = console.error;
 // parent (stdin or the IPC channel closing) still ends this process, below.
 process.on('SIGINT', () => {});
 
+let fileMode: FileModePaths | undefined;
+try {
+  fileMode = parseFileModeArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`trainer: ${(e as Error).message}`);
+  process.exit(2);
+}
+
 const send = (msg: FromTrainer): void => {
-  writeOut(encodeMessage(msg));
+  if (!fileMode) writeOut(encodeMessage(msg));
+  else if (msg.type === 'result' || msg.type === 'failed')
+    writeAtomically(fileMode.result, encodeMessage(msg));
+  else appendEvent(fileMode.events, msg);
 };
 
 const [
@@ -175,6 +196,44 @@ async function runJob(job: TrainJob): Promise<void> {
     paramCount: result.paramCount,
   });
 }
+
+/**
+ * File mode: one job, a heartbeat line every few seconds while it runs, and SIGUSR1 / SIGTERM (Slurm's
+ * warning before the time limit, preemption, a requeue) stop it after the current batch with a
+ * `cancelled` result, so that the caller knows the job was interrupted rather than failed.
+ */
+async function runFileMode(paths: FileModePaths): Promise<number> {
+  // A result left by an earlier run of a requeued job is not this run's.
+  rmSync(paths.result, { force: true });
+  let msg: Awaited<ReturnType<typeof readJobFile>>;
+  try {
+    msg = await readJobFile(paths.jobFile);
+  } catch (e) {
+    send({ type: 'failed', id: '', status: 'failed', reason: `bad job file: ${(e as Error).message}` });
+    return 1;
+  }
+  const job = msg.job;
+  running = { id: job.id, controller: new AbortController() };
+  const stop = () => running?.controller.abort();
+  process.on('SIGUSR1', stop);
+  process.on('SIGTERM', stop);
+  // Test hook (docs/protocol.md): the first attempt of this job hangs without a heartbeat, as a job on
+  // a node that lost its filesystem would.
+  if (process.env.SEGNAS_FAULT_STALL === job.id && (process.env.SEGNAS_ATTEMPT ?? '1') === '1')
+    await new Promise(() => setInterval(() => {}, 60_000));
+  const heartbeat = setInterval(() => send({ type: 'heartbeat', id: job.id }), paths.heartbeatS * 1000);
+  try {
+    await (msg.type === 'train' ? runJob(msg.job) : runPredict(msg.job));
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    send({ type: 'failed', id: job.id, status: isOutOfMemoryError(e) ? 'oom' : 'failed', reason });
+  } finally {
+    clearInterval(heartbeat);
+  }
+  return 0;
+}
+
+if (fileMode) process.exit(await runFileMode(fileMode));
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {

@@ -56,6 +56,67 @@ export const engineRequestSchema = z
   .strict();
 export type EngineRequest = z.infer<typeof engineRequestSchema>;
 
+/** A word that goes into a job script or a command line as it is: no spaces, quotes or shell syntax. */
+const slurmWord = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.,:=+@%/-]+$/, 'only letters, digits and _ . , : = + @ % / - are allowed');
+
+/**
+ * Where a search trains its candidates when not on this machine: a Slurm cluster, one batch job per
+ * candidate (main/compute/slurmExecutor.ts, docs/cluster.md). Stored with the experiment, so that a
+ * resume submits to the same place with the same settings.
+ */
+export const clusterSettingsSchema = z
+  .object({
+    executor: z.literal('slurm'),
+    partition: slurmWord.optional(),
+    account: slurmWord.optional(),
+    qos: slurmWord.optional(),
+    /** Generic resources per job, e.g. "gpu:1" or "gpu:a100:1". */
+    gres: slurmWord.optional(),
+    gpusPerTask: z.number().int().min(1).max(64).optional(),
+    cpus: z.number().int().min(1).max(1024).optional(),
+    /** Memory per job in sbatch's notation, e.g. "16G" or "8000M". */
+    mem: z
+      .string()
+      .regex(/^\d+[KMGT]?$/, 'a number with an optional K, M, G or T, e.g. 16G')
+      .optional(),
+    /** Time limit per job in sbatch's notation, e.g. "2:00:00" or "1-00:00:00". */
+    time: z
+      .string()
+      .regex(/^(\d+-)?\d+(:\d{1,2}){0,2}$/, 'minutes, H:MM:SS or D-HH:MM:SS, e.g. 2:00:00')
+      .optional(),
+    /** Jobs queued or running at once (the search's concurrency). */
+    maxJobs: z.number().int().min(1).max(1000),
+    /** Extra lines for the job script, each an sbatch option such as "--constraint=a100". */
+    sbatchLines: z
+      .array(
+        z
+          .string()
+          .max(500)
+          .regex(/^--?[A-Za-z][^\n\r]*$/, 'an sbatch option starting with -- (one line)'),
+      )
+      .max(50)
+      .optional(),
+    /** A shell file on the shared filesystem that the job sources before the trainer starts (modules, venv). */
+    setupScript: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^\/[^\n\r'"`$]*$/, 'an absolute path without quotes')
+      .optional(),
+    /** Submit through this login node ("user@host" or a Host of ~/.ssh/config); absent: this machine. */
+    ssh: slurmWord.refine((s) => !s.startsWith('-'), 'must not start with -').optional(),
+    /** Resubmissions of a candidate whose job was preempted, timed out, lost its node or went silent. */
+    requeueLimit: z.number().int().min(0).max(20).optional(),
+    /** Seconds without a line from a running job's trainer before it is cancelled and resubmitted. */
+    heartbeatGraceS: z.number().int().min(5).max(86_400).optional(),
+  })
+  .strict();
+export type ClusterSettings = z.infer<typeof clusterSettingsSchema>;
+
 export const searchConfigSchema = z
   .object({
     datasetPath: pathStringSchema,
@@ -86,6 +147,8 @@ export const searchConfigSchema = z
      * search stops cleanly after the candidates in training and can be resumed. Absent: no limit.
      */
     budgetHours: finite.optional(),
+    /** Absent: the candidates train on this machine's devices. */
+    cluster: clusterSettingsSchema.optional(),
   })
   .strict();
 export type SearchConfig = z.infer<typeof searchConfigSchema>;

@@ -29,8 +29,8 @@ export interface RunEnd {
 export interface SessionDeps {
   store: ExperimentStore;
   devices: readonly DeviceSlot[];
-  /** Runs a training job on the pool of the given backend. */
-  runJobFor(backend: string): RunJob;
+  /** Runs a training job on the executor of the given backend (the experiment's cluster, when it has one). */
+  runJobFor(backend: string, experiment?: Experiment): RunJob;
   /** A predictor (trainer process) for models trained on the given backend, for the test. */
   predictorFor?(backend: string): Predictor;
   emit(event: SearchEvent): void;
@@ -157,10 +157,10 @@ export class ExperimentSession {
       store,
       experimentId: id,
       space: createSearchSpace(experiment.config.space, { inputSize: training.size }),
-      runJob: this.deps.runJobFor(experiment.backend),
+      runJob: this.deps.runJobFor(experiment.backend, experiment),
       // The lanes of the first run, whatever the devices now: replay needs the same batches.
       concurrency: extra.concurrency ?? devices.length,
-      device: devices.length === 1 ? devices[0].label : null,
+      device: devices.length === 1 && !extra.cluster ? devices[0].label : null,
       volumes,
       labels: report.labelMapping,
       training,
@@ -204,7 +204,11 @@ export class ExperimentSession {
     const topK = experiment.config.extra?.topK ?? DEFAULT_SEARCH_CONFIG.topK;
     if (topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
       const test = await evaluateExperiment(
-        { store, runJob: this.deps.runJobFor(experiment.backend), predictorFor: this.deps.predictorFor },
+        {
+          store,
+          runJob: this.deps.runJobFor(experiment.backend, experiment),
+          predictorFor: this.deps.predictorFor,
+        },
         id,
         topK,
       );

@@ -7,6 +7,7 @@ import {
   resolvedDevices,
   resolveEngine,
 } from '../compute/engines';
+import type { CandidateExecutor } from '../compute/executor';
 import type { Predictor } from '../compute/predictVolumes';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
 import { failedOutcome } from '../compute/trainerProcess';
@@ -15,7 +16,7 @@ import type { SearchConfig } from '../core/searchConfig';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
 import { APP_VERSION } from '../core/version';
 import { createSearchSpace } from '../nas/searchSpace';
-import type { TrainingProtocol } from '../store';
+import type { Experiment, TrainingProtocol } from '../store';
 import { type ExperimentStore, openStore } from '../store';
 import { readWorkspaceSettings } from '../store/workspaceSettings';
 import {
@@ -27,6 +28,7 @@ import {
   reopenDataset,
 } from './afterSearch';
 import { importedFrom } from './bundle';
+import { type ClusterRunOptions, clusterExecutor, clusterStart } from './clusterRun';
 import { ConfigError, validateSearchConfig } from './configValidation';
 import type { ExportResult, SearchEvent, TestRun } from './events';
 import { ExperimentSession, type RunEnd, runsHere } from './experimentSession';
@@ -68,6 +70,8 @@ export interface SearchRunnerOptions {
   devices?: DeviceSlot[];
   /** Seconds between heartbeats to the store. Default 5. */
   heartbeatSeconds?: number;
+  /** How experiments with cluster settings reach the cluster (command runner, poll interval). */
+  cluster?: ClusterRunOptions;
 }
 
 /** The runner with what the CLI needs on top of the contract. */
@@ -149,14 +153,25 @@ export function createSearchRunner(
     }
     return promise;
   };
-  const runJobFor =
-    (backend: string): RunJob =>
-    (job, handlers) =>
+  /** The cluster executor of each experiment that trains on a cluster. */
+  const clusters = new Map<number, CandidateExecutor>();
+  const runJobFor = (backend: string, experiment?: Experiment): RunJob => {
+    const cluster = experiment?.config.extra?.cluster;
+    if (experiment && cluster) {
+      let executor = clusters.get(experiment.id);
+      if (!executor) {
+        executor = clusterExecutor(store, experiment, cluster, options.cluster);
+        clusters.set(experiment.id, executor);
+      }
+      return (job, handlers) => (executor as CandidateExecutor).run(job, handlers);
+    }
+    return (job, handlers) =>
       poolFor(backend).then(
         (pool) => pool.run(job, handlers),
         // No engine for this backend (e.g. torch uninstalled since): the candidate fails, the search goes on.
         (e: unknown) => ({ ...failedOutcome(job, 'failed', errorMessage(e)) }),
       );
+  };
 
   /** Trainer processes for predictions, of the engine and device (or backend) a search trained on. */
   const predictorFor = (backend: string): Predictor =>
@@ -225,7 +240,10 @@ export function createSearchRunner(
       const splitCount = config.splits ?? DEFAULT_SEARCH_CONFIG.splits;
       const topK = config.topK ?? DEFAULT_SEARCH_CONFIG.topK;
       const splits = splitCases(report, config.seed, splitCount);
-      const engine = config.engine ? await resolveEngine({ ...configured(), ...config.engine }) : undefined;
+      // On a cluster the trainers start on its nodes: nothing is probed or started here.
+      const onCluster = config.cluster ? clusterStart(config, config.cluster) : undefined;
+      const engine =
+        config.engine && !onCluster ? await resolveEngine({ ...configured(), ...config.engine }) : undefined;
       let backendKey: string = config.backend;
       if (engine?.engine === 'pytorch') {
         torchRequest = {
@@ -235,11 +253,11 @@ export function createSearchRunner(
         backendKey = pytorchBackend(engine.device);
         resolvedTorch.set(backendKey, engine);
       }
-      const pool = await poolFor(backendKey);
-      await pool.start();
-      const info = pool.trainers[0].info;
+      const pool = onCluster ? undefined : await poolFor(backendKey);
+      await pool?.start();
+      const info = pool?.trainers[0].info;
       // Later runs (resume, test) ask for the backend the trainers actually started.
-      if (info && !pools.has(info.backend)) pools.set(info.backend, pool);
+      if (pool && info && !pools.has(info.backend)) pools.set(info.backend, pool);
       const training: TrainingProtocol = {
         size: config.training.size,
         epochs: config.training.epochs,
@@ -265,22 +283,24 @@ export function createSearchRunner(
             topK,
             splits: splitCount,
             requestedBackend: config.backend,
-            concurrency: pool.trainers.length,
+            concurrency: onCluster?.settings.maxJobs ?? pool?.trainers.length ?? 1,
             engine: {
-              name: info?.engine ?? 'tfjs',
+              name: info?.engine ?? onCluster?.engine ?? 'tfjs',
               version: info?.version ?? null,
               precision: info?.precision ?? null,
               ...(engine ? { requested: config.engine?.engine ?? null, why: engine.why } : {}),
             },
             ...(population !== undefined && { populationSize: population }),
+            ...(onCluster && { cluster: onCluster.settings }),
           },
         },
         datasetFingerprint: fingerprint,
         seeds: { search: config.seed, split: config.seed },
         splits,
-        backend: info?.backend ?? (config.backend === AUTO ? 'wasm' : config.backend),
-        device:
-          pool.trainers.length === 1
+        backend: onCluster?.backend ?? info?.backend ?? (config.backend === AUTO ? 'wasm' : config.backend),
+        device: !pool
+          ? (onCluster?.device ?? 'cluster')
+          : pool.trainers.length === 1
             ? (info?.device ?? pool.trainers[0].label)
             : pool.trainers.map((t) => t.label).join(', '),
         softwareVersion: APP_VERSION,
@@ -391,6 +411,8 @@ export function createSearchRunner(
       await Promise.all([...active.values()].map((r) => r.done));
       await Promise.all([...new Set(pools.values())].map((p) => p.close()));
       pools.clear();
+      await Promise.all([...clusters.values()].map((c) => c.close()));
+      clusters.clear();
       store.close();
     },
   };

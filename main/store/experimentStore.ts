@@ -8,6 +8,8 @@ import type {
   ArtifactKind,
   CacheEntry,
   Candidate,
+  CandidateJob,
+  CandidateJobUpdate,
   CandidateResult,
   CandidateStart,
   EpochRecord,
@@ -77,6 +79,11 @@ export interface ExperimentStore {
   /** Replaces an earlier evaluation of the same candidate on the same split. */
   recordTestEvaluation(evaluation: NewTestEvaluation): TestEvaluation;
   listTestEvaluations(experimentId: number, seq?: number): TestEvaluation[];
+
+  /** Records (replaces) the cluster job of a candidate. */
+  putCandidateJob(job: CandidateJobUpdate): CandidateJob;
+  /** The cluster jobs of an experiment's candidates, by seq. */
+  listCandidateJobs(experimentId: number): CandidateJob[];
 
   close(): void;
 }

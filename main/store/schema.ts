@@ -104,6 +104,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE experiments ADD COLUMN owner_started TEXT;
   `,
+  // The cluster job of each candidate trained on Slurm: what a resume re-attaches to. A table of its
+  // own (not columns of candidates), written only by the controller.
+  `
+  CREATE TABLE candidate_jobs (
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL CHECK (seq >= 0),
+    job_id TEXT,
+    state TEXT NOT NULL,
+    node TEXT,
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, seq)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -35,6 +35,8 @@ import type {
   CacheEntry,
   Candidate,
   CandidateCounts,
+  CandidateJob,
+  CandidateJobUpdate,
   CandidateResult,
   CandidateSortKey,
   CandidateStart,
@@ -532,6 +534,38 @@ export class SqliteExperimentStore implements ExperimentStore {
           )
     ) as TestEvaluationRow[];
     return rows.map(toTestEvaluation);
+  }
+
+  putCandidateJob(job: CandidateJobUpdate): CandidateJob {
+    const updatedAt = nowIso();
+    this.stmt(
+      `INSERT OR REPLACE INTO candidate_jobs (experiment_id, seq, job_id, state, node, attempts, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(job.experimentId, job.seq, job.jobId, job.state, job.node, job.attempts, updatedAt);
+    return { ...job, updatedAt };
+  }
+
+  listCandidateJobs(experimentId: number): CandidateJob[] {
+    const rows = this.stmt('SELECT * FROM candidate_jobs WHERE experiment_id = ? ORDER BY seq').all(
+      experimentId,
+    ) as {
+      experiment_id: number;
+      seq: number;
+      job_id: string | null;
+      state: string;
+      node: string | null;
+      attempts: number;
+      updated_at: string;
+    }[];
+    return rows.map((r) => ({
+      experimentId: r.experiment_id,
+      seq: r.seq,
+      jobId: r.job_id,
+      state: r.state,
+      node: r.node,
+      attempts: r.attempts,
+      updatedAt: r.updated_at,
+    }));
   }
 
   close(): void {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { searchBoundsSchema } from '../core/searchBounds';
+import { clusterSettingsSchema } from '../core/searchConfig';
 import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
 import {
   CANDIDATE_STATUSES,
@@ -69,6 +70,8 @@ export const runSettingsSchema = z.looseObject({
   concurrency: z.number().int().optional(),
   /** CRS population size, when not the default 10·(d+1). */
   populationSize: z.number().int().optional(),
+  /** Present when the candidates train on a Slurm cluster (a resume submits there too). */
+  cluster: clusterSettingsSchema.optional(),
 });
 export type RunSettings = z.infer<typeof runSettingsSchema>;
 
@@ -330,6 +333,22 @@ export type TestEvaluation = z.infer<typeof testEvaluationSchema>;
 export type NewTestEvaluation = Omit<TestEvaluation, 'createdAt' | 'perSubject'> & {
   perSubject?: Record<string, LabelDice> | null;
 };
+
+/** The Slurm job of a candidate trained on a cluster (main/compute/slurmExecutor.ts). */
+export const candidateJobSchema = z.object({
+  experimentId: z.number().int(),
+  seq: z.number().int(),
+  /** Slurm's job id; null while the job is being submitted. */
+  jobId: z.string().nullable(),
+  /** Slurm's state as last seen (PENDING, RUNNING, COMPLETED, …), or SUBMITTING / STOPPED. */
+  state: z.string(),
+  node: z.string().nullable(),
+  /** Submissions so far (1 for the first; more after preemption, time limit or a silent job). */
+  attempts: z.number().int(),
+  updatedAt: z.string(),
+});
+export type CandidateJob = z.infer<typeof candidateJobSchema>;
+export type CandidateJobUpdate = Omit<CandidateJob, 'updatedAt'>;
 
 export type InterruptionCause = 'owner-exited' | 'heartbeat-stale';
 

@@ -6,6 +6,7 @@ import { candidateDiagnosis, durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { useCaseChoice } from '../lib/hooks';
 import { BlockDag } from './BlockDag';
+import { ClusterJobInfo } from './ClusterJobInfo';
 import { LearningCurveChart } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
 
@@ -111,6 +112,7 @@ export function CandidateDetail(props: {
               </div>
             ))}
           </dl>
+          <ClusterJobInfo experimentId={c.experimentId} seq={c.seq} status={c.status} />
           {perLabel.length > 0 && (
             <>
               <div className="card-title">Per-label validation Dice</div>

@@ -4,6 +4,7 @@ import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
 import { EngineSettings } from './EngineSettings';
+import { RunOnSection } from './RunOnSection';
 
 const BACKEND_TITLES: Record<BackendName, string> = {
   tensorflow: 'TensorFlow native (tfjs-node, CUDA if available)',
@@ -187,6 +188,7 @@ export function SearchSetup() {
               onChange={(memoryBudgetMB) => update((c) => ({ ...c, memoryBudgetMB }))}
             />
           </div>
+          <RunOnSection />
           <div className="estimate" data-testid="time-estimate">
             {validation?.estimate ? (
               <>

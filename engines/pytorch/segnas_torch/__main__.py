@@ -2,6 +2,10 @@
 one job at a time, writes protocol messages to stdout. Everything else goes to stderr.
 
 usage: python3 -m segnas_torch [--device auto|cuda|mps|cpu] [--precision auto|fp32|bf16|fp16] [--no-onnx]
+       [--job-file F --events E --result R [--heartbeat S]]
+
+With --job-file it runs in the protocol's file mode (main/compute/fileProtocol.ts): the one job in F,
+`ready`/`epoch`/`heartbeat` lines appended to E, the final message written to R by atomic rename.
 """
 from __future__ import annotations
 
@@ -34,11 +38,24 @@ def _finite(v):
     return v
 
 
+# File mode's paths ({"events", "result"}), or None in pipe mode.
+_files = None
+
+
 def send(msg: dict) -> None:
     line = json.dumps(_finite(msg), allow_nan=False)
     with _write_lock:
-        _protocol_out.write(line + "\n")
-        _protocol_out.flush()
+        if _files is None:
+            _protocol_out.write(line + "\n")
+            _protocol_out.flush()
+        elif msg.get("type") in ("result", "failed"):
+            tmp = f"{_files['result']}.{os.getpid()}.tmp"
+            with open(tmp, "w") as f:
+                f.write(line + "\n")
+            os.replace(tmp, _files["result"])
+        else:
+            with open(_files["events"], "a") as f:
+                f.write(line + "\n")
 
 
 def is_oom(e: BaseException) -> bool:
@@ -56,7 +73,21 @@ def main() -> None:
     ap.add_argument("--precision", default=os.environ.get("SEGNAS_PRECISION", "auto"), choices=["auto", "fp32", "bf16", "fp16"])
     ap.add_argument("--onnx", action=argparse.BooleanOptionalAction, default=True,
                     help="also write model.onnx into exported model folders when torch.onnx can (default on)")
+    ap.add_argument("--job-file", help="file mode: the job (one train or predict message)")
+    ap.add_argument("--events", help="file mode: events file the ready/epoch/heartbeat lines are appended to")
+    ap.add_argument("--result", help="file mode: where the final message is written")
+    ap.add_argument("--heartbeat", type=float, default=30.0, help="file mode: seconds between heartbeats")
     args = ap.parse_args()
+    global _files
+    if args.job_file is not None:
+        if not args.events or not args.result:
+            ap.error("file mode needs --job-file, --events and --result")
+        _files = {"events": args.events, "result": args.result}
+        # A result left by an earlier run of a requeued job is not this run's.
+        try:
+            os.remove(args.result)
+        except FileNotFoundError:
+            pass
     # Ctrl-C reaches the whole process group; the parent decides what it means and tells us over stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -125,7 +156,41 @@ def main() -> None:
         cancel.set()
         jobs.put(None)
 
-    threading.Thread(target=reader, daemon=True).start()
+    def file_job() -> None:
+        """File mode: the job file is the only message; SIGUSR1/SIGTERM (time limit, preemption,
+        requeue) stop the job after the current batch with a `cancelled` result."""
+        try:
+            with open(args.job_file) as f:
+                kind, payload = parse_line(f.read().strip())
+        except (OSError, BadMessage) as e:
+            send({"type": "failed", "id": "", "status": "failed", "reason": f"bad job file: {args.job_file}: {e}"})
+            jobs.put(None)
+            return
+        if kind not in ("train", "predict"):
+            send({"type": "failed", "id": "", "status": "failed",
+                  "reason": f"bad job file: {args.job_file}: a job file holds a train or predict message, not '{kind}'"})
+            jobs.put(None)
+            return
+        signal.signal(signal.SIGUSR1, lambda *_: cancel.set())
+        signal.signal(signal.SIGTERM, lambda *_: cancel.set())
+        # Test hook (docs/protocol.md): the first attempt of this job hangs without a heartbeat.
+        if os.environ.get("SEGNAS_FAULT_STALL") == payload["id"] and os.environ.get("SEGNAS_ATTEMPT", "1") == "1":
+            while True:
+                time.sleep(3600)
+        state["running"] = payload["id"]
+
+        def beat() -> None:
+            while state["running"] == payload["id"] and not cancel.wait(args.heartbeat):
+                send({"type": "heartbeat", "id": payload["id"]})
+
+        threading.Thread(target=beat, daemon=True).start()
+        jobs.put((kind, payload))
+        jobs.put(None)
+
+    if _files is None:
+        threading.Thread(target=reader, daemon=True).start()
+    else:
+        file_job()
 
     # Each job function returns its final message; the loop marks the trainer idle *before* sending it,
     # so that a caller answering at once with the next job never finds the trainer still busy.

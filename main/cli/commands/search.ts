@@ -5,6 +5,7 @@ import { ENGINE_CHOICES, type EngineRequest, TORCH_DEVICES, type TorchDevice } f
 import { BASELINE_IDS, fixedSpace, getBaseline, isBaseline } from '../../nas/baselines';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import { type SearchBounds, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
+import { CLUSTER_OPTIONS, clusterSettings } from '../clusterOptions';
 import {
   asUsageError,
   defineCommand,
@@ -101,6 +102,7 @@ CUDA or MPS GPU, else TensorFlow.js; also $SEGNAS_ENGINE). segnas devices lists 
 trainer can start)`,
   },
   name: { type: 'string', arg: 'TEXT', help: 'experiment name' },
+  ...CLUSTER_OPTIONS,
 } as const;
 
 type Values = OptionValues<typeof OPTIONS>;
@@ -168,6 +170,7 @@ export function buildConfig(values: Values): SearchConfig {
   if (backend !== 'auto' && !(BACKENDS as readonly string[]).includes(backend))
     throw new UsageError(`--backend must be auto or one of ${BACKENDS.join(', ')} (got ${values.backend})`);
   const resolved = resolveSpace(values, intOption('evaluations', values.evaluations, D.evaluations));
+  const cluster = clusterSettings(values);
   return {
     datasetPath: values.data,
     variant: resolved.variant,
@@ -193,6 +196,7 @@ export function buildConfig(values: Values): SearchConfig {
     ...(values.population !== undefined && {
       populationSize: intOption('population', values.population, 0, 2),
     }),
+    ...(cluster && { cluster }),
   };
 }
 
