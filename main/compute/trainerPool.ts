@@ -6,8 +6,9 @@
  * memory (./gpuAdmission.ts); the queue waits in order meanwhile, and a job that fits no GPU ends as oom.
  * Every outcome a trainer produced names that trainer's device (TrainingResult.device).
  */
-import { GpuMemoryLedger } from './gpuAdmission';
+
 import type { CandidateExecutor } from './executor';
+import { GpuMemoryLedger } from './gpuAdmission';
 import type { PredictJob, TrainJob } from './protocol';
 import {
   failedOutcome,
