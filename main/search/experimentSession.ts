@@ -167,6 +167,7 @@ export class ExperimentSession {
       memoryBudgetBytes: (extra.memoryBudgetMB ?? DEFAULT_SEARCH_CONFIG.memoryBudgetMB) * 2 ** 20,
       modelsDir: modelsDirOf(store.workspaceDir, id),
       keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
+      ...(extra.prune && { prune: extra.prune }),
       emit: this.deps.emit,
       control: this.control,
     });

@@ -256,6 +256,7 @@ export function createSearchRunner(
               ...(engine ? { requested: config.engine?.engine ?? null, why: engine.why } : {}),
             },
             ...(population !== undefined && { populationSize: population }),
+            ...(config.prune && config.prune.rule !== 'off' && { prune: config.prune }),
           },
         },
         datasetFingerprint: fingerprint,

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { searchBoundsSchema } from '../core/searchBounds';
+import { pruneSettingsSchema } from '../core/searchConfig';
 import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
 import {
   CANDIDATE_STATUSES,
@@ -69,6 +70,8 @@ export const runSettingsSchema = z.looseObject({
   concurrency: z.number().int().optional(),
   /** CRS population size, when not the default 10·(d+1). */
   populationSize: z.number().int().optional(),
+  /** Early stopping across candidates, when on (main/nas/pruning.ts). */
+  prune: pruneSettingsSchema.optional(),
 });
 export type RunSettings = z.infer<typeof runSettingsSchema>;
 

@@ -3,6 +3,7 @@ import type { BackendName, ValidationIssue } from '../../main/api';
 import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
+import { PruningFields } from './PruningFields';
 
 const BACKEND_TITLES: Record<BackendName, string> = {
   tensorflow: 'TensorFlow native (tfjs-node, CUDA if available)',
@@ -11,7 +12,7 @@ const BACKEND_TITLES: Record<BackendName, string> = {
   cpu: 'Pure JavaScript (CPU, slow)',
 };
 
-function NumberField(props: {
+export function NumberField(props: {
   label: string;
   field: string;
   value: number;
@@ -151,6 +152,7 @@ export function SearchSetup() {
                 )
               }
             />
+            <PruningFields config={config} issues={issues} update={update} />
             <NumberField
               label="Seed"
               field="seed"
