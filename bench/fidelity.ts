@@ -31,6 +31,7 @@ import { DEFAULT_SEARCH_CONFIG, type PruneSettings } from '../main/core/searchCo
 import { getPreset } from '../main/nas/presets';
 import { replayPruning } from '../main/nas/pruning';
 import { createSearchRunner } from '../main/search/searchRunner';
+import { datasetSubset } from './datasetSubset';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -98,22 +99,6 @@ if (values['n-max'] && 'hi' in space.n) space.n.hi = Math.min(space.n.hi, Number
 
 const workspace = mkdtempSync(join(tmpdir(), 'segnas-bench-fidelity-'));
 
-/**
- * `--cases N`: a dataset folder of the first N cases, as symlinks (the data is never copied), so a
- * small machine can measure on real data in minutes.
- */
-function subset(n: number): string {
-  const json = JSON.parse(readFileSync(join(data, 'dataset.json'), 'utf8'));
-  const training = json.training.slice(0, n) as { image: string; label: string }[];
-  const root = join(workspace, 'data');
-  for (const t of training)
-    for (const rel of [t.image, t.label]) {
-      mkdirSync(join(root, rel, '..'), { recursive: true });
-      symlinkSync(join(data, rel), join(root, rel));
-    }
-  writeFileSync(join(root, 'dataset.json'), JSON.stringify({ ...json, training, numTraining: n }));
-  return root;
-}
 let curves: number[][];
 let trainingSeconds = 0;
 let backend = '';
@@ -130,7 +115,9 @@ if (values.replay) {
       earlier.asha.epochsFull;
   sampleSeconds = earlier.wallSeconds;
 } else {
-  const datasetPath = values.cases ? subset(Number(values.cases)) : data;
+  const datasetPath = values.cases
+    ? datasetSubset(data, Number(values.cases), join(workspace, 'data'))
+    : data;
   const runner = createSearchRunner({ workspace, emit: () => {} });
   const started = performance.now();
   try {
