@@ -147,7 +147,9 @@ try {
       pruned: runner.store.countCandidates(id, { status: 'pruned' }),
       epochs: runner.store.listCandidates(id).reduce((n, c) => n + c.curve.length, 0),
     });
-    if (!values.json) console.error(`${m.name}: test Dice ${mean.toFixed(3)} ± ${std.toFixed(3)}`);
+    console.error(
+      `${m.name}: test Dice ${mean.toFixed(3)} ± ${std.toFixed(3)}, ${(hours * 60).toFixed(1)} min`,
+    );
   }
 } finally {
   await runner.close();
