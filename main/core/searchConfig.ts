@@ -129,5 +129,5 @@ export const DEFAULT_SEARCH_CONFIG = {
   splits: 1,
   dropout: 0.1,
   // Off: the paper's protocol. The ASHA and median parameters are the recommended ones (docs/search.md).
-  prune: { rule: 'off', eta: 3, minEpochs: 2, warmupEpochs: 2, minCandidates: 3 },
+  prune: { rule: 'off', eta: 2, minEpochs: 2, warmupEpochs: 2, minCandidates: 3 },
 } as const satisfies Omit<SearchConfig, 'datasetPath' | 'space'>;

@@ -60,7 +60,7 @@ describe('segnas search arguments', () => {
     expect('prune' in buildConfig({ data: '/d' })).toBe(false);
     expect(buildConfig({ data: '/d', prune: 'asha' }).prune).toEqual({
       rule: 'asha',
-      eta: 3,
+      eta: 2,
       minEpochs: 2,
       warmupEpochs: 2,
       minCandidates: 3,
@@ -77,7 +77,7 @@ describe('segnas search arguments', () => {
     );
     const { out } = await capture(search, ['--help']);
     expect(out).toMatch(/--prune RULE[\s\S]*default off/);
-    expect(out).toMatch(/--prune-eta η[\s\S]*default 3/);
+    expect(out).toMatch(/--prune-eta η[\s\S]*default 2/);
     expect(out).toMatch(/--prune-min-epochs R[\s\S]*default 2/);
   });
 
