@@ -160,7 +160,7 @@ if (values.json)
   console.log(JSON.stringify({ machine: `${cpus().length}× ${cpus()[0]?.model}`, rows }, null, 1));
 else {
   console.log(
-    `\nTable 3 under one protocol: ${protocol.datasetPath}, ${size}³, ${protocol.training.epochs} epochs, ${splits} split(s), seed ${protocol.seed}, engine ${values.engine}`,
+    `\nTable 3 under one protocol: ${resolve(values.data)}${values.cases ? ` (first ${values.cases} cases)` : ''}, ${size}³, ${protocol.training.epochs} epochs, ${splits} split(s), seed ${protocol.seed}, engine ${values.engine}`,
   );
   console.log(
     `machine ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}; hours are wall-clock device hours on it\n`,
