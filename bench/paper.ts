@@ -1,18 +1,22 @@
 /**
  * `npm run bench:paper -- --data DIR [--size S] [--epochs E] [--splits N] [--evaluations K]
- * [--variant segnas4|segnas11] [--seed K] [--engine auto|wasm|…] [--json]`: the paper's Table 3 under
- * one protocol. Runs the SegNAS search, then the 3D U-Net and V-Net baselines with the same data,
- * seed (hence the same splits), size, epochs and training settings, and prints per method the test
- * Dice of its best network (mean ± std over the splits), its parameters and the device-hours spent.
+ * [--variant segnas4|segnas11] [--seed K] [--engine auto|wasm|…] [--prune asha|median|off] [--cases N]
+ * [--json]`: the paper's Table 3 under one protocol. Runs the SegNAS search without pruning and (unless
+ * `--prune off`) again with the pruning rule at its default parameters, then the 3D U-Net and V-Net
+ * baselines with the same data, seed (hence the same splits), size, epochs and training settings, and
+ * prints per method the test Dice of its best network (mean ± std over the splits), its parameters,
+ * the trainings and epochs trained, and the device-hours spent. `--cases N` uses the first N cases.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendRequest, SearchConfig } from '../main/api';
+import { DEFAULT_SEARCH_CONFIG, PRUNE_RULES, type PruneRuleName } from '../main/core/searchConfig';
 import { BASELINE_IDS, fixedSpace, getBaseline } from '../main/nas/baselines';
 import { getPreset } from '../main/nas/presets';
 import { createSearchRunner } from '../main/search/searchRunner';
+import { datasetSubset } from './datasetSubset';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -26,6 +30,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     engine: { type: 'string', default: 'auto' },
     workspace: { type: 'string' },
+    prune: { type: 'string', default: 'asha' },
+    cases: { type: 'string' },
     json: { type: 'boolean' },
   },
 });
@@ -33,9 +39,17 @@ if (!values.data)
   throw new Error('--data DIR is required (an MSD-layout dataset, e.g. ../shared/data/hippocampus)');
 const size = Number(values.size);
 const splits = Number(values.splits);
+const pruneRule = values.prune as PruneRuleName;
+if (!PRUNE_RULES.includes(pruneRule))
+  throw new Error(`--prune must be one of ${PRUNE_RULES.join(', ')} (got ${values.prune})`);
+const workspace = values.workspace ?? mkdtempSync(join(tmpdir(), 'segnas-bench-paper-'));
+const datasetPath = values.cases
+  ? datasetSubset(resolve(values.data), Number(values.cases), join(workspace, 'data'))
+  : resolve(values.data);
+mkdirSync(workspace, { recursive: true });
 
 const protocol = {
-  datasetPath: resolve(values.data),
+  datasetPath,
   training: { size, epochs: Number(values.epochs), batch: 1, learningRate: 1e-3, augmentation: true },
   seed: Number(values.seed),
   backend: values.engine as BackendRequest,
@@ -47,7 +61,9 @@ const protocol = {
 /** The searched variant with p limited to the poolings the cube allows. */
 function searchSpace(variant: string): SearchConfig['space'] {
   const space = structuredClone(getPreset(variant).space);
-  const pFits = Math.floor(Math.log2(size)) - 1;
+  // At least a 2³ bottleneck, and a cube side that every pooling halves exactly.
+  let pFits = 0;
+  while (size % 2 ** (pFits + 1) === 0 && size / 2 ** (pFits + 1) >= 2) pFits++;
   if ('hi' in space.p && space.p.hi - 1 > pFits) space.p.hi = pFits + 1;
   return space;
 }
@@ -63,6 +79,27 @@ const methods: { name: string; config: SearchConfig }[] = [
       evaluations: Number(values.evaluations),
     },
   },
+  // One epoch leaves nothing to stop early; with few epochs the first rung / warm-up comes sooner.
+  ...(pruneRule === 'off' || protocol.training.epochs < 2
+    ? []
+    : [
+        {
+          name: `${values.variant} + ${pruneRule === 'asha' ? 'ASHA' : 'median'} pruning`,
+          config: {
+            ...protocol,
+            variant: 'custom',
+            name: `bench:paper ${values.variant} pruned`,
+            space: searchSpace(values.variant),
+            evaluations: Number(values.evaluations),
+            prune: {
+              ...DEFAULT_SEARCH_CONFIG.prune,
+              rule: pruneRule,
+              minEpochs: Math.min(DEFAULT_SEARCH_CONFIG.prune.minEpochs, protocol.training.epochs - 1),
+              warmupEpochs: Math.min(DEFAULT_SEARCH_CONFIG.prune.warmupEpochs, protocol.training.epochs - 1),
+            },
+          },
+        },
+      ]),
   ...BASELINE_IDS.map((id) => ({
     name: id,
     config: {
@@ -75,7 +112,6 @@ const methods: { name: string; config: SearchConfig }[] = [
   })),
 ];
 
-const workspace = values.workspace ?? mkdtempSync(join(tmpdir(), 'segnas-bench-paper-'));
 const runner = createSearchRunner({ workspace, emit: () => {} });
 const rows: {
   method: string;
@@ -85,6 +121,8 @@ const rows: {
   params: number | null;
   hours: number;
   trainings: number;
+  pruned: number;
+  epochs: number;
 }[] = [];
 try {
   for (const m of methods) {
@@ -106,8 +144,12 @@ try {
       params: candidate?.paramCount ?? null,
       hours,
       trainings: runner.store.countCandidates(id, { status: 'trained' }),
+      pruned: runner.store.countCandidates(id, { status: 'pruned' }),
+      epochs: runner.store.listCandidates(id).reduce((n, c) => n + c.curve.length, 0),
     });
-    if (!values.json) console.error(`${m.name}: test Dice ${mean.toFixed(3)} ± ${std.toFixed(3)}`);
+    console.error(
+      `${m.name}: test Dice ${mean.toFixed(3)} ± ${std.toFixed(3)}, ${(hours * 60).toFixed(1)} min`,
+    );
   }
 } finally {
   await runner.close();
@@ -118,16 +160,16 @@ if (values.json)
   console.log(JSON.stringify({ machine: `${cpus().length}× ${cpus()[0]?.model}`, rows }, null, 1));
 else {
   console.log(
-    `\nTable 3 under one protocol: ${protocol.datasetPath}, ${size}³, ${protocol.training.epochs} epochs, ${splits} split(s), seed ${protocol.seed}, engine ${values.engine}`,
+    `\nTable 3 under one protocol: ${resolve(values.data)}${values.cases ? ` (first ${values.cases} cases)` : ''}, ${size}³, ${protocol.training.epochs} epochs, ${splits} split(s), seed ${protocol.seed}, engine ${values.engine}`,
   );
   console.log(
     `machine ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}; hours are wall-clock device hours on it\n`,
   );
   console.log(
-    '| method | test Dice (mean ± std over splits) | parameters | trainings | hours |\n|---|---|---|---|---|',
+    '| method | test Dice (mean ± std over splits) | parameters | trainings (+ pruned) | epochs trained | hours |\n|---|---|---|---|---|---|',
   );
   for (const r of rows)
     console.log(
-      `| ${r.method} | ${r.mean.toFixed(3)} ± ${r.std.toFixed(3)} (${r.splits}) | ${r.params?.toLocaleString('en') ?? '–'} | ${r.trainings} | ${r.hours.toFixed(3)} |`,
+      `| ${r.method} | ${r.mean.toFixed(3)} ± ${r.std.toFixed(3)} (${r.splits}) | ${r.params?.toLocaleString('en') ?? '–'} | ${r.trainings}${r.pruned > 0 ? ` + ${r.pruned}` : ''} | ${r.epochs} | ${r.hours.toFixed(3)} |`,
     );
 }

@@ -116,6 +116,27 @@ export const clusterSettingsSchema = z
   })
   .strict();
 export type ClusterSettings = z.infer<typeof clusterSettingsSchema>;
+/**
+ * Early stopping across candidates (multi-fidelity, main/nas/pruning.ts). `off` is the paper's
+ * protocol: every candidate trains for the full budget.
+ */
+export const PRUNE_RULES = ['off', 'asha', 'median'] as const;
+export type PruneRuleName = (typeof PRUNE_RULES)[number];
+
+export const pruneSettingsSchema = z
+  .object({
+    rule: z.enum(PRUNE_RULES),
+    /** ASHA: reduction factor η; a candidate goes on at a rung when in the top 1/η there. */
+    eta: z.number().int(),
+    /** ASHA: the first rung, in epochs; the rungs are minEpochs·η^k below the full budget. */
+    minEpochs: z.number().int(),
+    /** Median: epochs every candidate trains before it can be stopped. */
+    warmupEpochs: z.number().int(),
+    /** Median: earlier candidates that must have reached an epoch before it is compared there. */
+    minCandidates: z.number().int(),
+  })
+  .strict();
+export type PruneSettings = z.infer<typeof pruneSettingsSchema>;
 
 export const searchConfigSchema = z
   .object({
@@ -149,6 +170,8 @@ export const searchConfigSchema = z
     budgetHours: finite.optional(),
     /** Absent: the candidates train on this machine's devices. */
     cluster: clusterSettingsSchema.optional(),
+    /** Early stopping across candidates; absent: off. */
+    prune: pruneSettingsSchema.optional(),
   })
   .strict();
 export type SearchConfig = z.infer<typeof searchConfigSchema>;
@@ -167,4 +190,6 @@ export const DEFAULT_SEARCH_CONFIG = {
   topK: 3,
   splits: 1,
   dropout: 0.1,
+  // Off: the paper's protocol. The ASHA and median parameters are the recommended ones (docs/search.md).
+  prune: { rule: 'off', eta: 2, minEpochs: 2, warmupEpochs: 2, minCandidates: 3 },
 } as const satisfies Omit<SearchConfig, 'datasetPath' | 'space'>;

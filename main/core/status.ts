@@ -16,9 +16,19 @@ export const experimentStatusSchema = z.enum(EXPERIMENT_STATUSES);
 export type ExperimentStatus = z.infer<typeof experimentStatusSchema>;
 
 /**
- * `running` is the state of a candidate being trained; the others are outcomes.
+ * `running` is the state of a candidate being trained; the others are outcomes. `pruned`: stopped
+ * early by the search's pruning rule, its f from the best Dice of the epochs it trained; never a
+ * trained network (not a best, not tested, not kept as a model).
  */
-export const CANDIDATE_STATUSES = ['running', 'trained', 'cached', 'illegal', 'oom', 'failed'] as const;
+export const CANDIDATE_STATUSES = [
+  'running',
+  'trained',
+  'cached',
+  'illegal',
+  'oom',
+  'failed',
+  'pruned',
+] as const;
 export const candidateStatusSchema = z.enum(CANDIDATE_STATUSES);
 export type CandidateStatus = z.infer<typeof candidateStatusSchema>;
 

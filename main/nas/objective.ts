@@ -21,15 +21,21 @@ export function diceToF(dice: number): number {
 
 /** What the evaluator (a training run) reports; extra fields are kept for the store. */
 export interface TrainingOutcome {
+  /** Best validation Dice of the epochs trained. */
   dice: number;
   details?: Record<string, unknown>;
+  /** Set when the training was stopped early by a pruning rule (nas/pruning.ts): why. */
+  pruned?: { reason: string };
 }
 
 /** The stored result of one architecture; what the cache holds. */
 export interface CachedResult {
   f: number;
-  /** How it was first obtained: 'trained', 'oom' (thrown during training) or 'failed'. */
-  status: 'trained' | 'oom' | 'failed';
+  /**
+   * How it was first obtained: 'trained', 'pruned' (stopped early; f from the best Dice so far),
+   * 'oom' (thrown during training) or 'failed'.
+   */
+  status: 'trained' | 'pruned' | 'oom' | 'failed';
   dice?: number;
   reason?: string;
   details?: Record<string, unknown>;
@@ -57,6 +63,7 @@ export function memoryCache(): ResultCache & { readonly size: number } {
 export interface EvaluationCounts {
   evaluations: number;
   trained: number;
+  pruned: number;
   cached: number;
   illegal: number;
   oom: number;
@@ -97,7 +104,7 @@ export interface ObjectiveOptions {
   /**
    * 'evaluations' (the paper): every evaluation uses budget. 'trainings': only evaluations that ran a
    * training (trained, failed, or oom thrown during training) do; cache hits, illegal blocks and predicted
-   * OOM are free, so the same GPU time buys more optimizer steps.
+   * OOM are free, so the same GPU time buys more optimizer steps. A pruned training uses budget too.
    */
   budget?: 'evaluations' | 'trainings';
   /** Decides whether a training error is out-of-memory; default isOutOfMemoryError. */
@@ -139,7 +146,16 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
   const isOom = options.isOutOfMemory ?? isOutOfMemoryError;
   const counts: EvaluationCounts = options.resumeFrom
     ? { ...options.resumeFrom.counts }
-    : { evaluations: 0, trained: 0, cached: 0, illegal: 0, oom: 0, failed: 0, budgetUsed: 0 };
+    : {
+        evaluations: 0,
+        trained: 0,
+        pruned: 0,
+        cached: 0,
+        illegal: 0,
+        oom: 0,
+        failed: 0,
+        budgetUsed: 0,
+      };
   type Outcome = Omit<EvaluationReport, 'index' | 'x' | 'key' | 'spec' | 'counts' | 'countsTowardBudget'> & {
     trainedNow: boolean;
   };
@@ -156,7 +172,8 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
   ): Promise<CachedResult> => {
     try {
       const outcome = await train(spec, { key, index, x });
-      const { dice, details } = typeof outcome === 'number' ? { dice: outcome, details: undefined } : outcome;
+      const { dice, details, pruned } =
+        typeof outcome === 'number' ? { dice: outcome, details: undefined, pruned: undefined } : outcome;
       if (!Number.isFinite(dice) || dice < 0 || dice > 1)
         return {
           f: UNTRAINABLE_F,
@@ -164,7 +181,9 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
           reason: `training returned an invalid Dice ${dice}`,
           details,
         };
-      return { f: diceToF(dice), status: 'trained', dice, details };
+      return pruned
+        ? { f: diceToF(dice), status: 'pruned', dice, reason: pruned.reason, details }
+        : { f: diceToF(dice), status: 'trained', dice, details };
     } catch (error) {
       return isOom(error)
         ? { f: UNTRAINABLE_F, status: 'oom', reason: `out of memory during training: ${errorMessage(error)}` }

@@ -14,6 +14,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { z } from 'zod';
+import { candidateStatusSchema } from '../core/status';
 import { imageFileOf } from '../data/imageFile';
 import {
   type Candidate,
@@ -74,7 +75,7 @@ const candidateSchema = z.object({
     block: z.object({ nodes: z.number(), ops: z.array(z.number()) }),
     extras: z.record(z.string(), z.number()),
   }),
-  status: z.enum(['running', 'trained', 'cached', 'illegal', 'oom', 'failed']),
+  status: candidateStatusSchema,
   reason: z.string().nullable(),
   f: z.number().nullable(),
   valDice: z.number().nullable(),

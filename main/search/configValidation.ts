@@ -121,6 +121,24 @@ export function validateSearchConfig(
       message: `must be a number of hours in (0, 500], got ${config.budgetHours}; leave it empty for no time limit`,
     });
   checkRange(issues, 'memoryBudgetMB', config.memoryBudgetMB, 64, 1_048_576, ' MB');
+  if (config.prune && config.prune.rule !== 'off') {
+    const p = config.prune;
+    if (p.rule === 'asha') {
+      checkRange(issues, 'prune.eta', p.eta, 2, 10);
+      if (!(p.minEpochs >= 1 && p.minEpochs < training.epochs))
+        issues.push({
+          field: 'prune.minEpochs',
+          message: `must be at least 1 and below the ${training.epochs} epochs per candidate (no rung would come before the end), got ${p.minEpochs}`,
+        });
+    } else {
+      if (!(p.warmupEpochs >= 1 && p.warmupEpochs < training.epochs))
+        issues.push({
+          field: 'prune.warmupEpochs',
+          message: `must be at least 1 and below the ${training.epochs} epochs per candidate (nothing could be stopped), got ${p.warmupEpochs}`,
+        });
+      checkRange(issues, 'prune.minCandidates', p.minCandidates, 1, 1000);
+    }
+  }
 
   const dataset = context.dataset;
   if (!dataset) {

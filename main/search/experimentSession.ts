@@ -171,6 +171,7 @@ export class ExperimentSession {
       backend: experiment.backend,
       modelsDir: modelsDirOf(store.workspaceDir, id),
       keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
+      ...(extra.prune && { prune: extra.prune }),
       emit: this.deps.emit,
       control: this.control,
     });

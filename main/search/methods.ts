@@ -101,6 +101,7 @@ export function methodsParagraph(
         ? ', and augmentation applied to each image with probability 0.8 (rotation about the axial axis ±30°, shift ±20%, scaling 0.8–1.2)'
         : ' and no augmentation'
     }.`,
+    pruningSentence(extra.prune),
     `Images were resampled to isotropic spacing at their smallest voxel size, zero-padded to a cube, resized to ${size}×${size}×${size} voxels and intensity-normalized per image (clipped to the 0.5th–99.5th percentiles, then z-scored); predictions were mapped back onto each image's original grid and label values before scoring.`,
     split
       ? `The ${split.train.length + split.validation.length + split.test.length} subjects were split at random (seed ${experiment.seeds.split}) into ${split.train.length} training, ${split.validation.length} validation and ${split.test.length} test subjects${
@@ -113,7 +114,9 @@ export function methodsParagraph(
       (counts.get('cached') ?? 0) > 0 ? `, ${counts.get('cached')} cached` : ''
     }${(counts.get('illegal') ?? 0) > 0 ? `, ${counts.get('illegal')} illegal` : ''}${
       (counts.get('oom') ?? 0) > 0 ? `, ${counts.get('oom')} over the memory budget` : ''
-    }${(counts.get('failed') ?? 0) > 0 ? `, ${counts.get('failed')} failed` : ''}).`,
+    }${(counts.get('failed') ?? 0) > 0 ? `, ${counts.get('failed')} failed` : ''}${
+      (counts.get('pruned') ?? 0) > 0 ? `, ${counts.get('pruned')} stopped early` : ''
+    }).`,
     best && bestCandidate
       ? `The best architecture (n = ${bestCandidate.spec.n}, p = ${bestCandidate.spec.p}, a ${bestCandidate.spec.block.nodes}-node block${
           bestCandidate.paramCount ? `, ${bestCandidate.paramCount.toLocaleString('en-US')} parameters` : ''
@@ -122,6 +125,22 @@ export function methodsParagraph(
     ...testSentence(tests, best?.seq),
   ];
   return sentences.filter(Boolean).join(' ');
+}
+
+/** How candidates were stopped early, when the search pruned (main/nas/pruning.ts). */
+function pruningSentence(prune: unknown): string {
+  const p = prune as {
+    rule?: string;
+    eta?: number;
+    minEpochs?: number;
+    warmupEpochs?: number;
+    minCandidates?: number;
+  };
+  if (p?.rule === 'asha')
+    return `Poor candidates were stopped early by asynchronous successive halving (η = ${p.eta}, rungs at ${p.minEpochs}·η^k epochs; a candidate continued at a rung only when its best validation Dice so far was in the top 1/η of the candidates that had reached it); a stopped candidate was scored by its best Dice so far and could not be selected as the best.`;
+  if (p?.rule === 'median')
+    return `Poor candidates were stopped early by the median stopping rule (from epoch ${p.warmupEpochs}, when the best validation Dice so far was below the median of at least ${p.minCandidates} earlier candidates at the same epoch); a stopped candidate was scored by its best Dice so far and could not be selected as the best.`;
+  return '';
 }
 
 function testSentence(tests: readonly TestEvaluation[], bestSeq: number | undefined): string[] {

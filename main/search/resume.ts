@@ -29,6 +29,7 @@ export function planReplay(candidates: readonly Candidate[]): ReplayPlan {
   const counts: EvaluationCounts = {
     evaluations: 0,
     trained: 0,
+    pruned: 0,
     cached: 0,
     illegal: 0,
     oom: 0,

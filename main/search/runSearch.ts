@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { pytorchDeviceOf } from '../compute/engines';
 import type { TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
+import type { PruneSettings } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
 import { CrsStoppedEarly, crs2lm, type Objective, replayObjective } from '../nas/crs';
 import { createObjective, type EvaluationReport } from '../nas/objective';
+import { type DiceCurve, shouldPrune } from '../nas/pruning';
 import type { SearchSpace } from '../nas/searchSpace';
 import type { Candidate, ExperimentStore, LabelDice, TrainingProtocol } from '../store';
 import { experimentCacheScope, storeResultCache } from '../store';
@@ -70,6 +72,8 @@ export interface SearchRunOptions {
   modelsDir: string;
   /** Models of the best `keepModels` trained candidates are kept; the others are deleted as the search goes. */
   keepModels: number;
+  /** Early stopping across candidates; absent or 'off': every candidate trains the full budget. */
+  prune?: PruneSettings;
   emit: (event: SearchEvent) => void;
   control: RunControl;
 }
@@ -178,6 +182,16 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   let done = plan.record.length + plan.finishedAfterGap.size;
   const sessionStart = performance.now();
   let doneThisSession = 0;
+  const pruning = o.prune && o.prune.rule !== 'off' ? o.prune : undefined;
+  /**
+   * The recorded curves a pruning decision compares with: the candidates trained or pruned when this
+   * one starts. At one trainer that is every earlier candidate, whatever run recorded it, so a resumed
+   * search meets the same decisions (docs/search.md).
+   */
+  const earlierCurves = (): DiceCurve[] =>
+    store
+      .listCandidates(id, { status: ['trained', 'pruned'] })
+      .map((c) => c.curve.map((p) => p.valDice ?? 0));
 
   const train = async (
     spec: ArchitectureSpec,
@@ -198,21 +212,48 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     started.set(seq, { startedAt: row.startedAt });
     o.emit({ type: 'candidate-started', experimentId: id, seq, x, spec });
     assertBuildable(spec, o.training.size);
-    const outcome = await o.runJob(trainJob(spec, String(seq), o), {
-      signal: control.abort.signal,
-      ...(estMemoryBytes !== null && { memoryBytes: estMemoryBytes }),
-      onEpoch: (p) => {
-        const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice, seconds: p.seconds };
-        store.appendEpoch(id, seq, point);
-        o.emit({ type: 'epoch', experimentId: id, seq, point });
-      },
-    });
+    const earlier = pruning ? earlierCurves() : [];
+    const curve: number[] = [];
+    let prunedAfter: number | null = null;
+    // The job's own signal: the user's stop cancels it, and so does the pruning rule.
+    const job = new AbortController();
+    const stopJob = () => job.abort();
+    if (control.abort.signal.aborted) job.abort();
+    else control.abort.signal.addEventListener('abort', stopJob, { once: true });
+    const outcome = await o
+      .runJob(trainJob(spec, String(seq), o), {
+        signal: job.signal,
+        ...(estMemoryBytes !== null && { memoryBytes: estMemoryBytes }),
+        onEpoch: (p) => {
+          // Epochs the trainer finished before it read the cancel are not part of the candidate.
+          if (prunedAfter !== null) return;
+          const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice, seconds: p.seconds };
+          store.appendEpoch(id, seq, point);
+          o.emit({ type: 'epoch', experimentId: id, seq, point });
+          curve.push(p.valDice ?? 0);
+          if (pruning && shouldPrune(pruning, o.training.epochs, earlier, curve)) {
+            prunedAfter = curve.length;
+            job.abort();
+          }
+        },
+      })
+      .finally(() => control.abort.signal.removeEventListener('abort', stopJob));
     if (outcome.device) deviceOfSeq.set(seq, describeDevice(outcome.device));
     // A trainer ignores SIGINT (the Ctrl-C of its process group) but dies of SIGTERM or SIGHUP sent to the
     // group: that is the user's interrupt, not the candidate's failure, so stop and retrain it on resume.
     const interrupted =
       outcome.status === 'failed' && outcome.killedBy !== undefined && USER_INTERRUPTS.has(outcome.killedBy);
     if (interrupted) control.request ??= 'stop';
+    if (prunedAfter !== null && !control.abort.signal.aborted && !interrupted) {
+      trainedDetails.set(seq, { perLabelDice: null, paramCount: outcome.paramCount ?? params });
+      const rule = pruning?.rule === 'asha' ? `ASHA (η ${pruning.eta})` : 'the median rule';
+      return {
+        dice: Math.max(...curve),
+        pruned: {
+          reason: `stopped by ${rule} after ${prunedAfter} of ${o.training.epochs} epochs; f from its best Dice so far`,
+        },
+      };
+    }
     if (outcome.status === 'cancelled' || control.abort.signal.aborted || interrupted) {
       cancelled.add(seq);
       throw new CancelledTraining('stopped by the user; retrained on resume');
@@ -238,17 +279,23 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       report.status === 'cached'
         ? (report.details as { perLabelDice?: LabelDice | null } | undefined)
         : undefined;
-    const status = report.status;
+    // A repeat of a pruned network is answered from the cache but stays what it is: pruned, never a best.
+    const fromCache = report.status === 'cached';
+    const status = fromCache && report.cachedStatus === 'pruned' ? 'pruned' : report.status;
+    const reason =
+      fromCache && status === 'pruned'
+        ? `the same network as an earlier pruned candidate; ${report.reason ?? ''}`.replace(/; $/, '')
+        : (report.reason ?? null);
     const result = {
       status,
-      reason: report.reason ?? null,
+      reason,
       f: report.f,
       valDice: report.dice ?? null,
       perLabelDice: trained?.perLabelDice ?? cachedDetails?.perLabelDice ?? null,
       paramCount: trained?.paramCount ?? measured.paramCount,
       estMemoryBytes: measured.estMemoryBytes,
       device: deviceOfSeq.get(seq) ?? null,
-      ...(status !== 'cached' && status !== 'illegal' && { cacheScope: scope }),
+      ...(!fromCache && status !== 'illegal' && { cacheScope: scope }),
     };
     const candidate: Candidate = started.has(seq)
       ? store.recordCandidateEnd(id, seq, result)

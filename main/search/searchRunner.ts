@@ -292,6 +292,7 @@ export function createSearchRunner(
             },
             ...(population !== undefined && { populationSize: population }),
             ...(onCluster && { cluster: onCluster.settings }),
+            ...(config.prune && config.prune.rule !== 'off' && { prune: config.prune }),
           },
         },
         datasetFingerprint: fingerprint,

@@ -118,6 +118,63 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (experiment_id, seq)
   );
   `,
+  // Candidates stopped early by a pruning rule get the status 'pruned', and the objective cache
+  // remembers them. SQLite cannot alter a CHECK, so both tables are rebuilt: copy, drop, rename.
+  // migrate() turns foreign keys off around it, so dropping the old candidates table cannot cascade
+  // into the artifacts and test evaluations that reference it.
+  `
+  CREATE TABLE candidates_rebuilt (
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL CHECK (seq >= 0),
+    x TEXT NOT NULL CHECK (json_valid(x)),
+    key TEXT NOT NULL,
+    spec TEXT NOT NULL CHECK (json_valid(spec)),
+    status TEXT NOT NULL CHECK (status IN ('running','trained','cached','illegal','oom','failed','pruned')),
+    reason TEXT,
+    f REAL,
+    val_dice REAL,
+    per_label_dice TEXT CHECK (per_label_dice IS NULL OR json_valid(per_label_dice)),
+    param_count INTEGER,
+    est_memory_bytes INTEGER,
+    device TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    curve TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(curve)),
+    PRIMARY KEY (experiment_id, seq)
+  );
+  INSERT INTO candidates_rebuilt (experiment_id, seq, x, key, spec, status, reason, f, val_dice,
+      per_label_dice, param_count, est_memory_bytes, device, started_at, ended_at, curve)
+    SELECT experiment_id, seq, x, key, spec, status, reason, f, val_dice,
+      per_label_dice, param_count, est_memory_bytes, device, started_at, ended_at, curve
+    FROM candidates;
+  DROP TABLE candidates;
+  ALTER TABLE candidates_rebuilt RENAME TO candidates;
+  CREATE INDEX candidates_key ON candidates(experiment_id, key);
+  CREATE INDEX candidates_status ON candidates(experiment_id, status);
+
+  CREATE TABLE objective_cache_rebuilt (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('trained','illegal','oom','failed','pruned')),
+    f REAL NOT NULL,
+    val_dice REAL,
+    per_label_dice TEXT CHECK (per_label_dice IS NULL OR json_valid(per_label_dice)),
+    param_count INTEGER,
+    reason TEXT,
+    details TEXT CHECK (details IS NULL OR json_valid(details)),
+    source_experiment_id INTEGER REFERENCES experiments(id) ON DELETE SET NULL,
+    source_seq INTEGER,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+  );
+  INSERT INTO objective_cache_rebuilt (scope, key, status, f, val_dice, per_label_dice, param_count,
+      reason, details, source_experiment_id, source_seq, created_at)
+    SELECT scope, key, status, f, val_dice, per_label_dice, param_count,
+      reason, details, source_experiment_id, source_seq, created_at
+    FROM objective_cache;
+  DROP TABLE objective_cache;
+  ALTER TABLE objective_cache_rebuilt RENAME TO objective_cache;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -129,12 +186,26 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  */
 export function migrate(db: Database.Database, filePath: string): void {
   if (checkVersion(db, filePath) === SCHEMA_VERSION) return;
-  db.transaction(() => {
-    for (let v = checkVersion(db, filePath); v < SCHEMA_VERSION; v++) {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    }
-  }).immediate();
+  // A migration may rebuild a table (SQLite cannot alter a CHECK): with foreign keys on, dropping the
+  // old table would delete every row that references it (ON DELETE CASCADE). The pragma is a no-op
+  // inside a transaction, so it is switched off around it, and the references are checked before commit.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (let v = checkVersion(db, filePath); v < SCHEMA_VERSION; v++) {
+        db.exec(MIGRATIONS[v]);
+        db.pragma(`user_version = ${v + 1}`);
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0)
+        throw new Error(
+          `${filePath}: upgrading the store would leave ${broken.length} rows pointing at rows that do not exist; the file was left as it was`,
+        );
+    }).immediate();
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
 }
 
 function checkVersion(db: Database.Database, filePath: string): number {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { searchBoundsSchema } from '../core/searchBounds';
-import { clusterSettingsSchema } from '../core/searchConfig';
+import { clusterSettingsSchema, pruneSettingsSchema } from '../core/searchConfig';
 import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
 import {
   CANDIDATE_STATUSES,
@@ -72,6 +72,8 @@ export const runSettingsSchema = z.looseObject({
   populationSize: z.number().int().optional(),
   /** Present when the candidates train on a Slurm cluster (a resume submits there too). */
   cluster: clusterSettingsSchema.optional(),
+  /** Early stopping across candidates, when on (main/nas/pruning.ts). */
+  prune: pruneSettingsSchema.optional(),
 });
 export type RunSettings = z.infer<typeof runSettingsSchema>;
 

@@ -17,6 +17,7 @@ export const STATUS_COLOURS: Record<CandidateStatus, string> = {
   oom: '#ffb020',
   failed: '#d94dff',
   running: '#31c48d',
+  pruned: '#e0a85c',
 };
 
 const DICE_DOMAIN: [number, number] = [0, 1];
@@ -66,6 +67,13 @@ export const DiceChart = memo(function DiceChart(props: {
         colour: STATUS_COLOURS.cached,
         shape: 'diamond',
         ...columns(pts, (p) => p.status === 'cached', seqX),
+      },
+      {
+        // Stopped early by the pruning rule: the Dice of the epochs it trained, never a best.
+        name: 'pruned',
+        colour: STATUS_COLOURS.pruned,
+        shape: 'diamond',
+        ...columns(pts, (p) => p.status === 'pruned', seqX),
       },
       {
         name: 'illegal / OOM / failed',

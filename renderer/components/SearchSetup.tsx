@@ -4,6 +4,7 @@ import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
 import { EngineSettings } from './EngineSettings';
+import { PruningFields } from './PruningFields';
 import { RunOnSection } from './RunOnSection';
 
 const BACKEND_TITLES: Record<BackendName, string> = {
@@ -13,7 +14,7 @@ const BACKEND_TITLES: Record<BackendName, string> = {
   cpu: 'Pure JavaScript (CPU, slow)',
 };
 
-function NumberField(props: {
+export function NumberField(props: {
   label: string;
   field: string;
   value: number;
@@ -153,6 +154,7 @@ export function SearchSetup() {
                 )
               }
             />
+            <PruningFields config={config} issues={issues} update={update} />
             <NumberField
               label="Seed"
               field="seed"

@@ -31,7 +31,8 @@ function append(curve: Pick<SearchCurve, 'points' | 'best'>, c: CandidateSummary
   const dice = FREE.has(c.status) ? 0 : (c.valDice ?? 0);
   curve.points.push({ seq: c.seq, dice, status: c.status, params: c.paramCount });
   const before = curve.best.length > 0 ? curve.best[curve.best.length - 1].best : 0;
-  curve.best.push({ seq: c.seq, best: Math.max(before, dice) });
+  // A pruned candidate's Dice is that of a partial training: it is drawn, but never the best.
+  curve.best.push({ seq: c.seq, best: c.status === 'pruned' ? before : Math.max(before, dice) });
 }
 
 export function searchCurve(candidates: readonly CandidateSummary[]): SearchCurve {

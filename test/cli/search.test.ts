@@ -56,6 +56,31 @@ describe('segnas search arguments', () => {
     expect('budgetHours' in buildConfig({ data: '/d' })).toBe(false);
   });
 
+  it('prunes only when asked, with the documented defaults, and refuses parameters without a rule', async () => {
+    expect('prune' in buildConfig({ data: '/d' })).toBe(false);
+    expect(buildConfig({ data: '/d', prune: 'asha' }).prune).toEqual({
+      rule: 'asha',
+      eta: 2,
+      minEpochs: 2,
+      warmupEpochs: 2,
+      minCandidates: 3,
+    });
+    expect(
+      buildConfig({ data: '/d', prune: 'median', 'prune-warmup': '4', 'prune-min-candidates': '5' }).prune,
+    ).toMatchObject({ rule: 'median', warmupEpochs: 4, minCandidates: 5 });
+    expect(() => buildConfig({ data: '/d', prune: 'hyperband' })).toThrow(
+      /--prune must be one of off, asha, median/,
+    );
+    expect(() => buildConfig({ data: '/d', 'prune-eta': '2' })).toThrow(/--prune-eta needs --prune asha/);
+    expect(() => buildConfig({ data: '/d', prune: 'asha', 'prune-eta': '1' })).toThrow(
+      /--prune-eta must be an integer ≥ 2/,
+    );
+    const { out } = await capture(search, ['--help']);
+    expect(out).toMatch(/--prune RULE[\s\S]*default off/);
+    expect(out).toMatch(/--prune-eta η[\s\S]*default 2/);
+    expect(out).toMatch(/--prune-min-epochs R[\s\S]*default 2/);
+  });
+
   it('turns a baseline into one fixed architecture evaluated once', () => {
     const config = buildConfig({ data: '/d', variant: 'vnet', evaluations: '300' });
     expect(config.evaluations).toBe(1);

@@ -57,6 +57,24 @@ describe('search objective', () => {
     expect(objective.counts).toMatchObject({ evaluations: 3, trained: 1, cached: 2, budgetUsed: 3 });
   });
 
+  it('records a training stopped by a pruning rule as pruned, f from its best Dice so far, and caches it so', async () => {
+    const { objective, reports, trained } = harness({
+      train: async (_spec, { key }) => {
+        trained.push(key);
+        return { dice: 0.3, pruned: { reason: 'stopped by ASHA (η 3) after 2 of 10 epochs' } };
+      },
+    });
+    expect(await objective(legal)).toEqual({ f: diceToF(0.3), countsTowardBudget: true });
+    await objective(legal.map((v) => v + 0.3));
+    expect(trained).toHaveLength(1);
+    expect(reports.map((r) => [r.status, r.cachedStatus])).toEqual([
+      ['pruned', undefined],
+      ['cached', 'pruned'],
+    ]);
+    expect(reports[0]).toMatchObject({ dice: 0.3, reason: expect.stringMatching(/stopped by ASHA/) });
+    expect(objective.counts).toMatchObject({ evaluations: 2, trained: 0, pruned: 1, cached: 1 });
+  });
+
   it('scores illegal blocks 10 without training, with the reason', async () => {
     const { objective, reports, trained } = harness();
     expect(await objective(illegal)).toEqual({ f: 10, countsTowardBudget: true });

@@ -56,7 +56,7 @@ const summary: ExperimentSummary = {
   device: 'CPU',
   owner: null,
   heartbeatAt: null,
-  counts: { running: 0, trained: 0, cached: 0, illegal: 0, oom: 0, failed: 0 },
+  counts: { running: 0, trained: 0, cached: 0, illegal: 0, oom: 0, failed: 0, pruned: 0 },
   total: 0,
   best: null,
 };

@@ -41,6 +41,29 @@ describe('validateSearchConfig', () => {
       ]);
   });
 
+  it('checks the pruning parameters of the chosen rule, by field', () => {
+    const prune = { rule: 'asha', eta: 3, minEpochs: 2, warmupEpochs: 2, minCandidates: 3 } as const;
+    expect(validateSearchConfig({ ...config, prune }, { dataset }).ok).toBe(true);
+    expect(
+      validateSearchConfig({ ...config, prune: { ...prune, rule: 'off', eta: 0 } }, { dataset }).ok,
+    ).toBe(true);
+    expect(
+      validateSearchConfig({ ...config, prune: { ...prune, eta: 1, minEpochs: 10 } }, { dataset }).issues,
+    ).toEqual([
+      { field: 'prune.eta', message: 'must be between 2 and 10, got 1' },
+      { field: 'prune.minEpochs', message: expect.stringMatching(/below the 10 epochs per candidate/) },
+    ]);
+    expect(
+      validateSearchConfig(
+        { ...config, prune: { ...prune, rule: 'median', warmupEpochs: 0, minCandidates: 0 } },
+        { dataset },
+      ).issues,
+    ).toEqual([
+      { field: 'prune.warmupEpochs', message: expect.stringMatching(/at least 1 and below the 10 epochs/) },
+      { field: 'prune.minCandidates', message: 'must be between 1 and 1000, got 0' },
+    ]);
+  });
+
   it('accepts the defaults on a usable dataset and estimates the time', () => {
     const v = validateSearchConfig(config, { dataset });
     expect(v).toMatchObject({ ok: true, issues: [] });

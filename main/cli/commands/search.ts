@@ -1,7 +1,15 @@
 /** `segnas search`: runs an architecture search (or trains a baseline) on a dataset, with progress output. */
 import { readFileSync } from 'node:fs';
 import { BACKEND_NAMES, type BackendRequest, DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../../api';
-import { ENGINE_CHOICES, type EngineRequest, TORCH_DEVICES, type TorchDevice } from '../../core/searchConfig';
+import {
+  ENGINE_CHOICES,
+  type EngineRequest,
+  PRUNE_RULES,
+  type PruneRuleName,
+  type PruneSettings,
+  TORCH_DEVICES,
+  type TorchDevice,
+} from '../../core/searchConfig';
 import { BASELINE_IDS, fixedSpace, getBaseline, isBaseline } from '../../nas/baselines';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import { type SearchBounds, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
@@ -50,6 +58,32 @@ trained once under the same protocol: ${BASELINE_IDS.join(', ')}`,
     type: 'string',
     arg: 'H',
     help: 'wall-clock hours the search may run; then it stops cleanly, resumable (default: no limit)',
+  },
+  prune: {
+    type: 'string',
+    arg: 'RULE',
+    help: `stop poor candidates early: ${PRUNE_RULES.join(', ')} (default ${D.prune.rule}: every candidate
+trains all epochs, the paper's protocol)`,
+  },
+  'prune-eta': {
+    type: 'string',
+    arg: 'η',
+    help: `ASHA: a candidate goes on at a rung when in the top 1/η there (default ${D.prune.eta})`,
+  },
+  'prune-min-epochs': {
+    type: 'string',
+    arg: 'R',
+    help: `ASHA: the first rung; rungs at R·η^k epochs (default ${D.prune.minEpochs})`,
+  },
+  'prune-warmup': {
+    type: 'string',
+    arg: 'W',
+    help: `median: epochs before a candidate can be stopped (default ${D.prune.warmupEpochs})`,
+  },
+  'prune-min-candidates': {
+    type: 'string',
+    arg: 'M',
+    help: `median: earlier candidates needed at an epoch to compare there (default ${D.prune.minCandidates})`,
   },
   population: {
     type: 'string',
@@ -163,6 +197,27 @@ export function engineRequest(values: Values, env: NodeJS.ProcessEnv = process.e
   };
 }
 
+/** The pruning an invocation asks for: absent when the rule is off and no parameter was given. */
+function pruneSettings(values: Values): PruneSettings | undefined {
+  const rule = values.prune ?? D.prune.rule;
+  if (!(PRUNE_RULES as readonly string[]).includes(rule))
+    throw new UsageError(`--prune must be one of ${PRUNE_RULES.join(', ')} (got ${values.prune})`);
+  const given = ['prune-eta', 'prune-min-epochs', 'prune-warmup', 'prune-min-candidates'] as const;
+  const parameters = given.filter((k) => values[k] !== undefined);
+  if (rule === 'off') {
+    if (parameters.length > 0)
+      throw new UsageError(`--${parameters[0]} needs --prune asha or --prune median`);
+    return undefined;
+  }
+  return {
+    rule: rule as PruneRuleName,
+    eta: intOption('prune-eta', values['prune-eta'], D.prune.eta, 2),
+    minEpochs: intOption('prune-min-epochs', values['prune-min-epochs'], D.prune.minEpochs),
+    warmupEpochs: intOption('prune-warmup', values['prune-warmup'], D.prune.warmupEpochs),
+    minCandidates: intOption('prune-min-candidates', values['prune-min-candidates'], D.prune.minCandidates),
+  };
+}
+
 /** The search an invocation asks for; ranges and cross-field rules are the runner's to check. */
 export function buildConfig(values: Values): SearchConfig {
   if (!values.data) throw new UsageError('--data is required (the dataset folder)');
@@ -171,6 +226,7 @@ export function buildConfig(values: Values): SearchConfig {
     throw new UsageError(`--backend must be auto or one of ${BACKENDS.join(', ')} (got ${values.backend})`);
   const resolved = resolveSpace(values, intOption('evaluations', values.evaluations, D.evaluations));
   const cluster = clusterSettings(values);
+  const prune = pruneSettings(values);
   return {
     datasetPath: values.data,
     variant: resolved.variant,
@@ -197,6 +253,7 @@ export function buildConfig(values: Values): SearchConfig {
       populationSize: intOption('population', values.population, 0, 2),
     }),
     ...(cluster && { cluster }),
+    ...(prune && { prune }),
   };
 }
 
