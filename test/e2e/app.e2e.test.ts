@@ -119,6 +119,32 @@ describe('web mode in Chromium', () => {
       .toContain('GFLOP/s on wasm');
   });
 
+  it('offers pruning and a Slurm cluster on the setup page, each checked where it is set', async () => {
+    await page.getByTestId('nav-setup').click();
+    const setup = page.getByTestId('search-setup');
+    await page.getByTestId('field-prune.rule').selectOption('asha');
+    await page.getByTestId('field-prune.eta').fill('1');
+    await expect
+      .poll(() => setup.textContent(), { timeout: 15_000 })
+      .toContain('must be between 2 and 10, got 1');
+    expect(await page.getByTestId('start-search').isDisabled()).toBe(true);
+    await page.getByTestId('field-prune.eta').fill('2');
+    await page.getByTestId('field-prune.rule').selectOption('off');
+    expect(await page.getByTestId('field-prune.eta').count()).toBe(0);
+
+    await page.getByTestId('run-on-slurm').check();
+    await page.getByTestId('cluster-max-jobs').waitFor();
+    // sinfo answers with the partitions when a cluster is up (the Slurm tests may run one meanwhile),
+    // otherwise with why it could not ask; either way the engine was asked and the page says so.
+    await page.getByTestId('cluster-test').click();
+    await page
+      .getByTestId('cluster-partitions')
+      .or(page.getByTestId('cluster-test-error'))
+      .waitFor({ timeout: 60_000 });
+    await page.getByTestId('run-on-local').check();
+    expect(await page.getByTestId('cluster-max-jobs').count()).toBe(0);
+  });
+
   it('shows the problems of a malformed dataset, naming the files', async () => {
     const bad = join(web.workspace, 'bad-dataset');
     await mkdir(bad, { recursive: true });
