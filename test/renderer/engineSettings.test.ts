@@ -107,8 +107,9 @@ describe.each([
       [interpreterFile(workspace, 'python3', '#!/bin/sh\n', 0o755), /inside the workspace/],
     ];
     for (const [path, why] of cases) {
-      for (const call of [api.setPython({ python: path }), api.checkEngines({ python: path })]) {
-        const error = await rejection(call);
+      // One call at a time: a second promise made up front could reject before anything awaits it.
+      for (const call of [() => api.setPython({ python: path }), () => api.checkEngines({ python: path })]) {
+        const error = await rejection(call());
         expect(error.code, path).toBe('bad-request');
         expect(error.field).toBe('python');
         expect(error.message).toMatch(why);
