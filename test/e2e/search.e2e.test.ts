@@ -58,6 +58,11 @@ describe('a tiny search in the browser', () => {
       .toBe('running');
     expect(await page.getByTestId('progress').textContent()).toMatch(/\d+ \/ 3/);
 
+    // Pause while a candidate trains: under load the engine may still be preparing the data when the
+    // page is back, and a pause then takes effect before any candidate, leaving no best to show.
+    await expect
+      .poll(() => chart.textContent(), { timeout: 120_000, interval: 250 })
+      .toMatch(/Running candidate #\d+/);
     // Pause says it is waiting for the running candidate, then the search pauses.
     await page.getByTestId('pause-search').click();
     await expect
