@@ -4,7 +4,7 @@
 // run and nothing trained twice; the best candidate is tested with predictions in each image's own
 // geometry.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,28 +13,12 @@ import { predictionsDirOf } from '../../main/search/afterSearch';
 import { type Candidate, openStore } from '../../main/store';
 import { STORE_FILE_NAME } from '../../main/store/workspace';
 import { torchPython } from '../compute/helpers/torchPython';
-import { removeTempDirs, tempDir } from '../search/searchFixtures';
+import { hippocampusDir } from '../data/helpers';
+import { hippocampusSubset, removeTempDirs, tempDir } from '../search/searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DATA = resolve(ROOT, '..', 'shared', 'data', 'hippocampus');
 const CASES = 10;
 const EVALUATIONS = 6;
-
-/** A dataset folder of the first CASES cases, as symlinks (the data is never copied). */
-function hippocampusSubset(): string {
-  if (!existsSync(join(DATA, 'dataset.json')))
-    throw new Error(
-      `the hippocampus data is missing: looked for ${join(DATA, 'dataset.json')} (see ../shared/data/README.md)`,
-    );
-  const json = JSON.parse(readFileSync(join(DATA, 'dataset.json'), 'utf8'));
-  const training = json.training.slice(0, CASES) as { image: string; label: string }[];
-  const root = join(tempDir('hippo'), 'hippocampus');
-  for (const sub of ['imagesTr', 'labelsTr']) mkdirSync(join(root, sub), { recursive: true });
-  for (const t of training)
-    for (const rel of [t.image, t.label]) symlinkSync(join(DATA, rel), join(root, rel));
-  writeFileSync(join(root, 'dataset.json'), JSON.stringify({ ...json, training, numTraining: CASES }));
-  return root;
-}
 
 let python: string;
 let data: string;
@@ -84,7 +68,7 @@ let referenceWorkspace: string;
 
 beforeAll(async () => {
   python = await torchPython();
-  data = hippocampusSubset();
+  data = hippocampusSubset(CASES);
   bounds = join(tempDir('bounds'), 'bounds.json');
   // p = 2 fits 16³ with room; narrow channels keep each candidate a few seconds on 2 cores.
   writeFileSync(
@@ -123,7 +107,7 @@ describe('segnas search --engine pytorch on hippocampus MR data', () => {
     expect(ids.length).toBeGreaterThan(0);
     const dir = predictionsDirOf(referenceWorkspace, experiment?.id ?? 0, String(best.seq));
     for (const id of ids) {
-      const image = await readImage(join(DATA, 'imagesTr', `${id}.nii.gz`));
+      const image = await readImage(join(hippocampusDir(), 'imagesTr', `${id}.nii.gz`));
       const prediction = await readImage(join(dir, `${id}.nii.gz`));
       expect(prediction.dims, id).toEqual(image.dims);
       const expected = image.affine.flat();

@@ -4,7 +4,7 @@
 // lands on its image's own grid, a cancelled apply run kills its trainer, and this process never
 // initialises a TensorFlow.js backend.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -25,7 +25,7 @@ import { createSearchRunner, type LocalSearchRunner } from '../../main/search/se
 import { readModelJson } from '../../main/train/modelJson';
 import { torchPython } from '../compute/helpers/torchPython';
 import { hippocampusDir } from '../data/helpers';
-import { removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
+import { hippocampusSubset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const execFileAsync = promisify(execFile);
@@ -38,18 +38,6 @@ let data: string;
 let runner: LocalSearchRunner;
 let experimentId: number;
 let engine: Engine;
-
-/** The first CASES hippocampus cases as symlinks (the data is never copied): images of varied grids. */
-function hippocampusSubset(): string {
-  const json = JSON.parse(readFileSync(join(root, 'dataset.json'), 'utf8'));
-  const training = json.training.slice(0, CASES) as { image: string; label: string }[];
-  const dir = join(tempDir('hippo'), 'hippocampus');
-  for (const sub of ['imagesTr', 'labelsTr']) mkdirSync(join(dir, sub), { recursive: true });
-  for (const t of training)
-    for (const rel of [t.image, t.label]) symlinkSync(join(root, rel), join(dir, rel));
-  writeFileSync(join(dir, 'dataset.json'), JSON.stringify({ ...json, training, numTraining: CASES }));
-  return dir;
-}
 
 const alive = (pid: number) => {
   try {
@@ -81,7 +69,7 @@ beforeAll(async () => {
   const python = await torchPython();
   process.env.SEGNAS_PYTHON = python;
   root = hippocampusDir();
-  data = hippocampusSubset();
+  data = hippocampusSubset(CASES);
   runner = createSearchRunner({ workspace: tempDir('infer-ws'), emit: () => undefined });
   ({ experimentId } = await runner.start({
     ...tinyConfig(data, { evaluations: 2 }),

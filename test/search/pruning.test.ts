@@ -3,7 +3,7 @@
 // give the same candidate sequence as an uninterrupted run; on real hippocampus MR data the same
 // evaluation budget costs fewer training epochs.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import type { SearchConfig } from '../../main/api';
 import { diceToF } from '../../main/nas/objective';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { type Candidate, openStore } from '../../main/store';
-import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
+import { hippocampusSubset, phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EVALUATIONS = 9;
@@ -169,28 +169,11 @@ describe('a search with --prune asha', () => {
   }, 300_000);
 });
 
-const HIPPOCAMPUS = resolve(ROOT, '..', 'shared', 'data', 'hippocampus');
 const CASES = 10;
-
-/** A dataset folder of the first CASES hippocampus cases, as symlinks (the data is never copied). */
-function hippocampusSubset(): string {
-  if (!existsSync(join(HIPPOCAMPUS, 'dataset.json')))
-    throw new Error(
-      `the hippocampus data is missing: looked for ${join(HIPPOCAMPUS, 'dataset.json')} (see ../shared/data/README.md)`,
-    );
-  const json = JSON.parse(readFileSync(join(HIPPOCAMPUS, 'dataset.json'), 'utf8'));
-  const training = json.training.slice(0, CASES) as { image: string; label: string }[];
-  const root = join(tempDir('prune-hippo'), 'hippocampus');
-  for (const sub of ['imagesTr', 'labelsTr']) mkdirSync(join(root, sub), { recursive: true });
-  for (const t of training)
-    for (const rel of [t.image, t.label]) symlinkSync(join(HIPPOCAMPUS, rel), join(root, rel));
-  writeFileSync(join(root, 'dataset.json'), JSON.stringify({ ...json, training, numTraining: CASES }));
-  return root;
-}
 
 describe('--prune asha on hippocampus MR data', () => {
   it('evaluates the same budget with fewer training epochs than the unpruned search', async () => {
-    const dataset = hippocampusSubset();
+    const dataset = hippocampusSubset(CASES);
     const epochsTrained = async (prune: SearchConfig['prune']) => {
       const runner = createSearchRunner({ workspace: tempDir('prune-hippo-ws'), emit: () => {} });
       try {

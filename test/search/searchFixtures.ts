@@ -3,8 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { datasetSubset } from '../../bench/datasetSubset';
 import type { SearchConfig } from '../../main/api';
 import { generatePhantomDataset } from '../../main/data/phantom';
+import { hippocampusDir } from '../data/helpers';
 
 /** 8 distinct legal networks (p × res × op), a third of the op range illegal (op 0 = no edge). */
 export const TINY_SPACE: SearchConfig['space'] = {
@@ -36,6 +38,11 @@ export async function phantomDataset(): Promise<string> {
   const dir = join(tempDir('phantom'), 'data');
   await generatePhantomDataset(dir, { cases: 10, size: 16, seed: 3 });
   return dir;
+}
+
+/** The first `cases` hippocampus cases as a dataset folder of symlinks (the data is never copied). */
+export function hippocampusSubset(cases: number): string {
+  return datasetSubset(hippocampusDir(), cases, join(tempDir('hippo'), 'hippocampus'));
 }
 
 export function tinyConfig(datasetPath: string, overrides: Partial<SearchConfig> = {}): SearchConfig {

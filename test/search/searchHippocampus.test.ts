@@ -1,8 +1,6 @@
 // A short search on real MR data (MSD hippocampus, read from ../shared/data): the tested network must
 // segment the held-out cases far better than the same architecture untrained.
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
 import { initBackend } from '../../main/compute/backend';
@@ -13,33 +11,15 @@ import { predictCases } from '../../main/search/testEvaluation';
 import { meanForegroundDice } from '../../main/train/metrics';
 import { saveModel } from '../../main/train/modelIO';
 import { buildNetwork } from '../../main/train/network';
-import { removeTempDirs, tempDir } from './searchFixtures';
+import { hippocampusSubset, removeTempDirs, tempDir } from './searchFixtures';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const DATA = resolve(HERE, '..', '..', '..', 'shared', 'data', 'hippocampus');
 const CASES = 12;
 
 afterAll(removeTempDirs);
 
-/** A dataset folder of the first CASES cases, as symlinks (the data is never copied). */
-function subset(): string {
-  if (!existsSync(join(DATA, 'dataset.json')))
-    throw new Error(
-      `the hippocampus data is missing: looked for ${join(DATA, 'dataset.json')} (see ../shared/data/README.md)`,
-    );
-  const json = JSON.parse(readFileSync(join(DATA, 'dataset.json'), 'utf8'));
-  const training = json.training.slice(0, CASES) as { image: string; label: string }[];
-  const root = join(tempDir('hippo'), 'hippocampus');
-  for (const sub of ['imagesTr', 'labelsTr']) mkdirSync(join(root, sub), { recursive: true });
-  for (const t of training)
-    for (const rel of [t.image, t.label]) symlinkSync(join(DATA, rel), join(root, rel));
-  writeFileSync(join(root, 'dataset.json'), JSON.stringify({ ...json, training, numTraining: CASES }));
-  return root;
-}
-
 describe('search on real hippocampus MR data', () => {
   it('gives a test Dice well above the same network untrained', async () => {
-    const data = subset();
+    const data = hippocampusSubset(CASES);
     const workspace = tempDir('hippo-ws');
     const events: SearchEvent[] = [];
     const runner = createSearchRunner({ workspace, emit: (e) => events.push(e) });
