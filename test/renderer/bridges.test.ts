@@ -7,20 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { answerHostRequest, answerInvoke } from '../../electron/ipc';
-import {
-  API_METHODS,
-  ApiError,
-  type ApiResult,
-  type SegnasBridge,
-  type SegnasHostBridge,
-} from '../../main/api';
 import type { Engine } from '../../main/engine';
 import { createEngine } from '../../main/engineServices';
 import { startWebServer, type WebServer } from '../../main/server/webServer';
-import { wrapHostBridge } from '../../renderer/api/hostBridge';
-import { connectWebSocket } from '../../renderer/api/wsClient';
+import { electronBridge, rejection, webBridge } from './helpers/bridges';
 
 let workspace: string;
 let engine: Engine;
@@ -38,45 +28,9 @@ afterAll(async () => {
   rmSync(workspace, { recursive: true, force: true });
 });
 
-/** The Electron chain without Electron: the same functions its three processes run, with clones between. */
-function electronBridge(trusted = true): SegnasBridge {
-  const callEngine = async (method: string, payload: unknown): Promise<ApiResult> => {
-    const request = structuredClone({ kind: 'request' as const, id: 1, method: method as never, payload });
-    const {
-      kind: _kind,
-      id: _id,
-      ...result
-    } = structuredClone(
-      (await answerHostRequest(engine, request)) as { kind: 'response'; id: number } & ApiResult,
-    );
-    return result;
-  };
-  const host = Object.fromEntries(
-    API_METHODS.map((m) => [
-      m,
-      async (payload?: unknown) => structuredClone(await answerInvoke(trusted, m, payload, callEngine)),
-    ]),
-  ) as unknown as SegnasHostBridge;
-  return wrapHostBridge(host);
-}
-
-function webBridge(): SegnasBridge {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-  return connectWebSocket(server.url, server.token);
-}
-
-async function rejection(call: Promise<unknown>): Promise<ApiError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
-}
-
 describe.each([
-  ['web mode (WebSocket)', webBridge],
-  ['Electron (IPC)', () => electronBridge()],
+  ['web mode (WebSocket)', () => webBridge(server)],
+  ['Electron (IPC)', () => electronBridge(engine)],
 ])('%s', (_name, connect) => {
   it('answers values as they are', async () => {
     const info = await connect().getInfo();
@@ -104,7 +58,7 @@ describe.each([
 });
 
 it('the Electron main process refuses a foreign frame as a bad request, not a crash', async () => {
-  const error = await rejection(electronBridge(false).getInfo());
+  const error = await rejection(electronBridge(engine, false).getInfo());
   expect(error.code).toBe('bad-request');
   expect(error.message).toMatch(/untrusted frame/);
 });

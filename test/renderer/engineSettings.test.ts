@@ -7,22 +7,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { answerHostRequest, answerInvoke } from '../../electron/ipc';
-import {
-  API_METHODS,
-  ApiError,
-  type ApiResult,
-  type SegnasBridge,
-  type SegnasHostBridge,
-} from '../../main/api';
 import type { Engine } from '../../main/engine';
 import { createEngine } from '../../main/engineServices';
 import { serveWorkspace } from '../../main/server/serve';
 import { startWebServer, type WebServer } from '../../main/server/webServer';
-import { wrapHostBridge } from '../../renderer/api/hostBridge';
-import { connectWebSocket } from '../../renderer/api/wsClient';
 import { torchPython } from '../compute/helpers/torchPython';
+import { electronBridge, rejection, webBridge } from './helpers/bridges';
 
 let workspace: string;
 let outside: string;
@@ -51,44 +41,9 @@ afterAll(async () => {
   rmSync(outside, { recursive: true, force: true });
 });
 
-function electronBridge(): SegnasBridge {
-  const callEngine = async (method: string, payload: unknown): Promise<ApiResult> => {
-    const request = structuredClone({ kind: 'request' as const, id: 1, method: method as never, payload });
-    const {
-      kind: _k,
-      id: _i,
-      ...result
-    } = structuredClone(
-      (await answerHostRequest(engine, request)) as { kind: 'response'; id: number } & ApiResult,
-    );
-    return result;
-  };
-  const host = Object.fromEntries(
-    API_METHODS.map((m) => [
-      m,
-      async (payload?: unknown) => structuredClone(await answerInvoke(true, m, payload, callEngine)),
-    ]),
-  ) as unknown as SegnasHostBridge;
-  return wrapHostBridge(host);
-}
-
-function webBridge(): SegnasBridge {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-  return connectWebSocket(server.url, server.token);
-}
-
-async function rejection(call: Promise<unknown>): Promise<ApiError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
-}
-
 describe.each([
-  ['web mode (WebSocket)', webBridge],
-  ['Electron (IPC)', electronBridge],
+  ['web mode (WebSocket)', () => webBridge(server)],
+  ['Electron (IPC)', () => electronBridge(engine)],
 ])('%s', (_name, connect) => {
   it('says no interpreter is set and that this engine accepts one from its UI', async () => {
     const settings = await connect().getEngineSettings();
@@ -122,8 +77,8 @@ describe.each([
 describe('the interpreter setting', () => {
   it('checks an interpreter as segnas devices does, saves it in the workspace, and shows it through both bridges', async () => {
     await torchPython(); // these checks need a Python with torch: fail with how to install it
-    const web = webBridge();
-    const electron = electronBridge();
+    const web = webBridge(server);
+    const electron = electronBridge(engine);
     // A real Python that cannot import torch (-S: no site-packages), named as an interpreter.
     const noTorch = interpreterFile(outside, 'python3', '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', 0o755);
     const check = await web.checkEngines({ python: noTorch });
