@@ -3,7 +3,6 @@
 // device; a kill -9 mid-search and `segnas resume` end with the candidate sequence of an uninterrupted
 // run and nothing trained twice; the best candidate is tested with predictions in each image's own
 // geometry.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +13,9 @@ import { type Candidate, openStore } from '../../main/store';
 import { STORE_FILE_NAME } from '../../main/store/workspace';
 import { torchPython } from '../compute/helpers/torchPython';
 import { hippocampusDir } from '../data/helpers';
-import { hippocampusSubset, removeTempDirs, tempDir } from '../search/searchFixtures';
+import { hippocampusSubset, removeTempDirs, segnas, tempDir } from '../search/searchFixtures';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const _ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CASES = 10;
 const EVALUATIONS = 6;
 
@@ -24,20 +23,8 @@ let python: string;
 let data: string;
 let bounds: string;
 
-function segnas(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; output: string }>;
-} {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'segnas.mjs'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SEGNAS_PYTHON: python },
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  return { child, done: new Promise((r) => child.on('exit', (code) => r({ code, output }))) };
-}
+/** `segnas` with this file's environment. */
+const cli = (args: string[]) => segnas(args, { env: { SEGNAS_PYTHON: python } });
 
 const searchArgs = (workspace: string) => [
   'search',
@@ -83,7 +70,7 @@ beforeAll(async () => {
     }),
   );
   referenceWorkspace = tempDir('pt-ref');
-  const run = await segnas(searchArgs(referenceWorkspace)).done;
+  const run = await cli(searchArgs(referenceWorkspace)).done;
   expect(run.code, run.output).toBe(0);
   reference = readExperiment(referenceWorkspace);
 }, 300_000);
@@ -118,7 +105,7 @@ describe('segnas search --engine pytorch on hippocampus MR data', () => {
 
   it('resumes a kill -9 to the uninterrupted sequence without training anything twice', async () => {
     const workspace = tempDir('pt-kill');
-    const search = segnas(searchArgs(workspace));
+    const search = cli(searchArgs(workspace));
     // Kill while a candidate is training, after at least two finished.
     const deadline = Date.now() + 240_000;
     for (;;) {
@@ -135,7 +122,7 @@ describe('segnas search --engine pytorch on hippocampus MR data', () => {
     const before = readExperiment(workspace).candidates.filter((c) => c.status !== 'running');
     expect(before.length).toBeLessThan(EVALUATIONS);
 
-    const resumed = await segnas(['resume', String(reference.experiment?.id ?? 1), '--workspace', workspace])
+    const resumed = await cli(['resume', String(reference.experiment?.id ?? 1), '--workspace', workspace])
       .done;
     expect(resumed.code, resumed.output).toBe(0);
     const after = readExperiment(workspace);

@@ -2,7 +2,6 @@
 // and never become the best; kill -9 of a `segnas search --prune asha` process and `segnas resume`
 // give the same candidate sequence as an uninterrupted run; on real hippocampus MR data the same
 // evaluation budget costs fewer training epochs.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +10,16 @@ import type { SearchConfig } from '../../main/api';
 import { diceToF } from '../../main/nas/objective';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { type Candidate, openStore } from '../../main/store';
-import { hippocampusSubset, phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
+import {
+  hippocampusSubset,
+  phantomDataset,
+  removeTempDirs,
+  segnas,
+  tempDir,
+  tinyConfig,
+} from './searchFixtures';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const _ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EVALUATIONS = 9;
 const POPULATION = 5;
 const EPOCHS = 3;
@@ -27,27 +33,6 @@ const SPACE: SearchConfig['space'] = {
 };
 /** Aggressive on purpose, so that a small search prunes several candidates: rungs at 1 and 2 epochs. */
 const PRUNE = { rule: 'asha', eta: 2, minEpochs: 1, warmupEpochs: 2, minCandidates: 3 } as const;
-
-function segnas(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; output: string }>;
-} {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'segnas.mjs'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const done = new Promise<{ code: number | null; output: string }>((res) =>
-    child.on('exit', (code) => res({ code, output })),
-  );
-  return { child, done };
-}
 
 const sequence = (cs: Candidate[]) =>
   cs.map((c) => ({ seq: c.seq, key: c.key, x: c.x, status: c.status, f: c.f, epochs: c.curve.length }));

@@ -1,6 +1,6 @@
 // kill -9 of a `segnas search` process in the middle of a search, then `segnas resume`: the search
 // must end exactly as an uninterrupted one with the same seed, and nothing finished is trained again.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchConfig } from '../../main/api';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { type Candidate, openStore } from '../../main/store';
-import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
+import { phantomDataset, removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EVALUATIONS = 16;
@@ -47,32 +47,6 @@ const searchArgs = (data: string, bounds: string, workspace: string) => [
   '--workspace',
   workspace,
 ];
-
-function segnas(
-  args: string[],
-  options: { detached?: boolean } = {},
-): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; output: string }>;
-} {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'segnas.mjs'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so that a signal to the group reaches it and its trainers as Ctrl-C would.
-    detached: options.detached ?? false,
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const done = new Promise<{ code: number | null; output: string }>((res) =>
-    child.on('exit', (code) => res({ code, output })),
-  );
-  return { child, done };
-}
 
 /** Finished and running candidates, read from the store while the search writes to it. */
 const progress = (workspace: string): { finished: number; running: number } => {

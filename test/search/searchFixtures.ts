@@ -1,12 +1,46 @@
 // Shared by the search tests: a tiny phantom dataset and a tiny search space, so a real search (real
 // trainer processes, real WASM training) runs in tens of seconds on 2 cores.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { datasetSubset } from '../../bench/datasetSubset';
 import type { SearchConfig } from '../../main/api';
 import { generatePhantomDataset } from '../../main/data/phantom';
 import { hippocampusDir } from '../data/helpers';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface SegnasRun {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; output: string }>;
+}
+
+/**
+ * `segnas <args>` as a user runs it from the checkout, stdout and stderr collected. `detached` puts it
+ * in a process group of its own (so a signal to the group reaches it and its trainers, as Ctrl-C
+ * would); `env` is added to this process's environment.
+ */
+export function segnas(
+  args: string[],
+  options: { detached?: boolean; env?: Record<string, string> } = {},
+): SegnasRun {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'segnas.mjs'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+    detached: options.detached ?? false,
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  return { child, done: new Promise((res) => child.on('exit', (code) => res({ code, output }))) };
+}
 
 /** 8 distinct legal networks (p × res × op), a third of the op range illegal (op 0 = no edge). */
 export const TINY_SPACE: SearchConfig['space'] = {

@@ -2,7 +2,6 @@
 // (test/helpers/slurmCluster.ts): every candidate a job, two at a time; kill -9 of the controller then
 // `segnas resume`, which re-attaches to the running jobs; and the faults clusters have (a requeue, a
 // scancel from outside, a job over its memory limit, a job that goes silent, Stop).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +15,9 @@ import { trainerLaunch } from '../../main/search/clusterRun';
 import { type Candidate, openStore } from '../../main/store';
 import { type SlurmCluster, startSlurmCluster } from '../helpers/slurmCluster';
 import { phantomCases } from '../train/helpers/phantomCases';
-import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
+import { phantomDataset, removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const _ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** 40 legal networks (as in resume.test.ts), so that the search trains new ones after the population. */
 const SPACE = {
   n: { lo: 2, hi: 7 },
@@ -52,24 +51,8 @@ const searchArgs = (workspace: string) => [
   ...['--executor', 'slurm', '--max-jobs', '2', '--cpus', '1', '--mem', '1G', '--workspace', workspace],
 ];
 
-function segnas(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; output: string }>;
-} {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'segnas.mjs'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, SEGNAS_SLURM_POLL_MS: '300' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  return { child, done: new Promise((res) => child.on('exit', (code) => res({ code, output }))) };
-}
+/** `segnas` with this file's environment. */
+const cli = (args: string[]) => segnas(args, { env: { SEGNAS_SLURM_POLL_MS: '300' } });
 
 const sequence = (cs: Candidate[]) => cs.map((c) => ({ seq: c.seq, key: c.key, status: c.status, f: c.f }));
 
@@ -93,7 +76,7 @@ let reference: Candidate[] = [];
 describe('a search on a Slurm cluster', () => {
   it('runs every trained candidate as a Slurm job, two at a time, and records job and node', async () => {
     const workspace = tempDir('slurm-ws');
-    const run = await segnas(searchArgs(workspace)).done;
+    const run = await cli(searchArgs(workspace)).done;
     expect(run.code, run.output).toBe(0);
     const found = readExperiment(workspace);
     expect(found?.experiment?.status).toBe('finished');
@@ -143,7 +126,7 @@ describe('a search on a Slurm cluster', () => {
     } finally {
       await engine.close();
     }
-    const listed = await segnas(['cluster', 'test']).done;
+    const listed = await cli(['cluster', 'test']).done;
     expect(listed.code, listed.output).toBe(0);
     expect(listed.output).toMatch(/debug \(default\)\s+up\/idle/);
   }, 150_000);
@@ -151,7 +134,7 @@ describe('a search on a Slurm cluster', () => {
   it('survives kill -9 of the controller: resume re-attaches to the running jobs and trains nothing twice', async () => {
     expect(reference, 'the uninterrupted search of the test above').toHaveLength(8);
     const workspace = tempDir('slurm-kill-ws');
-    const search = segnas(searchArgs(workspace));
+    const search = cli(searchArgs(workspace));
     let running: { seq: number; jobId: string | null } | undefined;
     const deadline = Date.now() + 90_000;
     while (!running) {
@@ -172,7 +155,7 @@ describe('a search on a Slurm cluster', () => {
     );
 
     const id = readExperiment(workspace)?.experiment?.id as number;
-    const resumed = await segnas(['resume', String(id), '--workspace', workspace]).done;
+    const resumed = await cli(['resume', String(id), '--workspace', workspace]).done;
     expect(resumed.code, resumed.output).toBe(0);
     const after = readExperiment(workspace);
     expect(after?.experiment?.status).toBe('finished');
