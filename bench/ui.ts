@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { decodeCandidates, encodeWire } from '../main/api';
+import { CANDIDATE_PAGE, candidateCount, decodeCandidates, encodeWire } from '../main/api';
 import { experimentService } from '../main/engineServices';
 import { openStore } from '../main/store';
 import { queryCandidates, type TableQuery, updateQuery } from '../renderer/lib/candidates';
@@ -49,8 +49,14 @@ interface Timed {
  * Runs `action` in the page, then waits (frame by frame) until `ready` holds, and reports the time
  * to the frame after that and the long tasks (≥ 50 ms, PerformanceObserver) in between.
  */
-async function timeInPage(page: Page, action: string, ready: string, arg: unknown = null): Promise<Timed> {
-  const browser = page.context().browser();
+async function timeInPage(
+  page: Page,
+  action: string,
+  ready: string,
+  arg: unknown = null,
+  traced = false,
+): Promise<Timed> {
+  const browser = traced ? page.context().browser() : null;
   await browser?.startTracing(page, {
     categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'],
   });
@@ -89,6 +95,24 @@ async function timeInPage(page: Page, action: string, ready: string, arg: unknow
 }
 
 /**
+ * Times an action untraced (tracing slows the browser down, so the times and long tasks are from this
+ * run), then, after `reset`, once more traced for the CPU time of its longest task.
+ */
+async function measure(
+  page: Page,
+  action: string,
+  ready: string,
+  reset: () => Promise<void>,
+  arg: unknown = null,
+): Promise<Timed> {
+  const untraced = await timeInPage(page, action, ready, arg);
+  await reset();
+  const traced = await timeInPage(page, action, ready, arg, true);
+  await reset();
+  return { ...untraced, longestTaskCpuMs: traced.longestTaskCpuMs };
+}
+
+/**
  * The most CPU time one task took on the page's main thread while traced (thread time, not wall
  * time): what the page itself costs, whatever else the machine is running.
  */
@@ -123,49 +147,69 @@ async function measureBrowser(count: number, workspace: string) {
   const browser = await launchBrowser();
   try {
     const page = await newPage(browser);
+    // Long tasks, and the bytes of WebSocket messages counted in the page: a Playwright listener for
+    // frames would copy every frame to this process and slow the browser down.
     await page.addInitScript(`window.__longTasks = [];
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: 'longtask', buffered: true });`);
-    let received = 0;
-    page.on('websocket', (socket) =>
-      socket.on('framereceived', (f) => {
-        received += typeof f.payload === 'string' ? Buffer.byteLength(f.payload) : f.payload.length;
-      }),
-    );
+      }).observe({ type: 'longtask', buffered: true });
+      window.__received = 0;
+      const PageSocket = WebSocket;
+      window.WebSocket = class extends PageSocket {
+        constructor(...args) {
+          super(...args);
+          this.addEventListener('message', (e) => {
+            window.__received += typeof e.data === 'string' ? new TextEncoder().encode(e.data).length : e.data.size ?? e.data.byteLength;
+          });
+        }
+      };`);
+    const received = async () => (await page.evaluate('window.__received')) as number;
     await page.goto(web.openUrl);
-    await page.getByTestId('nav-experiments').click();
-    await page.getByTestId('experiment-row').first().waitFor();
-    const before = received;
-    const open = await timeInPage(
-      page,
-      `document.querySelector('[data-testid="experiment-row"] button')?.click() ?? document.querySelector('[data-testid="experiment-row"]').click()`,
-      `${$('candidate-count')}?.textContent === '${count} of ${count}' && !!document.querySelector('[data-testid="candidate-row"]')`,
-    );
-    const openBytes = received - before;
+    // The engine check at start-up runs Python probes for a few seconds: measure after it, as a user
+    // opening an experiment a little after the app would.
+    await page.getByTestId('engine-info').filter({ hasNotText: 'checking' }).waitFor({ timeout: 120_000 });
+    const toList = async () => {
+      await page.getByTestId('nav-experiments').click();
+      await page.getByTestId('experiment-row').first().waitFor();
+    };
+    await toList();
+    const before = await received();
+    const openAction = `document.querySelector('[data-testid="experiment-row"] button')?.click() ?? document.querySelector('[data-testid="experiment-row"]').click()`;
+    const openReady = `${$('candidate-count')}?.textContent === '${count} of ${count}' && !!document.querySelector('[data-testid="candidate-row"]')`;
+    const open = await timeInPage(page, openAction, openReady);
+    const openBytes = (await received()) - before;
+    await toList();
+    open.longestTaskCpuMs = (await timeInPage(page, openAction, openReady, null, true)).longestTaskCpuMs;
     const rowsInDom = await page.getByTestId('candidate-row').count();
 
-    const sortParams = await timeInPage(
+    const none = async () => {};
+    const sorted = (id: string) => `${$(id)}.textContent.includes('▼') || ${$(id)}.textContent.includes('▲')`;
+    const sortParams = await measure(
       page,
       `${$('sort-paramCount')}.click()`,
-      `${$('sort-paramCount')}.textContent.includes('▼') || ${$('sort-paramCount')}.textContent.includes('▲')`,
+      sorted('sort-paramCount'),
+      none,
     );
-    const sortTime = await timeInPage(
-      page,
-      `${$('sort-time')}.click()`,
-      `${$('sort-time')}.textContent.includes('▲') || ${$('sort-time')}.textContent.includes('▼')`,
-    );
+    const sortTime = await measure(page, `${$('sort-time')}.click()`, sorted('sort-time'), none);
     const filterAction = `const input = ${$('candidate-filter')};
       const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
       set.call(input, arg); input.dispatchEvent(new Event('input', { bubbles: true }));`;
-    const filter = await timeInPage(
-      page,
-      filterAction,
-      `!${$('candidate-count')}.textContent.startsWith('${count} of')`,
-      'conv(5,2)',
-    );
+    const clearFilter = async () => {
+      await timeInPage(
+        page,
+        filterAction,
+        `${$('candidate-count')}.textContent.startsWith('${count} of')`,
+        '',
+      );
+    };
+    const filterReady = `!${$('candidate-count')}.textContent.startsWith('${count} of')`;
+    const filter = await timeInPage(page, filterAction, filterReady, 'conv(5,2)');
     const filteredCount = await page.getByTestId('candidate-count').textContent();
-    await timeInPage(page, filterAction, `${$('candidate-count')}.textContent.startsWith('${count} of')`, '');
+    await clearFilter();
+    filter.longestTaskCpuMs = (
+      await timeInPage(page, filterAction, filterReady, 'conv(5,2)', true)
+    ).longestTaskCpuMs;
+    await clearFilter();
 
     // Every row is reachable: scroll to the bottom and find the last row of the sorted order.
     const reachable = (await page.evaluate(`(async () => {
@@ -181,23 +225,32 @@ async function measureBrowser(count: number, workspace: string) {
     await page.evaluate(`document.querySelector('[data-testid="candidate-scroll"]').scrollTop = 0`);
     await page.waitForTimeout(100);
 
-    const openCandidate = await timeInPage(
+    const openCandidate = await measure(
       page,
       `document.querySelectorAll('[data-testid="candidate-row"]')[3].click()`,
       `!!${$('candidate-detail')}`,
+      () => page.getByRole('button', { name: 'close detail' }).click(),
     );
-    await page.getByRole('button', { name: 'close detail' }).click();
-    const compare = await timeInPage(
+    const compare = await measure(
       page,
       `const boxes = document.querySelectorAll('[data-testid="compare-toggle"]'); boxes[0].click(); boxes[1].click();
        setTimeout(() => ${$('compare-open')}.click(), 0);`,
       `!!${$('compare-view')}`,
+      async () => {
+        await page.getByRole('button', { name: 'close comparison' }).click();
+        await page.evaluate(
+          `const boxes = document.querySelectorAll('[data-testid="compare-toggle"]'); boxes[0].click(); boxes[1].click();`,
+        );
+      },
     );
-    await page.getByRole('button', { name: 'close comparison' }).click();
-    const insights = await timeInPage(
+    const insights = await measure(
       page,
       `${$('toggle-insights')}.click()`,
       `!!document.querySelector('[data-testid="insights"][data-rows]')`,
+      async () => {
+        await page.getByTestId('toggle-insights').click();
+        await page.getByTestId('insights').waitFor({ state: 'detached' });
+      },
     );
     return {
       open,
@@ -222,21 +275,34 @@ async function measureBrowser(count: number, workspace: string) {
 function measureLiveUpdate(workspace: string, experimentId: number) {
   const store = openStore(workspace);
   const service = experimentService(store);
-  service.detail(experimentId);
-  // What the engine spends on the answer (CPU time, so independent of the machine's load): the search
-  // view cannot open faster than this.
+  // The answer and the pages after it, as the search view asks for them.
+  const answer = () => {
+    const detail = service.detail(experimentId);
+    const pages = [detail.candidates];
+    for (let last = detail.candidates; candidateCount(last) === CANDIDATE_PAGE; ) {
+      last = service.candidatePage(experimentId, last.seq[CANDIDATE_PAGE - 1]);
+      pages.push(last);
+    }
+    return { detail, pages };
+  };
+  answer();
+  // What the engine spends on the answer and its pages (CPU time, so independent of the machine's
+  // load): the search view cannot open faster than this.
   const cpu0 = process.cpuUsage();
-  const detail = service.detail(experimentId);
+  const { detail, pages } = answer();
   const cpu1 = process.cpuUsage(cpu0);
   const detailCpuMs = (cpu1.user + cpu1.system) / 1000;
   const full = store.listCandidates(experimentId);
   store.close();
-  const text = encodeWire({ kind: 'response', id: 1, ok: true, value: detail });
+  const texts = [
+    encodeWire({ kind: 'response', id: 1, ok: true, value: detail }),
+    ...pages.slice(1).map((value) => encodeWire({ kind: 'response', id: 1, ok: true, value })),
+  ];
   const t = performance.now();
-  JSON.parse(text);
+  for (const text of texts) JSON.parse(text);
   const parseMs = performance.now() - t;
   const t1 = performance.now();
-  const summaries = decodeCandidates(detail.candidates);
+  const summaries = pages.flatMap((page) => decodeCandidates(page));
   const decodeMs = performance.now() - t1;
   const asRows = encodeWire({
     kind: 'response',
@@ -244,7 +310,11 @@ function measureLiveUpdate(workspace: string, experimentId: number) {
     ok: true,
     value: { ...detail, candidates: summaries },
   });
-  const bytes = { summaries: text.length, asRows: asRows.length };
+  const bytes = {
+    summaries: texts.reduce((sum, text) => sum + text.length, 0),
+    asRows: asRows.length,
+    pages: pages.length,
+  };
   const withCurves = encodeWire({
     kind: 'response',
     id: 1,
@@ -307,9 +377,9 @@ for (const count of sizes) {
     console.log(`\n${count} candidates (experiment built in ${buildSeconds.toFixed(1)} s)`);
     console.log(`  open the search view      ${f(b.open)}, ${(b.openBytes / 1e6).toFixed(2)} MB received`);
     console.log(
-      `    getExperiment payload    ${(node.bytes.summaries / 1e6).toFixed(2)} MB of columns (as rows ${(node.bytes.asRows / 1e6).toFixed(2)} MB; with every curve ${(node.withCurves / 1e6).toFixed(2)} MB)`,
+      `    getExperiment + pages    ${(node.bytes.summaries / 1e6).toFixed(2)} MB of columns in ${node.bytes.pages} message${node.bytes.pages === 1 ? '' : 's'} (as rows ${(node.bytes.asRows / 1e6).toFixed(2)} MB; with every curve ${(node.withCurves / 1e6).toFixed(2)} MB)`,
     );
-    console.log(`    engine builds it         ${node.detailCpuMs.toFixed(0)} ms of CPU (Node, second call)`);
+    console.log(`    engine builds them       ${node.detailCpuMs.toFixed(0)} ms of CPU (Node, second time)`);
     console.log(
       `    JSON.parse in Node       ${node.parseMs.toFixed(0)} ms, columns to rows ${node.decodeMs.toFixed(0)} ms`,
     );

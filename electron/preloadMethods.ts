@@ -14,6 +14,7 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'listExperiments',
   'getExperiment',
   'getCandidate',
+  'getCandidatePage',
   'getInsights',
   'startSearch',
   'pauseSearch',

@@ -10,6 +10,7 @@ import type { ApplyStatus } from './compute/applyTypes';
 import type { EngineCheck } from './compute/engineCheck';
 import type { ClusterPartition } from './compute/slurmCommands';
 import type { BackendName } from './core/backends';
+import { isoToMs, msToIso } from './core/isoTime';
 import { learningDiagnosis } from './core/learningDiagnosis';
 import type { SearchBounds } from './core/searchBounds';
 import { pathStringSchema, type SearchConfig, searchConfigSchema } from './core/searchConfig';
@@ -19,7 +20,13 @@ import type { BundleSummary, ImportSummary } from './search/bundle';
 import type { ConfigValidation } from './search/configValidation';
 import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
 import type { ExperimentInsights } from './search/insights';
-import type { Candidate, CandidateJob, ExperimentConfig, ExperimentSummary } from './store/types';
+import type {
+  Candidate,
+  CandidateJob,
+  CandidateRecord,
+  ExperimentConfig,
+  ExperimentSummary,
+} from './store/types';
 
 export type { ClusterPartition } from './compute/slurmCommands';
 export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
@@ -139,8 +146,8 @@ export interface ExperimentDetail {
   /** The configuration as recorded. */
   config: ExperimentConfig;
   /**
-   * Every evaluation without its curve (fetched on demand with getCandidate), as columns: small at
-   * 10,000. decodeCandidates gives the rows.
+   * The first CANDIDATE_PAGE evaluations by seq, without curves (getCandidate has one's curve), as
+   * columns; when the page is full, getCandidatePage gives the next. decodeCandidates gives the rows.
    */
   candidates: CandidateColumns;
   /** The candidate in training, with its curve so far; null when none is. */
@@ -207,7 +214,7 @@ export interface EngineSettings {
  * A candidate as the results table and charts need it: everything but the per-epoch curve and the
  * optimizer's continuous x (together four fifths of the bytes; getCandidate has both).
  */
-export type CandidateSummary = Omit<Candidate, 'curve' | 'x'> & {
+export type CandidateSummary = CandidateRecord & {
   /** "did not learn (…)" for a trained candidate whose curve shows it never learned, else null. */
   diagnosis: string | null;
 };
@@ -279,11 +286,11 @@ export function encodeCandidates(
   const labels: string[] = [];
   for (const c of summaries)
     for (const name of Object.keys(c.perLabelDice ?? {})) if (!labels.includes(name)) labels.push(name);
-  const timeBase = summaries.length > 0 ? Date.parse(summaries[0].startedAt) || 0 : 0;
+  const timeBase = summaries.length > 0 ? (isoToMs(summaries[0].startedAt) ?? 0) : 0;
   // Only a time that comes back as the same text travels as a number.
   const time = (iso: string): number | string => {
-    const ms = Date.parse(iso);
-    return Number.isFinite(ms) && new Date(ms).toISOString() === iso ? ms - timeBase : iso;
+    const ms = isoToMs(iso);
+    return ms === null ? iso : ms - timeBase;
   };
   const cols: CandidateColumns = {
     experimentId,
@@ -337,6 +344,13 @@ export function encodeCandidates(
   return cols;
 }
 
+/**
+ * Candidates per page of getExperiment and getCandidatePage. A page is read, sent and decoded in tens
+ * of milliseconds, and the renderer asks for the next page before decoding one, so that at 10,000
+ * candidates the engine reads while the page decodes instead of one waiting for the other.
+ */
+export const CANDIDATE_PAGE = 2000;
+
 /** Number of candidates the columns hold. */
 export function candidateCount(cols: CandidateColumns): number {
   return cols.seq.length;
@@ -353,8 +367,7 @@ export function decodeCandidates(
 ): CandidateSummary[] {
   const { texts, labels, timeBase } = cols;
   const text = (i: number): string | null => (i < 0 ? null : texts[i]);
-  const time = (t: number | string): string =>
-    typeof t === 'number' ? new Date(timeBase + t).toISOString() : t;
+  const time = (t: number | string): string => (typeof t === 'number' ? msToIso(timeBase + t) : t);
   const out: CandidateSummary[] = [];
   for (let i = from; i < Math.min(to, cols.seq.length); i++) {
     const dice = cols.perLabelDice[i];
@@ -408,6 +421,8 @@ export interface SegnasApi {
   getExperiment(req: { experimentId: number }): Promise<ExperimentDetail>;
   /** One candidate with its learning curve (the detail and compare views fetch these on demand). */
   getCandidate(req: { experimentId: number; seq: number }): Promise<Candidate>;
+  /** The next page of getExperiment's candidates: up to CANDIDATE_PAGE with seq > afterSeq, by seq. */
+  getCandidatePage(req: { experimentId: number; afterSeq: number }): Promise<CandidateColumns>;
   getInsights(req: { experimentId: number }): Promise<ExperimentInsights>;
   startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }>;
   pauseSearch(req: { experimentId: number }): Promise<void>;
@@ -521,6 +536,7 @@ export const requestSchemas = {
   listExperiments: none,
   getExperiment: experimentRef,
   getCandidate: z.object({ experimentId, seq: z.number().int().nonnegative() }).strict(),
+  getCandidatePage: z.object({ experimentId, afterSeq: z.number().int().min(-1) }).strict(),
   getInsights: experimentRef,
   startSearch: z.object({ config: searchConfigSchema }).strict(),
   pauseSearch: experimentRef,

@@ -19,6 +19,7 @@ import {
   type BackendInfo,
   type BackendName,
   type Candidate,
+  type CandidateColumns,
   type CandidateJob,
   type ClusterPartition,
   type ConfigValidation,
@@ -70,6 +71,8 @@ export interface ExperimentService {
   detail(experimentId: number): ExperimentDetail;
   /** Throws ApiError('not-found') for an unknown experiment or candidate. */
   candidate(experimentId: number, seq: number): Candidate;
+  /** Throws ApiError('not-found') for an unknown id. */
+  candidatePage(experimentId: number, afterSeq: number): CandidateColumns;
   /** The candidate's Slurm job, null when it has none; throws ApiError('not-found') for an unknown experiment. */
   candidateJob(experimentId: number, seq: number): CandidateJob | null;
   insights(experimentId: number): ExperimentInsights;
@@ -238,6 +241,10 @@ export class Engine implements SegnasApi {
 
   async getCandidate(req: { experimentId: number; seq: number }): Promise<Candidate> {
     return this.options.experiments.candidate(req.experimentId, req.seq);
+  }
+
+  async getCandidatePage(req: { experimentId: number; afterSeq: number }): Promise<CandidateColumns> {
+    return this.options.experiments.candidatePage(req.experimentId, req.afterSeq);
   }
 
   async getCandidateJob(req: { experimentId: number; seq: number }): Promise<CandidateJob | null> {

@@ -10,15 +10,17 @@ import {
   ApiError,
   type AppInfo,
   BACKEND_NAMES,
+  CANDIDATE_PAGE,
+  type CandidateColumns,
   type DatasetReport,
   type ExperimentDetail,
   encodeCandidates,
-  toCandidateSummary,
 } from './api';
 import { initBackend } from './compute/backend';
 import { checkEngines, type EngineCheck } from './compute/engineCheck';
 import { checkInterpreterPath, probePython } from './compute/python';
 import { DEMO_PHANTOM } from './core/demoSettings';
+import { learningDiagnosis } from './core/learningDiagnosis';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { generatePhantomDataset } from './data/phantom';
@@ -112,6 +114,19 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       throw new ApiError('not-found', `There is no experiment ${experimentId} in this workspace`);
     return experiment;
   };
+  const page = (experimentId: number, afterSeq: number): CandidateColumns =>
+    encodeCandidates(
+      experimentId,
+      store.listCandidateRecords(experimentId, { afterSeq, limit: CANDIDATE_PAGE }).map((c) => ({
+        ...c,
+        // The diagnosis reads the curve: only trained candidates with Dice 0 can have one, so only
+        // their curves are read.
+        diagnosis:
+          c.status === 'trained' && c.valDice === 0
+            ? learningDiagnosis(store.getCandidate(experimentId, c.seq)?.curve ?? [])
+            : null,
+      })),
+    );
   return {
     list: () => store.listExperiments(),
     detail(experimentId): ExperimentDetail {
@@ -125,20 +140,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
       return {
         summary,
         config: experiment.config,
-        // The diagnosis reads the curve: only trained candidates with Dice 0 can have one, so only
-        // their curves are read.
-        candidates: encodeCandidates(
-          experimentId,
-          store
-            .listCandidates(experimentId, { curves: false })
-            .map((c) =>
-              toCandidateSummary(
-                c.status === 'trained' && c.valDice === 0
-                  ? (store.getCandidate(experimentId, c.seq) ?? c)
-                  : c,
-              ),
-            ),
-        ),
+        candidates: page(experimentId, -1),
         inTraining: inTraining ?? null,
         tests: store
           .listTestEvaluations(experimentId)
@@ -146,6 +148,10 @@ export function experimentService(store: ExperimentStore): ExperimentService {
         validationCases: split?.validation ?? [],
         testCases: split?.test ?? [],
       };
+    },
+    candidatePage(experimentId, afterSeq) {
+      requireExperiment(experimentId);
+      return page(experimentId, afterSeq);
     },
     candidate(experimentId, seq) {
       requireExperiment(experimentId);
@@ -159,7 +165,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
     },
     insights(experimentId) {
       requireExperiment(experimentId);
-      return experimentInsights(experimentId, store.listCandidates(experimentId, { curves: false }));
+      return experimentInsights(experimentId, store.listCandidateRecords(experimentId));
     },
     measuredSecondsPerImage(size, backend) {
       const seconds: number[] = [];

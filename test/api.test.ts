@@ -74,6 +74,8 @@ describe('candidate columns', () => {
       summary(4, { diagnosis: 'did not learn (Dice 0 at every epoch)', valDice: 0, f: 10 }),
       // Times not in the store's own format travel as they are.
       summary(5, { startedAt: '2026-01-01T00:00:00Z', endedAt: 'yesterday' }),
+      // In the store's shape but no date (February 30th), and a year before 100.
+      summary(7, { startedAt: '2026-02-30T10:00:00.000Z', endedAt: '0099-12-31T23:59:59.999Z' }),
       summary(6, { status: 'running', f: null, valDice: null, perLabelDice: null, endedAt: null }),
     ];
     expect(roundTrip(rows)).toEqual(rows);

@@ -45,6 +45,16 @@ describe('experiment results for the UI', () => {
     expect(detail.inTraining?.curve).toHaveLength(3);
   });
 
+  it('pages candidates after a seq, and refuses pages of an unknown experiment', () => {
+    const service = experimentService(store);
+    expect(decodeCandidates(service.candidatePage(id, 2)).map((c) => c.seq)).toEqual([3, 4, 5]);
+    expect(decodeCandidates(service.candidatePage(id, 5))).toEqual([]);
+    expect(decodeCandidates(service.candidatePage(id, -1))).toEqual(
+      decodeCandidates(service.detail(id).candidates),
+    );
+    expect(() => service.candidatePage(999, -1)).toThrow(/no experiment 999/);
+  });
+
   it('gives one candidate with its learning curve, and a readable not-found', () => {
     const service = experimentService(store);
     expect(service.candidate(id, 2).curve.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);

@@ -10,6 +10,7 @@ import type {
   Candidate,
   CandidateJob,
   CandidateJobUpdate,
+  CandidateRecord,
   CandidateResult,
   CandidateStart,
   EpochRecord,
@@ -63,6 +64,11 @@ export interface ExperimentStore {
   appendEpoch(experimentId: number, seq: number, epoch: EpochRecord): void;
   getCandidate(experimentId: number, seq: number): Candidate | null;
   listCandidates(experimentId: number, options?: ListCandidatesOptions): Candidate[];
+  /**
+   * The experiment's candidates without x and curve, by seq (a few times faster than listCandidates);
+   * with `page`, at most `limit` of those with seq > `afterSeq`.
+   */
+  listCandidateRecords(experimentId: number, page?: { afterSeq: number; limit: number }): CandidateRecord[];
   /** Number of rows `listCandidates` would return without limit/offset (for paging). */
   countCandidates(
     experimentId: number,

@@ -11,6 +11,7 @@ import type {
   CacheEntry,
   Candidate,
   CandidateCounts,
+  CandidateRecord,
   CandidateStatus,
   Experiment,
   ExperimentStatus,
@@ -170,6 +171,42 @@ export function toSummary(row: SummaryRow, counts: CandidateCounts): ExperimentS
     counts,
     total,
     best: bestOf(row),
+  };
+}
+
+/** listCandidateRecords' columns, in its SELECT's order (read as arrays). */
+export type CandidateRecordRow = [
+  seq: number,
+  key: string,
+  spec: string,
+  status: CandidateStatus,
+  reason: string | null,
+  f: number | null,
+  valDice: number | null,
+  perLabelDice: string | null,
+  paramCount: number | null,
+  estMemoryBytes: number | null,
+  device: string | null,
+  startedAt: string,
+  endedAt: string | null,
+];
+
+export function toCandidateRecord(experimentId: number, r: CandidateRecordRow): CandidateRecord {
+  return {
+    experimentId,
+    seq: r[0],
+    key: r[1],
+    spec: JSON.parse(r[2]),
+    status: r[3],
+    reason: r[4],
+    f: r[5],
+    valDice: r[6],
+    perLabelDice: parseJson(r[7]),
+    paramCount: r[8],
+    estMemoryBytes: r[9],
+    device: r[10],
+    startedAt: r[11],
+    endedAt: r[12],
   };
 }
 

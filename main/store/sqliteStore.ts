@@ -12,6 +12,7 @@ import { currentOwner, interruptionCause, isOwnerAlive } from './liveness';
 import {
   type ArtifactRow,
   type CacheRow,
+  type CandidateRecordRow,
   type CandidateRow,
   type ExperimentRow,
   emptyCounts,
@@ -23,6 +24,7 @@ import {
   toArtifact,
   toCacheEntry,
   toCandidate,
+  toCandidateRecord,
   toExperiment,
   toSummary,
   toTestEvaluation,
@@ -37,6 +39,7 @@ import type {
   CandidateCounts,
   CandidateJob,
   CandidateJobUpdate,
+  CandidateRecord,
   CandidateResult,
   CandidateSortKey,
   CandidateStart,
@@ -416,6 +419,18 @@ export class SqliteExperimentStore implements ExperimentStore {
       (page ? ' LIMIT ? OFFSET ?' : '');
     if (page) params.push(options.limit ?? -1, options.offset ?? 0);
     return (this.stmt(sql).all(...params) as CandidateRow[]).map(toCandidate);
+  }
+
+  listCandidateRecords(experimentId: number, page?: { afterSeq: number; limit: number }): CandidateRecord[] {
+    // Arrays instead of row objects, and neither x nor curve: at 10,000 candidates this reads in a
+    // third of the time of listCandidates without curves.
+    const rows = this.stmt(
+      `SELECT seq, key, spec, status, reason, f, val_dice, per_label_dice, param_count, est_memory_bytes,
+         device, started_at, ended_at FROM candidates WHERE experiment_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    )
+      .raw(true)
+      .all(experimentId, page?.afterSeq ?? -1, page?.limit ?? -1) as CandidateRecordRow[];
+    return rows.map((r) => toCandidateRecord(experimentId, r));
   }
 
   countCandidates(

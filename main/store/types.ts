@@ -219,6 +219,12 @@ export const candidateSchema = z.object({
 });
 export type Candidate = z.infer<typeof candidateSchema>;
 
+/**
+ * A candidate without the optimizer's continuous x and without its curve: what a results table of
+ * thousands of candidates reads (getCandidate has both).
+ */
+export type CandidateRecord = Omit<Candidate, 'x' | 'curve'>;
+
 export interface CandidateStart {
   seq: number;
   x: number[];

@@ -43,7 +43,9 @@ export function ApplyPage() {
     let live = true;
     api
       .getExperiment({ experimentId })
-      .then((d) => loadCandidates(d.candidates))
+      .then((d) =>
+        loadCandidates(d.candidates, (afterSeq) => api.getCandidatePage({ experimentId, afterSeq })),
+      )
       .then(
         (rows) => {
           if (!live) return;

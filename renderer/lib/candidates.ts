@@ -5,6 +5,7 @@
  */
 
 import type { CandidateSummary } from '../../main/api';
+import { isoToMs } from '../../main/core/isoTime';
 import { OPS } from '../../main/core/spec';
 
 export const SORT_KEYS = [
@@ -39,12 +40,14 @@ interface Derived {
 // Candidates are immutable (a change replaces the object), so what is derived from one stays valid.
 const derivedCache = new WeakMap<CandidateSummary, Derived>();
 
+const timeMs = (iso: string) => isoToMs(iso) ?? Date.parse(iso);
+
 function derived(c: CandidateSummary): Derived {
   let d = derivedCache.get(c);
   if (!d) {
     const ops = c.spec.block.ops.map((op) => OPS[op]?.label ?? String(op)).join(' · ');
     d = {
-      seconds: c.endedAt ? (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000 : null,
+      seconds: c.endedAt ? (timeMs(c.endedAt) - timeMs(c.startedAt)) / 1000 : null,
       ops,
       hay: `${c.status} ${ops} ${c.key} #${c.seq}`.toLowerCase(),
     };

@@ -105,10 +105,14 @@ let noticeId = 0;
 export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): AppStore {
   let validationRun = 0;
   /**
-   * Events of the experiment whose rows are being decoded (between the engine's answer and the
-   * state built from it): applied to that state, so a running search loses no candidate meanwhile.
+   * Events of the experiment whose rows are being fetched and decoded (between the engine's first
+   * answer and the state built from all its pages): applied to that state, so a running search loses
+   * no candidate meanwhile. A later page can be newer than an event; applying the event again is
+   * harmless, as a finished candidate's event carries the candidate exactly as the page has it.
    */
   let opening: { experimentId: number; events: SearchEvent[] } | undefined;
+  const pagesOf = (experimentId: number) => (afterSeq: number) =>
+    api.getCandidatePage({ experimentId, afterSeq });
   const store = createStore<AppState & AppActions>()((set, get) => {
     /** Runs an action, reporting its failure as a notice; resolves to undefined on failure. */
     const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
@@ -285,12 +289,17 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
           api.getExperiment({ experimentId }),
         );
         if (!detail) return;
-        // Decoded slice by slice, each its own task, and rendered (synchronously, by React) in a
-        // task of its own after the last slice.
+        // Fetched page by page, decoded slice by slice, each its own task, and rendered
+        // (synchronously, by React) in a task of its own after the last slice.
         const buffer = { experimentId, events: [] as SearchEvent[] };
         opening = buffer;
-        const candidates = await loadCandidates(detail.candidates);
-        if (opening === buffer) opening = undefined;
+        const candidates = await attempt(`Cannot open experiment ${experimentId}`, () =>
+          loadCandidates(detail.candidates, pagesOf(experimentId)),
+        );
+        // Another experiment opened meanwhile takes the buffer: the last one opened is shown.
+        const latest = opening === buffer;
+        if (latest) opening = undefined;
+        if (!candidates || !latest) return;
         let live = fromDetail(detail, candidates);
         for (const event of buffer.events) live = applyEvent(live, event) ?? live;
         set((s) => ({
@@ -348,7 +357,10 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
           api.getExperiment({ experimentId: id }),
         );
         if (!detail) return;
-        const rows = await loadCandidates(detail.candidates);
+        const rows = await attempt(`Cannot read experiment ${id}`, () =>
+          loadCandidates(detail.candidates, pagesOf(id)),
+        );
+        if (!rows) return;
         set((s) => {
           if (s.live?.experimentId !== id) return {};
           const stored = fromDetail(detail, rows);

@@ -157,6 +157,27 @@ describe('candidates', () => {
       /cannot sort candidates by "name"/,
     );
   });
+
+  it('reads every candidate for a results table as stored, without x and curve, in seq order', () => {
+    store.recordCandidate(expId, candidateStart(1), {
+      status: 'trained',
+      f: -Math.log(0.61),
+      valDice: 0.61,
+      perLabelDice: { anterior: 0.6, posterior: 0.62 },
+      paramCount: 1234,
+    });
+    store.recordCandidate(expId, candidateStart(0), {
+      status: 'illegal',
+      f: 10,
+      reason: 'node 1 is a source',
+    });
+    store.recordCandidateStart(expId, { ...candidateStart(2), estMemoryBytes: 3e8 });
+    store.appendEpoch(expId, 2, { epoch: 1, loss: 1, valDice: 0.3, seconds: 2 });
+    const records = store.listCandidateRecords(expId);
+    expect(records.map((r) => r.seq)).toEqual([0, 1, 2]);
+    expect(records).toEqual(store.listCandidates(expId).map(({ x: _x, curve: _curve, ...rest }) => rest));
+    expect(store.listCandidateRecords(expId + 1)).toEqual([]);
+  });
 });
 
 describe('objective cache', () => {
