@@ -260,6 +260,7 @@ export const candidateColumnsSchema = z.object({
   valDice: z.array(z.number().nullable()),
   paramCount: z.array(z.number().nullable()),
   estMemoryBytes: z.array(z.number().nullable()),
+  peakMemoryBytes: z.array(z.number().nullable()),
   /** Dice per label in the order of `labels` (null: the candidate has none for that label). */
   perLabelDice: z.array(z.array(z.number().nullable()).nullable()),
   startedAt: z.array(timeCellSchema),
@@ -314,6 +315,7 @@ export function encodeCandidates(
     valDice: [],
     paramCount: [],
     estMemoryBytes: [],
+    peakMemoryBytes: [],
     perLabelDice: [],
     startedAt: [],
     endedAt: [],
@@ -336,6 +338,7 @@ export function encodeCandidates(
     cols.valDice.push(c.valDice);
     cols.paramCount.push(c.paramCount);
     cols.estMemoryBytes.push(c.estMemoryBytes);
+    cols.peakMemoryBytes.push(c.peakMemoryBytes);
     const dice = c.perLabelDice;
     cols.perLabelDice.push(dice && labels.map((name) => (Object.hasOwn(dice, name) ? dice[name] : null)));
     cols.startedAt.push(time(c.startedAt));
@@ -397,6 +400,7 @@ export function decodeCandidates(
       perLabelDice,
       paramCount: cols.paramCount[i],
       estMemoryBytes: cols.estMemoryBytes[i],
+      peakMemoryBytes: cols.peakMemoryBytes[i],
       device: text(cols.device[i]),
       startedAt: time(cols.startedAt[i]),
       endedAt: ended === null ? null : time(ended),

@@ -29,6 +29,7 @@ function summary(seq: number, patch: Partial<CandidateSummary> = {}): CandidateS
     perLabelDice: { anterior: 0.51, posterior: 0.49 },
     paramCount: 120_000 + seq,
     estMemoryBytes: null,
+    peakMemoryBytes: null,
     device: 'cpu:0',
     startedAt: new Date(Date.UTC(2026, 0, 1) + seq * 90_000).toISOString(),
     endedAt: new Date(Date.UTC(2026, 0, 1) + seq * 90_000 + 41_234).toISOString(),
@@ -69,6 +70,7 @@ describe('candidate columns', () => {
       // A label only some candidates report, and a spec with an extra hyperparameter.
       summary(3, {
         perLabelDice: { anterior: 0.7, posterior: 0.6, tail: 0.2 },
+        peakMemoryBytes: 3.2e8,
         spec: { ...summary(3).spec, extras: { learningRate: 3e-4 } },
       }),
       summary(4, { diagnosis: 'did not learn (Dice 0 at every epoch)', valDice: 0, f: 10 }),

@@ -383,6 +383,7 @@ export class SlurmExecutor implements CandidateExecutor {
         history: t.history,
         seconds: msg.seconds,
         paramCount: msg.paramCount,
+        ...(typeof msg.peakBytes === 'number' && { peakBytes: msg.peakBytes }),
         device: this.device(t),
       });
       return;

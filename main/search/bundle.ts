@@ -82,6 +82,8 @@ const candidateSchema = z.object({
   perLabelDice: z.record(z.string(), z.number()).nullable(),
   paramCount: z.number().nullable(),
   estMemoryBytes: z.number().nullable(),
+  // Absent from bundles written before trainers' measured peaks were kept.
+  peakMemoryBytes: z.number().nullable().default(null),
   device: z.string().nullable(),
   startedAt: isoTime,
   endedAt: isoTime.nullable(),
@@ -404,6 +406,7 @@ export async function importBundle(store: ExperimentStore, file: string): Promis
         perLabelDice: c.perLabelDice,
         paramCount: c.paramCount,
         estMemoryBytes: c.estMemoryBytes,
+        peakMemoryBytes: c.peakMemoryBytes,
         device: c.device,
         ...(c.endedAt ? { endedAt: c.endedAt } : {}),
       });

@@ -175,7 +175,10 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
 
   const started = new Map<number, { startedAt: string }>();
   const cancelled = new Set<number>();
-  const trainedDetails = new Map<number, { perLabelDice: LabelDice | null; paramCount: number | null }>();
+  const trainedDetails = new Map<
+    number,
+    { perLabelDice: LabelDice | null; paramCount: number | null; peakMemoryBytes: number | null }
+  >();
   /** Which trainer ran each candidate, whatever its outcome (a crash on one GPU is worth knowing). */
   const deviceOfSeq = new Map<number, string>();
   let best = store.getExperiment(id)?.best ?? null;
@@ -245,7 +248,11 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       outcome.status === 'failed' && outcome.killedBy !== undefined && USER_INTERRUPTS.has(outcome.killedBy);
     if (interrupted) control.request ??= 'stop';
     if (prunedAfter !== null && !control.abort.signal.aborted && !interrupted) {
-      trainedDetails.set(seq, { perLabelDice: null, paramCount: outcome.paramCount ?? params });
+      trainedDetails.set(seq, {
+        perLabelDice: null,
+        paramCount: outcome.paramCount ?? params,
+        peakMemoryBytes: outcome.peakBytes ?? null,
+      });
       const rule = pruning?.rule === 'asha' ? `ASHA (η ${pruning.eta})` : 'the median rule';
       return {
         dice: Math.max(...curve),
@@ -266,6 +273,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     trainedDetails.set(seq, {
       perLabelDice: outcome.bestPerLabel.length > 0 ? diceByLabelName(outcome.bestPerLabel, o.labels) : null,
       paramCount: outcome.paramCount ?? params,
+      peakMemoryBytes: outcome.peakBytes ?? null,
     });
     return { dice: outcome.bestDice, details: { seconds: outcome.seconds, bestEpoch: outcome.bestEpoch } };
   };
@@ -294,6 +302,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       perLabelDice: trained?.perLabelDice ?? cachedDetails?.perLabelDice ?? null,
       paramCount: trained?.paramCount ?? measured.paramCount,
       estMemoryBytes: measured.estMemoryBytes,
+      peakMemoryBytes: trained?.peakMemoryBytes ?? null,
       device: deviceOfSeq.get(seq) ?? null,
       ...(!fromCache && status !== 'illegal' && { cacheScope: scope }),
     };

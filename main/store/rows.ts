@@ -56,6 +56,7 @@ export interface CandidateRow {
   per_label_dice: string | null;
   param_count: number | null;
   est_memory_bytes: number | null;
+  peak_memory_bytes: number | null;
   device: string | null;
   started_at: string;
   ended_at: string | null;
@@ -186,6 +187,7 @@ export type CandidateRecordRow = [
   perLabelDice: string | null,
   paramCount: number | null,
   estMemoryBytes: number | null,
+  peakMemoryBytes: number | null,
   device: string | null,
   startedAt: string,
   endedAt: string | null,
@@ -204,9 +206,10 @@ export function toCandidateRecord(experimentId: number, r: CandidateRecordRow): 
     perLabelDice: parseJson(r[7]),
     paramCount: r[8],
     estMemoryBytes: r[9],
-    device: r[10],
-    startedAt: r[11],
-    endedAt: r[12],
+    peakMemoryBytes: r[10],
+    device: r[11],
+    startedAt: r[12],
+    endedAt: r[13],
   };
 }
 
@@ -224,6 +227,7 @@ export function toCandidate(row: CandidateRow): Candidate {
     perLabelDice: parseJson(row.per_label_dice),
     paramCount: row.param_count,
     estMemoryBytes: row.est_memory_bytes,
+    peakMemoryBytes: row.peak_memory_bytes,
     device: row.device,
     startedAt: row.started_at,
     endedAt: row.ended_at,

@@ -175,6 +175,10 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE objective_cache;
   ALTER TABLE objective_cache_rebuilt RENAME TO objective_cache;
   `,
+  // The peak memory a trainer measured for a candidate, beside the estimate made before training.
+  `
+  ALTER TABLE candidates ADD COLUMN peak_memory_bytes INTEGER CHECK (peak_memory_bytes IS NULL OR peak_memory_bytes >= 0);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -75,7 +75,7 @@ const SORT_SQL: Record<CandidateSortKey, string> = {
 };
 
 const CANDIDATE_COLUMNS_NO_CURVE = `experiment_id, seq, x, key, spec, status, reason, f, val_dice, per_label_dice,
-  param_count, est_memory_bytes, device, started_at, ended_at, '[]' AS curve`;
+  param_count, est_memory_bytes, peak_memory_bytes, device, started_at, ended_at, '[]' AS curve`;
 
 const SUMMARY_COLUMNS = `id, name, status, status_reason, created_at, updated_at,
   json_extract(config, '$.variant') AS variant,
@@ -278,7 +278,7 @@ export class SqliteExperimentStore implements ExperimentStore {
        ON CONFLICT (experiment_id, seq) DO UPDATE SET
          x = excluded.x, key = excluded.key, spec = excluded.spec, status = 'running', reason = NULL, f = NULL,
          val_dice = NULL, per_label_dice = NULL, param_count = excluded.param_count,
-         est_memory_bytes = excluded.est_memory_bytes, device = excluded.device,
+         est_memory_bytes = excluded.est_memory_bytes, peak_memory_bytes = NULL, device = excluded.device,
          started_at = excluded.started_at, ended_at = NULL, curve = '[]'
        WHERE candidates.status = 'running'`,
     ).run(
@@ -316,7 +316,7 @@ export class SqliteExperimentStore implements ExperimentStore {
     this.stmt(
       `UPDATE candidates SET status = ?, reason = ?, f = ?, val_dice = ?, per_label_dice = ?,
          param_count = coalesce(?, param_count), est_memory_bytes = coalesce(?, est_memory_bytes),
-         device = coalesce(?, device), ended_at = ?
+         peak_memory_bytes = ?, device = coalesce(?, device), ended_at = ?
        WHERE experiment_id = ? AND seq = ?`,
     ).run(
       result.status,
@@ -326,6 +326,7 @@ export class SqliteExperimentStore implements ExperimentStore {
       jsonOrNull(result.perLabelDice),
       result.paramCount ?? null,
       result.estMemoryBytes ?? null,
+      result.peakMemoryBytes ?? null,
       result.device ?? null,
       result.endedAt ?? now,
       experimentId,
@@ -426,7 +427,7 @@ export class SqliteExperimentStore implements ExperimentStore {
     // third of the time of listCandidates without curves.
     const rows = this.stmt(
       `SELECT seq, key, spec, status, reason, f, val_dice, per_label_dice, param_count, est_memory_bytes,
-         device, started_at, ended_at FROM candidates WHERE experiment_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+         peak_memory_bytes, device, started_at, ended_at FROM candidates WHERE experiment_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     )
       .raw(true)
       .all(experimentId, page?.afterSeq ?? -1, page?.limit ?? -1) as CandidateRecordRow[];

@@ -212,6 +212,12 @@ export const candidateSchema = z.object({
   perLabelDice: labelDiceSchema.nullable(),
   paramCount: z.number().nullable(),
   estMemoryBytes: z.number().nullable(),
+  /**
+   * Peak memory the trainer measured while training it (PyTorch: the CUDA allocator's peak, or on a
+   * CPU the traced peak of the first step plus what stays alive); null where the engine measures
+   * none (TensorFlow.js) or the candidate was not trained.
+   */
+  peakMemoryBytes: z.number().nullable(),
   device: z.string().nullable(),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
@@ -244,6 +250,8 @@ export interface CandidateResult {
   perLabelDice?: LabelDice | null;
   paramCount?: number | null;
   estMemoryBytes?: number | null;
+  /** Measured by the trainer (Candidate.peakMemoryBytes). */
+  peakMemoryBytes?: number | null;
   /**
    * The device that really ran it, known only once a trainer took the job (with several devices the
    * start record cannot know it). Null or absent keeps the device recorded at the start.

@@ -80,6 +80,7 @@ export function CandidateDetail(props: {
     ['Objective f = −ln Dice', c.f === null ? '—' : c.f.toFixed(3)],
     ['Parameters', formatCount(c.paramCount)],
     ['Estimated memory', formatBytes(c.estMemoryBytes)],
+    ['Measured peak memory', formatBytes(c.peakMemoryBytes)],
     ['n (first channels)', String(c.spec.n)],
     ['p (poolings)', String(c.spec.p)],
     ['Deep supervision', c.spec.sup ? 'yes' : 'no'],

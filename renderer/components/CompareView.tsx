@@ -24,6 +24,7 @@ const FIELDS: [string, (c: CandidateSummary) => string][] = [
   ['Objective f', (c) => (c.f === null ? '—' : c.f.toFixed(3))],
   ['Parameters', (c) => formatCount(c.paramCount)],
   ['Estimated memory', (c) => formatBytes(c.estMemoryBytes)],
+  ['Measured peak memory', (c) => formatBytes(c.peakMemoryBytes)],
   ['n (first channels)', (c) => String(c.spec.n)],
   ['p (poolings)', (c) => String(c.spec.p)],
   ['Deep supervision', (c) => (c.spec.sup ? 'yes' : 'no')],

@@ -265,6 +265,7 @@ describe('progress output', () => {
     perLabelDice: null,
     paramCount: 1,
     estMemoryBytes: 1,
+    peakMemoryBytes: null,
     device: 'CPU',
     startedAt: '2026-01-01T00:00:00.000Z',
     endedAt: '2026-01-01T00:01:05.000Z',

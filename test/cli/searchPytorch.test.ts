@@ -85,7 +85,11 @@ describe('segnas search --engine pytorch on hippocampus MR data', () => {
     expect(experiment?.backend).toBe('pytorch-cpu');
     const trained = candidates.filter((c) => c.status === 'trained');
     expect(trained.length).toBeGreaterThan(0);
-    for (const c of trained) expect(c.device?.toLowerCase()).toContain('cpu');
+    for (const c of trained) {
+      expect(c.device?.toLowerCase()).toContain('cpu');
+      // The trainer's measured peak is kept beside the estimate.
+      expect(c.peakMemoryBytes, `#${c.seq}`).toBeGreaterThan(0);
+    }
 
     expect(tests).toHaveLength(1);
     const [best] = tests;

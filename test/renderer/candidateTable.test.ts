@@ -34,6 +34,7 @@ function makeCandidates(count: number, seed = 3): CandidateSummary[] {
       perLabelDice: null,
       paramCount: trained ? 1000 + prng.int(1e6) : null,
       estMemoryBytes: null,
+      peakMemoryBytes: null,
       device: null,
       startedAt: new Date(start).toISOString(),
       endedAt: new Date(start + prng.int(50_000)).toISOString(),

@@ -42,6 +42,7 @@ function finished(seq: number): Candidate {
     perLabelDice: { anterior: 0.6 },
     paramCount: 1000,
     estMemoryBytes: null,
+    peakMemoryBytes: null,
     device: 'cpu:0',
     startedAt: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(),
     endedAt: new Date(Date.UTC(2026, 0, 1) + seq * 1000 + 500).toISOString(),

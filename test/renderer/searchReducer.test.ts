@@ -34,6 +34,7 @@ function candidate(
     perLabelDice: null,
     paramCount: 1000 * (seq + 1),
     estMemoryBytes: null,
+    peakMemoryBytes: null,
     device: 'cpu',
     startedAt: new Date(1000 * seq).toISOString(),
     endedAt: new Date(1000 * seq + 500).toISOString(),

@@ -54,6 +54,7 @@ const candidate: Candidate = {
   perLabelDice: { anterior: 0.8, posterior: 0.84 },
   paramCount: 123456,
   estMemoryBytes: null,
+  peakMemoryBytes: null,
   device: 'cpu:0',
   startedAt: '2026-01-01T00:00:00.000Z',
   endedAt: '2026-01-01T00:30:00.000Z',

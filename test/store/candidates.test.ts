@@ -37,7 +37,9 @@ describe('candidates', () => {
       valDice: 0.61,
       perLabelDice: { anterior: 0.6, posterior: 0.62 },
       paramCount: 123456,
+      peakMemoryBytes: 2.7e8,
     });
+    expect(running.peakMemoryBytes).toBeNull();
     expect(done).toMatchObject({
       key: start.key,
       status: 'trained',
@@ -45,6 +47,7 @@ describe('candidates', () => {
       perLabelDice: { anterior: 0.6, posterior: 0.62 },
       paramCount: 123456,
       estMemoryBytes: 3e8,
+      peakMemoryBytes: 2.7e8,
       device: 'cpu:0',
       curve: [
         { epoch: 1, loss: 0.9, valDice: 0.2, seconds: 3.5 },

@@ -70,7 +70,7 @@ function writeVersion2Store(path: string): void {
 }
 
 describe('upgrading a store written before candidates could be pruned', () => {
-  it('keeps every candidate, test result, artifact and cache entry, and then accepts pruned candidates', () => {
+  it('keeps every candidate, test result, artifact and cache entry, then accepts pruned candidates and measured peaks', () => {
     const path = join(ws.dir, STORE_FILE_NAME);
     writeVersion2Store(path);
     const store = openStore(ws.dir);
@@ -80,6 +80,8 @@ describe('upgrading a store written before candidates could be pruned', () => {
         [1, 'cached', 0.82],
         [2, 'illegal', null],
       ]);
+      // Candidates trained before peaks were measured have none.
+      expect(store.listCandidates(1).map((c) => c.peakMemoryBytes)).toEqual([null, null, null]);
       expect(store.getCandidate(1, 0)?.curve).toEqual([{ epoch: 1, loss: 0.5, valDice: 0.82, seconds: 2 }]);
       expect(store.listTestEvaluations(1).map((t) => [t.seq, t.split, t.meanDice])).toEqual([[0, 0, 0.8]]);
       expect(store.listArtifacts(1).map((a) => [a.seq, a.kind, a.path])).toEqual([
@@ -96,9 +98,10 @@ describe('upgrading a store written before candidates could be pruned', () => {
         reason: 'stopped after 1 epoch',
         f: -Math.log(0.9),
         valDice: 0.9,
+        peakMemoryBytes: 2.5e8,
         cacheScope: 'experiment:1',
       });
-      expect(store.getCandidate(1, 3)?.status).toBe('pruned');
+      expect(store.getCandidate(1, 3)).toMatchObject({ status: 'pruned', peakMemoryBytes: 2.5e8 });
       expect(store.cacheGet('experiment:1', candidateStart(3).key)?.status).toBe('pruned');
       expect(store.getExperiment(1)?.best?.seq).toBe(0);
 
