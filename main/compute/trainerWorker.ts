@@ -194,6 +194,7 @@ async function runJob(job: TrainJob): Promise<void> {
     epochs: result.history.length,
     seconds: result.seconds,
     paramCount: result.paramCount,
+    ...(result.peakBytes !== undefined && { peakBytes: result.peakBytes }),
   });
 }
 

@@ -69,6 +69,12 @@ export interface TrainResult {
   seconds: number;
   /** Trainable parameters of the network. */
   paramCount: number;
+  /**
+   * Peak tensor bytes of the job: the first training step runs under tf.profile (weights, optimizer
+   * slots, the batch, activations and gradients), less what was alive before the job. Absent when no
+   * step ran.
+   */
+  peakBytes?: number;
   /** The network with the best epoch's weights, only when `keepNetwork` was set; the caller disposes it. */
   net?: SegNet;
 }
@@ -165,6 +171,7 @@ function validateRequest(req: TrainRequest, size: number): void {
 export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
   const start = performance.now();
   const { settings } = req;
+  const bytesBefore = tf.memory().numBytes;
   const net = req.makeNet();
   const { classes, size } = net.options;
   const optimizer = new NadamOptimizer({ learningRate: settings.learningRate });
@@ -184,6 +191,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
     const history: EpochProgress[] = [];
     let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined;
     let status: TrainResult['status'] = 'done';
+    let peakBytes: number | undefined;
 
     epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
@@ -199,14 +207,23 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
           .slice(b, b + settings.batchSize)
           .map((i) => augmentSample(req.train[i], size, settings.augment, rng));
         const [x, y] = batchTensors(samples, size, classes);
-        const loss = optimizer.minimize(
-          () => {
-            const out = net.apply(x, true);
-            return supervisedLoss(out.probs, out.aux, y, lossConfig);
-          },
-          true,
-          net.trainable,
-        );
+        const step = () =>
+          optimizer.minimize(
+            () => {
+              const out = net.apply(x, true);
+              return supervisedLoss(out.probs, out.aux, y, lossConfig);
+            },
+            true,
+            net.trainable,
+          );
+        let loss: tf.Scalar | null;
+        if (peakBytes === undefined) {
+          // One profiled step: the optimizer's slots are made in it, so its peak is the steady one. Only
+          // one, because profiling records every kernel.
+          const profile = await tf.profile(() => step() ?? []);
+          loss = profile.result instanceof tf.Tensor ? (profile.result as tf.Scalar) : null;
+          peakBytes = Math.max(0, profile.peakBytes - bytesBefore);
+        } else loss = step();
         x.dispose();
         y.dispose();
         if (!loss) throw new Error('trainer: the optimizer returned no loss.');
@@ -247,6 +264,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       history,
       seconds: (performance.now() - start) / 1000,
       paramCount: net.paramCount,
+      ...(peakBytes !== undefined && { peakBytes }),
     };
     if (req.keepNetwork && best) {
       restore(net, best.weights);

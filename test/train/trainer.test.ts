@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/compute/backend';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
+import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
 import { buildNetwork } from '../../main/train/network';
 import type { NetworkOptions } from '../../main/train/segNet';
 import { type EpochProgress, trainCandidate } from '../../main/train/trainer';
@@ -10,8 +11,15 @@ import { sphereCase } from './helpers/sphereCase';
 const S = 8;
 const options = { classes: 2, size: S, inChannels: 1, dropout: 0.1, seed: 3 };
 /** A small SegNAS11-style candidate with deep supervision and residuals, so every code path runs. */
-const tinyNet = (o: NetworkOptions) =>
-  buildNetwork({ n: 4, p: 1, sup: true, res: true, block: { nodes: 3, ops: [2, 6, 1] }, extras: {} }, o);
+const TINY = {
+  n: 4,
+  p: 1,
+  sup: true,
+  res: true,
+  block: { nodes: 3 as const, ops: [2, 6, 1] as (2 | 6 | 1)[] },
+  extras: {},
+};
+const tinyNet = (o: NetworkOptions) => buildNetwork(TINY, o);
 const train = [sphereCase(S, 2.5, 1), sphereCase(S, 3, 2)];
 const val = [sphereCase(S, 2.8, 3)];
 const settings = { epochs: 3, batchSize: 2, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 4 };
@@ -41,6 +49,11 @@ describe('trainer', () => {
       }
       const best = Math.max(...events.map((e) => e.valDice));
       expect(result.bestDice).toBe(best);
+      // The measured peak of a training step, which the memory estimate must not fall below.
+      expect(result.peakBytes).toBeGreaterThan(0);
+      expect(result.peakBytes).toBeLessThanOrEqual(
+        estimateTrainingBytes(TINY, { classes: 2, size: S, batch: 2, dropout: true }),
+      );
       expect(events[result.bestEpoch - 1].valDice).toBe(best);
       expect(tf.memory().numTensors).toBe(baseline);
     }
