@@ -179,7 +179,13 @@ describe('segnas list / show / resume / evaluate', () => {
     store.recordCandidate(
       e.id,
       { seq: 0, x: [12.5, 3.2, 1.5, 0.3], key: 'k12', spec },
-      { status: 'trained', f: -Math.log(0.8), valDice: 0.8, cacheScope: 'experiment:1' },
+      {
+        status: 'trained',
+        f: -Math.log(0.8),
+        valDice: 0.8,
+        peakMemoryBytes: 2 ** 27,
+        cacheScope: 'experiment:1',
+      },
     );
     // A candidate that never learned: Dice 0 after every epoch, loss flat.
     store.recordCandidateStart(e.id, {
@@ -218,7 +224,7 @@ describe('segnas list / show / resume / evaluate', () => {
   it('shows one experiment as text and as JSON', async () => {
     const { ws, id } = seeded();
     const text = (await capture(show, [String(id), '--workspace', ws])).out;
-    expect(text).toMatch(/#0 {2}0\.800 .*n 12, p 3, sup on, res off/);
+    expect(text).toMatch(/#0 {2}0\.800 .*params, 128\.0 MiB peak {2}n 12, p 3, sup on, res off/);
     expect(text).toMatch(/#1 {2}0\.000 did not learn \(loss flat, all background\) .*n 29, p 3/);
     expect(text).not.toMatch(/#0 .*did not learn/);
     expect(text).toContain(`segnas evaluate ${id}`);

@@ -46,9 +46,8 @@ describe('a search on phantom data', () => {
         expect(c.curve).toHaveLength(1);
         expect(c.paramCount).toBeGreaterThan(0);
         expect(c.estMemoryBytes).toBeGreaterThan(0);
-        // The TensorFlow.js trainer's measured peak, below the estimate that errs high for it.
+        // The TensorFlow.js trainer's measured peak (it can exceed the estimate: docs/engines.md).
         expect(c.peakMemoryBytes).toBeGreaterThan(0);
-        expect(c.peakMemoryBytes as number).toBeLessThanOrEqual(c.estMemoryBytes as number);
         expect(c.device).toBe('CPU — CPU (WebAssembly)');
       }
       for (const c of candidates.filter((c) => c.status === 'illegal')) expect(c.f).toBe(10);

@@ -1,4 +1,5 @@
 /** `segnas show <id>`: one experiment: configuration, progress, best candidates, test Dice, files. */
+import { formatBytes } from '../../core/format';
 import { learningDiagnosis } from '../../core/learningDiagnosis';
 import { reportDirOf } from '../../search/afterSearch';
 import { describeSpec } from '../../search/report';
@@ -9,6 +10,10 @@ import { defineCommand, experimentIdArg, intOption } from '../command';
 function diagnosisSuffix(curve: Parameters<typeof learningDiagnosis>[0]): string {
   const diagnosis = learningDiagnosis(curve);
   return diagnosis ? ` ${diagnosis}` : '';
+}
+
+function peakSuffix(bytes: number | null): string {
+  return bytes === null ? '' : `, ${formatBytes(bytes)} peak`;
 }
 
 export const { run } = defineCommand({
@@ -57,7 +62,7 @@ where its report, models and predictions are.`,
         'best candidates (validation Dice):',
         ...top.map(
           (c) =>
-            `  #${c.seq}  ${c.valDice?.toFixed(3)}${diagnosisSuffix(c.curve)}  ${c.paramCount ?? '?'} params  ${describeSpec(c.spec)}`,
+            `  #${c.seq}  ${c.valDice?.toFixed(3)}${diagnosisSuffix(c.curve)}  ${c.paramCount ?? '?'} params${peakSuffix(c.peakMemoryBytes)}  ${describeSpec(c.spec)}`,
         ),
         '',
         tests.length ? 'test Dice:' : `not tested yet: segnas evaluate ${id}`,
