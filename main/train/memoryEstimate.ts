@@ -6,12 +6,13 @@
  * output map, × 2 for their gradients alive during backprop; plus the shared memory of our CPU kernels
  * (ops/kernelThreads.ts: it holds copies of one kernel call's inputs and output and only ever grows, by
  * doubling, so it ends below twice the largest call's); plus weights, gradients and two optimizer slots
- * (Nadam m and v). The per-layer multiples are what the composed ops keep (other backends; the fused
+ * (Nadam m and v), or, if larger than activations and kernel buffer, the update's temporaries of the
+ * largest variable. The per-layer multiples are what the composed ops keep (other backends; the fused
  * BN + ReLU of wasm and cpu keeps fewer): conv output, the BN's intermediate maps, the ReLU output;
  * dropout mask and output; pooled, upsampled and concatenated maps; heads' logits and softmax. bench/train.ts prints the estimate next to the measured peak (tf.profile peakBytes).
  */
 import type { ArchitectureSpec } from '../core/spec';
-import { paramCount } from './paramCount';
+import { largestVariable, paramCount } from './paramCount';
 import { edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
 
 export interface MemoryQuery {
@@ -24,6 +25,11 @@ export interface MemoryQuery {
 }
 
 const BYTES = 4;
+/**
+ * Copies of one variable alive at once while Nadam updates it (main/train/nadam.ts): 6 measured with
+ * tf.profile on a 4.8 M-parameter network (n 20, p 4) at 16³, one more kept as margin.
+ */
+const UPDATE_COPIES = 7;
 /**
  * Maps of the conv's output size per Conv+BN+ReLU, gradients included in GRADIENT_FACTOR: BN + ReLU
  * composed from tfjs ops (the tensorflow and webgpu backends) keep conv out, x−mean, its square,
@@ -39,6 +45,9 @@ export interface MemoryBreakdown {
   activationBytes: number;
   kernelBufferBytes: number;
   parameterBytes: number;
+  /** The optimizer's temporaries of the largest variable, once the activations are freed. */
+  updateBytes: number;
+  /** Parameters plus the larger of the backward pass (activations, kernel buffer) and the update. */
   totalBytes: number;
 }
 
@@ -80,11 +89,15 @@ export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): 
   const kernelBufferBytes = 2 * largestCall * BYTES;
   // weights + gradients + two optimizer slots
   const parameterBytes = 4 * paramCount(spec, q.classes, inChannels) * BYTES;
+  // After the backward pass the activations are gone, and Nadam updates one variable at a time with
+  // a few temporaries of it: for a parameter-heavy network at a small size that phase can be the peak.
+  const updateBytes = UPDATE_COPIES * largestVariable(spec, q.classes, inChannels) * BYTES;
   return {
     activationBytes,
     kernelBufferBytes,
     parameterBytes,
-    totalBytes: activationBytes + kernelBufferBytes + parameterBytes,
+    updateBytes,
+    totalBytes: parameterBytes + Math.max(activationBytes + kernelBufferBytes, updateBytes),
   };
 }
 

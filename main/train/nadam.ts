@@ -83,15 +83,20 @@ export class NadamOptimizer extends tf.Optimizer {
       const value = tf.engine().registeredVariables[name];
       if (!value) throw new Error(`Nadam: no variable named '${name}' is registered.`);
       const slot = this.slotsFor(name, value);
-      tf.tidy(() => {
-        const m = tf.add(tf.mul(slot.m, beta1), tf.mul(gradient, 1 - beta1));
-        const v = tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
-        slot.m.assign(m);
-        slot.v.assign(v);
-        const mBar = tf.add(tf.mul(gradient, gCoef), tf.mul(m, mCoef));
-        const denom = tf.add(tf.sqrt(tf.div(v, vCorrection)), epsilon);
-        value.assign(tf.sub(value, tf.mul(tf.div(mBar, denom), learningRate)));
-      });
+      // Each quantity in a tidy of its own, so that a variable's temporaries are freed as soon as they
+      // are used rather than all at the end: for a network whose parameters dominate its memory, one
+      // tidy's worth of copies of the largest variable was most of a training step's peak.
+      const m = tf.tidy(() => tf.add(tf.mul(slot.m, beta1), tf.mul(gradient, 1 - beta1)));
+      slot.m.assign(m);
+      const v = tf.tidy(() => tf.add(tf.mul(slot.v, beta2), tf.mul(tf.square(gradient), 1 - beta2)));
+      slot.v.assign(v);
+      const mBar = tf.tidy(() => tf.add(tf.mul(gradient, gCoef), tf.mul(m, mCoef)));
+      const denom = tf.tidy(() => tf.add(tf.sqrt(tf.div(v, vCorrection)), epsilon));
+      tf.dispose([m, v]);
+      const next = tf.tidy(() => tf.sub(value, tf.mul(tf.div(mBar, denom), learningRate)));
+      tf.dispose([mBar, denom]);
+      value.assign(next);
+      next.dispose();
     }
     this.mSchedule = scheduleNew;
     this.incrementIterations();

@@ -17,6 +17,24 @@ export function headParams(channels: number, classes: number): number {
   return channels * classes + classes;
 }
 
+/** Elements of the network's largest single variable (a conv kernel, projection or head). */
+export function largestVariable(spec: ArchitectureSpec, classes: number, inChannels = 1): number {
+  const plan = planNetwork(spec, 2 ** spec.p, inChannels);
+  const kernelSize = (layer: EdgeLayer | undefined) =>
+    !layer || layer.kind === 'identity'
+      ? 0
+      : layer.kind === 'projection'
+        ? layer.inChannels * layer.channels
+        : layer.kernel ** 3 * layer.inChannels * layer.channels;
+  let largest = levelChannels(spec, 0) * classes;
+  for (const mb of plan.megaBlocks) {
+    for (const edge of plan.edges) largest = Math.max(largest, kernelSize(edgeLayer(edge, mb)));
+    largest = Math.max(largest, kernelSize(residualLayer(spec, mb)));
+  }
+  for (const level of plan.auxLevels) largest = Math.max(largest, levelChannels(spec, level) * classes);
+  return largest;
+}
+
 /** Independent of the cube size (any valid size gives the same count). */
 export function paramCount(spec: ArchitectureSpec, classes: number, inChannels = 1): number {
   const plan = planNetwork(spec, 2 ** spec.p, inChannels);
