@@ -7,43 +7,43 @@
 import type { ArchitectureSpec } from '../core/spec';
 import { type EdgeLayer, edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
 
-export function layerParams(layer: EdgeLayer | undefined): number {
+/** Weights of a layer's kernel (conv or 1×1×1 projection): its largest variable. */
+function kernelWeights(layer: EdgeLayer | undefined): number {
   if (!layer || layer.kind === 'identity') return 0;
   if (layer.kind === 'projection') return layer.inChannels * layer.channels;
-  return layer.kernel ** 3 * layer.inChannels * layer.channels + 2 * layer.channels;
+  return layer.kernel ** 3 * layer.inChannels * layer.channels;
+}
+
+export function layerParams(layer: EdgeLayer | undefined): number {
+  return kernelWeights(layer) + (layer?.kind === 'conv' ? 2 * layer.channels : 0);
 }
 
 export function headParams(channels: number, classes: number): number {
   return channels * classes + classes;
 }
 
+/** The network's layers (every MegaBlock's edges and residual) and the channels of its output heads. */
+function networkParts(spec: ArchitectureSpec, inChannels: number) {
+  const plan = planNetwork(spec, 2 ** spec.p, inChannels);
+  const layers = plan.megaBlocks.flatMap((mb) => [
+    ...plan.edges.map((edge) => edgeLayer(edge, mb)),
+    residualLayer(spec, mb),
+  ]);
+  const heads = [0, ...plan.auxLevels].map((level) => levelChannels(spec, level));
+  return { layers, heads };
+}
+
 /** Elements of the network's largest single variable (a conv kernel, projection or head). */
 export function largestVariable(spec: ArchitectureSpec, classes: number, inChannels = 1): number {
-  const plan = planNetwork(spec, 2 ** spec.p, inChannels);
-  const kernelSize = (layer: EdgeLayer | undefined) =>
-    !layer || layer.kind === 'identity'
-      ? 0
-      : layer.kind === 'projection'
-        ? layer.inChannels * layer.channels
-        : layer.kernel ** 3 * layer.inChannels * layer.channels;
-  let largest = levelChannels(spec, 0) * classes;
-  for (const mb of plan.megaBlocks) {
-    for (const edge of plan.edges) largest = Math.max(largest, kernelSize(edgeLayer(edge, mb)));
-    largest = Math.max(largest, kernelSize(residualLayer(spec, mb)));
-  }
-  for (const level of plan.auxLevels) largest = Math.max(largest, levelChannels(spec, level) * classes);
-  return largest;
+  const { layers, heads } = networkParts(spec, inChannels);
+  return Math.max(...layers.map(kernelWeights), ...heads.map((channels) => channels * classes));
 }
 
 /** Independent of the cube size (any valid size gives the same count). */
 export function paramCount(spec: ArchitectureSpec, classes: number, inChannels = 1): number {
-  const plan = planNetwork(spec, 2 ** spec.p, inChannels);
+  const { layers, heads } = networkParts(spec, inChannels);
   let total = 0;
-  for (const mb of plan.megaBlocks) {
-    for (const edge of plan.edges) total += layerParams(edgeLayer(edge, mb));
-    total += layerParams(residualLayer(spec, mb));
-  }
-  total += headParams(levelChannels(spec, 0), classes);
-  for (const level of plan.auxLevels) total += headParams(levelChannels(spec, level), classes);
+  for (const layer of layers) total += layerParams(layer);
+  for (const channels of heads) total += headParams(channels, classes);
   return total;
 }
