@@ -72,6 +72,11 @@ export interface EvaluationCounts {
   budgetUsed: number;
 }
 
+/** Counts before any evaluation. */
+export function noEvaluations(): EvaluationCounts {
+  return { evaluations: 0, trained: 0, pruned: 0, cached: 0, illegal: 0, oom: 0, failed: 0, budgetUsed: 0 };
+}
+
 export interface EvaluationReport {
   /** 0-based evaluation order: the caller's number for it when given, else the order of asking. */
   index: number;
@@ -144,18 +149,7 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
   const { space, train, estimateMemory, memoryBudget, budget = 'evaluations' } = options;
   const cache = options.cache ?? memoryCache();
   const isOom = options.isOutOfMemory ?? isOutOfMemoryError;
-  const counts: EvaluationCounts = options.resumeFrom
-    ? { ...options.resumeFrom.counts }
-    : {
-        evaluations: 0,
-        trained: 0,
-        pruned: 0,
-        cached: 0,
-        illegal: 0,
-        oom: 0,
-        failed: 0,
-        budgetUsed: 0,
-      };
+  const counts: EvaluationCounts = options.resumeFrom ? { ...options.resumeFrom.counts } : noEvaluations();
   type Outcome = Omit<EvaluationReport, 'index' | 'x' | 'key' | 'spec' | 'counts' | 'countsTowardBudget'> & {
     trainedNow: boolean;
   };

@@ -6,7 +6,7 @@
  */
 
 import type { Evaluation } from '../nas/crs';
-import type { EvaluationCounts } from '../nas/objective';
+import { type EvaluationCounts, noEvaluations } from '../nas/objective';
 import type { Candidate, ExperimentStore, FindInterruptedOptions, InterruptedExperiment } from '../store';
 
 export interface ReplayPlan {
@@ -26,16 +26,7 @@ const isFinished = (c: Candidate) => c.status !== 'running' && c.f !== null;
 export function planReplay(candidates: readonly Candidate[]): ReplayPlan {
   const bySeq = [...candidates].sort((a, b) => a.seq - b.seq);
   const record: Evaluation[] = [];
-  const counts: EvaluationCounts = {
-    evaluations: 0,
-    trained: 0,
-    pruned: 0,
-    cached: 0,
-    illegal: 0,
-    oom: 0,
-    failed: 0,
-    budgetUsed: 0,
-  };
+  const counts = noEvaluations();
   let next = 0;
   for (const c of bySeq) {
     if (c.seq !== next || !isFinished(c)) break;
