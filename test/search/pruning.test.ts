@@ -3,8 +3,7 @@
 // give the same candidate sequence as an uninterrupted run; on real hippocampus MR data the same
 // evaluation budget costs fewer training epochs.
 import { writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchConfig } from '../../main/api';
 import { diceToF } from '../../main/nas/objective';
@@ -14,23 +13,15 @@ import {
   hippocampusSubset,
   phantomDataset,
   removeTempDirs,
+  SMALL_SPACE,
   segnas,
   tempDir,
   tinyConfig,
 } from './searchFixtures';
 
-const _ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EVALUATIONS = 9;
 const POPULATION = 5;
 const EPOCHS = 3;
-const SPACE: SearchConfig['space'] = {
-  n: { lo: 2, hi: 7 },
-  p: { lo: 1, hi: 3 },
-  sup: { fixed: 0 },
-  res: { lo: 0, hi: 2 },
-  nodes: { fixed: 2 },
-  ops: [{ lo: 0, hi: 3 }],
-};
 /** Aggressive on purpose, so that a small search prunes several candidates: rungs at 1 and 2 epochs. */
 const PRUNE = { rule: 'asha', eta: 2, minEpochs: 1, warmupEpochs: 2, minCandidates: 3 } as const;
 
@@ -45,7 +36,7 @@ beforeAll(async () => {
   const runner = createSearchRunner({ workspace: tempDir('prune-ref'), emit: () => {} });
   try {
     const { experimentId } = await runner.start({
-      ...tinyConfig(data, { evaluations: EVALUATIONS, space: SPACE }),
+      ...tinyConfig(data, { evaluations: EVALUATIONS, space: SMALL_SPACE }),
       training: { size: 12, epochs: EPOCHS, batch: 1, learningRate: 3e-3, augmentation: false },
       topK: 1,
       populationSize: POPULATION,
@@ -89,7 +80,7 @@ describe('a search with --prune asha', () => {
   it('resumes after kill -9 to the same candidate sequence as the uninterrupted search', async () => {
     const workspace = tempDir('prune-kill');
     const bounds = join(workspace, 'bounds.json');
-    writeFileSync(bounds, JSON.stringify(SPACE));
+    writeFileSync(bounds, JSON.stringify(SMALL_SPACE));
     // Killed once a pruned candidate is recorded and another candidate is training.
     const search = segnas([
       'search',

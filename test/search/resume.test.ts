@@ -5,23 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SearchConfig } from '../../main/api';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { type Candidate, openStore } from '../../main/store';
-import { phantomDataset, removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
+import { phantomDataset, removeTempDirs, SMALL_SPACE, segnas, tempDir, tinyConfig } from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EVALUATIONS = 16;
 const POPULATION = 5;
-/** 40 legal networks, so the search still trains new ones after the initial population. */
-const SPACE: SearchConfig['space'] = {
-  n: { lo: 2, hi: 7 },
-  p: { lo: 1, hi: 3 },
-  sup: { fixed: 0 },
-  res: { lo: 0, hi: 2 },
-  nodes: { fixed: 2 },
-  ops: [{ lo: 0, hi: 3 }],
-}; // small, so most evaluations are reflections and mutations that depend on f
 
 const searchArgs = (data: string, bounds: string, workspace: string) => [
   'search',
@@ -90,7 +80,7 @@ beforeAll(async () => {
   const refRunner = createSearchRunner({ workspace: tempDir('ref-ws'), emit: () => {} });
   try {
     const { experimentId } = await refRunner.start({
-      ...tinyConfig(data, { evaluations: EVALUATIONS, space: SPACE }),
+      ...tinyConfig(data, { evaluations: EVALUATIONS, space: SMALL_SPACE }),
       topK: 0,
       populationSize: POPULATION,
     });
@@ -107,7 +97,7 @@ describe('resume after kill -9', () => {
   it('evaluates the same sequence as an uninterrupted search, without training anything twice', async () => {
     const workspace = tempDir('kill-ws');
     const bounds = join(workspace, 'bounds.json');
-    writeFileSync(bounds, JSON.stringify(SPACE));
+    writeFileSync(bounds, JSON.stringify(SMALL_SPACE));
     const search = segnas(searchArgs(data, bounds, workspace));
     await waitForTraining(workspace, POPULATION, search);
     search.child.kill('SIGKILL');
@@ -152,7 +142,7 @@ describe('resume after kill -9', () => {
   it('resumes at once after a kill -9 of the process group, while the dead search is still a zombie', async () => {
     const workspace = tempDir('zombie-ws');
     const bounds = join(workspace, 'bounds.json');
-    writeFileSync(bounds, JSON.stringify(SPACE));
+    writeFileSync(bounds, JSON.stringify(SMALL_SPACE));
     const search = segnas(searchArgs(data, bounds, workspace), { detached: true });
     await waitForTraining(workspace, POPULATION, search);
     const pid = search.child.pid as number;
@@ -180,7 +170,7 @@ describe('resume after kill -9', () => {
   it('stops cleanly on Ctrl-C (SIGINT to the process group) and resumes to the same sequence', async () => {
     const workspace = tempDir('sigint-ws');
     const bounds = join(workspace, 'bounds.json');
-    writeFileSync(bounds, JSON.stringify(SPACE));
+    writeFileSync(bounds, JSON.stringify(SMALL_SPACE));
     const search = segnas(searchArgs(data, bounds, workspace), { detached: true });
     await waitForTraining(workspace, 3, search);
     process.kill(-(search.child.pid as number), 'SIGINT');

@@ -52,6 +52,19 @@ export const TINY_SPACE: SearchConfig['space'] = {
   ops: [{ lo: 0, hi: 3 }],
 };
 
+/**
+ * 40 legal networks, so that a search still trains new ones after its initial population and most of
+ * its evaluations are reflections and mutations that depend on f.
+ */
+export const SMALL_SPACE: SearchConfig['space'] = {
+  n: { lo: 2, hi: 7 },
+  p: { lo: 1, hi: 3 },
+  sup: { fixed: 0 },
+  res: { lo: 0, hi: 2 },
+  nodes: { fixed: 2 },
+  ops: [{ lo: 0, hi: 3 }],
+};
+
 /** Folders made by tempDir in this test file (vitest isolates files, so each file has its own list). */
 const made: string[] = [];
 

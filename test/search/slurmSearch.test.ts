@@ -3,8 +3,7 @@
 // `segnas resume`, which re-attaches to the running jobs; and the faults clusters have (a requeue, a
 // scancel from outside, a job over its memory limit, a job that goes silent, Stop).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
 import { localRunner, squeue } from '../../main/compute/slurmCommands';
@@ -15,18 +14,7 @@ import { trainerLaunch } from '../../main/search/clusterRun';
 import { type Candidate, openStore } from '../../main/store';
 import { type SlurmCluster, startSlurmCluster } from '../helpers/slurmCluster';
 import { phantomCases } from '../train/helpers/phantomCases';
-import { phantomDataset, removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
-
-const _ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** 40 legal networks (as in resume.test.ts), so that the search trains new ones after the population. */
-const SPACE = {
-  n: { lo: 2, hi: 7 },
-  p: { lo: 1, hi: 3 },
-  sup: { fixed: 0 },
-  res: { lo: 0, hi: 2 },
-  nodes: { fixed: 2 },
-  ops: [{ lo: 0, hi: 3 }],
-};
+import { phantomDataset, removeTempDirs, SMALL_SPACE, segnas, tempDir, tinyConfig } from './searchFixtures';
 
 let cluster: SlurmCluster;
 let data: string;
@@ -36,7 +24,7 @@ beforeAll(async () => {
   cluster = await startSlurmCluster();
   data = await phantomDataset();
   bounds = join(tempDir('slurm-bounds'), 'bounds.json');
-  writeFileSync(bounds, JSON.stringify(SPACE));
+  writeFileSync(bounds, JSON.stringify(SMALL_SPACE));
 }, 60_000);
 
 afterAll(async () => {
