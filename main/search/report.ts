@@ -129,6 +129,8 @@ function csvField(value: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+const mebibytes = (bytes: number | null) => (bytes === null ? null : (bytes / 2 ** 20).toFixed(1));
+
 export function candidatesCsv(candidates: readonly Candidate[]): string {
   const rows = candidates.map((c) => {
     const seconds = c.endedAt ? (Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000 : null;
@@ -145,8 +147,8 @@ export function candidatesCsv(candidates: readonly Candidate[]): string {
       nodes: c.spec.block.nodes,
       ops: c.spec.block.ops.join(' '),
       paramCount: c.paramCount,
-      estMemoryMB: c.estMemoryBytes === null ? null : (c.estMemoryBytes / 2 ** 20).toFixed(1),
-      peakMemoryMB: c.peakMemoryBytes === null ? null : (c.peakMemoryBytes / 2 ** 20).toFixed(1),
+      estMemoryMB: mebibytes(c.estMemoryBytes),
+      peakMemoryMB: mebibytes(c.peakMemoryBytes),
       device: c.device,
       seconds,
       reason: c.reason,

@@ -213,9 +213,9 @@ export const candidateSchema = z.object({
   paramCount: z.number().nullable(),
   estMemoryBytes: z.number().nullable(),
   /**
-   * Peak memory the trainer measured while training it (PyTorch: the CUDA allocator's peak, or on a
-   * CPU the traced peak of the first step plus what stays alive); null where the engine measures
-   * none (TensorFlow.js) or the candidate was not trained.
+   * Peak tensor memory the trainer measured while training it (PyTorch: the CUDA allocator's peak, or
+   * on a CPU the traced peak of the first step plus what stays alive; TensorFlow.js: tf.profile of the
+   * first step); null for a candidate not trained, or recorded before peaks were kept.
    */
   peakMemoryBytes: z.number().nullable(),
   device: z.string().nullable(),
