@@ -43,6 +43,7 @@ import { ApplyRuns } from './compute/applyRuns';
 import type { ApplyStatus } from './compute/applyTypes';
 import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
 import { errorMessage } from './core/errorMessage';
+import type { DeviceMemory } from './core/memoryBudget';
 import { imageFileOf } from './data/imageFile';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import { BUNDLE_EXTENSION } from './search/bundleFormat';
@@ -108,6 +109,8 @@ export interface EngineOptions {
   availableBackends: BackendName[];
   search: SearchRunner;
   trainingEngines?: TrainingEngineService;
+  /** This machine's RAM, the memory budget of training on the CPU (main/core/memoryBudget.ts). */
+  hostMemory?: () => DeviceMemory;
 }
 
 export type EventListener = (event: SearchEvent) => void;
@@ -189,11 +192,12 @@ export class Engine implements SegnasApi {
   async validateConfig(req: { config: SearchConfig }): Promise<ConfigValidation> {
     const dataset = this.datasets.get(resolve(req.config.datasetPath));
     const experiments = this.options.experiments;
-    const engines = this.options.trainingEngines?.facts();
+    // Before any engine check, TensorFlow.js on this machine's RAM (what `auto` falls back to).
+    const engines = this.options.trainingEngines?.facts() ?? { autoBackend: 'wasm' };
     return validateSearchConfig(req.config, {
       dataset: dataset?.report,
       measuredSecondsPerImage: (size, backend) => experiments.measuredSecondsPerImage?.(size, backend),
-      ...(engines && { engines }),
+      engines: { ...(this.options.hostMemory && { hostMemory: this.options.hostMemory() }), ...engines },
     });
   }
 

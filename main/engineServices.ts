@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { freemem, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import {
   ApiError,
@@ -21,6 +22,7 @@ import { checkEngines, type EngineCheck } from './compute/engineCheck';
 import { checkInterpreterPath, probePython } from './compute/python';
 import { DEMO_PHANTOM } from './core/demoSettings';
 import { learningDiagnosis } from './core/learningDiagnosis';
+import type { DeviceMemory } from './core/memoryBudget';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { generatePhantomDataset } from './data/phantom';
@@ -258,10 +260,26 @@ export function engineFacts(check: EngineCheck): EngineFacts {
     check.devices.some((d) => d.engine === 'pytorch' && d.kind === kind && d.usable);
   const torchDevice = ['cuda', 'mps', 'cpu'].find(usable);
   const tfjs = check.devices.find((d) => d.engine === 'tfjs' && d.usable && d.name)?.kind ?? 'wasm';
+  const cudaDevices = check.devices
+    .filter((d) => d.engine === 'pytorch' && d.kind === 'cuda' && d.usable)
+    .map((d, index) => ({
+      kind: 'cuda' as const,
+      name: d.name ?? 'GPU',
+      index,
+      freeBytes: d.freeBytes ?? null,
+      totalBytes: d.totalBytes ?? null,
+    }));
   return {
     autoBackend: check.auto.engine === 'pytorch' ? `pytorch-${check.auto.device}` : tfjs,
     ...(torchDevice && { torchDevice }),
+    ...(cudaDevices.length > 0 && { cudaDevices }),
+    hostMemory: hostMemory(),
   };
+}
+
+/** This machine's RAM, the budget of training on the CPU (main/core/memoryBudget.ts). */
+export function hostMemory(): DeviceMemory {
+  return { kind: 'cpu', name: 'CPU', freeBytes: freemem(), totalBytes: totalmem() };
 }
 
 export interface CreateEngineOptions {
@@ -288,6 +306,7 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     backend: () => initBackend(),
     availableBackends: [...BACKEND_NAMES],
     search,
+    hostMemory,
     trainingEngines: trainingEngineService(workspace, {
       ...(options.interpreterLockedReason !== undefined && { lockedReason: options.interpreterLockedReason }),
     }),

@@ -152,8 +152,12 @@ export const searchConfigSchema = z
     backend: backendRequestSchema,
     /** Absent: TensorFlow.js on `backend`. */
     engine: engineRequestSchema.optional(),
-    /** Candidates whose estimated memory exceeds this are recorded as OOM without training. */
-    memoryBudgetMB: finite,
+    /**
+     * Candidates whose estimated memory exceeds this are recorded as OOM without training. Absent: the
+     * device's budget (main/core/memoryBudget.ts: a GPU's free memory less a margin, per trainer sharing it;
+     * half the RAM on a CPU), resolved when the search starts.
+     */
+    memoryBudgetMB: finite.optional(),
     name: z.string().max(200).optional(),
     /** Candidates tested on the test split after the search; 0 skips the test. */
     topK: z.number().int().optional(),
@@ -186,7 +190,6 @@ export const DEFAULT_SEARCH_CONFIG = {
   seed: 1,
   evaluations: 300,
   backend: 'auto',
-  memoryBudgetMB: 4096,
   topK: 3,
   splits: 1,
   dropout: 0.1,

@@ -3,10 +3,16 @@
  * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
  */
 import { assumedGflops } from '../core/engineThroughput';
+import { formatBytes } from '../core/format';
+import { type DeviceMemory, type MemoryBudget, memoryBudget } from '../core/memoryBudget';
 import type { Bound } from '../core/searchBounds';
 import type { SearchConfig } from '../core/searchConfig';
+import type { ArchitectureSpec } from '../core/spec';
 import type { ValidationIssue } from '../core/validationIssue';
 import { validateSearchSpaceConfig } from '../nas/searchSpace';
+import { smallestNetwork } from '../nas/smallestNetwork';
+import { estimateCandidateBytes } from '../train/candidateMemory';
+import { torchPrecision } from '../train/torchMemoryEstimate';
 
 export interface TimeEstimate {
   secondsPerCandidate: number;
@@ -15,16 +21,26 @@ export interface TimeEstimate {
   basis: string;
 }
 
+/** The memory a search would have: its budget and the least any network of its space needs. */
+export interface MemoryCheck extends MemoryBudget {
+  /** The lightest legal network of the space at the chosen size and batch, and its estimate. */
+  smallest?: { spec: ArchitectureSpec; bytes: number };
+}
+
 export interface ConfigValidation {
   ok: boolean;
   issues: ValidationIssue[];
   estimate?: TimeEstimate;
+  /** Present once the size, batch and space are valid. */
+  memory?: MemoryCheck;
 }
 
 /** What validation needs to know of the dataset a config points at. */
 export interface DatasetFacts {
   usable: boolean;
   cases: readonly unknown[];
+  /** Classes including background (the label mapping's size), for the memory check. */
+  labelMapping?: { values: readonly number[] };
   problems: ReadonlyArray<{ severity: 'error' | 'warning'; message: string }>;
 }
 
@@ -53,6 +69,10 @@ export interface EngineFacts {
   autoBackend: string;
   /** The device PyTorch picks when none is asked for (cuda, then mps, then cpu), when torch was found. */
   torchDevice?: string;
+  /** The GPUs PyTorch sees, in the app's numbering, with the free memory the check found. */
+  cudaDevices?: DeviceMemory[];
+  /** This machine's RAM (the CPU's and unified-memory devices' budget). */
+  hostMemory?: DeviceMemory;
 }
 
 /**
@@ -120,7 +140,8 @@ export function validateSearchConfig(
       field: 'budgetHours',
       message: `must be a number of hours in (0, 500], got ${config.budgetHours}; leave it empty for no time limit`,
     });
-  checkRange(issues, 'memoryBudgetMB', config.memoryBudgetMB, 64, 1_048_576, ' MB');
+  if (config.memoryBudgetMB !== undefined)
+    checkRange(issues, 'memoryBudgetMB', config.memoryBudgetMB, 64, 1_048_576, ' MB');
   if (config.prune && config.prune.rule !== 'off') {
     const p = config.prune;
     if (p.rule === 'asha') {
@@ -153,7 +174,14 @@ export function validateSearchConfig(
       message: `the dataset has problems that prevent a search: ${dataset.problems.find((p) => p.severity === 'error')?.message ?? 'see the validation report'}`,
     });
 
-  const estimate = issues.some((i) => i.field.startsWith('training.') || i.field.startsWith('space.'))
+  const shapeIssues = issues.some((i) => i.field.startsWith('training.') || i.field.startsWith('space.'));
+  const backend = expectedBackend(config, context.engines);
+  const memory = shapeIssues
+    ? undefined
+    : checkMemory(config, dataset, backend, expectedDevice(config, context.engines));
+  const refusal = memory && memoryRefusal(config, memory, dataset, backend);
+  if (refusal) issues.push(refusal);
+  const estimate = shapeIssues
     ? undefined
     : estimateTime(
         config,
@@ -161,7 +189,112 @@ export function validateSearchConfig(
         context.measuredSecondsPerImage,
         expectedBackend(config, context.engines),
       );
-  return { ok: issues.length === 0, issues, ...(estimate ? { estimate } : {}) };
+  return {
+    ok: issues.length === 0,
+    issues,
+    ...(estimate ? { estimate } : {}),
+    ...(memory ? { memory } : {}),
+  };
+}
+
+/** The device a configuration trains on, as the engine check found it; undefined on a cluster. */
+export function expectedDevice(config: SearchConfig, engines?: EngineFacts): DeviceMemory | undefined {
+  if (config.cluster) return undefined;
+  const backend = expectedBackend(config, engines);
+  if (backend === 'pytorch-cuda') return engines?.cudaDevices?.[0];
+  const host = engines?.hostMemory;
+  return host && backend === 'pytorch-mps' ? { ...host, kind: 'mps', name: 'Apple GPU (MPS)' } : host;
+}
+
+/** Trainers sharing one device: --per-gpu on CUDA, else one. */
+export function slotsPerDevice(config: SearchConfig, backend: string): number {
+  return backend === 'pytorch-cuda' ? (config.engine?.perGpu ?? 1) : 1;
+}
+
+/** A candidate's estimate under this configuration, on `backend`, for `classes` and `cases` on the device. */
+export function candidateBytes(
+  config: SearchConfig,
+  backend: string,
+  classes: number,
+  cases: number,
+  size = config.training.size,
+  batch = config.training.batch,
+): (spec: ArchitectureSpec) => number | undefined {
+  const torch = /^pytorch-(cuda|mps|cpu)$/.exec(backend)?.[1] as 'cuda' | 'mps' | 'cpu' | undefined;
+  const precision = torchPrecision(config.engine?.precision) ?? (torch === 'cuda' ? 'bf16' : 'fp32');
+  return (spec) =>
+    estimateCandidateBytes(spec, {
+      size,
+      batch,
+      classes,
+      dropout: (config.dropout ?? 0.1) > 0,
+      ...(torch && { torchDevice: torch, cases, precision }),
+    });
+}
+
+/** What the memory check needs of a dataset: its cases and classes. */
+export type DatasetShape = Pick<DatasetFacts, 'cases' | 'labelMapping'>;
+
+/** Classes of the dataset (background included); 2 where the dataset is not known yet. */
+function classesOf(dataset: DatasetShape | undefined): number {
+  return Math.max(2, dataset?.labelMapping?.values.length ?? 2);
+}
+
+/** The training + validation cases a PyTorch trainer keeps on its device (70 % of the usable cases). */
+function casesOnDevice(dataset: DatasetShape | undefined): number {
+  return Math.ceil(0.7 * (dataset?.cases.length ?? 0));
+}
+
+/**
+ * The budget and the least memory any network of the space needs, given the device the engine check
+ * found (or the budget the user set) and the dataset's classes.
+ */
+export function checkMemory(
+  config: SearchConfig,
+  dataset: DatasetShape | undefined,
+  backend: string,
+  device: DeviceMemory | undefined,
+): MemoryCheck {
+  const budget = memoryBudget(config.memoryBudgetMB, device, backend, slotsPerDevice(config, backend));
+  const smallest = smallestNetwork(
+    config.space,
+    candidateBytes(config, backend, classesOf(dataset), casesOnDevice(dataset)),
+  );
+  return { ...budget, ...(smallest && { smallest }) };
+}
+
+/** Why nothing could train, and the changes that would let it: the largest size and batch that fit. */
+export function memoryRefusal(
+  config: SearchConfig,
+  memory: MemoryCheck,
+  dataset: DatasetShape | undefined,
+  backend: string,
+): ValidationIssue | undefined {
+  const { training } = config;
+  const smallest = memory.smallest;
+  if (!smallest || smallest.bytes <= memory.bytes) return undefined;
+  const fitsAt = (size: number, batch: number) => {
+    const s = smallestNetwork(
+      config.space,
+      candidateBytes(config, backend, classesOf(dataset), casesOnDevice(dataset), size, batch),
+    );
+    return s !== undefined && s.bytes <= memory.bytes;
+  };
+  const step = 2 ** Math.max(0, maxPoolings(config.space.p));
+  const changes: string[] = [];
+  for (let size = training.size - step; size >= Math.max(step, 8); size -= step)
+    if (fitsAt(size, training.batch)) {
+      changes.push(`a size of ${size} or less`);
+      break;
+    }
+  if (training.batch > 1 && fitsAt(training.size, 1)) changes.push('batch 1');
+  changes.push('a smaller n');
+  changes.push(
+    `a memory budget of at least ${Math.ceil(smallest.bytes / 2 ** 20)} MB${memory.source === 'device' ? ' (only if the device really has it)' : ''}`,
+  );
+  const s = smallest.spec;
+  const message = `nothing can train: the smallest network of this space (n ${s.n}, p ${s.p}, ${s.block.nodes} nodes) needs an estimated ${formatBytes(smallest.bytes)} at ${training.size}³ with batch ${training.batch}, above the memory budget (${memory.basis}). Use ${changes.join(', or ')}`;
+  return { field: 'training.size', message };
 }
 
 /**

@@ -13,6 +13,7 @@ import { errorMessage } from '../core/errorMessage';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
 import { createSearchSpace } from '../nas/searchSpace';
 import { type Experiment, type ExperimentStore, experimentDir } from '../store';
+import { torchPrecision } from '../train/torchMemoryEstimate';
 import { evaluateExperiment, modelsDirOf, protocolOf, reopenDataset, reportDirOf } from './afterSearch';
 import type { SearchEvent, TestRun } from './events';
 import { writeReport } from './report';
@@ -167,7 +168,11 @@ export class ExperimentSession {
       evaluations: experiment.config.budget.evaluations,
       crsSeed: experiment.seeds.search,
       ...(extra.populationSize !== undefined && { populationSize: extra.populationSize }),
-      memoryBudgetBytes: (extra.memoryBudgetMB ?? DEFAULT_SEARCH_CONFIG.memoryBudgetMB) * 2 ** 20,
+      // Resolved when the search started (the user's, or the device's); absent: no device was known to hold
+      // estimates against (a cluster), and only real out-of-memory errors count.
+      memoryBudgetBytes:
+        extra.memoryBudgetMB !== undefined ? extra.memoryBudgetMB * 2 ** 20 : Number.POSITIVE_INFINITY,
+      ...(torchPrecision(extra.engine?.precision) && { precision: torchPrecision(extra.engine?.precision) }),
       backend: experiment.backend,
       modelsDir: modelsDirOf(store.workspaceDir, id),
       keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),

@@ -19,10 +19,10 @@ import type { SearchSpace } from '../nas/searchSpace';
 import type { Candidate, ExperimentStore, LabelDice, TrainingProtocol } from '../store';
 import { experimentCacheScope, storeResultCache } from '../store';
 import { AUGMENT_DEFAULTS } from '../train/augment';
-import { estimateTrainingBytes } from '../train/memoryEstimate';
+import { estimateCandidateBytes } from '../train/candidateMemory';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
-import { estimateTorchTrainingBytes } from '../train/torchMemoryEstimate';
+import type { TorchPrecision } from '../train/torchMemoryEstimate';
 import type { EpochProgress } from '../train/trainer';
 import type { SearchEvent } from './events';
 import { planReplay } from './resume';
@@ -65,7 +65,10 @@ export interface SearchRunOptions {
   crsSeed: number;
   /** CRS population; default 10·(dimensions+1) as in the paper and NLopt. */
   populationSize?: number;
+  /** Candidates estimated above it are recorded as oom untrained; Infinity skips none (main/core/memoryBudget.ts). */
   memoryBudgetBytes: number;
+  /** The PyTorch engine's training precision, which its memory estimate depends on. */
+  precision?: TorchPrecision;
   /** The experiment's recorded backend: "pytorch-<device>" estimates memory as the PyTorch engine uses it. */
   backend?: string;
   /** Each trained candidate's best-epoch model is written to modelsDir/<seq>. */
@@ -154,23 +157,21 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
 
   const torchDevice = o.backend === undefined ? undefined : pytorchDeviceOf(o.backend);
   const measure = (spec: ArchitectureSpec) => {
-    try {
-      assertBuildable(spec, o.training.size);
-      const q = { size: o.training.size, batch: o.training.batch, classes, dropout: o.training.dropout > 0 };
-      return {
-        paramCount: paramCount(spec, classes),
-        // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
-        estMemoryBytes: torchDevice
-          ? estimateTorchTrainingBytes(spec, {
-              ...q,
-              device: torchDevice,
-              cases: o.volumes.train.length + o.volumes.val.length,
-            })
-          : estimateTrainingBytes(spec, q),
-      };
-    } catch {
-      return { paramCount: null, estMemoryBytes: null };
-    }
+    // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
+    const estMemoryBytes = estimateCandidateBytes(spec, {
+      size: o.training.size,
+      batch: o.training.batch,
+      classes,
+      dropout: o.training.dropout > 0,
+      ...(torchDevice && {
+        torchDevice,
+        cases: o.volumes.train.length + o.volumes.val.length,
+        ...(o.precision && { precision: o.precision }),
+      }),
+    });
+    return estMemoryBytes === undefined
+      ? { paramCount: null, estMemoryBytes: null }
+      : { paramCount: paramCount(spec, classes), estMemoryBytes };
   };
 
   const started = new Map<number, { startedAt: string }>();

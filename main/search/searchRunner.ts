@@ -12,6 +12,7 @@ import type { Predictor } from '../compute/predictVolumes';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
 import { failedOutcome } from '../compute/trainerProcess';
 import { errorMessage } from '../core/errorMessage';
+import type { DeviceMemory } from '../core/memoryBudget';
 import type { SearchConfig } from '../core/searchConfig';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
 import { APP_VERSION } from '../core/version';
@@ -29,7 +30,14 @@ import {
 } from './afterSearch';
 import { importedFrom } from './bundle';
 import { type ClusterRunOptions, clusterExecutor, clusterStart } from './clusterRun';
-import { ConfigError, validateSearchConfig } from './configValidation';
+import {
+  ConfigError,
+  checkMemory,
+  type DatasetShape,
+  type MemoryCheck,
+  memoryRefusal,
+  validateSearchConfig,
+} from './configValidation';
 import type { ExportResult, SearchEvent, TestRun } from './events';
 import { ExperimentSession, type RunEnd, runsHere } from './experimentSession';
 import { markInterrupted } from './resume';
@@ -81,6 +89,31 @@ export interface LocalSearchRunner extends SearchRunner {
   whenDone(experimentId: number): Promise<RunEnd>;
   /** Experiments left running by dead processes, now marked interrupted. */
   readonly interruptedAtStart: number[];
+}
+
+/**
+ * The memory a search on `pool` has (the user's budget, else its device's as its trainers reported it at
+ * start) and the least its space needs. The device: the GPU of the trainers that share it, with the most
+ * free memory any of them saw (later ones see the earlier ones' CUDA contexts, which the budget's margin
+ * counts); the RAM for CPU trainers; unknown on a cluster.
+ */
+function poolMemory(
+  config: SearchConfig,
+  report: DatasetShape,
+  backend: string,
+  pool: TrainerPool | undefined,
+): MemoryCheck {
+  const seen = (pool?.trainers ?? []).flatMap((t) => t.info?.devices.slice(0, 1) ?? []);
+  const kind = backend === 'pytorch-cuda' ? 'cuda' : backend === 'pytorch-mps' ? 'mps' : 'cpu';
+  const first = seen[0];
+  const device: DeviceMemory | undefined = first && {
+    kind,
+    name: first.name,
+    index: 0,
+    freeBytes: Math.max(...seen.map((d) => d.freeBytes ?? 0)) || first.freeBytes,
+    totalBytes: first.totalBytes,
+  };
+  return checkMemory(config, report, backend, device);
 }
 
 export function defaultDevices(env: NodeJS.ProcessEnv = process.env): DeviceSlot[] {
@@ -258,6 +291,9 @@ export function createSearchRunner(
       const info = pool?.trainers[0].info;
       // Later runs (resume, test) ask for the backend the trainers actually started.
       if (pool && info && !pools.has(info.backend)) pools.set(info.backend, pool);
+      const memory = poolMemory(config, report, info?.backend ?? backendKey, pool);
+      const refusal = memoryRefusal(config, memory, report, info?.backend ?? backendKey);
+      if (refusal) throw new ConfigError([refusal]);
       const training: TrainingProtocol = {
         size: config.training.size,
         epochs: config.training.epochs,
@@ -279,7 +315,8 @@ export function createSearchRunner(
             ...(config.budgetHours !== undefined && { hours: config.budgetHours }),
           },
           extra: {
-            memoryBudgetMB: config.memoryBudgetMB,
+            ...(Number.isFinite(memory.bytes) && { memoryBudgetMB: Math.floor(memory.bytes / 2 ** 20) }),
+            memoryBudgetBasis: memory.basis,
             topK,
             splits: splitCount,
             requestedBackend: config.backend,

@@ -58,8 +58,22 @@ export type TrainingProtocol = z.infer<typeof trainingProtocolSchema>;
 
 /** Settings of the run that are not part of the method's definition; absent fields take defaults. */
 export const runSettingsSchema = z.looseObject({
-  /** Candidates estimated to need more memory are recorded as OOM without training. */
+  /**
+   * Candidates estimated to need more memory are recorded as OOM without training: the user's budget, or
+   * the device's as resolved when the search started (main/core/memoryBudget.ts); absent: none.
+   */
   memoryBudgetMB: z.number().optional(),
+  /** How the budget was arrived at, e.g. "GPU 0: NVIDIA …, 79.1 GiB free → budget 73.6 GiB". */
+  memoryBudgetBasis: z.string().optional(),
+  /** The training engine the trainers reported when the search started. */
+  engine: z
+    .looseObject({
+      name: z.string().optional(),
+      version: z.string().nullable().optional(),
+      /** 'fp32', 'bf16' or 'fp16'. */
+      precision: z.string().nullable().optional(),
+    })
+    .optional(),
   /** Best candidates tested (and kept as models) after the search. */
   topK: z.number().int().optional(),
   /** Number of seeded data splits. */

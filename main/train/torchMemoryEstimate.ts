@@ -22,6 +22,14 @@ import type { ArchitectureSpec } from '../core/spec';
 import { paramCount } from './paramCount';
 import { edgeLayer, planNetwork, residualLayer } from './plan';
 
+export const TORCH_PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
+export type TorchPrecision = (typeof TORCH_PRECISIONS)[number];
+
+/** A recorded precision string as the estimate's type, or undefined when it is none of them. */
+export function torchPrecision(value: unknown): TorchPrecision | undefined {
+  return TORCH_PRECISIONS.find((p) => p === value);
+}
+
 export interface TorchMemoryQuery {
   classes: number;
   size: number;
@@ -32,6 +40,8 @@ export interface TorchMemoryQuery {
   cases?: number;
   /** 'cpu' also holds the best epoch's copy of the weights in the same memory. */
   device?: 'cuda' | 'mps' | 'cpu';
+  /** Training precision; bf16 and fp16 autocast keep the convolutions' maps at half size. */
+  precision?: TorchPrecision;
 }
 
 const BYTES = 4;

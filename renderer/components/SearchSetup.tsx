@@ -1,5 +1,6 @@
 /** Step 2: variant preset, bounds, training settings, seed, budget, backend, memory, estimate, start. */
 import type { BackendName, ValidationIssue } from '../../main/api';
+import { formatBytes } from '../../main/core/format';
 import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
@@ -21,6 +22,8 @@ export function NumberField(props: {
   step?: number;
   issues: ValidationIssue[];
   hint?: string;
+  /** Shown in an empty input, e.g. what an empty field means. */
+  placeholder?: string;
   onChange(v: number): void;
 }) {
   const issue = props.issues.find((i) => i.field === props.field);
@@ -31,6 +34,7 @@ export function NumberField(props: {
         type="number"
         step={props.step ?? 1}
         value={Number.isFinite(props.value) ? props.value : ''}
+        placeholder={props.placeholder}
         data-testid={`field-${props.field}`}
         onChange={(e) => props.onChange(e.target.value === '' ? Number.NaN : Number(e.target.value))}
       />
@@ -184,10 +188,15 @@ export function SearchSetup() {
             <NumberField
               label="Memory budget (MB)"
               field="memoryBudgetMB"
-              value={config.memoryBudgetMB}
+              value={config.memoryBudgetMB ?? Number.NaN}
               issues={issues}
-              hint="larger candidates are skipped as out-of-memory (f = 10)"
-              onChange={(memoryBudgetMB) => update((c) => ({ ...c, memoryBudgetMB }))}
+              placeholder="the device's"
+              hint="larger candidates are skipped as out-of-memory (f = 10); empty: the device's budget"
+              onChange={(memoryBudgetMB) =>
+                update(({ memoryBudgetMB: _, ...c }) =>
+                  Number.isFinite(memoryBudgetMB) ? { ...c, memoryBudgetMB } : c,
+                )
+              }
             />
           </div>
           <RunOnSection />
@@ -203,6 +212,16 @@ export function SearchSetup() {
               </>
             ) : (
               <span className="muted">The estimate appears once the settings are valid.</span>
+            )}
+            {validation?.memory && (
+              <div
+                className={`small ${validation.memory.smallest && validation.memory.smallest.bytes > validation.memory.bytes ? 'field-error' : 'muted'}`}
+                data-testid="memory-budget"
+              >
+                Memory: {validation.memory.basis}
+                {validation.memory.smallest &&
+                  ` · the smallest network of the space needs ${formatBytes(validation.memory.smallest.bytes)}`}
+              </div>
             )}
           </div>
           {issues.length > generalIssues.length && (

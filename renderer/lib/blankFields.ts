@@ -12,7 +12,6 @@ export function blankNumberIssues(config: SearchConfig): ValidationIssue[] {
     ['training.learningRate', config.training.learningRate],
     ['evaluations', config.evaluations],
     ['seed', config.seed],
-    ['memoryBudgetMB', config.memoryBudgetMB],
   ];
   return numbers
     .filter(([, value]) => !Number.isFinite(value))

@@ -135,3 +135,56 @@ describe('validateSearchConfig', () => {
     expect(v.estimate!.basis).toMatch(/^measured/);
   });
 });
+
+describe('the memory check before a search starts', () => {
+  const GiB = 2 ** 30;
+  const hostMemory = { kind: 'cpu' as const, name: 'CPU', freeBytes: 17 * GiB, totalBytes: 24 * GiB };
+  const h100 = {
+    kind: 'cuda' as const,
+    name: 'NVIDIA H100 80GB HBM3',
+    index: 0,
+    freeBytes: 79.1 * GiB,
+    totalBytes: 79.6 * GiB,
+  };
+  const paper = {
+    ...config,
+    memoryBudgetMB: undefined,
+    training: { ...config.training, size: 128, epochs: 100, batch: 3 },
+  };
+  const four = { ...dataset, labelMapping: { values: [0, 1, 2, 3] } };
+
+  it("refuses the paper's size on this CPU with the figure and what to change", () => {
+    const v = validateSearchConfig(paper, { dataset: four, engines: { autoBackend: 'wasm', hostMemory } });
+    expect(v.ok).toBe(false);
+    const issue = v.issues.find((i) => i.field === 'training.size');
+    expect(issue?.message).toMatch(
+      /nothing can train: the smallest network of this space \(n 8, p \d, 3 nodes\) needs an estimated [\d.]+ GiB at 128³ with batch 3, above the memory budget \(CPU: 24\.00 GiB RAM → budget 4\.00 GiB, the most the WebAssembly heap/,
+    );
+    expect(issue?.message).toMatch(/Use a size of 64 or less, or a smaller n, or a memory budget of at least \d+ MB/);
+    expect(v.memory?.smallest?.bytes).toBeGreaterThan(4 * GiB);
+  });
+
+  it('lets the same settings start on an 80 GB GPU with PyTorch, showing the budget', () => {
+    const v = validateSearchConfig(
+      { ...paper, engine: { engine: 'pytorch', device: 'cuda' } },
+      { dataset: four, engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda', cudaDevices: [h100], hostMemory } },
+    );
+    expect(v.issues).toEqual([]);
+    expect(v.memory?.basis).toMatch(/^GPU 0: NVIDIA H100 80GB HBM3, 79\.10 GiB free → budget 73\.56 GiB/);
+    expect(v.memory?.source).toBe('device');
+  });
+
+  it('an explicit budget wins, and the CPU default fits the CPU defaults', () => {
+    const small = validateSearchConfig(
+      { ...config, memoryBudgetMB: 64 },
+      { dataset: four, engines: { autoBackend: 'wasm', hostMemory } },
+    );
+    expect(small.issues.map((i) => i.field)).toEqual(['training.size']);
+    expect(small.memory?.basis).toBe('set to 64 MB');
+    const defaults = validateSearchConfig(
+      { ...config, memoryBudgetMB: undefined },
+      { dataset: four, engines: { autoBackend: 'wasm', hostMemory } },
+    );
+    expect(defaults.ok).toBe(true);
+  });
+});

@@ -104,7 +104,11 @@ trains all epochs, the paper's protocol)`,
   'memory-mb': {
     type: 'string',
     arg: 'MB',
-    help: `candidates predicted to need more are recorded as OOM untrained (default ${D.memoryBudgetMB})`,
+    help: `candidates predicted to need more are recorded as OOM untrained. Default: the device's
+budget, printed when the search starts: on a GPU its free memory less 7 % (at least 1.5 GiB per trainer
+for the CUDA context and cuDNN's workspaces), split between the trainers of --per-gpu; on the CPU half the
+RAM (TensorFlow.js' WebAssembly heap: at most 4 GiB); on a cluster none. A search whose smallest network
+cannot fit is refused before it starts, with what to change`,
   },
   engine: {
     type: 'string',
@@ -241,7 +245,9 @@ export function buildConfig(values: Values): SearchConfig {
     seed: intOption('seed', values.seed, D.seed, 0),
     evaluations: resolved.evaluations,
     backend: backend as BackendRequest,
-    memoryBudgetMB: numberOption('memory-mb', values['memory-mb'], D.memoryBudgetMB),
+    ...(values['memory-mb'] !== undefined && {
+      memoryBudgetMB: numberOption('memory-mb', values['memory-mb'], 0),
+    }),
     engine: engineRequest(values),
     topK: intOption('top-k', values['top-k'], D.topK, 0),
     splits: intOption('splits', values.splits, D.splits),
@@ -278,6 +284,8 @@ report. Ctrl-C stops cleanly; continue with segnas resume <id>.`,
       throw e;
     }
     console.log(`experiment ${experimentId} started in ${runner.store.workspaceDir}`);
+    const basis = runner.store.getExperiment(experimentId)?.config.extra?.memoryBudgetBasis;
+    if (basis) console.log(`memory budget: ${basis}`);
     return runToEnd(runner, experimentId);
   },
 });
