@@ -50,13 +50,30 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '1' },
     precision: { type: 'string' },
     python: { type: 'string' },
+    'paper-size': { type: 'string', default: '128' },
+    paper: { type: 'boolean', default: false },
+    startup: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench:train -- [--engine tfjs|pytorch|both] [--device cpu|cuda|mps] [--size S] [--batch B] [--precision fp32|bf16|fp16] [--python PATH] [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64] [--threads N] [--ab]',
+    'usage: npm run bench:train -- [--engine tfjs|pytorch|both] [--device cpu|cuda|mps] [--size S] [--batch B] [--precision fp32|bf16|fp16[,…]] [--paper [--paper-size 128]] [--python PATH] [--backend wasm|cpu|webgpu|tensorflow] [--json] [--steps N] [--sizes 32,64] [--threads N] [--ab] [--startup N]',
   );
+  process.exit(0);
+}
+
+if (values.startup !== undefined) {
+  // Time from job start to the first step of N candidates in a row on one trainer process (bench/firstStep.ts).
+  const { firstStepBench } = await import('./firstStep');
+  await firstStepBench({
+    engine: values.engine === 'pytorch' ? 'pytorch' : 'tfjs',
+    device: values.device ?? 'cpu',
+    size: Number(values.size ?? 32),
+    candidates: Number(values.startup),
+    json: values.json ?? false,
+    ...(values.python && { python: values.python }),
+  });
   process.exit(0);
 }
 
@@ -281,14 +298,19 @@ const torchRows: Record<string, unknown>[] = [];
 if (engines.includes('pytorch')) {
   const python = (await findTorchPython(values.python)).python;
   const common = ['--device', values.device ?? 'cpu', '--steps', String(steps)];
-  const configs: string[][] = sizes.map((size) => [
-    '--size',
-    String(size),
-    '--batch',
-    String(batch),
-    ...(values.precision ? ['--precision', values.precision] : []),
-  ]);
-  if (values.device === 'cuda') {
+  const precisions = values.precision ? values.precision.split(',') : [undefined];
+  const configs: string[][] = sizes.flatMap((size) =>
+    precisions.map((precision) => [
+      '--size',
+      String(size),
+      '--batch',
+      String(batch),
+      ...(precision ? ['--precision', precision] : []),
+    ]),
+  );
+  if (values.paper || values.device === 'cuda') {
+    // The paper's scale: n=16 p=4 res=1, 20 classes, 128³, batch 3; fp32 (TF32), bf16, and bf16 with
+    // channels_last_3d activations, whose speed depends on the GPU's cuDNN kernels.
     const paper = JSON.stringify({
       n: 16,
       p: 4,
@@ -297,19 +319,9 @@ if (engines.includes('pytorch')) {
       block: { nodes: 3, ops: [2, 0, 2] },
       extras: {},
     });
-    for (const precision of ['fp32', 'bf16'])
-      configs.push([
-        '--size',
-        '128',
-        '--batch',
-        '3',
-        '--classes',
-        '20',
-        '--spec',
-        paper,
-        '--precision',
-        precision,
-      ]);
+    const at = ['--size', values['paper-size'] ?? '128', '--batch', '3', '--classes', '20', '--spec', paper];
+    configs.push([...at, '--precision', 'fp32'], [...at, '--precision', 'bf16']);
+    configs.push([...at, '--precision', 'bf16', '--channels-last']);
   }
   if (!values.json)
     console.log(
@@ -317,9 +329,18 @@ if (engines.includes('pytorch')) {
     );
   for (const config of configs)
     for (const plain of [false, true]) {
-      const row = await torchBench(python, [...common, ...config, ...(plain ? ['--plain'] : [])]);
+      const args = [...common, ...config, ...(plain ? ['--plain'] : [])];
+      // One configuration that fails (out of memory, an unsupported precision) is a row saying so; the
+      // others still run and report.
+      const row = await torchBench(python, args).catch((e: Error) => ({
+        engine: `pytorch${plain ? ' (plain step)' : ''}`,
+        args: args.join(' '),
+        error: e.message.split('\n').filter(Boolean).slice(-3).join(' | ').slice(0, 500),
+      }));
       torchRows.push(row);
-      if (!values.json)
+      if (values.json) continue;
+      if ('error' in row) console.log(`${String(row.engine).padEnd(22)} failed: ${row.args}: ${row.error}`);
+      else
         console.log(
           `${String(row.engine).padEnd(22)} ${String(row.device).padEnd(7)} ${String(row.precision).padEnd(10)} ${String(row.size).padStart(4)} ${String(row.batch).padStart(6)}  ${(row.msPerStep as number).toFixed(0).padStart(13)}  ${(row.msPerStepMin as number).toFixed(0).padStart(12)}  ${row.peakMB == null ? '–'.padStart(7) : (row.peakMB as number).toFixed(0).padStart(7)}  ${row.params}`,
         );

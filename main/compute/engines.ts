@@ -12,6 +12,7 @@ import {
 } from '../core/searchConfig';
 import { findTorchPython, type PythonAttempt, probePythons } from './python';
 import { type DeviceSlot, pytorchDevices } from './trainerPool';
+import { cudaVisibleFor, selectedGpus } from './visibleDevices';
 
 export type EngineName = 'tfjs' | 'pytorch';
 export { ENGINE_CHOICES, TORCH_DEVICES } from '../core/searchConfig';
@@ -86,17 +87,8 @@ export async function resolveEngine(
           : ''
       }`,
     );
-  const envGpus = (env.SEGNAS_GPUS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
-  const gpus =
-    device === 'cuda'
-      ? envGpus.length > 0 && envGpus.every((g) => Number.isInteger(g) && g >= 0)
-        ? envGpus
-        : seen.map((d) => d.index)
-      : [];
+  const gpus = device === 'cuda' ? selectedGpus(seen.map((d) => d.index), env) : [];
+  for (const g of gpus) cudaVisibleFor(g, env); // an index past the visible GPUs is refused here, by name
   return {
     engine: 'pytorch',
     python: attempt.python,

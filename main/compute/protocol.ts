@@ -109,6 +109,8 @@ const fromTrainerSchema = z.discriminatedUnion('type', [
     paramCount: z.number().int().min(0),
     /** Peak tensor bytes of the job on its device, when the trainer can measure it (PyTorch: CUDA, CPU). */
     peakBytes: finite.min(0).nullable().optional(),
+    /** Seconds from the job's arrival to the end of its first training step (the per-candidate fixed cost). */
+    firstStepSeconds: finite.min(0).nullable().optional(),
   }),
   z.object({
     type: z.literal('failed'),

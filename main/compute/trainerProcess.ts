@@ -60,6 +60,8 @@ export interface TrainingResult {
   paramCount?: number;
   /** Peak tensor bytes the trainer measured for this job, when it could (protocol `result.peakBytes`). */
   peakBytes?: number;
+  /** Seconds from the job's arrival at the trainer to the end of its first step (protocol `result.firstStepSeconds`). */
+  firstStepSeconds?: number;
   reason?: string;
   /** The trainer that ran it; absent when no trainer did (predicted OOM, cancelled while queued). */
   device?: TrainerDevice;
@@ -382,6 +384,7 @@ export class TrainerProcess {
                 seconds: msg.seconds,
                 paramCount: msg.paramCount,
                 ...(typeof msg.peakBytes === 'number' && { peakBytes: msg.peakBytes }),
+                ...(typeof msg.firstStepSeconds === 'number' && { firstStepSeconds: msg.firstStepSeconds }),
               });
               return;
             case 'failed':

@@ -144,6 +144,7 @@ async function runPredict(job: PredictJob): Promise<void> {
 let running: { id: string; controller: AbortController } | undefined;
 
 async function runJob(job: TrainJob): Promise<void> {
+  const startedAt = performance.now();
   // Training needs the memory more than a later prediction needs the cached network.
   dropLastModel();
   simulatedOutOfMemory(job.id);
@@ -159,6 +160,7 @@ async function runJob(job: TrainJob): Promise<void> {
     settings: job.training,
     signal: running?.controller.signal,
     keepNetwork: job.exportDir !== undefined,
+    startedAt,
     onEpoch: (progress) =>
       send({
         type: 'epoch',
@@ -195,6 +197,7 @@ async function runJob(job: TrainJob): Promise<void> {
     seconds: result.seconds,
     paramCount: result.paramCount,
     ...(result.peakBytes !== undefined && { peakBytes: result.peakBytes }),
+    ...(result.firstStepSeconds !== undefined && { firstStepSeconds: result.firstStepSeconds }),
   });
 }
 

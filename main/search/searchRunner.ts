@@ -11,6 +11,7 @@ import type { CandidateExecutor } from '../compute/executor';
 import type { Predictor } from '../compute/predictVolumes';
 import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
 import { failedOutcome } from '../compute/trainerProcess';
+import { selectedGpus } from '../compute/visibleDevices';
 import { errorMessage } from '../core/errorMessage';
 import type { DeviceMemory } from '../core/memoryBudget';
 import type { SearchConfig } from '../core/searchConfig';
@@ -117,13 +118,8 @@ function poolMemory(
 }
 
 export function defaultDevices(env: NodeJS.ProcessEnv = process.env): DeviceSlot[] {
-  const gpus = (env.SEGNAS_GPUS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
-  if (gpus.length > 0 && gpus.every((g) => Number.isInteger(g) && g >= 0)) return cudaDevices(gpus);
-  return cpuDevices();
+  const gpus = selectedGpus([], env);
+  return gpus.length > 0 ? cudaDevices(gpus, env) : cpuDevices();
 }
 
 const AUTO = 'auto';

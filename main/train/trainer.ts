@@ -75,6 +75,11 @@ export interface TrainResult {
    * step ran.
    */
   peakBytes?: number;
+  /**
+   * Seconds from the job's start (`TrainRequest.startedAt`, else this call) to the end of the first
+   * training step: the fixed cost a candidate pays before it learns (reading volumes, building the network).
+   */
+  firstStepSeconds?: number;
   /** The network with the best epoch's weights, only when `keepNetwork` was set; the caller disposes it. */
   net?: SegNet;
 }
@@ -87,6 +92,8 @@ export interface TrainRequest {
   onEpoch?: (p: EpochProgress) => void;
   signal?: AbortSignal;
   keepNetwork?: boolean;
+  /** performance.now() when the job arrived (before its volumes were read); default: this call. */
+  startedAt?: number;
 }
 
 /** Gives the event loop a turn, so that cancel messages and progress writes get through between batches. */
@@ -192,6 +199,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
     let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined;
     let status: TrainResult['status'] = 'done';
     let peakBytes: number | undefined;
+    let firstStepSeconds: number | undefined;
 
     epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
@@ -228,6 +236,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         y.dispose();
         if (!loss) throw new Error('trainer: the optimizer returned no loss.');
         lossSum += (await loss.data())[0];
+        firstStepSeconds ??= (performance.now() - (req.startedAt ?? start)) / 1000;
         loss.dispose();
         batches++;
         await yieldToEventLoop();
@@ -265,6 +274,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       seconds: (performance.now() - start) / 1000,
       paramCount: net.paramCount,
       ...(peakBytes !== undefined && { peakBytes }),
+      ...(firstStepSeconds !== undefined && { firstStepSeconds }),
     };
     if (req.keepNetwork && best) {
       restore(net, best.weights);

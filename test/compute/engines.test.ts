@@ -43,10 +43,18 @@ describe('engine choice', () => {
   });
 
   it('gives each GPU its trainers, --per-gpu of them, each seeing only its GPU', () => {
-    const slots = pytorchDevices('/usr/bin/python3', 'cuda', { gpus: [0, 1], perGpu: 2, precision: 'bf16' });
+    const slots = pytorchDevices('/usr/bin/python3', 'cuda', {
+      gpus: [0, 1],
+      perGpu: 2,
+      precision: 'bf16',
+      env: {},
+    });
     expect(slots.map((s) => s.label)).toEqual(['GPU 0.0', 'GPU 0.1', 'GPU 1.0', 'GPU 1.1']);
     expect(slots[3].env).toEqual({ CUDA_VISIBLE_DEVICES: '1' });
-    expect(slots[0].python?.args).toEqual(['--device', 'cuda', '--precision', 'bf16']);
+    // Two trainers share each GPU: each may hold half of its memory.
+    expect(slots[0].python?.args).toEqual(['--device', 'cuda', '--precision', 'bf16', '--memory-fraction', '0.5000']);
+    const alone = pytorchDevices('/usr/bin/python3', 'cuda', { gpus: [0], env: {} });
+    expect(alone[0].python?.args).toEqual(['--device', 'cuda']);
     expect(pytorchDevices('/usr/bin/python3', 'cpu').map((s) => s.label)).toEqual(['CPU']);
   });
 

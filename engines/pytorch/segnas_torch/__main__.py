@@ -73,6 +73,15 @@ def main() -> None:
     ap.add_argument("--precision", default=os.environ.get("SEGNAS_PRECISION", "auto"), choices=["auto", "fp32", "bf16", "fp16"])
     ap.add_argument("--onnx", action=argparse.BooleanOptionalAction, default=True,
                     help="also write model.onnx into exported model folders when torch.onnx can (default on)")
+    ap.add_argument("--memory-fraction", type=float, default=None,
+                    help="CUDA: the share of the GPU's memory this trainer may allocate (set when trainers share a GPU)")
+    ap.add_argument("--tf32", action=argparse.BooleanOptionalAction,
+                    default=os.environ.get("SEGNAS_TF32", "1") != "0",
+                    help="fp32 on CUDA: allow TF32 tensor cores for convolutions and matmuls (default on; "
+                         "--no-tf32 or SEGNAS_TF32=0 for strict fp32)")
+    ap.add_argument("--channels-last", action=argparse.BooleanOptionalAction,
+                    default=os.environ.get("SEGNAS_CHANNELS_LAST", "0") == "1",
+                    help="CUDA: keep activations in channels_last_3d memory format (default off; the GPU check measures both)")
     ap.add_argument("--job-file", help="file mode: the job (one train or predict message)")
     ap.add_argument("--events", help="file mode: events file the ready/epoch/heartbeat lines are appended to")
     ap.add_argument("--result", help="file mode: where the final message is written")
@@ -94,7 +103,7 @@ def main() -> None:
     import torch
 
     from . import ENGINE, ENGINE_VERSION
-    from .devices import choose_device, choose_precision, list_devices
+    from .devices import choose_device, choose_precision, configure_cuda, list_devices
     from .jobs import BadMessage, message_id, parse_line
     from .modelio import load_model, save_model
     from .trainer import train_candidate
@@ -105,10 +114,7 @@ def main() -> None:
         torch.set_num_threads(int(threads))
     device = choose_device(args.device)
     precision = choose_precision(args.precision, device)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-        torch.backends.cuda.matmul.allow_tf32 = precision != "fp32"
-        torch.backends.cudnn.allow_tf32 = precision != "fp32"
+    configure_cuda(device, args.tf32, args.memory_fraction)
     devices = list_devices(device.type)
     name = devices[0]["name"] if devices else device.type
     send({
@@ -118,7 +124,8 @@ def main() -> None:
         "engine": ENGINE,
         "version": f"torch {torch.__version__}",
         "backend": f"pytorch-{device.type}",
-        "device": f"{name} (PyTorch {torch.__version__}, {device.type}, {precision})",
+        "device": f"{name} (PyTorch {torch.__version__}, {device.type}, {precision}"
+                  f"{' with TF32' if precision == 'fp32' and args.tf32 and device.type == 'cuda' else ''})",
         "devices": devices,
         "precision": precision,
         "engineVersion": ENGINE_VERSION,
@@ -201,7 +208,7 @@ def main() -> None:
             if not state["leaving"]:
                 send({"type": "epoch", "id": job["id"], "progress": {**progress, "valDice": float("nan")} if nan else progress})
 
-        result = train_candidate(job, device, precision, cancel, on_epoch)
+        result = train_candidate(job, device, precision, cancel, on_epoch, channels_last=args.channels_last)
         if result.net is not None and job.get("exportDir") and result.status == "done":
             meta = job.get("exportMeta") or {}
             k = job["network"]["classes"]
@@ -213,7 +220,8 @@ def main() -> None:
             }, onnx=args.onnx)
         return {"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
                 "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
-                "seconds": result.seconds, "paramCount": result.param_count, "peakBytes": result.peak_bytes}
+                "seconds": result.seconds, "paramCount": result.param_count, "peakBytes": result.peak_bytes,
+                "firstStepSeconds": result.first_step_seconds}
 
     def run_predict(job: dict):
         start = time.perf_counter()

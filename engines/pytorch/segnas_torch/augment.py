@@ -43,7 +43,7 @@ def theta_of(t: Transform, size: int) -> List[List[float]]:
 
 
 def augment_batch(images: torch.Tensor, labels: torch.Tensor, transforms: List[Optional[Transform]]) -> Tuple[torch.Tensor, torch.Tensor]:
-    """images [B, C, S, S, S] float, labels [B, S, S, S] int64; one transform (or None) per sample."""
+    """images [B, C, S, S, S] float, labels [B, S, S, S] (uint8 or int64, kept); one transform (or None) per sample."""
     chosen = [i for i, t in enumerate(transforms) if t is not None]
     if not chosen:
         return images, labels
@@ -58,5 +58,5 @@ def augment_batch(images: torch.Tensor, labels: torch.Tensor, transforms: List[O
     images = images.clone()
     labels = labels.clone()
     images[idx] = new_img.to(images.dtype)
-    labels[idx] = new_lab.squeeze(1).round().long()
+    labels[idx] = new_lab.squeeze(1).round().to(labels.dtype)
     return images, labels

@@ -63,3 +63,18 @@ def choose_precision(requested: str, device: torch.device) -> str:
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     return "fp32"
+
+
+def configure_cuda(device: torch.device, tf32: bool, memory_fraction=None) -> None:
+    """The one precision policy of the trainer and the bench (docs/engines.md): cuDNN autotuning on; TF32
+    tensor cores allowed for fp32 unless switched off (under bf16/fp16 autocast the flag only affects the
+    ops autocast leaves in fp32); with several trainers on one GPU, each capped at its share of memory."""
+    if device.type != "cuda":
+        return
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    if memory_fraction is not None:
+        if not 0 < memory_fraction <= 1:
+            raise ValueError(f"--memory-fraction must be in (0, 1], got {memory_fraction}")
+        torch.cuda.set_per_process_memory_fraction(memory_fraction, device)

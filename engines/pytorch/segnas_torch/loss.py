@@ -30,7 +30,9 @@ def exp_log_loss(probs: torch.Tensor, labels: torch.Tensor, weights: torch.Tenso
     flat_lab = labels.reshape(-1)
     p_true = probs.gather(1, labels.unsqueeze(1)).reshape(-1)
     intersection = torch.zeros(k, device=probs.device, dtype=probs.dtype).scatter_add(0, flat_lab, p_true)
-    truth = torch.bincount(flat_lab, minlength=k).to(probs.dtype)
+    # Not torch.bincount: on CUDA it reads the largest label back to the host to size its output, a
+    # device→host sync per head per step; the class count is known.
+    truth = torch.zeros(k, device=probs.device, dtype=probs.dtype).scatter_add_(0, flat_lab, torch.ones_like(p_true))
     denom = probs.sum(dim=(0, 2, 3, 4)) + truth
     dice = (2 * intersection + 1) / (denom + 1)
     dice_term = (-torch.log(dice)).clamp_min(MIN_NEG_LOG).pow(GAMMA).mean()

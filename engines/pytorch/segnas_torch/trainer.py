@@ -29,6 +29,38 @@ class SimulatedOutOfMemory(RuntimeError):
     """Raised for the job named by $SEGNAS_FAULT_OOM, so the OOM path can be tested on any machine."""
 
 
+def fault_oom_step(job_id: str) -> Optional[int]:
+    """Test hook (docs/protocol.md): $SEGNAS_FAULT_OOM_STEP="<job id>:<step>" raises torch's own
+    out-of-memory error type at that training step (1-based) of that job, as a real CUDA OOM would; with
+    $SEGNAS_FAULT_OOM_ONCE=<file> only while that file does not exist (it is created), so a retry succeeds."""
+    raw = os.environ.get("SEGNAS_FAULT_OOM_STEP", "")
+    target, _, step = raw.rpartition(":")
+    if target != job_id or not step.isdigit():
+        return None
+    once = os.environ.get("SEGNAS_FAULT_OOM_ONCE")
+    if once:
+        if os.path.exists(once):
+            return None
+        open(once, "w").close()
+    return int(step)
+
+
+def out_of_memory_error(message: str) -> BaseException:
+    cls = getattr(torch.cuda, "OutOfMemoryError", None) or RuntimeError
+    return cls(f"CUDA out of memory. {message}")
+
+
+def grad_scaler(device: torch.device, precision: str):
+    """fp16 on CUDA scales the loss; torch.amp.GradScaler("cuda") where torch has it (≥ 2.3), the older
+    torch.cuda.amp one before."""
+    if precision != "fp16" or device.type != "cuda":
+        return None
+    amp = getattr(torch, "amp", None)
+    if amp is not None and hasattr(amp, "GradScaler"):
+        return amp.GradScaler("cuda")
+    return torch.cuda.amp.GradScaler()
+
+
 @dataclass
 class TrainResult:
     status: str
@@ -40,6 +72,8 @@ class TrainResult:
     param_count: int
     # Peak tensor bytes of the job on its device (memory.py); None where it cannot be measured.
     peak_bytes: Optional[int] = None
+    # Seconds from the job's start to the end of its first training step (the per-candidate fixed cost).
+    first_step_seconds: Optional[float] = None
     net: Optional[SegNet] = None
     history: list = field(default_factory=list)
 
@@ -51,10 +85,43 @@ def autocast_context(device: torch.device, precision: str):
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def load_cases(refs: list, size: int, device: torch.device):
-    images = torch.stack([read_image(r["image"], size) for r in refs]).to(device)
-    labels = torch.stack([read_label(r["label"], size) for r in refs]).to(device)
-    return images, labels
+# Volumes on the device, kept across the candidates this trainer process trains: every candidate of a
+# search reads the same preprocessed cases, so reading and uploading them again per candidate is a fixed
+# cost paid 300 times. Keyed by path, size and the file's size and mtime (the preprocessing manifest's
+# files; a rewritten file is read again); only the cases of the latest job are kept.
+_volumes: dict = {}
+
+
+def _volume_key(ref: dict, size: int) -> tuple:
+    key = [size]
+    for path in (ref["image"], ref["label"]):
+        st = os.stat(path)
+        key += [path, st.st_size, st.st_mtime_ns]
+    return tuple(key)
+
+
+def load_cases(refs: list, size: int, device: torch.device, keep: Optional[set] = None):
+    """images [N, 1, S, S, S] float32 and labels [N, S, S, S] uint8 on `device` (labels widen per batch)."""
+    images, labels = [], []
+    for r in refs:
+        key = _volume_key(r, size) + (str(device),)
+        if keep is not None:
+            keep.add(key)
+        if key not in _volumes:
+            _volumes[key] = (read_image(r["image"], size).to(device), read_label(r["label"], size).to(device))
+        image, label = _volumes[key]
+        images.append(image)
+        labels.append(label)
+    return torch.stack(images), torch.stack(labels)
+
+
+def load_job_cases(data: dict, size: int, device: torch.device):
+    keep: set = set()
+    train = load_cases(data["train"], size, device, keep)
+    val = load_cases(data["val"], size, device, keep)
+    for key in [k for k in _volumes if k not in keep]:
+        del _volumes[key]
+    return train, val
 
 
 def evaluate(net: SegNet, images: torch.Tensor, labels: torch.Tensor, precision: str) -> List[float]:
@@ -64,13 +131,13 @@ def evaluate(net: SegNet, images: torch.Tensor, labels: torch.Tensor, precision:
     with torch.no_grad(), autocast_context(images.device, precision):
         for i in range(images.shape[0]):
             probs, _ = net(images[i:i + 1])
-            total += per_label_dice(probs.argmax(1), labels[i:i + 1], classes)
+            total += per_label_dice(probs.argmax(1), labels[i:i + 1].long(), classes)
     net.train()
     return (total / images.shape[0]).tolist()
 
 
 def train_candidate(job: dict, device: torch.device, precision: str, cancel: threading.Event,
-                    on_epoch: Callable[[dict], None]) -> TrainResult:
+                    on_epoch: Callable[[dict], None], channels_last: bool = False) -> TrainResult:
     start = time.perf_counter()
     size, classes = job["network"]["size"], job["network"]["classes"]
     settings = job["training"]
@@ -80,17 +147,22 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     cpu_peak: Optional[int] = None
     torch.manual_seed(settings["seed"])
     net = SegNet(job["spec"], job["network"]).to(device)
+    memory_format = torch.channels_last_3d if channels_last and device.type == "cuda" else torch.contiguous_format
+    if channels_last:
+        net = net.to(memory_format=memory_format)
     net.train()
     optimizer = Nadam(net.parameters(), lr=settings["learningRate"])
-    scaler = torch.cuda.amp.GradScaler() if precision == "fp16" and device.type == "cuda" else None
-    train_img, train_lab = load_cases(job["data"]["train"], size, device)
-    val_img, val_lab = load_cases(job["data"]["val"], size, device)
-    counts = torch.bincount(train_lab.reshape(-1), minlength=classes)
+    scaler = grad_scaler(device, precision)
+    oom_at = fault_oom_step(job["id"])
+    steps = 0
+    (train_img, train_lab), (val_img, val_lab) = load_job_cases(job["data"], size, device)
+    counts = torch.bincount(train_lab.reshape(-1).long(), minlength=classes)
     if counts.numel() > classes:
         raise ValueError(f"training labels hold class {counts.numel() - 1}, outside 0..{classes - 1}.")
     weights = torch.tensor(label_weights_from_counts(counts.tolist()), dtype=torch.float32, device=device)
     rng = random.Random(settings["seed"])
     history = []
+    first_step: Optional[float] = None
     best = None
     status = "done"
     n = train_img.shape[0]
@@ -98,6 +170,8 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
         epoch_start = time.perf_counter()
         order = list(range(n))
         rng.shuffle(order)
+        # One host→device copy of the epoch's order; each batch slices it on the device.
+        order_t = torch.tensor(order, device=device)
         loss_sum = torch.zeros((), device=device)
         batches = 0
         for b in range(0, n, settings["batchSize"]):
@@ -106,10 +180,15 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 break
             idx = order[b:b + settings["batchSize"]]
 
+            steps += 1
+            if oom_at is not None and steps == oom_at:
+                raise out_of_memory_error(f"Simulated by SEGNAS_FAULT_OOM_STEP at step {steps}.")
+
             def step() -> torch.Tensor:
-                index = torch.tensor(idx, device=device)
+                index = order_t[b:b + settings["batchSize"]]
                 x, y = train_img.index_select(0, index), train_lab.index_select(0, index)
                 x, y = augment_batch(x, y, [draw_transform(settings["augment"], size, rng) for _ in idx])
+                x, y = x.contiguous(memory_format=memory_format), y.long()
                 optimizer.zero_grad()
                 with autocast_context(device, precision):
                     probs, aux = net(x)
@@ -119,7 +198,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                     scaler.scale(loss).backward()
                     inv = 1.0 / scaler.get_scale()
                     grads = [p.grad for p in optimizer.params if p.grad is not None]
-                    finite = all(bool(torch.isfinite(g).all()) for g in grads)
+                    finite = bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())  # one sync
                     if finite:
                         for g in grads:
                             g.mul_(inv)
@@ -141,6 +220,10 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 loss = step()
             loss_sum += loss
             batches += 1
+            if first_step is None:
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)  # once per job: the step's time, not its launch
+                first_step = time.perf_counter() - start
         if status == "cancelled":
             break
         per_label = evaluate(net, val_img, val_lab, precision)
@@ -169,6 +252,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
         seconds=time.perf_counter() - start,
         param_count=net.param_count(),
         peak_bytes=cuda_peak.peak_bytes() if cuda_peak is not None else cpu_peak,
+        first_step_seconds=first_step,
         history=history,
     )
     if best is not None:

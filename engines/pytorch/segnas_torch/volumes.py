@@ -26,7 +26,7 @@ def read_image(path: str, size: int) -> torch.Tensor:
 
 def read_label(path: str, size: int) -> torch.Tensor:
     data = _read(path, size**3, 1, f"uint8 {size}^3")
-    return torch.frombuffer(data, dtype=torch.uint8).reshape(size, size, size).long()
+    return torch.frombuffer(data, dtype=torch.uint8).reshape(size, size, size).clone()
 
 
 def write_label(path: str, classes: torch.Tensor) -> None:
