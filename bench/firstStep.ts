@@ -49,7 +49,14 @@ export async function firstStepBench(o: FirstStepOptions): Promise<void> {
       const job: TrainJob = {
         id: `startup-${k}`,
         // Different networks, as a search sends: n grows with the position.
-        spec: { n: 4 + (k % 4), p: 2, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
+        spec: {
+          n: 4 + (k % 4),
+          p: 2,
+          sup: false,
+          res: false,
+          block: { nodes: 3, ops: [2, 0, 2] },
+          extras: {},
+        },
         network: { classes: 4, size: o.size, inChannels: 1, dropout: 0.1, seed: k },
         training: {
           epochs: 1,

@@ -87,7 +87,13 @@ export async function resolveEngine(
           : ''
       }`,
     );
-  const gpus = device === 'cuda' ? selectedGpus(seen.map((d) => d.index), env) : [];
+  const gpus =
+    device === 'cuda'
+      ? selectedGpus(
+          seen.map((d) => d.index),
+          env,
+        )
+      : [];
   for (const g of gpus) cudaVisibleFor(g, env); // an index past the visible GPUs is refused here, by name
   return {
     engine: 'pytorch',

@@ -42,6 +42,8 @@ export function selectedGpus(seen: readonly number[], env: NodeJS.ProcessEnv = p
   if (raw.length === 0) return [...seen];
   const ids = raw.map(Number);
   if (!ids.every((g) => Number.isInteger(g) && g >= 0))
-    throw new Error(`SEGNAS_GPUS=${env.SEGNAS_GPUS}: expected GPU numbers as segnas devices lists them, e.g. 0,1`);
+    throw new Error(
+      `SEGNAS_GPUS=${env.SEGNAS_GPUS}: expected GPU numbers as segnas devices lists them, e.g. 0,1`,
+    );
   return ids;
 }

@@ -52,7 +52,14 @@ describe('engine choice', () => {
     expect(slots.map((s) => s.label)).toEqual(['GPU 0.0', 'GPU 0.1', 'GPU 1.0', 'GPU 1.1']);
     expect(slots[3].env).toEqual({ CUDA_VISIBLE_DEVICES: '1' });
     // Two trainers share each GPU: each may hold half of its memory.
-    expect(slots[0].python?.args).toEqual(['--device', 'cuda', '--precision', 'bf16', '--memory-fraction', '0.5000']);
+    expect(slots[0].python?.args).toEqual([
+      '--device',
+      'cuda',
+      '--precision',
+      'bf16',
+      '--memory-fraction',
+      '0.5000',
+    ]);
     const alone = pytorchDevices('/usr/bin/python3', 'cuda', { gpus: [0], env: {} });
     expect(alone[0].python?.args).toEqual(['--device', 'cuda']);
     expect(pytorchDevices('/usr/bin/python3', 'cpu').map((s) => s.label)).toEqual(['CPU']);

@@ -86,7 +86,9 @@ describe('trainers sharing a GPU', () => {
       const alone = await pool.run(job('z'));
       expect(alone.status).toBe('oom');
       expect(alone.f).toBe(10);
-      expect(alone.reason).toMatch(/OutOfMemoryError: CUDA out of memory\. Simulated by SEGNAS_FAULT_OOM_STEP at step 1/);
+      expect(alone.reason).toMatch(
+        /OutOfMemoryError: CUDA out of memory\. Simulated by SEGNAS_FAULT_OOM_STEP at step 1/,
+      );
       expect(alone.reason).not.toMatch(/alone/);
       const [shared, neighbour] = await Promise.all([pool.run(job('z')), pool.run(job('w', 2))]);
       expect(shared.status).toBe('oom');

@@ -160,14 +160,19 @@ describe('the memory check before a search starts', () => {
     expect(issue?.message).toMatch(
       /nothing can train: the smallest network of this space \(n 8, p \d, 3 nodes\) needs an estimated [\d.]+ GiB at 128³ with batch 3, above the memory budget \(CPU: 24\.00 GiB RAM → budget 4\.00 GiB, the most the WebAssembly heap/,
     );
-    expect(issue?.message).toMatch(/Use a size of 64 or less, or a smaller n, or a memory budget of at least \d+ MB/);
+    expect(issue?.message).toMatch(
+      /Use a size of 64 or less, or a smaller n, or a memory budget of at least \d+ MB/,
+    );
     expect(v.memory?.smallest?.bytes).toBeGreaterThan(4 * GiB);
   });
 
   it('lets the same settings start on an 80 GB GPU with PyTorch, showing the budget', () => {
     const v = validateSearchConfig(
       { ...paper, engine: { engine: 'pytorch', device: 'cuda' } },
-      { dataset: four, engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda', cudaDevices: [h100], hostMemory } },
+      {
+        dataset: four,
+        engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda', cudaDevices: [h100], hostMemory },
+      },
     );
     expect(v.issues).toEqual([]);
     expect(v.memory?.basis).toMatch(/^GPU 0: NVIDIA H100 80GB HBM3, 79\.10 GiB free → budget 73\.56 GiB/);
