@@ -72,13 +72,21 @@ def export_onnx(directory: str, net: SegNet) -> Optional[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(Final(net).cpu(), torch.zeros(1, cin, s, s, s), path, input_names=["image"],
-                              output_names=["probabilities"], opset_version=13)
+                              output_names=["probabilities"], opset_version=13, **torchscript_exporter())
         return path
     except Exception as e:  # optional output: the folder is complete without it
         print(f"model.onnx not written: {e}", flush=True, file=__import__("sys").stderr)
         return None
     finally:
         net.train(was_training)
+
+
+def torchscript_exporter() -> dict:
+    """The exporter chosen explicitly: torch >= 2.5 has a `dynamo` switch whose default moves to the new
+    exporter; ours is the TorchScript one, which every torch we support has."""
+    import inspect
+
+    return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
 
 
 def load_model(directory: str, device: torch.device) -> SegNet:
