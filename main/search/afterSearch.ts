@@ -19,6 +19,7 @@ import {
   experimentDir,
   type TrainingProtocol,
 } from '../store';
+import { ensurePortableFiles } from '../train/onnx/portableModel';
 import type { ExportResult, TestRun } from './events';
 import { writeReport } from './report';
 import { type RunJob, trainJob } from './runSearch';
@@ -201,6 +202,8 @@ export async function exportExperiment(
   }));
   for (const a of store.listArtifacts(experimentId).filter((a) => a.kind !== 'report')) {
     if (!(await exists(a.path))) continue;
+    // Every exported model is usable outside the app, folders from before model.onnx included.
+    if (a.kind === 'model') await ensurePortableFiles(a.path);
     copies.push({
       from: a.path,
       to: join(

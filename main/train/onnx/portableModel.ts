@@ -107,12 +107,14 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Adds whichever of model.onnx and preprocessing.json a complete model folder lacks (a PyTorch-engine
- * folder brings its own model.onnx; older folders have neither). Returns the files written.
+ * folder brings its own model.onnx; older folders have neither). `onnx: false` adds preprocessing.json
+ * only (during a search, where the engine that trained the model writes its model.onnx). Returns the
+ * files written.
  */
-export async function ensurePortableFiles(dir: string): Promise<string[]> {
+export async function ensurePortableFiles(dir: string, options: { onnx?: boolean } = {}): Promise<string[]> {
   const model = await readModelJson(dir);
   const written: string[] = [];
-  if (!(await exists(join(dir, ONNX_FILE)))) {
+  if (options.onnx !== false && !(await exists(join(dir, ONNX_FILE)))) {
     const onnx = encodeOnnx(model, await readModelWeights(dir, model));
     await writeFileAtomic(join(dir, ONNX_FILE), onnx);
     written.push(ONNX_FILE);
