@@ -2,8 +2,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SearchEvent } from '../../main/api';
+import { run as show } from '../../main/cli/commands/show';
 import type { ArchitectureSpec } from '../../main/core/spec';
 import { readNifti } from '../../main/data/niftiRead';
 import { fixedSpace, getBaseline } from '../../main/nas/baselines';
@@ -122,6 +123,15 @@ describe('a search on phantom data', () => {
         const recorded = candidates.find((c) => c.seq === Number(name))?.valDice as number;
         expect(Math.abs((await onnxValidationDice(modelDir, val, 12)) - recorded)).toBeLessThan(1e-6);
       }
+      // segnas show says where they are.
+      const shown: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...a) => void shown.push(a.join(' ')));
+      try {
+        expect(await show([String(id), '--workspace', workspace])).toBe(0);
+      } finally {
+        log.mockRestore();
+      }
+      for (const name of kept) expect(shown.join('\n')).toContain(join(expDir, 'models', name, 'model.onnx'));
     } finally {
       await runner.close();
     }
