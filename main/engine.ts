@@ -267,7 +267,8 @@ export class Engine implements SegnasApi {
       );
     try {
       // A folder from before model.onnx, or a PyTorch one whose exporter failed, gets it now.
-      await ensurePortableFiles(modelDir);
+      const { onnxProblem } = await ensurePortableFiles(modelDir);
+      if (onnxProblem && req.file === 'model.onnx') throw new Error(onnxProblem);
       return {
         name: `experiment${req.experimentId}-candidate${req.seq}-${req.file}`,
         bytes: new Uint8Array(await readFile(join(modelDir, req.file))),

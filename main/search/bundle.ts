@@ -221,7 +221,8 @@ export async function writeBundle(
   // Every bundled model is usable outside the app, folders from before model.onnx included.
   for (const name of modelNames) {
     const dir = join(modelsDirOf(workspace, id), name);
-    if (await exists(join(dir, 'model.json'))) await ensurePortableFiles(dir);
+    // A folder that cannot be completed travels as it is (the candidate page's download says why).
+    if (await exists(join(dir, 'model.json'))) await ensurePortableFiles(dir).catch(() => undefined);
   }
   const entries: Record<string, Uint8Array> = {};
   const artifacts: BundleManifest['artifacts'] = [];

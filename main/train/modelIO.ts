@@ -70,7 +70,8 @@ export async function saveModel(dir: string, net: SegNet, meta: ModelMeta): Prom
   // model.json last: a folder with a model.json holds complete weights (each file is renamed into place whole).
   await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(flat.buffer));
   // For use outside the app: model.onnx and the preprocessing it expects (onnx/portableModel.ts).
-  await writePortableFiles(dir, model, flat);
+  const { onnxProblem } = await writePortableFiles(dir, model, flat);
+  if (onnxProblem) console.error(onnxProblem);
   await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(model, null, 2)}\n`);
   return model;
 }

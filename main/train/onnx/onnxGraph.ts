@@ -103,8 +103,9 @@ class GraphBuilder {
   private count = 0;
 
   tensor(name: string, dims: number[], values: Float32Array): string {
-    // Little-endian float32, copied so that the bytes are this tensor's alone.
-    const bytes = new Uint8Array(new Float32Array(values).buffer);
+    // Little-endian float32; a view into the weights is copied so that the bytes are this tensor's alone.
+    const own = values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
+    const bytes = new Uint8Array((own ? values : new Float32Array(values)).buffer);
     this.initializers.push({ name, dims, dataType: ONNX_FLOAT, rawData: bytes });
     return name;
   }
@@ -255,7 +256,14 @@ export function onnxModelOf(model: ModelJson, weights: Float32Array): OnnxModel 
   };
 }
 
+/** A protobuf message, and so an ONNX file without external data, holds at most 2 GiB. */
+const MAX_ONNX_WEIGHT_BYTES = 2 ** 31 - 2 ** 26;
+
 /** model.onnx's bytes for a trained network. */
 export function encodeOnnx(model: ModelJson, weights: Float32Array): Uint8Array {
+  if (weights.byteLength > MAX_ONNX_WEIGHT_BYTES)
+    throw new Error(
+      `the network's ${Math.round(weights.byteLength / 2 ** 20)} MiB of weights exceed what one ONNX file holds (2 GiB); use model.json + weights.bin with segnas predict`,
+    );
   return encodeOnnxModel(onnxModelOf(model, weights));
 }

@@ -77,23 +77,27 @@ export async function readModelWeights(dir: string, model: ModelJson): Promise<F
   return values;
 }
 
-/** Writes model.onnx and preprocessing.json into a model folder whose model.json + weights are given. */
+const preprocessingText = (model: ModelJson) => `${JSON.stringify(preprocessingContract(model), null, 2)}\n`;
+
+/**
+ * Writes preprocessing.json and model.onnx into a model folder whose model.json + weights are given.
+ * A network ONNX cannot hold (over 2 GiB of weights) gets no model.onnx: the folder stays complete
+ * without it, and the reason is returned.
+ */
 export async function writePortableFiles(
   dir: string,
   model: ModelJson,
   weights: Float32Array,
-): Promise<void> {
+): Promise<{ onnxProblem?: string }> {
+  await writeFileAtomic(join(dir, PREPROCESSING_FILE), preprocessingText(model));
   let onnx: Uint8Array;
   try {
     onnx = encodeOnnx(model, weights);
   } catch (e) {
-    throw new Error(`${join(dir, ONNX_FILE)}: not written: ${(e as Error).message}`);
+    return { onnxProblem: `${join(dir, ONNX_FILE)} not written: ${(e as Error).message}` };
   }
   await writeFileAtomic(join(dir, ONNX_FILE), onnx);
-  await writeFileAtomic(
-    join(dir, PREPROCESSING_FILE),
-    `${JSON.stringify(preprocessingContract(model), null, 2)}\n`,
-  );
+  return {};
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -109,22 +113,26 @@ async function exists(path: string): Promise<boolean> {
  * Adds whichever of model.onnx and preprocessing.json a complete model folder lacks (a PyTorch-engine
  * folder brings its own model.onnx; older folders have neither). `onnx: false` adds preprocessing.json
  * only (during a search, where the engine that trained the model writes its model.onnx). Returns the
- * files written.
+ * files written, and why model.onnx could not be.
  */
-export async function ensurePortableFiles(dir: string, options: { onnx?: boolean } = {}): Promise<string[]> {
+export async function ensurePortableFiles(
+  dir: string,
+  options: { onnx?: boolean } = {},
+): Promise<{ written: string[]; onnxProblem?: string }> {
   const model = await readModelJson(dir);
   const written: string[] = [];
+  let onnxProblem: string | undefined;
   if (options.onnx !== false && !(await exists(join(dir, ONNX_FILE)))) {
-    const onnx = encodeOnnx(model, await readModelWeights(dir, model));
-    await writeFileAtomic(join(dir, ONNX_FILE), onnx);
-    written.push(ONNX_FILE);
+    try {
+      await writeFileAtomic(join(dir, ONNX_FILE), encodeOnnx(model, await readModelWeights(dir, model)));
+      written.push(ONNX_FILE);
+    } catch (e) {
+      onnxProblem = `${join(dir, ONNX_FILE)} not written: ${(e as Error).message}`;
+    }
   }
   if (!(await exists(join(dir, PREPROCESSING_FILE)))) {
-    await writeFileAtomic(
-      join(dir, PREPROCESSING_FILE),
-      `${JSON.stringify(preprocessingContract(model), null, 2)}\n`,
-    );
+    await writeFileAtomic(join(dir, PREPROCESSING_FILE), preprocessingText(model));
     written.push(PREPROCESSING_FILE);
   }
-  return written;
+  return { written, ...(onnxProblem ? { onnxProblem } : {}) };
 }
