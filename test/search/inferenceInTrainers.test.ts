@@ -119,9 +119,8 @@ describe('inference in trainer processes', () => {
   });
 
   it('leaves a model.onnx whose onnxruntime Dice is the recorded one, by torch’s exporter and by ours', async () => {
-    const end = await runner.whenDone(experimentId);
-    const tested = end.test?.results[0];
-    if (!tested) throw new Error('no test result');
+    await runner.whenDone(experimentId);
+    const tested = runner.store.listTestEvaluations(experimentId)[0];
     const modelDir = join(modelsDirOf(runner.store.workspaceDir, experimentId), String(tested.seq));
     // onnxruntime on the validation volumes reproduces the validation Dice the search recorded, with
     // torch's exporter and with ours (one contract: image [N, 1, D, H, W] → probabilities, batch and
