@@ -32,4 +32,5 @@ export const PRELOAD_METHODS: readonly ApiMethod[] = [
   'setPython',
   'testCluster',
   'getCandidateJob',
+  'readModelFile',
 ];

@@ -164,6 +164,16 @@ export interface VolumeData {
   bytes: Uint8Array;
 }
 
+/** The files of a kept model a user can download to use it outside the app (docs/engines.md). */
+export const MODEL_DOWNLOADS = ['model.onnx', 'preprocessing.json'] as const;
+export type ModelDownload = (typeof MODEL_DOWNLOADS)[number];
+
+export interface ModelFileData {
+  /** A file name to save it under: the experiment, the candidate and the file (`experiment3-candidate7-model.onnx`). */
+  name: string;
+  bytes: Uint8Array;
+}
+
 // ─── Apply and bundles ──────────────────────────────────────────────────────────────────────────
 
 export type {
@@ -455,6 +465,8 @@ export interface SegnasApi {
   testCluster(req: { ssh?: string }): Promise<{ partitions: ClusterPartition[] }>;
   /** The Slurm job of a candidate trained on a cluster; null for candidates trained here. */
   getCandidateJob(req: { experimentId: number; seq: number }): Promise<CandidateJob | null>;
+  /** A file of a candidate's kept model (model.onnx, preprocessing.json), for download. */
+  readModelFile(req: { experimentId: number; seq: number; file: ModelDownload }): Promise<ModelFileData>;
 }
 
 export type ApiMethod = keyof SegnasApi;
@@ -569,6 +581,9 @@ export const requestSchemas = {
     })
     .strict(),
   getCandidateJob: z.object({ experimentId, seq: z.number().int().nonnegative() }).strict(),
+  readModelFile: z
+    .object({ experimentId, seq: z.number().int().nonnegative(), file: z.enum(MODEL_DOWNLOADS) })
+    .strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export const API_METHODS = Object.keys(requestSchemas) as ApiMethod[];

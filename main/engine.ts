@@ -30,6 +30,8 @@ import {
   type ExperimentInsights,
   type ExperimentSummary,
   isApiMethod,
+  type ModelDownload,
+  type ModelFileData,
   type Preset,
   parseRequest,
   type SearchConfig,
@@ -51,6 +53,7 @@ import { ConfigError, type EngineFacts, validateSearchConfig } from './search/co
 import type { SearchRunner } from './search/searchRunner';
 import { experimentDir } from './store/workspace';
 import { readWorkspaceSettings } from './store/workspaceSettings';
+import { ensurePortableFiles } from './train/onnx/portableModel';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
 export interface OpenedDataset {
@@ -253,6 +256,30 @@ export class Engine implements SegnasApi {
 
   async getCandidateJob(req: { experimentId: number; seq: number }): Promise<CandidateJob | null> {
     return this.options.experiments.candidateJob(req.experimentId, req.seq);
+  }
+
+  async readModelFile(req: {
+    experimentId: number;
+    seq: number;
+    file: ModelDownload;
+  }): Promise<ModelFileData> {
+    const modelDir = join(experimentDir(this.workspace, req.experimentId), 'models', String(req.seq));
+    if (!existsSync(join(modelDir, 'model.json')))
+      throw new ApiError(
+        'not-found',
+        `candidate ${req.seq} of experiment ${req.experimentId} has no kept model (only the best candidates' models are kept); test it first to train one`,
+      );
+    try {
+      // A folder from before model.onnx, or a PyTorch one whose exporter failed, gets it now.
+      const { onnxProblem } = await ensurePortableFiles(modelDir);
+      if (onnxProblem && req.file === 'model.onnx') throw new Error(onnxProblem);
+      return {
+        name: `experiment${req.experimentId}-candidate${req.seq}-${req.file}`,
+        bytes: new Uint8Array(await readFile(join(modelDir, req.file))),
+      };
+    } catch (error) {
+      throw new ApiError('unavailable', `${join(modelDir, req.file)}: ${errorMessage(error)}`);
+    }
   }
 
   async testCluster(req: { ssh?: string }): Promise<{ partitions: ClusterPartition[] }> {

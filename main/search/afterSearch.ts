@@ -19,6 +19,7 @@ import {
   experimentDir,
   type TrainingProtocol,
 } from '../store';
+import { ensurePortableFiles } from '../train/onnx/portableModel';
 import type { ExportResult, TestRun } from './events';
 import { writeReport } from './report';
 import { type RunJob, trainJob } from './runSearch';
@@ -201,6 +202,9 @@ export async function exportExperiment(
   }));
   for (const a of store.listArtifacts(experimentId).filter((a) => a.kind !== 'report')) {
     if (!(await exists(a.path))) continue;
+    // Every exported model is usable outside the app, folders from before model.onnx included; a folder
+    // that cannot be completed is copied as it is (the candidate page's download says why).
+    if (a.kind === 'model') await ensurePortableFiles(a.path).catch(() => undefined);
     copies.push({
       from: a.path,
       to: join(

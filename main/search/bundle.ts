@@ -25,6 +25,7 @@ import {
   type TestEvaluation,
 } from '../store';
 import { readWorkspaceSettings } from '../store/workspaceSettings';
+import { ensurePortableFiles } from '../train/onnx/portableModel';
 import {
   experimentPredictor,
   modelsDirOf,
@@ -217,6 +218,12 @@ export async function writeBundle(
   }
   await writeReport(store, id, reportDirOf(workspace, id));
 
+  // Every bundled model is usable outside the app, folders from before model.onnx included.
+  for (const name of modelNames) {
+    const dir = join(modelsDirOf(workspace, id), name);
+    // A folder that cannot be completed travels as it is (the candidate page's download says why).
+    if (await exists(join(dir, 'model.json'))) await ensurePortableFiles(dir).catch(() => undefined);
+  }
   const entries: Record<string, Uint8Array> = {};
   const artifacts: BundleManifest['artifacts'] = [];
   const inBundle = (path: string) => relative(root, path).split(sep).join('/');

@@ -103,6 +103,7 @@ export function methodsParagraph(
     }.`,
     pruningSentence(extra.prune),
     `Images were resampled to isotropic spacing at their smallest voxel size, zero-padded to a cube, resized to ${size}×${size}×${size} voxels and intensity-normalized per image (clipped to the 0.5th–99.5th percentiles, then z-scored); predictions were mapped back onto each image's original grid and label values before scoring.`,
+    `Each kept network is provided as an ONNX model (opset 13; input the preprocessed image [N, C, D, H, W], output the softmax probabilities [N, K, D, H, W]) with a file stating this preprocessing and the label value of each output class (preprocessing.json).`,
     split
       ? `The ${split.train.length + split.validation.length + split.test.length} subjects were split at random (seed ${experiment.seeds.split}) into ${split.train.length} training, ${split.validation.length} validation and ${split.test.length} test subjects${
           experiment.splits.length > 1 ? `, with ${experiment.splits.length} such splits` : ''

@@ -4,6 +4,7 @@
  * the store already holds for the experiment (resume by replay, see resume.ts) and ends finished,
  * paused or stopped; the caller owns the experiment's status.
  */
+import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pytorchDeviceOf } from '../compute/engines';
@@ -20,6 +21,7 @@ import type { Candidate, ExperimentStore, LabelDice, TrainingProtocol } from '..
 import { experimentCacheScope, storeResultCache } from '../store';
 import { AUGMENT_DEFAULTS } from '../train/augment';
 import { estimateCandidateBytes } from '../train/candidateMemory';
+import { ensurePortableFiles } from '../train/onnx/portableModel';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
 import type { TorchPrecision } from '../train/torchMemoryEstimate';
@@ -120,6 +122,9 @@ export function trainJob(
     exportMeta: {
       preprocessing: { size: t.size, method: 'isotropic-min-spacing, zero-pad, linear resize, z-score' },
       labels: { values: o.labels.values, names: o.labels.names },
+      // Most candidates' models are deleted a few candidates later: the PyTorch trainer writes no
+      // model.onnx for them, and the kept ones get ours (pruneModels), the same graph for either engine.
+      onnx: false,
     },
   };
 }
@@ -146,6 +151,15 @@ async function pruneModels(o: SearchRunOptions): Promise<void> {
     entries
       .filter((e) => /^\d+$/.test(e) && !keep.has(e))
       .map((e) => rm(join(o.modelsDir, e), { recursive: true, force: true })),
+  );
+  // Each kept model says what it expects to be fed and carries model.onnx (the TensorFlow.js trainer wrote
+  // both already; a PyTorch one gets them here, once it is kept). A folder still in training has no
+  // model.json yet and is left alone; a folder that cannot be read does not end the search (export and
+  // bundles add the files and say why not).
+  await Promise.all(
+    entries
+      .filter((e) => keep.has(e) && existsSync(join(o.modelsDir, e, 'model.json')))
+      .map((e) => ensurePortableFiles(join(o.modelsDir, e)).catch(() => [])),
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * Saves and loads a trained network in TensorFlow.js' artifact layout: `model.json` (what the network is,
  * plus a TF.js `weightsManifest`) and `weights.bin` (every variable, batch-norm statistics included, as
- * little-endian float32, concatenated in SegNet.variables order). model.json also carries everything
+ * little-endian float32, concatenated in SegNet.variables order), with `model.onnx` and
+ * `preprocessing.json` beside them for use outside the app. model.json also carries everything
  * prediction needs: the architecture spec, NetworkOptions, the preprocessing settings and the label map.
  * The weights are restored by position (the builder's variable order is stable) and checked by shape.
  */
@@ -17,6 +18,7 @@ import {
   readModelJson,
   type WeightEntry,
 } from './modelJson';
+import { writePortableFiles } from './onnx/portableModel';
 import type { NetworkOptions, SegNet } from './segNet';
 
 export {
@@ -67,6 +69,9 @@ export async function saveModel(dir: string, net: SegNet, meta: ModelMeta): Prom
   };
   // model.json last: a folder with a model.json holds complete weights (each file is renamed into place whole).
   await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(flat.buffer));
+  // For use outside the app: model.onnx and the preprocessing it expects (onnx/portableModel.ts).
+  const { onnxProblem } = await writePortableFiles(dir, model, flat);
+  if (onnxProblem) console.error(onnxProblem);
   await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(model, null, 2)}\n`);
   return model;
 }

@@ -8,6 +8,7 @@ import { useCaseChoice } from '../lib/hooks';
 import { BlockDag } from './BlockDag';
 import { ClusterJobInfo } from './ClusterJobInfo';
 import { LearningCurveChart } from './LearningCurveChart';
+import { ModelDownloads } from './ModelDownloads';
 import { Viewer, type ViewerLayer } from './Viewer';
 
 /**
@@ -114,6 +115,7 @@ export function CandidateDetail(props: {
             ))}
           </dl>
           <ClusterJobInfo experimentId={c.experimentId} seq={c.seq} status={c.status} />
+          {canPredict && <ModelDownloads experimentId={c.experimentId} seq={c.seq} />}
           {perLabel.length > 0 && (
             <>
               <div className="card-title">Per-label validation Dice</div>

@@ -4,6 +4,7 @@
  * candidate-table as candidates finish, then the best candidate's detail with a non-blank viewer.
  * Needs main/search/searchRunner.ts (the search runner); without it the engine refuses to start a search.
  */
+import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -118,6 +119,15 @@ describe('a tiny search in the browser', () => {
     expect(await nonBlankFraction(page, viewer.locator('canvas'))).toBeGreaterThan(0.05);
     await detail.scrollIntoViewIfNeeded();
     await screenshot(page, 'candidate');
+
+    // The best candidate's network, for use outside the app, downloads as ONNX.
+    const downloaded = page.waitForEvent('download');
+    await detail.getByTestId('download-model.onnx').click();
+    const onnx = await downloaded;
+    expect(onnx.suggestedFilename()).toMatch(/^experiment\d+-candidate\d+-model\.onnx$/);
+    const loaded = await ort.InferenceSession.create(await onnx.path());
+    expect([loaded.inputNames, loaded.outputNames]).toEqual([['image'], ['probabilities']]);
+    await loaded.release();
 
     // Test the best candidate on the held-out split; the split is named, not a bare index.
     const bestSeq = /Candidate #(\d+)/.exec((await detail.locator('h3').textContent()) ?? '')?.[1];

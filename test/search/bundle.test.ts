@@ -1,5 +1,6 @@
 // An experiment bundle written in one workspace and opened in an empty one shows the same experiment.
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeCandidates } from '../../main/api';
@@ -33,13 +34,19 @@ describe('experiment bundle', () => {
     const source = tempDir('bundle-src');
     const runner = createSearchRunner({ workspace: source, emit: () => undefined });
     let id: number;
+    let kept: number;
     try {
       ({ experimentId: id } = await runner.start(tinyConfig(data, { evaluations: 4, topK: 1 })));
       const end = await runner.whenDone(id);
       expect(end.status, end.message).toBe('finished');
+      kept = runner.store.getExperiment(id)?.best?.seq as number;
     } finally {
       await runner.close();
     }
+    // A model folder from before model.onnx: the bundle adds it.
+    const bestOnnx = join(experimentDir(source, id), 'models', String(kept), 'model.onnx');
+    const written = await readFile(bestOnnx);
+    await rm(bestOnnx);
     const file = join(tempDir('bundle-file'), 'exp.segnas');
     const bundled = await quietly(() =>
       bundleCommand([String(id), '--out', file, '--predictions', '--workspace', source]),
@@ -111,6 +118,21 @@ describe('experiment bundle', () => {
         await after.readVolume({ ref: { kind: 'case-label', datasetPath, caseId } });
       }
       await expect(after.evaluateTest({ experimentId: newId, topK: 1 })).rejects.toThrow(/read-only/);
+
+      // The kept model travels with model.onnx (the one the trainer wrote, byte for byte) and the
+      // preprocessing it expects; the candidate page downloads them.
+      const onnx = await after.readModelFile({ experimentId: newId, seq: kept, file: 'model.onnx' });
+      expect(onnx.name).toBe(`experiment${newId}-candidate${kept}-model.onnx`);
+      expect(Buffer.from(onnx.bytes).equals(written)).toBe(true);
+      const pre = await after.readModelFile({ experimentId: newId, seq: kept, file: 'preprocessing.json' });
+      expect(JSON.parse(Buffer.from(pre.bytes).toString('utf8')).geometry.size).toBe(12);
+      const unkept = decodeCandidates(b.candidates).find(
+        (c) => !existsSync(join(experimentDir(target, newId), 'models', String(c.seq))),
+      );
+      if (unkept)
+        await expect(
+          after.readModelFile({ experimentId: newId, seq: unkept.seq, file: 'model.onnx' }),
+        ).rejects.toThrow(/has no kept model/);
     } finally {
       await before.close();
       await after.close();

@@ -2,13 +2,16 @@
 // process: the test of a PyTorch search's best candidate, the viewer's prediction of a candidate and the
 // Apply page's runs (both engines) are segmented by a trainer whose pid is not ours, each prediction
 // lands on its image's own grid, a cancelled apply run kills its trainer, and this process never
-// initialises a TensorFlow.js backend.
+// initialises a TensorFlow.js backend. The kept PyTorch model's model.onnx (written once it is kept, not
+// by the trainer for every candidate), run by onnxruntime, scores as the search recorded.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyStatus } from '../../main/api';
 import type { ApplyResult } from '../../main/compute/applyTypes';
@@ -21,10 +24,13 @@ import { preprocessCase } from '../../main/data/preprocess';
 import type { Engine } from '../../main/engine';
 import { createEngine } from '../../main/engineServices';
 import { modelsDirOf, predictionsDirOf } from '../../main/search/afterSearch';
+import { volumesDir } from '../../main/search/searchData';
 import { createSearchRunner, type LocalSearchRunner } from '../../main/search/searchRunner';
 import { readModelJson } from '../../main/train/modelJson';
+import { ensurePortableFiles } from '../../main/train/onnx/portableModel';
 import { torchPython } from '../compute/helpers/torchPython';
 import { hippocampusDir } from '../data/helpers';
+import { onnxValidationDice } from '../train/onnx/onnxDice';
 import { hippocampusSubset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -105,13 +111,38 @@ describe('inference in trainer processes', () => {
     expect(model.engine?.name).toBe('pytorch');
     expect(model.preprocessing).toMatchObject({ size: S });
     expect(model.labels).toEqual(MAPPING);
-    // weights + spec + preprocessing, and the ONNX file for use outside the app
-    expect(readFileSync(join(modelDir, 'model.onnx')).byteLength).toBeGreaterThan(1000);
     const test = runner.store.getExperiment(experimentId)?.splits[0].test ?? [];
     expect(test.length).toBeGreaterThan(0);
     const dir = predictionsDirOf(runner.store.workspaceDir, experimentId, String(tested.seq));
     for (const id of test)
       await expectOwnGeometry(join(dir, `${id}.nii.gz`), join(data, 'imagesTr', `${id}.nii.gz`));
+  });
+
+  it('leaves a model.onnx for the kept model, whose onnxruntime Dice is the recorded one', async () => {
+    await runner.whenDone(experimentId);
+    const tested = runner.store.listTestEvaluations(experimentId)[0];
+    const modelDir = join(modelsDirOf(runner.store.workspaceDir, experimentId), String(tested.seq));
+    // onnxruntime on the validation volumes reproduces the validation Dice the search recorded, with
+    // torch's exporter and with ours (one contract: image [N, 1, D, H, W] → probabilities, batch and
+    // sides free), and the search added the preprocessing the model expects.
+    const expDir = join(runner.store.workspaceDir, 'experiments', String(experimentId));
+    const { val } = JSON.parse(readFileSync(join(volumesDir(expDir, S, 0), 'volumes.json'), 'utf8'));
+    const recorded = runner.store.listCandidates(experimentId).find((c) => c.seq === tested.seq)?.valDice;
+    expect(Math.abs((await onnxValidationDice(modelDir, val, S)) - (recorded as number))).toBeLessThan(1e-6);
+    const session = await ort.InferenceSession.create(join(modelDir, 'model.onnx'));
+    const batch = await session.run({
+      image: new ort.Tensor('float32', new Float32Array(2 * 8 * 8 * 16), [2, 1, 8, 8, 16]),
+    });
+    expect(batch.probabilities.dims).toEqual([2, 3, 8, 8, 16]);
+    await session.release();
+    expect(JSON.parse(readFileSync(join(modelDir, 'preprocessing.json'), 'utf8')).labels.values).toEqual(
+      MAPPING.values,
+    );
+    const ours = join(tempDir('infer-onnx'), 'model');
+    await cp(modelDir, ours, { recursive: true });
+    await rm(join(ours, 'model.onnx'));
+    await ensurePortableFiles(ours);
+    expect(Math.abs((await onnxValidationDice(ours, val, S)) - (recorded as number))).toBeLessThan(1e-6);
   });
 
   it('segments a PyTorch candidate’s validation case for the viewer on the case’s own grid', async () => {

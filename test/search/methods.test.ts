@@ -74,6 +74,12 @@ describe('Methods paragraph', () => {
     expect(section).not.toMatch(/\[2\]/);
   });
 
+  it('says how the kept networks can be used elsewhere: ONNX with its input, output and preprocessing', () => {
+    expect(paragraph).toMatch(
+      /provided as an ONNX model \(opset 13; input the preprocessed image \[N, C, D, H, W\], output the softmax probabilities \[N, K, D, H, W\]\) with a file stating this preprocessing and the label value of each output class \(preprocessing\.json\)/,
+    );
+  });
+
   it('cites the method as its publisher lists it, and nothing it could not confirm', () => {
     const reference = section.slice(section.lastIndexOf('\n[1] ') + 1);
     expect(reference).toMatch(

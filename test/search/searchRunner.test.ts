@@ -1,13 +1,16 @@
 // Real searches on phantom data through real trainer processes: what a user sees after `segnas search`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SearchEvent } from '../../main/api';
+import { run as show } from '../../main/cli/commands/show';
 import type { ArchitectureSpec } from '../../main/core/spec';
 import { readNifti } from '../../main/data/niftiRead';
 import { fixedSpace, getBaseline } from '../../main/nas/baselines';
+import { volumesDir } from '../../main/search/searchData';
 import { createSearchRunner } from '../../main/search/searchRunner';
+import { onnxValidationDice } from '../train/onnx/onnxDice';
 import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 let data: string;
@@ -106,6 +109,29 @@ describe('a search on phantom data', () => {
         expect.arrayContaining(['report.json', 'candidates.csv', 'summary.md', `models/${bestSeq}`]),
       );
       expect(existsSync(join(exported.dir, 'models', String(bestSeq), 'weights.bin'))).toBe(true);
+      expect(existsSync(join(exported.dir, 'models', String(bestSeq), 'model.onnx'))).toBe(true);
+
+      // Every kept model is usable outside the app: onnxruntime on the validation volumes the search
+      // used reproduces the validation Dice the search recorded.
+      const expDir = join(workspace, 'experiments', String(id));
+      const kept = readdirSync(join(expDir, 'models')).filter((n) => /^\d+$/.test(n));
+      expect(kept.length).toBeGreaterThanOrEqual(1);
+      const { val } = JSON.parse(readFileSync(join(volumesDir(expDir, 12, 0), 'volumes.json'), 'utf8'));
+      for (const name of kept) {
+        const modelDir = join(expDir, 'models', name);
+        expect(existsSync(join(modelDir, 'preprocessing.json'))).toBe(true);
+        const recorded = candidates.find((c) => c.seq === Number(name))?.valDice as number;
+        expect(Math.abs((await onnxValidationDice(modelDir, val, 12)) - recorded)).toBeLessThan(1e-6);
+      }
+      // segnas show says where they are.
+      const shown: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...a) => void shown.push(a.join(' ')));
+      try {
+        expect(await show([String(id), '--workspace', workspace])).toBe(0);
+      } finally {
+        log.mockRestore();
+      }
+      for (const name of kept) expect(shown.join('\n')).toContain(join(expDir, 'models', name, 'model.onnx'));
     } finally {
       await runner.close();
     }

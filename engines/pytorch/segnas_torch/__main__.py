@@ -217,7 +217,7 @@ def main() -> None:
                 "labels": meta.get("labels") or {"values": list(range(k)),
                                                  "names": ["background" if i == 0 else f"label {i}" for i in range(k)]},
                 "extra": {"bestDice": result.best_dice, "bestEpoch": result.best_epoch, "training": job["training"]},
-            }, onnx=args.onnx)
+            }, onnx=args.onnx and meta.get("onnx", True) is not False)
         return {"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
                 "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
                 "seconds": result.seconds, "paramCount": result.param_count, "peakBytes": result.peak_bytes,

@@ -71,8 +71,12 @@ def export_onnx(directory: str, net: SegNet) -> Optional[str]:
         # torch.onnx's tracer warnings (shape inference of constants) say nothing a user can act on.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # The contract of both engines (docs/engines.md): image [N, C, D, H, W] -> probabilities
+            # [N, K, D, H, W], batch and sides free (each side a multiple of 2^p), opset 13.
+            free = {0: "N", 2: "D", 3: "H", 4: "W"}
             torch.onnx.export(Final(net).cpu(), torch.zeros(1, cin, s, s, s), path, input_names=["image"],
-                              output_names=["probabilities"], opset_version=13, **torchscript_exporter())
+                              output_names=["probabilities"], opset_version=13,
+                              dynamic_axes={"image": free, "probabilities": free}, **torchscript_exporter())
         return path
     except Exception as e:  # optional output: the folder is complete without it
         print(f"model.onnx not written: {e}", flush=True, file=__import__("sys").stderr)

@@ -1,10 +1,13 @@
 /** `segnas show <id>`: one experiment: configuration, progress, best candidates, test Dice, files. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatBytes } from '../../core/format';
 import { learningDiagnosis } from '../../core/learningDiagnosis';
-import { reportDirOf } from '../../search/afterSearch';
+import { modelsDirOf, reportDirOf } from '../../search/afterSearch';
 import { describeSpec } from '../../search/report';
 import { markInterrupted } from '../../search/resume';
 import { openStore } from '../../store';
+import { ONNX_FILE, PREPROCESSING_FILE } from '../../train/onnx/portableModel';
 import { defineCommand, experimentIdArg, intOption } from '../command';
 
 function diagnosisSuffix(curve: Parameters<typeof learningDiagnosis>[0]): string {
@@ -16,11 +19,34 @@ function peakSuffix(bytes: number | null): string {
   return bytes === null ? '' : `, ${formatBytes(bytes)} peak`;
 }
 
+/**
+ * The kept models and their files for use outside the app (docs/engines.md): model.onnx and
+ * preprocessing.json beside model.json; a folder from before them gets both from `segnas bundle`.
+ */
+function keptModelLines(workspace: string, id: number): string[] {
+  const dir = modelsDirOf(workspace, id);
+  if (!existsSync(dir)) return [];
+  const kept = readdirSync(dir)
+    .filter((name) => /^\d+(-split\d+)?$/.test(name) && existsSync(join(dir, name, 'model.json')))
+    .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10) || a.localeCompare(b));
+  if (kept.length === 0) return [];
+  return [
+    'kept models (model.onnx: input image [N, C, D, H, W], output probabilities; preprocessing.json says how to feed it):',
+    ...kept.map((name) => {
+      const onnx = join(dir, name, ONNX_FILE);
+      return existsSync(onnx)
+        ? `  #${name}  ${onnx}${existsSync(join(dir, name, PREPROCESSING_FILE)) ? '' : ' (no preprocessing.json yet: segnas bundle adds it)'}`
+        : `  #${name}  ${join(dir, name)} (no model.onnx yet: segnas bundle adds it)`;
+    }),
+    '',
+  ];
+}
+
 export const { run } = defineCommand({
   name: 'show',
   usage: 'segnas show <id> [--json] [--top N] [--workspace DIR]',
   description: `Shows experiment <id>: status, configuration, the best candidates (validation Dice), test Dice, and
-where its report, models and predictions are.`,
+where its report and kept models (with model.onnx, for use outside the app) are.`,
   options: {
     json: {
       type: 'boolean',
@@ -73,6 +99,7 @@ where its report, models and predictions are.`,
               .join(', ')}`,
         ),
         '',
+        ...keptModelLines(store.workspaceDir, id),
         `report: ${reportDirOf(store.workspaceDir, id)}`,
       ];
       if (['interrupted', 'paused', 'stopped', 'failed'].includes(experiment.status))
