@@ -230,7 +230,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
         onEpoch: (p) => {
           // Epochs the trainer finished before it read the cancel are not part of the candidate.
           if (prunedAfter !== null) return;
-          const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice, seconds: p.seconds };
+          const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice ?? null, seconds: p.seconds };
           store.appendEpoch(id, seq, point);
           o.emit({ type: 'epoch', experimentId: id, seq, point });
           curve.push(p.valDice ?? 0);
