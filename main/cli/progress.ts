@@ -39,6 +39,10 @@ export function statusLine(s: ProgressState): string {
   return parts.join('  ');
 }
 
+function progressSuffix(p: { done: number; total: number; etaSeconds?: number }): string {
+  return `  [${p.done}/${p.total}${p.etaSeconds !== undefined ? `, ETA ${formatDuration(p.etaSeconds)}` : ''}]`;
+}
+
 /** The permanent line for an event, or undefined for events that only move the status line. */
 export function eventLine(event: SearchEvent): string | undefined {
   switch (event.type) {
@@ -77,6 +81,19 @@ export function eventLine(event: SearchEvent): string | undefined {
               .join(', ')}`,
         )
         .join('\n');
+    case 'final-started':
+      return `final training of candidate #${event.seq}: ${event.epochs} epochs on train + validation${progressSuffix(event.progress)}`;
+    case 'final-finished': {
+      const f = event.final;
+      const took = f.seconds !== null ? ` (trained in ${formatDuration(f.seconds)})` : '';
+      if (f.status !== 'tested')
+        return `final training of candidate #${f.seq} ${f.status}: ${f.reason ?? ''}${progressSuffix(event.progress)}`;
+      return `final test Dice of candidate #${f.seq}: ${f.meanDice?.toFixed(3)}  ${Object.entries(
+        f.perLabelDice ?? {},
+      )
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ')}${took}${progressSuffix(event.progress)}`;
+    }
     default:
       return undefined;
   }
@@ -124,6 +141,21 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
         break;
       case 'best-changed':
         state.best = { seq: event.seq, valDice: event.valDice };
+        break;
+      case 'final-started':
+      case 'final-epoch':
+      case 'final-finished':
+        state.done = event.progress.done;
+        state.total = event.progress.total;
+        state.etaSeconds = event.progress.etaSeconds;
+        state.current =
+          event.type === 'final-finished'
+            ? undefined
+            : {
+                seq: event.seq,
+                what: 'final training',
+                ...(event.type === 'final-epoch' && { epoch: event.point.epoch }),
+              };
         break;
     }
     const line = eventLine(event);

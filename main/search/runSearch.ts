@@ -81,7 +81,7 @@ export interface SearchRunOptions {
 export type RunOutcome = 'finished' | 'paused' | 'stopped';
 
 /** Signals that end a trainer because the user interrupted the whole process group (not SIGINT: trainers ignore it). */
-const USER_INTERRUPTS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+export const USER_INTERRUPTS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 class CancelledTraining extends Error {
   override name = 'CancelledTraining';
