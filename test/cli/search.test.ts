@@ -56,6 +56,14 @@ describe('segnas search arguments', () => {
     expect('budgetHours' in buildConfig({ data: '/d' })).toBe(false);
   });
 
+  it('runs a final training only when asked, and refuses a negative number of epochs', () => {
+    expect('finalEpochs' in buildConfig({ data: '/d' })).toBe(false);
+    expect(buildConfig({ data: '/d', 'final-epochs': '50' }).finalEpochs).toBe(50);
+    expect(() => buildConfig({ data: '/d', 'final-epochs': '-1' })).toThrow(
+      /--final-epochs must be an integer ≥ 0/,
+    );
+  });
+
   it('prunes only when asked, with the documented defaults, and refuses parameters without a rule', async () => {
     expect('prune' in buildConfig({ data: '/d' })).toBe(false);
     expect(buildConfig({ data: '/d', prune: 'asha' }).prune).toEqual({
