@@ -1,7 +1,8 @@
 /**
  * One experiment running in this process: its heartbeat, its search, and what happens when the search
- * ends (paused, stopped, finished with report and test, or failed). The search runner keeps one
- * session per running experiment; pause and stop are requests the search reads between evaluations.
+ * ends (paused, stopped, finished with report and test, or failed), including the final training of
+ * its winners when one is planned (finalTraining.ts). The search runner keeps one session per running
+ * experiment; pause and stop are requests the search (and the final stage) reads between trainings.
  *
  * Every state change goes through the store first, so that whatever process dies at whatever moment,
  * the store says what was finished (kept) and what was running (retrained on resume).
