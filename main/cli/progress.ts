@@ -108,6 +108,8 @@ export interface ProgressPrinter {
 export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout): ProgressPrinter {
   const tty = Boolean(out.isTTY);
   const state: ProgressState = { done: 0, total: 0 };
+  /** Epochs of each final training in progress, so a log gets about 20 lines per final training. */
+  const finalEpochs = new Map<number, number>();
   let drawn = false;
   const clear = () => {
     if (tty && drawn) out.write('\r\x1b[2K');
@@ -145,6 +147,7 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
       case 'final-started':
       case 'final-epoch':
       case 'final-finished':
+        if (event.type === 'final-started') finalEpochs.set(event.seq, event.epochs);
         state.done = event.progress.done;
         state.total = event.progress.total;
         state.etaSeconds = event.progress.etaSeconds;
@@ -164,6 +167,14 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
       out.write(`${line}\n`);
     } else if (!tty && event.type === 'candidate-started') {
       out.write(`#${event.seq} training ${describeSpec(event.spec)}\n`);
+    } else if (!tty && event.type === 'final-epoch') {
+      const epochs = finalEpochs.get(event.seq) ?? 0;
+      const every = Math.max(1, Math.round(epochs / 20));
+      const p = event.point;
+      if (p.epoch % every === 0 || p.epoch === epochs)
+        out.write(
+          `final #${event.seq} epoch ${p.epoch}/${epochs || '?'} loss ${p.loss.toFixed(3)} lr ${p.learningRate.toExponential(2)}${progressSuffix(event.progress)}\n`,
+        );
     }
     redraw();
   };
