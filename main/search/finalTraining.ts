@@ -6,6 +6,7 @@
  * a row `tested` is never redone, one `trained` is only tested, one `pending` or `running` (a crash, a
  * stop) is trained from scratch.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Predictor } from '../compute/predictVolumes';
 import { describeDevice } from '../compute/trainerProcess';
@@ -147,8 +148,10 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
       const modelDir = join(modelsDir, finalName(seq));
       let row: FinalTraining = planned;
       if (row.status !== 'trained' || !(await exists(modelFile(modelDir)))) {
-        // From scratch: a row left running by a crash or a stop has no usable weights.
+        // From scratch: a row left running by a crash or a stop has no usable weights, and a model left
+        // by an earlier plan (other epochs) must not pass for this one's.
         epochsLeft += row.status === 'trained' ? row.epochs : 0;
+        await rm(modelDir, { recursive: true, force: true });
         row = store.putFinalTraining({
           ...blankRow(experimentId, seq, row.epochs),
           status: 'running',
