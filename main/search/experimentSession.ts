@@ -195,10 +195,13 @@ export class ExperimentSession {
     const id = this.experimentId;
     const topK = experiment.config.extra?.topK ?? DEFAULT_SEARCH_CONFIG.topK;
     const finalEpochs = experiment.config.extra?.finalEpochs ?? 0;
+    // Planned once, when the search first finishes; later (a resume, or `evaluate --final-epochs` with
+    // other epochs) the recorded rows are the plan.
     if (
       outcome === 'finished' &&
       finalEpochs > 0 &&
       topK > 0 &&
+      store.listFinalTrainings(id).length === 0 &&
       store.countCandidates(id, { status: 'trained' }) > 0
     )
       planFinalTrainings(store, id, topK, finalEpochs);

@@ -99,6 +99,18 @@ describe('final training right after a search', () => {
       expect(ends.map((e) => (e.type === 'final-finished' ? e.progress.done : -1))).toEqual(
         Array.from({ length: k }, (_, i) => i + 1),
       );
+
+      // Asked again for the best one with other epochs (segnas evaluate --final-epochs 3 --top-k 1): only it
+      // is retrained, with the new epochs, although the search recorded 2.
+      await runner.finalTrain(id, { epochs: 3, topK: 1 });
+      expect((await runner.whenDone(id)).status).toBe('finished');
+      const again = runner.store.listFinalTrainings(id);
+      const best = runner.store.getExperiment(id)?.best?.seq;
+      expectTested(
+        again.filter((r) => r.seq === best),
+        3,
+      );
+      expect(again.filter((r) => r.seq !== best)).toEqual(rows.filter((r) => r.seq !== best));
     } finally {
       await runner.close();
     }
