@@ -194,7 +194,7 @@ async function main() {
           settings: { epochs, batchSize: 1, learningRate: 1e-3, augment: AUGMENT_DEFAULTS, seed },
         });
         const losses = result.history.map((h) => h.loss.toFixed(3)).join(' → ');
-        const dice = result.history.map((h) => h.valDice.toFixed(3)).join(' → ');
+        const dice = result.history.map((h) => (h.valDice ?? 0).toFixed(3)).join(' → ');
         line += ` | loss ${losses} | val Dice ${dice} | ${result.seconds.toFixed(0)} s`;
       }
       console.log(line);

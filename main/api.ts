@@ -26,6 +26,7 @@ import type {
   CandidateRecord,
   ExperimentConfig,
   ExperimentSummary,
+  FinalTraining,
 } from './store/types';
 
 export type { ClusterPartition } from './compute/slurmCommands';
@@ -68,6 +69,7 @@ export type {
   EpochRecord,
   ExperimentConfig,
   ExperimentSummary,
+  FinalTraining,
   IsoTime,
 } from './store/types';
 
@@ -153,6 +155,11 @@ export interface ExperimentDetail {
   /** The candidate in training, with its curve so far; null when none is. */
   inTraining: Candidate | null;
   tests: TestResult[];
+  /**
+   * The final training of the best architectures (retrained on train + validation, then tested), by
+   * seq; empty when none was run. Their test Dice stands beside the search's in `tests` (split 0).
+   */
+  finals: FinalTraining[];
   /** Validation cases (ids) the viewer can show predictions for. */
   validationCases: string[];
   testCases: string[];

@@ -147,6 +147,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
         tests: store
           .listTestEvaluations(experimentId)
           .map((t) => ({ seq: t.seq, split: t.split, meanDice: t.meanDice, perLabelDice: t.perLabelDice })),
+        finals: store.listFinalTrainings(experimentId),
         validationCases: split?.validation ?? [],
         testCases: split?.test ?? [],
       };

@@ -39,6 +39,10 @@ export function statusLine(s: ProgressState): string {
   return parts.join('  ');
 }
 
+function progressSuffix(p: { done: number; total: number; etaSeconds?: number }): string {
+  return `  [${p.done}/${p.total}${p.etaSeconds !== undefined ? `, ETA ${formatDuration(p.etaSeconds)}` : ''}]`;
+}
+
 /** The permanent line for an event, or undefined for events that only move the status line. */
 export function eventLine(event: SearchEvent): string | undefined {
   switch (event.type) {
@@ -77,6 +81,19 @@ export function eventLine(event: SearchEvent): string | undefined {
               .join(', ')}`,
         )
         .join('\n');
+    case 'final-started':
+      return `final training of candidate #${event.seq}: ${event.epochs} epochs on train + validation${progressSuffix(event.progress)}`;
+    case 'final-finished': {
+      const f = event.final;
+      const took = f.seconds !== null ? ` (trained in ${formatDuration(f.seconds)})` : '';
+      if (f.status !== 'tested')
+        return `final training of candidate #${f.seq} ${f.status}: ${f.reason ?? ''}${progressSuffix(event.progress)}`;
+      return `final test Dice of candidate #${f.seq}: ${f.meanDice?.toFixed(3)}  ${Object.entries(
+        f.perLabelDice ?? {},
+      )
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ')}${took}${progressSuffix(event.progress)}`;
+    }
     default:
       return undefined;
   }
@@ -91,6 +108,8 @@ export interface ProgressPrinter {
 export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout): ProgressPrinter {
   const tty = Boolean(out.isTTY);
   const state: ProgressState = { done: 0, total: 0 };
+  /** Epochs of each final training in progress, so a log gets about 20 lines per final training. */
+  const finalEpochs = new Map<number, number>();
   let drawn = false;
   const clear = () => {
     if (tty && drawn) out.write('\r\x1b[2K');
@@ -125,6 +144,22 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
       case 'best-changed':
         state.best = { seq: event.seq, valDice: event.valDice };
         break;
+      case 'final-started':
+      case 'final-epoch':
+      case 'final-finished':
+        if (event.type === 'final-started') finalEpochs.set(event.seq, event.epochs);
+        state.done = event.progress.done;
+        state.total = event.progress.total;
+        state.etaSeconds = event.progress.etaSeconds;
+        state.current =
+          event.type === 'final-finished'
+            ? undefined
+            : {
+                seq: event.seq,
+                what: 'final training',
+                ...(event.type === 'final-epoch' && { epoch: event.point.epoch }),
+              };
+        break;
     }
     const line = eventLine(event);
     if (line !== undefined) {
@@ -132,6 +167,14 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
       out.write(`${line}\n`);
     } else if (!tty && event.type === 'candidate-started') {
       out.write(`#${event.seq} training ${describeSpec(event.spec)}\n`);
+    } else if (!tty && event.type === 'final-epoch') {
+      const epochs = finalEpochs.get(event.seq) ?? 0;
+      const every = Math.max(1, Math.round(epochs / 20));
+      const p = event.point;
+      if (p.epoch % every === 0 || p.epoch === epochs)
+        out.write(
+          `final #${event.seq} epoch ${p.epoch}/${epochs || '?'} loss ${p.loss.toFixed(3)} lr ${p.learningRate.toExponential(2)}${progressSuffix(event.progress)}\n`,
+        );
     }
     redraw();
   };

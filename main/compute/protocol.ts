@@ -13,10 +13,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
+import { LR_SCHEDULES } from '../train/schedule';
 import type { NetworkOptions } from '../train/segNet';
 import type { TrainSettings } from '../train/trainer';
 
-export const PROTOCOL_VERSION = 2;
+/** 3: `training.schedule`, `data.val` may be empty, `progress.learningRate` (docs/protocol.md). */
+export const PROTOCOL_VERSION = 3;
 
 export interface VolumeFiles {
   /** Path of a raw float32 S³ image (.f32). */
@@ -31,6 +33,7 @@ export interface TrainJob {
   spec: ArchitectureSpec;
   network: NetworkOptions;
   training: TrainSettings;
+  /** `val` empty: train without validation and keep the last epoch (the final training of a winner). */
   data: { train: VolumeFiles[]; val: VolumeFiles[] };
   /** When set, the best epoch's model is exported there (model.json + weights.bin, see modelIO.ts). */
   exportDir?: string;
@@ -86,8 +89,10 @@ const progressSchema = z.object({
   epoch: z.number().int().min(1),
   epochs: z.number().int().min(1),
   loss: finite,
-  valDice: finite.min(0).max(1),
-  valPerLabel: z.array(finite.min(0).max(1)),
+  // Absent when the job has no validation cases; null (a NaN) is refused, as ever.
+  valDice: finite.min(0).max(1).optional(),
+  valPerLabel: z.array(finite.min(0).max(1)).optional(),
+  learningRate: finite.positive(),
   bestDice: finite.min(0).max(1),
   bestEpoch: z.number().int().min(0),
   seconds: finite.min(0),
@@ -167,6 +172,7 @@ export const trainJobSchema = z.object({
     epochs: z.number().int().min(1),
     batchSize: z.number().int().min(1),
     learningRate: z.number().positive(),
+    schedule: z.enum(LR_SCHEDULES).optional(),
     augment: z.object({
       probability: z.number().min(0).max(1),
       rotationDeg: z.number().min(0),
@@ -175,7 +181,7 @@ export const trainJobSchema = z.object({
     }),
     seed: z.number().int(),
   }),
-  data: z.object({ train: z.array(volumeSchema).min(1), val: z.array(volumeSchema).min(1) }),
+  data: z.object({ train: z.array(volumeSchema).min(1), val: z.array(volumeSchema) }),
   exportDir: z.string().optional(),
   exportMeta: z.record(z.string(), z.unknown()).optional(),
 });

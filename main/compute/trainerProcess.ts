@@ -134,7 +134,7 @@ export function failedOutcome(
   history: EpochProgress[] = [],
 ): TrainingResult {
   const best = history.reduce<EpochProgress | undefined>(
-    (b, e) => (!b || e.valDice > b.valDice ? e : b),
+    (b, e) => (!b || (e.valDice ?? 0) > (b.valDice ?? 0) ? e : b),
     undefined,
   );
   return {

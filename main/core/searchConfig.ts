@@ -163,6 +163,11 @@ export const searchConfigSchema = z
     topK: z.number().int().optional(),
     /** Number of seeded splits; the search runs on split 0, the best networks are retested on all. */
     splits: z.number().int().optional(),
+    /**
+     * Epochs of the final training: after the search the topK architectures are retrained from scratch on
+     * train + validation with polynomial learning-rate decay, then tested. Absent or 0: no final training.
+     */
+    finalEpochs: z.number().int().optional(),
     /** CRS population size; default 10·(searched hyperparameters + 1) (paper, NLopt). */
     populationSize: z.number().int().optional(),
     /** Spatial-dropout rate of each MegaBlock. */

@@ -103,13 +103,13 @@ async function ensureModel(
   return dir;
 }
 
-function addArtifactOnce(
+export function addArtifactOnce(
   store: ExperimentStore,
   experimentId: number,
   seq: number,
   kind: 'model' | 'prediction',
   path: string,
-  meta: Record<string, string | number>,
+  meta: Record<string, string | number | boolean>,
 ) {
   const known = store.listArtifacts(experimentId, { seq, kind }).some((a) => a.path === resolve(path));
   if (!known) store.addArtifact({ experimentId, seq, kind, path, meta });

@@ -135,6 +135,12 @@ export function validateSearchConfig(
     });
   checkRange(issues, 'seed', config.seed, 0, 2 ** 31 - 1);
   checkRange(issues, 'evaluations', config.evaluations, 1, 100_000);
+  if (config.finalEpochs !== undefined) checkRange(issues, 'finalEpochs', config.finalEpochs, 0, 10_000);
+  if ((config.finalEpochs ?? 0) > 0 && config.topK === 0)
+    issues.push({
+      field: 'finalEpochs',
+      message: 'the final training retrains the top-K architectures: set topK ≥ 1, or finalEpochs 0',
+    });
   if (config.budgetHours !== undefined && !(config.budgetHours > 0 && config.budgetHours <= 500))
     issues.push({
       field: 'budgetHours',

@@ -5,7 +5,14 @@
  */
 import { z } from 'zod';
 import { architectureSpecSchema } from '../core/spec';
-import { candidateSchema, epochRecordSchema, experimentSummarySchema, labelDiceSchema } from '../store/types';
+import {
+  candidateSchema,
+  epochRecordSchema,
+  experimentSummarySchema,
+  finalEpochSchema,
+  finalTrainingSchema,
+  labelDiceSchema,
+} from '../store/types';
 
 /** One tested candidate on one split's test cases. */
 export const testResultSchema = z.object({
@@ -58,5 +65,27 @@ export const searchEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('search-finished'), ...eid, status: z.enum(['finished', 'stopped']) }),
   z.object({ type: z.literal('search-failed'), ...eid, message: z.string() }),
   z.object({ type: z.literal('test-evaluated'), ...eid, result: testRunSchema }),
+  // The final training of the winners (main/search/finalTraining.ts): progress counts final trainings,
+  // the ETA comes from the epochs trained so far in this run.
+  z.object({
+    type: z.literal('final-started'),
+    ...eid,
+    seq: z.number(),
+    epochs: z.number(),
+    progress: progressSchema,
+  }),
+  z.object({
+    type: z.literal('final-epoch'),
+    ...eid,
+    seq: z.number(),
+    point: finalEpochSchema,
+    progress: progressSchema,
+  }),
+  z.object({
+    type: z.literal('final-finished'),
+    ...eid,
+    final: finalTrainingSchema,
+    progress: progressSchema,
+  }),
 ]);
 export type SearchEvent = z.infer<typeof searchEventSchema>;

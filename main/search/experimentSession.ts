@@ -1,7 +1,8 @@
 /**
  * One experiment running in this process: its heartbeat, its search, and what happens when the search
- * ends (paused, stopped, finished with report and test, or failed). The search runner keeps one
- * session per running experiment; pause and stop are requests the search reads between evaluations.
+ * ends (paused, stopped, finished with report and test, or failed), including the final training of
+ * its winners when one is planned (finalTraining.ts). The search runner keeps one session per running
+ * experiment; pause and stop are requests the search (and the final stage) reads between trainings.
  *
  * Every state change goes through the store first, so that whatever process dies at whatever moment,
  * the store says what was finished (kept) and what was running (retrained on resume).
@@ -16,6 +17,7 @@ import { type Experiment, type ExperimentStore, experimentDir } from '../store';
 import { torchPrecision } from '../train/torchMemoryEstimate';
 import { evaluateExperiment, modelsDirOf, protocolOf, reopenDataset, reportDirOf } from './afterSearch';
 import type { SearchEvent, TestRun } from './events';
+import { planFinalTrainings, runFinalStage, unfinishedFinalTrainings } from './finalTraining';
 import { writeReport } from './report';
 import { type RunControl, type RunJob, type RunOutcome, runSearch } from './runSearch';
 import { prepareVolumes, volumesDir } from './searchData';
@@ -119,9 +121,15 @@ export class ExperimentSession {
               this.control.request ??= 'stop';
             }, hours * 3_600_000);
       budget?.unref();
-      const outcome = await this.search(experiment).finally(() => clearTimeout(budget));
-      clearInterval(heartbeat);
-      return await this.finish(experiment, outcome);
+      // Final trainings are planned only once the search has finished: with some planned, the search is
+      // done and this run is the final stage (after `segnas evaluate --final-epochs`, or resuming it).
+      const searched = store.listFinalTrainings(id).length > 0;
+      const outcome: RunOutcome = searched
+        ? 'finished'
+        : await this.search(experiment).finally(() => clearTimeout(budget));
+      return await this.finish(experiment, outcome, () => clearInterval(heartbeat)).finally(() =>
+        clearTimeout(budget),
+      );
     } catch (error) {
       const message = errorMessage(error);
       try {
@@ -182,7 +190,71 @@ export class ExperimentSession {
     });
   }
 
-  private async finish(experiment: Experiment, outcome: RunOutcome): Promise<RunEnd> {
+  /** `stopHeartbeat` before the experiment leaves `running` (a heartbeat then would read as lost ownership). */
+  private async finish(
+    experiment: Experiment,
+    outcome: RunOutcome,
+    stopHeartbeat: () => void,
+  ): Promise<RunEnd> {
+    const { store } = this.deps;
+    const id = this.experimentId;
+    const topK = experiment.config.extra?.topK ?? DEFAULT_SEARCH_CONFIG.topK;
+    const finalEpochs = experiment.config.extra?.finalEpochs ?? 0;
+    // Planned once, when the search first finishes; later (a resume, or `evaluate --final-epochs` with
+    // other epochs) the recorded rows are the plan.
+    if (
+      outcome === 'finished' &&
+      finalEpochs > 0 &&
+      topK > 0 &&
+      store.listFinalTrainings(id).length === 0 &&
+      store.countCandidates(id, { status: 'trained' }) > 0
+    )
+      planFinalTrainings(store, id, topK, finalEpochs);
+    if (outcome !== 'finished' || unfinishedFinalTrainings(store, id).length === 0) {
+      stopHeartbeat();
+      return this.end(experiment, outcome);
+    }
+    // The final stage: the experiment stays running (owned, heartbeating) until it is done, so that a
+    // crash leaves it interrupted and a resume goes on with the unfinished final trainings.
+    let test: TestRun | undefined;
+    if (topK > 0 && !searchTestDone(store, experiment, topK)) {
+      test = await this.testTopK(experiment, topK);
+    }
+    const stage = await runFinalStage(
+      {
+        store,
+        runJob: this.deps.runJobFor(experiment.backend, experiment),
+        predictorFor: this.deps.predictorFor,
+        emit: this.deps.emit,
+        control: this.control,
+      },
+      id,
+    );
+    stopHeartbeat();
+    const end = await this.end(experiment, stage, { tested: true });
+    return test ? { ...end, test } : end;
+  }
+
+  private async testTopK(experiment: Experiment, topK: number): Promise<TestRun> {
+    const test = await evaluateExperiment(
+      {
+        store: this.deps.store,
+        runJob: this.deps.runJobFor(experiment.backend, experiment),
+        predictorFor: this.deps.predictorFor,
+      },
+      this.experimentId,
+      topK,
+    );
+    this.deps.emit({ type: 'test-evaluated', experimentId: this.experimentId, result: test });
+    return test;
+  }
+
+  /** Records how the run ended; a finished search without a final stage is then tested (`tested`: already). */
+  private async end(
+    experiment: Experiment,
+    outcome: RunOutcome,
+    options: { tested?: boolean } = {},
+  ): Promise<RunEnd> {
     const { store, emit } = this.deps;
     const id = this.experimentId;
     if (outcome === 'paused') {
@@ -208,19 +280,25 @@ export class ExperimentSession {
     emit({ type: 'search-finished', experimentId: id, status: 'finished' });
     await writeReport(store, id, reportDirOf(store.workspaceDir, id));
     const topK = experiment.config.extra?.topK ?? DEFAULT_SEARCH_CONFIG.topK;
-    if (topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
-      const test = await evaluateExperiment(
-        {
-          store,
-          runJob: this.deps.runJobFor(experiment.backend, experiment),
-          predictorFor: this.deps.predictorFor,
-        },
-        id,
-        topK,
-      );
-      emit({ type: 'test-evaluated', experimentId: id, result: test });
+    if (!options.tested && topK > 0 && store.countCandidates(id, { status: 'trained' }) > 0) {
+      const test = await this.testTopK(experiment, topK);
       return { status: 'finished', test };
     }
     return { status: 'finished' };
   }
+}
+
+/** Whether each of the top-K candidates has its search-time test (and the best one every split's). */
+function searchTestDone(store: ExperimentStore, experiment: Experiment, topK: number): boolean {
+  const top = store.listCandidates(experiment.id, {
+    status: 'trained',
+    sortBy: 'f',
+    limit: topK,
+    curves: false,
+  });
+  const tested = new Set(store.listTestEvaluations(experiment.id).map((t) => `${t.seq}:${t.split}`));
+  return (
+    top.every((c) => tested.has(`${c.seq}:0`)) &&
+    experiment.splits.every((_, s) => top.length === 0 || tested.has(`${top[0].seq}:${s}`))
+  );
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ArchitectureSpec } from '../core/spec';
 import { OPS } from '../core/spec';
 import { writeFileAtomic } from '../data/safeOutput';
-import type { Candidate, Experiment, ExperimentStore, TestEvaluation } from '../store';
+import type { Candidate, Experiment, ExperimentStore, FinalTraining, TestEvaluation } from '../store';
 import { writeJsonAtomic } from './jsonFiles';
 import { methodsParagraph, methodsSection } from './methods';
 import { meanStd } from './testEvaluation';
@@ -28,6 +28,21 @@ export interface SplitSummary {
   std: number;
 }
 
+/** One final training beside its search-time test (both on split 0's test cases). */
+export interface FinalSummary {
+  seq: number;
+  epochs: number;
+  status: FinalTraining['status'];
+  reason: string | null;
+  /** Test Dice of the model the search trained (train cases only, the search's schedule). */
+  searchTestDice: number | null;
+  /** Test Dice of the final model (train + validation, the final schedule). */
+  finalTestDice: number | null;
+  perLabelDice: FinalTraining['perLabelDice'];
+  paramCount: number | null;
+  seconds: number | null;
+}
+
 export interface ExperimentReport {
   experiment: Omit<Experiment, 'owner' | 'heartbeatAt'>;
   counts: Record<string, number>;
@@ -42,6 +57,8 @@ export interface ExperimentReport {
   tests: Omit<TestEvaluation, 'perSubject'>[];
   /** Candidates tested on several splits: mean ± std of their test Dice (paper Table 3). */
   acrossSplits: SplitSummary[];
+  /** The final training of the winners, when run (docs/search.md, "Final training"). */
+  finalTrainings: FinalSummary[];
   candidates: Candidate[];
   /** A Methods paragraph for a paper, generated from the record (cite METHOD_CITATION with it). */
   methods: string;
@@ -59,6 +76,7 @@ export function buildReport(
   experiment: Experiment,
   candidates: Candidate[],
   tests: TestEvaluation[],
+  finals: readonly FinalTraining[] = [],
 ): ExperimentReport {
   const { owner: _o, heartbeatAt: _h, ...rest } = experiment;
   const counts: Record<string, number> = {};
@@ -96,6 +114,17 @@ export function buildReport(
       : null,
     tests: tests.map(({ perSubject: _p, ...t }) => t),
     acrossSplits,
+    finalTrainings: finals.map((f) => ({
+      seq: f.seq,
+      epochs: f.epochs,
+      status: f.status,
+      reason: f.reason,
+      searchTestDice: tests.find((t) => t.seq === f.seq && t.split === 0)?.meanDice ?? null,
+      finalTestDice: f.meanDice,
+      perLabelDice: f.perLabelDice,
+      paramCount: f.paramCount,
+      seconds: f.seconds,
+    })),
     candidates,
     methods: methodsParagraph(experiment, candidates, tests),
   };
@@ -224,6 +253,23 @@ export function summaryMarkdown(r: ExperimentReport): string {
       );
     if (r.acrossSplits.length) lines.push('');
   }
+  if (r.finalTrainings.length > 0) {
+    lines.push('## Final training (train + validation, polynomial learning-rate decay)', '');
+    lines.push(
+      "Each architecture retrained from scratch on the search split's train and validation cases, then tested on the same test cases as above.",
+      '',
+    );
+    const labels = Object.keys(r.finalTrainings.find((f) => f.perLabelDice)?.perLabelDice ?? {});
+    lines.push(
+      `| candidate | epochs | status | search test Dice | final test Dice | ${labels.join(' | ')}${labels.length ? ' | ' : ''}training time |`,
+      `|---:|---:|---|---:|---:|${labels.map(() => '---:|').join('')}---:|`,
+    );
+    for (const f of r.finalTrainings)
+      lines.push(
+        `| ${f.seq} | ${f.epochs} | ${f.status}${f.reason ? ` (${f.reason})` : ''} | ${fmt(f.searchTestDice)} | ${fmt(f.finalTestDice)} | ${labels.map((l) => `${fmt(f.perLabelDice?.[l])} | `).join('')}${f.seconds === null ? '–' : `${f.seconds.toFixed(0)} s`} |`,
+      );
+    lines.push('');
+  }
   lines.push(methodsSection(r.methods));
   return `${lines.join('\n')}\n`;
 }
@@ -243,7 +289,12 @@ export async function writeReport(
   const experiment = store.getExperiment(experimentId);
   if (!experiment) throw new Error(`there is no experiment ${experimentId} in ${store.workspaceDir}`);
   const candidates = store.listCandidates(experimentId);
-  const report = buildReport(experiment, candidates, store.listTestEvaluations(experimentId));
+  const report = buildReport(
+    experiment,
+    candidates,
+    store.listTestEvaluations(experimentId),
+    store.listFinalTrainings(experimentId),
+  );
   const files = [join(dir, 'report.json'), join(dir, 'candidates.csv'), join(dir, 'summary.md')];
   await writeJsonAtomic(files[0], report);
   await writeFileAtomic(files[1], candidatesCsv(candidates));

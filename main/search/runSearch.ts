@@ -86,7 +86,7 @@ export interface SearchRunOptions {
 export type RunOutcome = 'finished' | 'paused' | 'stopped';
 
 /** Signals that end a trainer because the user interrupted the whole process group (not SIGINT: trainers ignore it). */
-const USER_INTERRUPTS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+export const USER_INTERRUPTS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 class CancelledTraining extends Error {
   override name = 'CancelledTraining';
@@ -245,7 +245,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
         onEpoch: (p) => {
           // Epochs the trainer finished before it read the cancel are not part of the candidate.
           if (prunedAfter !== null) return;
-          const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice, seconds: p.seconds };
+          const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice ?? null, seconds: p.seconds };
           store.appendEpoch(id, seq, point);
           o.emit({ type: 'epoch', experimentId: id, seq, point });
           curve.push(p.valDice ?? 0);

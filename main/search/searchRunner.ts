@@ -41,6 +41,7 @@ import {
 } from './configValidation';
 import type { ExportResult, SearchEvent, TestRun } from './events';
 import { ExperimentSession, type RunEnd, runsHere } from './experimentSession';
+import { planFinalTrainings } from './finalTraining';
 import { markInterrupted } from './resume';
 import type { RunJob } from './runSearch';
 import { discoverForSearch, splitCases } from './searchData';
@@ -90,6 +91,12 @@ export interface LocalSearchRunner extends SearchRunner {
   whenDone(experimentId: number): Promise<RunEnd>;
   /** Experiments left running by dead processes, now marked interrupted. */
   readonly interruptedAtStart: number[];
+  /**
+   * Starts the final training of a finished search's `topK` best architectures with `epochs` epochs, in
+   * the background (whenDone waits for it): the experiment runs again until every final model is
+   * trained and tested, and pauses, stops and resumes like a search.
+   */
+  finalTrain(experimentId: number, options: { epochs: number; topK: number }): Promise<void>;
 }
 
 /**
@@ -326,6 +333,7 @@ export function createSearchRunner(
             ...(population !== undefined && { populationSize: population }),
             ...(onCluster && { cluster: onCluster.settings }),
             ...(config.prune && config.prune.rule !== 'off' && { prune: config.prune }),
+            ...(config.finalEpochs && { finalEpochs: config.finalEpochs }),
           },
         },
         datasetFingerprint: fingerprint,
@@ -388,6 +396,26 @@ export function createSearchRunner(
       );
       emit({ type: 'test-evaluated', experimentId: id, result });
       return result;
+    },
+
+    async finalTrain(id, { epochs, topK }) {
+      if (active.has(id)) throw new Error(`experiment ${id} is already running`);
+      markInterrupted(store, { runsHere: isRunningHere });
+      const experiment = requireWritable(id);
+      if (experiment.status !== 'finished')
+        throw new Error(
+          `experiment ${id} is ${experiment.status}: the final training follows a finished search${
+            experiment.status === 'running' ? '' : ` (segnas resume ${id} finishes it)`
+          }`,
+        );
+      if (!(Number.isInteger(topK) && topK >= 1))
+        throw new Error(`the final training needs --top-k ≥ 1, got ${topK}`);
+      const planned = planFinalTrainings(store, id, topK, epochs);
+      // Asked again after it finished: every final model is trained and tested already.
+      if (planned.every((r) => r.status === 'tested')) return;
+      store.updateExperimentStatus(id, 'running');
+      emit({ type: 'search-resumed', experimentId: id });
+      launch(id);
     },
 
     async exportExperiment(id, dir): Promise<ExportResult> {

@@ -17,6 +17,9 @@ import type {
   Experiment,
   ExperimentStatus,
   ExperimentSummary,
+  FinalEpoch,
+  FinalTraining,
+  FinalTrainingUpdate,
   FindInterruptedOptions,
   InterruptedExperiment,
   ListCandidatesOptions,
@@ -85,6 +88,13 @@ export interface ExperimentStore {
   /** Replaces an earlier evaluation of the same candidate on the same split. */
   recordTestEvaluation(evaluation: NewTestEvaluation): TestEvaluation;
   listTestEvaluations(experimentId: number, seq?: number): TestEvaluation[];
+
+  /** Records (replaces) the final training of a candidate; without `curve` the stored curve is kept. */
+  putFinalTraining(update: FinalTrainingUpdate): FinalTraining;
+  /** Appends one epoch to a final training's curve. */
+  appendFinalEpoch(experimentId: number, seq: number, epoch: FinalEpoch): void;
+  /** The experiment's final trainings, by seq. */
+  listFinalTrainings(experimentId: number): FinalTraining[];
 
   /** Records (replaces) the cluster job of a candidate. */
   putCandidateJob(job: CandidateJobUpdate): CandidateJob;

@@ -16,6 +16,7 @@ import type {
   Experiment,
   ExperimentStatus,
   ExperimentSummary,
+  FinalTraining,
   TestEvaluation,
 } from './types';
 import { CANDIDATE_STATUSES } from './types';
@@ -267,6 +268,42 @@ export function toArtifact(row: ArtifactRow, workspaceDir: string): Artifact {
 }
 
 /** Paths inside the workspace are stored relative to it, so a moved or copied workspace still resolves. */
+export interface FinalTrainingRow {
+  experiment_id: number;
+  seq: number;
+  epochs: number;
+  status: FinalTraining['status'];
+  reason: string | null;
+  param_count: number | null;
+  seconds: number | null;
+  curve: string;
+  mean_dice: number | null;
+  per_label_dice: string | null;
+  per_subject: string | null;
+  device: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export function toFinalTraining(row: FinalTrainingRow): FinalTraining {
+  return {
+    experimentId: row.experiment_id,
+    seq: row.seq,
+    epochs: row.epochs,
+    status: row.status,
+    reason: row.reason,
+    paramCount: row.param_count,
+    seconds: row.seconds,
+    curve: JSON.parse(row.curve),
+    meanDice: row.mean_dice,
+    perLabelDice: parseJson(row.per_label_dice),
+    perSubject: parseJson(row.per_subject),
+    device: row.device,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}
+
 export function storedArtifactPath(path: string, workspaceDir: string): string {
   const absolute = resolve(workspaceDir, path);
   const rel = relative(resolve(workspaceDir), absolute);

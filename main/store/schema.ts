@@ -179,6 +179,28 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE candidates ADD COLUMN peak_memory_bytes INTEGER CHECK (peak_memory_bytes IS NULL OR peak_memory_bytes >= 0);
   `,
+  // The final training of the search's best architectures (retrained on train + validation, then
+  // tested): one row per candidate, the stage's plan and its resume state in one place.
+  `
+  CREATE TABLE final_trainings (
+    experiment_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    epochs INTEGER NOT NULL CHECK (epochs >= 1),
+    status TEXT NOT NULL CHECK (status IN ('pending','running','trained','tested','failed')),
+    reason TEXT,
+    param_count INTEGER,
+    seconds REAL,
+    curve TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(curve)),
+    mean_dice REAL,
+    per_label_dice TEXT CHECK (per_label_dice IS NULL OR json_valid(per_label_dice)),
+    per_subject TEXT CHECK (per_subject IS NULL OR json_valid(per_subject)),
+    device TEXT,
+    started_at TEXT,
+    ended_at TEXT,
+    PRIMARY KEY (experiment_id, seq),
+    FOREIGN KEY (experiment_id, seq) REFERENCES candidates(experiment_id, seq) ON DELETE CASCADE
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -16,6 +16,7 @@ import {
   type CandidateRow,
   type ExperimentRow,
   emptyCounts,
+  type FinalTrainingRow,
   jsonOrNull,
   nowIso,
   type SummaryRow,
@@ -26,6 +27,7 @@ import {
   toCandidate,
   toCandidateRecord,
   toExperiment,
+  toFinalTraining,
   toSummary,
   toTestEvaluation,
 } from './rows';
@@ -48,6 +50,9 @@ import type {
   Experiment,
   ExperimentStatus,
   ExperimentSummary,
+  FinalEpoch,
+  FinalTraining,
+  FinalTrainingUpdate,
   FindInterruptedOptions,
   InterruptedExperiment,
   ListCandidatesOptions,
@@ -550,6 +555,58 @@ export class SqliteExperimentStore implements ExperimentStore {
           )
     ) as TestEvaluationRow[];
     return rows.map(toTestEvaluation);
+  }
+
+  putFinalTraining(update: FinalTrainingUpdate): FinalTraining {
+    const { experimentId, seq } = update;
+    this.requireExperimentRow(experimentId);
+    if (!this.candidateRow(experimentId, seq))
+      throw new Error(`experiment ${experimentId} has no candidate ${seq} to train finally`);
+    this.stmt(
+      `INSERT INTO final_trainings (experiment_id, seq, epochs, status, reason, param_count, seconds, curve,
+         mean_dice, per_label_dice, per_subject, device, started_at, ended_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (experiment_id, seq) DO UPDATE SET epochs = excluded.epochs, status = excluded.status,
+         reason = excluded.reason, param_count = excluded.param_count, seconds = excluded.seconds,
+         curve = CASE WHEN ? THEN excluded.curve ELSE curve END, mean_dice = excluded.mean_dice,
+         per_label_dice = excluded.per_label_dice, per_subject = excluded.per_subject, device = excluded.device,
+         started_at = excluded.started_at, ended_at = excluded.ended_at`,
+    ).run(
+      experimentId,
+      seq,
+      update.epochs,
+      update.status,
+      update.reason,
+      update.paramCount,
+      update.seconds,
+      JSON.stringify(update.curve ?? []),
+      update.meanDice,
+      jsonOrNull(update.perLabelDice),
+      jsonOrNull(update.perSubject),
+      update.device,
+      update.startedAt,
+      update.endedAt,
+      update.curve ? 1 : 0,
+    );
+    return this.listFinalTrainings(experimentId).find((f) => f.seq === seq)!;
+  }
+
+  appendFinalEpoch(experimentId: number, seq: number, epoch: FinalEpoch): void {
+    const info = this.stmt(
+      `UPDATE final_trainings SET curve = json_insert(curve, '$[#]', json(?))
+       WHERE experiment_id = ? AND seq = ? AND status = 'running'`,
+    ).run(JSON.stringify(epoch), experimentId, seq);
+    if (info.changes === 0)
+      throw new Error(
+        `the final training of candidate ${seq} of experiment ${experimentId} is not running; epochs belong to a training`,
+      );
+  }
+
+  listFinalTrainings(experimentId: number): FinalTraining[] {
+    const rows = this.stmt('SELECT * FROM final_trainings WHERE experiment_id = ? ORDER BY seq').all(
+      experimentId,
+    ) as FinalTrainingRow[];
+    return rows.map(toFinalTraining);
   }
 
   putCandidateJob(job: CandidateJobUpdate): CandidateJob {

@@ -1,6 +1,8 @@
 /**
  * Which experiment status changes make sense. A search that is not running can be resumed unless it
- * finished; only a running search can pause, finish or be found interrupted.
+ * finished; only a running search can pause, finish or be found interrupted. A finished one runs again
+ * only for the final training of its winners (`segnas evaluate --final-epochs`), which pauses, stops and
+ * survives a crash like the search.
  */
 import type { ExperimentStatus } from './types';
 
@@ -10,7 +12,7 @@ const ALLOWED: Record<ExperimentStatus, readonly ExperimentStatus[]> = {
   stopped: ['running'],
   interrupted: ['running', 'stopped', 'failed'],
   failed: ['running'],
-  finished: [],
+  finished: ['running'],
 };
 
 export function canTransition(from: ExperimentStatus, to: ExperimentStatus): boolean {

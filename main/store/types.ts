@@ -88,6 +88,11 @@ export const runSettingsSchema = z.looseObject({
   cluster: clusterSettingsSchema.optional(),
   /** Early stopping across candidates, when on (main/nas/pruning.ts). */
   prune: pruneSettingsSchema.optional(),
+  /**
+   * Epochs of the final training of the top-K architectures after the search (docs/search.md, "Final
+   * training"); absent or 0: none.
+   */
+  finalEpochs: z.number().int().optional(),
 });
 export type RunSettings = z.infer<typeof runSettingsSchema>;
 
@@ -363,6 +368,46 @@ export type TestEvaluation = z.infer<typeof testEvaluationSchema>;
 export type NewTestEvaluation = Omit<TestEvaluation, 'createdAt' | 'perSubject'> & {
   perSubject?: Record<string, LabelDice> | null;
 };
+
+export const FINAL_TRAINING_STATUSES = ['pending', 'running', 'trained', 'tested', 'failed'] as const;
+export type FinalTrainingStatus = (typeof FINAL_TRAINING_STATUSES)[number];
+
+/** One epoch of a final training: there is no validation, so its loss and learning rate. */
+export const finalEpochSchema = z.object({
+  epoch: z.number(),
+  loss: z.number(),
+  learningRate: z.number(),
+  seconds: z.number(),
+});
+export type FinalEpoch = z.infer<typeof finalEpochSchema>;
+
+/**
+ * The final training of one of a search's best architectures: retrained from scratch on split 0's
+ * train + validation cases with the final schedule, then tested on its test cases. `pending` (planned),
+ * `running` (retrained from scratch after a crash), `trained` (model written, test pending), `tested`,
+ * `failed` (reason given).
+ */
+export const finalTrainingSchema = z.object({
+  experimentId: z.number().int(),
+  seq: z.number().int(),
+  /** The final schedule's epochs E. */
+  epochs: z.number().int(),
+  status: z.enum(FINAL_TRAINING_STATUSES),
+  reason: z.string().nullable(),
+  paramCount: z.number().nullable(),
+  /** Wall time of the training (not the test). */
+  seconds: z.number().nullable(),
+  curve: z.array(finalEpochSchema),
+  /** Mean foreground test Dice of the final model on split 0's test cases, once tested. */
+  meanDice: z.number().nullable(),
+  perLabelDice: labelDiceSchema.nullable(),
+  perSubject: z.record(z.string(), labelDiceSchema).nullable(),
+  device: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+});
+export type FinalTraining = z.infer<typeof finalTrainingSchema>;
+export type FinalTrainingUpdate = Omit<FinalTraining, 'curve'> & { curve?: FinalEpoch[] };
 
 /** The Slurm job of a candidate trained on a cluster (main/compute/slurmExecutor.ts). */
 export const candidateJobSchema = z.object({

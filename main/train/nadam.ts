@@ -59,6 +59,11 @@ export class NadamOptimizer extends tf.Optimizer {
     this.config = { ...NADAM_DEFAULTS, ...config };
   }
 
+  /** A learning-rate schedule sets the rate of the steps that follow (main/train/schedule.ts). */
+  setLearningRate(learningRate: number): void {
+    this.config.learningRate = learningRate;
+  }
+
   /** μ_t of Keras' momentum schedule. */
   momentumAt(t: number): number {
     return this.config.beta1 * (1 - 0.5 * 0.96 ** (t * this.config.scheduleDecay));

@@ -1,6 +1,7 @@
 /**
  * Trains one candidate network in this process (paper §2.4): Nadam, exponential logarithmic loss,
- * on-the-fly augmentation, validation after every epoch, best epoch kept.
+ * on-the-fly augmentation, validation after every epoch, best epoch kept. Without validation cases (the
+ * final training of a winner on train + validation) nothing is validated and the last epoch is kept.
  *
  * Tensor hygiene: every tensor made here is disposed before return, the network and optimizer included
  * (unless the caller asks to keep the network), so tf.memory().numTensors is back at its baseline after
@@ -18,6 +19,7 @@ import {
 } from './expLogLoss';
 import { argmaxLabels, meanForegroundDice, perLabelDice } from './metrics';
 import { NADAM_DEFAULTS, NadamOptimizer } from './nadam';
+import { type LrSchedule, learningRateAt } from './schedule';
 import type { SegNet } from './segNet';
 
 /** One preprocessed case: image and label maps of S³ voxels, x fastest (see augment.ts). */
@@ -30,6 +32,8 @@ export interface TrainSettings {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** How the learning rate changes over the epochs; absent: constant (the search's protocol). */
+  schedule?: LrSchedule;
   augment: AugmentConfig;
   /** Seeds shuffling and augmentation (weight initialisation is seeded by NetworkOptions.seed). */
   seed: number;
@@ -48,10 +52,13 @@ export interface EpochProgress {
   epochs: number;
   /** Mean training loss over the epoch's batches. */
   loss: number;
-  /** Mean foreground Dice on the validation set after this epoch. */
-  valDice: number;
-  /** Per-label validation Dice (label 0 = background). */
-  valPerLabel: number[];
+  /** Mean foreground Dice on the validation set after this epoch; absent when training without validation. */
+  valDice?: number;
+  /** Per-label validation Dice (label 0 = background); absent when training without validation. */
+  valPerLabel?: number[];
+  /** The learning rate this epoch trained with (its schedule's value). */
+  learningRate: number;
+  /** Best validation Dice so far; without validation 0, and the best epoch is the latest. */
   bestDice: number;
   bestEpoch: number;
   /** Seconds spent on this epoch (training + validation). */
@@ -60,9 +67,9 @@ export interface EpochProgress {
 
 export interface TrainResult {
   status: 'done' | 'cancelled';
-  /** Best validation mean foreground Dice, 0 if no epoch finished. */
+  /** Best validation mean foreground Dice, 0 if no epoch finished or nothing was validated. */
   bestDice: number;
-  /** 1-based epoch of the best Dice, 0 if none. */
+  /** 1-based epoch of the best Dice (without validation: the last epoch), 0 if none. */
   bestEpoch: number;
   bestPerLabel: number[];
   history: EpochProgress[];
@@ -162,7 +169,6 @@ function validateRequest(req: TrainRequest, size: number): void {
     throw new Error(`trainer: batchSize must be an integer ≥ 1, got ${batchSize}.`);
   }
   if (req.train.length === 0) throw new Error('trainer: no training volumes.');
-  if (req.val.length === 0) throw new Error('trainer: no validation volumes.');
   for (const [name, set] of [
     ['training', req.train],
     ['validation', req.val],
@@ -201,8 +207,16 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
     let peakBytes: number | undefined;
     let firstStepSeconds: number | undefined;
 
+    const validated = req.val.length > 0;
     epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
+      const learningRate = learningRateAt(
+        settings.schedule ?? 'constant',
+        settings.learningRate,
+        epoch,
+        settings.epochs,
+      );
+      optimizer.setLearningRate(learningRate);
       const order = shuffled(req.train.length, rng);
       let lossSum = 0;
       let batches = 0;
@@ -245,17 +259,24 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         status = 'cancelled';
         break;
       }
-      const valPerLabel = await evaluate(net, req.val);
-      const valDice = meanForegroundDice(valPerLabel);
-      if (!best || valDice > best.dice) {
-        best = { dice: valDice, epoch, perLabel: valPerLabel, weights: snapshot(net) };
+      let validation: { valDice: number; valPerLabel: number[] } | undefined;
+      if (validated) {
+        const valPerLabel = await evaluate(net, req.val);
+        const valDice = meanForegroundDice(valPerLabel);
+        validation = { valDice, valPerLabel };
+        if (!best || valDice > best.dice) {
+          best = { dice: valDice, epoch, perLabel: valPerLabel, weights: snapshot(net) };
+        }
+      } else {
+        // Nothing to choose by: the last epoch is the model; its weights are read once, after the loop.
+        best = { dice: 0, epoch, perLabel: [], weights: [] };
       }
       const progress: EpochProgress = {
         epoch,
         epochs: settings.epochs,
         loss: lossSum / batches,
-        valDice,
-        valPerLabel,
+        ...validation,
+        learningRate,
         bestDice: best.dice,
         bestEpoch: best.epoch,
         seconds: (performance.now() - epochStart) / 1000,
@@ -277,7 +298,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       ...(firstStepSeconds !== undefined && { firstStepSeconds }),
     };
     if (req.keepNetwork && best) {
-      restore(net, best.weights);
+      if (validated) restore(net, best.weights);
       result.net = net;
       keep = true;
     }

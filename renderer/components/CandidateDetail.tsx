@@ -1,6 +1,6 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Candidate, CandidateSummary, LabelInfo } from '../../main/api';
+import type { Candidate, CandidateSummary, FinalTraining, LabelInfo } from '../../main/api';
 import { useApi } from '../context';
 import { candidateDiagnosis, durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
@@ -40,6 +40,10 @@ export function useFullCandidate(
 
 export function CandidateDetail(props: {
   candidate: CandidateSummary;
+  /** Test Dice of the search's model on the search split, once tested. */
+  searchTestDice?: number | null;
+  /** Its final training, when it had one. */
+  final?: FinalTraining;
   datasetPath?: string;
   labels: LabelInfo[];
   validationCases: string[];
@@ -79,6 +83,19 @@ export function CandidateDetail(props: {
     ['Status', c.reason ? `${c.status} — ${c.reason}` : c.status],
     ['Validation Dice', diagnosis ? `${formatDice(c.valDice)} — ${diagnosis}` : formatDice(c.valDice)],
     ['Objective f = −ln Dice', c.f === null ? '—' : c.f.toFixed(3)],
+    ...(props.searchTestDice != null || props.final
+      ? ([
+          ['Test Dice (search model)', formatDice(props.searchTestDice ?? null)],
+          [
+            'Test Dice (final model)',
+            props.final
+              ? props.final.status === 'tested'
+                ? `${formatDice(props.final.meanDice)} — ${props.final.epochs} epochs on train + validation`
+                : `${props.final.status}${props.final.reason ? ` — ${props.final.reason}` : ''}`
+              : '—',
+          ],
+        ] as [string, string][])
+      : []),
     ['Parameters', formatCount(c.paramCount)],
     ['Estimated memory', formatBytes(c.estMemoryBytes)],
     ['Measured peak memory', formatBytes(c.peakMemoryBytes)],

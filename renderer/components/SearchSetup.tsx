@@ -158,6 +158,18 @@ export function SearchSetup() {
                 )
               }
             />
+            <NumberField
+              label="Final training epochs"
+              field="finalEpochs"
+              value={config.finalEpochs ?? 0}
+              issues={issues}
+              hint="0: none; else the top K are retrained on train + validation (poly decay) and tested"
+              onChange={(epochs) =>
+                update(({ finalEpochs: _, ...c }) =>
+                  Number.isFinite(epochs) && epochs > 0 ? { ...c, finalEpochs: epochs } : c,
+                )
+              }
+            />
             <PruningFields config={config} issues={issues} update={update} />
             <NumberField
               label="Seed"

@@ -1,7 +1,7 @@
 /** Step 3: the running (or reopened) search: controls, charts, table, and the selected candidate. */
 import { useCallback, useState } from 'react';
 import { useApp } from '../context';
-import { formatDice } from '../lib/format';
+import { formatDice, formatDuration } from '../lib/format';
 import { CandidateDetail } from './CandidateDetail';
 import { CandidateTable } from './CandidateTable';
 import { CompareView } from './CompareView';
@@ -190,6 +190,53 @@ export function SearchView() {
           </table>
         </div>
       )}
+      {live.finals.length > 0 && (
+        <div className="card tests" data-testid="final-results">
+          <div className="card-title">
+            Final training (train + validation, polynomial learning-rate decay; tested on the same held-out
+            cases)
+            {live.finalProgress && live.status === 'running'
+              ? ` — ${live.finalProgress.done}/${live.finalProgress.total} done${
+                  live.finalProgress.etaSeconds !== undefined
+                    ? `, about ${formatDuration(live.finalProgress.etaSeconds)} left`
+                    : ''
+                }`
+              : ''}
+          </div>
+          <table>
+            <thead>
+              <tr>
+                <th>Candidate</th>
+                <th>Epochs</th>
+                <th>Status</th>
+                <th>Search test Dice</th>
+                <th>Final test Dice</th>
+                <th>Per label</th>
+              </tr>
+            </thead>
+            <tbody>
+              {live.finals.map((f) => (
+                <tr key={f.seq}>
+                  <td>#{f.seq}</td>
+                  <td className="mono">
+                    {f.status === 'running' ? `${f.curve.length}/${f.epochs}` : f.epochs}
+                  </td>
+                  <td title={f.reason ?? undefined}>{f.status}</td>
+                  <td className="mono">
+                    {formatDice(live.tests.find((t) => t.seq === f.seq && t.split === 0)?.meanDice ?? null)}
+                  </td>
+                  <td className="mono">{formatDice(f.meanDice)}</td>
+                  <td className="small">
+                    {Object.entries(f.perLabelDice ?? {})
+                      .map(([k, v]) => `${k} ${formatDice(v)}`)
+                      .join(' · ')}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {comparing && (
         <CompareView
           experimentId={live.experimentId}
@@ -216,6 +263,8 @@ export function SearchView() {
           <CandidateDetail
             key={selected.seq}
             candidate={selected}
+            searchTestDice={live.tests.find((t) => t.seq === selected.seq && t.split === 0)?.meanDice ?? null}
+            final={live.finals.find((f) => f.seq === selected.seq)}
             datasetPath={datasetPath}
             labels={labels}
             validationCases={live.validationCases}

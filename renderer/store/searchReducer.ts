@@ -10,6 +10,7 @@ import {
   type ExperimentDetail,
   type ExperimentStatus,
   type ExperimentSummary,
+  type FinalTraining,
   type LabelInfo,
   type Progress,
   type SearchEvent,
@@ -38,6 +39,10 @@ export interface LiveExperiment {
   progress?: Progress;
   bestSeq?: number;
   tests: TestResult[];
+  /** The final trainings of the best architectures, by seq (docs/search.md, "Final training"). */
+  finals: FinalTraining[];
+  /** Progress of the final stage while it runs: final trainings done of planned, and an ETA. */
+  finalProgress?: Progress;
   validationCases: string[];
   testCases: string[];
   config?: Record<string, unknown>;
@@ -68,6 +73,7 @@ export function fromDetail(
     },
     bestSeq: s.best?.seq,
     tests: detail.tests,
+    finals: detail.finals,
     validationCases: detail.validationCases,
     testCases: detail.testCases,
     config: detail.config,
@@ -102,6 +108,29 @@ export function mergeTests(previous: TestResult[], latest: TestResult[]): TestRe
   const byKey = new Map(previous.map((t) => [`${t.seq}/${t.split}`, t]));
   for (const t of latest) byKey.set(`${t.seq}/${t.split}`, t);
   return [...byKey.values()].sort((a, b) => b.meanDice - a.meanDice || a.split - b.split);
+}
+
+function upsertFinal(list: readonly FinalTraining[], row: FinalTraining): FinalTraining[] {
+  return [...list.filter((f) => f.seq !== row.seq), row].sort((a, b) => a.seq - b.seq);
+}
+
+function blankFinal(experimentId: number, seq: number): FinalTraining {
+  return {
+    experimentId,
+    seq,
+    epochs: 0,
+    status: 'pending',
+    reason: null,
+    paramCount: null,
+    seconds: null,
+    curve: [],
+    meanDice: null,
+    perLabelDice: null,
+    perSubject: null,
+    device: null,
+    startedAt: null,
+    endedAt: null,
+  };
 }
 
 /** Index of the first candidate with seq ≥ `seq` (the list is sorted by seq). */
@@ -140,6 +169,7 @@ export function applyEvent(
       candidates: state?.candidates ?? [],
       progress: { done: state?.candidates.length ?? 0, total: event.summary.evaluationsBudget },
       tests: state?.tests ?? [],
+      finals: state?.finals ?? [],
       validationCases: state?.validationCases ?? [],
       testCases: state?.testCases ?? [],
       config: state?.config,
@@ -173,5 +203,31 @@ export function applyEvent(
       return { ...state, status: 'failed', running: undefined, message: event.message };
     case 'test-evaluated':
       return { ...state, tests: mergeTests(state.tests, event.result.results) };
+    case 'final-started':
+      return {
+        ...state,
+        status: 'running',
+        finalProgress: event.progress,
+        finals: upsertFinal(state.finals, {
+          ...(state.finals.find((f) => f.seq === event.seq) ?? blankFinal(event.experimentId, event.seq)),
+          epochs: event.epochs,
+          status: 'running',
+          curve: [],
+          meanDice: null,
+          perLabelDice: null,
+        }),
+      };
+    case 'final-epoch': {
+      const row = state.finals.find((f) => f.seq === event.seq);
+      return {
+        ...state,
+        finalProgress: event.progress,
+        finals: row
+          ? upsertFinal(state.finals, { ...row, curve: [...row.curve, event.point] })
+          : state.finals,
+      };
+    }
+    case 'final-finished':
+      return { ...state, finalProgress: event.progress, finals: upsertFinal(state.finals, event.final) };
   }
 }

@@ -68,6 +68,30 @@ describe('output safety', () => {
     expect(readFileSync(image).equals(before)).toBe(true);
   }, 60_000);
 
+  it('segnas predict takes a model folder or an experiment, and names what is wrong with either', () => {
+    const image = join(data, 'imagesTr', readdirSync(join(data, 'imagesTr'))[0]);
+    const out = join(dir, 'predict-out');
+    const both = segnas('predict', '--model', dir, '--experiment', '1', '--input', image, '--out', out);
+    expect(both.code, both.out).toBe(2);
+    expect(both.out).toMatch(/either --model .* or --experiment/);
+    const lone = segnas('predict', '--candidate', '3', '--input', image, '--out', out);
+    expect(lone.code, lone.out).toBe(2);
+    expect(lone.out).toMatch(/--candidate needs --experiment/);
+    const missing = segnas(
+      'predict',
+      '--experiment',
+      '7',
+      '--input',
+      image,
+      '--out',
+      out,
+      '--workspace',
+      dir,
+    );
+    expect(missing.code, missing.out).toBe(1);
+    expect(missing.out).toMatch(/no experiment 7/);
+  }, 60_000);
+
   it('writes through a temporary name: a failed write leaves the old file whole', async () => {
     const target = join(dir, 'report.json');
     writeFileSync(target, '{"old": true}');

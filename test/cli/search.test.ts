@@ -56,6 +56,14 @@ describe('segnas search arguments', () => {
     expect('budgetHours' in buildConfig({ data: '/d' })).toBe(false);
   });
 
+  it('runs a final training only when asked, and refuses a negative number of epochs', () => {
+    expect('finalEpochs' in buildConfig({ data: '/d' })).toBe(false);
+    expect(buildConfig({ data: '/d', 'final-epochs': '50' }).finalEpochs).toBe(50);
+    expect(() => buildConfig({ data: '/d', 'final-epochs': '-1' })).toThrow(
+      /--final-epochs must be an integer ≥ 0/,
+    );
+  });
+
   it('prunes only when asked, with the documented defaults, and refuses parameters without a rule', async () => {
     expect('prune' in buildConfig({ data: '/d' })).toBe(false);
     expect(buildConfig({ data: '/d', prune: 'asha' }).prune).toEqual({
@@ -310,6 +318,49 @@ describe('progress output', () => {
     expect(written).toEqual([`${eventLine(event)}\n`]);
     expect(written[0]).toBe(
       '#4 trained val Dice 0.700 f 0.357 in 1m05s  n 8, p 2, sup off, res on, 3-node block [Conv(3,1), None, Conv(3,1)]  [5/12, ETA 1m10s]\n',
+    );
+  });
+
+  it('logs a final training about 20 times and its test Dice when stdout is not a terminal', () => {
+    const written: string[] = [];
+    const out = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+    const printer = createProgressPrinter(out);
+    const progress = { done: 0, total: 1 };
+    printer({ type: 'final-started', experimentId: 1, seq: 4, epochs: 100, progress });
+    for (let epoch = 1; epoch <= 100; epoch++)
+      printer({
+        type: 'final-epoch',
+        experimentId: 1,
+        seq: 4,
+        point: { epoch, loss: 0.5, learningRate: 1e-3 * (1 - (epoch - 1) / 100) ** 0.9, seconds: 3 },
+        progress: { ...progress, etaSeconds: 3 * (100 - epoch) },
+      });
+    const epochLines = written.filter((l) => l.startsWith('final #4 epoch'));
+    expect(epochLines).toHaveLength(20);
+    expect(epochLines[0]).toBe('final #4 epoch 5/100 loss 0.500 lr 9.64e-4  [0/1, ETA 4m45s]\n');
+    printer({
+      type: 'final-finished',
+      experimentId: 1,
+      final: {
+        experimentId: 1,
+        seq: 4,
+        epochs: 100,
+        status: 'tested',
+        reason: null,
+        paramCount: 1,
+        seconds: 300,
+        curve: [],
+        meanDice: 0.85,
+        perLabelDice: { Anterior: 0.84, Posterior: 0.86 },
+        perSubject: null,
+        device: 'CPU',
+        startedAt: null,
+        endedAt: null,
+      },
+      progress: { done: 1, total: 1 },
+    });
+    expect(written.at(-1)).toBe(
+      'final test Dice of candidate #4: 0.850  Anterior 0.840, Posterior 0.860 (trained in 5m00s)  [1/1]\n',
     );
   });
 

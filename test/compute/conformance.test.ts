@@ -127,7 +127,7 @@ describe('trainer messages the caller refuses', () => {
     ],
     ['{"type":"hello","id":"a"}', /type/],
     [
-      '{"type":"epoch","id":"a","progress":{"epoch":1,"epochs":1,"loss":1,"valDice":null,"valPerLabel":[],"bestDice":0,"bestEpoch":0,"seconds":1}}',
+      '{"type":"epoch","id":"a","progress":{"epoch":1,"epochs":1,"loss":1,"valDice":null,"valPerLabel":[],"learningRate":0.001,"bestDice":0,"bestEpoch":0,"seconds":1}}',
       /progress\.valDice/,
     ],
     ['not json', /not JSON/],

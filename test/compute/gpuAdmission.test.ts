@@ -25,7 +25,7 @@ const GiB = 2 ** 30;
 function ready(name: string, totalBytes: number, freeBytes: number, cc: string): ReadyMessage {
   const line = JSON.stringify({
     type: 'ready',
-    protocol: 2,
+    protocol: 3,
     pid: 4242,
     engine: 'pytorch',
     version: 'torch 2.5.1+cu124',

@@ -233,6 +233,7 @@ describe('reopening a search from the store (e.g. after a page reload)', () => {
     ]),
     inTraining,
     tests: [],
+    finals: [],
     validationCases: [],
     testCases: [],
   });
@@ -268,5 +269,41 @@ describe('test results', () => {
       [3, 0.65],
       [4, 0.5],
     ]);
+  });
+});
+
+describe('the final training in the live state', () => {
+  it('follows each final training from start through its epochs to its test Dice, with progress', () => {
+    const start: SearchEvent = { type: 'search-started', experimentId: 1, summary };
+    const progress = { done: 0, total: 2 };
+    const events: SearchEvent[] = [
+      start,
+      { type: 'final-started', experimentId: 1, seq: 4, epochs: 2, progress },
+      {
+        type: 'final-epoch',
+        experimentId: 1,
+        seq: 4,
+        point: { epoch: 1, loss: 0.9, learningRate: 1e-3, seconds: 2 },
+        progress: { ...progress, etaSeconds: 6 },
+      },
+    ];
+    // Events cross process boundaries: each one is valid on the wire.
+    for (const e of events) expect(searchEventSchema.safeParse(e).success).toBe(true);
+    let state = events.reduce<LiveExperiment | undefined>(applyEvent, undefined);
+    expect(state?.finals).toMatchObject([{ seq: 4, status: 'running', epochs: 2, curve: [{ epoch: 1 }] }]);
+    expect(state?.finalProgress).toEqual({ done: 0, total: 2, etaSeconds: 6 });
+    state = applyEvent(state, {
+      type: 'final-finished',
+      experimentId: 1,
+      final: {
+        ...(state?.finals[0] as NonNullable<typeof state>['finals'][number]),
+        status: 'tested',
+        meanDice: 0.81,
+        perLabelDice: { Anterior: 0.8, Posterior: 0.82 },
+      },
+      progress: { done: 1, total: 2, etaSeconds: 4 },
+    });
+    expect(state?.finals).toMatchObject([{ seq: 4, status: 'tested', meanDice: 0.81 }]);
+    expect(state?.finalProgress?.done).toBe(1);
   });
 });

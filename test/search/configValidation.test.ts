@@ -41,6 +41,17 @@ describe('validateSearchConfig', () => {
       ]);
   });
 
+  it('takes final-training epochs with something to retrain, and names the field otherwise', () => {
+    expect(validateSearchConfig({ ...config, finalEpochs: 100, topK: 3 }, { dataset }).ok).toBe(true);
+    expect(validateSearchConfig({ ...config, finalEpochs: 0, topK: 0 }, { dataset }).ok).toBe(true);
+    expect(validateSearchConfig({ ...config, finalEpochs: 100, topK: 0 }, { dataset }).issues).toEqual([
+      { field: 'finalEpochs', message: expect.stringMatching(/topK ≥ 1/) },
+    ]);
+    expect(validateSearchConfig({ ...config, finalEpochs: -2 }, { dataset }).issues[0].field).toBe(
+      'finalEpochs',
+    );
+  });
+
   it('checks the pruning parameters of the chosen rule, by field', () => {
     const prune = { rule: 'asha', eta: 3, minEpochs: 2, warmupEpochs: 2, minCandidates: 3 } as const;
     expect(validateSearchConfig({ ...config, prune }, { dataset }).ok).toBe(true);

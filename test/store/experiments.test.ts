@@ -97,9 +97,11 @@ describe('experiments', () => {
     expect(failed.statusReason).toBe('dataset folder vanished');
     store.updateExperimentStatus(e.id, 'running');
     store.updateExperimentStatus(e.id, 'finished');
-    expect(() => store.updateExperimentStatus(e.id, 'running')).toThrow(
-      /finished and cannot become running: it is final/,
+    expect(() => store.updateExperimentStatus(e.id, 'paused')).toThrow(
+      /finished and cannot become paused: it can only become running/,
     );
+    // Running again is the final training of its winners (segnas evaluate --final-epochs).
+    expect(store.updateExperimentStatus(e.id, 'running').status).toBe('running');
     expect(() => store.updateExperimentStatus(999, 'paused')).toThrow(/no experiment 999/);
     const s = store.createExperiment(newExperiment({ status: 'paused' }));
     expect(() => store.updateExperimentStatus(s.id, 'finished')).toThrow(

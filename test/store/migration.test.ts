@@ -70,7 +70,7 @@ function writeVersion2Store(path: string): void {
 }
 
 describe('upgrading a store written before candidates could be pruned', () => {
-  it('keeps every candidate, test result, artifact and cache entry, then accepts pruned candidates and measured peaks', () => {
+  it('keeps every candidate, test result, artifact and cache entry, then accepts pruned candidates, measured peaks and final trainings', () => {
     const path = join(ws.dir, STORE_FILE_NAME);
     writeVersion2Store(path);
     const store = openStore(ws.dir);
@@ -105,8 +105,42 @@ describe('upgrading a store written before candidates could be pruned', () => {
       expect(store.cacheGet('experiment:1', candidateStart(3).key)?.status).toBe('pruned');
       expect(store.getExperiment(1)?.best?.seq).toBe(0);
 
+      // The final training of an old search's winner is recorded beside its search-time test.
+      const final = {
+        experimentId: 1,
+        seq: 0,
+        epochs: 3,
+        status: 'running' as const,
+        reason: null,
+        paramCount: 1000,
+        seconds: null,
+        meanDice: null,
+        perLabelDice: null,
+        perSubject: null,
+        device: 'CPU',
+        startedAt: '2026-12-01T10:00:00.000Z',
+        endedAt: null,
+      };
+      store.putFinalTraining({ ...final, curve: [] });
+      store.appendFinalEpoch(1, 0, { epoch: 1, loss: 0.3, learningRate: 1e-3, seconds: 2 });
+      // Without a curve, the update keeps the recorded epochs.
+      store.putFinalTraining({
+        ...final,
+        status: 'tested',
+        meanDice: 0.85,
+        perLabelDice: { Anterior: 0.85 },
+      });
+      expect(store.listFinalTrainings(1)).toMatchObject([
+        { seq: 0, status: 'tested', meanDice: 0.85, curve: [{ epoch: 1, learningRate: 1e-3 }] },
+      ]);
+      expect(() =>
+        store.appendFinalEpoch(1, 0, { epoch: 2, loss: 0.2, learningRate: 5e-4, seconds: 2 }),
+      ).toThrow(/not running/);
+      expect(() => store.putFinalTraining({ ...final, seq: 99 })).toThrow(/no candidate 99/);
+
       // Foreign keys are on again after the upgrade: deleting the experiment still cascades.
       store.deleteExperiment(1);
+      expect(store.listFinalTrainings(1)).toEqual([]);
       expect(store.listTestEvaluations(1)).toEqual([]);
       expect(store.listArtifacts(1)).toEqual([]);
     } finally {

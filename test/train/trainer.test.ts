@@ -46,8 +46,10 @@ describe('trainer', () => {
         expect(Number.isFinite(e.loss)).toBe(true);
         expect(e.valPerLabel).toHaveLength(2);
         expect(e.seconds).toBeGreaterThan(0);
+        // The search's schedule: the same rate every epoch.
+        expect(e.learningRate).toBe(settings.learningRate);
       }
-      const best = Math.max(...events.map((e) => e.valDice));
+      const best = Math.max(...events.map((e) => e.valDice ?? Number.NaN));
       expect(result.bestDice).toBe(best);
       // The measured peak of a training step holds at least the weights, their gradients and both
       // optimizer slots, and is of the order of the memory estimate.
@@ -86,6 +88,32 @@ describe('trainer', () => {
     });
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.history).toHaveLength(2);
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('decays the rate polynomially and keeps the last epoch when there is nothing to validate on', async () => {
+    const baseline = tf.memory().numTensors;
+    const events: EpochProgress[] = [];
+    const result = await trainCandidate({
+      makeNet: () => tinyNet(options),
+      train,
+      val: [],
+      settings: { ...settings, schedule: 'poly' },
+      onEpoch: (p) => events.push(p),
+      keepNetwork: true,
+    });
+    expect(result.status).toBe('done');
+    // nnU-Net's poly rule: lr0 · (1 − e/E)^0.9 for the 0-based epoch e of E = 3.
+    const expected = [0, 1, 2].map((e) => 0.01 * (1 - e / 3) ** 0.9);
+    events.forEach((p, i) => {
+      expect(p.learningRate).toBeCloseTo(expected[i], 12);
+      expect(p.valDice).toBeUndefined();
+    });
+    expect(events[2].learningRate).toBeLessThan(events[0].learningRate / 2);
+    expect(result.bestEpoch).toBe(3);
+    expect(result.bestDice).toBe(0);
+    expect(result.net).toBeDefined();
+    result.net?.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
   });
 

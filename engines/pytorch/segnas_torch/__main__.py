@@ -24,7 +24,7 @@ _protocol_out = sys.stdout
 sys.stdout = sys.stderr
 _write_lock = threading.Lock()
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3  # main/compute/protocol.ts
 
 
 def _finite(v):

@@ -50,6 +50,8 @@ def validate_train_job(job: Any) -> dict:
         _check(_int(tr.get(k)) and tr[k] >= 1, w, f"job.training.{k}", "must be an integer >= 1")
     _check(_num(tr.get("learningRate")) and tr["learningRate"] > 0, w, "job.training.learningRate", "must be a positive number")
     _check(_int(tr.get("seed")), w, "job.training.seed", "must be an integer")
+    if "schedule" in tr:
+        _check(tr["schedule"] in ("constant", "poly"), w, "job.training.schedule", "must be 'constant' or 'poly'")
     aug = _obj(tr.get("augment"), w, "job.training.augment")
     _check(_num(aug.get("probability")) and 0 <= aug["probability"] <= 1, w, "job.training.augment.probability", "must be in [0, 1]")
     for k in ("rotationDeg", "shiftFraction"):
@@ -57,9 +59,10 @@ def validate_train_job(job: Any) -> dict:
     sr = aug.get("scaleRange")
     _check(isinstance(sr, list) and len(sr) == 2 and all(_num(s) and s > 0 for s in sr), w, "job.training.augment.scaleRange", "must be two positive numbers")
     data = _obj(job.get("data"), w, "job.data")
-    for k in ("train", "val"):
+    for k, least in (("train", 1), ("val", 0)):  # no validation cases: the last epoch is kept
         refs = data.get(k)
-        _check(isinstance(refs, list) and len(refs) >= 1, w, f"job.data.{k}", "must be a non-empty list")
+        _check(isinstance(refs, list) and len(refs) >= least, w, f"job.data.{k}",
+               "must be a non-empty list" if least else "must be a list")
         for i, r in enumerate(refs):
             _check(isinstance(r, dict) and isinstance(r.get("image"), str) and isinstance(r.get("label"), str)
                    and r["image"] != "" and r["label"] != "", w, f"job.data.{k}.{i}", "must be {image, label} paths")

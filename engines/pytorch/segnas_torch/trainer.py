@@ -1,6 +1,8 @@
 """One candidate's training (paper section 2.4), as main/train/trainer.ts: Nadam, exponential logarithmic
 loss (final + deep-supervision heads), augmentation, validation after every epoch in inference mode, the
-best epoch (highest validation Dice, first on ties) kept with a host copy of its weights.
+best epoch (highest validation Dice, first on ties) kept with a host copy of its weights. A job without
+validation cases (the final training of a winner) keeps its last epoch; `training.schedule` "poly" decays
+the learning rate as main/train/schedule.ts does.
 
 Speed: the volumes are moved to the device once; augmentation runs batched on the device; the epoch's
 loss is summed on the device and read once per epoch; validation reads one Dice vector per case."""
@@ -23,6 +25,16 @@ from .metrics import mean_foreground_dice, per_label_dice
 from .nadam import Nadam
 from .network import SegNet
 from .volumes import read_image, read_label
+
+
+POLY_EXPONENT = 0.9
+
+
+def learning_rate_at(schedule: str, lr0: float, epoch: int, epochs: int) -> float:
+    """The rate of 1-based `epoch` of `epochs`: constant, or nnU-Net's lr0 * (1 - e/E)^0.9 (e 0-based)."""
+    if schedule == "poly":
+        return lr0 * (1 - (epoch - 1) / epochs) ** POLY_EXPONENT
+    return lr0
 
 
 class SimulatedOutOfMemory(RuntimeError):
@@ -118,7 +130,8 @@ def load_cases(refs: list, size: int, device: torch.device, keep: Optional[set] 
 def load_job_cases(data: dict, size: int, device: torch.device):
     keep: set = set()
     train = load_cases(data["train"], size, device, keep)
-    val = load_cases(data["val"], size, device, keep)
+    # The final training of a search's winners trains without a validation split.
+    val = load_cases(data["val"], size, device, keep) if data["val"] else (None, None)
     for key in [k for k in _volumes if k not in keep]:
         del _volumes[key]
     return train, val
@@ -155,6 +168,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     scaler = grad_scaler(device, precision)
     oom_at = fault_oom_step(job["id"])
     steps = 0
+    validated = len(job["data"]["val"]) > 0
     (train_img, train_lab), (val_img, val_lab) = load_job_cases(job["data"], size, device)
     counts = torch.bincount(train_lab.reshape(-1).long(), minlength=classes)
     if counts.numel() > classes:
@@ -168,6 +182,9 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     n = train_img.shape[0]
     for epoch in range(1, settings["epochs"] + 1):
         epoch_start = time.perf_counter()
+        lr = learning_rate_at(settings.get("schedule", "constant"), settings["learningRate"], epoch,
+                              settings["epochs"])
+        optimizer.lr = lr
         order = list(range(n))
         rng.shuffle(order)
         # One host→device copy of the epoch's order; each batch slices it on the device.
@@ -210,7 +227,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 return loss.detach().float()
 
             if device.type == "cpu" and epoch == 1 and b == 0:
-                alive = tensors_bytes([train_img, train_lab, val_img, val_lab, weights, *optimizer.m, *optimizer.v,
+                alive = tensors_bytes([t for t in (train_img, train_lab, val_img, val_lab) if t is not None] + [weights, *optimizer.m, *optimizer.v,
                                        *net.parameters(), *net.buffers()])
                 loss, step_peak = traced_peak(step)
                 if step_peak is not None:
@@ -226,17 +243,23 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 first_step = time.perf_counter() - start
         if status == "cancelled":
             break
-        per_label = evaluate(net, val_img, val_lab, precision)
-        dice = mean_foreground_dice(per_label)
-        if best is None or dice > best["dice"]:
-            best = {"dice": dice, "epoch": epoch, "per_label": per_label,
-                    "state": {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}}
+        validation = {}
+        if validated:
+            per_label = evaluate(net, val_img, val_lab, precision)
+            dice = mean_foreground_dice(per_label)
+            validation = {"valDice": dice, "valPerLabel": per_label}
+            if best is None or dice > best["dice"]:
+                best = {"dice": dice, "epoch": epoch, "per_label": per_label,
+                        "state": {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}}
+        else:
+            # Nothing to choose by: the last epoch is the model (the network as it is now).
+            best = {"dice": 0.0, "epoch": epoch, "per_label": [], "state": None}
         progress = {
             "epoch": epoch,
             "epochs": settings["epochs"],
             "loss": float(loss_sum.item()) / max(batches, 1),
-            "valDice": dice,
-            "valPerLabel": per_label,
+            **validation,
+            "learningRate": lr,
             "bestDice": best["dice"],
             "bestEpoch": best["epoch"],
             "seconds": time.perf_counter() - epoch_start,
@@ -256,6 +279,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
         history=history,
     )
     if best is not None:
-        net.load_state_dict(best["state"])
+        if best["state"] is not None:
+            net.load_state_dict(best["state"])
         result.net = net
     return result

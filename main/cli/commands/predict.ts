@@ -5,7 +5,32 @@
  */
 import type { ApplyItem, ApplyProgress } from '../../compute/applyTypes';
 import { TORCH_DEVICES, type TorchDevice } from '../../core/searchConfig';
-import { defineCommand, UsageError } from '../command';
+import { defineCommand, experimentIdArg, intOption, UsageError } from '../command';
+
+/** The model folder --experiment/--candidate name, said on stderr (final or search model). */
+async function modelOfExperiment(values: {
+  experiment?: string;
+  candidate?: string;
+  workspace?: string;
+}): Promise<string> {
+  const id = experimentIdArg([values.experiment as string]);
+  const seq = values.candidate === undefined ? undefined : intOption('candidate', values.candidate, 0, 0);
+  const [{ openStore }, { experimentModel }] = await Promise.all([
+    import('../../store'),
+    import('../../search/finalTraining'),
+  ]);
+  const store = openStore(values.workspace);
+  try {
+    const model = await experimentModel(store, id, seq);
+    console.error(
+      `experiment ${id}, candidate #${model.seq}: ${model.final ? 'final model (trained on train + validation)' : "the search's model"} ${model.dir}`,
+    );
+    return model.dir;
+  } finally {
+    store.close();
+  }
+}
+
 import { formatDuration, progressBar } from '../progress';
 
 /** The summary as an aligned table: one row per image, volumes per structure in mL. */
@@ -36,7 +61,8 @@ function progressLine(p: ApplyProgress): string | undefined {
 export const { run } = defineCommand({
   name: 'predict',
   usage: `segnas predict --model <dir> --input <path> [--input <path>...] --out <folder> [options]
-       segnas predict --model <dir> --image <image.nii[.gz]> --out <segmentation.nii[.gz]>`,
+       segnas predict --model <dir> --image <image.nii[.gz]> --out <segmentation.nii[.gz]>
+       segnas predict --experiment <id> [--candidate <seq>] --input <path>... --out <folder> [options]`,
   description: `Segments 3D images with a model exported by SegNAS Studio (a folder with model.json and weights.bin),
 all in one trainer process of the engine that made the model (model.json says which: TensorFlow.js or
 PyTorch). Each image is preprocessed as in training (isotropic resampling, padding to a cube,
@@ -45,9 +71,24 @@ image's own grid and written with the original label values, as <out>/<image>.ni
 (image, series, size, volume of each structure in mL) is printed and written to <out>/summary.tsv.
 
 Inputs: NIfTI files (.nii, .nii.gz), folders of them, and folders of DICOM series (converted with
-dcm2niix; one series is one image, written with its converted image as <id>_image.nii.gz).`,
+dcm2niix; one series is one image, written with its converted image as <id>_image.nii.gz).
+
+Instead of --model, --experiment <id> (and optionally --candidate <seq>) picks a model of an experiment
+in the workspace: the candidate's final model (segnas evaluate --final-epochs) when it has one, else the
+model the search kept; without --candidate, the best-ranked candidate with a final model, else the
+search's best.`,
   options: {
     model: { type: 'string', arg: '<dir>', help: 'exported model folder' },
+    experiment: {
+      type: 'string',
+      arg: '<id>',
+      help: "an experiment's model instead of --model (its final model when there is one)",
+    },
+    candidate: {
+      type: 'string',
+      arg: '<seq>',
+      help: 'with --experiment: this candidate (default: the best)',
+    },
     input: { type: 'string', multiple: true, arg: '<path>', help: 'image file or folder (repeatable)' },
     image: {
       type: 'string',
@@ -82,10 +123,16 @@ available, or the SEGNAS_BACKEND environment variable)`,
       help: 'PyTorch models: the Python interpreter with torch (default: $SEGNAS_PYTHON, else python3)',
     },
   },
+  workspace: true,
   async action({ values }) {
     const inputs = [...(values.input ?? []), ...(values.image ? [values.image] : [])];
+    if (values.model && values.experiment)
+      throw new UsageError('give either --model (a folder) or --experiment (an experiment of the workspace)');
+    if (values.candidate !== undefined && !values.experiment)
+      throw new UsageError('--candidate needs --experiment');
+    const modelDir = values.experiment ? await modelOfExperiment(values) : values.model;
     const missing = [
-      ...(values.model ? [] : ['--model']),
+      ...(modelDir ? [] : ['--model or --experiment']),
       ...(inputs.length ? [] : ['--input']),
       ...(values.out ? [] : ['--out']),
     ];
@@ -93,7 +140,7 @@ available, or the SEGNAS_BACKEND environment variable)`,
     if (values.image && values.input?.length)
       throw new UsageError('give either --image (one file) or --input (files and folders), not both');
     const { refuseExisting, refuseOutputInside } = await import('../../data/safeOutput');
-    refuseOutputInside(values.out as string, [...inputs, values.model as string], '--out');
+    refuseOutputInside(values.out as string, [...inputs, modelDir as string], '--out');
     if (values.image) await refuseExisting(values.out as string, values.force ?? false);
     const device = values.device;
     if (device !== undefined && !(TORCH_DEVICES as readonly string[]).includes(device))
@@ -106,7 +153,7 @@ available, or the SEGNAS_BACKEND environment variable)`,
     const tty = process.stderr.isTTY;
     const result = await applyModel(
       {
-        modelDir: values.model as string,
+        modelDir: modelDir as string,
         inputs,
         outDir: values.out as string,
         outFile: values.image ? values.out : undefined,

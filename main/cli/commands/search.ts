@@ -101,6 +101,12 @@ trains all epochs, the paper's protocol)`,
     arg: 'K',
     help: `candidates tested on the test split after the search (default ${D.topK}; 0: none)`,
   },
+  'final-epochs': {
+    type: 'string',
+    arg: 'E',
+    help: `after the search, retrain the --top-k architectures from scratch on train + validation for E
+epochs (polynomial learning-rate decay, as nnU-Net), then test them (default 0: none)`,
+  },
   'memory-mb': {
     type: 'string',
     arg: 'MB',
@@ -251,6 +257,9 @@ export function buildConfig(values: Values): SearchConfig {
     engine: engineRequest(values),
     topK: intOption('top-k', values['top-k'], D.topK, 0),
     splits: intOption('splits', values.splits, D.splits),
+    ...(values['final-epochs'] !== undefined && {
+      finalEpochs: intOption('final-epochs', values['final-epochs'], 0, 0),
+    }),
     ...(values.name !== undefined && { name: values.name }),
     ...(values['budget-hours'] !== undefined && {
       budgetHours: numberOption('budget-hours', values['budget-hours'], 0),
@@ -268,7 +277,8 @@ export const { run } = defineCommand({
   usage: 'segnas search --data <dir> [options]',
   description: `Searches network architectures on a labeled 3D dataset with CRS2-LM (SegNAS3D), records every
 candidate in the workspace, then tests the best candidates on the held-out test split and writes a
-report. Ctrl-C stops cleanly; continue with segnas resume <id>.`,
+report. With --final-epochs E the best --top-k architectures are then retrained on train + validation
+and tested again (the final models, used by segnas predict --experiment). Ctrl-C stops cleanly; continue with segnas resume <id>.`,
   options: OPTIONS,
   workspace: true,
   async action({ values }) {

@@ -45,12 +45,13 @@ function keptModelLines(workspace: string, id: number): string[] {
 export const { run } = defineCommand({
   name: 'show',
   usage: 'segnas show <id> [--json] [--top N] [--workspace DIR]',
-  description: `Shows experiment <id>: status, configuration, the best candidates (validation Dice), test Dice, and
-where its report and kept models (with model.onnx, for use outside the app) are.`,
+  description: `Shows experiment <id>: status, configuration, the best candidates (validation Dice), test Dice (of
+the search's models and, after a final training, of the final models), and where its report, kept models
+(with model.onnx, for use outside the app) and predictions are.`,
   options: {
     json: {
       type: 'boolean',
-      help: 'everything as one JSON object: experiment, candidates (with curves), tests, artifacts',
+      help: 'everything as one JSON object: experiment, candidates (with curves), tests, finalTrainings, artifacts (final models have meta.final)',
     },
     top: { type: 'string', arg: 'N', help: 'candidates listed (default 10)' },
   },
@@ -66,10 +67,17 @@ where its report and kept models (with model.onnx, for use outside the app) are.
       if (!experiment)
         throw new Error(`there is no experiment ${id} in ${store.workspaceDir} (segnas list shows them)`);
       const tests = store.listTestEvaluations(id);
+      const finals = store.listFinalTrainings(id);
       if (values.json) {
         console.log(
           JSON.stringify(
-            { experiment, candidates: store.listCandidates(id), tests, artifacts: store.listArtifacts(id) },
+            {
+              experiment,
+              candidates: store.listCandidates(id),
+              tests,
+              finalTrainings: finals,
+              artifacts: store.listArtifacts(id),
+            },
             null,
             1,
           ),
@@ -98,6 +106,17 @@ where its report and kept models (with model.onnx, for use outside the app) are.
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)
               .join(', ')}`,
         ),
+        ...(finals.length
+          ? [
+              '',
+              'final training (train + validation, poly learning-rate decay; search test Dice → final test Dice):',
+              ...finals.map((f) => {
+                const search = tests.find((t) => t.seq === f.seq && t.split === 0)?.meanDice;
+                const dice = f.meanDice === null ? f.status : f.meanDice.toFixed(3);
+                return `  #${f.seq} ${f.epochs} epochs: ${search?.toFixed(3) ?? '–'} → ${dice}${f.reason ? ` (${f.reason})` : ''}`;
+              }),
+            ]
+          : []),
         '',
         ...keptModelLines(store.workspaceDir, id),
         `report: ${reportDirOf(store.workspaceDir, id)}`,
