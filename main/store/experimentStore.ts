@@ -51,6 +51,11 @@ export interface ExperimentStore {
   findInterrupted(options?: FindInterruptedOptions): InterruptedExperiment[];
   /** Removes the experiment's rows and its experiment-scoped cache; artifact files stay on disk. */
   deleteExperiment(id: number): void;
+  /**
+   * Runs `fn` (synchronous) as one transaction: its writes appear together or not at all, also after a
+   * kill -9. Calls of this interface inside it join it.
+   */
+  transaction<T>(fn: () => T): T;
 
   /**
    * Marks candidate `seq` as running. A row left `running` by a crash is overwritten (curve and

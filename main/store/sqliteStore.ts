@@ -265,6 +265,10 @@ export class SqliteExperimentStore implements ExperimentStore {
     })();
   }
 
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   recordCandidateStart(experimentId: number, start: CandidateStart): Candidate {
     return this.db.transaction(() => this.startCandidate(experimentId, start)).immediate();
   }
