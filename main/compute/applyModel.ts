@@ -15,6 +15,7 @@ import { gatherImages, type ImageInput } from '../data/imageInputs';
 import { readNifti } from '../data/niftiRead';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, type PreprocessTransform, preprocessCase } from '../data/preprocess';
+import { writeFileAtomic } from '../data/safeOutput';
 import { readModelJson } from '../train/modelJson';
 import type { ApplyItem, ApplyProgress, ApplyResult, ApplyTrainer } from './applyTypes';
 import { Predictor, type PredictorOptions } from './predictVolumes';
@@ -153,7 +154,7 @@ export async function applyModel(
       }
     }
     const summaryPath = req.outFile ? undefined : join(outDir, 'summary.tsv');
-    if (summaryPath) await writeFile(summaryPath, summaryTable(items));
+    if (summaryPath) await writeFileAtomic(summaryPath, summaryTable(items));
     onProgress({ phase: 'done', done: total, total, etaSeconds: 0, ...(trainer && { trainer }) });
     return {
       modelDir,

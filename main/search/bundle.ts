@@ -11,15 +11,15 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { strToU8, zipSync } from 'fflate';
+import { strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
 import { candidateStatusSchema } from '../core/status';
 import { imageFileOf } from '../data/imageFile';
-import { InputRefusedError, readBoundedFile } from '../data/inputFile';
-import { isInside } from '../data/safeOutput';
+import { InputRefusedError, readBoundedFile, regularFileSize } from '../data/inputFile';
+import { claimOutputFile, isInside, partialName } from '../data/safeOutput';
 import {
   type Candidate,
   currentOwner,
@@ -150,6 +150,76 @@ export type BundleManifest = z.infer<typeof bundleSchema>;
 export interface BundleOptions {
   /** Include the kept models' predictions on split 0's validation and test cases, with those cases. */
   predictions?: boolean;
+  /** Replace an existing file at the target. */
+  force?: boolean;
+  /** What the refusal of an existing target tells the user to do. */
+  forceHint?: string;
+}
+
+/** Files up to this size are read in one piece into the zip; larger ones in chunks of it. */
+const ZIP_CHUNK = 1 << 20;
+/** One file in a bundle: a zip without zip64 cannot hold more. */
+const MAX_BUNDLED_FILE_BYTES = 2 ** 32 - 1;
+
+/**
+ * Writes a zip of `entries` (a file path to copy, or bytes) to `out` through a temporary name:
+ * streamed, so a bundle of any size needs little memory, and renamed into place only when whole, so a
+ * kill or a full disk leaves the earlier file (or none), never a damaged one. NIfTI .gz and weights
+ * barely compress: they are stored; JSON and CSV are deflated.
+ */
+async function writeZipAtomic(out: string, entries: [string, string | Uint8Array][]): Promise<number> {
+  await mkdir(dirname(out), { recursive: true });
+  const tmp = partialName(out);
+  const handle = await open(tmp, 'wx');
+  const pending: Uint8Array[] = [];
+  let failure: Error | null = null;
+  const zip = new Zip((err, chunk) => {
+    if (err) failure = err;
+    else pending.push(chunk);
+  });
+  let written = 0;
+  const flush = async () => {
+    for (const c of pending.splice(0)) {
+      await handle.write(c);
+      written += c.byteLength;
+    }
+    if (failure) throw failure;
+  };
+  try {
+    for (const [name, source] of entries) {
+      const entry = /\.(gz|bin)$/.test(name) ? new ZipPassThrough(name) : new ZipDeflate(name, { level: 6 });
+      zip.add(entry);
+      if (typeof source !== 'string') entry.push(source, true);
+      else {
+        // A FIFO or device among the bundled files would block or never end.
+        await regularFileSize(source, MAX_BUNDLED_FILE_BYTES, 'file to bundle');
+        const input = await open(source, 'r');
+        try {
+          const buf = new Uint8Array(ZIP_CHUNK);
+          for (;;) {
+            const { bytesRead } = await input.read(buf, 0, ZIP_CHUNK, null);
+            if (bytesRead === 0) break;
+            entry.push(buf.slice(0, bytesRead), false);
+            await flush();
+          }
+        } finally {
+          await input.close();
+        }
+        entry.push(new Uint8Array(0), true);
+      }
+      await flush();
+    }
+    zip.end();
+    await flush();
+    await handle.sync();
+    await handle.close();
+    await rename(tmp, out);
+    return written;
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw error;
+  }
 }
 
 export interface BundleSummary {
@@ -182,6 +252,13 @@ export async function writeBundle(
   const experiment = store.getExperiment(id);
   if (!experiment)
     throw new Error(`there is no experiment ${id} in ${store.workspaceDir} (segnas list shows them)`);
+  // Checked before the (slow) predictions: never the store, never an existing file without force.
+  const out = await claimOutputFile(file, {
+    force: options.force,
+    workspace: store.workspaceDir,
+    what: 'the bundle',
+    how: options.forceHint ?? 'use --force to replace it',
+  });
   const root = experimentDir(store.workspaceDir, id);
   const workspace = store.workspaceDir;
   // Predictions first: the report and manifest then list them.
@@ -228,7 +305,8 @@ export async function writeBundle(
   }
   await writeReport(store, id, reportDirOf(workspace, id));
 
-  const entries: Record<string, Uint8Array> = {};
+  // Entry name → the file to copy, or the bytes: files are streamed into the zip, never read whole.
+  const entries: Record<string, string | Uint8Array> = {};
   const artifacts: BundleManifest['artifacts'] = [];
   const inBundle = (path: string) => relative(root, path).split(sep).join('/');
   for (const a of store.listArtifacts(id)) {
@@ -237,14 +315,13 @@ export async function writeBundle(
     // Models of further splits are retrained copies: the split-0 models are the experiment's result.
     if (a.kind === 'model' && !modelNames.includes(basename(a.path))) continue;
     const isDir = (await stat(a.path)).isDirectory();
-    for (const f of isDir ? await filesUnder(a.path) : [a.path])
-      entries[inBundle(f)] = new Uint8Array(await readFile(f));
+    for (const f of isDir ? await filesUnder(a.path) : [a.path]) entries[inBundle(f)] = f;
     artifacts.push({ seq: a.seq, kind: a.kind, path: inBundle(a.path), meta: a.meta });
   }
   for (const name of modelNames) {
     const dir = join(modelsDirOf(workspace, id), name);
     if (artifacts.some((a) => a.path === inBundle(dir))) continue;
-    for (const f of await filesUnder(dir)) entries[inBundle(f)] = new Uint8Array(await readFile(f));
+    for (const f of await filesUnder(dir)) entries[inBundle(f)] = f;
     artifacts.push({
       seq: Number(name),
       kind: 'model',
@@ -257,11 +334,8 @@ export async function writeBundle(
     const labels = Object.fromEntries(mapping.values.map((v, k) => [String(v), mapping.names[k]]));
     for (const [caseId, files] of datasetCases) {
       const image = await imageFileOf(files.image);
-      entries[`dataset/imagesTr/${caseId}${niftiExt(image)}`] = new Uint8Array(await readFile(image));
-      if (files.label)
-        entries[`dataset/labelsTr/${caseId}${niftiExt(files.label)}`] = new Uint8Array(
-          await readFile(files.label),
-        );
+      entries[`dataset/imagesTr/${caseId}${niftiExt(image)}`] = image;
+      if (files.label) entries[`dataset/labelsTr/${caseId}${niftiExt(files.label)}`] = files.label;
     }
     entries['dataset/dataset.json'] = strToU8(
       JSON.stringify({ name: `${experiment.name} (bundled cases)`, labels }, null, 2),
@@ -279,18 +353,10 @@ export async function writeBundle(
     ...(datasetCases.size > 0 ? { dataset: { cases: [...datasetCases.keys()] } } : {}),
   };
   entries['bundle.json'] = strToU8(JSON.stringify(manifest));
-  // NIfTI .gz and weights barely compress: store them, deflate the JSON and CSV.
-  const zipped = zipSync(
-    Object.fromEntries(
-      Object.entries(entries).map(([k, v]) => [k, [v, { level: /\.(gz|bin)$/.test(k) ? 0 : 6 }] as const]),
-    ),
-  );
-  const out = resolve(file);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, zipped);
+  const bytes = await writeZipAtomic(out, Object.entries(entries));
   return {
     file: out,
-    bytes: zipped.byteLength,
+    bytes,
     candidates: manifest.candidates.length,
     models: artifacts.filter((a) => a.kind === 'model').length,
     predictions: artifacts.filter((a) => a.kind === 'prediction').length,

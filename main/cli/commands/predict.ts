@@ -59,7 +59,10 @@ dcm2niix; one series is one image, written with its converted image as <id>_imag
       arg: '<path>',
       help: 'output folder (or output file with --image); never inside an input or the model',
     },
-    force: { type: 'boolean', help: "replace the --image form's output file if it exists" },
+    force: {
+      type: 'boolean',
+      help: "write into an --out folder that already holds files (or replace the --image form's output file)",
+    },
     'first-volume': {
       type: 'boolean',
       help: 'use the first volume of 4-D DICOM series instead of refusing them',
@@ -92,9 +95,16 @@ available, or the SEGNAS_BACKEND environment variable)`,
     if (missing.length) throw new UsageError(`missing ${missing.join(', ')}`);
     if (values.image && values.input?.length)
       throw new UsageError('give either --image (one file) or --input (files and folders), not both');
-    const { refuseExisting, refuseOutputInside } = await import('../../data/safeOutput');
-    refuseOutputInside(values.out as string, [...inputs, values.model as string], '--out');
-    if (values.image) await refuseExisting(values.out as string, values.force ?? false);
+    const { claimOutputFile, claimOutputFolder } = await import('../../data/safeOutput');
+    // Earlier results in --out would be replaced one by one, leaving summary.tsv describing a mix.
+    const rules = {
+      force: values.force ?? false,
+      inputs: [...inputs, values.model as string],
+      workspace: process.env.SEGNAS_WORKSPACE,
+      what: '--out',
+    };
+    if (values.image) await claimOutputFile(values.out as string, rules);
+    else await claimOutputFolder(values.out as string, rules);
     const device = values.device;
     if (device !== undefined && !(TORCH_DEVICES as readonly string[]).includes(device))
       throw new UsageError(`--device ${device}: use one of ${TORCH_DEVICES.join(', ')}`);
