@@ -9,11 +9,15 @@
  * A 4-D series (several volumes, e.g. fMRI or diffusion) is refused, or cut to its first volume when
  * the caller asks for it: SegNAS segments single 3-D images.
  */
-import { existsSync } from 'node:fs';
-import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { open, readdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readBoundedFile } from './inputFile';
+
+/** One DICOM file (a slice, or an enhanced multi-frame object): far above real ones. */
+const MAX_DICOM_FILE_BYTES = 2 * 2 ** 30;
 
 export interface DicomSeries {
   /** DICOM SeriesNumber (0020,0011), when the files carry one. */
@@ -52,7 +56,9 @@ const SKIP = /\.(nii|nii\.gz|json|txt|bvec|bval|md)$/i;
 export async function isDicomFile(path: string): Promise<boolean> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking, and only regular files: a FIFO in a DICOM folder would block the open forever.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!(await handle.stat()).isFile()) return false;
     const buf = Buffer.alloc(132);
     const { bytesRead } = await handle.read(buf, 0, 132, 0);
     return bytesRead === 132 && buf.toString('latin1', 128, 132) === 'DICM';
@@ -185,7 +191,7 @@ export async function convertDicomFolder(
   // Flat names keep the series' files apart; dcm2niix groups them by their DICOM tags, not by folder.
   for (const [i, f] of files.entries()) {
     const name = `${String(i).padStart(6, '0')}_${relative(dir, f).replace(/[\\/]/g, '_')}`;
-    mod.FS.writeFile(`/in/${name}`, await readFile(f));
+    mod.FS.writeFile(`/in/${name}`, await readBoundedFile(f, MAX_DICOM_FILE_BYTES, 'DICOM file'));
   }
   // -z n: uncompressed (we write the .nii.gz ourselves); -b y -ba y: anonymized sidecar with series tags;
   // %s_%d: series number and description in the name.

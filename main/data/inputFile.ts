@@ -9,10 +9,17 @@ import { resolve } from 'node:path';
 
 export class InputRefusedError extends Error {
   override name = 'InputRefusedError';
+  constructor(
+    message: string,
+    /** missing: cannot be stat'ed; not-regular: a folder, FIFO, device or socket; too-large: over the limit. */
+    readonly reason: 'missing' | 'not-regular' | 'too-large',
+  ) {
+    super(message);
+  }
 }
 
 /** What kind of file `st` is, in words a user knows. */
-function kindOf(st: {
+export function kindOf(st: {
   isDirectory(): boolean;
   isFIFO(): boolean;
   isCharacterDevice(): boolean;
@@ -43,20 +50,28 @@ export async function regularFileSize(path: string, maxBytes: number, what = 'fi
   } catch (e) {
     throw new InputRefusedError(
       `${abs}: cannot read this ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'missing',
     );
   }
   if (!st.isFile())
-    throw new InputRefusedError(`${abs}: is ${kindOf(st)}, not a ${what}; give a regular file`);
+    throw new InputRefusedError(
+      `${abs}: is ${kindOf(st)}, not a ${what}; give a regular file`,
+      'not-regular',
+    );
   if (st.size > maxBytes)
     throw new InputRefusedError(
       `${abs}: is ${st.size} bytes, more than the limit of ${maxBytes} for a ${what}`,
+      'too-large',
     );
   // The open itself must not block: a FIFO swapped in after the stat would block a plain open.
   const handle = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const again = await handle.stat();
     if (!again.isFile())
-      throw new InputRefusedError(`${abs}: is ${kindOf(again)}, not a ${what}; give a regular file`);
+      throw new InputRefusedError(
+        `${abs}: is ${kindOf(again)}, not a ${what}; give a regular file`,
+        'not-regular',
+      );
   } finally {
     await handle.close();
   }
@@ -71,7 +86,7 @@ export async function readBoundedFile(path: string, maxBytes: number, what = 'fi
   try {
     const st = await handle.stat();
     if (!st.isFile() || st.size > maxBytes)
-      throw new InputRefusedError(`${abs}: changed while it was read; try again`);
+      throw new InputRefusedError(`${abs}: changed while it was read; try again`, 'not-regular');
     const buf = Buffer.alloc(st.size);
     let at = 0;
     while (at < buf.length) {
