@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
+import { printable } from '../core/format';
 import { candidateStatusSchema } from '../core/status';
 import { imageFileOf } from '../data/imageFile';
 import { InputRefusedError, readBoundedFile, regularFileSize } from '../data/inputFile';
@@ -543,7 +544,8 @@ export async function importBundle(
     const id = store.transaction(() => {
       // The bundled cases stand in for the dataset, so the viewer shows their images and label maps.
       const experiment = store.createExperiment({
-        name: e.name,
+        // A name from a file is shown in terminals and the UI: no escapes or direction overrides in it.
+        name: printable(e.name),
         config: {
           ...config,
           ...(b.dataset ? { datasetPath: datasetDir } : {}),
@@ -613,7 +615,7 @@ export async function importBundle(
       return id;
     });
     await rm(join(experimentDir(store.workspaceDir, id), PENDING_FILE), { force: true });
-    return { experimentId: id, name: e.name, candidates: b.candidates.length };
+    return { experimentId: id, name: printable(e.name), candidates: b.candidates.length };
   } catch (error) {
     // The transaction rolled back: put nothing of this import on show.
     if (movedDataset) await rm(datasetDir, { recursive: true, force: true });

@@ -7,10 +7,11 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
+import { formatList } from '../../main/cli/commands/list';
 import { importBundle, removeAbandonedImports } from '../../main/search/bundle';
 import { defaultArchiveLimits, extractArchive } from '../../main/search/bundleArchive';
 import { openStore } from '../../main/store';
-import { bundleEntries, modelJson } from '../helpers/bundleFixtures';
+import { bundleEntries, manifest, modelJson } from '../helpers/bundleFixtures';
 import { buildZip, claimedCountZip, sharedStreamZip } from '../helpers/zipBuilder';
 import { removeTempDirs, tempDir } from './searchFixtures';
 
@@ -222,6 +223,29 @@ describe('atomic import', () => {
         '1',
         expect.stringMatching(/^1\.orphaned-\d+$/),
       ]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('names from bundles', () => {
+  it('stores and prints an imported name without terminal escapes, CR, BEL or direction overrides', async () => {
+    const ws = tempDir('ws');
+    const store = openStore(ws);
+    try {
+      const entries = bundleEntries();
+      const evil = '\u001b[2J\rok\u0007 \u202egpj.exe';
+      entries[0] = {
+        name: 'bundle.json',
+        data: Buffer.from(JSON.stringify(manifest({ experiment: { ...manifest().experiment, name: evil } }))),
+      };
+      const s = await importBundle(store, write('names.segnas', buildZip(entries)));
+      const listed = formatList(store.listExperiments());
+      expect(listed).toContain('\\u{1b}[2J\\u{d}ok\\u{7} \\u{202e}gpj.exe');
+      const codes = [...listed].map((c) => c.codePointAt(0) as number);
+      expect(codes.filter((c) => (c < 0x20 && c !== 0x0a) || c === 0x7f || c === 0x202e)).toEqual([]);
+      expect(store.getExperiment(s.experimentId)?.name).not.toContain('\u001b');
     } finally {
       store.close();
     }
