@@ -39,7 +39,13 @@ export function boundedLines(
     }
   });
   stream.on('end', () => {
-    if (!overflowed && partial) onLine(partial);
+    const last = partial + decoder.end();
     partial = '';
+    if (overflowed || !last) return;
+    if (Buffer.byteLength(last) > maxBytes) {
+      overflowed = true;
+      return onOverflow(Buffer.byteLength(last));
+    }
+    onLine(last.endsWith('\r') ? last.slice(0, -1) : last);
   });
 }
