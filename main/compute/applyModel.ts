@@ -7,6 +7,7 @@
  * batch size, and progress (with an ETA) is reported after each chunk's images. A cancelled run kills
  * its trainer at once.
  */
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +65,9 @@ export async function applyModel(
   const model = await readModelJson(modelDir);
   const size = model.network.size;
   const work = await mkdtemp(join(tmpdir(), 'segnas-apply-'));
+  // An exit (a second Ctrl-C, process.exit) skips the finally below; this still removes the folder.
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  process.once('exit', removeWork);
   const predictor = new Predictor(req.predictor);
   const onAbort = () => void predictor.close(0);
   req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -168,5 +172,6 @@ export async function applyModel(
     req.signal?.removeEventListener('abort', onAbort);
     await predictor.close();
     await rm(work, { recursive: true, force: true });
+    process.off('exit', removeWork);
   }
 }

@@ -114,8 +114,19 @@ available, or the SEGNAS_BACKEND environment variable)`,
       : undefined;
     const { applyModel } = await import('../../compute/applyModel');
     const tty = process.stderr.isTTY;
+    // SIGTERM or Ctrl-C stops the run through its signal, so its trainer and temporary folder go too;
+    // a second one exits at once (the temporary folder is still removed on exit).
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      console.error(`\n${signal}: stopping; segmentations written so far stay in ${values.out}`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const result = await applyModel(
       {
+        signal: stop.signal,
         modelDir: values.model as string,
         inputs,
         outDir: values.out as string,
@@ -133,7 +144,16 @@ available, or the SEGNAS_BACKEND environment variable)`,
         if (tty) process.stderr.write(`\r\x1b[2K${line}`);
         else console.error(line);
       },
-    );
+    )
+      .catch((error: unknown) => {
+        if (stop.signal.aborted) return undefined;
+        throw error;
+      })
+      .finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      });
+    if (!result) return 130;
     if (tty) process.stderr.write('\n');
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else {
