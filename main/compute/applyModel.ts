@@ -93,7 +93,13 @@ export async function applyModel(
       const prepared: { input: ImageInput; transform: PreprocessTransform; t0: number }[] = [];
       for (const [i, input] of batch.entries()) {
         const t0 = performance.now();
-        const image = await readNifti(input.niftiPath);
+        // A converted DICOM series lives in the temporary folder: errors name the user's input instead.
+        const image = await readNifti(input.niftiPath).catch((e: Error) => {
+          if (!input.series) throw e;
+          throw new Error(
+            `${input.source}: DICOM series ${input.series.number ?? '?'} '${input.series.description}' was converted but cannot be read (${e.message.replaceAll(input.niftiPath, 'the converted image')})`,
+          );
+        });
         const pre = preprocessCase(image, undefined, { size });
         const f32 = join(work, `${at + i}.f32`);
         await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));

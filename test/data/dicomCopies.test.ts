@@ -1,0 +1,32 @@
+/** Copies of one DICOM file are not silently merged into one image: the user is told how many. */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { convertDicomFolder } from '../../main/data/dicom';
+import { dicomQaDir } from './helpers';
+
+const dir = mkdtempSync(join(tmpdir(), 'segnas-dicom-copies-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('DICOM copies', () => {
+  it('names the copies of one file instead of merging them without a word', async () => {
+    const series = join(dicomQaDir(), 'In', 'Orientation', 'sag', 'sagdesc36');
+    const one = join(series, readdirSync(series).sort()[0]);
+    const input = join(dir, 'in');
+    mkdirSync(input);
+    for (let i = 0; i < 50; i++) copyFileSync(one, join(input, `copy${String(i).padStart(3, '0')}.dcm`));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const out = join(dir, 'out');
+      mkdirSync(out);
+      const converted = await convertDicomFolder(input, out);
+      expect(converted).toHaveLength(1);
+      expect(warn.mock.calls.join('\n')).toMatch(
+        /in: 49 of 50 DICOM files are exact copies of others \(e\.g\. .*copy001\.dcm = .*copy000\.dcm\); each image was used once/,
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  }, 60_000);
+});
