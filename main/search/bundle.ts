@@ -453,6 +453,16 @@ export async function removeAbandonedImports(store: ExperimentStore): Promise<st
   return removed;
 }
 
+/** Creates a folder the workspace keeps; a file in its place is named rather than failing with EEXIST. */
+async function workspaceFolder(path: string): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (st && !st.isDirectory())
+    throw new Error(
+      `${path} is a file, but the workspace keeps a folder there; move the file away and import again`,
+    );
+  await mkdir(path, { recursive: true });
+}
+
 /** Moves a folder no store row owns out of the way of a new experiment; nothing is deleted. */
 function moveAside(path: string): void {
   if (!existsSync(path)) return;
@@ -473,6 +483,8 @@ export async function importBundle(
 ): Promise<ImportSummary> {
   const path = resolve(file);
   await removeAbandonedImports(store);
+  for (const folder of [STAGING_DIR, 'experiments', 'imported-datasets'])
+    await workspaceFolder(join(store.workspaceDir, folder));
   const staging = join(store.workspaceDir, STAGING_DIR, randomUUID());
   await mkdir(staging, { recursive: true });
   const owner = currentOwner();
@@ -539,8 +551,6 @@ export async function importBundle(
     const hasDataset = names.some((n) => n.startsWith('dataset/'));
     const pending: PendingImport = { owner, datasetDir };
     await writeFile(join(unpacked, PENDING_FILE), JSON.stringify(pending));
-    await mkdir(join(store.workspaceDir, 'experiments'), { recursive: true });
-    if (hasDataset) await mkdir(dirname(datasetDir), { recursive: true });
     const id = store.transaction(() => {
       // The bundled cases stand in for the dataset, so the viewer shows their images and label maps.
       const experiment = store.createExperiment({

@@ -202,6 +202,20 @@ describe('atomic import', () => {
     }
   }, 60_000);
 
+  it('names a file that stands where the workspace keeps a folder, instead of a bare EEXIST', async () => {
+    const ws = tempDir('ws');
+    const store = openStore(ws);
+    try {
+      writeFileSync(join(ws, 'imported-datasets'), 'in the way');
+      await expect(importBundle(store, write('ok.segnas', buildZip(bundleEntries())))).rejects.toThrow(
+        /imported-datasets is a file, but the workspace keeps a folder there; move the file away/,
+      );
+      expect(store.listExperiments()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('removes an experiment folder moved into place whose rows never committed', async () => {
     const ws = tempDir('ws');
     const store = openStore(ws);
