@@ -67,6 +67,15 @@ export function importedFrom(experiment: Experiment): ImportedFrom | undefined {
   return imported && typeof imported === 'object' ? imported : undefined;
 }
 
+/**
+ * What one bundle may hold: its rows are written in one synchronous transaction (the import is atomic),
+ * and a curve grows by one append per epoch, so these bound how long the import holds the event loop
+ * (well under a second at the limits). Real experiments hold a few hundred candidates of ≤ 1,000 epochs.
+ */
+const MAX_BUNDLE_CANDIDATES = 10_000;
+const MAX_BUNDLE_EPOCHS_PER_CANDIDATE = 2_000;
+const MAX_BUNDLE_EPOCHS = 100_000;
+
 const json = z.unknown();
 const isoTime = z.string().max(64);
 const epochSchema = z.object({
@@ -99,7 +108,7 @@ const candidateSchema = z.object({
   device: z.string().nullable(),
   startedAt: isoTime,
   endedAt: isoTime.nullable(),
-  curve: z.array(epochSchema),
+  curve: z.array(epochSchema).max(MAX_BUNDLE_EPOCHS_PER_CANDIDATE),
 });
 const splitSchema = z.object({
   train: z.array(z.string()),
@@ -124,7 +133,12 @@ const bundleSchema = z.object({
     device: z.string(),
     softwareVersion: z.string(),
   }),
-  candidates: z.array(candidateSchema),
+  candidates: z
+    .array(candidateSchema)
+    .max(MAX_BUNDLE_CANDIDATES)
+    .refine((cs) => cs.reduce((n, c) => n + c.curve.length, 0) <= MAX_BUNDLE_EPOCHS, {
+      message: `more than ${MAX_BUNDLE_EPOCHS} epochs in all`,
+    }),
   tests: z.array(
     z.object({
       seq: z.number().int(),
@@ -582,7 +596,7 @@ export async function importBundle(
           estMemoryBytes: c.estMemoryBytes,
           startedAt: c.startedAt,
         });
-        for (const point of c.curve) store.appendEpoch(id, c.seq, point);
+        store.appendEpochs(id, c.seq, c.curve);
         store.recordCandidateEnd(id, c.seq, {
           status: c.status,
           reason: c.reason,

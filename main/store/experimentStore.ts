@@ -67,6 +67,8 @@ export interface ExperimentStore {
   /** Start and end at once, for evaluations that need no training (cached, illegal). */
   recordCandidate(experimentId: number, start: CandidateStart, result: CandidateResult): Candidate;
   appendEpoch(experimentId: number, seq: number, epoch: EpochRecord): void;
+  /** Appends many epochs in one write (an import): appending one by one copies the curve each time. */
+  appendEpochs(experimentId: number, seq: number, epochs: readonly EpochRecord[]): void;
   getCandidate(experimentId: number, seq: number): Candidate | null;
   listCandidates(experimentId: number, options?: ListCandidatesOptions): Candidate[];
   /**

@@ -437,6 +437,26 @@ export class SqliteExperimentStore implements ExperimentStore {
     }
   }
 
+  appendEpochs(experimentId: number, seq: number, epochs: readonly EpochRecord[]): void {
+    this.db
+      .transaction(() => {
+        const row = this.stmt(
+          `SELECT curve FROM candidates WHERE experiment_id = ? AND seq = ? AND status = 'running'`,
+        ).get(experimentId, seq) as { curve: string } | undefined;
+        if (!row)
+          throw new Error(
+            `candidate ${seq} of experiment ${experimentId} is not running; epochs belong to a training`,
+          );
+        const curve = [...(JSON.parse(row.curve) as EpochRecord[]), ...epochs];
+        this.stmt('UPDATE candidates SET curve = ? WHERE experiment_id = ? AND seq = ?').run(
+          JSON.stringify(curve),
+          experimentId,
+          seq,
+        );
+      })
+      .immediate();
+  }
+
   getCandidate(experimentId: number, seq: number): Candidate | null {
     const row = this.candidateRow(experimentId, seq);
     return row ? toCandidate(row) : null;

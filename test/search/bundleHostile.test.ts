@@ -243,6 +243,45 @@ describe('atomic import', () => {
   });
 });
 
+describe('bundle manifests', () => {
+  it('imports the most epochs a bundle may hold with the event loop free within 1 s, and refuses more', async () => {
+    const base = manifest().candidates[0];
+    const curve = (n: number) =>
+      Array.from({ length: n }, (_, k) => ({ epoch: k + 1, loss: 1, valDice: 0.5, seconds: 1 }));
+    // 50 candidates of 2,000 epochs: the limits (100,000 epochs in all, 2,000 per candidate).
+    const most = Array.from({ length: 50 }, (_, k) => ({
+      ...base,
+      seq: k + 1,
+      key: `k${k}`,
+      curve: curve(2000),
+    }));
+    const entries = bundleEntries();
+    entries[0] = { name: 'bundle.json', data: Buffer.from(JSON.stringify(manifest({ candidates: most }))) };
+    const ws = tempDir('ws');
+    const store = openStore(ws);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    try {
+      delay.enable();
+      await importBundle(store, write('most.segnas', buildZip(entries)));
+      delay.disable();
+      expect(delay.max / 1e6).toBeLessThan(1000);
+      const over = [...most, { ...base, seq: 51, key: 'k51', curve: curve(1) }];
+      entries[0] = { name: 'bundle.json', data: Buffer.from(JSON.stringify(manifest({ candidates: over }))) };
+      await expect(importBundle(store, write('over.segnas', buildZip(entries)))).rejects.toThrow(
+        /does not fit the bundle format at candidates: more than 100000 epochs in all/,
+      );
+      const long = [{ ...base, curve: curve(2001) }];
+      entries[0] = { name: 'bundle.json', data: Buffer.from(JSON.stringify(manifest({ candidates: long }))) };
+      await expect(importBundle(store, write('long.segnas', buildZip(entries)))).rejects.toThrow(
+        /at candidates\.0\.curve: Too big/i,
+      );
+      expect(store.listExperiments()).toHaveLength(1);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+});
+
 describe('names from bundles', () => {
   it('stores and prints an imported name without terminal escapes, CR, BEL or direction overrides', async () => {
     const ws = tempDir('ws');
