@@ -3,7 +3,10 @@
  * `segnas serve` whose process may hold only 1,024 file descriptors, must not keep the token holder
  * out; idle unauthenticated connections are closed. Only 127.0.0.1 is touched.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../main/engineServices';
 import { startWebServer } from '../../main/server/webServer';
@@ -18,6 +21,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await serve?.stop();
+  if (serve) rmSync(serve.workspace, { recursive: true, force: true });
 });
 
 /** Opens a connection that sends `bytes` (maybe nothing) and then keeps silent. */
@@ -62,9 +66,6 @@ describe('web mode connection limits', () => {
   }, 60_000);
 
   it('closes an unauthenticated connection that stays silent, and keeps one that showed the token', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const workspace = mkdtempSync(join(tmpdir(), 'segnas-conn-'));
     const engine = await createEngine({ workspace, host: 'web' });
     const server = await startWebServer({
