@@ -63,6 +63,6 @@ for d in json.loads(sys.argv[1]):
     );
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(CASES.length);
-    CASES.forEach(([, , pattern], i) => expect(lines[i]).toMatch(pattern));
+    for (const [i, [, , pattern]] of CASES.entries()) expect(lines[i]).toMatch(pattern);
   }, 90_000);
 });
