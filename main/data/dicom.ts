@@ -213,7 +213,10 @@ export async function convertDicomFolder(
       `${dir}: ${copies.length} of ${files.length} DICOM files are exact copies of others (e.g. ${copies[0][0]} = ${copies[0][1]}); each image was used once`,
     );
   const named = (line: string) =>
-    line.replace(/\/in\/([^\s'"]+)/g, (m, n: string) => original.get(n) ?? m).replace(/\/out\//g, '');
+    line
+      .replace(/\/in\/([^\s'"]+)/g, (m, n: string) => original.get(n) ?? m)
+      .replace(/(^|[\s'"(])\/in(?=$|[\s'")])/g, (_m, before: string) => `${before}${dir}`)
+      .replace(/\/out\//g, '');
   // -z n: uncompressed (we write the .nii.gz ourselves); -b y -ba y: anonymized sidecar with series tags;
   // %s_%d: series number and description in the name.
   const code = mod.callMain(['-z', 'n', '-b', 'y', '-ba', 'y', '-f', '%s_%d', '-o', '/out', '/in']);

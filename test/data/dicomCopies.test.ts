@@ -1,5 +1,5 @@
 /** Copies of one DICOM file are not silently merged into one image: the user is told how many. */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -28,5 +28,20 @@ describe('DICOM copies', () => {
     } finally {
       warn.mockRestore();
     }
+  }, 60_000);
+
+  it("names the user's folder in dcm2niix's errors, never the converter's copies", async () => {
+    const input = join(dir, 'broken');
+    mkdirSync(input);
+    // The DICM marker after the preamble, then nothing an image could be read from.
+    writeFileSync(join(input, 'broken.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICMgarbage')]));
+    const out = join(dir, 'broken-out');
+    mkdirSync(out);
+    const error = await convertDicomFolder(input, out).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(new RegExp(`Unable to find any DICOM images in ${input}`));
+    expect(error?.message).not.toMatch(/ \/in\b/);
   }, 60_000);
 });
