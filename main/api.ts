@@ -203,6 +203,8 @@ export const applyRequestSchema = z
     outDir: pathStringSchema.optional(),
     /** Use the first volume of 4-D DICOM series instead of refusing them. */
     firstVolume: z.boolean().optional(),
+    /** Write into an `outDir` that already holds files (the UI asks first). */
+    force: z.boolean().optional(),
   })
   .strict();
 export type ApplyRequest = z.infer<typeof applyRequestSchema>;
@@ -456,10 +458,12 @@ export interface SegnasApi {
   getApply(req: { runId: number }): Promise<ApplyStatus>;
   /** Stops an apply run and kills its trainer process; the images finished so far stay. */
   cancelApply(req: { runId: number }): Promise<void>;
+  /** `force` replaces an existing `file` (the UI asks first); the default file in the workspace's exports is replaced. */
   bundleExperiment(req: {
     experimentId: number;
     file?: string;
     predictions?: boolean;
+    force?: boolean;
   }): Promise<BundleSummary>;
   importBundle(req: { path: string }): Promise<ImportSummary>;
   // Training engines: what `segnas devices` shows, and the workspace's PyTorch interpreter.
@@ -571,7 +575,12 @@ export const requestSchemas = {
   getApply: z.object({ runId: z.number().int().positive() }).strict(),
   cancelApply: z.object({ runId: z.number().int().positive() }).strict(),
   bundleExperiment: z
-    .object({ experimentId, file: pathString.optional(), predictions: z.boolean().optional() })
+    .object({
+      experimentId,
+      file: pathString.optional(),
+      predictions: z.boolean().optional(),
+      force: z.boolean().optional(),
+    })
     .strict(),
   importBundle: z.object({ path: pathString }).strict(),
   getEngineSettings: none,

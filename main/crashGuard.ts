@@ -12,7 +12,20 @@ export interface CrashGuardOptions {
   onFault: (error: unknown) => void | Promise<void>;
 }
 
+/** Faults of the machine rather than the program: said in words, without a stack. */
+const ENVIRONMENT: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  SQLITE_FULL: 'the disk is full',
+  EROFS: 'the file system is read-only',
+  EIO: 'the disk reported an I/O error',
+};
+
 export function describeFault(kind: string, error: unknown): string {
+  const e = error as NodeJS.ErrnoException | undefined;
+  const plain = typeof e?.code === 'string' ? ENVIRONMENT[e.code] : undefined;
+  if (plain)
+    return `segnas: ${plain} (${e?.code}${e?.path ? ` writing ${e.path}` : ''}); what was finished is in the store. Free space, then continue with segnas resume <id>`;
   const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
   return `segnas: internal error (${kind}): ${text}`;
 }

@@ -6,6 +6,7 @@
  * reached through the small service interfaces below so that each host wires the real ones
  * (see ./engineServices) and tests can point them at temporary folders.
  */
+
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
@@ -47,6 +48,7 @@ import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
 import { errorMessage } from './core/errorMessage';
 import type { DeviceMemory } from './core/memoryBudget';
 import { imageFileOf } from './data/imageFile';
+import { claimOutputFolder } from './data/safeOutput';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import { BUNDLE_EXTENSION } from './search/bundleFormat';
 import { ConfigError, type EngineFacts, validateSearchConfig } from './search/configValidation';
@@ -86,7 +88,11 @@ export interface ExperimentService {
    */
   measuredSecondsPerImage?(size: number, backend: string): number | undefined;
   /** Writes experiment `id` as one bundle file. */
-  bundle?(experimentId: number, file: string, options: { predictions?: boolean }): Promise<BundleSummary>;
+  bundle?(
+    experimentId: number,
+    file: string,
+    options: { predictions?: boolean; force?: boolean; forceHint?: string },
+  ): Promise<BundleSummary>;
   /** Opens a bundle as a new, read-only experiment. */
   importBundle?(file: string): Promise<ImportSummary>;
   close(): void;
@@ -353,7 +359,15 @@ export class Engine implements SegnasApi {
       if (!isAbsolute(input))
         throw new ApiError('bad-request', `Image paths must be absolute, got "${input}"`);
     const outDir = req.outDir
-      ? resolve(req.outDir)
+      ? await claimOutputFolder(req.outDir, {
+          force: req.force,
+          inputs: [...req.inputs, modelDir],
+          workspace: this.workspace,
+          what: 'the output folder',
+          how: 'choose an empty folder, or confirm writing into it (force)',
+        }).catch((e: Error) => {
+          throw new ApiError('bad-request', e.message);
+        })
       : join(this.workspace, 'applied', new Date().toISOString().replace(/[:.]/g, '-'));
     const runId = this.applyRuns.start({
       modelDir,
@@ -383,7 +397,12 @@ export class Engine implements SegnasApi {
     return status;
   }
 
-  async bundleExperiment(req: { experimentId: number; file?: string; predictions?: boolean }) {
+  async bundleExperiment(req: {
+    experimentId: number;
+    file?: string;
+    predictions?: boolean;
+    force?: boolean;
+  }) {
     const experiments = this.options.experiments;
     if (!experiments.bundle) throw new ApiError('unavailable', 'Bundles are not available in this build');
     const detail = experiments.detail(req.experimentId);
@@ -394,7 +413,12 @@ export class Engine implements SegnasApi {
         'exports',
         `${detail.summary.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${req.experimentId}${BUNDLE_EXTENSION}`,
       );
-    return experiments.bundle(req.experimentId, resolve(file), { predictions: req.predictions });
+    // The default file is the app's own to refresh; a file the user named is replaced only with force.
+    return experiments.bundle(req.experimentId, resolve(file), {
+      predictions: req.predictions,
+      force: req.file === undefined || req.force === true,
+      forceHint: 'confirm replacing it (force), or choose another file',
+    });
   }
 
   async importBundle(req: { path: string }) {

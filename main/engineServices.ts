@@ -34,7 +34,7 @@ import {
   type TrainingEngineService,
 } from './engine';
 import { listPresets } from './nas/presets';
-import { importBundle, writeBundle } from './search/bundle';
+import { importBundle, removeAbandonedImports, writeBundle } from './search/bundle';
 import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
 import { createSearchRunner } from './search/searchRunner';
@@ -295,6 +295,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   const workspace = resolve(options.workspace);
   await mkdir(workspace, { recursive: true });
   const store = openStore(workspace);
+  // Leftovers of imports killed mid-way (their rows never committed, so nothing of them is listed).
+  await removeAbandonedImports(store).catch(() => []);
   let engine: Engine | undefined;
   const search = createSearchRunner({ workspace, emit: (event) => engine?.emit(event) });
   engine = new Engine({

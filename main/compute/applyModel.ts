@@ -7,6 +7,7 @@
  * batch size, and progress (with an ETA) is reported after each chunk's images. A cancelled run kills
  * its trainer at once.
  */
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +16,7 @@ import { gatherImages, type ImageInput } from '../data/imageInputs';
 import { readNifti } from '../data/niftiRead';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, type PreprocessTransform, preprocessCase } from '../data/preprocess';
+import { writeFileAtomic } from '../data/safeOutput';
 import { readModelJson } from '../train/modelJson';
 import type { ApplyItem, ApplyProgress, ApplyResult, ApplyTrainer } from './applyTypes';
 import { Predictor, type PredictorOptions } from './predictVolumes';
@@ -63,6 +65,9 @@ export async function applyModel(
   const model = await readModelJson(modelDir);
   const size = model.network.size;
   const work = await mkdtemp(join(tmpdir(), 'segnas-apply-'));
+  // An exit (a second Ctrl-C, process.exit) skips the finally below; this still removes the folder.
+  const removeWork = () => rmSync(work, { recursive: true, force: true });
+  process.once('exit', removeWork);
   const predictor = new Predictor(req.predictor);
   const onAbort = () => void predictor.close(0);
   req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -88,7 +93,13 @@ export async function applyModel(
       const prepared: { input: ImageInput; transform: PreprocessTransform; t0: number }[] = [];
       for (const [i, input] of batch.entries()) {
         const t0 = performance.now();
-        const image = await readNifti(input.niftiPath);
+        // A converted DICOM series lives in the temporary folder: errors name the user's input instead.
+        const image = await readNifti(input.niftiPath).catch((e: Error) => {
+          if (!input.series) throw e;
+          throw new Error(
+            `${input.source}: DICOM series ${input.series.number ?? '?'} '${input.series.description}' was converted but cannot be read (${e.message.replaceAll(input.niftiPath, 'the converted image')})`,
+          );
+        });
         const pre = preprocessCase(image, undefined, { size });
         const f32 = join(work, `${at + i}.f32`);
         await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
@@ -153,7 +164,7 @@ export async function applyModel(
       }
     }
     const summaryPath = req.outFile ? undefined : join(outDir, 'summary.tsv');
-    if (summaryPath) await writeFile(summaryPath, summaryTable(items));
+    if (summaryPath) await writeFileAtomic(summaryPath, summaryTable(items));
     onProgress({ phase: 'done', done: total, total, etaSeconds: 0, ...(trainer && { trainer }) });
     return {
       modelDir,
@@ -167,5 +178,6 @@ export async function applyModel(
     req.signal?.removeEventListener('abort', onAbort);
     await predictor.close();
     await rm(work, { recursive: true, force: true });
+    process.off('exit', removeWork);
   }
 }

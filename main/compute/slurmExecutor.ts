@@ -247,7 +247,7 @@ export class SlurmExecutor implements CandidateExecutor {
     const script = jobScript({
       settings: this.o.settings,
       jobName,
-      outputFile: join(t.dir, 'slurm-%j.out'),
+      outputDir: t.dir,
       attempt,
       trainer: this.o.trainer,
       fileArgs: fileModeArgs({

@@ -21,8 +21,8 @@ export interface TrainerLaunch {
 export interface JobScriptInput {
   settings: ClusterSettings;
   jobName: string;
-  /** Slurm's own output (the scheduler's messages: memory limit, cancellation) goes to this file. */
-  outputFile: string;
+  /** Slurm's own output (the scheduler's messages: memory limit, cancellation) goes to `slurm-<job id>.out` here. */
+  outputDir: string;
   /** 1 for the first submission of a candidate, 2 for its first resubmission, … */
   attempt: number;
   trainer: TrainerLaunch;
@@ -34,11 +34,24 @@ export interface JobScriptInput {
 
 const sbatch = (option: string) => `#SBATCH ${option}`;
 
+/**
+ * A path as the value of an #SBATCH option: sbatch splits these lines at blanks unless quoted, and
+ * reads `%` as a filename pattern (%j, %u, …), so the path is double-quoted with `%` doubled. A quote
+ * or line break cannot be written there at all: refused with the path named.
+ */
+export function sbatchPath(path: string): string {
+  if (/["\r\n\0\\]/.test(path))
+    throw new Error(
+      `${JSON.stringify(path)}: Slurm's #SBATCH lines cannot hold a path with a quote, backslash or line break; use a workspace path without them`,
+    );
+  return `"${path.replace(/%/g, '%%')}"`;
+}
+
 export function jobScript(i: JobScriptInput): string {
   const s = i.settings;
   const options = [
     `--job-name=${i.jobName}`,
-    `--output=${i.outputFile}`,
+    `--output=${sbatchPath(i.outputDir).slice(0, -1)}/slurm-%j.out"`,
     '--open-mode=append',
     '--nodes=1',
     '--ntasks=1',

@@ -6,9 +6,9 @@
  * next job.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { diceToF, OUT_OF_MEMORY_TEXT, UNTRAINABLE_F } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
+import { boundedLines, MAX_TRAINER_LINE_BYTES } from './boundedLines';
 import {
   encodeMessage,
   type FromTrainer,
@@ -248,31 +248,43 @@ export class TrainerProcess {
         },
         (this.options.startTimeoutS ?? 120) * 1000,
       );
-      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        if (!line.trim()) return;
-        const parsed = parseFromTrainer(line);
-        if (!parsed.ok) {
-          this.stderrTail = `${this.stderrTail}\n[stdout] ${line.slice(0, 400)}`.slice(-STDERR_TAIL);
-          // A trainer that breaks the protocol mid-job fails that job and is replaced: what else it
-          // says about the job cannot be trusted.
-          const p = this.pending;
-          if (p && p.child === child) {
-            // Forget it now, so that the next job starts a fresh trainer rather than this dying one.
-            this.child = undefined;
-            child.kill('SIGKILL');
-            p.fail('failed', parsed.reason);
+      // A trainer that breaks the protocol mid-job fails that job and is replaced: what else it says
+      // about the job cannot be trusted.
+      const broke = (reason: string) => {
+        const p = this.pending;
+        if (p && p.child === child) {
+          // Forget it now, so that the next job starts a fresh trainer rather than this dying one.
+          this.child = undefined;
+          child.kill('SIGKILL');
+          p.fail('failed', reason);
+        } else if (this.child === child && !this.readyInfo) child.kill('SIGKILL');
+      };
+      const overflow = (bytes: number) =>
+        broke(
+          `trainer wrote a line of ${bytes >= MAX_TRAINER_LINE_BYTES ? `more than ${MAX_TRAINER_LINE_BYTES}` : bytes} bytes (protocol lines are at most ${MAX_TRAINER_LINE_BYTES} bytes); it was stopped`,
+        );
+      boundedLines(
+        child.stdout as NodeJS.ReadableStream,
+        MAX_TRAINER_LINE_BYTES,
+        (line) => {
+          if (!line.trim()) return;
+          const parsed = parseFromTrainer(line);
+          if (!parsed.ok) {
+            this.stderrTail = `${this.stderrTail}\n[stdout] ${line.slice(0, 400)}`.slice(-STDERR_TAIL);
+            broke(parsed.reason);
+            return;
           }
-          return;
-        }
-        const msg = parsed.msg;
-        if (msg.type === 'ready') {
-          clearTimeout(timer);
-          this.readyInfo = toInfo(msg);
-          resolveStart();
-          return;
-        }
-        this.onMessage(msg, child);
-      });
+          const msg = parsed.msg;
+          if (msg.type === 'ready') {
+            clearTimeout(timer);
+            this.readyInfo = toInfo(msg);
+            resolveStart();
+            return;
+          }
+          this.onMessage(msg, child);
+        },
+        overflow,
+      );
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
         // A child already replaced (it broke the protocol) has nothing left to report.
@@ -301,7 +313,18 @@ export class TrainerProcess {
 
   private onMessage(msg: FromTrainer, child: ChildProcess): void {
     const p = this.pending;
-    if (!p || p.child !== child || !('id' in msg) || msg.id !== p.id || msg.type === 'heartbeat') return;
+    if (!p || p.child !== child || !('id' in msg) || msg.type === 'heartbeat') return;
+    if (msg.id !== p.id) {
+      // A trainer answering for a job it was not given is confused: waiting would only end in the
+      // watchdog's "trainer hung" much later.
+      this.child = undefined;
+      child.kill('SIGKILL');
+      p.fail(
+        'failed',
+        `trainer answered for job ${JSON.stringify(msg.id.slice(0, 80))} while running ${JSON.stringify(p.id)}; it was stopped`,
+      );
+      return;
+    }
     p.onMessage(msg);
   }
 

@@ -3,3 +3,30 @@ export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return '—';
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
+
+/** Code points that change how a terminal shows text rather than showing a character. */
+function isControl(code: number): boolean {
+  return (
+    (code < 0x20 && code !== 0x09 && code !== 0x0a) ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+/**
+ * Text that came from a file (an experiment name in a bundle, a label in dataset.json), made safe to
+ * print: ANSI escapes, CR, BEL and bidirectional overrides could rewrite or disguise what a terminal
+ * shows, so each is written as a visible escape such as \u{1b}.
+ */
+export function printable(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) as number;
+    out += isControl(code) ? `\\u{${code.toString(16)}}` : ch;
+  }
+  return out;
+}

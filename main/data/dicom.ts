@@ -9,11 +9,16 @@
  * A 4-D series (several volumes, e.g. fMRI or diffusion) is refused, or cut to its first volume when
  * the caller asks for it: SegNAS segments single 3-D images.
  */
-import { existsSync } from 'node:fs';
-import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants, existsSync } from 'node:fs';
+import { open, readdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readBoundedFile } from './inputFile';
+
+/** One DICOM file (a slice, or an enhanced multi-frame object): far above real ones. */
+const MAX_DICOM_FILE_BYTES = 2 * 2 ** 30;
 
 export interface DicomSeries {
   /** DICOM SeriesNumber (0020,0011), when the files carry one. */
@@ -52,7 +57,9 @@ const SKIP = /\.(nii|nii\.gz|json|txt|bvec|bval|md)$/i;
 export async function isDicomFile(path: string): Promise<boolean> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking, and only regular files: a FIFO in a DICOM folder would block the open forever.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!(await handle.stat()).isFile()) return false;
     const buf = Buffer.alloc(132);
     const { bytesRead } = await handle.read(buf, 0, 132, 0);
     return bytesRead === 132 && buf.toString('latin1', 128, 132) === 'DICM';
@@ -183,17 +190,40 @@ export async function convertDicomFolder(
   mod.FS.mkdir('/in');
   mod.FS.mkdir('/out');
   // Flat names keep the series' files apart; dcm2niix groups them by their DICOM tags, not by folder.
+  // The flat name → the user's file, so that messages name the input, never the converter's copy.
+  const original = new Map<string, string>();
+  const seen = new Map<string, string>();
+  const copies: [string, string][] = [];
   for (const [i, f] of files.entries()) {
     const name = `${String(i).padStart(6, '0')}_${relative(dir, f).replace(/[\\/]/g, '_')}`;
-    mod.FS.writeFile(`/in/${name}`, await readFile(f));
+    const bytes = await readBoundedFile(f, MAX_DICOM_FILE_BYTES, 'DICOM file');
+    // Byte-identical copies would be merged silently by dcm2niix (200 copies of a slice, one slice).
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const first = seen.get(digest);
+    if (first) {
+      copies.push([f, first]);
+      continue;
+    }
+    seen.set(digest, f);
+    original.set(name, f);
+    mod.FS.writeFile(`/in/${name}`, bytes);
   }
+  if (copies.length > 0)
+    console.warn(
+      `${dir}: ${copies.length} of ${files.length} DICOM files are exact copies of others (e.g. ${copies[0][0]} = ${copies[0][1]}); each image was used once`,
+    );
+  const named = (line: string) =>
+    line
+      .replace(/\/in\/([^\s'"]+)/g, (m, n: string) => original.get(n) ?? m)
+      .replace(/(^|[\s'"(])\/in(?=$|[\s'")])/g, (_m, before: string) => `${before}${dir}`)
+      .replace(/\/out\//g, '');
   // -z n: uncompressed (we write the .nii.gz ourselves); -b y -ba y: anonymized sidecar with series tags;
   // %s_%d: series number and description in the name.
   const code = mod.callMain(['-z', 'n', '-b', 'y', '-ba', 'y', '-f', '%s_%d', '-o', '/out', '/in']);
   const produced = mod.FS.readdir('/out').filter((n) => n.endsWith('.nii'));
   if (code !== 0 || produced.length === 0)
     throw new DicomError(
-      `${dir}: dcm2niix could not convert the DICOM files (exit ${code}): ${log.slice(-4).join(' | ')}`,
+      `${dir}: dcm2niix could not convert the DICOM files (exit ${code}): ${log.slice(-4).map(named).join(' | ')}`,
     );
   const series: DicomSeries[] = [];
   for (const name of produced.sort()) {

@@ -3,7 +3,6 @@
  * volume once, and reports per case what it holds and what is wrong with it. Problems never throw:
  * bad cases are marked unusable and the rest of the dataset stays available.
  */
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type ImageSummary,
@@ -29,11 +28,15 @@ import {
 } from './datasetLayout';
 import { DicomError } from './dicom';
 import { readImage } from './imageFile';
+import { InputRefusedError, readBoundedFile } from './inputFile';
 import { buildLabelMapping, type LabelDef, type LabelMapping } from './labels';
 import { NiftiReadError, readNifti } from './niftiRead';
 import { formatProblem, type Problem, problem } from './problems';
 import { DEFAULT_FRACTIONS, minCasesForSplit, type SplitFractions } from './splits';
 import type { NiftiVolume } from './volume';
+
+/** dataset.json is parsed in memory; real ones are a few KiB. */
+const MAX_DATASET_JSON_BYTES = 16 * 2 ** 20;
 
 export interface DiscoveredCase {
   id: string;
@@ -85,9 +88,20 @@ async function readDatasetJson(root: string): Promise<{ json?: DatasetJson; prob
   const path = join(root, 'dataset.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return { problems: [] };
+    text = (await readBoundedFile(path, MAX_DATASET_JSON_BYTES, 'dataset.json')).toString('utf8');
+  } catch (e) {
+    // Absent is normal; a FIFO, device or huge file in its place is named.
+    if (!(e instanceof InputRefusedError) || e.reason === 'missing') return { problems: [] };
+    return {
+      problems: [
+        problem(
+          'bad-dataset-json',
+          path,
+          `${e.message}; label names and the allowed label values are ignored`,
+          'warning',
+        ),
+      ],
+    };
   }
   try {
     return { json: parseDatasetJson(text), problems: [] };

@@ -7,6 +7,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { isNiftiName, stripNiftiExt } from './datasetLayout';
 import { convertDicomFolder, type DicomOptions, findDicomFiles, isDicomFile } from './dicom';
+import { isRegularFile, kindOf } from './inputFile';
 
 export interface ImageInput {
   /** Unique among the batch; the output is `<id>.nii.gz`. */
@@ -46,6 +47,8 @@ export async function gatherImages(
       throw new InputError(`${path}: not found`);
     }
     if (!isDir) {
+      if (!(await isRegularFile(path)))
+        throw new InputError(`${path}: ${kindOf(await stat(path))}, not an image file; give a regular file`);
       if (isNiftiName(basename(path))) found.push({ niftiPath: path, source: path });
       else if (await isDicomFile(path))
         throw new InputError(
@@ -54,7 +57,13 @@ export async function gatherImages(
       else throw new InputError(`${path}: neither NIfTI (.nii, .nii.gz) nor a folder of DICOM series`);
       continue;
     }
-    const names = (await readdir(path)).filter((n) => isNiftiName(n)).sort();
+    const names: string[] = [];
+    for (const n of (await readdir(path)).filter((n) => isNiftiName(n)).sort()) {
+      // A FIFO or device named like an image would block the reader or never end: named and skipped.
+      if (await isRegularFile(join(path, n))) names.push(n);
+      else
+        console.warn(`${join(path, n)}: skipped, ${kindOf(await stat(join(path, n)))} is not an image file`);
+    }
     for (const n of names) found.push({ niftiPath: join(path, n), source: join(path, n) });
     if ((await findDicomFiles(path)).length > 0) {
       const out = join(workDir, `dicom-${conversions++}`);

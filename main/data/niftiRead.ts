@@ -7,10 +7,11 @@
  * forever on a negative extension size, and the app does not use extensions), and a .nii.gz is
  * decompressed only as far as its header promises, under a cap (a gzip bomb ends with an error).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import { quaternToMat44 } from './affine';
+import { InputRefusedError, kindOf, readBoundedFile } from './inputFile';
 import {
   allocateVoxels,
   BYTES_PER_VOXEL,
@@ -73,11 +74,18 @@ export async function readNifti(path: string, options: NiftiReadOptions = {}): P
   const max = maxBytesOf(options);
   let bytes: Uint8Array;
   try {
+    // A FIFO or device (e.g. /dev/zero named *.nii.gz) would block or never end: refused by stat first.
     const info = await stat(path);
-    if (info.size > max) throw tooLarge(path, `the file holds ${info.size} bytes,`, max);
-    bytes = await readFile(path);
+    if (info.isFile() && info.size > max) throw tooLarge(path, `the file holds ${info.size} bytes,`, max);
+    bytes = await readBoundedFile(path, max, 'NIfTI file');
   } catch (e) {
     if (e instanceof NiftiReadError) throw e;
+    if (e instanceof InputRefusedError && e.reason === 'not-regular')
+      throw new NiftiReadError(
+        path,
+        'unreadable',
+        `${kindOf(await stat(path))}, not a regular file; it was skipped`,
+      );
     throw new NiftiReadError(path, 'unreadable', `cannot read the file (${(e as Error).message})`);
   }
   return parseNifti(bytes, path, options);

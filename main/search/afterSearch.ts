@@ -11,7 +11,7 @@ import { pytorchDeviceOf } from '../compute/engines';
 import { Predictor } from '../compute/predictVolumes';
 import { BACKEND_NAMES } from '../core/backends';
 import type { DiscoveredDataset } from '../data/discover';
-import { refuseExisting, refuseOutputInside } from '../data/safeOutput';
+import { claimOutputFile, claimOutputFolder } from '../data/safeOutput';
 import {
   type Candidate,
   type Experiment,
@@ -193,7 +193,14 @@ export async function exportExperiment(
   // nothing in it is replaced, and it may not lie inside the dataset.
   const userDir = dir !== undefined;
   const out = resolve(dir ?? join(experimentDir(store.workspaceDir, experimentId), 'export'));
-  if (userDir) refuseOutputInside(out, [experiment.config.datasetPath], 'the export folder');
+  // Files already in a user's folder are refused one by one below, so the folder itself may hold others.
+  if (userDir)
+    await claimOutputFolder(out, {
+      force: true,
+      inputs: [experiment.config.datasetPath],
+      workspace: store.workspaceDir,
+      what: 'the export folder',
+    });
   const written = await writeReport(store, experimentId, reportDirOf(store.workspaceDir, experimentId));
   const root = experimentDir(store.workspaceDir, experimentId);
   const copies: { from: string; to: string }[] = written.files.map((f) => ({
@@ -215,7 +222,9 @@ export async function exportExperiment(
   }
   if (userDir)
     for (const c of copies)
-      await refuseExisting(c.to, false, 'export into an empty folder, or move the existing files away first');
+      await claimOutputFile(c.to, {
+        how: 'export into an empty folder, or move the existing files away first',
+      });
   await mkdir(out, { recursive: true });
   for (const c of copies) {
     // Copied under a temporary name and renamed, so an interrupted export leaves no half-written file.

@@ -10,21 +10,30 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { existsSync, renameSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { z } from 'zod';
+import { printable } from '../core/format';
 import { candidateStatusSchema } from '../core/status';
 import { imageFileOf } from '../data/imageFile';
+import { InputRefusedError, readBoundedFile, regularFileSize } from '../data/inputFile';
+import { claimOutputFile, isInside, partialName } from '../data/safeOutput';
 import {
   type Candidate,
+  currentOwner,
   type Experiment,
   type ExperimentStore,
   experimentDir,
+  isOwnerAlive,
   type JsonObject,
+  type ProcessOwner,
   type TestEvaluation,
 } from '../store';
 import { readWorkspaceSettings } from '../store/workspaceSettings';
+import { readModelJson } from '../train/modelJson';
 import { ensurePortableFiles } from '../train/onnx/portableModel';
 import {
   experimentPredictor,
@@ -33,12 +42,15 @@ import {
   reopenDataset,
   reportDirOf,
 } from './afterSearch';
+import {
+  type ArchiveLimits,
+  ArchiveRefusedError,
+  defaultArchiveLimits,
+  extractArchive,
+} from './bundleArchive';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './bundleFormat';
 import { writeReport } from './report';
 import { exists } from './testEvaluation';
-
-/** Refuse bundles that would unpack to more than this (a zip can claim anything). */
-const MAX_UNPACKED_BYTES = 4 * 2 ** 30;
 
 /** What an imported experiment remembers of where it came from (in config.extra.imported). */
 export interface ImportedFrom {
@@ -55,6 +67,15 @@ export function importedFrom(experiment: Experiment): ImportedFrom | undefined {
   const imported = (experiment.config.extra as { imported?: ImportedFrom } | undefined)?.imported;
   return imported && typeof imported === 'object' ? imported : undefined;
 }
+
+/**
+ * What one bundle may hold: its rows are written in one synchronous transaction (the import is atomic),
+ * and a curve grows by one append per epoch, so these bound how long the import holds the event loop
+ * (well under a second at the limits). Real experiments hold a few hundred candidates of ≤ 1,000 epochs.
+ */
+const MAX_BUNDLE_CANDIDATES = 10_000;
+const MAX_BUNDLE_EPOCHS_PER_CANDIDATE = 2_000;
+const MAX_BUNDLE_EPOCHS = 100_000;
 
 const json = z.unknown();
 const isoTime = z.string().max(64);
@@ -88,7 +109,7 @@ const candidateSchema = z.object({
   device: z.string().nullable(),
   startedAt: isoTime,
   endedAt: isoTime.nullable(),
-  curve: z.array(epochSchema),
+  curve: z.array(epochSchema).max(MAX_BUNDLE_EPOCHS_PER_CANDIDATE),
 });
 const splitSchema = z.object({
   train: z.array(z.string()),
@@ -113,7 +134,12 @@ const bundleSchema = z.object({
     device: z.string(),
     softwareVersion: z.string(),
   }),
-  candidates: z.array(candidateSchema),
+  candidates: z
+    .array(candidateSchema)
+    .max(MAX_BUNDLE_CANDIDATES)
+    .refine((cs) => cs.reduce((n, c) => n + c.curve.length, 0) <= MAX_BUNDLE_EPOCHS, {
+      message: `more than ${MAX_BUNDLE_EPOCHS} epochs in all`,
+    }),
   tests: z.array(
     z.object({
       seq: z.number().int(),
@@ -140,6 +166,76 @@ export type BundleManifest = z.infer<typeof bundleSchema>;
 export interface BundleOptions {
   /** Include the kept models' predictions on split 0's validation and test cases, with those cases. */
   predictions?: boolean;
+  /** Replace an existing file at the target. */
+  force?: boolean;
+  /** What the refusal of an existing target tells the user to do. */
+  forceHint?: string;
+}
+
+/** Files up to this size are read in one piece into the zip; larger ones in chunks of it. */
+const ZIP_CHUNK = 1 << 20;
+/** One file in a bundle: a zip without zip64 cannot hold more. */
+const MAX_BUNDLED_FILE_BYTES = 2 ** 32 - 1;
+
+/**
+ * Writes a zip of `entries` (a file path to copy, or bytes) to `out` through a temporary name:
+ * streamed, so a bundle of any size needs little memory, and renamed into place only when whole, so a
+ * kill or a full disk leaves the earlier file (or none), never a damaged one. NIfTI .gz and weights
+ * barely compress: they are stored; JSON and CSV are deflated.
+ */
+async function writeZipAtomic(out: string, entries: [string, string | Uint8Array][]): Promise<number> {
+  await mkdir(dirname(out), { recursive: true });
+  const tmp = partialName(out);
+  const handle = await open(tmp, 'wx');
+  const pending: Uint8Array[] = [];
+  let failure: Error | null = null;
+  const zip = new Zip((err, chunk) => {
+    if (err) failure = err;
+    else pending.push(chunk);
+  });
+  let written = 0;
+  const flush = async () => {
+    for (const c of pending.splice(0)) {
+      await handle.write(c);
+      written += c.byteLength;
+    }
+    if (failure) throw failure;
+  };
+  try {
+    for (const [name, source] of entries) {
+      const entry = /\.(gz|bin)$/.test(name) ? new ZipPassThrough(name) : new ZipDeflate(name, { level: 6 });
+      zip.add(entry);
+      if (typeof source !== 'string') entry.push(source, true);
+      else {
+        // A FIFO or device among the bundled files would block or never end.
+        await regularFileSize(source, MAX_BUNDLED_FILE_BYTES, 'file to bundle');
+        const input = await open(source, 'r');
+        try {
+          const buf = new Uint8Array(ZIP_CHUNK);
+          for (;;) {
+            const { bytesRead } = await input.read(buf, 0, ZIP_CHUNK, null);
+            if (bytesRead === 0) break;
+            entry.push(buf.slice(0, bytesRead), false);
+            await flush();
+          }
+        } finally {
+          await input.close();
+        }
+        entry.push(new Uint8Array(0), true);
+      }
+      await flush();
+    }
+    zip.end();
+    await flush();
+    await handle.sync();
+    await handle.close();
+    await rename(tmp, out);
+    return written;
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw error;
+  }
 }
 
 export interface BundleSummary {
@@ -172,6 +268,13 @@ export async function writeBundle(
   const experiment = store.getExperiment(id);
   if (!experiment)
     throw new Error(`there is no experiment ${id} in ${store.workspaceDir} (segnas list shows them)`);
+  // Checked before the (slow) predictions: never the store, never an existing file without force.
+  const out = await claimOutputFile(file, {
+    force: options.force,
+    workspace: store.workspaceDir,
+    what: 'the bundle',
+    how: options.forceHint ?? 'use --force to replace it',
+  });
   const root = experimentDir(store.workspaceDir, id);
   const workspace = store.workspaceDir;
   // Predictions first: the report and manifest then list them.
@@ -224,7 +327,8 @@ export async function writeBundle(
     // A folder that cannot be completed travels as it is (the candidate page's download says why).
     if (await exists(join(dir, 'model.json'))) await ensurePortableFiles(dir).catch(() => undefined);
   }
-  const entries: Record<string, Uint8Array> = {};
+  // Entry name → the file to copy, or the bytes: files are streamed into the zip, never read whole.
+  const entries: Record<string, string | Uint8Array> = {};
   const artifacts: BundleManifest['artifacts'] = [];
   const inBundle = (path: string) => relative(root, path).split(sep).join('/');
   for (const a of store.listArtifacts(id)) {
@@ -233,14 +337,13 @@ export async function writeBundle(
     // Models of further splits are retrained copies: the split-0 models are the experiment's result.
     if (a.kind === 'model' && !modelNames.includes(basename(a.path))) continue;
     const isDir = (await stat(a.path)).isDirectory();
-    for (const f of isDir ? await filesUnder(a.path) : [a.path])
-      entries[inBundle(f)] = new Uint8Array(await readFile(f));
+    for (const f of isDir ? await filesUnder(a.path) : [a.path]) entries[inBundle(f)] = f;
     artifacts.push({ seq: a.seq, kind: a.kind, path: inBundle(a.path), meta: a.meta });
   }
   for (const name of modelNames) {
     const dir = join(modelsDirOf(workspace, id), name);
     if (artifacts.some((a) => a.path === inBundle(dir))) continue;
-    for (const f of await filesUnder(dir)) entries[inBundle(f)] = new Uint8Array(await readFile(f));
+    for (const f of await filesUnder(dir)) entries[inBundle(f)] = f;
     artifacts.push({
       seq: Number(name),
       kind: 'model',
@@ -253,11 +356,8 @@ export async function writeBundle(
     const labels = Object.fromEntries(mapping.values.map((v, k) => [String(v), mapping.names[k]]));
     for (const [caseId, files] of datasetCases) {
       const image = await imageFileOf(files.image);
-      entries[`dataset/imagesTr/${caseId}${niftiExt(image)}`] = new Uint8Array(await readFile(image));
-      if (files.label)
-        entries[`dataset/labelsTr/${caseId}${niftiExt(files.label)}`] = new Uint8Array(
-          await readFile(files.label),
-        );
+      entries[`dataset/imagesTr/${caseId}${niftiExt(image)}`] = image;
+      if (files.label) entries[`dataset/labelsTr/${caseId}${niftiExt(files.label)}`] = files.label;
     }
     entries['dataset/dataset.json'] = strToU8(
       JSON.stringify({ name: `${experiment.name} (bundled cases)`, labels }, null, 2),
@@ -275,18 +375,10 @@ export async function writeBundle(
     ...(datasetCases.size > 0 ? { dataset: { cases: [...datasetCases.keys()] } } : {}),
   };
   entries['bundle.json'] = strToU8(JSON.stringify(manifest));
-  // NIfTI .gz and weights barely compress: store them, deflate the JSON and CSV.
-  const zipped = zipSync(
-    Object.fromEntries(
-      Object.entries(entries).map(([k, v]) => [k, [v, { level: /\.(gz|bin)$/.test(k) ? 0 : 6 }] as const]),
-    ),
-  );
-  const out = resolve(file);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, zipped);
+  const bytes = await writeZipAtomic(out, Object.entries(entries));
   return {
     file: out,
-    bytes: zipped.byteLength,
+    bytes,
     candidates: manifest.candidates.length,
     models: artifacts.filter((a) => a.kind === 'model').length,
     predictions: artifacts.filter((a) => a.kind === 'prediction').length,
@@ -315,131 +407,252 @@ export interface ImportSummary {
   candidates: number;
 }
 
-/** Opens a bundle into `store`'s workspace as a new, read-only experiment. */
-export async function importBundle(store: ExperimentStore, file: string): Promise<ImportSummary> {
+/** Where imports unpack before they appear whole (inside the workspace: the final renames stay on one disk). */
+const STAGING_DIR = '.imports';
+/** In an experiment folder moved into place by an import whose store rows are not committed yet. */
+const PENDING_FILE = '.import-pending.json';
+/** bundle.json is parsed in memory: far above any real experiment's manifest. */
+const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
+
+interface PendingImport {
+  owner: ProcessOwner;
+  datasetDir: string;
+}
+
+/** The owner of a staging folder or pending import is gone (another host's: after a day). */
+function abandoned(owner: ProcessOwner | undefined, mtimeMs: number): boolean {
+  if (!owner) return Date.now() - mtimeMs > 60_000;
+  if (owner.host !== hostname()) return Date.now() - mtimeMs > 24 * 3600_000;
+  return !isOwnerAlive(owner);
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes what imports of processes that are gone left behind: their staging folders, and experiment
+ * and dataset folders moved into place whose store rows never committed. Runs when an engine starts
+ * and before every import; a live import (this or another process) is left alone.
+ */
+export async function removeAbandonedImports(store: ExperimentStore): Promise<string[]> {
+  const removed: string[] = [];
+  const staging = join(store.workspaceDir, STAGING_DIR);
+  for (const name of await readdir(staging).catch(() => [] as string[])) {
+    const dir = join(staging, name);
+    const st = await stat(dir).catch(() => undefined);
+    if (!st) continue;
+    if (!abandoned(await readJson<ProcessOwner>(join(dir, 'owner.json')), st.mtimeMs)) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  const experiments = join(store.workspaceDir, 'experiments');
+  for (const name of await readdir(experiments).catch(() => [] as string[])) {
+    const dir = join(experiments, name);
+    const marker = join(dir, PENDING_FILE);
+    const pending = await readJson<PendingImport>(marker);
+    if (!pending) continue;
+    if (/^\d+$/.test(name) && store.getExperiment(Number(name))) {
+      // Committed; only the marker's removal was missed.
+      await rm(marker, { force: true });
+      continue;
+    }
+    const st = await stat(marker).catch(() => undefined);
+    if (!st || !abandoned(pending.owner, st.mtimeMs)) continue;
+    const dataset = resolve(pending.datasetDir);
+    if (isInside(dataset, join(store.workspaceDir, 'imported-datasets'))) {
+      await rm(dataset, { recursive: true, force: true });
+      removed.push(dataset);
+    }
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
+/** Creates a folder the workspace keeps; a file in its place is named rather than failing with EEXIST. */
+async function workspaceFolder(path: string): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (st && !st.isDirectory())
+    throw new Error(
+      `${path} is a file, but the workspace keeps a folder there; move the file away and import again`,
+    );
+  await mkdir(path, { recursive: true });
+}
+
+/** Moves a folder no store row owns out of the way of a new experiment; nothing is deleted. */
+function moveAside(path: string): void {
+  if (!existsSync(path)) return;
+  renameSync(path, `${path}.orphaned-${Date.now()}`);
+}
+
+/**
+ * Opens a bundle into `store`'s workspace as a new, read-only experiment. It appears whole or not at
+ * all: the bundle is unpacked into a staging folder (streamed, within the archive limits), checked,
+ * and then its store rows are written in one transaction inside which the folders are renamed into
+ * place. A failure removes what was unpacked; a kill -9 leaves nothing listed, and its leftovers are
+ * removed by the next start or import (removeAbandonedImports).
+ */
+export async function importBundle(
+  store: ExperimentStore,
+  file: string,
+  limits: ArchiveLimits = defaultArchiveLimits(),
+): Promise<ImportSummary> {
   const path = resolve(file);
-  let files: Record<string, Uint8Array>;
-  try {
-    let total = 0;
-    files = unzipSync(new Uint8Array(await readFile(path)), {
-      filter: (f) => {
-        total += f.originalSize;
-        if (total > MAX_UNPACKED_BYTES) throw new Error('it would unpack to more than 4 GiB');
-        return true;
-      },
-    });
-  } catch (e) {
-    throw new Error(
-      `${path}: not a SegNAS bundle (${(e as Error).message}); export one with segnas bundle <id>`,
-    );
-  }
-  const names = Object.keys(files).filter((n) => !n.endsWith('/'));
-  for (const n of names) safeEntry(n, path);
-  if (!files['bundle.json']) throw new Error(`${path}: has no bundle.json; it is not a SegNAS bundle`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(strFromU8(files['bundle.json']));
-  } catch (e) {
-    throw new Error(`${path}: bundle.json is not valid JSON (${(e as Error).message})`);
-  }
-  const parsed = bundleSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `${path}: bundle.json does not fit the bundle format at ${issue.path.join('.')}: ${issue.message}`,
-    );
-  }
-  const b = parsed.data;
-  if (b.formatVersion > BUNDLE_FORMAT_VERSION)
-    throw new Error(
-      `${path}: bundle formatVersion ${b.formatVersion} is newer than this program reads (${BUNDLE_FORMAT_VERSION}); update SegNAS Studio`,
-    );
-  const e = b.experiment;
-  const config = e.config as unknown as Experiment['config'];
-  const imported: ImportedFrom = {
-    bundle: basename(path),
-    originalId: e.id,
-    originalStatus: e.status,
-    originalCreatedAt: e.createdAt,
-    originalDatasetPath: config.datasetPath,
-    importedAt: new Date().toISOString(),
-  };
-  // The bundled cases stand in for the dataset, so the viewer shows their images and label maps.
+  await removeAbandonedImports(store);
+  for (const folder of [STAGING_DIR, 'experiments', 'imported-datasets'])
+    await workspaceFolder(join(store.workspaceDir, folder));
+  const staging = join(store.workspaceDir, STAGING_DIR, randomUUID());
+  await mkdir(staging, { recursive: true });
+  const owner = currentOwner();
+  await writeFile(join(staging, 'owner.json'), JSON.stringify(owner));
+  const unpacked = join(staging, 'files');
   const datasetDir = join(store.workspaceDir, 'imported-datasets', randomUUID());
-  const experiment = store.createExperiment({
-    name: e.name,
-    config: {
-      ...config,
-      ...(b.dataset ? { datasetPath: datasetDir } : {}),
-      extra: { ...(config.extra ?? {}), imported: imported as unknown as JsonObject },
-    },
-    datasetFingerprint: e.datasetFingerprint,
-    seeds: e.seeds as Experiment['seeds'],
-    splits: e.splits,
-    backend: e.backend,
-    device: e.device,
-    softwareVersion: e.softwareVersion,
-  });
-  const id = experiment.id;
+  let movedDir: string | undefined;
+  let movedDataset = false;
   try {
-    const root = experimentDir(store.workspaceDir, id);
-    for (const n of names) {
-      if (n === 'bundle.json') continue;
-      const target = n.startsWith('dataset/')
-        ? join(datasetDir, ...n.split('/').slice(1))
-        : join(root, ...n.split('/'));
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, files[n]);
+    let names: string[];
+    try {
+      names = await extractArchive(path, unpacked, (n) => safeEntry(n, path), limits);
+    } catch (e) {
+      const zlibCode = String((e as NodeJS.ErrnoException).code ?? '');
+      if (e instanceof ArchiveRefusedError || e instanceof InputRefusedError || zlibCode.startsWith('Z_'))
+        throw new Error(
+          `${path}: not a SegNAS bundle (${(e as Error).message}); export one with segnas bundle <id>`,
+        );
+      throw e;
     }
-    for (const c of b.candidates as unknown as Candidate[]) {
-      if (c.status === 'running') continue; // never finished: nothing to show
-      const start = {
-        seq: c.seq,
-        x: c.x,
-        key: c.key,
-        spec: c.spec,
-        device: c.device,
-        paramCount: c.paramCount,
-        estMemoryBytes: c.estMemoryBytes,
-        startedAt: c.startedAt,
-      };
-      store.recordCandidateStart(id, start);
-      for (const point of c.curve) store.appendEpoch(id, c.seq, point);
-      store.recordCandidateEnd(id, c.seq, {
-        status: c.status,
-        reason: c.reason,
-        f: c.f ?? 10,
-        valDice: c.valDice,
-        perLabelDice: c.perLabelDice,
-        paramCount: c.paramCount,
-        estMemoryBytes: c.estMemoryBytes,
-        peakMemoryBytes: c.peakMemoryBytes,
-        device: c.device,
-        ...(c.endedAt ? { endedAt: c.endedAt } : {}),
+    if (!names.includes('bundle.json'))
+      throw new Error(`${path}: has no bundle.json; it is not a SegNAS bundle`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(
+        (await readBoundedFile(join(unpacked, 'bundle.json'), MAX_MANIFEST_BYTES, 'bundle.json')).toString(
+          'utf8',
+        ),
+      );
+    } catch (e) {
+      throw new Error(`${path}: bundle.json is not valid JSON (${(e as Error).message})`);
+    }
+    const parsed = bundleSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(
+        `${path}: bundle.json does not fit the bundle format at ${issue.path.join('.')}: ${issue.message}`,
+      );
+    }
+    const b = parsed.data;
+    if (b.formatVersion > BUNDLE_FORMAT_VERSION)
+      throw new Error(
+        `${path}: bundle formatVersion ${b.formatVersion} is newer than this program reads (${BUNDLE_FORMAT_VERSION}); update SegNAS Studio`,
+      );
+    for (const a of b.artifacts) safeEntry(a.path, path);
+    for (const a of b.artifacts)
+      if (a.kind === 'model' && names.some((n) => n.startsWith(`${a.path}/`)))
+        await readModelJson(join(unpacked, ...a.path.split('/'))).catch((err: Error) => {
+          throw new Error(
+            `${path}: model ${a.path} is not a closed model folder (${err.message}); nothing was imported`,
+          );
+        });
+    await rm(join(unpacked, 'bundle.json'));
+    const e = b.experiment;
+    const config = e.config as unknown as Experiment['config'];
+    const imported: ImportedFrom = {
+      bundle: basename(path),
+      originalId: e.id,
+      originalStatus: e.status,
+      originalCreatedAt: e.createdAt,
+      originalDatasetPath: config.datasetPath,
+      importedAt: new Date().toISOString(),
+    };
+    const hasDataset = names.some((n) => n.startsWith('dataset/'));
+    const pending: PendingImport = { owner, datasetDir };
+    await writeFile(join(unpacked, PENDING_FILE), JSON.stringify(pending));
+    const id = store.transaction(() => {
+      // The bundled cases stand in for the dataset, so the viewer shows their images and label maps.
+      const experiment = store.createExperiment({
+        // A name from a file is shown in terminals and the UI: no escapes or direction overrides in it.
+        name: printable(e.name),
+        config: {
+          ...config,
+          ...(b.dataset ? { datasetPath: datasetDir } : {}),
+          extra: { ...(config.extra ?? {}), imported: imported as unknown as JsonObject },
+        },
+        datasetFingerprint: e.datasetFingerprint,
+        seeds: e.seeds as Experiment['seeds'],
+        splits: e.splits,
+        backend: e.backend,
+        device: e.device,
+        softwareVersion: e.softwareVersion,
       });
-    }
-    for (const t of b.tests as unknown as TestEvaluation[])
-      store.recordTestEvaluation({ ...t, experimentId: id, perSubject: t.perSubject ?? undefined });
-    for (const a of b.artifacts) {
-      safeEntry(a.path, path);
-      store.addArtifact({
-        experimentId: id,
-        seq: a.seq,
-        kind: a.kind,
-        path: join(root, ...a.path.split('/')),
-        meta: a.meta as JsonObject | null,
-      });
-    }
-    store.updateExperimentStatus(
-      id,
-      e.status === 'finished' ? 'finished' : 'stopped',
-      e.status === 'finished'
-        ? {}
-        : { reason: `imported from ${imported.bundle} (was ${e.status}); read-only` },
-    );
+      const id = experiment.id;
+      const root = experimentDir(store.workspaceDir, id);
+      for (const c of b.candidates as unknown as Candidate[]) {
+        if (c.status === 'running') continue; // never finished: nothing to show
+        store.recordCandidateStart(id, {
+          seq: c.seq,
+          x: c.x,
+          key: c.key,
+          spec: c.spec,
+          device: c.device,
+          paramCount: c.paramCount,
+          estMemoryBytes: c.estMemoryBytes,
+          startedAt: c.startedAt,
+        });
+        store.appendEpochs(id, c.seq, c.curve);
+        store.recordCandidateEnd(id, c.seq, {
+          status: c.status,
+          reason: c.reason,
+          f: c.f ?? 10,
+          valDice: c.valDice,
+          perLabelDice: c.perLabelDice,
+          paramCount: c.paramCount,
+          estMemoryBytes: c.estMemoryBytes,
+          peakMemoryBytes: c.peakMemoryBytes,
+          device: c.device,
+          ...(c.endedAt ? { endedAt: c.endedAt } : {}),
+        });
+      }
+      for (const t of b.tests as unknown as TestEvaluation[])
+        store.recordTestEvaluation({ ...t, experimentId: id, perSubject: t.perSubject ?? undefined });
+      for (const a of b.artifacts)
+        store.addArtifact({
+          experimentId: id,
+          seq: a.seq,
+          kind: a.kind,
+          path: join(root, ...a.path.split('/')),
+          meta: a.meta as JsonObject | null,
+        });
+      store.updateExperimentStatus(
+        id,
+        e.status === 'finished' ? 'finished' : 'stopped',
+        e.status === 'finished'
+          ? {}
+          : { reason: `imported from ${imported.bundle} (was ${e.status}); read-only` },
+      );
+      // Last, so that a failure above leaves nothing to undo on disk. A kill -9 between these renames
+      // and the commit leaves folders marked pending, which removeAbandonedImports removes.
+      moveAside(root);
+      renameSync(unpacked, root);
+      movedDir = root;
+      if (hasDataset) {
+        renameSync(join(root, 'dataset'), datasetDir);
+        movedDataset = true;
+      }
+      return id;
+    });
+    await rm(join(experimentDir(store.workspaceDir, id), PENDING_FILE), { force: true });
+    return { experimentId: id, name: printable(e.name), candidates: b.candidates.length };
   } catch (error) {
-    store.deleteExperiment(id);
+    // The transaction rolled back: put nothing of this import on show.
+    if (movedDataset) await rm(datasetDir, { recursive: true, force: true });
+    if (movedDir) await rm(movedDir, { recursive: true, force: true });
     throw error;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
-  return { experimentId: id, name: e.name, candidates: b.candidates.length };
 }

@@ -19,6 +19,12 @@ import {
 } from '../api';
 import type { Engine } from '../engine';
 import { newToken, requestUrl, tokenCookie, tokenSource } from './auth';
+import {
+  type ConnectionGuard,
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  limitConnections,
+} from './connectionLimits';
 import { allowedHostNames, fetchSiteAllowed, hostAllowed, originAllowed } from './requestGuard';
 import {
   receiveUpload,
@@ -62,6 +68,8 @@ const MIME: Record<string, string> = {
 
 export interface WebServerOptions {
   engine: Engine;
+  /** Connection limits (tests lower them); default DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: ConnectionLimits;
   /** Folder of the built renderer (dist/renderer). */
   staticDir: string;
   host?: string;
@@ -193,7 +201,12 @@ function admit(req: IncomingMessage, gate: Gate): URL | 400 | 403 {
   return url;
 }
 
-function attachWebSocket(server: Server, engine: Engine, gate: Gate): WebSocketServer {
+function attachWebSocket(
+  server: Server,
+  engine: Engine,
+  gate: Gate,
+  connections: ConnectionGuard,
+): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   wss.on('error', () => {});
   server.on('upgrade', (req, socket, head) => {
@@ -203,6 +216,7 @@ function attachWebSocket(server: Server, engine: Engine, gate: Gate): WebSocketS
       if (typeof url === 'number') return refuseUpgrade(socket, url);
       if (url.pathname !== '/ws' || !tokenSource(req, gate.token, gate.port()))
         return refuseUpgrade(socket, 401);
+      connections.authenticated(socket);
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     } catch {
       // handleUpgrade refuses bad handshakes itself; anything else still ends only this socket.
@@ -260,6 +274,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const source = tokenSource(req, token, port);
     if (!source)
       return send(res, 401, 'Unauthorized: open the URL with ?token=… that `segnas serve` printed.');
+    connections.authenticated(req.socket);
     // The first page load carries the token in its URL; a cookie lets its assets and sockets through.
     if (source === 'query') res.setHeader('Set-Cookie', tokenCookie(token, port));
     if (url.pathname === '/api/upload') {
@@ -291,7 +306,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     socket.destroy();
   });
   server.on('connection', (socket) => guardSocket(socket));
-  const wss = attachWebSocket(server, engine, gate);
+  const connections = limitConnections(server, options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS);
+  const wss = attachWebSocket(server, engine, gate, connections);
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

@@ -54,6 +54,11 @@ export interface ExperimentStore {
   findInterrupted(options?: FindInterruptedOptions): InterruptedExperiment[];
   /** Removes the experiment's rows and its experiment-scoped cache; artifact files stay on disk. */
   deleteExperiment(id: number): void;
+  /**
+   * Runs `fn` (synchronous) as one transaction: its writes appear together or not at all, also after a
+   * kill -9. Calls of this interface inside it join it.
+   */
+  transaction<T>(fn: () => T): T;
 
   /**
    * Marks candidate `seq` as running. A row left `running` by a crash is overwritten (curve and
@@ -65,6 +70,8 @@ export interface ExperimentStore {
   /** Start and end at once, for evaluations that need no training (cached, illegal). */
   recordCandidate(experimentId: number, start: CandidateStart, result: CandidateResult): Candidate;
   appendEpoch(experimentId: number, seq: number, epoch: EpochRecord): void;
+  /** Appends many epochs in one write (an import): appending one by one copies the curve each time. */
+  appendEpochs(experimentId: number, seq: number, epochs: readonly EpochRecord[]): void;
   getCandidate(experimentId: number, seq: number): Candidate | null;
   listCandidates(experimentId: number, options?: ListCandidatesOptions): Candidate[];
   /**

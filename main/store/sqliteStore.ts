@@ -3,8 +3,18 @@
  * writes (also from other processes); every change of several rows is one transaction, so a kill -9
  * leaves either the old or the new state.
  */
-import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { experimentCacheScope } from './cacheScope';
 import type { ExperimentStore, StatusChange } from './experimentStore';
@@ -88,6 +98,45 @@ const SUMMARY_COLUMNS = `id, name, status, status_reason, created_at, updated_at
   json_extract(config, '$.budget.evaluations') AS evaluations_budget,
   backend, device, owner_pid, owner_host, owner_started, heartbeat_at, best_seq, best_f, best_val_dice`;
 
+/**
+ * The store of a workspace that cannot be written (a read-only mount, another user's folder), opened
+ * from a snapshot: SQLite cannot read a WAL-mode file read-only without creating its -shm beside it.
+ * The snapshot is unlinked at once (the open handle keeps it readable) so nothing is left behind.
+ * Undefined when the workspace is writable (the error was something else) or the snapshot fails.
+ */
+function openReadOnly(filePath: string, workspaceDir: string): Database.Database | undefined {
+  const writable = (p: string) => {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!existsSync(filePath) || (writable(workspaceDir) && writable(filePath))) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'segnas-readonly-'));
+  try {
+    const copy = join(dir, 'segnas.sqlite');
+    // Copies keep the source's read-only mode bits; the snapshot must be writable to flatten its WAL.
+    copyFileSync(filePath, copy);
+    chmodSync(copy, 0o600);
+    if (existsSync(`${filePath}-wal`)) {
+      copyFileSync(`${filePath}-wal`, `${copy}-wal`);
+      chmodSync(`${copy}-wal`, 0o600);
+    }
+    const flatten = new Database(copy);
+    flatten.pragma('journal_mode = DELETE');
+    flatten.close();
+    const db = new Database(copy, { readonly: true, fileMustExist: true });
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function openSqliteStore(filePath: string, workspaceDir: string): SqliteExperimentStore {
   mkdirSync(workspaceDir, { recursive: true });
   let db: Database.Database;
@@ -99,7 +148,11 @@ export function openSqliteStore(filePath: string, workspaceDir: string): SqliteE
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
   } catch (error) {
-    throw new Error(`cannot open the experiment store ${filePath}: ${(error as Error).message}`);
+    // A workspace on a read-only mount, or shared read-only: it can still be listed and viewed.
+    const readOnly = openReadOnly(filePath, workspaceDir);
+    if (!readOnly)
+      throw new Error(`cannot open the experiment store ${filePath}: ${(error as Error).message}`);
+    db = readOnly;
   }
   try {
     migrate(db, filePath);
@@ -270,6 +323,10 @@ export class SqliteExperimentStore implements ExperimentStore {
     })();
   }
 
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   recordCandidateStart(experimentId: number, start: CandidateStart): Candidate {
     return this.db.transaction(() => this.startCandidate(experimentId, start)).immediate();
   }
@@ -383,6 +440,26 @@ export class SqliteExperimentStore implements ExperimentStore {
         `candidate ${seq} of experiment ${experimentId} is not running; epochs belong to a training`,
       );
     }
+  }
+
+  appendEpochs(experimentId: number, seq: number, epochs: readonly EpochRecord[]): void {
+    this.db
+      .transaction(() => {
+        const row = this.stmt(
+          `SELECT curve FROM candidates WHERE experiment_id = ? AND seq = ? AND status = 'running'`,
+        ).get(experimentId, seq) as { curve: string } | undefined;
+        if (!row)
+          throw new Error(
+            `candidate ${seq} of experiment ${experimentId} is not running; epochs belong to a training`,
+          );
+        const curve = [...(JSON.parse(row.curve) as EpochRecord[]), ...epochs];
+        this.stmt('UPDATE candidates SET curve = ? WHERE experiment_id = ? AND seq = ?').run(
+          JSON.stringify(curve),
+          experimentId,
+          seq,
+        );
+      })
+      .immediate();
   }
 
   getCandidate(experimentId: number, seq: number): Candidate | null {

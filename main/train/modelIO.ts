@@ -6,12 +6,13 @@
  * prediction needs: the architecture spec, NetworkOptions, the preprocessing settings and the label map.
  * The weights are restored by position (the builder's variable order is stable) and checked by shape.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchitectureSpec } from '../core/spec';
+import { readBoundedFile } from '../data/inputFile';
 import { writeFileAtomic } from '../data/safeOutput';
 import {
+  MAX_WEIGHT_BYTES,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
   type ModelJson,
@@ -81,10 +82,13 @@ export async function loadModel(
   dir: string,
   build: NetworkBuilder,
 ): Promise<{ net: SegNet; model: ModelJson }> {
+  // readModelJson checked that the folder is closed: the paths are regular files inside it, of the listed sizes.
   const model = await readModelJson(dir);
   const entries = model.weightsManifest.flatMap((g) => g.weights);
   const paths = model.weightsManifest.flatMap((g) => g.paths);
-  const buffers = await Promise.all(paths.map((p) => readFile(join(dir, p))));
+  const buffers = await Promise.all(
+    paths.map((p) => readBoundedFile(join(dir, ...p.split('/')), MAX_WEIGHT_BYTES, 'weights file')),
+  );
   const bytes = Buffer.concat(buffers);
   const values = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(values.buffer).set(bytes);

@@ -1,12 +1,15 @@
 /** The CLI never writes over the user's inputs, and replaces existing outputs only with --force. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePhantomDataset } from '../../main/data/phantom';
 import { writeFileAtomic } from '../../main/data/safeOutput';
+import { createEngine } from '../../main/engineServices';
+import { openStore } from '../../main/store';
+import { newExperiment } from '../store/helpers';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 let dir: string;
@@ -54,7 +57,7 @@ describe('output safety', () => {
     expect(segnas('preprocess', data, '--size', '8', '--out', out).code).toBe(0);
     const again = segnas('preprocess', data, '--size', '8', '--out', out);
     expect(again.code, again.out).toBe(1);
-    expect(again.out).toMatch(/already exists; use --force/);
+    expect(again.out).toMatch(/already holds \d+ file\(s\) .*use --force/);
     expect(segnas('preprocess', data, '--size', '8', '--out', out, '--force').code).toBe(0);
     expect(readdirSync(join(out, 'imagesTr')).filter((f) => f.endsWith('.partial'))).toEqual([]);
   }, 120_000);
@@ -101,4 +104,73 @@ describe('output safety', () => {
     expect(readFileSync(target, 'utf8')).toBe('{"new": true}');
     expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([]);
   });
+
+  it('segnas bundle never writes over the workspace store, even with --force, nor an existing file without it', () => {
+    const ws = join(dir, 'ws-bundle');
+    const store = openStore(ws);
+    const id = store.createExperiment(newExperiment()).id;
+    store.close();
+    const db = join(ws, 'segnas.sqlite');
+    const before = readFileSync(db);
+    for (const target of [db, join(ws, 'experiments', String(id), 'x.segnas')]) {
+      const r = segnas('bundle', String(id), '--out', target, '--force', '--workspace', ws);
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toMatch(/is part of the workspace's experiment store/);
+    }
+    expect(readFileSync(db).equals(before)).toBe(true);
+    const reopened = openStore(ws);
+    expect(reopened.listExperiments().map((e) => e.id)).toEqual([id]);
+    reopened.close();
+    const existing = join(dir, 'earlier.segnas');
+    writeFileSync(existing, 'an earlier bundle');
+    const r = segnas('bundle', String(id), '--out', existing, '--workspace', ws);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/already exists; use --force to replace it/);
+    expect(readFileSync(existing, 'utf8')).toBe('an earlier bundle');
+  }, 60_000);
+
+  it('segnas predict does not write into a folder holding earlier results without --force', () => {
+    const out = join(dir, 'earlier-results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'summary.tsv'), 'earlier');
+    const r = segnas(
+      'predict',
+      '--model',
+      join(dir, 'no-model'),
+      '--input',
+      join(data, 'imagesTr'),
+      '--out',
+      out,
+    );
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/already holds 1 file\(s\) \(e\.g\. summary\.tsv\); use --force/);
+    expect(readFileSync(join(out, 'summary.tsv'), 'utf8')).toBe('earlier');
+  }, 60_000);
+
+  it('the web contract refuses a bundle file on the store and an apply folder with earlier results', async () => {
+    const ws = join(dir, 'ws-web');
+    const store = openStore(ws);
+    const id = store.createExperiment(newExperiment()).id;
+    store.close();
+    const engine = await createEngine({ workspace: ws, host: 'web' });
+    try {
+      await expect(
+        engine.bundleExperiment({ experimentId: id, file: join(ws, 'segnas.sqlite'), force: true }),
+      ).rejects.toThrow(/part of the workspace's experiment store/);
+      const out = join(dir, 'web-applied');
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'a.nii.gz'), 'earlier');
+      const model = join(dir, 'web-model');
+      mkdirSync(model, { recursive: true });
+      writeFileSync(join(model, 'model.json'), '{}');
+      await expect(
+        engine.startApply({ model: { modelDir: model }, inputs: [join(data, 'imagesTr')], outDir: out }),
+      ).rejects.toThrow(/already holds 1 file\(s\)/);
+    } finally {
+      await engine.close();
+    }
+    const reopened = openStore(ws);
+    expect(reopened.listExperiments().map((e) => e.id)).toEqual([id]);
+    reopened.close();
+  }, 60_000);
 });

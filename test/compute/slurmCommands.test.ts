@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterSettings } from '../../main/cli/clusterOptions';
 import { parseSinfo, parseSqueue, shellQuote, sshCommandLine } from '../../main/compute/slurmCommands';
-import { jobScript } from '../../main/compute/slurmScript';
+import { jobScript, sbatchPath } from '../../main/compute/slurmScript';
 import { clusterSettingsSchema } from '../../main/core/searchConfig';
 
 describe('the job script', () => {
@@ -23,7 +23,7 @@ describe('the job script', () => {
       setupScript: "/shared/env/it's.sh",
     },
     jobName: 'segnas-ab12cd34-e3-c17',
-    outputFile: '/shared/ws/experiments/3/jobs/e3-c17/slurm-%j.out',
+    outputDir: '/shared/my ws 100%/experiments/3/jobs/e3-c17',
     attempt: 2,
     trainer: {
       program: { variable: 'SEGNAS_PYTHON', fallback: '/opt/py/bin/python3' },
@@ -48,6 +48,8 @@ describe('the job script', () => {
       '#SBATCH --requeue',
       '#SBATCH --signal=B:USR1@120',
       '#SBATCH --job-name=segnas-ab12cd34-e3-c17',
+      // A workspace path with a blank and a % stays one path, its % not a Slurm pattern.
+      '#SBATCH --output="/shared/my ws 100%%/experiments/3/jobs/e3-c17/slurm-%j.out"',
     ])
       expect(script).toContain(line);
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
@@ -164,6 +166,15 @@ describe('segnas search cluster options', () => {
     expect(() => clusterSettings({ executor: 'slurm', 'max-jobs': '0' })).toThrow(/--max-jobs/);
     expect(() => clusterSettings({ executor: 'slurm', 'setup-script': '/no/such/file.sh' })).toThrow(
       /--setup-script/,
+    );
+  });
+});
+
+describe('paths in #SBATCH lines', () => {
+  it('refuses a workspace path that no #SBATCH line can hold, naming it', () => {
+    expect(() => sbatchPath('/shared/a"b')).toThrow(/"\/shared\/a\\"b": Slurm's #SBATCH lines cannot hold/);
+    expect(() => sbatchPath('/shared/a\nb')).toThrow(
+      /cannot hold a path with a quote, backslash or line break/,
     );
   });
 });

@@ -23,6 +23,9 @@ describe('segnas demo-data / inspect / preprocess', () => {
       const data = join(dir, 'demo');
       expect(await demoData(['--out', data, '--cases', '4', '--size', '16', '--seed', '1'])).toBe(0);
       expect(out.join('\n')).toContain('4 phantom cases of 16³ (seed 1)');
+      // Again into the same folder: refused without --force (the files would be replaced).
+      expect(await demoData(['--out', data, '--cases', '4', '--size', '16'])).toBe(1);
+      expect(err.join('\n')).toMatch(/already holds \d+ file\(s\).*use --force/);
 
       expect(await inspect([data])).toBe(0);
       const text = out.join('\n');

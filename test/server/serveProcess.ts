@@ -18,13 +18,29 @@ export interface ServeChild {
 }
 
 /** Starts `segnas serve --port 0` on a fresh workspace and waits for the URL it prints. */
-export async function startServe(extraArgs: string[] = []): Promise<ServeChild> {
+export async function startServe(
+  extraArgs: string[] = [],
+  options: { fdLimit?: number } = {},
+): Promise<ServeChild> {
   const workspace = mkdtempSync(join(tmpdir(), 'segnas-serve-'));
-  const child = spawn(
-    process.execPath,
-    [join(REPO, 'bin', 'segnas.mjs'), 'serve', '--port', '0', '--workspace', workspace, ...extraArgs],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEGNAS_BACKEND: 'cpu' } },
-  );
+  const args = [
+    join(REPO, 'bin', 'segnas.mjs'),
+    'serve',
+    '--port',
+    '0',
+    '--workspace',
+    workspace,
+    ...extraArgs,
+  ];
+  // With fdLimit, the server runs under `ulimit -n` (to show what exhausting descriptors does).
+  const [command, argv] = options.fdLimit
+    ? ['/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, argv, {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SEGNAS_BACKEND: 'cpu' },
+  });
   let text = '';
   child.stdout?.on('data', (d: Buffer) => {
     text += d.toString();

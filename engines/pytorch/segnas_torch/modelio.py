@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import warnings
 from typing import Optional
 
@@ -93,9 +94,60 @@ def torchscript_exporter() -> dict:
     return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
 
 
+MAX_MODEL_JSON_BYTES = 16 * 2**20
+MAX_WEIGHT_BYTES = 4 * 2**30
+
+
+def weight_files(directory: str, model: dict) -> list:
+    """The model folder is closed (as main/train/modelJson.ts checkModelFolder): the manifest's paths are
+    relative, stay inside the folder, are existing regular files (no link, device or FIFO) and hold exactly
+    the bytes the listed float32 shapes need. So a model can never make a load read /dev/zero or /etc/passwd."""
+    label = os.path.join(directory, "model.json")
+    manifest = model.get("weightsManifest")
+    if not isinstance(manifest, list) or not manifest:
+        raise ValueError(f"{label}: has no weightsManifest; the model folder is damaged.")
+    files, floats = [], 0
+    for group in manifest:
+        paths = group.get("paths") if isinstance(group, dict) else None
+        weights = group.get("weights") if isinstance(group, dict) else None
+        if not isinstance(paths, list) or not isinstance(weights, list):
+            raise ValueError(f"{label}: a weightsManifest group lacks paths or weights; the model folder is damaged.")
+        for p in paths:
+            parts = p.split("/") if isinstance(p, str) else []
+            if (not isinstance(p, str) or p == "" or p.startswith("/") or any(c in p for c in "\\\0:")
+                    or any(x in ("", ".", "..") for x in parts)):
+                raise ValueError(f"{label}: weight path {json.dumps(p)} leaves the model folder; a model's weights are files inside it (e.g. weights.bin).")
+            files.append(os.path.join(directory, *parts))
+        for w in weights:
+            shape = w.get("shape") if isinstance(w, dict) else None
+            if not isinstance(shape, list) or any(not isinstance(d, int) or isinstance(d, bool) or d < 0 for d in shape):
+                raise ValueError(f"{label}: a weight has no valid shape; the model folder is damaged.")
+            n = 1
+            for d in shape:
+                n *= d
+            floats += n
+    if floats * 4 > MAX_WEIGHT_BYTES:
+        raise ValueError(f"{label}: lists {floats * 4} bytes of weights, more than the limit of {MAX_WEIGHT_BYTES}.")
+    total = 0
+    for f in files:
+        try:
+            st = os.lstat(f)
+        except FileNotFoundError:
+            raise ValueError(f"{f}: missing; model.json lists it as weights. The model folder is incomplete.")
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{f}: is not a regular file (a link, folder or device); weights must be plain files inside the model folder.")
+        total += st.st_size
+    if total != floats * 4:
+        raise ValueError(f"{label}: its weight files hold {total} bytes, the listed shapes need {floats * 4} ({floats} float32); the model folder is damaged.")
+    return files
+
+
 def load_model(directory: str, device: torch.device) -> SegNet:
     file = os.path.join(directory, "model.json")
     try:
+        st = os.stat(file)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MODEL_JSON_BYTES:
+            raise ValueError(f"{file}: is not a regular file of at most {MAX_MODEL_JSON_BYTES} bytes; the model folder is damaged.")
         with open(file, encoding="utf-8") as f:
             model = json.load(f)
     except FileNotFoundError:
@@ -104,8 +156,9 @@ def load_model(directory: str, device: torch.device) -> SegNet:
         raise ValueError(f"{file}: 'format' is {model.get('format')}, expected '{MODEL_FORMAT}'.")
     if model.get("formatVersion", 0) > MODEL_FORMAT_VERSION:
         raise ValueError(f"{file}: formatVersion {model['formatVersion']} is newer than this program reads ({MODEL_FORMAT_VERSION}).")
+    files = weight_files(directory, model)
     entries = [w for g in model["weightsManifest"] for w in g["weights"]]
-    data = b"".join(open(os.path.join(directory, p), "rb").read() for g in model["weightsManifest"] for p in g["paths"])
+    data = b"".join(open(p, "rb").read() for p in files)
     values = torch.frombuffer(bytearray(data), dtype=torch.float32) if data else torch.zeros(0)
     net = SegNet(model["spec"], model["network"])
     targets = net.ts_targets()

@@ -1,4 +1,6 @@
 /** `segnas import FILE`: opens an experiment bundle in this workspace, read-only. */
+
+import { printable } from '../../core/format';
 import { openStore } from '../../store';
 import { defineCommand, UsageError } from '../command';
 
@@ -18,7 +20,7 @@ shown as in the workspace it came from.`,
       const { importBundle } = await import('../../search/bundle');
       const s = await importBundle(store, positionals[0]);
       console.log(
-        `imported "${s.name}" as experiment ${s.experimentId} (${s.candidates} candidates) into ${store.workspaceDir}; segnas show ${s.experimentId}`,
+        `imported "${printable(s.name)}" as experiment ${s.experimentId} (${s.candidates} candidates) into ${store.workspaceDir}; segnas show ${s.experimentId}`,
       );
       return 0;
     } finally {

@@ -1,4 +1,6 @@
 /** `segnas list`: the experiments of a workspace, newest first; interrupted ones are offered for resume. */
+
+import { printable } from '../../core/format';
 import { markInterrupted } from '../../search/resume';
 import { type ExperimentSummary, openStore } from '../../store';
 import { defineCommand } from '../command';
@@ -13,7 +15,7 @@ export function formatList(rows: readonly ExperimentSummary[]): string {
     e.best?.valDice != null ? e.best.valDice.toFixed(3) : '–',
     e.variant,
     e.updatedAt.slice(0, 19).replace('T', ' '),
-    e.name,
+    printable(e.name),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');

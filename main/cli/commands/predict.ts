@@ -100,7 +100,10 @@ search's best.`,
       arg: '<path>',
       help: 'output folder (or output file with --image); never inside an input or the model',
     },
-    force: { type: 'boolean', help: "replace the --image form's output file if it exists" },
+    force: {
+      type: 'boolean',
+      help: "write into an --out folder that already holds files (or replace the --image form's output file)",
+    },
     'first-volume': {
       type: 'boolean',
       help: 'use the first volume of 4-D DICOM series instead of refusing them',
@@ -139,9 +142,16 @@ available, or the SEGNAS_BACKEND environment variable)`,
     if (missing.length) throw new UsageError(`missing ${missing.join(', ')}`);
     if (values.image && values.input?.length)
       throw new UsageError('give either --image (one file) or --input (files and folders), not both');
-    const { refuseExisting, refuseOutputInside } = await import('../../data/safeOutput');
-    refuseOutputInside(values.out as string, [...inputs, modelDir as string], '--out');
-    if (values.image) await refuseExisting(values.out as string, values.force ?? false);
+    const { claimOutputFile, claimOutputFolder } = await import('../../data/safeOutput');
+    // Earlier results in --out would be replaced one by one, leaving summary.tsv describing a mix.
+    const rules = {
+      force: values.force ?? false,
+      inputs: [...inputs, modelDir as string],
+      workspace: process.env.SEGNAS_WORKSPACE,
+      what: '--out',
+    };
+    if (values.image) await claimOutputFile(values.out as string, rules);
+    else await claimOutputFolder(values.out as string, rules);
     const device = values.device;
     if (device !== undefined && !(TORCH_DEVICES as readonly string[]).includes(device))
       throw new UsageError(`--device ${device}: use one of ${TORCH_DEVICES.join(', ')}`);
@@ -151,8 +161,19 @@ available, or the SEGNAS_BACKEND environment variable)`,
       : undefined;
     const { applyModel } = await import('../../compute/applyModel');
     const tty = process.stderr.isTTY;
+    // SIGTERM or Ctrl-C stops the run through its signal, so its trainer and temporary folder go too;
+    // a second one exits at once (the temporary folder is still removed on exit).
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      console.error(`\n${signal}: stopping; segmentations written so far stay in ${values.out}`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const result = await applyModel(
       {
+        signal: stop.signal,
         modelDir: modelDir as string,
         inputs,
         outDir: values.out as string,
@@ -170,7 +191,16 @@ available, or the SEGNAS_BACKEND environment variable)`,
         if (tty) process.stderr.write(`\r\x1b[2K${line}`);
         else console.error(line);
       },
-    );
+    )
+      .catch((error: unknown) => {
+        if (stop.signal.aborted) return undefined;
+        throw error;
+      })
+      .finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      });
+    if (!result) return 130;
     if (tty) process.stderr.write('\n');
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else {

@@ -5,7 +5,7 @@ import { writeNifti } from '../../data/niftiWrite';
 import { type PreprocessTransform, preprocessedVolume } from '../../data/preprocess';
 import { preprocessDataset } from '../../data/preprocessDataset';
 import { formatProblem } from '../../data/problems';
-import { refuseExisting, refuseOutputInside, writeFileAtomic } from '../../data/safeOutput';
+import { claimOutputFolder, writeFileAtomic } from '../../data/safeOutput';
 import { defineCommand, UsageError } from '../command';
 
 export const { run } = defineCommand({
@@ -27,13 +27,14 @@ transform of every case).`,
     const size = Number(values.size);
     if (positionals.length !== 1 || !out || !Number.isInteger(size) || size < 2)
       throw new UsageError('give one dataset folder, --size (an integer ≥ 2) and --out');
-    refuseOutputInside(out, [positionals[0]], '--out');
+    await claimOutputFolder(out, {
+      force: values.force,
+      inputs: [positionals[0]],
+      workspace: process.env.SEGNAS_WORKSPACE,
+      what: '--out',
+      how: 'use --force to replace files in it, or choose an empty folder',
+    });
     const report = requireUsable(await discoverDataset(positionals[0]));
-    const force = values.force ?? false;
-    for (const id of report.usableCaseIds)
-      for (const sub of ['imagesTr', 'labelsTr'])
-        await refuseExisting(join(out, sub, `${id}.nii.gz`), force, 'use --force to replace it');
-    await refuseExisting(join(out, 'preprocess.json'), force, 'use --force to replace it');
     for (const c of report.cases) for (const p of c.problems) console.error(formatProblem(p));
     const transforms: Record<string, PreprocessTransform> = {};
     const t0 = performance.now();

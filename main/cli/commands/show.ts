@@ -1,7 +1,7 @@
 /** `segnas show <id>`: one experiment: configuration, progress, best candidates, test Dice, files. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatBytes } from '../../core/format';
+import { formatBytes, printable } from '../../core/format';
 import { learningDiagnosis } from '../../core/learningDiagnosis';
 import { modelsDirOf, reportDirOf } from '../../search/afterSearch';
 import { describeSpec } from '../../search/report';
@@ -88,9 +88,9 @@ the search's models and, after a final training, of the final models), and where
       // With curves: a candidate that never learned says so (learningDiagnosis reads the curve).
       const top = store.listCandidates(id, { status: ['trained'], sortBy: 'f', limit });
       const lines = [
-        `experiment ${id}: ${experiment.name}`,
-        `status ${experiment.status}${experiment.statusReason ? ` (${experiment.statusReason})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations ${JSON.stringify(summary?.counts ?? {})}`,
-        `dataset ${experiment.config.datasetPath}; variant ${experiment.config.variant}; backend ${experiment.backend} (${experiment.device})`,
+        `experiment ${id}: ${printable(experiment.name)}`,
+        `status ${experiment.status}${experiment.statusReason ? ` (${printable(experiment.statusReason)})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations ${JSON.stringify(summary?.counts ?? {})}`,
+        `dataset ${printable(experiment.config.datasetPath)}; variant ${experiment.config.variant}; backend ${experiment.backend} (${experiment.device})`,
         `training ${JSON.stringify(experiment.config.training)}; seeds ${JSON.stringify(experiment.seeds)}`,
         '',
         'best candidates (validation Dice):',
