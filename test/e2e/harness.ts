@@ -4,7 +4,7 @@
  * and checks that a WebGL canvas shows an image rather than a blank background.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,8 +15,27 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = join(REPO, 'docs/screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 
+/** Newest modification time of the files under `dir` (the renderer's sources and what it imports). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the renderer when it is missing or older than its sources (a stale build tests old code). */
 export function ensureRendererBuilt(): void {
-  if (existsSync(join(REPO, 'dist/renderer/index.html'))) return;
+  const index = join(REPO, 'dist/renderer/index.html');
+  if (existsSync(index)) {
+    const sources = Math.max(
+      newestMtime(join(REPO, 'renderer')),
+      newestMtime(join(REPO, 'main/core')),
+      statSync(join(REPO, 'main/api.ts')).mtimeMs,
+    );
+    if (statSync(index).mtimeMs >= sources) return;
+  }
   execFileSync(process.execPath, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build'], {
     cwd: REPO,
     stdio: 'inherit',
