@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import {
   ApiError,
   type AppInfo,
@@ -25,6 +25,7 @@ import { learningDiagnosis } from './core/learningDiagnosis';
 import type { DeviceMemory } from './core/memoryBudget';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
+import { datasetFindings } from './data/findings';
 import { generatePhantomDataset } from './data/phantom';
 import {
   type DatasetService,
@@ -42,6 +43,9 @@ import type { ExperimentStore } from './store';
 import { openStore } from './store';
 import { readWorkspaceSettings, writeWorkspaceSettings } from './store/workspaceSettings';
 
+/** The app, `npm start` and the CLI resolve the workspace alike (store/workspace.ts), so `segnas list` shows what the app ran. */
+export { resolveWorkspaceDir } from './store/workspace';
+
 /** The demo: small enough to generate in seconds and search in minutes on a laptop. */
 
 function rel(root: string, path: string | undefined): string | undefined {
@@ -56,6 +60,9 @@ function toCaseInfo(root: string, c: DiscoveredCase) {
     dims: c.image?.dims ?? c.label?.dims,
     spacing: c.image?.spacing ?? c.label?.spacing,
     labelValues: c.label?.values,
+    imageDatatype: c.image?.datatype,
+    labelDatatype: c.label?.datatype,
+    intensity: c.image?.intensity ?? undefined,
     usable: c.usable,
   };
 }
@@ -77,6 +84,10 @@ export function toApiReport(report: DataReport): DatasetReport {
     usableCaseIds: report.usableCaseIds,
     labels: report.labels,
     problems,
+    findings: datasetFindings(report).map((f) => ({
+      ...f,
+      items: f.items.map((item) => (isAbsolute(item) ? (rel(report.root, item) ?? item) : item)),
+    })),
     usable: report.ok,
   };
 }
