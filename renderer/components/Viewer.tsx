@@ -6,7 +6,7 @@ import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
 import { useEffect, useRef, useState } from 'react';
 import type { LabelInfo, VolumeRef } from '../../main/api';
 import { useApi } from '../context';
-import { cssColour, labelColormap } from '../lib/labelColors';
+import { CROSSHAIR_COLOUR, cssColour, labelColormap } from '../lib/labelColors';
 
 export interface ViewerLayer {
   id: 'image' | 'truth' | 'prediction';
@@ -62,7 +62,7 @@ export function Viewer(props: {
         dragAndDropEnabled: false,
         isOrientCube: false,
         loadingText: '',
-        crosshairColor: [1, 0.8, 0.2, 0.35],
+        crosshairColor: CROSSHAIR_COLOUR,
         crosshairWidth: 0.5,
       });
       const attached = nv;
