@@ -181,6 +181,8 @@ export interface ExperimentDetail {
   /** Validation cases (ids) the viewer can show predictions for. */
   validationCases: string[];
   testCases: string[];
+  /** Seqs of the candidates whose model is kept (only the best are): what Apply can use. */
+  keptModels: number[];
 }
 
 export interface VolumeData {

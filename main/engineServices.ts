@@ -3,7 +3,7 @@
  * experiment store (main/store), backend detection (main/compute) and the search runner
  * (main/search). Both hosts (web server, Electron utilityProcess) call this.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -35,6 +35,7 @@ import {
   type TrainingEngineService,
 } from './engine';
 import { listPresets } from './nas/presets';
+import { modelsDirOf } from './search/afterSearch';
 import { importBundle, removeAbandonedImports, writeBundle } from './search/bundle';
 import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
@@ -120,6 +121,16 @@ export function datasetService(): DatasetService {
   };
 }
 
+/** Candidates whose model folder (model.json) the search kept, by seq. */
+function keptModelSeqs(workspace: string, experimentId: number): number[] {
+  const dir = modelsDirOf(workspace, experimentId);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /^\d+$/.test(name) && existsSync(join(dir, name, 'model.json')))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
 export function experimentService(store: ExperimentStore): ExperimentService {
   const requireExperiment = (experimentId: number) => {
     const experiment = store.getExperiment(experimentId);
@@ -161,6 +172,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
         finals: store.listFinalTrainings(experimentId),
         validationCases: split?.validation ?? [],
         testCases: split?.test ?? [],
+        keptModels: keptModelSeqs(store.workspaceDir, experimentId),
       };
     },
     candidatePage(experimentId, afterSeq) {
