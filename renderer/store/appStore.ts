@@ -219,12 +219,8 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
             training: { ...DEMO_SEARCH.training },
           }));
           const changes = demoChanges(previous, get().config);
+          // Said on the setup page, beside the settings (a corner notice would cover its Start button).
           set({ demoSettings: { changes, previous } });
-          get().notify(
-            'info',
-            'Demo data opened; the setup now uses the demo search so that it learns within two minutes ' +
-              'on a CPU (the setup page lists the changes and can put your settings back).',
-          );
         }
       },
 
