@@ -44,7 +44,11 @@ function intensityOutliers(report: DiscoveredDataset): Finding[] {
   );
   if (spans.length < 3) return [];
   const typical = median(spans.map((s) => s.span));
-  const odd = spans.filter((s) => far(s.span, typical, INTENSITY_OUTLIER_FACTOR));
+  // Farthest first: a case 200× off matters more than one 11× off.
+  const offBy = (span: number) => Math.max(span / typical, typical / Math.max(span, Number.MIN_VALUE));
+  const odd = spans
+    .filter((s) => far(s.span, typical, INTENSITY_OUTLIER_FACTOR))
+    .sort((a, b) => offBy(b.span) - offBy(a.span));
   if (odd.length === 0) return [];
   return [
     {
@@ -56,7 +60,7 @@ function intensityOutliers(report: DiscoveredDataset): Finding[] {
           odd.map((s) => `${s.id} ${fmt(s.min)}..${fmt(s.max)}`),
           5,
           ', ',
-        )}; check its scaling or modality (normalisation per image hides it from training, not from you)`,
+        )}; check ${odd.length === 1 ? 'its' : 'their'} scaling or modality (normalisation per image hides it from training, not from you)`,
       items: odd.map((s) => s.id),
     },
   ];
