@@ -5,7 +5,7 @@
  * (Node's IPC channel), because there better-sqlite3 is compiled for that Node and not for Electron's.
  * Built as an ES module into dist-engine/ beside the trainer it forks (scripts/build.mjs).
  */
-import { createEngine } from '../main/engineServices';
+import { createEngine, resolveWorkspaceDir } from '../main/engineServices';
 import type { ParentPort } from './electronTypes';
 import { answerHostRequest, type HostMessage, type HostRequest } from './ipc';
 
@@ -26,8 +26,8 @@ function connectToMain(): ParentPort {
 const parentPort = connectToMain();
 
 async function main(): Promise<void> {
-  const workspace = process.argv[2] ?? process.env.SEGNAS_WORKSPACE;
-  if (!workspace) throw new Error('engine host: no workspace given');
+  // $SEGNAS_WORKSPACE, else the platform's user data folder: the same workspace the CLI uses.
+  const workspace = resolveWorkspaceDir(process.argv[2]);
   const engine = await createEngine({ workspace, host: 'electron' });
   const send = (message: HostMessage) => parentPort.postMessage(message);
   engine.onEvent((event) => send({ kind: 'event', event }));

@@ -43,8 +43,10 @@ let nextId = 1;
 const engineCrashes: number[] = [];
 const pending = new Map<number, (result: ApiResult) => void>();
 
-function workspaceDir(): string {
-  return process.env.SEGNAS_WORKSPACE || join(app.getPath('userData'), 'workspace');
+/** Only an explicit $SEGNAS_WORKSPACE is passed on; otherwise the engine host picks the CLI's default. */
+function workspaceArgs(): string[] {
+  const explicit = process.env.SEGNAS_WORKSPACE;
+  return explicit ? [explicit] : [];
 }
 
 /**
@@ -52,11 +54,10 @@ function workspaceDir(): string {
  * Electron's Node. A checkout's better-sqlite3 is built for the Node that ran `npm ci`, so `npm start`
  * names that Node in SEGNAS_ENGINE_NODE and the host is forked under it, behind the same interface.
  */
-function forkEngineHost(entry: string, workspace: string): UtilityProcess {
+function forkEngineHost(entry: string, args: string[]): UtilityProcess {
   const node = process.env.SEGNAS_ENGINE_NODE;
-  if (app.isPackaged || !node)
-    return utilityProcess.fork(entry, [workspace], { serviceName: 'SegNAS engine' });
-  const child = fork(entry, [workspace], { execPath: node, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (app.isPackaged || !node) return utilityProcess.fork(entry, args, { serviceName: 'SegNAS engine' });
+  const child = fork(entry, args, { execPath: node, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
     postMessage: (message) => void child.send(message as object),
     on: ((event: 'message' | 'exit', listener: (value: unknown) => void) => {
@@ -69,7 +70,7 @@ function forkEngineHost(entry: string, workspace: string): UtilityProcess {
 }
 
 function startEngineHost(): void {
-  host = forkEngineHost(join(__dirname, '../dist-engine/engineHost.mjs'), workspaceDir());
+  host = forkEngineHost(join(__dirname, '../dist-engine/engineHost.mjs'), workspaceArgs());
   host.on('message', (raw) => {
     const message = raw as HostMessage;
     if (message.kind === 'event') window?.webContents.send(CHANNEL_EVENT, message.event);

@@ -102,6 +102,14 @@ export interface DatasetProblem {
   message: string;
 }
 
+export interface DatasetFinding {
+  kind: string;
+  severity: ProblemSeverity;
+  message: string;
+  /** Cases or files (relative to the dataset root) concerned. */
+  items: string[];
+}
+
 export interface LabelInfo {
   /** Value in the label files. */
   value: number;
@@ -117,6 +125,11 @@ export interface CaseInfo {
   spacing?: [number, number, number];
   /** Label values present in this case's label map (when it could be read). */
   labelValues?: number[];
+  /** NIfTI datatypes of the image and the label, e.g. "int16" and "uint8" (when read). */
+  imageDatatype?: string;
+  labelDatatype?: string;
+  /** Range of the image's finite intensities (when read and any is finite). */
+  intensity?: { min: number; max: number };
   /** False when an error excludes the case from the search. */
   usable: boolean;
 }
@@ -132,6 +145,11 @@ export interface DatasetReport {
   cases: CaseInfo[];
   labels: LabelInfo[];
   problems: DatasetProblem[];
+  /**
+   * Outliers (intensity, spacing, datatype mix) and problems repeated over many files, each as one line
+   * with its likely cause (main/data/findings.ts); the same `segnas inspect` prints.
+   */
+  findings: DatasetFinding[];
   /** True when a search can run on it (no errors). */
   usable: boolean;
 }
@@ -163,6 +181,8 @@ export interface ExperimentDetail {
   /** Validation cases (ids) the viewer can show predictions for. */
   validationCases: string[];
   testCases: string[];
+  /** Seqs of the candidates whose model is kept (only the best are): what Apply can use. */
+  keptModels: number[];
 }
 
 export interface VolumeData {

@@ -3,10 +3,10 @@
  * experiment store (main/store), backend detection (main/compute) and the search runner
  * (main/search). Both hosts (web server, Electron utilityProcess) call this.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { freemem, totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import {
   ApiError,
   type AppInfo,
@@ -25,6 +25,7 @@ import { learningDiagnosis } from './core/learningDiagnosis';
 import type { DeviceMemory } from './core/memoryBudget';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
+import { datasetFindings } from './data/findings';
 import { generatePhantomDataset } from './data/phantom';
 import {
   type DatasetService,
@@ -34,6 +35,7 @@ import {
   type TrainingEngineService,
 } from './engine';
 import { listPresets } from './nas/presets';
+import { modelsDirOf } from './search/afterSearch';
 import { importBundle, removeAbandonedImports, writeBundle } from './search/bundle';
 import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
@@ -41,6 +43,9 @@ import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
 import { readWorkspaceSettings, writeWorkspaceSettings } from './store/workspaceSettings';
+
+/** The app, `npm start` and the CLI resolve the workspace alike (store/workspace.ts), so `segnas list` shows what the app ran. */
+export { resolveWorkspaceDir } from './store/workspace';
 
 /** The demo: small enough to generate in seconds and search in minutes on a laptop. */
 
@@ -56,6 +61,9 @@ function toCaseInfo(root: string, c: DiscoveredCase) {
     dims: c.image?.dims ?? c.label?.dims,
     spacing: c.image?.spacing ?? c.label?.spacing,
     labelValues: c.label?.values,
+    imageDatatype: c.image?.datatype,
+    labelDatatype: c.label?.datatype,
+    intensity: c.image?.intensity ?? undefined,
     usable: c.usable,
   };
 }
@@ -77,6 +85,10 @@ export function toApiReport(report: DataReport): DatasetReport {
     usableCaseIds: report.usableCaseIds,
     labels: report.labels,
     problems,
+    findings: datasetFindings(report).map((f) => ({
+      ...f,
+      items: f.items.map((item) => (isAbsolute(item) ? (rel(report.root, item) ?? item) : item)),
+    })),
     usable: report.ok,
   };
 }
@@ -107,6 +119,16 @@ export function datasetService(): DatasetService {
       return root;
     },
   };
+}
+
+/** Candidates whose model folder (model.json) the search kept, by seq. */
+function keptModelSeqs(workspace: string, experimentId: number): number[] {
+  const dir = modelsDirOf(workspace, experimentId);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /^\d+$/.test(name) && existsSync(join(dir, name, 'model.json')))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 export function experimentService(store: ExperimentStore): ExperimentService {
@@ -150,6 +172,7 @@ export function experimentService(store: ExperimentStore): ExperimentService {
         finals: store.listFinalTrainings(experimentId),
         validationCases: split?.validation ?? [],
         testCases: split?.test ?? [],
+        keptModels: keptModelSeqs(store.workspaceDir, experimentId),
       };
     },
     candidatePage(experimentId, afterSeq) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: builds the app (scripts/build.mjs: UI, Electron shell, engine bundles), then opens the
-// desktop app when Electron is installed; otherwise starts web mode from the build on the demo workspace
-// (.workspace/ in this checkout), opens the default browser if there is one, and prints the URL. Either
-// way "Use demo data" is one click away, and nothing runs TypeScript.
+// desktop app when Electron is installed; otherwise starts web mode from the build, opens the default
+// browser if there is one, and prints the URL. Either way the workspace is the CLI's ($SEGNAS_WORKSPACE,
+// else the platform's user data folder), so `segnas list` shows what the app ran; "Use demo data" is one
+// click away, and nothing runs TypeScript.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,13 +61,12 @@ if (electron) {
   });
   app.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  const workspace = process.env.SEGNAS_WORKSPACE || join(root, '.workspace');
-  console.log(`› Electron is not installed: starting web mode on ${workspace}`);
-  const server = spawn(
-    process.execPath,
-    [join(root, 'bin/segnas.mjs'), 'serve', '--workspace', workspace, ...process.argv.slice(2)],
-    { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] },
-  );
+  // No --workspace: `segnas serve` resolves it as every command does, and prints it.
+  console.log('› Electron is not installed: starting web mode');
+  const server = spawn(process.execPath, [join(root, 'bin/segnas.mjs'), 'serve', ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: ['inherit', 'pipe', 'inherit'],
+  });
   let opened = false;
   server.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);

@@ -1,7 +1,9 @@
 /** What the search view receives: curve-free summaries, one curve on demand, and insights. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, decodeCandidates, decodeWire, encodeWire } from '../main/api';
-import { experimentService } from '../main/engineServices';
+import { createEngine, experimentService } from '../main/engineServices';
 import { type ExperimentStore, openStore } from '../main/store';
 import { candidateStart, newExperiment, tempWorkspace } from './store/helpers';
 
@@ -61,6 +63,30 @@ describe('experiment results for the UI', () => {
     expect(() => service.candidate(id, 99)).toThrow(ApiError);
     expect(() => service.candidate(id, 99)).toThrow(/no candidate #99/);
     expect(() => service.candidate(999, 0)).toThrow(/no experiment 999/);
+  });
+
+  it('names the candidates whose model was kept, which alone Apply offers', () => {
+    for (const seq of [1, 3]) {
+      const dir = join(ws.dir, 'experiments', String(id), 'models', String(seq));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'model.json'), '{}');
+    }
+    // A folder without model.json (a model being written) is not a kept model.
+    mkdirSync(join(ws.dir, 'experiments', String(id), 'models', '4'), { recursive: true });
+    expect(experimentService(store).detail(id).keptModels).toEqual([1, 3]);
+  });
+
+  it('explains a candidate without a kept model in the app’s terms, not as a CLI command', async () => {
+    const engine = await createEngine({ workspace: ws.dir, host: 'web' });
+    try {
+      const read = engine.readVolume({ ref: { kind: 'prediction', experimentId: id, seq: 2, caseId: 's4' } });
+      await expect(read).rejects.toThrow(/#2 has no kept model.*Test top K on the Search page/);
+      await expect(
+        engine.readVolume({ ref: { kind: 'prediction', experimentId: id, seq: 2, caseId: 's4' } }),
+      ).rejects.not.toThrow(/segnas /);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('computes insights over the trained candidates', () => {

@@ -11,12 +11,14 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { summarizeImage } from '../data/caseValidation';
 import type { DicomOptions } from '../data/dicom';
 import { gatherImages, type ImageInput } from '../data/imageInputs';
 import { readNifti } from '../data/niftiRead';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, type PreprocessTransform, preprocessCase } from '../data/preprocess';
 import { writeFileAtomic } from '../data/safeOutput';
+import { unlikeTrainingData } from '../data/trainingStats';
 import { readModelJson } from '../train/modelJson';
 import type { ApplyItem, ApplyProgress, ApplyResult, ApplyTrainer } from './applyTypes';
 import { Predictor, type PredictorOptions } from './predictVolumes';
@@ -90,7 +92,12 @@ export async function applyModel(
     onProgress({ phase: 'segmenting', done: 0, total });
     for (let at = 0; at < total; at += chunk) {
       const batch = images.slice(at, at + chunk);
-      const prepared: { input: ImageInput; transform: PreprocessTransform; t0: number }[] = [];
+      const prepared: {
+        input: ImageInput;
+        transform: PreprocessTransform;
+        t0: number;
+        warnings: string[];
+      }[] = [];
       for (const [i, input] of batch.entries()) {
         const t0 = performance.now();
         // A converted DICOM series lives in the temporary folder: errors name the user's input instead.
@@ -103,7 +110,11 @@ export async function applyModel(
         const pre = preprocessCase(image, undefined, { size });
         const f32 = join(work, `${at + i}.f32`);
         await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
-        prepared.push({ input, transform: pre.transform, t0 });
+        const warnings = unlikeTrainingData(
+          model.preprocessing.trainingData,
+          summarizeImage(input.niftiPath, image),
+        );
+        prepared.push({ input, transform: pre.transform, t0, warnings });
       }
       const predictStart = performance.now();
       if (req.signal?.aborted) throw new Error('the apply run was cancelled');
@@ -149,6 +160,7 @@ export async function applyModel(
             ml: (counts.get(value) ?? 0) * voxelMl,
           })),
           seconds: (t1 - p.t0) / 1000 + predictSeconds + (performance.now() - t1) / 1000,
+          ...(p.warnings.length > 0 && { warnings: p.warnings }),
         };
         items.push(item);
         const done = items.length;

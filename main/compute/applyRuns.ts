@@ -5,6 +5,7 @@
  * closing the engine, kills its trainer.
  */
 import type { DicomOptions } from '../data/dicom';
+import { readModelJson } from '../train/modelJson';
 import { applyModel } from './applyModel';
 import type { ApplyStatus } from './applyTypes';
 import type { PredictorOptions } from './predictVolumes';
@@ -34,6 +35,17 @@ export class ApplyRuns {
       finished: false,
     };
     this.runs.set(runId, status);
+    // The labels it will write, shown before the first image is done (a folder without model.json
+    // fails in applyModel, which reports why).
+    readModelJson(req.modelDir).then(
+      (m) => {
+        status.labels = m.labels.values.map((value, k) => ({
+          value,
+          name: m.labels.names[k] ?? String(value),
+        }));
+      },
+      () => undefined,
+    );
     const abort = new AbortController();
     const ended = applyModel(
       {

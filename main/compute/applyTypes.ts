@@ -19,6 +19,11 @@ export const applyItemSchema = z.object({
   /** Per structure (label name): voxels and millilitres in the written segmentation. */
   structures: z.array(z.object({ name: z.string(), value: z.number(), voxels: z.number(), ml: z.number() })),
   seconds: z.number(),
+  /**
+   * Why the image is unlike the model's training images (intensities, spacing), from the statistics
+   * model.json records; absent when alike or when the model recorded none.
+   */
+  warnings: z.array(z.string()).optional(),
 });
 export type ApplyItem = z.infer<typeof applyItemSchema>;
 
@@ -67,5 +72,7 @@ export const applyStatusSchema = z.object({
   /** Why the run stopped early, in words. */
   error: z.string().optional(),
   summaryPath: z.string().optional(),
+  /** The label values and names the model writes (background included), once model.json is read. */
+  labels: z.array(z.object({ value: z.number(), name: z.string() })).optional(),
 });
 export type ApplyStatus = z.infer<typeof applyStatusSchema>;

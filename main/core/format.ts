@@ -30,3 +30,12 @@ export function printable(text: string): string {
   }
   return out;
 }
+
+/**
+ * The first `max` items joined, then "… and N more": a refused label map can hold thousands of
+ * distinct values, which must not fill a table cell or a screen.
+ */
+export function cappedList(items: readonly (string | number)[], max = 10, separator = ','): string {
+  if (items.length <= max) return items.join(separator);
+  return `${items.slice(0, max).join(separator)} … and ${items.length - max} more`;
+}

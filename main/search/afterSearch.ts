@@ -4,6 +4,7 @@
  * one is retrained and tested on every further split (mean ± std as in the paper's Table 3), and the
  * report is rewritten. Also the export of an experiment into a folder of the user's choice.
  */
+
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import { Predictor } from '../compute/predictVolumes';
 import { BACKEND_NAMES } from '../core/backends';
 import type { DiscoveredDataset } from '../data/discover';
 import { claimOutputFile, claimOutputFolder } from '../data/safeOutput';
+import { trainingDataStats } from '../data/trainingStats';
 import {
   type Candidate,
   type Experiment,
@@ -94,6 +96,7 @@ async function ensureModel(
     labels: report.labelMapping,
     volumes,
     modelsDir,
+    trainingData: trainingDataStats(report, experiment.splits[splitIndex].train),
   });
   const outcome = await deps.runJob(job, {});
   if (outcome.status !== 'done' || !(await exists(modelFile(dir))))

@@ -7,11 +7,13 @@
  * Every state change goes through the store first, so that whatever process dies at whatever moment,
  * the store says what was finished (kept) and what was running (retrained on resume).
  */
+
 import { hostname } from 'node:os';
 import type { Predictor } from '../compute/predictVolumes';
 import type { DeviceSlot } from '../compute/trainerPool';
 import { errorMessage } from '../core/errorMessage';
 import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
+import { trainingDataStats } from '../data/trainingStats';
 import { createSearchSpace } from '../nas/searchSpace';
 import { type Experiment, type ExperimentStore, experimentDir } from '../store';
 import { torchPrecision } from '../train/torchMemoryEstimate';
@@ -183,6 +185,7 @@ export class ExperimentSession {
       ...(torchPrecision(extra.engine?.precision) && { precision: torchPrecision(extra.engine?.precision) }),
       backend: experiment.backend,
       modelsDir: modelsDirOf(store.workspaceDir, id),
+      trainingData: trainingDataStats(report, experiment.splits[0].train),
       keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
       ...(extra.prune && { prune: extra.prune }),
       emit: this.deps.emit,

@@ -6,11 +6,13 @@
  * a row `tested` is never redone, one `trained` is only tested, one `pending` or `running` (a crash, a
  * stop) is trained from scratch.
  */
+
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Predictor } from '../compute/predictVolumes';
 import { describeDevice } from '../compute/trainerProcess';
 import { errorMessage } from '../core/errorMessage';
+import { trainingDataStats } from '../data/trainingStats';
 import { type ExperimentStore, experimentDir, type FinalTraining, type FinalTrainingUpdate } from '../store';
 import {
   addArtifactOnce,
@@ -164,6 +166,10 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
           labels: report.labelMapping,
           volumes: data,
           modelsDir,
+          trainingData: trainingDataStats(report, [
+            ...experiment.splits[0].train,
+            ...experiment.splits[0].validation,
+          ]),
         });
         job.training.schedule = 'poly';
         // A final model is kept by definition: it carries model.onnx from either engine.

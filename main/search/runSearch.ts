@@ -4,6 +4,7 @@
  * the store already holds for the experiment (resume by replay, see resume.ts) and ends finished,
  * paused or stopped; the caller owns the experiment's status.
  */
+
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
 import type { PruneSettings } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
+import type { TrainingDataStats } from '../data/trainingStats';
 import { CrsStoppedEarly, crs2lm, type Objective, replayObjective } from '../nas/crs';
 import { createObjective, type EvaluationReport } from '../nas/objective';
 import { type DiceCurve, shouldPrune } from '../nas/pruning';
@@ -75,6 +77,8 @@ export interface SearchRunOptions {
   backend?: string;
   /** Each trained candidate's best-epoch model is written to modelsDir/<seq>. */
   modelsDir: string;
+  /** The training images' statistics, recorded in each model.json for Apply's check (data/trainingStats.ts). */
+  trainingData?: TrainingDataStats;
   /** Models of the best `keepModels` trained candidates are kept; the others are deleted as the search goes. */
   keepModels: number;
   /** Early stopping across candidates; absent or 'off': every candidate trains the full budget. */
@@ -96,7 +100,10 @@ class CancelledTraining extends Error {
 export function trainJob(
   spec: ArchitectureSpec,
   name: string,
-  o: Pick<SearchRunOptions, 'experimentId' | 'training' | 'labels' | 'volumes' | 'modelsDir'>,
+  o: Pick<
+    SearchRunOptions,
+    'experimentId' | 'training' | 'labels' | 'volumes' | 'modelsDir' | 'trainingData'
+  >,
 ): TrainJob {
   const t = o.training;
   return {
@@ -120,7 +127,11 @@ export function trainJob(
     data: o.volumes,
     exportDir: join(o.modelsDir, name),
     exportMeta: {
-      preprocessing: { size: t.size, method: 'isotropic-min-spacing, zero-pad, linear resize, z-score' },
+      preprocessing: {
+        size: t.size,
+        method: 'isotropic-min-spacing, zero-pad, linear resize, z-score',
+        ...(o.trainingData && { trainingData: o.trainingData }),
+      },
       labels: { values: o.labels.values, names: o.labels.names },
       // Most candidates' models are deleted a few candidates later: the PyTorch trainer writes no
       // model.onnx for them, and the kept ones get ours (pruneModels), the same graph for either engine.

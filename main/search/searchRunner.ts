@@ -436,7 +436,8 @@ export function createSearchRunner(
       const modelDir = join(modelsDirOf(store.workspaceDir, id), String(seq));
       if (!(await exists(join(modelDir, 'model.json'))))
         throw new Error(
-          `candidate ${seq} of experiment ${id} has no kept model (only the best candidates' models are kept); test it with segnas evaluate to retrain it`,
+          // Only the viewer asks for predictions (the app, never the CLI): the way out in the app's terms.
+          `candidate #${seq} has no kept model, so its segmentation cannot be shown: only the best candidates' models are kept. Testing the top candidates (Test top K on the Search page) retrains those without a model`,
         );
       if (importedFrom(experiment))
         throw new Error(

@@ -63,8 +63,13 @@ export function App() {
           ))}
         </nav>
         <div className="topbar-right muted small">
-          {dataset ? dataset.name : 'no dataset'} · {info?.host === 'electron' ? 'desktop' : 'web'} v
-          {info?.version ?? ''}
+          <span data-testid="header-dataset">{dataset ? dataset.name : 'no dataset'}</span> ·{' '}
+          {info?.host === 'electron' ? 'desktop' : 'web'} v{info?.version ?? ''}
+          {info && (
+            <div className="mono" data-testid="header-workspace" title="Where experiments are stored">
+              workspace: {info.workspace}
+            </div>
+          )}
         </div>
       </header>
       <main className="content">

@@ -20,6 +20,8 @@ export function ApplyPage() {
   const [choice, setChoice] = useState<ModelChoice>({ kind: 'candidate' });
   const [experimentId, setExperimentId] = useState<number | undefined>();
   const [candidates, setCandidates] = useState<CandidateSummary[]>([]);
+  /** Trained candidates of the chosen experiment whose model was not kept. */
+  const [withoutModel, setWithoutModel] = useState(0);
   const [seq, setSeq] = useState<number | undefined>();
   const [modelDir, setModelDir] = useState('');
   const [inputs, setInputs] = useState<string[]>([]);
@@ -43,17 +45,23 @@ export function ApplyPage() {
     let live = true;
     api
       .getExperiment({ experimentId })
-      .then((d) =>
-        loadCandidates(d.candidates, (afterSeq) => api.getCandidatePage({ experimentId, afterSeq })),
-      )
+      .then(async (d) => ({
+        kept: new Set(d.keptModels),
+        rows: await loadCandidates(d.candidates, (afterSeq) =>
+          api.getCandidatePage({ experimentId, afterSeq }),
+        ),
+      }))
       .then(
-        (rows) => {
+        ({ kept, rows }) => {
           if (!live) return;
-          const trained = rows
-            .filter((c) => c.status === 'trained' && c.valDice !== null)
+          const trained = rows.filter((c) => c.status === 'trained' && c.valDice !== null);
+          // Only the best candidates' models are kept: the others cannot be applied.
+          const usable = trained
+            .filter((c) => kept.has(c.seq))
             .sort((a, b) => (b.valDice ?? 0) - (a.valDice ?? 0));
-          setCandidates(trained);
-          setSeq(trained[0]?.seq);
+          setCandidates(usable);
+          setWithoutModel(trained.length - usable.length);
+          setSeq(usable[0]?.seq);
         },
         (e: unknown) => notify('error', `Cannot read experiment ${experimentId}: ${String(e)}`),
       );
@@ -190,6 +198,13 @@ export function ApplyPage() {
               </select>
             </div>
           )}
+          {choice.kind === 'candidate' && withoutModel > 0 && (
+            <div className="small muted" data-testid="apply-without-model">
+              {withoutModel} other trained candidate{withoutModel === 1 ? '' : 's'} not listed: only the best
+              candidates' models are kept. Testing more of the top candidates (Test top K on the Search page)
+              retrains those and keeps their models.
+            </div>
+          )}
           <label className="row">
             <input
               type="radio"
@@ -312,6 +327,29 @@ export function ApplyPage() {
           )}
         </div>
       )}
+      {status?.labels && (
+        <div className="labels" data-testid="apply-labels">
+          <span className="small muted">Writes the labels: </span>
+          {status.labels.map((l) => (
+            <span key={l.value} className="label-chip">
+              <b>{l.value}</b> {l.name}
+            </span>
+          ))}
+        </div>
+      )}
+      {status?.items.some((i) => i.warnings?.length) && (
+        <ul className="problems" data-testid="apply-warnings">
+          {status.items.flatMap((i) =>
+            (i.warnings ?? []).map((w) => (
+              <li key={`${i.id}-${w}`} className="warning">
+                <span className="sev">unlike the training images</span>
+                <span className="mono file">{i.id}</span>
+                <span>{w}</span>
+              </li>
+            )),
+          )}
+        </ul>
+      )}
       {status && status.items.length > 0 && (
         <div className="table-wrap">
           <table data-testid="apply-results">
@@ -334,7 +372,15 @@ export function ApplyPage() {
                   onClick={() => setShown(i.id)}
                   data-testid="apply-row"
                 >
-                  <td className="mono">{i.id}</td>
+                  <td className="mono">
+                    {i.id}
+                    {i.warnings?.length ? (
+                      <span className="bad-text" title={i.warnings.join('\n')}>
+                        {' '}
+                        ⚠
+                      </span>
+                    ) : null}
+                  </td>
                   <td>{i.series ? `${i.series.number ?? '?'} ${i.series.description}` : ''}</td>
                   <td>{i.dims.join('×')}</td>
                   {i.structures.map((s) => (

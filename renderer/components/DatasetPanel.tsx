@@ -1,6 +1,7 @@
 /** Step 1: drop or choose a dataset (or use the demo), see its validation report, preview any case. */
 import { useMemo, useState } from 'react';
 import type { DatasetReport } from '../../main/api';
+import { cappedList } from '../../main/core/format';
 import { useApi, useApp } from '../context';
 import { Viewer } from './Viewer';
 
@@ -116,6 +117,9 @@ function DatasetReportView(props: {
   const errors = report.problems.filter((p) => p.severity === 'error');
   const warnings = report.problems.filter((p) => p.severity === 'warning');
   const current = previewable.find((c) => c.id === caseId);
+  // A problem repeated over many files is one finding (with its likely cause), not a line per file.
+  const grouped = new Set(report.findings.map((f) => f.kind));
+  const single = report.problems.filter((p) => !p.code || !grouped.has(p.code));
   const layers = useMemo(() => {
     if (!current?.image) return [];
     const base = { datasetPath: report.root, caseId: current.id };
@@ -151,9 +155,25 @@ function DatasetReportView(props: {
           </span>
         ))}
       </div>
-      {report.problems.length > 0 && (
+      {report.findings.length > 0 && (
+        <ul className="problems findings" data-testid="dataset-findings">
+          {report.findings.map((f) => (
+            <li key={`${f.kind}-${f.message}`} className={f.severity} data-kind={f.kind}>
+              <span className="sev">{f.severity}</span>
+              <span>{f.message}</span>
+              {grouped.has(f.kind) && (
+                <details>
+                  <summary className="small muted">the {f.items.length} files</summary>
+                  <span className="mono small">{cappedList(f.items, 50, ', ')}</span>
+                </details>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {single.length > 0 && (
         <ul className="problems" data-testid="dataset-problems">
-          {report.problems.map((p) => (
+          {single.map((p) => (
             <li key={`${p.code}-${p.file}-${p.message}`} className={p.severity}>
               <span className="sev">{p.severity}</span>
               {p.file && <span className="mono file">{p.file}</span>}
@@ -170,6 +190,8 @@ function DatasetReportView(props: {
                 <th>Case</th>
                 <th>Dims</th>
                 <th>Spacing (mm)</th>
+                <th>Type (image/label)</th>
+                <th>Intensity</th>
                 <th>Labels</th>
                 <th />
               </tr>
@@ -184,7 +206,13 @@ function DatasetReportView(props: {
                   <td className="mono">{c.id}</td>
                   <td>{c.dims?.join(' × ') ?? '—'}</td>
                   <td>{c.spacing?.map((s) => s.toFixed(2)).join(' × ') ?? '—'}</td>
-                  <td>{c.labelValues?.join(', ') ?? '—'}</td>
+                  <td className="mono">
+                    {c.imageDatatype ?? '—'}/{c.labelDatatype ?? '—'}
+                  </td>
+                  <td className="mono">
+                    {c.intensity ? `${num(c.intensity.min)} … ${num(c.intensity.max)}` : '—'}
+                  </td>
+                  <td>{c.labelValues ? cappedList(c.labelValues, 10, ', ') : '—'}</td>
                   <td>{c.usable ? '✓' : <span className="bad-text">excluded</span>}</td>
                 </tr>
               ))}
@@ -206,6 +234,12 @@ function DatasetReportView(props: {
       </div>
     </div>
   );
+}
+
+/** Intensities as the CLI's report writes them: integers whole, large values in exponent form. */
+function num(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 1000 ? v.toExponential(2) : v.toPrecision(4);
 }
 
 function Stat(props: { label: string; value: string }) {

@@ -44,6 +44,31 @@ export function NumberField(props: {
   );
 }
 
+/** While the demo's settings replace the user's: what changed, why, and a way back. */
+function DemoSettingsNotice() {
+  const demo = useApp((s) => s.demoSettings);
+  const settle = useApp((s) => s.settleDemoSettings);
+  if (!demo) return null;
+  return (
+    <div className="card demo-settings" data-testid="demo-settings-notice">
+      <b>Demo settings in use</b> — chosen so that the demo search learns within two minutes on a CPU:
+      <ul className="small">
+        {demo.changes.map((c) => (
+          <li key={c}>{c}</li>
+        ))}
+      </ul>
+      <div className="row">
+        <button type="button" data-testid="demo-settings-mine" onClick={() => settle('mine')}>
+          Use my settings instead
+        </button>
+        <button type="button" className="ghost" onClick={() => settle('demo')}>
+          Keep the demo settings
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function SearchSetup() {
   const config = useApp((s) => s.config);
   const presets = useApp((s) => s.presets);
@@ -63,6 +88,7 @@ export function SearchSetup() {
 
   return (
     <section className="panel" data-testid="search-setup">
+      <DemoSettingsNotice />
       <div className="setup-grid">
         <div className="card">
           <h3>Search space</h3>

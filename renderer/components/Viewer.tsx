@@ -6,7 +6,7 @@ import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
 import { useEffect, useRef, useState } from 'react';
 import type { LabelInfo, VolumeRef } from '../../main/api';
 import { useApi } from '../context';
-import { cssColour, labelColormap } from '../lib/labelColors';
+import { CROSSHAIR_COLOUR, cssColour, labelColormap } from '../lib/labelColors';
 
 export interface ViewerLayer {
   id: 'image' | 'truth' | 'prediction';
@@ -62,7 +62,7 @@ export function Viewer(props: {
         dragAndDropEnabled: false,
         isOrientCube: false,
         loadingText: '',
-        crosshairColor: [1, 0.8, 0.2, 0.35],
+        crosshairColor: CROSSHAIR_COLOUR,
         crosshairWidth: 0.5,
       });
       const attached = nv;
@@ -113,6 +113,9 @@ export function Viewer(props: {
           opacity: 1,
         });
         if (layer.id !== 'image') image.setColormapLabel(labelColormap(props.labels, layer.id));
+        // niivue outlines only label volumes with the NIfTI "label" intent (1002): the prediction is
+        // marked so, the ground truth not, so with both shown the truth stays filled (applyOpacity).
+        if (image.hdr && layer.id !== 'image') image.hdr.intent_code = layer.id === 'prediction' ? 1002 : 0;
         images.push(image);
       }
       if (cancelled) return;
@@ -214,10 +217,19 @@ export function Viewer(props: {
   );
 }
 
+/** The prediction's interior opacity while the ground truth is also shown: its outline stays opaque. */
+const PREDICTION_OVER_TRUTH = 0.25;
+
 function applyOpacity(nv: Niivue, ids: string[], state: Record<string, LayerState>): void {
+  const shown = (id: string) => ids.includes(id) && (state[id]?.visible ?? true);
+  // With both overlays on, a filled prediction would hide the ground truth under it: the prediction is
+  // then drawn as an opaque outline over a faint fill, so where the two disagree both can be seen.
+  const both = shown('truth') && shown('prediction');
+  nv.opts.atlasOutline = both ? 1 : 0;
   ids.forEach((id, i) => {
     if (id === 'image') return;
     const st = state[id] ?? { visible: true, opacity: 0.5 };
-    nv.setOpacity(i, st.visible ? st.opacity : 0);
+    const opacity = st.visible ? st.opacity * (both && id === 'prediction' ? PREDICTION_OVER_TRUTH : 1) : 0;
+    nv.setOpacity(i, opacity);
   });
 }

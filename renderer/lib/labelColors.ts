@@ -18,6 +18,12 @@ const PREDICTION = [
   [255, 240, 120],
 ];
 
+/**
+ * The viewer's crosshair: a neutral grey (RGBA 0–1), so it never reads as a label's colour in either
+ * palette.
+ */
+export const CROSSHAIR_COLOUR: [number, number, number, number] = [0.85, 0.85, 0.85, 0.5];
+
 export interface LabelColormap {
   R: number[];
   G: number[];

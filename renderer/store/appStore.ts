@@ -53,6 +53,8 @@ export interface AppState {
   comparing: boolean;
   view: View;
   notices: Notice[];
+  /** Set while the demo's settings replace the user's: what changed and why, and what to restore. */
+  demoSettings?: { changes: string[]; previous: SearchConfig };
 }
 
 export interface AppActions {
@@ -60,6 +62,8 @@ export interface AppActions {
   setView(view: View): void;
   openDataset(path: string): Promise<void>;
   loadDemoData(): Promise<void>;
+  /** Puts back the settings the demo replaced (keeping the demo dataset), or keeps the demo's. */
+  settleDemoSettings(keep: 'mine' | 'demo'): void;
   showReport(report: DatasetReport): void;
   setDatasetBusy(message: string | undefined): void;
   applyPreset(id: string): void;
@@ -95,6 +99,35 @@ export const DEFAULT_CONFIG: SearchConfig = {
   datasetPath: '',
   space: segnas4.space as SearchBounds,
 };
+
+/** The folder of the open dataset, remembered so that a reload reopens it (the header names it). */
+const LAST_DATASET_KEY = 'segnas-last-dataset';
+
+function remembered(): Storage | undefined {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    return undefined; // storage disabled: a reload starts without a dataset
+  }
+}
+
+/** Each setting the demo changes, as "what: before → after", for the notice on the setup page. */
+export function demoChanges(before: SearchConfig, after: SearchConfig): string[] {
+  const rows: [string, unknown, unknown][] = [
+    ['search space', before.variant, `${after.variant} (SegNAS11 scaled down)`],
+    ['image size', `${before.training.size}³`, `${after.training.size}³`],
+    ['epochs', before.training.epochs, after.training.epochs],
+    ['batch', before.training.batch, after.training.batch],
+    ['learning rate', before.training.learningRate, after.training.learningRate],
+    ['evaluations', before.evaluations, after.evaluations],
+    ['memory budget (MB)', before.memoryBudgetMB, after.memoryBudgetMB],
+    ['top K', before.topK, after.topK],
+  ];
+  // The space always changes (the demo's own bounds), the other rows only where they differ.
+  return rows
+    .filter(([what, a, b]) => what === 'search space' || String(a) !== String(b))
+    .map(([what, a, b]) => `${what}: ${a} → ${b}`);
+}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -149,6 +182,12 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
             },
           }));
         if (presets) set({ presets });
+        const lastDataset = remembered()?.getItem(LAST_DATASET_KEY);
+        if (lastDataset && !get().dataset) {
+          // Quietly: a folder removed since is simply not reopened.
+          const report = await api.openDataset({ path: lastDataset }).catch(() => undefined);
+          if (report && !get().dataset) get().showReport(report);
+        }
         await get().refreshExperiments();
         // A reload (or a second window) mid-search: the engine still runs it, so show it again.
         const running = get().experiments.find((e) => e.status === 'running');
@@ -171,17 +210,30 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
         if (report) {
           get().showReport(report);
           // The demo search `segnas demo` also runs: it learns visibly within two minutes on a laptop.
+          // The user's own settings are kept aside and the setup page says what changed (settleDemoSettings).
+          const previous = structuredClone(get().config);
           get().updateConfig((c) => ({
             ...c,
             ...DEMO_SEARCH,
             space: structuredClone(DEMO_SEARCH.space),
             training: { ...DEMO_SEARCH.training },
           }));
+          const changes = demoChanges(previous, get().config);
+          // Said on the setup page, beside the settings (a corner notice would cover its Start button).
+          set({ demoSettings: { changes, previous } });
         }
+      },
+
+      settleDemoSettings(keep) {
+        const demo = get().demoSettings;
+        set({ demoSettings: undefined });
+        if (keep === 'mine' && demo)
+          get().updateConfig((c) => ({ ...demo.previous, datasetPath: c.datasetPath }));
       },
 
       showReport(report) {
         set((s) => ({ dataset: report, config: { ...s.config, datasetPath: report.root } }));
+        remembered()?.setItem(LAST_DATASET_KEY, report.root);
         void get().validate();
       },
 

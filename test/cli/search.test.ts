@@ -206,6 +206,15 @@ describe('segnas list / show / resume / evaluate', () => {
       store.appendEpoch(e.id, 1, { epoch: i + 1, loss, valDice: 0, seconds: 1 });
     });
     store.recordCandidateEnd(e.id, 1, { status: 'trained', f: -Math.log(1e-4), valDice: 0 });
+    // Trained on a cluster: the store records each candidate's Slurm job.
+    store.putCandidateJob({
+      experimentId: e.id,
+      seq: 1,
+      jobId: '4711',
+      state: 'COMPLETED',
+      node: 'node07',
+      attempts: 2,
+    });
     // Left running by a process that no longer exists: pid 2^22 + 1 is above Linux's pid_max default.
     store.updateExperimentStatus(e.id, 'running', {
       owner: { pid: 4_194_305, host: hostname() },
@@ -236,6 +245,11 @@ describe('segnas list / show / resume / evaluate', () => {
     expect(text).toMatch(/#1 {2}0\.000 did not learn \(loss flat, all background\) .*n 29, p 3/);
     expect(text).not.toMatch(/#0 .*did not learn/);
     expect(text).toContain(`segnas evaluate ${id}`);
+    // Counts, training settings and seeds in words, not JSON; the Slurm job ids the store records.
+    expect(text).toMatch(/2\/300 evaluations \(2 trained\)/);
+    expect(text).toContain('training 32³, 10 epochs, batch 1, learning rate 0.001, augmentation on');
+    expect(text).not.toMatch(/[{}"]/);
+    expect(text).toMatch(/#1 {2}job 4711 {2}COMPLETED on node07, 2 submissions/);
     const json = JSON.parse((await capture(show, [String(id), '--json', '--workspace', ws])).out);
     expect(json.experiment.id).toBe(id);
     expect(json.candidates[0].valDice).toBe(0.8);

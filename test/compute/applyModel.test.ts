@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -150,6 +150,50 @@ describe('segnas predict on a batch', () => {
       await expect(engine.startApply({ model: { experimentId: 1, seq: 0 }, inputs })).rejects.toThrow(
         /has no kept model/,
       );
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
+
+  it('names the labels it writes, and warns when an image is unlike the training images model.json records', async () => {
+    // The model as a search exports it from phantoms: intensities about 0..1, 0.4 mm voxels.
+    const phantomModel = join(dir, 'phantom-model');
+    await cp(modelDir, phantomModel, { recursive: true });
+    const json = JSON.parse(await readFile(join(phantomModel, 'model.json'), 'utf8'));
+    json.preprocessing.trainingData = {
+      cases: 8,
+      intensity: { medianMin: 0, medianMax: 1 },
+      spacing: { min: [0.4, 0.4, 0.4], max: [0.4, 0.4, 0.4] },
+      datatypes: ['float32'],
+    };
+    await writeFile(join(phantomModel, 'model.json'), JSON.stringify(json));
+    const engine = await createEngine({ workspace: join(dir, 'ws-unlike'), host: 'web' });
+    try {
+      const inputs = [join(hippocampusDir(), 'imagesTr', images[20])];
+      const { runId } = await engine.startApply({ model: { modelDir: phantomModel }, inputs });
+      let status = await engine.getApply({ runId });
+      for (let i = 0; i < 600 && !status.finished; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await engine.getApply({ runId });
+      }
+      expect(status.labels).toEqual([
+        { value: 0, name: 'background' },
+        { value: 1, name: 'Anterior' },
+        { value: 2, name: 'Posterior' },
+      ]);
+      const warnings = status.items[0].warnings ?? [];
+      expect(warnings.join('\n')).toMatch(
+        /intensities .* the training images' typically 0\.\.1: another modality/,
+      );
+      expect(warnings.join('\n')).toMatch(/voxel spacing 1×1×1 mm, the training images' 0\.4×0\.4×0\.4/);
+      // The same image against the model that recorded nothing: no warning.
+      const plain = await engine.startApply({ model: { modelDir }, inputs });
+      let alike = await engine.getApply(plain);
+      for (let i = 0; i < 600 && !alike.finished; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        alike = await engine.getApply(plain);
+      }
+      expect(alike.items[0].warnings).toBeUndefined();
     } finally {
       await engine.close();
     }

@@ -40,6 +40,8 @@ describe('web mode in Chromium', () => {
     });
     expect(wsStatus).toBe('401');
     expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // Nothing the backend probe prints (Dawn's "Couldn't load Vulkan") comes before the URL.
+    expect(web.output().split('Open: ')[0]).not.toMatch(/vulkan|warning/i);
   });
 
   it('opens the demo data: validation report with label names, and a non-blank niivue preview', async () => {
@@ -50,6 +52,11 @@ describe('web mode in Chromium', () => {
       .getByTestId('backend-info')
       .getByText(/wasm|cpu|webgpu|tensorflow/)
       .waitFor();
+    // Started as `npm start` starts it (no --workspace): the CLI's default workspace, shown in the header.
+    await expect
+      .poll(() => page.getByTestId('header-workspace').textContent(), { timeout: 15_000 })
+      .toBe(`workspace: ${web.workspace}`);
+    expect(web.workspace).toMatch(/segnas-studio$/);
     await page.getByTestId('use-demo-data').click();
     const report = page.getByTestId('validation-report');
     await report.waitFor({ timeout: 60_000 });
@@ -61,6 +68,9 @@ describe('web mode in Chromium', () => {
     expect(text).toContain('white matter');
     const side = DEMO_PHANTOM.size;
     expect(text).toContain(`${side} × ${side} × ${side}`);
+    // The CLI's columns: datatypes and intensity range per case.
+    expect(text).toContain('Intensity');
+    expect(text).toContain('float32/uint8');
     const preview = page.getByTestId('dataset-preview');
     await preview.and(page.locator('[data-loaded="true"]')).waitFor({ timeout: 60_000 });
     await page.waitForTimeout(500);
@@ -74,6 +84,17 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('nav-setup').click();
     const setup = page.getByTestId('search-setup');
     await setup.waitFor();
+    // The demo data switched the setup to the demo search: the page says what changed and why, and
+    // puts the user's settings back on request.
+    const demo = page.getByTestId('demo-settings-notice');
+    const demoText = await demo.textContent();
+    expect(demoText).toContain('learns within two minutes');
+    expect(demoText).toMatch(/image size: 32³ → 16³.*epochs: 10 → 30.*learning rate: 0\.001 → 0\.003/);
+    expect(await page.getByTestId('field-training.size').inputValue()).toBe('16');
+    await page.getByTestId('demo-settings-mine').click();
+    expect(await demo.count()).toBe(0);
+    expect(await page.getByTestId('field-training.size').inputValue()).toBe('32');
+    expect(await page.getByTestId('field-training.epochs').inputValue()).toBe('10');
     await page.getByTestId('preset-segnas11').click();
     // SegNAS11's p reaches 5: the demo's 16³ cannot be halved that often, 32³ can.
     await page.getByTestId('field-training.size').fill('32');
@@ -182,6 +203,32 @@ describe('web mode in Chromium', () => {
       .getByTestId('dataset-preview')
       .and(page.locator('[data-loaded="true"]'))
       .waitFor({ timeout: 60_000 });
+
+    // After a reload the header still names the open dataset.
+    const name = await page.getByTestId('header-dataset').textContent();
+    expect(name).not.toBe('no dataset');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('header-dataset').textContent(), { timeout: 30_000 }).toBe(name);
+  });
+
+  it('summarises a problem repeated over many files in one line with its likely cause', async () => {
+    await page.getByTestId('nav-data').click();
+    const labels = join(
+      web.workspace,
+      'demo-data',
+      `phantom-${DEMO_PHANTOM.cases}x${DEMO_PHANTOM.size}`,
+      'labelsTr',
+    );
+    await page.getByTestId('dataset-path').fill(labels);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const findings = page.getByTestId('dataset-findings');
+    await expect
+      .poll(() => findings.textContent(), { timeout: 30_000 })
+      .toContain(`${DEMO_PHANTOM.cases} files: these look like label maps: did you pick labelsTr?`);
+    // The grouped problem is not listed again file by file.
+    const listed = page.getByTestId('dataset-problems');
+    if ((await listed.count()) > 0)
+      expect(await listed.textContent()).not.toContain('has no matching label map');
   });
 
   it('lists experiments and shows a clear empty state for the search screen, never a blank screen', async () => {

@@ -51,10 +51,21 @@ export interface WebMode {
   stop(): Promise<void>;
 }
 
-/** Starts `node bin/segnas.mjs serve` exactly as a user would, and reads the URL it prints. */
-export async function startWebMode(workspace = mkdtempSync(join(tmpdir(), 'segnas-e2e-'))): Promise<WebMode> {
-  const child = spawn(process.execPath, [join(REPO, 'bin/segnas.mjs'), 'serve', '--workspace', workspace], {
+/**
+ * Starts `node bin/segnas.mjs serve` exactly as `npm start` does without Electron: no --workspace and no
+ * $SEGNAS_WORKSPACE, so the server uses the platform's user data folder (here under a temporary
+ * $XDG_DATA_HOME), the same default every CLI command resolves. An explicit `workspace` (the benchmarks'
+ * prepared one) is passed as --workspace instead; either way it is removed by stop().
+ */
+export async function startWebMode(explicit?: string): Promise<WebMode> {
+  const dataHome = explicit ?? mkdtempSync(join(tmpdir(), 'segnas-e2e-'));
+  const workspace = explicit ?? join(dataHome, 'segnas-studio');
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: dataHome };
+  delete env.SEGNAS_WORKSPACE;
+  const args = explicit ? ['serve', '--workspace', explicit] : ['serve'];
+  const child = spawn(process.execPath, [join(REPO, 'bin/segnas.mjs'), ...args], {
     cwd: REPO,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -71,7 +82,7 @@ export async function startWebMode(workspace = mkdtempSync(join(tmpdir(), 'segna
       child.kill('SIGTERM');
       await exited;
     }
-    await rm(workspace, { recursive: true, force: true });
+    await rm(dataHome, { recursive: true, force: true });
     throw error;
   };
   const openUrl = await new Promise<string>((resolveUrl, reject) => {
@@ -101,7 +112,7 @@ export async function startWebMode(workspace = mkdtempSync(join(tmpdir(), 'segna
         child.kill('SIGTERM');
         await exited;
       }
-      await rm(workspace, { recursive: true, force: true });
+      await rm(dataHome, { recursive: true, force: true });
     },
   };
 }

@@ -4,9 +4,12 @@
  * candidate-table as candidates finish, then the best candidate's detail with a non-blank viewer.
  * Needs main/search/searchRunner.ts (the search runner); without it the engine refuses to start a search.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PHANTOM } from '../../main/core/demoSettings';
 import {
   type BrowserSession,
   nonBlankFraction,
@@ -28,7 +31,7 @@ afterAll(() => session?.close());
 
 describe('a tiny search in the browser', () => {
   it('runs, charts and lists candidates, and shows the best one in the viewer', {
-    timeout: 360_000,
+    timeout: 420_000,
   }, async () => {
     await page.goto(web.openUrl);
     await page.getByTestId('use-demo-data').click();
@@ -108,6 +111,11 @@ describe('a tiny search in the browser', () => {
       .poll(() => page.getByTestId('search-status').textContent(), { timeout: 330_000, interval: 1000 })
       .toBe('finished');
     await screenshot(page, 'search');
+    // Table headers wrap rather than ellipsise ("Dic…").
+    const cut = await page
+      .locator('[data-testid^="sort-"]')
+      .evaluateAll((ths) => ths.filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent));
+    expect(cut).toEqual([]);
 
     await page.getByTestId('open-best').click();
     const detail = page.getByTestId('candidate-detail');
@@ -176,5 +184,32 @@ describe('a tiny search in the browser', () => {
     // Parallel coordinates and importance, computed by the engine.
     await page.getByTestId('toggle-insights').click();
     await page.getByTestId('insights').waitFor({ timeout: 30_000 });
+
+    // Apply offers exactly the candidates whose model was kept; each kept model.json records the
+    // training images' statistics, and the run names the labels it writes before any image is done.
+    const experimentId = (await readdir(join(web.workspace, 'experiments')))[0];
+    const modelsDir = join(web.workspace, 'experiments', experimentId, 'models');
+    const kept = (await readdir(modelsDir)).filter((n) => /^\d+$/.test(n));
+    const meta = JSON.parse(await readFile(join(modelsDir, kept[0], 'model.json'), 'utf8'));
+    expect(meta.preprocessing.trainingData.cases).toBeGreaterThan(0);
+    await page.getByTestId('nav-apply').click();
+    const options = page.getByTestId('apply-candidate').locator('option');
+    await expect.poll(() => options.count(), { timeout: 15_000 }).toBe(kept.length);
+    const phantoms = join(
+      web.workspace,
+      'demo-data',
+      `phantom-${DEMO_PHANTOM.cases}x${DEMO_PHANTOM.size}`,
+      'imagesTr',
+    );
+    const image = join(phantoms, (await readdir(phantoms)).sort()[0]);
+    await page.getByTestId('apply-input-path').fill(image);
+    await page.getByTestId('apply-input-path').press('Enter');
+    await page.getByTestId('apply-start').click();
+    await expect
+      .poll(() => page.getByTestId('apply-labels').textContent(), { timeout: 30_000 })
+      .toContain('white matter');
+    await page.getByTestId('apply-row').waitFor({ timeout: 120_000 });
+    // A phantom image like the training phantoms: no warning.
+    expect(await page.getByTestId('apply-warnings').count()).toBe(0);
   });
 });

@@ -236,6 +236,7 @@ describe('reopening a search from the store (e.g. after a page reload)', () => {
     finals: [],
     validationCases: [],
     testCases: [],
+    keptModels: [],
   });
 
   it('shows the candidate in training with its curve so far, and an ETA from the finished ones', () => {

@@ -1,5 +1,8 @@
 /** `segnas inspect`: discovers a dataset and prints its validation report. */
+
+import { cappedList } from '../../core/format';
 import { type DiscoveredDataset, discoverDataset, reportProblems } from '../../data/discover';
+import { datasetFindings } from '../../data/findings';
 import { formatProblem } from '../../data/problems';
 import { defineCommand, UsageError } from '../command';
 
@@ -24,13 +27,18 @@ export function formatReport(report: DiscoveredDataset): string {
     const types = `${c.image?.datatype ?? '-'}/${c.label?.datatype ?? '-'}`;
     const mark = c.usable ? ' ' : '✗';
     lines.push(
-      `${mark}${c.id.padEnd(25)}${dims.padEnd(13)}${sp.padEnd(19)}${types.padEnd(19)}${fmtRange(c.image?.intensity).padEnd(20)}${c.label?.values.join(',') ?? '-'}`,
+      `${mark}${c.id.padEnd(25)}${dims.padEnd(13)}${sp.padEnd(19)}${types.padEnd(19)}${fmtRange(c.image?.intensity).padEnd(20)}${c.label ? cappedList(c.label.values) : '-'}`,
     );
   }
   const problems = reportProblems(report);
   if (problems.length > 0) {
     lines.push('', 'problems:');
     for (const p of problems) lines.push(`  ${formatProblem(p)}`);
+  }
+  const findings = datasetFindings(report);
+  if (findings.length > 0) {
+    lines.push('', 'findings:');
+    for (const f of findings) lines.push(`  ${f.severity} [${f.kind}] ${f.message}`);
   }
   const usable = report.usableCaseIds.length;
   lines.push(

@@ -48,7 +48,9 @@ export function formatSummary(items: readonly ApplyItem[]): string {
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r.map((c, i) => (i === 0 || i === 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
+  // An image unlike the training data segments without error but not necessarily well: say so below.
+  const warnings = items.flatMap((it) => (it.warnings ?? []).map((w) => `warning: ${it.id}: ${w}`));
+  return [line(head), ...rows.map(line), ...(warnings.length ? ['', ...warnings] : [])].join('\n');
 }
 
 function progressLine(p: ApplyProgress): string | undefined {

@@ -43,10 +43,12 @@ behind a tunnel); requests naming another Host are refused`,
           'who can reach this port and sees the token controls the engine. Prefer the default 127.0.0.1 ' +
           'with an SSH tunnel (ssh -L 8080:127.0.0.1:8080 server), or put an HTTPS proxy in front.',
       );
-    const info = await web.engine.getInfo();
     console.log(`SegNAS Studio web mode — workspace ${workspace}`);
-    console.log(`backend: ${info.backend.name} (${info.backend.device})`);
     console.log(`\nOpen: ${web.openUrl}\n`);
+    // Probing the backends comes after the URL: WebGPU's Dawn writes its own warnings straight to stderr
+    // (e.g. "Couldn't load Vulkan" on machines without a GPU driver), which must not bury the URL.
+    const info = await web.engine.getInfo();
+    console.log(`backend: ${info.backend.name} (${info.backend.device})`);
     console.log('Press Ctrl-C to stop.');
     // A fault somewhere in the engine stops this process's searches cleanly; the server keeps serving.
     const removeGuard = installCrashGuard({

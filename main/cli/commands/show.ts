@@ -7,6 +7,7 @@ import { modelsDirOf, reportDirOf } from '../../search/afterSearch';
 import { describeSpec } from '../../search/report';
 import { markInterrupted } from '../../search/resume';
 import { openStore } from '../../store';
+import type { CandidateJob } from '../../store/types';
 import { ONNX_FILE, PREPROCESSING_FILE } from '../../train/onnx/portableModel';
 import { defineCommand, experimentIdArg, intOption } from '../command';
 
@@ -17,6 +18,42 @@ function diagnosisSuffix(curve: Parameters<typeof learningDiagnosis>[0]): string
 
 function peakSuffix(bytes: number | null): string {
   return bytes === null ? '' : `, ${formatBytes(bytes)} peak`;
+}
+
+/** "12 trained, 3 illegal, 1 oom": the candidates by status, in words rather than a JSON object. */
+export function countsLine(counts: Record<string, number>): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`);
+  return parts.length ? parts.join(', ') : 'none yet';
+}
+
+/** "32³, 10 epochs, batch 1, learning rate 0.001, augmentation on, dropout 0.1, seed 1". */
+export function trainingLine(t: Record<string, unknown>): string {
+  const named: Record<string, (v: unknown) => string> = {
+    size: (v) => `${v}³`,
+    epochs: (v) => `${v} epochs`,
+    batch: (v) => `batch ${v}`,
+    learningRate: (v) => `learning rate ${v}`,
+    augmentation: (v) => `augmentation ${v ? 'on' : 'off'}`,
+  };
+  return Object.entries(t)
+    .filter(([, v]) => v !== undefined && v !== null && typeof v !== 'object')
+    .map(([k, v]) => named[k]?.(v) ?? `${k} ${v}`)
+    .join(', ');
+}
+
+/** The Slurm jobs the store records for the experiment's candidates (empty where it ran locally). */
+function slurmJobLines(jobs: readonly CandidateJob[]): string[] {
+  if (jobs.length === 0) return [];
+  return [
+    `Slurm jobs (${jobs.length}; sacct -j <id> tells more):`,
+    ...jobs.map(
+      (j) =>
+        `  #${j.seq}  job ${j.jobId ?? '(being submitted)'}  ${j.state}${j.node ? ` on ${j.node}` : ''}${j.attempts > 1 ? `, ${j.attempts} submissions` : ''}`,
+    ),
+    '',
+  ];
 }
 
 /**
@@ -89,9 +126,11 @@ the search's models and, after a final training, of the final models), and where
       const top = store.listCandidates(id, { status: ['trained'], sortBy: 'f', limit });
       const lines = [
         `experiment ${id}: ${printable(experiment.name)}`,
-        `status ${experiment.status}${experiment.statusReason ? ` (${printable(experiment.statusReason)})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations ${JSON.stringify(summary?.counts ?? {})}`,
+        `status ${experiment.status}${experiment.statusReason ? ` (${printable(experiment.statusReason)})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations (${countsLine(summary?.counts ?? {})})`,
         `dataset ${printable(experiment.config.datasetPath)}; variant ${experiment.config.variant}; backend ${experiment.backend} (${experiment.device})`,
-        `training ${JSON.stringify(experiment.config.training)}; seeds ${JSON.stringify(experiment.seeds)}`,
+        `training ${trainingLine(experiment.config.training)}; seeds ${Object.entries(experiment.seeds)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
         '',
         'best candidates (validation Dice):',
         ...top.map(
@@ -118,6 +157,7 @@ the search's models and, after a final training, of the final models), and where
             ]
           : []),
         '',
+        ...slurmJobLines(store.listCandidateJobs(id)),
         ...keptModelLines(store.workspaceDir, id),
         `report: ${reportDirOf(store.workspaceDir, id)}`,
       ];
