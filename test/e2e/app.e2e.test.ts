@@ -109,6 +109,22 @@ describe('web mode in Chromium', () => {
     expect(await page.getByTestId('setup-issue-count').textContent()).toMatch(/\d+ settings? needs? fixing/);
     await page.getByTestId('field-training.size').fill('32');
     await expect.poll(() => setup.textContent(), { timeout: 15_000 }).not.toContain('must be divisible by');
+    // The memory budget is this machine's, shown before Start; at the paper's 128³ with batch 3 nothing
+    // of the space fits it, and the page says so with the figure and what to change.
+    await expect
+      .poll(() => page.getByTestId('memory-budget').textContent(), { timeout: 15_000 })
+      .toMatch(/^Memory: CPU: [\d.]+ GiB RAM → budget [\d.]+ GiB.*the smallest network of the space needs/);
+    await page.getByTestId('field-training.size').fill('128');
+    await page.getByTestId('field-training.batch').fill('3');
+    await expect
+      .poll(() => setup.textContent(), { timeout: 15_000 })
+      .toMatch(
+        /nothing can train: the smallest network of this space .* at 128³ with batch 3, above the memory budget .* Use a size of \d+ or less/,
+      );
+    expect(await page.getByTestId('start-search').isDisabled()).toBe(true);
+    await page.getByTestId('field-training.size').fill('32');
+    await page.getByTestId('field-training.batch').fill('1');
+    await expect.poll(() => setup.textContent(), { timeout: 15_000 }).not.toContain('nothing can train');
     // An emptied number field is explained beside it, not as a schema error in a corner notice.
     await page.getByTestId('field-training.learningRate').fill('');
     await expect.poll(() => setup.textContent(), { timeout: 15_000 }).toContain('enter a number');
