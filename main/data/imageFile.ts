@@ -7,7 +7,7 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { convertDicomFolder, DicomError, seriesLabel } from './dicom';
-import { readNifti } from './niftiRead';
+import { readNifti, readNiftiChannels } from './niftiRead';
 import type { NiftiVolume } from './volume';
 
 const converted = new Map<string, Promise<string>>();
@@ -47,4 +47,13 @@ export async function imageFileOf(path: string): Promise<string> {
 /** Reads a dataset image, NIfTI file or DICOM series folder. */
 export async function readImage(path: string): Promise<NiftiVolume> {
   return readNifti(await imageFileOf(path));
+}
+
+/**
+ * Reads a dataset image as its channels: one file holding 1 or more channels (4D NIfTI), or one file
+ * per channel (`files`, nnU-Net's _0000, _0001, …), each a 3D volume.
+ */
+export async function readImageChannels(image: string, files?: readonly string[]): Promise<NiftiVolume[]> {
+  if (files && files.length > 1) return Promise.all(files.map((f) => readImage(f)));
+  return readNiftiChannels(await imageFileOf(image));
 }
