@@ -6,6 +6,7 @@ import { meanForegroundDice, perLabelDice } from '../../main/train/metrics';
 import { buildNetwork } from '../../main/train/network';
 import { predictClasses } from '../../main/train/predict';
 import { type TrainVolume, trainCandidate } from '../../main/train/trainer';
+import { channelCase } from './helpers/channelCases';
 
 const S = 16;
 const C = 4;
@@ -20,32 +21,7 @@ const SPEC: ArchitectureSpec = {
   extras: {},
 };
 
-/**
- * C channels, each a bright ball on a dark noisy background at its own seeded place; the label is the
- * ball of channel LABELLED alone. Read from any other channel, the label is somewhere else.
- */
-function channelCase(seed: number): TrainVolume {
-  let s = (seed * 2_654_435_761) >>> 0;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const v = S ** 3;
-  const image = new Float32Array(C * v);
-  const label = new Uint8Array(v);
-  for (let c = 0; c < C; c++) {
-    const centre = [0, 1, 2].map(() => 4 + rand() * (S - 9));
-    const r = 2.5 + rand();
-    for (let z = 0, i = 0; z < S; z++)
-      for (let y = 0; y < S; y++)
-        for (let x = 0; x < S; x++, i++) {
-          const inside = (x - centre[0]) ** 2 + (y - centre[1]) ** 2 + (z - centre[2]) ** 2 <= r * r;
-          image[c * v + i] = (inside ? 1 : -1) + 0.3 * (rand() - 0.5);
-          if (c === LABELLED && inside) label[i] = 1;
-        }
-  }
-  return { image, label };
-}
+const ballCase = (seed: number) => channelCase(S, C, LABELLED, seed);
 
 /** The same cases with only channel `k` (what a pipeline that drops channels would train on). */
 function onlyChannel(cases: TrainVolume[], k: number): TrainVolume[] {
@@ -82,8 +58,8 @@ beforeAll(async () => {
 });
 
 describe('several input channels in the TF.js trainer', () => {
-  const train = Array.from({ length: 8 }, (_, i) => channelCase(i + 1));
-  const test = Array.from({ length: 4 }, (_, i) => channelCase(100 + i));
+  const train = Array.from({ length: 8 }, (_, i) => ballCase(i + 1));
+  const test = Array.from({ length: 4 }, (_, i) => ballCase(100 + i));
 
   it('learns a label that only channel 2 of 4 shows, on unseen cases', async () => {
     const dice = await trainAndTest(train, test, C);
