@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverDataset, loadCase } from '../../main/data/discover';
+import { gatherImages } from '../../main/data/imageInputs';
 import { readNiftiChannels } from '../../main/data/niftiRead';
 import { generatePhantomDataset } from '../../main/data/phantom';
 import { preprocessCase } from '../../main/data/preprocess';
@@ -86,6 +87,24 @@ describe('several input channels', () => {
       const p = report.cases[0].problems[0];
       expect([p.code, p.file]).toEqual(['channel-count', join(dir, 'imagesTr', 'phantom_001.nii.gz')]);
       expect(p.message).toMatch(/2 channels, the dataset 3 \(dataset.json: T1, T2, FLAIR\)/);
+    });
+  });
+
+  it('groups <name>_0000 … files into one image for a multi-channel model, naming a missing one', async () => {
+    await withTempDir(async (dir) => {
+      await generatePhantomDataset(dir, { cases: 2, size: S, seed: 6, channels: 2, layout: 'nnunet' });
+      const images = join(dir, 'imagesTr');
+      const found = await gatherImages([images], join(dir, 'work'), {}, 2);
+      expect(found.map((f) => [f.id, f.channelFiles?.map((p) => p.split('/').pop())])).toEqual([
+        ['phantom_001', ['phantom_001_0000.nii.gz', 'phantom_001_0001.nii.gz']],
+        ['phantom_002', ['phantom_002_0000.nii.gz', 'phantom_002_0001.nii.gz']],
+      ]);
+      // A one-channel model sees each file as an image of its own, as before.
+      expect(await gatherImages([images], join(dir, 'work'), {}, 1)).toHaveLength(4);
+      await rm(join(images, 'phantom_002_0001.nii.gz'));
+      await expect(gatherImages([images], join(dir, 'work'), {}, 2)).rejects.toThrow(
+        `${join(images, 'phantom_002_0001.nii.gz')}: not found; the model takes 2 channels`,
+      );
     });
   });
 });
