@@ -131,6 +131,8 @@ export interface DatasetReport {
   usableCaseIds: string[];
   cases: CaseInfo[];
   labels: LabelInfo[];
+  /** Input channels of every image, with their names (dataset.json's "modality" / "channel_names"). */
+  channels: { count: number; names: string[] };
   problems: DatasetProblem[];
   /** True when a search can run on it (no errors). */
   usable: boolean;

@@ -76,6 +76,7 @@ export function toApiReport(report: DataReport): DatasetReport {
     cases: report.cases.map((c) => toCaseInfo(report.root, c)),
     usableCaseIds: report.usableCaseIds,
     labels: report.labels,
+    channels: report.channels,
     problems,
     usable: report.ok,
   };

@@ -142,6 +142,10 @@ function DatasetReportView(props: {
         <Stat label="Layout" value={report.layout === 'msd' ? 'Decathlon / nnU-Net' : 'Suffix pairs'} />
         <Stat label="Cases" value={`${report.usableCaseIds.length} usable / ${report.cases.length}`} />
         <Stat label="Labels" value={String(report.labels.filter((l) => l.value !== 0).length)} />
+        <Stat
+          label="Channels"
+          value={`${report.channels.count}${report.channels.count > 1 ? `: ${report.channels.names.join(', ')}` : ''}`}
+        />
         <Stat label="Problems" value={`${errors.length} errors, ${warnings.length} warnings`} />
       </div>
       <div className="labels">

@@ -10,6 +10,7 @@ const dataset: DatasetReport = {
   cases: Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, usable: true })),
   usableCaseIds: Array.from({ length: 10 }, (_, i) => `c${i}`),
   labels: [{ value: 0, name: 'background' }],
+  channels: { count: 1, names: ['image'] },
   problems: [],
   usable: true,
 };
