@@ -95,7 +95,12 @@ export function datasetService(): DatasetService {
       }
       const files = new Map<string, { image: string; label?: string }>();
       for (const c of report.cases)
-        if (c.imagePath) files.set(c.id, { image: c.imagePath, label: c.labelPath });
+        if (c.imagePath)
+          files.set(c.id, {
+            image: c.imagePath,
+            label: c.labelPath,
+            ...(c.channelFiles && { channelFiles: c.channelFiles }),
+          });
       return { report: toApiReport(report), files };
     },
     async createDemo(dir, options) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { convertDicomFolder, DicomError, seriesLabel } from './dicom';
 import { readNifti, readNiftiChannels } from './niftiRead';
+import { writeNifti } from './niftiWrite';
 import type { NiftiVolume } from './volume';
 
 const converted = new Map<string, Promise<string>>();
@@ -56,4 +57,29 @@ export async function readImage(path: string): Promise<NiftiVolume> {
 export async function readImageChannels(image: string, files?: readonly string[]): Promise<NiftiVolume[]> {
   if (files && files.length > 1) return Promise.all(files.map((f) => readImage(f)));
   return readNiftiChannels(await imageFileOf(image));
+}
+
+const channelFiles = new Map<string, Promise<string>>();
+
+/**
+ * Channel `k` of a 4D NIfTI file as a 3D file of its own (written once per process into a temporary
+ * folder), for a viewer that shows one channel at a time.
+ */
+export async function channelFileOf(file: string, k: number): Promise<string> {
+  const key = `${resolve(file)}\0${k}`;
+  let out = channelFiles.get(key);
+  if (!out) {
+    out = (async () => {
+      const volumes = await readNiftiChannels(file);
+      if (!volumes[k]) throw new Error(`${file}: has ${volumes.length} channel(s), no channel ${k}`);
+      workDir ??= mkdtemp(join(tmpdir(), 'segnas-dicom-'));
+      const dir = await mkdtemp(join(await workDir, 'channel-'));
+      const path = join(dir, `channel-${k}.nii.gz`);
+      await writeNifti(path, volumes[k]);
+      return path;
+    })();
+    channelFiles.set(key, out);
+    out.catch(() => channelFiles.delete(key));
+  }
+  return out;
 }
