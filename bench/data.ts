@@ -53,7 +53,7 @@ async function step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
 
 const report = await step('discover + validate', () => discoverDataset(dir));
 const cases = await step('load all volumes', async () => {
-  const out: { image: NiftiVolume; label: NiftiVolume }[] = [];
+  const out: { image: NiftiVolume[]; label: NiftiVolume }[] = [];
   for (const c of report.cases.filter((x) => x.usable)) {
     out.push(await loadCase(c));
     sample();

@@ -144,6 +144,8 @@ export interface DatasetReport {
   usableCaseIds: string[];
   cases: CaseInfo[];
   labels: LabelInfo[];
+  /** Input channels of every image, with their names (dataset.json's "modality" / "channel_names"). */
+  channels: { count: number; names: string[] };
   problems: DatasetProblem[];
   /**
    * Outliers (intensity, spacing, datatype mix) and problems repeated over many files, each as one line
@@ -553,7 +555,15 @@ const experimentId = z.number().int().positive();
 const pathString = pathStringSchema;
 /** What the viewer can load. Bytes are the NIfTI file as stored (possibly gzipped). */
 export const volumeRefSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('case-image'), datasetPath: pathString, caseId }).strict(),
+  // `channel`: which input channel of a multi-channel image to show (absent: channel 0).
+  z
+    .object({
+      kind: z.literal('case-image'),
+      datasetPath: pathString,
+      caseId,
+      channel: z.number().int().min(0).max(15).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('case-label'), datasetPath: pathString, caseId }).strict(),
   z
     .object({ kind: z.literal('prediction'), experimentId, seq: z.number().int().nonnegative(), caseId })

@@ -47,7 +47,7 @@ import type { ApplyStatus } from './compute/applyTypes';
 import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
 import { errorMessage } from './core/errorMessage';
 import type { DeviceMemory } from './core/memoryBudget';
-import { imageFileOf } from './data/imageFile';
+import { channelFileOf, imageFileOf } from './data/imageFile';
 import { claimOutputFolder } from './data/safeOutput';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import { BUNDLE_EXTENSION } from './search/bundleFormat';
@@ -61,7 +61,8 @@ import { ensurePortableFiles } from './train/onnx/portableModel';
 export interface OpenedDataset {
   report: DatasetReport;
   /** Absolute paths by case id. */
-  files: Map<string, { image: string; label?: string }>;
+  /** Per case: the image, its label, and its channel files when it is split into _000N files. */
+  files: Map<string, { image: string; label?: string; channelFiles?: string[] }>;
 }
 
 export interface DatasetService {
@@ -238,6 +239,14 @@ export class Engine implements SegnasApi {
       );
     const files = dataset.files.get(ref.caseId);
     if (!files) throw new ApiError('not-found', `Case "${ref.caseId}" is not in dataset ${ref.datasetPath}`);
+    if (ref.kind === 'case-image' && ref.channel !== undefined && ref.channel > 0) {
+      if (files.channelFiles) {
+        const file = files.channelFiles[ref.channel];
+        if (!file) throw new ApiError('not-found', `Case "${ref.caseId}" has no channel ${ref.channel}`);
+        return file;
+      }
+      return channelFileOf(await imageFileOf(files.image), ref.channel);
+    }
     const path = ref.kind === 'case-image' ? files.image : files.label;
     if (!path) throw new ApiError('not-found', `Case "${ref.caseId}" has no label map`);
     // A DICOM series folder is shown as its conversion.

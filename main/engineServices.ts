@@ -84,6 +84,7 @@ export function toApiReport(report: DataReport): DatasetReport {
     cases: report.cases.map((c) => toCaseInfo(report.root, c)),
     usableCaseIds: report.usableCaseIds,
     labels: report.labels,
+    channels: report.channels,
     problems,
     findings: datasetFindings(report).map((f) => ({
       ...f,
@@ -106,7 +107,12 @@ export function datasetService(): DatasetService {
       }
       const files = new Map<string, { image: string; label?: string }>();
       for (const c of report.cases)
-        if (c.imagePath) files.set(c.id, { image: c.imagePath, label: c.labelPath });
+        if (c.imagePath)
+          files.set(c.id, {
+            image: c.imagePath,
+            label: c.labelPath,
+            ...(c.channelFiles && { channelFiles: c.channelFiles }),
+          });
       return { report: toApiReport(report), files };
     },
     async createDemo(dir, options) {

@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { summarizeImage } from '../data/caseValidation';
 import type { DicomOptions } from '../data/dicom';
+import { readImageChannels } from '../data/imageFile';
 import { gatherImages, type ImageInput } from '../data/imageInputs';
 import { readNifti } from '../data/niftiRead';
 import { writeNifti } from '../data/niftiWrite';
 import { invertToOriginal, type PreprocessTransform, preprocessCase } from '../data/preprocess';
 import { writeFileAtomic } from '../data/safeOutput';
 import { unlikeTrainingData } from '../data/trainingStats';
+import type { NiftiVolume } from '../data/volume';
 import { readModelJson } from '../train/modelJson';
 import type { ApplyItem, ApplyProgress, ApplyResult, ApplyTrainer } from './applyTypes';
 import { Predictor, type PredictorOptions } from './predictVolumes';
@@ -58,6 +60,17 @@ export function summaryTable(items: readonly ApplyItem[]): string {
   return `${[head, ...rows].map((r) => r.join('\t')).join('\n')}\n`;
 }
 
+/** An input's channels, as many as the model takes (one 3D file for a one-channel model, as ever). */
+async function readInputChannels(input: ImageInput, channels: number): Promise<NiftiVolume[]> {
+  if (channels === 1) return [await readNifti(input.niftiPath)];
+  const volumes = await readImageChannels(input.niftiPath, input.channelFiles);
+  if (volumes.length !== channels)
+    throw new Error(
+      `${input.niftiPath}: holds ${volumes.length} channel${volumes.length > 1 ? 's' : ''}, the model takes ${channels}; give a 4D image of ${channels} channels or files <name>_0000 … <name>_${String(channels - 1).padStart(4, '0')}`,
+    );
+  return volumes;
+}
+
 export async function applyModel(
   req: ApplyRequest,
   onProgress: (p: ApplyProgress) => void = () => undefined,
@@ -66,6 +79,7 @@ export async function applyModel(
   const modelDir = resolve(req.modelDir);
   const model = await readModelJson(modelDir);
   const size = model.network.size;
+  const channels = model.network.inChannels;
   const work = await mkdtemp(join(tmpdir(), 'segnas-apply-'));
   // An exit (a second Ctrl-C, process.exit) skips the finally below; this still removes the folder.
   const removeWork = () => rmSync(work, { recursive: true, force: true });
@@ -78,7 +92,7 @@ export async function applyModel(
   predictor.warm(modelDir);
   try {
     onProgress({ phase: 'reading', done: 0, total: 0 });
-    const images = await gatherImages(req.inputs, work, req.dicom);
+    const images = await gatherImages(req.inputs, work, req.dicom, channels);
     if (req.outFile && images.length !== 1)
       throw new Error(
         `${req.outFile}: one output file was given but the input holds ${images.length} images; give an output folder`,
@@ -101,7 +115,7 @@ export async function applyModel(
       for (const [i, input] of batch.entries()) {
         const t0 = performance.now();
         // A converted DICOM series lives in the temporary folder: errors name the user's input instead.
-        const image = await readNifti(input.niftiPath).catch((e: Error) => {
+        const image = await readInputChannels(input, channels).catch((e: Error) => {
           if (!input.series) throw e;
           throw new Error(
             `${input.source}: DICOM series ${input.series.number ?? '?'} '${input.series.description}' was converted but cannot be read (${e.message.replaceAll(input.niftiPath, 'the converted image')})`,
@@ -112,7 +126,8 @@ export async function applyModel(
         await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
         const warnings = unlikeTrainingData(
           model.preprocessing.trainingData,
-          summarizeImage(input.niftiPath, image),
+          // The training statistics describe the first channel (the geometry and intensity of the series).
+          summarizeImage(input.niftiPath, image[0]),
         );
         prepared.push({ input, transform: pre.transform, t0, warnings });
       }

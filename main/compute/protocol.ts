@@ -6,7 +6,8 @@
  *   stdin; the trainer writes to its stdout. Anything else the trainer prints goes to stderr.
  * - Volumes travel as files, by absolute path: an image is raw little-endian float32 (`.f32`), a label map
  *   raw uint8 classes 0..K−1 (`.u8`), each S³ values, x fastest then y then z (NIfTI order; see
- *   main/data/preprocess.ts).
+ *   main/data/preprocess.ts); an image of C input channels (`network.inChannels`) holds C·S³ values,
+ *   channel after channel.
  * - One job at a time per trainer. See docs/training.md for the message table and an example session.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import type { TrainSettings } from '../train/trainer';
 export const PROTOCOL_VERSION = 3;
 
 export interface VolumeFiles {
-  /** Path of a raw float32 S³ image (.f32). */
+  /** Path of a raw float32 image (.f32): S³ values per input channel, channel after channel. */
   image: string;
   /** Path of a raw uint8 S³ class map (.u8). */
   label: string;
@@ -46,7 +47,7 @@ export interface PredictJob {
   id: string;
   /** A model folder (model.json + weights.bin) written by either engine. */
   model: string;
-  /** Raw float32 S³ images (.f32), S = the model's size. */
+  /** Raw float32 images (.f32) of the model's size S and input channels C: C·S³ values each. */
   images: string[];
   /** Where each raw uint8 S³ class map (.u8) is written. */
   outputs: string[];
@@ -250,21 +251,24 @@ export async function writeVolumeFiles(
   return ref;
 }
 
-/** Reads protocol volume files, checking that both hold `size`³ values. */
+/** Reads protocol volume files, checking that the label holds `size`³ values and the image `channels` times that. */
 export async function readVolumeFiles(
   ref: VolumeFiles,
   size: number,
+  channels = 1,
 ): Promise<{ image: Float32Array; label: Uint8Array }> {
   const voxels = size ** 3;
   const imgBytes = await readFile(ref.image);
-  if (imgBytes.byteLength !== voxels * 4) {
-    throw new Error(`${ref.image}: ${imgBytes.byteLength} bytes, expected ${voxels * 4} (float32 ${size}³).`);
+  if (imgBytes.byteLength !== channels * voxels * 4) {
+    throw new Error(
+      `${ref.image}: ${imgBytes.byteLength} bytes, expected ${channels * voxels * 4} (float32 ${channels > 1 ? `${channels}×` : ''}${size}³).`,
+    );
   }
   const labBytes = await readFile(ref.label);
   if (labBytes.byteLength !== voxels) {
     throw new Error(`${ref.label}: ${labBytes.byteLength} bytes, expected ${voxels} (uint8 ${size}³).`);
   }
-  const image = new Float32Array(voxels);
+  const image = new Float32Array(channels * voxels);
   new Uint8Array(image.buffer).set(imgBytes);
   return { image, label: new Uint8Array(labBytes) };
 }

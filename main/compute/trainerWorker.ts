@@ -125,16 +125,17 @@ async function runPredict(job: PredictJob): Promise<void> {
   const start = performance.now();
   const net = await predictModel(job.model);
   const size = net.options.size;
+  const values = net.options.inChannels * size ** 3;
   if (net.options.classes > 256)
     throw new Error(`${job.model}: ${net.options.classes} classes do not fit a uint8 class map`);
   for (let i = 0; i < job.images.length; i++) {
     if (running?.controller.signal.aborted) throw new Error('cancelled');
     const bytes = await readFile(job.images[i]);
-    if (bytes.byteLength !== size ** 3 * 4)
+    if (bytes.byteLength !== values * 4)
       throw new Error(
-        `${job.images[i]}: ${bytes.byteLength} bytes, expected ${size ** 3 * 4} (float32 ${size}³).`,
+        `${job.images[i]}: ${bytes.byteLength} bytes, expected ${values * 4} (float32 ${net.options.inChannels}×${size}³).`,
       );
-    const image = new Float32Array(size ** 3);
+    const image = new Float32Array(values);
     new Uint8Array(image.buffer).set(bytes);
     await writeFile(job.outputs[i], Uint8Array.from(await predictClasses(net, image)));
   }
@@ -150,8 +151,8 @@ async function runJob(job: TrainJob): Promise<void> {
   simulatedOutOfMemory(job.id);
   const size = job.network.size;
   const [train, val] = await Promise.all([
-    Promise.all(job.data.train.map((r) => readVolumeFiles(r, size))),
-    Promise.all(job.data.val.map((r) => readVolumeFiles(r, size))),
+    Promise.all(job.data.train.map((r) => readVolumeFiles(r, size, job.network.inChannels))),
+    Promise.all(job.data.val.map((r) => readVolumeFiles(r, size, job.network.inChannels))),
   ]);
   const result = await trainCandidate({
     makeNet: () => buildNetwork(job.spec, job.network),

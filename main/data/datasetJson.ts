@@ -6,6 +6,8 @@ export interface DatasetJson {
   labels: LabelDef[];
   /** Image/label paths listed under "training" (MSD), relative to the dataset folder. */
   training: { image: string; label: string }[];
+  /** Input channel names by index: MSD's "modality" or nnU-Net v2's "channel_names"; absent when neither. */
+  channelNames?: string[];
 }
 
 /**
@@ -47,7 +49,25 @@ export function parseDatasetJson(text: string): DatasetJson {
   }
   return {
     name: typeof obj.name === 'string' ? obj.name : undefined,
+    channelNames: parseChannelNames(obj.channel_names ?? obj.modality),
     labels: labels.sort((a, b) => a.value - b.value),
     training,
   };
+}
+
+/** {"0": "FLAIR", "1": "T1w"} → ["FLAIR", "T1w"]; a malformed entry is named in the error. */
+function parseChannelNames(raw: unknown): string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('"modality" / "channel_names" must be an object mapping channel indices to names');
+  const names: string[] = [];
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^\d+$/.test(k.trim()) || typeof v !== 'string')
+      throw new Error(`"modality" / "channel_names" entry "${k}": expected "<index>": "<name>"`);
+    names[Number(k)] = v;
+  }
+  if (names.length === 0) return undefined;
+  for (let i = 0; i < names.length; i++)
+    if (names[i] === undefined) throw new Error(`"modality" / "channel_names" has no entry for channel ${i}`);
+  return names;
 }

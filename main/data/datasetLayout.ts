@@ -1,20 +1,27 @@
 /**
  * Finds image/label pairs in the two recognised layouts (an image is a NIfTI file or a folder holding one
  * DICOM series):
- *  - MSD / nnU-Net: imagesTr/ and labelsTr/ (dataset.json optional), image names optionally ending in
- *    a channel suffix _0000 (nnU-Net v2); only channel 0 is used.
+ *  - MSD / nnU-Net: imagesTr/ and labelsTr/ (dataset.json optional); an image is one file (3D, or 4D
+ *    with the channels in the 4th dimension as MSD's multi-modal tasks), or one file per channel named
+ *    <case>_0000, <case>_0001, … (nnU-Net v2).
  *  - one folder (or a list of files) where a label is the image name plus _seg, _label, _labels or _mask.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { findDicomFiles } from './dicom';
-import { type Problem, problem } from './problems';
+import type { Problem } from './problems';
 
 export type DatasetLayout = 'msd' | 'suffix';
 
 export interface CasePaths {
   id: string;
+  /** The image file (or DICOM folder); with one file per channel, the file of channel 0. */
   image?: string;
+  /**
+   * One file per channel (nnU-Net's _0000, _0001, …), in channel order, when the dataset names its
+   * images so; a channel the case lacks is the path it should have had (discovery reports it missing).
+   */
+  channelFiles?: string[];
   label?: string;
 }
 
@@ -79,17 +86,25 @@ export async function findMsdCases(root: string): Promise<LayoutResult> {
   // nnU-Net v2 names every image <case>_<channel>; MSD names it <case>. Strip only when all follow it.
   const channelled = stems.length > 0 && stems.every((s) => CHANNEL.test(s));
   const byId = new Map<string, CasePaths>();
-  images.forEach((path, i) => {
-    const stem = stems[i];
-    const id = channelled ? stem.replace(CHANNEL, '') : stem;
-    if (channelled && !stem.endsWith('_0000')) {
-      problems.push(
-        problem('extra-channel', path, 'additional channel ignored: only channel _0000 is used', 'warning'),
+  if (channelled) {
+    const files = new Map<string, Map<number, string>>();
+    images.forEach((path, i) => {
+      const id = stems[i].replace(CHANNEL, '');
+      const channel = Number(CHANNEL.exec(stems[i])![1]);
+      if (!files.has(id)) files.set(id, new Map());
+      files.get(id)!.set(channel, path);
+    });
+    const count = Math.max(...[...files.values()].flatMap((m) => [...m.keys()])) + 1;
+    for (const [id, byChannel] of files) {
+      const some = [...byChannel.values()][0];
+      const ext = /\.nii\.gz$/i.test(some) ? '.nii.gz' : '.nii';
+      const channelFiles = Array.from(
+        { length: count },
+        (_, k) => byChannel.get(k) ?? join(root, 'imagesTr', `${id}_${String(k).padStart(4, '0')}${ext}`),
       );
-      return;
+      byId.set(id, { id, image: channelFiles[0], ...(count > 1 && { channelFiles }) });
     }
-    byId.set(id, { id, image: path });
-  });
+  } else for (const [i, path] of images.entries()) byId.set(stems[i], { id: stems[i], image: path });
   for (const path of labels) {
     const id = stripNiftiExt(basename(path));
     const c = byId.get(id);

@@ -3,8 +3,11 @@
  * volume once, and reports per case what it holds and what is wrong with it. Problems never throw:
  * bad cases are marked unusable and the rest of the dataset stays available.
  */
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { affineDistance } from './affine';
 import {
+  AFFINE_TOLERANCE_MM,
   type ImageSummary,
   imageProblems,
   type LabelSummary,
@@ -27,7 +30,7 @@ import {
   pairBySuffix,
 } from './datasetLayout';
 import { DicomError } from './dicom';
-import { readImage } from './imageFile';
+import { readImageChannels } from './imageFile';
 import { InputRefusedError, readBoundedFile } from './inputFile';
 import { buildLabelMapping, type LabelDef, type LabelMapping } from './labels';
 import { NiftiReadError, readNifti } from './niftiRead';
@@ -41,7 +44,12 @@ const MAX_DATASET_JSON_BYTES = 16 * 2 ** 20;
 export interface DiscoveredCase {
   id: string;
   imagePath?: string;
+  /** One file per channel (nnU-Net _0000, _0001, …) when the image is split so; see CasePaths. */
+  channelFiles?: string[];
+  /** Input channels the image holds (4D file or channel files); absent when it could not be read. */
+  channels?: number;
   labelPath?: string;
+  /** Channel 0's summary (every channel is checked for non-finite values). */
   image?: ImageSummary;
   label?: LabelSummary;
   problems: Problem[];
@@ -58,6 +66,8 @@ export interface DiscoveredDataset {
   labels: LabelDef[];
   /** The value ↔ class mapping training and export use (from `labels`). */
   labelMapping: LabelMapping;
+  /** Input channels every usable case has, with names (dataset.json's "modality" / "channel_names", else "channel k"). */
+  channels: { count: number; names: string[] };
   cases: DiscoveredCase[];
   usableCaseIds: string[];
   /** Dataset-level findings (dataset.json, unpaired layout issues, too few cases). */
@@ -163,9 +173,12 @@ function commonParent(files: readonly string[]): string {
   return first.slice(0, n).join('/') || '/';
 }
 
-type Loaded = { vol?: NiftiVolume; problem?: Problem };
+type Loaded<V = NiftiVolume> = { vol?: V; problem?: Problem };
 
-async function load(path: string, read: (p: string) => Promise<NiftiVolume> = readNifti): Promise<Loaded> {
+async function load<V = NiftiVolume>(
+  path: string,
+  read: (p: string) => Promise<V> = readNifti as never,
+): Promise<Loaded<V>> {
   try {
     return { vol: await read(path) };
   } catch (e) {
@@ -191,22 +204,100 @@ async function inspectCase(paths: CasePaths, declared: number[]): Promise<Discov
   if (!paths.label) {
     report.problems.push(problem('missing-label', paths.image!, 'image has no matching label map'));
   }
+  if (paths.channelFiles) report.channelFiles = paths.channelFiles;
+  const missing = paths.channelFiles ? await missingFiles(paths.channelFiles) : [];
+  for (const f of missing)
+    report.problems.push(
+      problem('missing-channel', f, `channel file missing: the other channels of case ${paths.id} exist`),
+    );
   const [img, lab] = await Promise.all([
-    paths.image ? load(paths.image, readImage) : Promise.resolve<Loaded>({}),
+    paths.image && missing.length === 0
+      ? load(paths.image, (p) => readImageChannels(p, paths.channelFiles))
+      : Promise.resolve<Loaded<NiftiVolume[]>>({}),
     paths.label ? load(paths.label) : Promise.resolve<Loaded>({}),
   ]);
   for (const l of [img, lab]) if (l.problem) report.problems.push(l.problem);
-  if (img.vol && paths.image) {
-    report.image = summarizeImage(paths.image, img.vol);
+  const channels = img.vol;
+  if (channels && paths.image) {
+    report.channels = channels.length;
+    const files = paths.channelFiles ?? channels.map(() => paths.image!);
+    report.image = summarizeImage(files[0], channels[0]);
     report.problems.push(...imageProblems(report.image));
+    for (let k = 1; k < channels.length; k++) {
+      const s = summarizeImage(files[k], channels[k]);
+      report.problems.push(...imageProblems(s).filter((p) => p.severity === 'error'));
+      if (files[k] !== files[0])
+        report.problems.push(...channelGridProblems(channels[0], channels[k], files[k]));
+    }
   }
   if (lab.vol && paths.label) {
     report.label = summarizeLabel(paths.label, lab.vol);
     report.problems.push(...labelProblems(report.label, declared));
   }
-  if (img.vol && lab.vol && paths.label) report.problems.push(...pairProblems(img.vol, lab.vol, paths.label));
+  if (channels && lab.vol && paths.label)
+    report.problems.push(...pairProblems(channels[0], lab.vol, paths.label));
   report.usable = !!(img.vol && lab.vol) && !report.problems.some((p) => p.severity === 'error');
   return report;
+}
+
+async function missingFiles(files: readonly string[]): Promise<string[]> {
+  const present = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return files.filter((_, i) => !present[i]);
+}
+
+function channelGridProblems(first: NiftiVolume, other: NiftiVolume, file: string): Problem[] {
+  if (first.dims.some((n, i) => n !== other.dims[i]))
+    return [
+      problem(
+        'dims-mismatch',
+        file,
+        `channel dims ${other.dims.join('×')} differ from channel 0's ${first.dims.join('×')}`,
+      ),
+    ];
+  const dist = affineDistance(first.affine, other.affine);
+  if (dist > AFFINE_TOLERANCE_MM)
+    return [
+      problem(
+        'affine-mismatch',
+        file,
+        `channel affine differs from channel 0's by up to ${dist.toPrecision(3)} mm; the channels are not on the same grid`,
+      ),
+    ];
+  return [];
+}
+
+/**
+ * The dataset's channel count: dataset.json's names when it lists them, else the count most cases
+ * have (the larger on a tie); a case with another count is unusable, with an error naming its image.
+ */
+function checkChannels(cases: DiscoveredCase[], names?: string[]): { count: number; names: string[] } {
+  const tally = new Map<number, number>();
+  for (const c of cases)
+    if (c.channels !== undefined) tally.set(c.channels, (tally.get(c.channels) ?? 0) + 1);
+  const common = [...tally].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0];
+  const count = names?.length ?? common ?? Math.max(1, ...cases.map((c) => c.channelFiles?.length ?? 1));
+  for (const c of cases) {
+    if (c.channels === undefined || c.channels === count) continue;
+    c.problems.push(
+      problem(
+        'channel-count',
+        c.channelFiles?.[0] ?? c.imagePath!,
+        `the image has ${c.channels} channel${c.channels > 1 ? 's' : ''}, the dataset ${count}${names ? ` (dataset.json: ${names.join(', ')})` : ''}`,
+      ),
+    );
+    c.usable = false;
+  }
+  return {
+    count,
+    names: names ?? Array.from({ length: count }, (_, k) => (count === 1 ? 'image' : `channel ${k}`)),
+  };
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -237,6 +328,7 @@ export async function discoverDataset(
   const declared =
     declaredValues.length > 0 ? [...new Set([0, ...declaredValues])].sort((a, b) => a - b) : [];
   const cases = await mapLimited(found.cases, opts.concurrency ?? 4, (c) => inspectCase(c, declared));
+  const channels = checkChannels(cases, json?.channelNames);
   let usable = cases.filter((c) => c.usable);
   const observed = new Set<number>();
   for (const c of usable) for (const v of c.label!.values) observed.add(v);
@@ -283,6 +375,7 @@ export async function discoverDataset(
     name: json?.name,
     labels,
     labelMapping,
+    channels,
     cases,
     usableCaseIds: usable.map((c) => c.id),
     problems,
@@ -304,9 +397,12 @@ export function requireUsable(report: DiscoveredDataset): DiscoveredDataset {
   throw new DatasetError(`${report.root}: no usable dataset.\n${lines.join('\n')}`, report);
 }
 
-/** Reads one usable case's image and label. */
-export async function loadCase(c: DiscoveredCase): Promise<{ image: NiftiVolume; label: NiftiVolume }> {
+/** Reads one usable case's image (one volume per channel) and label. */
+export async function loadCase(c: DiscoveredCase): Promise<{ image: NiftiVolume[]; label: NiftiVolume }> {
   if (!c.imagePath || !c.labelPath) throw new DatasetError(`case ${c.id} has no image/label pair`);
-  const [image, label] = await Promise.all([readImage(c.imagePath), readNifti(c.labelPath)]);
+  const [image, label] = await Promise.all([
+    readImageChannels(c.imagePath, c.channelFiles),
+    readNifti(c.labelPath),
+  ]);
   return { image, label };
 }

@@ -12,8 +12,10 @@ import { isRegularFile, kindOf } from './inputFile';
 export interface ImageInput {
   /** Unique among the batch; the output is `<id>.nii.gz`. */
   id: string;
-  /** A 3-D NIfTI file (the converted series for DICOM). */
+  /** A NIfTI file (the converted series for DICOM); with one file per channel, channel 0's. */
   niftiPath: string;
+  /** One file per channel (<name>_0000, <name>_0001, …, in channel order) when the image is split so. */
+  channelFiles?: string[];
   /** The file or folder the user gave (or found inside a folder they gave). */
   source: string;
   /** For DICOM input: the series this image is. */
@@ -35,6 +37,7 @@ export async function gatherImages(
   inputs: readonly string[],
   workDir: string,
   options: DicomOptions = {},
+  channels = 1,
 ): Promise<ImageInput[]> {
   const found: Omit<ImageInput, 'id'>[] = [];
   let conversions = 0;
@@ -82,13 +85,56 @@ export async function gatherImages(
     }
   }
   const used = new Set<string>();
-  return found.map((f) => {
+  return (channels > 1 ? groupChannels(found, channels) : found).map((f) => {
     const stem = f.series
       ? safeName(`${f.series.number ?? 'series'}_${f.series.description}`)
-      : safeName(stripNiftiExt(basename(f.niftiPath)));
+      : safeName(stripNiftiExt(basename(f.niftiPath)).replace(f.channelFiles ? CHANNEL : /$^/, ''));
     let id = stem;
     for (let k = 2; used.has(id); k++) id = `${stem}_${k}`;
     used.add(id);
     return { ...f, id };
   });
+}
+
+const CHANNEL = /_(\d{4})$/;
+
+/**
+ * For a model of `channels` input channels: NIfTI files named <name>_0000 … <name>_000N become one image
+ * each; every other input stays one image (a 4D file holding the channels). A group that lacks one of
+ * the channels is an InputError naming the missing file.
+ */
+function groupChannels(found: Omit<ImageInput, 'id'>[], channels: number): Omit<ImageInput, 'id'>[] {
+  const out: Omit<ImageInput, 'id'>[] = [];
+  const groups = new Map<string, Map<number, string>>();
+  for (const f of found) {
+    const stem = stripNiftiExt(basename(f.niftiPath));
+    const m = CHANNEL.exec(stem);
+    if (f.series || !m) {
+      out.push(f);
+      continue;
+    }
+    const key =
+      f.niftiPath.slice(0, f.niftiPath.length - basename(f.niftiPath).length) + stem.replace(CHANNEL, '');
+    if (!groups.has(key)) groups.set(key, new Map());
+    groups.get(key)!.set(Number(m[1]), f.niftiPath);
+  }
+  for (const [key, byChannel] of groups) {
+    const ext = /\.nii\.gz$/i.test([...byChannel.values()][0]) ? '.nii.gz' : '.nii';
+    const files = Array.from(
+      { length: channels },
+      (_, k) => byChannel.get(k) ?? `${key}_${String(k).padStart(4, '0')}${ext}`,
+    );
+    const missing = files.filter((_, k) => !byChannel.has(k));
+    if (missing.length > 0)
+      throw new InputError(
+        `${missing[0]}: not found; the model takes ${channels} channels, one file each (${basename(files[0])} … ${basename(files[channels - 1])})`,
+      );
+    const extra = [...byChannel.keys()].find((k) => k >= channels);
+    if (extra !== undefined)
+      throw new InputError(
+        `${byChannel.get(extra)}: channel ${extra}, but the model takes ${channels} channels (0 to ${channels - 1})`,
+      );
+    out.push({ niftiPath: files[0], source: files[0], channelFiles: files });
+  }
+  return out;
 }

@@ -71,13 +71,15 @@ function tooLarge(file: string, what: string, max: number): NiftiReadError {
 }
 
 export async function readNifti(path: string, options: NiftiReadOptions = {}): Promise<NiftiVolume> {
-  const max = maxBytesOf(options);
-  let bytes: Uint8Array;
+  return parseNifti(await readNiftiBytes(path, maxBytesOf(options)), path, options);
+}
+
+async function readNiftiBytes(path: string, max: number): Promise<Uint8Array> {
   try {
     // A FIFO or device (e.g. /dev/zero named *.nii.gz) would block or never end: refused by stat first.
     const info = await stat(path);
     if (info.isFile() && info.size > max) throw tooLarge(path, `the file holds ${info.size} bytes,`, max);
-    bytes = await readBoundedFile(path, max, 'NIfTI file');
+    return await readBoundedFile(path, max, 'NIfTI file');
   } catch (e) {
     if (e instanceof NiftiReadError) throw e;
     if (e instanceof InputRefusedError && e.reason === 'not-regular')
@@ -88,7 +90,6 @@ export async function readNifti(path: string, options: NiftiReadOptions = {}): P
       );
     throw new NiftiReadError(path, 'unreadable', `cannot read the file (${(e as Error).message})`);
   }
-  return parseNifti(bytes, path, options);
 }
 
 function isGzip(bytes: Uint8Array): boolean {
@@ -184,6 +185,29 @@ export function parseNifti(
   file = '<memory>',
   options: NiftiReadOptions = {},
 ): NiftiVolume {
+  return parseVolumes(input, file, options, false)[0];
+}
+
+/**
+ * Reads an image that may hold several channels in its 4th dimension (MSD's multi-modal images, e.g.
+ * BrainTumour's FLAIR/T1w/T1gd/T2w): one 3D volume per channel, sharing the header. A 3D file gives one.
+ */
+export async function readNiftiChannels(
+  path: string,
+  options: NiftiReadOptions = {},
+): Promise<NiftiVolume[]> {
+  return parseVolumes(await readNiftiBytes(path, maxBytesOf(options)), path, options, true);
+}
+
+/** Most channels accepted in the 4th dimension; more is a time series, not a multi-modal image. */
+export const MAX_CHANNELS = 16;
+
+function parseVolumes(
+  input: Uint8Array,
+  file: string,
+  options: NiftiReadOptions,
+  allowChannels: boolean,
+): NiftiVolume[] {
   let bytes = input;
   if (isGzip(bytes)) bytes = gunzipBounded(bytes, file, maxBytesOf(options));
   if (bytes.length < 348) {
@@ -241,8 +265,16 @@ export function parseNifti(
     throw new NiftiReadError(file, 'bad-dims', `invalid dimensions ${dims.join('×')}`);
   }
   let extra = 1;
-  for (let i = 4; i <= ndim; i++) extra *= Math.max(1, dim[i]);
-  if (extra > 1) {
+  for (let i = 5; i <= ndim; i++) extra *= Math.max(1, dim[i]);
+  const channels = ndim >= 4 ? Math.max(1, dim[4]) : 1;
+  if (!Number.isInteger(channels)) throw new NiftiReadError(file, 'bad-dims', `invalid dim[4] = ${dim[4]}`);
+  if (allowChannels && extra === 1 && channels > MAX_CHANNELS)
+    throw new NiftiReadError(
+      file,
+      'not-3d',
+      `has ${channels} volumes in its 4th dimension; more than ${MAX_CHANNELS} channels is a time series, which is not supported`,
+    );
+  if (extra > 1 || (channels > 1 && !allowChannels)) {
     throw new NiftiReadError(
       file,
       'not-3d',
@@ -262,25 +294,30 @@ export function parseNifti(
   const voxOffset = Math.max(rawOffset, version === 1 ? 348 : 540);
   const n = dims[0] * dims[1] * dims[2];
   const bpv = BYTES_PER_VOXEL[datatype];
-  const needed = n * bpv;
+  const needed = n * bpv * channels;
   if (bytes.length < voxOffset + needed) {
     throw new NiftiReadError(
       file,
       'truncated-data',
-      `voxel data truncated: ${dims.join('×')} ${datatype} needs ${needed} bytes from offset ${voxOffset}, ` +
+      `voxel data truncated: ${[...dims, ...(channels > 1 ? [channels] : [])].join('×')} ${datatype} needs ${needed} bytes from offset ${voxOffset}, ` +
         `but only ${Math.max(0, bytes.length - voxOffset)} are present`,
     );
   }
 
-  const data = allocateVoxels(datatype, n);
-  const out = new Uint8Array(data.buffer);
-  const src = bytes.subarray(voxOffset, voxOffset + needed);
-  if (hdr.littleEndian || bpv === 1) {
-    out.set(src);
-  } else {
-    // Big-endian file: reverse the bytes of each voxel into native (little-endian) order.
-    for (let i = 0; i < needed; i += bpv) for (let b = 0; b < bpv; b++) out[i + b] = src[i + bpv - 1 - b];
-  }
+  // NIfTI stores the 4th dimension slowest: channel c is one contiguous 3D block.
+  const channelData = Array.from({ length: channels }, (_, c) => {
+    const data = allocateVoxels(datatype, n);
+    const out = new Uint8Array(data.buffer);
+    const src = bytes.subarray(voxOffset + c * n * bpv, voxOffset + (c + 1) * n * bpv);
+    if (hdr.littleEndian || bpv === 1) {
+      out.set(src);
+    } else {
+      // Big-endian file: reverse the bytes of each voxel into native (little-endian) order.
+      for (let i = 0; i < src.length; i += bpv)
+        for (let b = 0; b < bpv; b++) out[i + b] = src[i + bpv - 1 - b];
+    }
+    return data;
+  });
 
   const pixdim = hdr.pixDims.map(Number);
   const spacing = [1, 2, 3].map((i) => Math.abs(pixdim[i]) || 1) as Vec3;
@@ -311,7 +348,14 @@ export function parseNifti(
     calMax: Number(hdr.cal_max),
     intentCode: hdr.intent_code,
   };
-  return { dims, spacing, affine, datatype, data, header };
+  return channelData.map((data) => ({
+    dims: [...dims] as Vec3,
+    spacing: [...spacing] as Vec3,
+    affine: affine.map((r) => [...r]),
+    datatype,
+    data,
+    header: { ...header, dim: [...dim] },
+  }));
 }
 
 /**

@@ -7,7 +7,13 @@ import { gzipSync } from 'node:zlib';
 import { NIFTI1 } from 'nifti-reader-js';
 import { mat44ToQuatern } from './affine';
 import { writeFileAtomic } from './safeOutput';
-import { BYTES_PER_VOXEL, NIFTI_DATATYPE_CODES, type NiftiVolume, voxelCount } from './volume';
+import {
+  allocateVoxels,
+  BYTES_PER_VOXEL,
+  NIFTI_DATATYPE_CODES,
+  type NiftiVolume,
+  voxelCount,
+} from './volume';
 
 const VOX_OFFSET = 352;
 const NIFTI1_MAX_DIM = 32767;
@@ -16,13 +22,16 @@ export interface SerializeOptions {
   gzip?: boolean;
   /** Write big-endian (as some old scanners and tools do); the default is little-endian. */
   bigEndian?: boolean;
+  /** Channels stacked in the 4th dimension (MSD multi-modal layout); `vol.data` holds them one after another. */
+  channels?: number;
 }
 
 export function serializeNifti(vol: NiftiVolume, opts: SerializeOptions = {}): Uint8Array {
-  const n = voxelCount(vol.dims);
+  const channels = opts.channels ?? 1;
+  const n = voxelCount(vol.dims) * channels;
   if (vol.data.length !== n) {
     throw new Error(
-      `cannot write volume: ${vol.data.length} voxels stored but dims ${vol.dims.join('×')} need ${n}`,
+      `cannot write volume: ${vol.data.length} voxels stored but dims ${vol.dims.join('×')}${channels > 1 ? `×${channels}` : ''} need ${n}`,
     );
   }
   if (vol.dims.some((d) => d > NIFTI1_MAX_DIM)) {
@@ -34,7 +43,10 @@ export function serializeNifti(vol: NiftiVolume, opts: SerializeOptions = {}): U
   const q = mat44ToQuatern(vol.affine);
   const hdr = new NIFTI1();
   hdr.littleEndian = !opts.bigEndian;
-  hdr.dims = [3, vol.dims[0], vol.dims[1], vol.dims[2], 1, 1, 1, 1];
+  hdr.dims =
+    channels > 1
+      ? [4, vol.dims[0], vol.dims[1], vol.dims[2], channels, 1, 1, 1]
+      : [3, vol.dims[0], vol.dims[1], vol.dims[2], 1, 1, 1, 1];
   hdr.datatypeCode = NIFTI_DATATYPE_CODES[vol.datatype];
   hdr.numBitsPerVoxel = BYTES_PER_VOXEL[vol.datatype] * 8;
   hdr.pixDims = [q.qfac, vol.spacing[0], vol.spacing[1], vol.spacing[2], 0, 0, 0, 0];
@@ -74,6 +86,20 @@ export function serializeNifti(vol: NiftiVolume, opts: SerializeOptions = {}): U
 /** Writes `vol` to `path` (creating folders, through a temporary name); gzip is chosen by the .gz extension. */
 export async function writeNifti(path: string, vol: NiftiVolume): Promise<void> {
   await writeFileAtomic(path, serializeNifti(vol, { gzip: path.toLowerCase().endsWith('.gz') }));
+}
+
+/** Writes channel volumes of one grid as a single 4D file, channels in the 4th dimension (MSD's layout). */
+export async function writeNiftiChannels(path: string, channels: readonly NiftiVolume[]): Promise<void> {
+  const first = channels[0];
+  const n = voxelCount(first.dims);
+  const data = allocateVoxels(first.datatype, n * channels.length);
+  channels.forEach((c, i) => {
+    if (c.datatype !== first.datatype || c.data.length !== n)
+      throw new Error('writeNiftiChannels: every channel needs the same datatype and dims');
+    data.set(c.data as never, i * n);
+  });
+  const gzip = path.toLowerCase().endsWith('.gz');
+  await writeFileAtomic(path, serializeNifti({ ...first, data }, { gzip, channels: channels.length }));
 }
 
 function asciiPrefix(s: string, max: number): string {

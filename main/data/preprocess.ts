@@ -39,13 +39,19 @@ export interface PreprocessTransform {
   offset: Vec3;
   /** World affine of the S³ grid, so a written S³ volume overlays the original in a viewer. */
   affine: Mat4;
+  /** Channel 0's intensity normalization (the only channel's, for a single-channel image). */
   intensity: IntensityNormalization;
+  /** Each channel's own normalization, in channel order, when the image has more than one channel. */
+  channelIntensities?: IntensityNormalization[];
   /** The dataset's label mapping when one was given, so the transform alone can export a prediction. */
   labels?: LabelMapping;
 }
 
 export interface PreprocessedCase {
-  /** S³ normalized intensities, x-fastest (tensor [z, y, x]; see the module comment). */
+  /**
+   * S³ normalized intensities, x-fastest (tensor [z, y, x]; see the module comment); with C channels,
+   * C·S³ values channel after channel (channel-major, [c, z, y, x]).
+   */
   image: Float32Array;
   /** S³ classes 0..K−1 (Uint8Array when K ≤ 256), same layout; absent when no label was given. */
   label?: ClassArray;
@@ -122,32 +128,59 @@ export function labelClasses(label: NiftiVolume, mapping: LabelMapping): ClassAr
   return out;
 }
 
-export function preprocessCase(
+/** One channel on the S³ grid: clipped and z-scored by its own statistics. */
+function preprocessChannel(
   image: NiftiVolume,
-  label: NiftiVolume | undefined,
-  opts: PreprocessOptions,
-): PreprocessedCase {
-  const geometry = planTransform(image.dims, image.spacing, image.affine, opts.size);
+  geometry: Omit<PreprocessTransform, 'intensity'>,
+): { out: Float32Array; intensity: IntensityNormalization } {
   const values = realValues(image);
   const intensity = fitNormalization(values);
   clipInPlace(values, intensity);
   // The padding is raw zero (air) brought through the same clip and z-score as the image.
   const pad = Math.min(intensity.high, Math.max(intensity.low, 0));
-  const S = opts.size;
-  const out = resampleLinear(values, image.dims, S, geometry.scale, geometry.offset, pad);
+  const out = resampleLinear(values, image.dims, geometry.size, geometry.scale, geometry.offset, pad);
   normalizeInPlace(out, intensity);
-  const transform: PreprocessTransform = { ...geometry, intensity, labels: opts.mapping };
+  return { out, intensity };
+}
+
+/**
+ * `image` is one volume or one per channel (all on one grid, as discovery checked); each channel is
+ * normalized by its own statistics, so a T1 and a FLAIR keep their contrast whatever their scales.
+ */
+export function preprocessCase(
+  image: NiftiVolume | readonly NiftiVolume[],
+  label: NiftiVolume | undefined,
+  opts: PreprocessOptions,
+): PreprocessedCase {
+  const channels = Array.isArray(image) ? (image as readonly NiftiVolume[]) : [image as NiftiVolume];
+  if (channels.length === 0) throw new Error('preprocessCase: an image needs at least one channel');
+  const first = channels[0];
+  const geometry = planTransform(first.dims, first.spacing, first.affine, opts.size);
+  const parts = channels.map((c) => preprocessChannel(c, geometry));
+  const intensity = parts[0].intensity;
+  let out = parts[0].out;
+  if (parts.length > 1) {
+    const n = out.length;
+    out = new Float32Array(n * parts.length);
+    for (const [k, p] of parts.entries()) out.set(p.out, k * n);
+  }
+  const transform: PreprocessTransform = {
+    ...geometry,
+    intensity,
+    ...(parts.length > 1 && { channelIntensities: parts.map((p) => p.intensity) }),
+    labels: opts.mapping,
+  };
   if (!label) return { image: out, transform };
   if (!opts.mapping)
     throw new Error('preprocessCase: a label needs the dataset label mapping (opts.mapping)');
-  if (label.dims.some((n, i) => n !== image.dims[i])) {
-    throw new Error(`label dims ${label.dims.join('×')} differ from the image's ${image.dims.join('×')}`);
+  if (label.dims.some((n, i) => n !== first.dims[i])) {
+    throw new Error(`label dims ${label.dims.join('×')} differ from the image's ${first.dims.join('×')}`);
   }
   const classes = labelClasses(label, opts.mapping);
   const K = classCount(opts.mapping);
   return {
     image: out,
-    label: resampleNearest(classes, image.dims, S, geometry.scale, geometry.offset, K),
+    label: resampleNearest(classes, first.dims, opts.size, geometry.scale, geometry.offset, K),
     transform,
   };
 }

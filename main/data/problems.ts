@@ -26,8 +26,9 @@ export type ProblemCode =
   // Pairing and dataset-level findings.
   | 'missing-label'
   | 'missing-image'
+  | 'missing-channel'
+  | 'channel-count'
   | 'missing-file'
-  | 'extra-channel'
   | 'bad-dataset-json'
   | 'too-few-cases'
   | 'no-usable-case';

@@ -41,6 +41,8 @@ export interface DatasetFacts {
   cases: readonly unknown[];
   /** Classes including background (the label mapping's size), for the memory check. */
   labelMapping?: { values: readonly number[] };
+  /** Input channels of every image (1 when not known), for the memory check. */
+  channels?: { count: number };
   problems: ReadonlyArray<{ severity: 'error' | 'warning'; message: string }>;
 }
 
@@ -225,6 +227,7 @@ export function candidateBytes(
   cases: number,
   size = config.training.size,
   batch = config.training.batch,
+  inChannels = 1,
 ): (spec: ArchitectureSpec) => number | undefined {
   const torch = /^pytorch-(cuda|mps|cpu)$/.exec(backend)?.[1] as 'cuda' | 'mps' | 'cpu' | undefined;
   const precision = torchPrecision(config.engine?.precision) ?? (torch === 'cuda' ? 'bf16' : 'fp32');
@@ -233,13 +236,14 @@ export function candidateBytes(
       size,
       batch,
       classes,
+      inChannels,
       dropout: (config.dropout ?? 0.1) > 0,
       ...(torch && { torchDevice: torch, cases, precision }),
     });
 }
 
 /** What the memory check needs of a dataset: its cases and classes. */
-export type DatasetShape = Pick<DatasetFacts, 'cases' | 'labelMapping'>;
+export type DatasetShape = Pick<DatasetFacts, 'cases' | 'labelMapping' | 'channels'>;
 
 /** Classes of the dataset (background included); 2 where the dataset is not known yet. */
 function classesOf(dataset: DatasetShape | undefined): number {
@@ -264,7 +268,15 @@ export function checkMemory(
   const budget = memoryBudget(config.memoryBudgetMB, device, backend, slotsPerDevice(config, backend));
   const smallest = smallestNetwork(
     config.space,
-    candidateBytes(config, backend, classesOf(dataset), casesOnDevice(dataset)),
+    candidateBytes(
+      config,
+      backend,
+      classesOf(dataset),
+      casesOnDevice(dataset),
+      undefined,
+      undefined,
+      dataset?.channels?.count,
+    ),
   );
   return { ...budget, ...(smallest && { smallest }) };
 }
@@ -282,7 +294,15 @@ export function memoryRefusal(
   const fitsAt = (size: number, batch: number) => {
     const s = smallestNetwork(
       config.space,
-      candidateBytes(config, backend, classesOf(dataset), casesOnDevice(dataset), size, batch),
+      candidateBytes(
+        config,
+        backend,
+        classesOf(dataset),
+        casesOnDevice(dataset),
+        size,
+        batch,
+        dataset?.channels?.count,
+      ),
     );
     return s !== undefined && s.bytes <= memory.bytes;
   };

@@ -121,7 +121,7 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
     volumesDir(experimentDir(workspace, experimentId), training.size, 0),
   );
   // Train + validation: the final model sees every case the search saw, and nothing of the test split.
-  const data = { train: [...volumes.train, ...volumes.val], val: [] };
+  const data = { train: [...volumes.train, ...volumes.val], val: [], channels: volumes.channels };
   const modelsDir = modelsDirOf(workspace, experimentId);
   const candidates = new Map(
     store.listCandidates(experimentId, { curves: false }).map((c) => [c.seq, c] as const),

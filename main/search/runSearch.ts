@@ -61,7 +61,8 @@ export interface SearchRunOptions {
    * by the device of the trainer that really ran it (TrainingResult.device).
    */
   device: string | null;
-  volumes: { train: VolumeFiles[]; val: VolumeFiles[] };
+  /** The preprocessed cases; `channels` input channels each (absent: 1). */
+  volumes: { train: VolumeFiles[]; val: VolumeFiles[]; channels?: number };
   labels: LabelMapping;
   training: TrainingProtocol;
   evaluations: number;
@@ -112,7 +113,7 @@ export function trainJob(
     network: {
       classes: o.labels.values.length,
       size: t.size,
-      inChannels: 1,
+      inChannels: o.volumes.channels ?? 1,
       dropout: t.dropout,
       seed: t.seed,
     },
@@ -124,7 +125,7 @@ export function trainJob(
       augment: t.augmentation ? AUGMENT_DEFAULTS : { ...AUGMENT_DEFAULTS, probability: 0 },
       seed: t.seed,
     },
-    data: o.volumes,
+    data: { train: o.volumes.train, val: o.volumes.val },
     exportDir: join(o.modelsDir, name),
     exportMeta: {
       preprocessing: {
@@ -180,6 +181,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   const plan = planReplay(store.listCandidates(id, { curves: false }));
   const classes = o.labels.values.length;
 
+  const inChannels = o.volumes.channels ?? 1;
   const torchDevice = o.backend === undefined ? undefined : pytorchDeviceOf(o.backend);
   const measure = (spec: ArchitectureSpec) => {
     // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
@@ -187,6 +189,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       size: o.training.size,
       batch: o.training.batch,
       classes,
+      inChannels,
       dropout: o.training.dropout > 0,
       ...(torchDevice && {
         torchDevice,
@@ -196,7 +199,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     });
     return estMemoryBytes === undefined
       ? { paramCount: null, estMemoryBytes: null }
-      : { paramCount: paramCount(spec, classes), estMemoryBytes };
+      : { paramCount: paramCount(spec, classes, inChannels), estMemoryBytes };
   };
 
   const started = new Map<number, { startedAt: string }>();

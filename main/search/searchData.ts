@@ -33,7 +33,7 @@ export async function datasetFingerprint(report: DiscoveredDataset): Promise<str
   const usable = new Set(report.usableCaseIds);
   for (const c of report.cases.filter((c) => usable.has(c.id)).sort((a, b) => a.id.localeCompare(b.id))) {
     const sizes = await Promise.all(
-      [c.imagePath, c.labelPath].map(async (p) => (p ? (await stat(p)).size : -1)),
+      [...(c.channelFiles ?? [c.imagePath]), c.labelPath].map(async (p) => (p ? (await stat(p)).size : -1)),
     );
     hash.update(`${c.id}\0${sizes.join(',')}\n`);
   }
@@ -53,6 +53,8 @@ export function splitCases(report: DiscoveredDataset, seed: number, count: numbe
 export interface PreparedVolumes {
   train: VolumeFiles[];
   val: VolumeFiles[];
+  /** Input channels of every image (C·S³ float32 values each). */
+  channels: number;
 }
 
 const MANIFEST = 'volumes.json';
@@ -75,8 +77,15 @@ export async function prepareVolumes(
   const manifestPath = join(dir, MANIFEST);
   const existing = await readJsonIfExists<PreparedVolumes & { size: number; ids: string[] }>(manifestPath);
   const ids = [...split.train, ...split.validation];
-  if (existing && existing.size === size && existing.ids.join('\n') === ids.join('\n'))
-    return { train: existing.train, val: existing.val };
+  const channels = report.channels.count;
+  // Manifests written before channels existed are single-channel.
+  if (
+    existing &&
+    existing.size === size &&
+    (existing.channels ?? 1) === channels &&
+    existing.ids.join('\n') === ids.join('\n')
+  )
+    return { train: existing.train, val: existing.val, channels };
   const refs = new Map<string, VolumeFiles>();
   for await (const c of preprocessDataset(report, size, ids)) {
     if (!c.label) throw new Error(`case ${c.id}: preprocessing produced no label map`);
@@ -86,6 +95,7 @@ export async function prepareVolumes(
   const prepared = {
     train: split.train.map((id) => refs.get(id) as VolumeFiles),
     val: split.validation.map((id) => refs.get(id) as VolumeFiles),
+    channels,
   };
   await writeJsonAtomic(manifestPath, { size, ids, ...prepared });
   return prepared;

@@ -134,10 +134,17 @@ export function augmentSample<L extends LabelArray>(
   config: AugmentConfig,
   rng: Prng,
 ): Sample<L> {
-  if (sample.image.length !== size ** 3 || sample.label.length !== size ** 3) {
-    throw new Error(`augmentSample: image and label must both hold ${size}³ voxels.`);
+  const v = size ** 3;
+  if (sample.image.length % v !== 0 || sample.image.length === 0 || sample.label.length !== v) {
+    throw new Error(`augmentSample: the label must hold ${size}³ voxels and the image ${size}³ per channel.`);
   }
   const t = drawTransform(config, size, rng);
   if (!t) return sample;
-  return { image: resampleImage(sample.image, size, t), label: resampleLabels(sample.label, size, t) };
+  if (sample.image.length === v)
+    return { image: resampleImage(sample.image, size, t), label: resampleLabels(sample.label, size, t) };
+  // Every channel moves with the same transform, or the channels would no longer overlay.
+  const image = new Float32Array(sample.image.length);
+  for (let c = 0; c < sample.image.length / v; c++)
+    image.set(resampleImage(sample.image.subarray(c * v, (c + 1) * v), size, t), c * v);
+  return { image, label: resampleLabels(sample.label, size, t) };
 }

@@ -4,15 +4,18 @@
  * main/compute/applyModel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { imageTensor } from './imageTensor';
 import { argmaxLabels } from './metrics';
 import type { SegNet } from './segNet';
 
 /** Classes 0..K−1 of a preprocessed S³ image (x fastest), by argmax of the final softmax. */
 export async function predictClasses(net: SegNet, image: Float32Array): Promise<Int32Array> {
-  const S = net.options.size;
-  if (image.length !== S ** 3)
-    throw new Error(`predictClasses: the image holds ${image.length} voxels, the network expects ${S}³.`);
-  const probs = tf.tidy(() => net.apply(tf.tensor5d(image, [1, S, S, S, 1]), false).probs);
+  const { size: S, inChannels: C } = net.options;
+  if (image.length !== C * S ** 3)
+    throw new Error(
+      `predictClasses: the image holds ${image.length} voxels, the network expects ${C > 1 ? `${C}×` : ''}${S}³ (${C} channel${C > 1 ? 's' : ''}).`,
+    );
+  const probs = tf.tidy(() => net.apply(imageTensor(image, 1, S, C), false).probs);
   try {
     return await argmaxLabels(probs);
   } finally {

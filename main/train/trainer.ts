@@ -17,6 +17,7 @@ import {
   labelWeightsFromCounts,
   supervisedLoss,
 } from './expLogLoss';
+import { imageTensor } from './imageTensor';
 import { argmaxLabels, meanForegroundDice, perLabelDice } from './metrics';
 import { NADAM_DEFAULTS, NadamOptimizer } from './nadam';
 import { type LrSchedule, learningRateAt } from './schedule';
@@ -115,21 +116,22 @@ function shuffled(n: number, rng: Prng): number[] {
   return idx;
 }
 
-/** Builds [B, S, S, S, 1] images and [B, S, S, S, K] one-hot labels from samples. */
+/** Builds [B, S, S, S, C] images and [B, S, S, S, K] one-hot labels from samples. */
 function batchTensors(
   samples: readonly TrainVolume[],
   size: number,
   classes: number,
+  channels: number,
 ): [tf.Tensor5D, tf.Tensor5D] {
   const v = size ** 3;
-  const img = new Float32Array(samples.length * v);
+  const img = new Float32Array(samples.length * v * channels);
   const lab = new Int32Array(samples.length * v);
   samples.forEach((s, i) => {
-    img.set(s.image, i * v);
+    img.set(s.image, i * v * channels);
     lab.set(s.label, i * v);
   });
   const b = samples.length;
-  const x = tf.tensor5d(img, [b, size, size, size, 1]);
+  const x = imageTensor(img, b, size, channels);
   const y = tf.tidy(() =>
     tf.reshape(tf.oneHot(tf.tensor1d(lab, 'int32'), classes), [b, size, size, size, classes]),
   );
@@ -138,10 +140,10 @@ function batchTensors(
 
 /** Per-label Dice of each validation case, averaged over cases. */
 export async function evaluate(net: SegNet, cases: readonly TrainVolume[]): Promise<number[]> {
-  const { classes, size } = net.options;
+  const { classes, size, inChannels } = net.options;
   const sum = new Array<number>(classes).fill(0);
   for (const c of cases) {
-    const probs = tf.tidy(() => net.apply(tf.tensor5d(c.image, [1, size, size, size, 1]), false).probs);
+    const probs = tf.tidy(() => net.apply(imageTensor(c.image, 1, size, inChannels), false).probs);
     const pred = await argmaxLabels(probs);
     probs.dispose();
     perLabelDice(pred, c.label, classes).forEach((d, l) => {
@@ -161,7 +163,7 @@ function restore(net: SegNet, values: readonly Float32Array[]): void {
   });
 }
 
-function validateRequest(req: TrainRequest, size: number): void {
+function validateRequest(req: TrainRequest, size: number, channels: number): void {
   const { epochs, batchSize } = req.settings;
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new Error(`trainer: epochs must be an integer ≥ 1, got ${epochs}.`);
@@ -174,8 +176,10 @@ function validateRequest(req: TrainRequest, size: number): void {
     ['validation', req.val],
   ] as const) {
     set.forEach((c, i) => {
-      if (c.image.length !== size ** 3 || c.label.length !== size ** 3) {
-        throw new Error(`trainer: ${name} volume ${i} does not hold ${size}³ voxels (network size ${size}).`);
+      if (c.image.length !== channels * size ** 3 || c.label.length !== size ** 3) {
+        throw new Error(
+          `trainer: ${name} volume ${i} does not hold ${channels > 1 ? `${channels}×` : ''}${size}³ voxels (network size ${size}, ${channels} input channel${channels > 1 ? 's' : ''}).`,
+        );
       }
     });
   }
@@ -190,7 +194,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
   const optimizer = new NadamOptimizer({ learningRate: settings.learningRate });
   let keep = false;
   try {
-    validateRequest(req, size);
+    validateRequest(req, size, net.options.inChannels);
     const lossConfig: ExpLogLossConfig = {
       ...EXP_LOG_DEFAULTS,
       labelWeights: labelWeightsFromCounts(
@@ -228,7 +232,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         const samples = order
           .slice(b, b + settings.batchSize)
           .map((i) => augmentSample(req.train[i], size, settings.augment, rng));
-        const [x, y] = batchTensors(samples, size, classes);
+        const [x, y] = batchTensors(samples, size, classes, net.options.inChannels);
         const step = () =>
           optimizer.minimize(
             () => {

@@ -114,6 +114,8 @@ function DatasetReportView(props: {
   const readable = (c: DatasetReport['cases'][number]) => Boolean(c.image && c.dims);
   const previewable = report.cases.filter(readable);
   const [caseId, setCaseId] = useState(report.usableCaseIds[0] ?? previewable[0]?.id);
+  // Which input channel the preview shows (multi-channel datasets only).
+  const [channel, setChannel] = useState(0);
   const errors = report.problems.filter((p) => p.severity === 'error');
   const warnings = report.problems.filter((p) => p.severity === 'warning');
   const current = previewable.find((c) => c.id === caseId);
@@ -124,12 +126,16 @@ function DatasetReportView(props: {
     if (!current?.image) return [];
     const base = { datasetPath: report.root, caseId: current.id };
     return [
-      { id: 'image' as const, title: 'Image', ref: { kind: 'case-image' as const, ...base } },
+      {
+        id: 'image' as const,
+        title: 'Image',
+        ref: { kind: 'case-image' as const, ...base, ...(channel > 0 && { channel }) },
+      },
       ...(current.label
         ? [{ id: 'truth' as const, title: 'Ground truth', ref: { kind: 'case-label' as const, ...base } }]
         : []),
     ];
-  }, [current, report.root]);
+  }, [current, report.root, channel]);
 
   return (
     <div className="report" data-testid="validation-report">
@@ -146,6 +152,10 @@ function DatasetReportView(props: {
         <Stat label="Layout" value={report.layout === 'msd' ? 'Decathlon / nnU-Net' : 'Suffix pairs'} />
         <Stat label="Cases" value={`${report.usableCaseIds.length} usable / ${report.cases.length}`} />
         <Stat label="Labels" value={String(report.labels.filter((l) => l.value !== 0).length)} />
+        <Stat
+          label="Channels"
+          value={`${report.channels.count}${report.channels.count > 1 ? `: ${report.channels.names.join(', ')}` : ''}`}
+        />
         <Stat label="Problems" value={`${errors.length} errors, ${warnings.length} warnings`} />
       </div>
       <div className="labels">
@@ -220,6 +230,22 @@ function DatasetReportView(props: {
           </table>
         </div>
         <div className="preview">
+          {report.channels.count > 1 && (
+            <label className="channel-pick">
+              Channel{' '}
+              <select
+                data-testid="channel-pick"
+                value={channel}
+                onChange={(e) => setChannel(Number(e.target.value))}
+              >
+                {report.channels.names.map((name, k) => (
+                  <option key={name + String(k)} value={k}>
+                    {k}: {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           {layers.length > 0 ? (
             <Viewer layers={layers} labels={report.labels} testId="dataset-preview" />
           ) : (

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run as demoData } from '../../main/cli/commands/demo-data';
 import { run as inspect } from '../../main/cli/commands/inspect';
 import { run as preprocess } from '../../main/cli/commands/preprocess';
-import { readNifti } from '../../main/data/niftiRead';
+import { readNifti, readNiftiChannels } from '../../main/data/niftiRead';
 import { writeNifti } from '../../main/data/niftiWrite';
 import { makeVolume } from '../../main/data/volume';
 import { withTempDir } from './helpers';
@@ -50,6 +50,27 @@ describe('segnas demo-data / inspect / preprocess', () => {
       const manifest = JSON.parse(await readFile(join(pre, 'preprocess.json'), 'utf8'));
       expect(manifest.labelMapping.names[3]).toBe('ventricles');
       expect(manifest.transforms.phantom_002.size).toBe(12);
+    });
+  });
+
+  it('writes a 2-channel nnU-Net demo dataset, inspects its channels and preprocesses it to 4D volumes', async () => {
+    await withTempDir(async (dir) => {
+      const data = join(dir, 'demo2');
+      const args = ['--out', data, '--cases', '3', '--size', '12', '--channels', '2', '--layout', 'nnunet'];
+      expect(await demoData(args)).toBe(0);
+      expect(out.join('\n')).toContain('3 phantom cases of 12³, 2 channels (nnunet; labels in channel 1)');
+      expect(await demoData(['--out', join(dir, 'x'), '--channels', '2', '--label-channel', '2'])).toBe(2);
+      expect(err.join('\n')).toMatch(/--label-channel must be below --channels \(2\)/);
+      out = [];
+      expect(await inspect([data])).toBe(0);
+      expect(out.join('\n')).toContain('channels 2: decoy 0, anatomy');
+      const pre = join(dir, 'pre2');
+      expect(await preprocess([data, '--size', '8', '--out', pre])).toBe(0);
+      const channels = await readNiftiChannels(join(pre, 'imagesTr', 'phantom_001.nii.gz'));
+      expect(channels.map((c) => c.dims)).toEqual([
+        [8, 8, 8],
+        [8, 8, 8],
+      ]);
     });
   });
 

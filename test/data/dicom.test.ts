@@ -109,8 +109,8 @@ describe('a dataset whose images are DICOM series and labels NIfTI', () => {
       expect(byId.fourd.usable).toBe(false);
       expect(byId.fourd.problems.map((p) => p.message).join(' ')).toMatch(/series 12 'ax_int_36sl' is 4-D/);
       const loaded = await loadCase(byId.cor);
-      expect(loaded.image.dims).toEqual(loaded.label.dims);
-      expect(affineDistance(loaded.image.affine, loaded.label.affine)).toBeLessThan(1e-5);
+      expect(loaded.image[0].dims).toEqual(loaded.label.dims);
+      expect(affineDistance(loaded.image[0].affine, loaded.label.affine)).toBeLessThan(1e-5);
     });
   }, 60_000);
 });

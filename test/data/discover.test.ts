@@ -33,7 +33,8 @@ const expected: Record<string, { code: ProblemCode; file: 'image' | 'label' }> =
   [pid(2)]: { code: 'bad-magic', file: 'image' },
   [pid(3)]: { code: 'dims-mismatch', file: 'label' },
   [pid(4)]: { code: 'unknown-label', file: 'label' },
-  [pid(5)]: { code: 'not-3d', file: 'image' },
+  // Two volumes in the 4th dimension read as two channels, where every other case has one.
+  [pid(5)]: { code: 'channel-count', file: 'image' },
   [pid(6)]: { code: 'non-finite-intensity', file: 'image' },
   [pid(7)]: { code: 'non-integer-label', file: 'label' },
   [pid(8)]: { code: 'empty-label', file: 'label' },
@@ -160,7 +161,7 @@ describe('discoverDataset layouts and dataset-level findings', () => {
     });
   });
 
-  it('reads the nnU-Net v2 layout (channel suffix, name → value labels) and ignores extra channels', async () => {
+  it('reads the nnU-Net v2 layout (channel suffix, name → value labels)', async () => {
     await withTempDir(async (dir) => {
       const src = join(dir, 'src');
       await generatePhantomDataset(src, { cases: 3, size: 12, seed: 6 });
@@ -172,7 +173,6 @@ describe('discoverDataset layouts and dataset-level findings', () => {
         // Pipelines often link rather than copy; links count as files.
         await symlink(lab(src, pid(i)), join(dst, 'labelsTr', `case${i}.nii.gz`));
       }
-      await copyFile(img(src, pid(1)), join(dst, 'imagesTr', 'case1_0001.nii.gz'));
       // Background is not listed: value 0 is still allowed and still named background.
       const labels = { cortex: 1, wm: 2, ventricles: 3, nuclei: 4 };
       await writeFile(
@@ -188,7 +188,8 @@ describe('discoverDataset layouts and dataset-level findings', () => {
         '3:ventricles',
         '4:nuclei',
       ]);
-      expect(report.problems.map((p) => [p.code, p.severity])).toEqual([['extra-channel', 'warning']]);
+      expect(report.problems).toEqual([]);
+      expect(report.channels).toEqual({ count: 1, names: ['T1'] });
       expect(report.ok).toBe(true);
     });
   });

@@ -13,7 +13,10 @@ describe('hippocampus dataset', () => {
   beforeAll(async () => {
     report = await discoverDataset(hippocampusDir());
     cases = [];
-    for (const c of report.cases) cases.push({ id: c.id, ...(await loadCase(c)) });
+    for (const c of report.cases) {
+      const { image, label } = await loadCase(c);
+      cases.push({ id: c.id, image: image[0], label });
+    }
   });
 
   it('finds 200 usable pairs with the label names of dataset.json', () => {

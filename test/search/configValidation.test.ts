@@ -11,6 +11,7 @@ const dataset: DatasetReport = {
   usableCaseIds: Array.from({ length: 10 }, (_, i) => `c${i}`),
   labels: [{ value: 0, name: 'background' }],
   findings: [],
+  channels: { count: 1, names: ['image'] },
   problems: [],
   usable: true,
 };

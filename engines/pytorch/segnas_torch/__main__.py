@@ -233,7 +233,7 @@ def main() -> None:
             for image_path, out_path in zip(job["images"], job["outputs"]):
                 if cancel.is_set():
                     return {"type": "failed", "id": job["id"], "status": "failed", "reason": "cancelled"}
-                image = read_image(image_path, size).unsqueeze(0).to(device)
+                image = read_image(image_path, size, net.options["inChannels"]).unsqueeze(0).to(device)
                 probs, _ = net(image)
                 write_label(out_path, probs.argmax(1)[0])
         return {"type": "predicted", "id": job["id"], "outputs": job["outputs"], "seconds": time.perf_counter() - start}

@@ -112,26 +112,26 @@ def _volume_key(ref: dict, size: int) -> tuple:
     return tuple(key)
 
 
-def load_cases(refs: list, size: int, device: torch.device, keep: Optional[set] = None):
-    """images [N, 1, S, S, S] float32 and labels [N, S, S, S] uint8 on `device` (labels widen per batch)."""
+def load_cases(refs: list, size: int, device: torch.device, keep: Optional[set] = None, channels: int = 1):
+    """images [N, C, S, S, S] float32 and labels [N, S, S, S] uint8 on `device` (labels widen per batch)."""
     images, labels = [], []
     for r in refs:
-        key = _volume_key(r, size) + (str(device),)
+        key = _volume_key(r, size) + (str(device), channels)
         if keep is not None:
             keep.add(key)
         if key not in _volumes:
-            _volumes[key] = (read_image(r["image"], size).to(device), read_label(r["label"], size).to(device))
+            _volumes[key] = (read_image(r["image"], size, channels).to(device), read_label(r["label"], size).to(device))
         image, label = _volumes[key]
         images.append(image)
         labels.append(label)
     return torch.stack(images), torch.stack(labels)
 
 
-def load_job_cases(data: dict, size: int, device: torch.device):
+def load_job_cases(data: dict, size: int, device: torch.device, channels: int = 1):
     keep: set = set()
-    train = load_cases(data["train"], size, device, keep)
+    train = load_cases(data["train"], size, device, keep, channels)
     # The final training of a search's winners trains without a validation split.
-    val = load_cases(data["val"], size, device, keep) if data["val"] else (None, None)
+    val = load_cases(data["val"], size, device, keep, channels) if data["val"] else (None, None)
     for key in [k for k in _volumes if k not in keep]:
         del _volumes[key]
     return train, val
@@ -169,7 +169,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     oom_at = fault_oom_step(job["id"])
     steps = 0
     validated = len(job["data"]["val"]) > 0
-    (train_img, train_lab), (val_img, val_lab) = load_job_cases(job["data"], size, device)
+    (train_img, train_lab), (val_img, val_lab) = load_job_cases(job["data"], size, device, job["network"]["inChannels"])
     counts = torch.bincount(train_lab.reshape(-1).long(), minlength=classes)
     if counts.numel() > classes:
         raise ValueError(f"training labels hold class {counts.numel() - 1}, outside 0..{classes - 1}.")

@@ -1,5 +1,6 @@
 """Protocol volume files: raw little-endian float32 images (.f32) and uint8 class maps (.u8) of S^3 values,
-x fastest then y then z, i.e. a row-major [z, y, x] = [D, H, W] array."""
+x fastest then y then z, i.e. a row-major [z, y, x] = [D, H, W] array; an image of C input channels holds
+C * S^3 values channel after channel, i.e. [C, D, H, W]."""
 from __future__ import annotations
 
 import array
@@ -16,12 +17,14 @@ def _read(path: str, count: int, itemsize: int, what: str) -> bytearray:
     return data
 
 
-def read_image(path: str, size: int) -> torch.Tensor:
-    data = _read(path, size**3, 4, f"float32 {size}^3")
+def read_image(path: str, size: int, channels: int = 1) -> torch.Tensor:
+    """[C, S, S, S] float32."""
+    what = f"float32 {channels}x{size}^3" if channels > 1 else f"float32 {size}^3"
+    data = _read(path, channels * size**3, 4, what)
     t = torch.frombuffer(data, dtype=torch.float32)
     if sys.byteorder != "little":
         raise RuntimeError("protocol volumes are little-endian; this machine is big-endian.")
-    return t.reshape(1, size, size, size).clone()
+    return t.reshape(channels, size, size, size).clone()
 
 
 def read_label(path: str, size: int) -> torch.Tensor:

@@ -17,6 +17,8 @@ export function formatReport(report: DiscoveredDataset): string {
   const lines: string[] = [];
   lines.push(`dataset  ${report.name ?? '(unnamed)'}  [${report.layout} layout]  ${report.root}`);
   lines.push(`labels   ${report.labels.map((l) => `${l.value}=${l.name}`).join(', ')}`);
+  const { count, names } = report.channels;
+  lines.push(`channels ${count}: ${names.join(', ')}`);
   lines.push('');
   lines.push(
     'case                      dims         spacing (mm)       image/label type   intensity           labels',

@@ -1,7 +1,7 @@
 /** `segnas preprocess`: writes the preprocessed S³ volumes of a dataset, to look at in any viewer. */
 import { join } from 'node:path';
 import { discoverDataset, requireUsable } from '../../data/discover';
-import { writeNifti } from '../../data/niftiWrite';
+import { writeNifti, writeNiftiChannels } from '../../data/niftiWrite';
 import { type PreprocessTransform, preprocessedVolume } from '../../data/preprocess';
 import { preprocessDataset } from '../../data/preprocessDataset';
 import { formatProblem } from '../../data/problems';
@@ -39,7 +39,18 @@ transform of every case).`,
     const transforms: Record<string, PreprocessTransform> = {};
     const t0 = performance.now();
     for await (const c of preprocessDataset(report, size)) {
-      await writeNifti(join(out, 'imagesTr', `${c.id}.nii.gz`), preprocessedVolume(c.image, c.transform));
+      const n = size ** 3;
+      const channels = c.image.length / n;
+      const imagePath = join(out, 'imagesTr', `${c.id}.nii.gz`);
+      // Several channels are written as one 4D image, as MSD stores them.
+      if (channels === 1) await writeNifti(imagePath, preprocessedVolume(c.image, c.transform));
+      else
+        await writeNiftiChannels(
+          imagePath,
+          Array.from({ length: channels }, (_, k) =>
+            preprocessedVolume(c.image.subarray(k * n, (k + 1) * n), c.transform),
+          ),
+        );
       await writeNifti(join(out, 'labelsTr', `${c.id}.nii.gz`), preprocessedVolume(c.label!, c.transform));
       transforms[c.id] = c.transform;
     }
