@@ -3,17 +3,42 @@
  * `segnas serve` whose process may hold only 1,024 file descriptors, must not keep the token holder
  * out; idle unauthenticated connections are closed. Only 127.0.0.1 is touched.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../main/engineServices';
 import { startWebServer } from '../../main/server/webServer';
 import { type ServeChild, startServe } from './serveProcess';
 
-/** 5,000 rather than the 20,000 seen in the wild: each costs the test process a descriptor too, and 5,000 already needs five times the server's limit. */
-const FLOOD = 5000;
+/**
+ * The 20,000 seen in the wild, held by four client processes of 5,000 each (each costs its holder a
+ * descriptor too, and one process may hold at most its own limit): twenty times the server's limit.
+ */
+const FLOOD = 20_000;
+const CLIENTS = 4;
+const FLOOD_CLIENT = fileURLToPath(new URL('../fixtures/floodClient.mjs', import.meta.url));
+
+/** Starts a client process holding `count` half-open connections; resolves once it holds them. */
+function floodClient(port: number, count: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [FLOOD_CLIENT, String(port), String(count)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+      if (out.includes('held ')) resolve(child);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      reject(new Error(`flood client exited ${code} before holding its connections`)),
+    );
+  });
+}
 
 let serve: ServeChild;
 beforeAll(async () => {
@@ -46,24 +71,19 @@ async function health(port: number, token: string): Promise<number> {
 
 describe('web mode connection limits', () => {
   it(`serves the token holder while ${FLOOD} half-open connections without a token are held`, async () => {
-    const sockets: Socket[] = [];
+    const clients: ChildProcess[] = [];
     try {
-      for (let i = 0; i < FLOOD; i += 250)
-        sockets.push(
-          ...(await Promise.all(
-            Array.from({ length: 250 }, (_, k) =>
-              // Some send nothing, some a request that never ends (slowloris).
-              halfOpen(serve.port, (i + k) % 2 ? '' : 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n'),
-            ),
-          )),
-        );
+      for (let c = 0; c < CLIENTS; c++) clients.push(await floodClient(serve.port, FLOOD / CLIENTS));
       expect(await health(serve.port, serve.token)).toBe(200);
       expect(serve.alive(), serve.output()).toBe(true);
     } finally {
-      for (const s of sockets) s.destroy();
+      for (const c of clients) {
+        c.removeAllListeners('exit');
+        c.kill('SIGKILL');
+      }
     }
     expect(await health(serve.port, serve.token)).toBe(200);
-  }, 60_000);
+  }, 120_000);
 
   it('closes an unauthenticated connection that stays silent, and keeps one that showed the token', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'segnas-conn-'));
