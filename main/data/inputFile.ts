@@ -3,7 +3,7 @@
  * never ends, a FIFO blocks the reader forever and a huge file exhausts memory; each is refused with
  * a message naming it, before it is opened for reading.
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
@@ -97,5 +97,45 @@ export async function readBoundedFile(path: string, maxBytes: number, what = 'fi
     return buf.subarray(0, at);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * readBoundedFile for the synchronous callers (the CLI's option parsing reads a bounds file while it builds
+ * the configuration): the same checks, with the file opened non-blocking and checked again once open.
+ */
+export function readBoundedFileSync(path: string, maxBytes: number, what = 'file'): Buffer {
+  const abs = resolve(path);
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new InputRefusedError(
+      `${abs}: cannot read this ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'missing',
+    );
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      throw new InputRefusedError(
+        `${abs}: is ${kindOf(st)}, not a ${what}; give a regular file`,
+        'not-regular',
+      );
+    if (st.size > maxBytes)
+      throw new InputRefusedError(
+        `${abs}: is ${st.size} bytes, more than the limit of ${maxBytes} for a ${what}`,
+        'too-large',
+      );
+    const buf = Buffer.alloc(st.size);
+    let at = 0;
+    while (at < buf.length) {
+      const n = readSync(fd, buf, at, buf.length - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return buf.subarray(0, at);
+  } finally {
+    closeSync(fd);
   }
 }

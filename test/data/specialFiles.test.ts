@@ -2,16 +2,19 @@
  * Inputs are regular files of bounded size: a device or a FIFO given as, or hidden among, the inputs
  * is named and refused or skipped, never read (a FIFO would block forever, /dev/zero never end).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findDicomFiles } from '../../main/data/dicom';
 import { discoverDataset } from '../../main/data/discover';
 import { gatherImages } from '../../main/data/imageInputs';
 import { readNifti } from '../../main/data/niftiRead';
 import { generatePhantomDataset } from '../../main/data/phantom';
+
+const SEGNAS = fileURLToPath(new URL('../../bin/segnas.mjs', import.meta.url));
 
 let dir: string;
 let data: string;
@@ -69,4 +72,22 @@ describe('special files as inputs', () => {
     const report = await discoverDataset(ds);
     expect(JSON.stringify(report)).toMatch(/dataset\.json.*named pipe/);
   });
+
+  it('segnas search --bounds and segnas space --config name a FIFO or /dev/zero instead of hanging on it', () => {
+    const pipe = fifo(join(dir, 'bounds.json'));
+    for (const args of [
+      ['search', '--data', data, '--bounds', pipe, '--workspace', join(dir, 'ws')],
+      ['space', '--config', pipe],
+      ['search', '--data', data, '--bounds', '/dev/zero', '--workspace', join(dir, 'ws')],
+    ]) {
+      const run = spawnSync(process.execPath, [SEGNAS, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(
+        /a (named pipe \(FIFO\)|device), not a (bounds|search space) file; give a regular file/,
+      );
+    }
+  }, 120_000);
 });

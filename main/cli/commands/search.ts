@@ -1,5 +1,5 @@
 /** `segnas search`: runs an architecture search (or trains a baseline) on a dataset, with progress output. */
-import { readFileSync } from 'node:fs';
+
 import { BACKEND_NAMES, type BackendRequest, DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../../api';
 import {
   ENGINE_CHOICES,
@@ -10,6 +10,7 @@ import {
   TORCH_DEVICES,
   type TorchDevice,
 } from '../../core/searchConfig';
+import { readBoundedFileSync } from '../../data/inputFile';
 import { BASELINE_IDS, fixedSpace, getBaseline, isBaseline } from '../../nas/baselines';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import { type SearchBounds, SearchSpaceError, validateSearchSpaceConfig } from '../../nas/searchSpace';
@@ -151,10 +152,13 @@ trainer can start)`,
 
 type Values = OptionValues<typeof OPTIONS>;
 
+/** A bounds file is a few hundred bytes of JSON; anything near this is not one. */
+const BOUNDS_FILE_BYTES = 1 << 20;
+
 function readBounds(file: string): SearchBounds {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(readBoundedFileSync(file, BOUNDS_FILE_BYTES, 'bounds file').toString('utf8'));
   } catch (e) {
     throw new UsageError(`--bounds ${file}: ${(e as Error).message}`);
   }

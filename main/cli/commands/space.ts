@@ -1,5 +1,5 @@
 /** `segnas space`: shows a search space (a Table 2 preset or a custom bounds file) and checks it. */
-import { readFileSync } from 'node:fs';
+import { readBoundedFileSync } from '../../data/inputFile';
 import { getPreset, PRESET_IDS } from '../../nas/presets';
 import {
   countCombinations,
@@ -46,7 +46,7 @@ function resolveSpace(args: SpaceArgs): LoadedSpace {
   if (args.config) {
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(args.config, 'utf8'));
+      raw = JSON.parse(readBoundedFileSync(args.config, 1 << 20, 'search space file').toString('utf8'));
     } catch (error) {
       throw new Error(`cannot read search space ${args.config}: ${(error as Error).message}`);
     }
