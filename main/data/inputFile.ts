@@ -33,6 +33,33 @@ export function kindOf(st: {
   return 'not a regular file';
 }
 
+/** The error for a file that cannot be stat'ed or opened. */
+function unreadable(abs: string, what: string, e: unknown): InputRefusedError {
+  return new InputRefusedError(
+    `${abs}: cannot read this ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    'missing',
+  );
+}
+
+/** Refuses anything but a regular file of at most `maxBytes`, naming what it is instead. */
+function refuseUnlessBoundedRegular(
+  abs: string,
+  st: Parameters<typeof kindOf>[0] & { isFile(): boolean; size: number | bigint },
+  maxBytes: number,
+  what: string,
+): void {
+  if (!st.isFile())
+    throw new InputRefusedError(
+      `${abs}: is ${kindOf(st)}, not a ${what}; give a regular file`,
+      'not-regular',
+    );
+  if (Number(st.size) > maxBytes)
+    throw new InputRefusedError(
+      `${abs}: is ${st.size} bytes, more than the limit of ${maxBytes} for a ${what}`,
+      'too-large',
+    );
+}
+
 /** True when `path` (symlinks followed) is a regular file; FIFOs, devices and sockets are not. */
 export async function isRegularFile(path: string): Promise<boolean> {
   return stat(path).then(
@@ -48,21 +75,9 @@ export async function regularFileSize(path: string, maxBytes: number, what = 'fi
   try {
     st = await stat(abs);
   } catch (e) {
-    throw new InputRefusedError(
-      `${abs}: cannot read this ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'missing',
-    );
+    throw unreadable(abs, what, e);
   }
-  if (!st.isFile())
-    throw new InputRefusedError(
-      `${abs}: is ${kindOf(st)}, not a ${what}; give a regular file`,
-      'not-regular',
-    );
-  if (st.size > maxBytes)
-    throw new InputRefusedError(
-      `${abs}: is ${st.size} bytes, more than the limit of ${maxBytes} for a ${what}`,
-      'too-large',
-    );
+  refuseUnlessBoundedRegular(abs, st, maxBytes, what);
   // The open itself must not block: a FIFO swapped in after the stat would block a plain open.
   const handle = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
@@ -110,23 +125,11 @@ export function readBoundedFileSync(path: string, maxBytes: number, what = 'file
   try {
     fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw new InputRefusedError(
-      `${abs}: cannot read this ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'missing',
-    );
+    throw unreadable(abs, what, e);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile())
-      throw new InputRefusedError(
-        `${abs}: is ${kindOf(st)}, not a ${what}; give a regular file`,
-        'not-regular',
-      );
-    if (st.size > maxBytes)
-      throw new InputRefusedError(
-        `${abs}: is ${st.size} bytes, more than the limit of ${maxBytes} for a ${what}`,
-        'too-large',
-      );
+    refuseUnlessBoundedRegular(abs, st, maxBytes, what);
     const buf = Buffer.alloc(st.size);
     let at = 0;
     while (at < buf.length) {

@@ -2,6 +2,7 @@
  * Checks a search configuration field by field, so the setup form can explain each problem beside
  * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
  */
+import { pytorchDeviceOf } from '../compute/engines';
 import { assumedGflops } from '../core/engineThroughput';
 import { formatBytes } from '../core/format';
 import { type DeviceMemory, type MemoryBudget, memoryBudget } from '../core/memoryBudget';
@@ -229,7 +230,7 @@ export function candidateBytes(
   batch = config.training.batch,
   inChannels = 1,
 ): (spec: ArchitectureSpec) => number | undefined {
-  const torch = /^pytorch-(cuda|mps|cpu)$/.exec(backend)?.[1] as 'cuda' | 'mps' | 'cpu' | undefined;
+  const torch = pytorchDeviceOf(backend);
   const precision = torchPrecision(config.engine?.precision) ?? (torch === 'cuda' ? 'bf16' : 'fp32');
   return (spec) =>
     estimateCandidateBytes(spec, {

@@ -112,7 +112,7 @@ function poolMemory(
   pool: TrainerPool | undefined,
 ): MemoryCheck {
   const seen = (pool?.trainers ?? []).flatMap((t) => t.info?.devices.slice(0, 1) ?? []);
-  const kind = backend === 'pytorch-cuda' ? 'cuda' : backend === 'pytorch-mps' ? 'mps' : 'cpu';
+  const kind = pytorchDeviceOf(backend) ?? 'cpu';
   const first = seen[0];
   const device: DeviceMemory | undefined = first && {
     kind,
