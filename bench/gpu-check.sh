@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# GPU check of the PyTorch engine, unattended, about 7 minutes on one NVIDIA GPU with a Python that has a
+# GPU check of the PyTorch engine, unattended, about 5 minutes on one NVIDIA GPU (a 15-minute lease holds it
+# twice, with the machine's start) with a Python that has a
 # CUDA build of torch (found as the app finds it: $SEGNAS_PYTHON, python3, python, /usr/bin/python3):
 #   1. devices        segnas devices --json
 #   2. step           bench:train on cuda: the reference network at 64³ in fp32 (TF32) and bf16, and the
 #                     paper's scale (n=16 p=4 res=1 K=20 128³ batch 3) in fp32, bf16 and bf16 channels_last;
 #                     each beside a plain PyTorch step of the same network (nn.BatchNorm3d)
 #   3. first step     bench:train --startup: seconds from job start to the first step, 5 candidates in a row
-#   4. search         SegNAS4 at 64³ with --per-gpu 1, 2 and 4 (60 s each): candidates per hour, peak
+#   4. search         SegNAS4 at 64³ with --per-gpu 1, 2 and 4 (45 s each): candidates per hour, peak
 #                     memory measured against the estimate; on ../shared/data/hippocampus, else on phantoms
 # Every step runs whatever the others did; the summary (bench/gpuCheckSummary.ts) prints one table with the
 # figures of the steps that worked and one line per failure, then the same as JSON.
@@ -28,10 +29,10 @@ fail() { echo "$1: $2" >> "$OUT/failures.txt"; log "FAILED $1: $2"; }
 
 if [ "$MODE" = gpu ]; then
   DEVICE=cuda SIZE=64 STEPS=10 PRECISIONS=fp32,bf16 PAPER_SIZE=128 STARTUP=5 PER_GPU="1 2 4"
-  SEARCH_HOURS=0.017 SEARCH_TIMEOUT=150 BENCH_TIMEOUT=240
+  SEARCH_HOURS=0.0125 SEARCH_TIMEOUT=110 BENCH_TIMEOUT=150 STARTUP_TIMEOUT=90
 else
   DEVICE=cpu SIZE=16 STEPS=2 PRECISIONS=fp32 PAPER_SIZE=16 STARTUP=3 PER_GPU="1"
-  SEARCH_HOURS=0.01 SEARCH_TIMEOUT=150 BENCH_TIMEOUT=200
+  SEARCH_HOURS=0.01 SEARCH_TIMEOUT=150 BENCH_TIMEOUT=200 STARTUP_TIMEOUT=180
 fi
 echo "{\"mode\": \"$MODE\", \"device\": \"$DEVICE\", \"size\": $SIZE}" > "$OUT/mode.json"
 
@@ -50,7 +51,7 @@ timeout "$BENCH_TIMEOUT" node bin/run-ts.mjs bench/train.ts --engine pytorch --d
   > "$OUT/bench.json" 2> "$OUT/bench.log" || fail step "bench:train failed or ran past ${BENCH_TIMEOUT} s (see $OUT/bench.log)"
 
 log "3/4 time from job start to the first step ($STARTUP candidates)"
-timeout 180 node bin/run-ts.mjs bench/train.ts --engine pytorch --device "$DEVICE" --size "$SIZE" \
+timeout "$STARTUP_TIMEOUT" node bin/run-ts.mjs bench/train.ts --engine pytorch --device "$DEVICE" --size "$SIZE" \
   --startup "$STARTUP" --json > "$OUT/startup.json" 2> "$OUT/startup.log" \
   || fail first-step "bench:train --startup failed (see $OUT/startup.log)"
 

@@ -77,4 +77,6 @@ def configure_cuda(device: torch.device, tf32: bool, memory_fraction=None) -> No
     if memory_fraction is not None:
         if not 0 < memory_fraction <= 1:
             raise ValueError(f"--memory-fraction must be in (0, 1], got {memory_fraction}")
-        torch.cuda.set_per_process_memory_fraction(memory_fraction, device)
+        # torch wants an index: a bare "cuda" (what the trainer is given) is refused since torch 2.x.
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        torch.cuda.set_per_process_memory_fraction(memory_fraction, index)
