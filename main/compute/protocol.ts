@@ -26,6 +26,8 @@ export interface VolumeFiles {
   image: string;
   /** Path of a raw uint8 S³ class map (.u8). */
   label: string;
+  /** Native protocol: the case's own x, y, z in voxels (the files hold C·x·y·z and x·y·z values). */
+  shape?: [number, number, number];
 }
 
 export interface TrainJob {
@@ -36,6 +38,8 @@ export interface TrainJob {
   training: TrainSettings;
   /** `val` empty: train without validation and keep the last epoch (the final training of a winner). */
   data: { train: VolumeFiles[]; val: VolumeFiles[] };
+  /** Native protocol: patch training and sliding-window validation. */
+  native?: NativeTraining;
   /** When set, the best epoch's model is exported there (model.json + weights.bin, see modelIO.ts). */
   exportDir?: string;
   /** Free-form JSON stored in the exported model (label map, preprocessing settings). */
@@ -158,7 +162,24 @@ export function parseFromTrainer(
   return { ok: false, reason: `trainer sent an invalid message (${field}: ${issue.message}): ${quoted}` };
 }
 
-const volumeSchema = z.object({ image: z.string().min(1), label: z.string().min(1) });
+const side3 = z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]);
+/** `shape` (x, y, z voxels) is present under the native protocol, where every case keeps its own shape at
+ * the target spacing; without it a volume is the job's `network.size`³ cube. */
+const volumeSchema = z.object({
+  image: z.string().min(1),
+  label: z.string().min(1),
+  shape: side3.optional(),
+});
+/** Present under the native protocol (docs/protocols.md): train on random `patchSize` patches, a
+ * `foregroundFraction` of each batch centred on a foreground voxel, and validate by sliding window
+ * (Gaussian-weighted, `overlap` of a patch between neighbours, optionally averaged over mirrored axes). */
+export type NativeTraining = z.infer<typeof nativeTrainingSchema>;
+const nativeTrainingSchema = z.object({
+  patchSize: side3,
+  foregroundFraction: z.number().min(0).max(1),
+  overlap: z.number().min(0).lt(1),
+  mirror: z.boolean(),
+});
 export const trainJobSchema = z.object({
   id: z.string().min(1),
   spec: architectureSpecSchema,
@@ -183,6 +204,7 @@ export const trainJobSchema = z.object({
     seed: z.number().int(),
   }),
   data: z.object({ train: z.array(volumeSchema).min(1), val: z.array(volumeSchema) }),
+  native: nativeTrainingSchema.optional(),
   exportDir: z.string().optional(),
   exportMeta: z.record(z.string(), z.unknown()).optional(),
 });
