@@ -58,9 +58,10 @@ def sliding_window_predict(net, image: torch.Tensor, shape: Side3, patch: Side3,
         probs = None
         for axes in flips:
             out, _ = net(torch.flip(x, axes) if axes else x)
-            out = torch.flip(out, axes) if axes else out
+            # float32 before summing: under bf16/fp16 autocast the network's softmax is low precision
+            out = (torch.flip(out, axes) if axes else out).float()
             probs = out if probs is None else probs + out
-        probs = probs.float() / len(flips)
+        probs = probs / len(flips)
         for b, (ox, oy, oz) in enumerate(chunk):
             ex, ey, ez = min(X, ox + patch[0]) - ox, min(Y, oy + patch[1]) - oy, min(Z, oz + patch[2]) - oz
             w = weight[:ez, :ey, :ex]
