@@ -62,3 +62,26 @@ describe('trainer, native protocol', () => {
     );
   });
 });
+
+describe('trainer, native protocol, learning', () => {
+  it('learns ellipsoids from patches well enough to segment whole cases by sliding window (Dice ≥ 0.7)', async () => {
+    const learnTrain = [1, 2, 3, 5, 6, 7].map((s, i) =>
+      boxCase(
+        [
+          [16, 12, 10],
+          [12, 14, 8],
+          [14, 10, 12],
+        ][i % 3] as [number, number, number],
+        s,
+      ),
+    );
+    const result = await trainCandidate({
+      makeNet,
+      train: learnTrain,
+      val,
+      settings: { ...settings, epochs: 12, augment: { ...AUGMENT_DEFAULTS, probability: 0 } },
+      native,
+    });
+    expect(result.bestDice).toBeGreaterThanOrEqual(0.7);
+  });
+});
