@@ -30,6 +30,7 @@ const WINDOWS = [
   { n: 201, p: 56, overlap: 0.5 },
   { n: 77, p: 24, overlap: 0.25 },
   { n: 30, p: 12, overlap: 0 },
+  { n: 300, p: 16, overlap: 0.995 },
 ];
 const GAUSSIANS: Side3[] = [
   [8, 8, 8],

@@ -18,7 +18,8 @@ MIRRORS = [(), (4,), (3,), (2,), (3, 4), (2, 4), (2, 3), (2, 3, 4)]  # flips of 
 def window_starts(n: int, p: int, overlap: float) -> List[int]:
     if n <= p:
         return [0]
-    count = math.ceil((n - p) / (p * (1 - overlap))) + 1
+    # At most one window per voxel position: an overlap near 1 must not multiply identical windows.
+    count = min(n - p + 1, math.ceil((n - p) / (p * (1 - overlap))) + 1)
     step = (n - p) / (count - 1)
     return [math.floor(step * i + 0.5) for i in range(count)]
 
