@@ -4,6 +4,7 @@
  * backend, TensorFlow.js' (./memoryEstimate.ts) for every other. One function for the search's
  * skip-as-oom decision, GPU admission and the check before a search starts, so the three never disagree.
  */
+import type { Side3 } from '../core/nativeSettings';
 import type { ArchitectureSpec } from '../core/spec';
 import { estimateTrainingBytes } from './memoryEstimate';
 import { assertBuildable } from './plan';
@@ -11,6 +12,10 @@ import { estimateTorchTrainingBytes, type TorchPrecision } from './torchMemoryEs
 
 export interface CandidateMemoryQuery {
   size: number;
+  /** Native protocol: the network trains on this x, y, z patch instead of the S³ cube. */
+  patch?: Side3;
+  /** Native protocol, PyTorch: the voxels of the cases it keeps on its device together. */
+  caseVoxels?: number;
   batch: number;
   classes: number;
   dropout: boolean;
@@ -23,15 +28,16 @@ export interface CandidateMemoryQuery {
   precision?: TorchPrecision;
 }
 
-/** Bytes, or undefined when `size` cannot build the network (too many poolings for the cube side). */
+/** Bytes, or undefined when `size` (or a side of `patch`) cannot build the network (too many poolings for it). */
 export function estimateCandidateBytes(spec: ArchitectureSpec, q: CandidateMemoryQuery): number | undefined {
   try {
-    assertBuildable(spec, q.size);
+    for (const side of q.patch ?? [q.size]) assertBuildable(spec, side);
   } catch {
     return undefined;
   }
   const common = {
     size: q.size,
+    ...(q.patch && { patch: q.patch }),
     batch: q.batch,
     classes: q.classes,
     dropout: q.dropout,
@@ -42,6 +48,7 @@ export function estimateCandidateBytes(spec: ArchitectureSpec, q: CandidateMemor
         ...common,
         device: q.torchDevice,
         cases: q.cases ?? 0,
+        ...(q.caseVoxels !== undefined && { caseVoxels: q.caseVoxels }),
         ...(q.precision && { precision: q.precision }),
       })
     : estimateTrainingBytes(spec, common);

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/compute/backend';
 import type { NativeTraining } from '../../main/core/nativeSettings';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
+import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
 import { buildNetwork } from '../../main/train/network';
 import { trainCandidate } from '../../main/train/trainer';
 import { boxCase } from './helpers/boxCase';
@@ -49,6 +50,18 @@ describe('trainer, native protocol', () => {
       first.history.map((e) => [e.loss, e.valDice]),
     );
     expect(tf.memory().numTensors).toBe(baseline);
+    // a step holds a batch of patches, never a whole case: its peak is of the order of the patch's estimate
+    expect(first.peakBytes).toBeGreaterThanOrEqual(16 * first.paramCount);
+    expect(first.peakBytes).toBeLessThan(
+      2 *
+        estimateTrainingBytes(SPEC, {
+          classes: 2,
+          size: 8,
+          patch: native.patchSize,
+          batch: 3,
+          dropout: false,
+        }),
+    );
   });
 
   it('refuses a case whose data does not fill its shape, and a network whose input is not the patch', async () => {
