@@ -203,7 +203,9 @@ export class Engine implements SegnasApi {
     const dataset = this.datasets.get(resolve(req.config.datasetPath));
     const experiments = this.options.experiments;
     // Before any engine check, TensorFlow.js on this machine's RAM (what `auto` falls back to).
-    const engines = this.options.trainingEngines?.facts() ?? { autoBackend: 'wasm' };
+    const engines = this.options.trainingEngines?.facts() ?? {
+      autoBackend: { engine: 'tfjs', backend: 'wasm' } as const,
+    };
     return validateSearchConfig(req.config, {
       dataset: dataset?.report,
       measuredSecondsPerImage: (size, backend) => experiments.measuredSecondsPerImage?.(size, backend),

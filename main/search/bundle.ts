@@ -36,6 +36,7 @@ import { readWorkspaceSettings } from '../store/workspaceSettings';
 import { readModelJson } from '../train/modelJson';
 import { ensurePortableFiles } from '../train/onnx/portableModel';
 import {
+  experimentBackend,
   experimentPredictor,
   modelsDirOf,
   predictionsDirOf,
@@ -289,7 +290,7 @@ export async function writeBundle(
     const cases = [...split.validation, ...split.test];
     // One trainer process segments every model's missing predictions.
     const configured = readWorkspaceSettings(workspace).settings.python;
-    const predictor = experimentPredictor(experiment.backend, undefined, configured);
+    const predictor = experimentPredictor(experimentBackend(experiment), undefined, configured);
     try {
       for (const name of modelNames) {
         const pathOf = (caseId: string) => join(predictionsDirOf(workspace, id, name), `${caseId}.nii.gz`);

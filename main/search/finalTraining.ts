@@ -13,9 +13,16 @@ import type { Predictor } from '../compute/predictVolumes';
 import { describeDevice } from '../compute/trainerProcess';
 import { errorMessage } from '../core/errorMessage';
 import { trainingDataStats } from '../data/trainingStats';
-import { type ExperimentStore, experimentDir, type FinalTraining, type FinalTrainingUpdate } from '../store';
+import {
+  type Experiment,
+  type ExperimentStore,
+  experimentDir,
+  type FinalTraining,
+  type FinalTrainingUpdate,
+} from '../store';
 import {
   addArtifactOnce,
+  experimentBackend,
   experimentPredictor,
   modelsDirOf,
   predictionsDirOf,
@@ -94,7 +101,7 @@ export function unfinishedFinalTrainings(store: ExperimentStore, experimentId: n
 export interface FinalStageDeps {
   store: ExperimentStore;
   runJob: RunJob;
-  predictorFor?: (backend: string) => Predictor;
+  predictorFor?: (experiment: Experiment) => Predictor;
   emit: (event: SearchEvent) => void;
   /** pause: the stage ends after the training in progress; stop (abort): that training is cancelled. */
   control: RunControl;
@@ -140,7 +147,7 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
     ...(epochsRun > 0 && { etaSeconds: (secondsRun / epochsRun) * epochsLeft }),
   });
 
-  const predictor = (deps.predictorFor ?? experimentPredictor)(experiment.backend);
+  const predictor = deps.predictorFor?.(experiment) ?? experimentPredictor(experimentBackend(experiment));
   try {
     for (const planned of work) {
       if (control.request !== null) break;

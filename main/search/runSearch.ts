@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pytorchDeviceOf } from '../compute/engines';
 import type { TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
+import { type BackendKey, torchDeviceOf } from '../core/backendKey';
 import type { PruneSettings } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
@@ -74,8 +74,8 @@ export interface SearchRunOptions {
   memoryBudgetBytes: number;
   /** The PyTorch engine's training precision, which its memory estimate depends on. */
   precision?: TorchPrecision;
-  /** The experiment's recorded backend: "pytorch-<device>" estimates memory as the PyTorch engine uses it. */
-  backend?: string;
+  /** The experiment's recorded backend: PyTorch's estimates memory as the PyTorch engine uses it. */
+  backend?: BackendKey;
   /** Each trained candidate's best-epoch model is written to modelsDir/<seq>. */
   modelsDir: string;
   /** The training images' statistics, recorded in each model.json for Apply's check (data/trainingStats.ts). */
@@ -182,7 +182,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
   const classes = o.labels.values.length;
 
   const inChannels = o.volumes.channels ?? 1;
-  const torchDevice = o.backend === undefined ? undefined : pytorchDeviceOf(o.backend);
+  const torchDevice = o.backend && torchDeviceOf(o.backend);
   const measure = (spec: ArchitectureSpec) => {
     // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
     const estMemoryBytes = estimateCandidateBytes(spec, {

@@ -72,6 +72,8 @@ export const runSettingsSchema = z.looseObject({
       version: z.string().nullable().optional(),
       /** 'fp32', 'bf16' or 'fp16'. */
       precision: z.string().nullable().optional(),
+      /** PyTorch trainers per GPU (--per-gpu), so that a resume starts as many. */
+      perGpu: z.number().int().optional(),
     })
     .optional(),
   /** Best candidates tested (and kept as models) after the search. */

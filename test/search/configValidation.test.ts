@@ -128,7 +128,7 @@ describe('validateSearchConfig', () => {
       {
         dataset,
         measuredSecondsPerImage: measured,
-        engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda' },
+        engines: { autoBackend: { engine: 'pytorch', device: 'cuda' }, torchDevice: 'cuda' },
       },
     ).estimate!;
     expect(auto.basis).toMatch(/^measured: 0\.01 s .* on pytorch-cuda/);
@@ -136,7 +136,7 @@ describe('validateSearchConfig', () => {
     // PyTorch without a device: the device torch was found to see
     const noDevice = validateSearchConfig(
       { ...config, engine: { engine: 'pytorch' } },
-      { dataset, engines: { autoBackend: 'wasm', torchDevice: 'mps' } },
+      { dataset, engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, torchDevice: 'mps' } },
     ).estimate!;
     expect(noDevice.basis).toMatch(/on pytorch-mps/);
   });
@@ -167,7 +167,10 @@ describe('the memory check before a search starts', () => {
   const four = { ...dataset, labelMapping: { values: [0, 1, 2, 3] } };
 
   it("refuses the paper's size on this CPU with the figure and what to change", () => {
-    const v = validateSearchConfig(paper, { dataset: four, engines: { autoBackend: 'wasm', hostMemory } });
+    const v = validateSearchConfig(paper, {
+      dataset: four,
+      engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, hostMemory },
+    });
     expect(v.ok).toBe(false);
     const issue = v.issues.find((i) => i.field === 'training.size');
     expect(issue?.message).toMatch(
@@ -184,7 +187,12 @@ describe('the memory check before a search starts', () => {
       { ...paper, engine: { engine: 'pytorch', device: 'cuda' } },
       {
         dataset: four,
-        engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda', cudaDevices: [h100], hostMemory },
+        engines: {
+          autoBackend: { engine: 'pytorch', device: 'cuda' },
+          torchDevice: 'cuda',
+          cudaDevices: [h100],
+          hostMemory,
+        },
       },
     );
     expect(v.issues).toEqual([]);
@@ -195,13 +203,13 @@ describe('the memory check before a search starts', () => {
   it('an explicit budget wins, and the CPU default fits the CPU defaults', () => {
     const small = validateSearchConfig(
       { ...config, memoryBudgetMB: 64 },
-      { dataset: four, engines: { autoBackend: 'wasm', hostMemory } },
+      { dataset: four, engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, hostMemory } },
     );
     expect(small.issues.map((i) => i.field)).toEqual(['training.size']);
     expect(small.memory?.basis).toBe('set to 64 MB');
     const defaults = validateSearchConfig(
       { ...config, memoryBudgetMB: undefined },
-      { dataset: four, engines: { autoBackend: 'wasm', hostMemory } },
+      { dataset: four, engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, hostMemory } },
     );
     expect(defaults.ok).toBe(true);
   });
