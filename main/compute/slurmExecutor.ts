@@ -17,7 +17,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterSettings } from '../core/searchConfig';
-import { diceToF, OUT_OF_MEMORY_TEXT } from '../nas/objective';
+import { diceToF } from '../nas/objective';
+import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import type { EpochProgress } from '../train/trainer';
 import type { CandidateExecutor } from './executor';
 import {
