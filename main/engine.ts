@@ -42,9 +42,8 @@ import {
   type VolumeData,
   type VolumeRef,
 } from './api';
-import { ApplyRuns } from './compute/applyRuns';
+import type { ApplyRuns } from './compute/applyRuns';
 import type { ApplyStatus } from './compute/applyTypes';
-import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
 import { errorMessage } from './core/errorMessage';
 import type { DeviceMemory } from './core/memoryBudget';
 import { channelFileOf, imageFileOf } from './data/imageFile';
@@ -54,7 +53,6 @@ import { BUNDLE_EXTENSION } from './search/bundleFormat';
 import { ConfigError, type EngineFacts, validateSearchConfig } from './search/configValidation';
 import type { SearchRunner } from './search/searchRunner';
 import { experimentDir } from './store/workspace';
-import { readWorkspaceSettings } from './store/workspaceSettings';
 import { ensurePortableFiles } from './train/onnx/portableModel';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
@@ -118,6 +116,12 @@ export interface EngineOptions {
   backend: () => Promise<BackendInfo>;
   availableBackends: BackendName[];
   search: SearchRunner;
+  /** Apply runs of this session (main/compute/applyRuns.ts). */
+  applyRuns: ApplyRuns;
+  /** The partitions of a Slurm cluster, here or through `ssh` (sinfo). */
+  clusterPartitions: (ssh?: string) => Promise<ClusterPartition[]>;
+  /** The workspace's interpreter setting, which apply runs use to find PyTorch as searches do. */
+  configuredPython: () => string | undefined;
   trainingEngines?: TrainingEngineService;
   /** This machine's RAM, the memory budget of training on the CPU (main/core/memoryBudget.ts). */
   hostMemory?: () => DeviceMemory;
@@ -128,7 +132,6 @@ export type EventListener = (event: SearchEvent) => void;
 export class Engine implements SegnasApi {
   private readonly datasets = new Map<string, OpenedDataset>();
   private readonly listeners = new Set<EventListener>();
-  private readonly applyRuns = new ApplyRuns();
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -229,7 +232,11 @@ export class Engine implements SegnasApi {
   async volumePath(ref: VolumeRef): Promise<string> {
     if (ref.kind === 'prediction') return this.runner().predictionPath(ref.experimentId, ref.seq, ref.caseId);
     if (ref.kind === 'apply-image' || ref.kind === 'apply-result') {
-      const path = this.applyRuns.file(ref.runId, ref.id, ref.kind === 'apply-image' ? 'image' : 'result');
+      const path = this.options.applyRuns.file(
+        ref.runId,
+        ref.id,
+        ref.kind === 'apply-image' ? 'image' : 'result',
+      );
       if (!path) throw new ApiError('not-found', `Apply run ${ref.runId} has no finished image "${ref.id}"`);
       return path;
     }
@@ -301,7 +308,7 @@ export class Engine implements SegnasApi {
 
   async testCluster(req: { ssh?: string }): Promise<{ partitions: ClusterPartition[] }> {
     try {
-      return { partitions: await sinfo(req.ssh ? sshRunner(req.ssh) : localRunner()) };
+      return { partitions: await this.options.clusterPartitions(req.ssh) };
     } catch (error) {
       throw new ApiError('unavailable', errorMessage(error), req.ssh ? 'ssh' : undefined);
     }
@@ -380,7 +387,7 @@ export class Engine implements SegnasApi {
           throw new ApiError('bad-request', e.message);
         })
       : join(this.workspace, 'applied', new Date().toISOString().replace(/[:.]/g, '-'));
-    const runId = this.applyRuns.start({
+    const runId = this.options.applyRuns.start({
       modelDir,
       inputs: req.inputs,
       outDir,
@@ -392,18 +399,18 @@ export class Engine implements SegnasApi {
 
   /** Apply runs find PyTorch as searches do: --python/$SEGNAS_PYTHON, then the workspace's setting. */
   private configuredPredictor(): { configuredPython?: string } {
-    const python = readWorkspaceSettings(this.workspace).settings.python;
+    const python = this.options.configuredPython();
     return python ? { configuredPython: python } : {};
   }
 
   async cancelApply(req: { runId: number }): Promise<void> {
-    if (!this.applyRuns.status(req.runId))
+    if (!this.options.applyRuns.status(req.runId))
       throw new ApiError('not-found', `There is no apply run ${req.runId} in this session`);
-    await this.applyRuns.cancel(req.runId);
+    await this.options.applyRuns.cancel(req.runId);
   }
 
   async getApply(req: { runId: number }): Promise<ApplyStatus> {
-    const status = this.applyRuns.status(req.runId);
+    const status = this.options.applyRuns.status(req.runId);
     if (!status) throw new ApiError('not-found', `There is no apply run ${req.runId} in this session`);
     return status;
   }
@@ -473,7 +480,7 @@ export class Engine implements SegnasApi {
   }
 
   async close(): Promise<void> {
-    await this.applyRuns.close();
+    await this.options.applyRuns.close();
     await this.options.search.close();
     this.options.experiments.close();
     this.listeners.clear();

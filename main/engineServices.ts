@@ -17,9 +17,11 @@ import {
   type ExperimentDetail,
   encodeCandidates,
 } from './api';
-import { initBackend } from './compute/backend';
+import { ApplyRuns } from './compute/applyRuns';
 import { checkEngines, type EngineCheck } from './compute/engineCheck';
 import { checkInterpreterPath, probePython } from './compute/python';
+import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
+import { type ReportedBackend, trainerReportedBackend } from './compute/trainerBackend';
 import { parseBackendKey } from './core/backendKey';
 import { DEMO_PHANTOM } from './core/demoSettings';
 import { learningDiagnosis } from './core/learningDiagnosis';
@@ -324,6 +326,21 @@ export interface CreateEngineOptions {
   interpreterLockedReason?: string;
 }
 
+/**
+ * The backend the app shows: what a TensorFlow.js trainer reports when it starts here, asked once (and
+ * again after a failure). The app service itself never loads TensorFlow.js.
+ */
+function trainersBackend(): () => Promise<ReportedBackend> {
+  let reported: Promise<ReportedBackend> | undefined;
+  return () => {
+    reported ??= trainerReportedBackend().catch((error: unknown) => {
+      reported = undefined;
+      throw error;
+    });
+    return reported;
+  };
+}
+
 /** Opens the workspace's store and builds the engine both hosts serve. */
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
   const workspace = resolve(options.workspace);
@@ -341,9 +358,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     datasets: datasetService(),
     experiments: experimentService(store),
     presets: () => listPresets().map((p) => ({ ...p, space: p.space })),
-    backend: () => initBackend(),
+    backend: trainersBackend(),
     availableBackends: [...BACKEND_NAMES],
     search,
+    applyRuns: new ApplyRuns(),
+    clusterPartitions: (ssh) => sinfo(ssh ? sshRunner(ssh) : localRunner()),
+    configuredPython: () => readWorkspaceSettings(workspace).settings.python,
     hostMemory,
     trainingEngines: trainingEngineService(workspace, {
       ...(options.interpreterLockedReason !== undefined && { lockedReason: options.interpreterLockedReason }),

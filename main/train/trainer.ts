@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeTraining, Side3 } from '../core/nativeSettings';
 import { createPrng, type Prng } from '../core/prng';
+import { argmaxLabels } from './argmaxLabels';
 import { AUGMENT_DEFAULTS, type AugmentConfig, augmentSample, type LabelArray } from './augment';
 import {
   countLabels,
@@ -23,7 +24,7 @@ import {
   supervisedLoss,
 } from './expLogLoss';
 import { imageTensor } from './imageTensor';
-import { argmaxLabels, meanForegroundDice, perLabelDice } from './metrics';
+import { meanForegroundDice, perLabelDice } from './metrics';
 import { NADAM_DEFAULTS, NadamOptimizer } from './nadam';
 import {
   type CaseForeground,
