@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import type { Predictor } from '../compute/predictVolumes';
 import { describeDevice } from '../compute/trainerProcess';
 import { errorMessage } from '../core/errorMessage';
+import type { DiscoveredDataset } from '../data/discover';
 import { trainingDataStats } from '../data/trainingStats';
 import {
+  type DataSplit,
   type Experiment,
   type ExperimentStore,
   experimentDir,
@@ -108,6 +110,53 @@ export interface FinalStageDeps {
 }
 
 export type FinalStageOutcome = 'finished' | 'paused' | 'stopped';
+
+/**
+ * Tests a trained final model on the split's test cases and records the result; undefined when the user
+ * stopped the run meanwhile (the row is tested again on resume).
+ */
+async function testFinal(
+  store: ExperimentStore,
+  predictor: Predictor,
+  row: FinalTraining,
+  modelDir: string,
+  report: DiscoveredDataset,
+  split: DataSplit,
+  aborted: AbortSignal,
+): Promise<FinalTraining | undefined> {
+  const { experimentId, seq } = row;
+  try {
+    const scored = await testModel(
+      predictor,
+      modelDir,
+      report,
+      split.test,
+      predictionsDirOf(store.workspaceDir, experimentId, finalName(seq)),
+    );
+    const tested = store.putFinalTraining({
+      ...keepCurve(row),
+      status: 'tested',
+      meanDice: scored.meanDice,
+      perLabelDice: scored.perLabelDice,
+      perSubject: scored.perSubject,
+    });
+    scored.predictions.forEach((path, i) => {
+      addArtifactOnce(store, experimentId, seq, 'prediction', path, {
+        split: 0,
+        caseId: split.test[i],
+        final: true,
+      });
+    });
+    return tested;
+  } catch (error) {
+    if (aborted.aborted) return undefined;
+    return store.putFinalTraining({
+      ...keepCurve(row),
+      status: 'failed',
+      reason: `test: ${errorMessage(error)}`,
+    });
+  }
+}
 
 /** Runs every unfinished final training of the experiment, best candidate first. */
 export async function runFinalStage(deps: FinalStageDeps, experimentId: number): Promise<FinalStageOutcome> {
@@ -224,37 +273,8 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
           epochs: row.epochs,
         });
       }
-      let tested: FinalTraining;
-      try {
-        const scored = await testModel(
-          predictor,
-          modelDir,
-          report,
-          split.test,
-          predictionsDirOf(workspace, experimentId, finalName(seq)),
-        );
-        tested = store.putFinalTraining({
-          ...keepCurve(row),
-          status: 'tested',
-          meanDice: scored.meanDice,
-          perLabelDice: scored.perLabelDice,
-          perSubject: scored.perSubject,
-        });
-        scored.predictions.forEach((path, i) => {
-          addArtifactOnce(store, experimentId, seq, 'prediction', path, {
-            split: 0,
-            caseId: split.test[i],
-            final: true,
-          });
-        });
-      } catch (error) {
-        if (control.abort.signal.aborted) break;
-        tested = store.putFinalTraining({
-          ...keepCurve(row),
-          status: 'failed',
-          reason: `test: ${errorMessage(error)}`,
-        });
-      }
+      const tested = await testFinal(store, predictor, row, modelDir, report, split, control.abort.signal);
+      if (!tested) break;
       done++;
       emit({ type: 'final-finished', experimentId, final: tested, progress: progress() });
     }
