@@ -46,10 +46,20 @@ export function torchDeviceOf(key: BackendKey): TorchDevice | undefined {
   return key.engine === 'pytorch' ? key.device : undefined;
 }
 
+/** What an experiment records of the backend it asked for (its config's `extra`). */
+export interface BackendRequestRecord {
+  /** The TensorFlow.js backend asked for: a name, or 'auto'. */
+  requestedBackend?: unknown;
+  /** The training engine asked for ('auto', 'pytorch', 'tfjs'), when one was. */
+  engine?: { requested?: unknown } | null;
+}
+
 /**
- * How an experiment's backend is shown: the backend, and for a search that asked for `auto`, that auto
- * chose it (e.g. "wasm (auto)").
+ * How an experiment's backend is shown (`segnas show`, the search page): the backend it trains on, marked
+ * "(auto)" when that was auto's choice, e.g. "wasm (auto)" or "pytorch-cuda (auto)".
  */
-export function describeResolvedBackend(backend: string, requested: string | undefined): string {
-  return requested === 'auto' && backend !== 'auto' ? `${backend} (auto)` : backend;
+export function describeResolvedBackend(backend: string, asked: BackendRequestRecord | undefined): string {
+  const engine = asked?.engine?.requested;
+  const auto = typeof engine === 'string' ? engine === 'auto' : asked?.requestedBackend === 'auto';
+  return auto && backend !== 'auto' ? `${backend} (auto)` : backend;
 }

@@ -74,6 +74,10 @@ export const runSettingsSchema = z.looseObject({
       precision: z.string().nullable().optional(),
       /** PyTorch trainers per GPU (--per-gpu), so that a resume starts as many. */
       perGpu: z.number().int().optional(),
+      /** The engine asked for ('auto', 'pytorch', 'tfjs'), when one was; null: none. */
+      requested: z.string().nullable().optional(),
+      /** Why that engine was chosen, e.g. what auto found. */
+      why: z.string().optional(),
     })
     .optional(),
   /** Best candidates tested (and kept as models) after the search. */

@@ -167,6 +167,7 @@ describe('segnas list / show / resume / evaluate', () => {
           seed: 1,
         },
         budget: { evaluations: 300 },
+        extra: { requestedBackend: 'auto' },
       },
       datasetFingerprint: 'f',
       seeds: { search: 1, split: 1 },
@@ -245,6 +246,8 @@ describe('segnas list / show / resume / evaluate', () => {
     expect(text).toMatch(/#1 {2}0\.000 did not learn \(loss flat, all background\) .*n 29, p 3/);
     expect(text).not.toMatch(/#0 .*did not learn/);
     expect(text).toContain(`segnas evaluate ${id}`);
+    // What the search's 'auto' became.
+    expect(text).toContain('backend wasm (auto) (CPU (WebAssembly))');
     // Counts, training settings and seeds in words, not JSON; the Slurm job ids the store records.
     expect(text).toMatch(/2\/300 evaluations \(2 trained\)/);
     expect(text).toContain('training 32³, 10 epochs, batch 1, learning rate 0.001, augmentation on');

@@ -33,8 +33,14 @@ describe('backend keys', () => {
   });
 
   it("shows what 'auto' became", () => {
-    expect(describeResolvedBackend('wasm', 'auto')).toBe('wasm (auto)');
-    expect(describeResolvedBackend('pytorch-cuda', 'wasm')).toBe('pytorch-cuda');
-    expect(describeResolvedBackend('auto', 'auto')).toBe('auto');
+    expect(describeResolvedBackend('wasm', { requestedBackend: 'auto' })).toBe('wasm (auto)');
+    expect(describeResolvedBackend('cpu', { requestedBackend: 'cpu' })).toBe('cpu');
+    // The engine asked for decides: PyTorch chosen by --engine auto, or asked for by name.
+    const torchAuto = { requestedBackend: 'auto', engine: { requested: 'auto' } };
+    expect(describeResolvedBackend('pytorch-cuda', torchAuto)).toBe('pytorch-cuda (auto)');
+    const torch = { requestedBackend: 'auto', engine: { requested: 'pytorch' } };
+    expect(describeResolvedBackend('pytorch-cuda', torch)).toBe('pytorch-cuda');
+    // A cluster search with auto: its trainers choose on the nodes, so nothing is resolved yet.
+    expect(describeResolvedBackend('auto', { requestedBackend: 'auto' })).toBe('auto');
   });
 });
