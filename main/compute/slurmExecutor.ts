@@ -18,7 +18,6 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterSettings } from '../core/searchConfig';
 import { diceToF } from '../nas/objective';
-import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import type { EpochProgress } from '../train/trainer';
 import type { CandidateExecutor } from './executor';
 import {
@@ -28,6 +27,7 @@ import {
   readResultFile,
   writeAtomically,
 } from './fileProtocol';
+import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import { encodeMessage, type ReadyMessage, type TrainJob } from './protocol';
 import {
   type CommandRunner,

@@ -7,9 +7,9 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { diceToF, UNTRAINABLE_F } from '../nas/objective';
-import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import type { EpochProgress } from '../train/trainer';
 import { boundedLines, MAX_TRAINER_LINE_BYTES } from './boundedLines';
+import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import {
   encodeMessage,
   type FromTrainer,
