@@ -12,6 +12,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import {
   ApiError,
+  type ApiHandlers,
   type ApiMethod,
   type ApiRequest,
   type ApiResponse,
@@ -129,6 +130,18 @@ export interface EngineOptions {
 
 export type EventListener = (event: SearchEvent) => void;
 
+/**
+ * Runs one method of a handler map derived from the contract's table (ApiHandlers): passing the app
+ * service here makes a method without a handler, or one with another payload or answer, a type error.
+ */
+function callHandler<M extends ApiMethod>(
+  handlers: ApiHandlers,
+  method: M,
+  request: ApiRequest<M>,
+): Promise<ApiResponse<M>> {
+  return handlers[method](request);
+}
+
 export class Engine implements SegnasApi {
   private readonly datasets = new Map<string, OpenedDataset>();
   private readonly listeners = new Set<EventListener>();
@@ -152,9 +165,7 @@ export class Engine implements SegnasApi {
   }
 
   private dispatch<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
-    // One generic call site keeps the method table and the contract from drifting apart.
-    const fn = this[method] as (req: ApiRequest<M>) => Promise<ApiResponse<M>>;
-    return fn.call(this, request);
+    return callHandler(this, method, request);
   }
 
   onEvent(listener: EventListener): () => void {
