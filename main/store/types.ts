@@ -19,7 +19,6 @@ import {
 } from '../core/status';
 
 export {
-  CANDIDATE_OUTCOMES,
   CANDIDATE_STATUSES,
   type CachedOutcome,
   type CandidateOutcome,
