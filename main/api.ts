@@ -12,7 +12,7 @@ import { type CandidateColumns, candidateColumnsSchema } from './candidateColumn
 import type { ApplyStatus } from './compute/applyTypes';
 import type { EngineCheck } from './compute/engineCheck';
 import type { ClusterPartition } from './compute/slurmCommands';
-import type { BackendName } from './core/backends';
+import type { BackendInfo, BackendName } from './core/backends';
 import type { SearchBounds } from './core/searchBounds';
 import { pathStringSchema, searchConfigSchema } from './core/searchConfig';
 import type { BundleSummary, ImportSummary } from './search/bundle';
@@ -38,7 +38,7 @@ export {
   toCandidateSummary,
 } from './candidateColumns';
 export type { ClusterPartition } from './compute/slurmCommands';
-export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
+export { BACKEND_NAMES, type BackendInfo, type BackendName, backendNameSchema } from './core/backends';
 export { DEMO_PHANTOM, DEMO_SEARCH, DEMO_SPACE } from './core/demoSettings';
 export type { Bound, SearchBounds } from './core/searchBounds';
 export { searchBoundsSchema } from './core/searchBounds';
@@ -82,12 +82,6 @@ export type {
 } from './store/types';
 
 // ─── Data shapes ────────────────────────────────────────────────────────────────────────────────
-
-export interface BackendInfo {
-  name: BackendName;
-  /** Human-readable device, e.g. "CPU (WebAssembly)". */
-  device: string;
-}
 
 export interface AppInfo {
   version: string;

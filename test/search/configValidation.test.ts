@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetReport, SearchConfig } from '../../main/api';
 import { validateSearchConfig } from '../../main/search/configValidation';
+import { searchConfig } from '../helpers/searchConfigs';
 
 const dataset: DatasetReport = {
   root: '/d',
@@ -16,23 +17,7 @@ const dataset: DatasetReport = {
   usable: true,
 };
 
-const config: SearchConfig = {
-  datasetPath: '/d',
-  variant: 'segnas4',
-  space: {
-    n: { lo: 8, hi: 33 },
-    p: { lo: 2, hi: 6 },
-    sup: { lo: 0, hi: 2 },
-    res: { lo: 0, hi: 2 },
-    nodes: { fixed: 3 },
-    ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-  },
-  training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
-  seed: 1,
-  evaluations: 300,
-  backend: 'wasm',
-  memoryBudgetMB: 4096,
-};
+const config: SearchConfig = searchConfig();
 
 describe('validateSearchConfig', () => {
   it('accepts a time budget in hours and explains one that is not', () => {
