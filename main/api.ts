@@ -80,6 +80,7 @@ export type {
   FinalTraining,
   IsoTime,
 } from './store/types';
+export { pendingFinalTraining } from './store/types';
 
 // ─── Data shapes ────────────────────────────────────────────────────────────────────────────────
 

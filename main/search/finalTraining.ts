@@ -21,6 +21,7 @@ import {
   experimentDir,
   type FinalTraining,
   type FinalTrainingUpdate,
+  pendingFinalTraining,
 } from '../store';
 import {
   addArtifactOnce,
@@ -72,27 +73,8 @@ export function planFinalTrainings(
   return top.map((c) => {
     const row = rows.get(c.seq);
     if (row && row.epochs === epochs && row.status !== 'failed') return row;
-    return store.putFinalTraining(blankRow(experimentId, c.seq, epochs));
+    return store.putFinalTraining(pendingFinalTraining(experimentId, c.seq, epochs));
   });
-}
-
-function blankRow(experimentId: number, seq: number, epochs: number): FinalTrainingUpdate {
-  return {
-    experimentId,
-    seq,
-    epochs,
-    status: 'pending',
-    reason: null,
-    paramCount: null,
-    seconds: null,
-    curve: [],
-    meanDice: null,
-    perLabelDice: null,
-    perSubject: null,
-    device: null,
-    startedAt: null,
-    endedAt: null,
-  };
 }
 
 /** Final trainings planned but not yet tested. */
@@ -211,7 +193,7 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
         epochsLeft += row.status === 'trained' ? row.epochs : 0;
         await rm(modelDir, { recursive: true, force: true });
         row = store.putFinalTraining({
-          ...blankRow(experimentId, seq, row.epochs),
+          ...pendingFinalTraining(experimentId, seq, row.epochs),
           status: 'running',
           startedAt: new Date().toISOString(),
         });

@@ -414,6 +414,26 @@ export const finalTrainingSchema = z.object({
 export type FinalTraining = z.infer<typeof finalTrainingSchema>;
 export type FinalTrainingUpdate = Omit<FinalTraining, 'curve'> & { curve?: FinalEpoch[] };
 
+/** A final training planned and not started: what the store writes first and the UI shows until it runs. */
+export function pendingFinalTraining(experimentId: number, seq: number, epochs: number): FinalTraining {
+  return {
+    experimentId,
+    seq,
+    epochs,
+    status: 'pending',
+    reason: null,
+    paramCount: null,
+    seconds: null,
+    curve: [],
+    meanDice: null,
+    perLabelDice: null,
+    perSubject: null,
+    device: null,
+    startedAt: null,
+    endedAt: null,
+  };
+}
+
 /** The Slurm job of a candidate trained on a cluster (main/compute/slurmExecutor.ts). */
 export const candidateJobSchema = z.object({
   experimentId: z.number().int(),
