@@ -1,6 +1,6 @@
 /**
  * A search sized to a time goal ("how long may this search take?"): the goal's notation, shared by the
- * setup page and `segnas search --time`, and the proposal's shape. The proposal itself is made by
+ * setup page and `segnas search --goal`, and the proposal's shape. The proposal itself is made by
  * main/search/timeGoal.ts from this machine's measured speed.
  */
 import type { PruneSettings, SearchConfig } from './searchConfig';

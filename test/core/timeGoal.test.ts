@@ -1,4 +1,4 @@
-/** The time goal's notation, as the setup page and `segnas search --time` read it. */
+/** The time goal's notation, as the setup page and `segnas search --goal` read it. */
 import { describe, expect, it } from 'vitest';
 import { formatGoal, parseDuration } from '../../main/core/timeGoal';
 
