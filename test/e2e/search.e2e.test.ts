@@ -110,7 +110,6 @@ describe('a tiny search in the browser', () => {
     await expect
       .poll(() => page.getByTestId('search-status').textContent(), { timeout: 330_000, interval: 1000 })
       .toBe('finished');
-    await screenshot(page, 'search');
     // Table headers wrap rather than ellipsise ("Dic…").
     const cut = await page
       .locator('[data-testid^="sort-"]')
@@ -126,7 +125,6 @@ describe('a tiny search in the browser', () => {
     await page.waitForTimeout(500);
     expect(await nonBlankFraction(page, viewer.locator('canvas'))).toBeGreaterThan(0.05);
     await detail.scrollIntoViewIfNeeded();
-    await screenshot(page, 'candidate');
 
     // The best candidate's network, for use outside the app, downloads as ONNX.
     const downloaded = page.waitForEvent('download');
@@ -179,7 +177,6 @@ describe('a tiny search in the browser', () => {
     for (const v of await viewers.all())
       expect(await nonBlankFraction(page, v.locator('canvas'))).toBeGreaterThan(0.05);
     await compare.scrollIntoViewIfNeeded();
-    await screenshot(page, 'compare');
 
     // Parallel coordinates and importance, computed by the engine.
     await page.getByTestId('toggle-insights').click();
