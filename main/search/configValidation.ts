@@ -369,10 +369,10 @@ export function memoryRefusal(
 }
 
 /**
- * Seconds per candidate on `backend` (expectedBackend). Uses the measured time per training image of
- * earlier candidates at the same size and backend when the store has one; otherwise counts the
- * convolutions of a network in the middle of the bounds (trainingFlopsPerImage) against the backend's
- * throughput: measured on this machine when given, else the assumed figure (main/core/engineThroughput.ts).
+ * Seconds per candidate on `backend` (expectedBackend): the convolutions of a network in the middle of the
+ * bounds (trainingFlopsPerImage) against the backend's throughput measured on this machine when given;
+ * else the measured time per training image of earlier candidates at the same size and backend when the
+ * store has one; else that count against the assumed figure (main/core/engineThroughput.ts).
  * ASHA pruning shortens the average candidate (expectedEpochs); several trainers share the total.
  */
 export function estimateTime(
@@ -386,7 +386,14 @@ export function estimateTime(
   const backend = backendKeyText(expected);
   const usableCases = dataset ? dataset.cases.length : 10;
   const trainCases = Math.max(1, Math.round(usableCases * TRAIN_FRACTION));
-  const perImage = measuredSecondsPerImage?.(training.size, backend);
+  // A measured throughput counts each network's convolutions, so it carries over between sizes and
+  // spaces; seconds per image measured at this size do not (the demo's small networks would promise a
+  // SegNAS4 search at 16³ a tenth of its time), so they serve only where no throughput was measured.
+  const measured =
+    options.throughput?.backend === backend && options.throughput.source !== 'assumed'
+      ? options.throughput
+      : undefined;
+  const perImage = measured ? undefined : measuredSecondsPerImage?.(training.size, backend);
   let secondsPerEpoch: number;
   let basis: string;
   if (perImage !== undefined) {
@@ -396,7 +403,7 @@ export function estimateTime(
     const n = middle(config.space.n);
     const p = middle(config.space.p);
     const trainFlops = trainingFlopsPerImage(n, p, training.size, training.augmentation) * trainCases;
-    const speed = options.throughput?.backend === backend ? options.throughput : assumedThroughput(backend);
+    const speed = measured ?? assumedThroughput(backend);
     secondsPerEpoch = trainFlops / (speed.gflops * 1e9);
     basis =
       speed.source === 'assumed'

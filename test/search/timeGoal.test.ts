@@ -167,6 +167,30 @@ describe('proposeSettings', () => {
 });
 
 describe('the estimate on the setup page', () => {
+  it('prefers a measured throughput to seconds per image measured on other networks at the same size', () => {
+    // The demo's tiny networks at 16³ took 0.01 s per image; SegNAS4's middle network is far larger.
+    const context = {
+      dataset: dataset(20),
+      engines: cpu,
+      measuredSecondsPerImage: (size: number) => (size === 16 ? 0.01 : undefined),
+    };
+    const at16 = {
+      ...config,
+      training: { ...config.training, size: 16 },
+      space: { ...config.space, p: { lo: 2, hi: 5 } },
+    };
+    expect(validateSearchConfig(at16, context).estimate!.basis).toMatch(/^measured: 0\.01 s/);
+    const measured: Throughput = {
+      backend: 'wasm',
+      gflops: 8,
+      source: 'measured',
+      basis: 'measured over 40 epochs',
+    };
+    const withSpeed = validateSearchConfig(at16, { ...context, throughput: measured }).estimate!;
+    expect(withSpeed.basis).toMatch(/at 8\.0 GFLOP\/s \(measured over 40 epochs\)/);
+    expect(withSpeed.secondsPerCandidate).toBeGreaterThan(0.01 * 10 * 10 * 1.15 * 5);
+  });
+
   it('is amber over a day, red with the reason when nothing can train, and the paper settings are one call away', () => {
     const context = { dataset: dataset(20), engines: cpu };
     expect(validateSearchConfig({ ...config, evaluations: 3 }, context).estimate!.severity).toBe('ok');
