@@ -408,7 +408,7 @@ export function estimateTime(
     basis =
       speed.source === 'assumed'
         ? `rough: ~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images, assuming ${speed.gflops} GFLOP/s on ${backend}; refined once candidates have run`
-        : `~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images at ${speed.gflops.toFixed(1)} GFLOP/s (${speed.basis})`;
+        : `~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images at ${speed.gflops.toFixed(1)} GFLOP/s on ${backend} (${speed.basis})`;
   }
   const epochs = expectedEpochs(config.prune, training.epochs);
   if (epochs < training.epochs)

@@ -187,7 +187,7 @@ describe('the estimate on the setup page', () => {
       basis: 'measured over 40 epochs',
     };
     const withSpeed = validateSearchConfig(at16, { ...context, throughput: measured }).estimate!;
-    expect(withSpeed.basis).toMatch(/at 8\.0 GFLOP\/s \(measured over 40 epochs\)/);
+    expect(withSpeed.basis).toMatch(/at 8\.0 GFLOP\/s on wasm \(measured over 40 epochs\)/);
     expect(withSpeed.secondsPerCandidate).toBeGreaterThan(0.01 * 10 * 10 * 1.15 * 5);
   });
 
