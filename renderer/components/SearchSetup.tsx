@@ -4,9 +4,10 @@ import { formatBytes } from '../../main/core/format';
 import { useApp } from '../context';
 import { BoundsEditor } from './BoundsEditor';
 import { EngineSettings } from './EngineSettings';
+import { EstimateSummary } from './EstimateSummary';
 import { PruningFields } from './PruningFields';
 import { RunOnSection } from './RunOnSection';
-import { EstimateSummary, TimeGoal } from './TimeGoal';
+import { TimeGoal } from './TimeGoal';
 
 const BACKEND_TITLES: Record<BackendName, string> = {
   tensorflow: 'TensorFlow native (tfjs-node, CUDA if available)',

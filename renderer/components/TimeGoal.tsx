@@ -1,7 +1,7 @@
 /**
  * "How long may this search take?": a time goal, the settings this machine can afford in it (proposed by
  * the engine from its measured speed), one click to use them, and one click back to the paper's
- * protocol. Also the time estimate, coloured amber past a day and red when nothing can train.
+ * protocol.
  */
 import { useEffect, useState } from 'react';
 import type { SettingsProposal } from '../../main/api';
@@ -126,29 +126,6 @@ export function TimeGoal() {
           </button>
         </div>
       </div>
-    </div>
-  );
-}
-
-/** The time estimate of the current settings: amber past a day, red with the reason when nothing can train. */
-export function EstimateSummary() {
-  const validation = useApp((s) => s.validation);
-  const evaluations = useApp((s) => s.config.evaluations);
-  const estimate = validation?.estimate;
-  if (!estimate) return <span className="muted">The estimate appears once the settings are valid.</span>;
-  return (
-    <div className={`estimate-figures ${estimate.severity}`} data-severity={estimate.severity}>
-      <div>
-        <b>{formatDuration(estimate.secondsPerCandidate)}</b> per candidate ·{' '}
-        <b>{formatDuration(estimate.totalSeconds)}</b> for {evaluations} evaluations (at most; cached and
-        illegal ones are free)
-      </div>
-      {estimate.severityReason && (
-        <div className="estimate-reason" data-testid="estimate-reason">
-          {estimate.severityReason}
-        </div>
-      )}
-      <div className="small muted">{estimate.basis}</div>
     </div>
   );
 }
