@@ -48,6 +48,11 @@ describe('a tiny search in the browser', () => {
     await page.getByTestId('bound-n').getByLabel('n upper bound').fill('10');
     await page.getByTestId('field-training.epochs').fill('1');
     await page.getByTestId('field-evaluations').fill('3');
+    // The setup page's first proposal probes this machine's speed with a trainer of its own (seconds,
+    // once per machine): started beside it, the search's trainer would share the 2 cores during start-up.
+    await expect
+      .poll(() => page.getByTestId('time-goal-proposal').textContent(), { timeout: 120_000 })
+      .toMatch(/^(Fits|Nothing can train)/);
     const start = page.getByTestId('start-search');
     await expect.poll(() => start.isEnabled(), { timeout: 15_000 }).toBe(true);
     await start.click();
