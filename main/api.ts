@@ -291,6 +291,10 @@ export type VolumeRef = z.infer<typeof volumeRefSchema>;
 const none = z.union([z.undefined(), z.null(), z.object({}).strict()]).transform((): undefined => undefined);
 const experimentRef = z.object({ experimentId }).strict();
 const candidateRef = z.object({ experimentId, seq }).strict();
+
+/** A Methods paragraph ready to paste into a paper, and the reference it cites as [1]. */
+export const methodsTextSchema = z.object({ paragraph: z.string(), citation: z.string() });
+export type MethodsText = z.infer<typeof methodsTextSchema>;
 const runRef = z.object({ runId }).strict();
 
 /**
@@ -370,6 +374,10 @@ export const API = {
     request: z.object({ experimentId, dir: pathString.optional() }).strict(),
     response: answers<ExportResult>(),
   },
+  /** The Methods paragraph of the experiment's report, written from its record, and what to cite with it. */
+  getMethods: { request: experimentRef, response: methodsTextSchema },
+  /** Trains a trained candidate whose model was not kept again (as `segnas evaluate` does), keeping its model. */
+  retrainCandidate: { request: candidateRef, response: answers<void>() },
   /** Applies a model to new images (see "Apply and bundles" above). */
   startApply: { request: applyRequestSchema, response: answers<{ runId: number }>() },
   getApply: { request: runRef, response: answers<ApplyStatus>() },

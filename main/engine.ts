@@ -32,6 +32,7 @@ import {
   type ExperimentInsights,
   type ExperimentSummary,
   isApiMethod,
+  type MethodsText,
   type ModelDownload,
   type ModelFileData,
   type Preset,
@@ -92,6 +93,7 @@ export interface ExperimentService {
   /** The candidate's Slurm job, null when it has none; throws ApiError('not-found') for an unknown experiment. */
   candidateJob(experimentId: number, seq: number): CandidateJob | null;
   insights(experimentId: number): ExperimentInsights;
+  methods(experimentId: number): MethodsText;
   /**
    * Average wall seconds per training image per epoch of past candidates with this input size and
    * backend, if any: per image, so a measurement on the 10-image demo scales to a 100-image dataset.
@@ -358,6 +360,14 @@ export class Engine implements SegnasApi {
 
   async getInsights(req: { experimentId: number }): Promise<ExperimentInsights> {
     return this.options.experiments.insights(req.experimentId);
+  }
+
+  async getMethods(req: { experimentId: number }): Promise<MethodsText> {
+    return this.options.experiments.methods(req.experimentId);
+  }
+
+  async retrainCandidate(req: { experimentId: number; seq: number }): Promise<void> {
+    await this.runner().retrain(req.experimentId, req.seq);
   }
 
   async startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }> {

@@ -45,6 +45,7 @@ import { modelsDirOf } from './search/afterSearch';
 import { importBundle, removeAbandonedImports, writeBundle } from './search/bundle';
 import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
+import { METHOD_CITATION, methodsParagraph } from './search/methods';
 import { createSearchRunner } from './search/searchRunner';
 import { knownThroughput, resolveThroughput } from './search/throughput';
 import type { ExperimentStore } from './store';
@@ -207,6 +208,12 @@ export function experimentService(store: ExperimentStore): ExperimentService {
     insights(experimentId) {
       requireExperiment(experimentId);
       return experimentInsights(experimentId, store.listCandidateRecords(experimentId));
+    },
+    methods(experimentId) {
+      const experiment = requireExperiment(experimentId);
+      const candidates = store.listCandidates(experimentId, { curves: false });
+      const paragraph = methodsParagraph(experiment, candidates, store.listTestEvaluations(experimentId));
+      return { paragraph, citation: METHOD_CITATION };
     },
     measuredSecondsPerImage(size, backend) {
       const seconds: number[] = [];

@@ -190,6 +190,29 @@ export async function evaluateExperiment(
   return { experimentId, results };
 }
 
+/**
+ * Trains a trained candidate again on split 0 when its model was not kept (what `segnas evaluate` does
+ * first for such a candidate), so that it can be applied, downloaded and shown; a kept model is reused.
+ */
+export async function retrainCandidate(
+  deps: AfterSearchDeps,
+  experimentId: number,
+  seq: number,
+): Promise<{ modelDir: string }> {
+  const { store } = deps;
+  const experiment = store.getExperiment(experimentId);
+  if (!experiment) throw new Error(`there is no experiment ${experimentId} in ${store.workspaceDir}`);
+  const candidate = store.getCandidate(experimentId, seq);
+  if (candidate?.status !== 'trained')
+    throw new Error(
+      `candidate #${seq} of experiment ${experimentId} was not trained (${candidate?.status ?? 'no such candidate'}): only trained candidates can be retrained`,
+    );
+  const report = await reopenDataset(experiment);
+  const modelDir = await ensureModel(deps, experiment, report, candidate, 0);
+  addArtifactOnce(store, experimentId, seq, 'model', modelDir, { split: 0, format: 'segnas-model' });
+  return { modelDir };
+}
+
 /** Copies the report, the tested models and their predictions into `dir` (default: the experiment's export folder). */
 export async function exportExperiment(
   store: ExperimentStore,

@@ -21,6 +21,7 @@ import {
   modelsDirOf,
   predictionsDirOf,
   reopenDataset,
+  retrainCandidate,
 } from './afterSearch';
 import { importedFrom } from './bundle';
 import { type ClusterRunOptions, clusterExecutor, clusterStart } from './clusterRun';
@@ -71,6 +72,8 @@ export interface SearchRunner {
   resume(experimentId: number, options?: ResumeOptions): Promise<void>;
   stop(experimentId: number): Promise<void>;
   evaluateTest(experimentId: number, topK: number): Promise<TestRun>;
+  /** Trains a candidate whose model was not kept again, as `segnas evaluate` does before testing it. */
+  retrain(experimentId: number, seq: number): Promise<void>;
   exportExperiment(experimentId: number, dir?: string): Promise<ExportResult>;
   /** Writes (or finds) a candidate's prediction for a case as NIfTI and returns its absolute path. */
   predictionPath(experimentId: number, seq: number, caseId: string): Promise<string>;
@@ -284,6 +287,17 @@ class WorkspaceSearchRunner implements LocalSearchRunner {
     );
     this.emit({ type: 'test-evaluated', experimentId: id, result });
     return result;
+  }
+
+  async retrain(id: number, seq: number): Promise<void> {
+    if (this.sessions.has(id))
+      throw new Error(`experiment ${id} is still searching; pause or stop it before retraining a candidate`);
+    const experiment = this.requireWritable(id);
+    await retrainCandidate(
+      { store: this.store, runJob: this.localRunJob(experiment), predictorFor: (e) => this.predictorFor(e) },
+      id,
+      seq,
+    );
   }
 
   async finalTrain(id: number, { epochs, topK }: { epochs: number; topK: number }): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Web mode: the built renderer over HTTP and the contract over a WebSocket, on 127.0.0.1 by default,
- * behind a random per-run token. Dropped files arrive through POST /api/upload.
+ * behind a random per-run token. Dropped files arrive through POST /api/upload; exports leave through
+ * GET /api/export (downloads.ts).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import {
   type WireMessage,
   wireRequestSchema,
 } from '../api';
+import { EXPORT_DOWNLOAD_PATH } from '../core/exportDownloads';
 import type { Engine } from '../engine';
 import { newToken, requestUrl, tokenCookie, tokenSource } from './auth';
 import {
@@ -25,6 +27,7 @@ import {
   DEFAULT_CONNECTION_LIMITS,
   limitConnections,
 } from './connectionLimits';
+import { handleExportDownload } from './downloads';
 import { allowedHostNames, fetchSiteAllowed, hostAllowed, originAllowed } from './requestGuard';
 import {
   receiveUpload,
@@ -286,6 +289,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     if (url.pathname === '/api/health') return sendJson(res, 200, { ok: true });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
+    if (url.pathname === EXPORT_DOWNLOAD_PATH) {
+      // Writing a bundle costs time and disk: only the page itself may ask (as for uploads).
+      if (!fetchSiteAllowed(req.headers)) return send(res, 403, 'Forbidden: cross-site download');
+      void handleExportDownload(engine, url, res);
+      return;
+    }
     serveStatic(staticDir, url.pathname, res).catch(() => {
       if (!res.headersSent) send(res, 404, 'Not found');
       else res.destroy();
