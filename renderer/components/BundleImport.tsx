@@ -1,5 +1,5 @@
 /**
- * Experiment bundles in the UI: an Export button per experiment, an Import form, and a drop of a
+ * Experiment bundles in the UI (exported through the Export menu): an Import form, and a drop of a
  * `.segnas` file anywhere on the window, which opens the bundled experiment (read-only).
  */
 import { useEffect, useState } from 'react';
@@ -54,36 +54,6 @@ export function useBundleDrop(): void {
       window.removeEventListener('dragover', onDragOver);
     };
   }, [api, importPath, notify]);
-}
-
-export function ExportBundleButton(props: { experimentId: number }) {
-  const api = useApi();
-  const notify = useApp((s) => s.notify);
-  const [busy, setBusy] = useState(false);
-  return (
-    <button
-      type="button"
-      disabled={busy}
-      data-testid="export-bundle"
-      title="Write this experiment as one file (with the kept models' predictions) to share or archive"
-      onClick={async () => {
-        setBusy(true);
-        try {
-          const s = await api.bundleExperiment({ experimentId: props.experimentId, predictions: true });
-          notify(
-            'info',
-            `Wrote ${s.file} (${(s.bytes / 2 ** 20).toFixed(1)} MB, ${s.candidates} candidates, ${s.models} models, ${s.predictions} predictions)`,
-          );
-        } catch (e) {
-          notify('error', `Cannot export: ${e instanceof Error ? e.message : String(e)}`);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
-      {busy ? 'Exporting…' : 'Export'}
-    </button>
-  );
 }
 
 export function ImportBundleForm() {

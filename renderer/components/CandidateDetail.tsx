@@ -7,8 +7,8 @@ import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/for
 import { useCaseChoice } from '../lib/hooks';
 import { BlockDag } from './BlockDag';
 import { ClusterJobInfo } from './ClusterJobInfo';
+import { KeptModel } from './KeptModel';
 import { LearningCurveChart } from './LearningCurveChart';
-import { ModelDownloads } from './ModelDownloads';
 import { Viewer, type ViewerLayer } from './Viewer';
 
 /**
@@ -132,7 +132,7 @@ export function CandidateDetail(props: {
             ))}
           </dl>
           <ClusterJobInfo experimentId={c.experimentId} seq={c.seq} status={c.status} />
-          {canPredict && <ModelDownloads experimentId={c.experimentId} seq={c.seq} />}
+          {canPredict && <KeptModel experimentId={c.experimentId} seq={c.seq} status={c.status} />}
           {perLabel.length > 0 && (
             <>
               <div className="card-title">Per-label validation Dice</div>

@@ -2,7 +2,8 @@
 import { useEffect } from 'react';
 import { useApp } from '../context';
 import { formatDice } from '../lib/format';
-import { ExportBundleButton, ImportBundleForm } from './BundleImport';
+import { ImportBundleForm } from './BundleImport';
+import { ExportMenu } from './ExportMenu';
 
 export function ExperimentsList() {
   const experiments = useApp((s) => s.experiments);
@@ -64,7 +65,7 @@ export function ExperimentsList() {
                       <button type="button" onClick={() => open(e.id)}>
                         Open
                       </button>
-                      <ExportBundleButton experimentId={e.id} />
+                      <ExportMenu experimentId={e.id} />
                       {['interrupted', 'paused', 'stopped', 'failed'].includes(e.status) && (
                         <button type="button" className="primary" onClick={() => resume(e.id)}>
                           Resume

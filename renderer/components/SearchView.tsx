@@ -2,13 +2,16 @@
 import { useCallback, useState } from 'react';
 import { type BackendRequestRecord, describeResolvedBackend } from '../../main/core/backendKey';
 import { useApp } from '../context';
-import { formatDice, formatDuration } from '../lib/format';
+import { formatDice } from '../lib/format';
 import { CandidateDetail } from './CandidateDetail';
 import { CandidateTable } from './CandidateTable';
 import { CompareView } from './CompareView';
 import { DiceChart } from './DiceChart';
+import { ExportMenu } from './ExportMenu';
 import { InsightsPanel } from './InsightsPanel';
 import { LiveBest } from './LiveBest';
+import { MethodsPanel } from './MethodsPanel';
+import { FinalResults, TestResults } from './TestResults';
 
 export function SearchView() {
   const live = useApp((s) => s.live);
@@ -23,7 +26,6 @@ export function SearchView() {
   const resume = useApp((s) => s.resume);
   const stop = useApp((s) => s.stop);
   const evaluateTest = useApp((s) => s.evaluateTest);
-  const exportExperiment = useApp((s) => s.exportExperiment);
   const busy = useApp((s) => s.busy);
   const dataset = useApp((s) => s.dataset);
   const setView = useApp((s) => s.setView);
@@ -131,14 +133,7 @@ export function SearchView() {
               ))}
             </select>
           </span>
-          <button
-            type="button"
-            data-testid="export"
-            disabled={running || busy.export || live.candidates.length === 0}
-            onClick={() => exportExperiment()}
-          >
-            {busy.export ? 'Exporting…' : 'Export'}
-          </button>
+          <ExportMenu disabled={running || live.candidates.length === 0} />
           {best && (
             <button
               type="button"
@@ -166,84 +161,9 @@ export function SearchView() {
         </button>
       </div>
       {showInsights && <InsightsPanel experimentId={live.experimentId} finished={live.progress?.done ?? 0} />}
-      {live.tests.length > 0 && (
-        <div className="card tests" data-testid="test-results">
-          <div className="card-title">
-            Test set (held out{live.testCases.length > 0 ? `, ${live.testCases.length} cases` : ''})
-          </div>
-          <table>
-            <thead>
-              <tr>
-                <th>Candidate</th>
-                <th>Data split</th>
-                <th>Mean Dice</th>
-                <th>Per label</th>
-              </tr>
-            </thead>
-            <tbody>
-              {live.tests.map((t) => (
-                <tr key={`${t.seq}-${t.split}`}>
-                  <td>#{t.seq}</td>
-                  <td>{splitName(t.split)}</td>
-                  <td className="mono">{formatDice(t.meanDice)}</td>
-                  <td className="small">
-                    {Object.entries(t.perLabelDice)
-                      .map(([k, v]) => `${k} ${formatDice(v)}`)
-                      .join(' · ')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {live.finals.length > 0 && (
-        <div className="card tests" data-testid="final-results">
-          <div className="card-title">
-            Final training (train + validation, polynomial learning-rate decay; tested on the same held-out
-            cases)
-            {live.finalProgress && live.status === 'running'
-              ? ` — ${live.finalProgress.done}/${live.finalProgress.total} done${
-                  live.finalProgress.etaSeconds !== undefined
-                    ? `, about ${formatDuration(live.finalProgress.etaSeconds)} left`
-                    : ''
-                }`
-              : ''}
-          </div>
-          <table>
-            <thead>
-              <tr>
-                <th>Candidate</th>
-                <th>Epochs</th>
-                <th>Status</th>
-                <th>Search test Dice</th>
-                <th>Final test Dice</th>
-                <th>Per label</th>
-              </tr>
-            </thead>
-            <tbody>
-              {live.finals.map((f) => (
-                <tr key={f.seq}>
-                  <td>#{f.seq}</td>
-                  <td className="mono">
-                    {f.status === 'running' ? `${f.curve.length}/${f.epochs}` : f.epochs}
-                  </td>
-                  <td title={f.reason ?? undefined}>{f.status}</td>
-                  <td className="mono">
-                    {formatDice(live.tests.find((t) => t.seq === f.seq && t.split === 0)?.meanDice ?? null)}
-                  </td>
-                  <td className="mono">{formatDice(f.meanDice)}</td>
-                  <td className="small">
-                    {Object.entries(f.perLabelDice ?? {})
-                      .map(([k, v]) => `${k} ${formatDice(v)}`)
-                      .join(' · ')}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <TestResults live={live} />
+      <FinalResults live={live} />
+      {live.candidates.length > 0 && <MethodsPanel experimentId={live.experimentId} />}
       {comparing && (
         <CompareView
           experimentId={live.experimentId}
@@ -282,9 +202,4 @@ export function SearchView() {
       </div>
     </section>
   );
-}
-
-/** Split 0 is the one the search ran on; later ones are reseeded splits the best network is retested on. */
-function splitName(split: number): string {
-  return split === 0 ? 'search split' : `reseeded split ${split + 1}`;
 }

@@ -18,8 +18,11 @@ import {
   type SearchEvent,
   type SegnasBridge,
 } from '../../main/api';
+import type { ExportKind } from '../../main/core/exportDownloads';
 import { blankNumberIssues } from '../lib/blankFields';
 import { loadCandidates } from '../lib/loadCandidates';
+import { type ExportActions, type ExportState, exportActions } from './exportSlice';
+import { makeRequest } from './request';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from './searchReducer';
 
 export type View = 'data' | 'setup' | 'search' | 'experiments' | 'apply';
@@ -30,7 +33,7 @@ export interface Notice {
   message: string;
 }
 
-export interface AppState {
+export interface AppState extends ExportState {
   info?: AppInfo;
   presets: Preset[];
   dataset?: DatasetReport;
@@ -38,7 +41,10 @@ export interface AppState {
     dataset?: string;
     start?: boolean;
     test?: boolean;
-    export?: boolean;
+    /** An export being written (or downloaded). */
+    export?: ExportKind;
+    /** The candidate being retrained to keep its model. */
+    retrain?: number;
     /** A pause or stop was asked for; the runner honours it after the running candidate. */
     stopping?: 'pause' | 'stop';
   };
@@ -57,7 +63,7 @@ export interface AppState {
   demoSettings?: { changes: string[]; previous: SearchConfig };
 }
 
-export interface AppActions {
+export interface AppActions extends ExportActions {
   init(): Promise<void>;
   setView(view: View): void;
   openDataset(path: string): Promise<void>;
@@ -84,7 +90,6 @@ export interface AppActions {
   /** Refreshes what events do not carry (split, configuration, test results) from the store. */
   refreshLive(): Promise<void>;
   evaluateTest(topK: number): Promise<void>;
-  exportExperiment(): Promise<void>;
   handleEvent(event: SearchEvent): void;
   notify(kind: Notice['kind'], message: string): void;
   dismiss(id: number): void;
@@ -129,10 +134,6 @@ export function demoChanges(before: SearchConfig, after: SearchConfig): string[]
     .map(([what, a, b]) => `${what}: ${a} → ${b}`);
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 let noticeId = 0;
 
 export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): AppStore {
@@ -147,16 +148,9 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
   const pagesOf = (experimentId: number) => (afterSeq: number) =>
     api.getCandidatePage({ experimentId, afterSeq });
   const store = createStore<AppState & AppActions>()((set, get) => {
-    /** Runs an action, reporting its failure as a notice; resolves to undefined on failure. */
-    const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-      try {
-        return await fn();
-      } catch (error) {
-        get().notify('error', `${what}: ${message(error)}`);
-        return undefined;
-      }
-    };
+    const attempt = makeRequest(set, get);
     return {
+      ...exportActions(api, set, get, attempt),
       presets: [],
       busy: {},
       config: structuredClone(DEFAULT_CONFIG),
@@ -197,16 +191,18 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
       setView: (view) => set({ view }),
 
       async openDataset(path) {
-        set((s) => ({ busy: { ...s.busy, dataset: `Reading ${path}…` } }));
-        const report = await attempt('Cannot open the dataset', () => api.openDataset({ path }));
-        set((s) => ({ busy: { ...s.busy, dataset: undefined } }));
+        const report = await attempt('Cannot open the dataset', () => api.openDataset({ path }), {
+          key: 'dataset',
+          value: `Reading ${path}…`,
+        });
         if (report) get().showReport(report);
       },
 
       async loadDemoData() {
-        set((s) => ({ busy: { ...s.busy, dataset: 'Generating the phantom demo dataset…' } }));
-        const report = await attempt('Cannot create the demo data', () => api.createDemoDataset({}));
-        set((s) => ({ busy: { ...s.busy, dataset: undefined } }));
+        const report = await attempt('Cannot create the demo data', () => api.createDemoDataset({}), {
+          key: 'dataset',
+          value: 'Generating the phantom demo dataset…',
+        });
         if (report) {
           get().showReport(report);
           // The demo search `segnas demo` also runs: it learns visibly within two minutes on a laptop.
@@ -271,11 +267,14 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
           get().notify('error', 'Fix the highlighted settings before starting.');
           return;
         }
-        set((s) => ({ busy: { ...s.busy, start: true } }));
-        const started = await attempt('Cannot start the search', () =>
-          api.startSearch({ config: get().config }),
+        const started = await attempt(
+          'Cannot start the search',
+          () => api.startSearch({ config: get().config }),
+          {
+            key: 'start',
+            value: true,
+          },
         );
-        set((s) => ({ busy: { ...s.busy, start: false } }));
         if (!started) return;
         set((s) => ({
           view: 'search',
@@ -430,6 +429,7 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
               validationCases: stored.validationCases,
               testCases: stored.testCases,
               config: stored.config,
+              keptModels: stored.keptModels,
             },
           };
         });
@@ -438,26 +438,20 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
       async evaluateTest(topK) {
         const id = get().live?.experimentId;
         if (id === undefined) return;
-        set((s) => ({ busy: { ...s.busy, test: true } }));
-        const result = await attempt('Test evaluation failed', () =>
-          api.evaluateTest({ experimentId: id, topK }),
+        const result = await attempt(
+          'Test evaluation failed',
+          () => api.evaluateTest({ experimentId: id, topK }),
+          {
+            key: 'test',
+            value: true,
+          },
         );
-        set((s) => ({ busy: { ...s.busy, test: false } }));
         if (result)
           set((s) =>
             s.live?.experimentId === id
               ? { live: { ...s.live, tests: mergeTests(s.live.tests, result.results) } }
               : {},
           );
-      },
-
-      async exportExperiment() {
-        const id = get().live?.experimentId;
-        if (id === undefined) return;
-        set((s) => ({ busy: { ...s.busy, export: true } }));
-        const result = await attempt('Export failed', () => api.exportExperiment({ experimentId: id }));
-        set((s) => ({ busy: { ...s.busy, export: false } }));
-        if (result) get().notify('info', `Exported ${result.files.length} files to ${result.dir}`);
       },
 
       handleEvent(event) {

@@ -50,6 +50,8 @@ export interface LiveExperiment {
   message?: string;
   /** Label names of the experiment's dataset, once it has been opened. */
   labels?: LabelInfo[];
+  /** Seqs of the candidates whose model was kept (the others can be retrained to keep one). */
+  keptModels?: number[];
 }
 
 /** The live state of an opened experiment; `candidates` are its rows when already decoded. */
@@ -79,6 +81,7 @@ export function fromDetail(
     testCases: detail.testCases,
     config: detail.config,
     message: s.statusReason ?? undefined,
+    keptModels: detail.keptModels,
   };
 }
 
