@@ -4,21 +4,19 @@ import { createRoot } from 'react-dom/client';
 import { connectApi } from './api/client';
 import { App } from './components/App';
 import { ErrorBoundary } from './components/ErrorBoundary';
-import { ApiContext, StoreContext } from './context';
+import { StoreContext } from './context';
 import { createAppStore } from './store/appStore';
 import './styles.css';
 
-const api = connectApi();
-const store = createAppStore(api);
+// The store is the only user of the bridge: components read state and call its actions.
+const store = createAppStore(connectApi());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ErrorBoundary>
-      <ApiContext.Provider value={api}>
-        <StoreContext.Provider value={store}>
-          <App />
-        </StoreContext.Provider>
-      </ApiContext.Provider>
+      <StoreContext.Provider value={store}>
+        <App />
+      </StoreContext.Provider>
     </ErrorBoundary>
   </StrictMode>,
 );

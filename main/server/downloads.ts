@@ -72,7 +72,7 @@ async function modelsZip(engine: Engine, experimentId: number): Promise<Uint8Arr
   for (const seq of detail.keptModels)
     for (const file of MODEL_DOWNLOADS) {
       const data = (await engine.handle('readModelFile', { experimentId, seq, file })) as ModelFileData;
-      entries[`models/${seq}/${data.name}`] = data.bytes;
+      entries[`models/${seq}/${file}`] = data.bytes;
     }
   // ONNX weights barely compress.
   return zipSync(entries, { level: 0 });

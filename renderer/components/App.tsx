@@ -1,6 +1,6 @@
 /** The window: navigation by step, the current screen, the status bar, notices. */
 import { useEffect } from 'react';
-import { useApi, useApp } from '../context';
+import { useApp } from '../context';
 import type { View } from '../store/appStore';
 import { ApplyPage } from './ApplyPage';
 import { useBundleDrop } from './BundleImport';
@@ -26,22 +26,10 @@ export function App() {
   const init = useApp((s) => s.init);
   const dataset = useApp((s) => s.dataset);
   const info = useApp((s) => s.info);
-  const api = useApi();
-  const openDataset = useApp((s) => s.openDataset);
-  const loadDemoData = useApp((s) => s.loadDemoData);
   useEffect(() => {
     void init();
   }, [init]);
   useBundleDrop();
-  useEffect(
-    () =>
-      api.onMenuCommand((command) => {
-        setView('data');
-        if (command.kind === 'demo-data') void loadDemoData();
-        else void openDataset(command.path);
-      }),
-    [api, setView, loadDemoData, openDataset],
-  );
   return (
     <div className="app">
       <header className="topbar">

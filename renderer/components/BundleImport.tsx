@@ -4,34 +4,12 @@
  */
 import { useEffect, useState } from 'react';
 import { BUNDLE_EXTENSION } from '../../main/api';
-import { useApi, useApp } from '../context';
-
-function useImport() {
-  const api = useApi();
-  const notify = useApp((s) => s.notify);
-  const refresh = useApp((s) => s.refreshExperiments);
-  const open = useApp((s) => s.openExperiment);
-  return async (path: string | undefined) => {
-    if (!path) return;
-    try {
-      const s = await api.importBundle({ path });
-      notify(
-        'info',
-        `Imported "${s.name}" as experiment ${s.experimentId} (${s.candidates} candidates, read-only)`,
-      );
-      await refresh();
-      await open(s.experimentId);
-    } catch (e) {
-      notify('error', `Cannot import the bundle: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-}
+import { useApp } from '../context';
 
 /** A bundle dropped anywhere is imported; other drops go on to their targets (the dataset drop zone). */
 export function useBundleDrop(): void {
-  const api = useApi();
-  const importPath = useImport();
-  const notify = useApp((s) => s.notify);
+  const receiveFolder = useApp((s) => s.receiveFolder);
+  const importBundle = useApp((s) => s.importBundle);
   useEffect(() => {
     const isBundle = (data: DataTransfer | null) =>
       !!data && [...data.files].some((f) => f.name.toLowerCase().endsWith(BUNDLE_EXTENSION));
@@ -39,10 +17,9 @@ export function useBundleDrop(): void {
       if (!isBundle(e.dataTransfer)) return;
       e.preventDefault();
       e.stopPropagation();
-      const data = e.dataTransfer as DataTransfer;
-      void api
-        .datasetFromDrop(data)
-        .then(importPath, (err: unknown) => notify('error', `Cannot import the bundle: ${String(err)}`));
+      void receiveFolder(e.dataTransfer as DataTransfer, 'dataset').then((path) => {
+        if (path) return importBundle(path);
+      });
     };
     const onDragOver = (e: DragEvent) => {
       if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
@@ -53,18 +30,18 @@ export function useBundleDrop(): void {
       window.removeEventListener('drop', onDrop, true);
       window.removeEventListener('dragover', onDragOver);
     };
-  }, [api, importPath, notify]);
+  }, [receiveFolder, importBundle]);
 }
 
 export function ImportBundleForm() {
-  const importPath = useImport();
+  const importBundle = useApp((s) => s.importBundle);
   const [path, setPath] = useState('');
   return (
     <form
       className="path-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (path.trim()) void importPath(path.trim()).then(() => setPath(''));
+        if (path.trim()) void importBundle(path.trim()).then(() => setPath(''));
       }}
     >
       <input

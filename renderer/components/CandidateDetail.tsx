@@ -1,7 +1,7 @@
 /** One candidate: its block, network summary, learning curves, per-label Dice and its predictions in 3D. */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Candidate, CandidateSummary, FinalTraining, LabelInfo } from '../../main/api';
-import { useApi } from '../context';
+import { useApp } from '../context';
 import { candidateDiagnosis, durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { useCaseChoice } from '../lib/hooks';
@@ -20,21 +20,20 @@ export function useFullCandidate(
   seq: number,
   status: string,
 ): Candidate | null | undefined {
-  const api = useApi();
+  const readCandidate = useApp((s) => s.readCandidate);
   const [full, setFull] = useState<Candidate | null>();
   // A candidate that finished since has its full curve now: refetch on a status change.
   // biome-ignore lint/correctness/useExhaustiveDependencies: status is the refetch trigger
   useEffect(() => {
     let current = true;
     setFull(undefined);
-    api
-      .getCandidate({ experimentId, seq })
+    readCandidate(experimentId, seq)
       .then((c) => current && setFull(c))
       .catch(() => current && setFull(null));
     return () => {
       current = false;
     };
-  }, [api, experimentId, seq, status]);
+  }, [readCandidate, experimentId, seq, status]);
   return full;
 }
 

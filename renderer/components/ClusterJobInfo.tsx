@@ -1,7 +1,7 @@
 /** A candidate's Slurm job in its details: id, state, node and submissions; nothing for local candidates. */
 import { useEffect, useState } from 'react';
 import type { CandidateJob } from '../../main/api';
-import { useApi } from '../context';
+import { useApp } from '../context';
 
 /** "running on node07", "pending", "requeued": Slurm's state in the words of the search view. */
 export function describeJobState(job: CandidateJob): string {
@@ -13,14 +13,13 @@ export function describeJobState(job: CandidateJob): string {
 }
 
 export function ClusterJobInfo(props: { experimentId: number; seq: number; status: string }) {
-  const api = useApi();
+  const readCandidateJob = useApp((s) => s.readCandidateJob);
   const [job, setJob] = useState<CandidateJob | null>(null);
   const { experimentId, seq, status } = props;
   useEffect(() => {
     let current = true;
     const load = () =>
-      api
-        .getCandidateJob({ experimentId, seq })
+      readCandidateJob(experimentId, seq)
         .then((j) => current && setJob(j))
         .catch(() => current && setJob(null));
     void load();
@@ -30,7 +29,7 @@ export function ClusterJobInfo(props: { experimentId: number; seq: number; statu
       current = false;
       clearInterval(timer);
     };
-  }, [api, experimentId, seq, status]);
+  }, [readCandidateJob, experimentId, seq, status]);
   if (!job) return null;
   return (
     <dl className="summary" data-testid="cluster-job">

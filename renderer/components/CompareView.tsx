@@ -7,7 +7,7 @@ import type { Niivue } from '@niivue/niivue';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Candidate, CandidateSummary, LabelInfo } from '../../main/api';
-import { useApi } from '../context';
+import { useApp } from '../context';
 import { durationSeconds, opsLabel } from '../lib/candidates';
 import { compareRows, edgeDifferences, labelNames, overlayCurves } from '../lib/compare';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
@@ -44,7 +44,7 @@ export function CompareView(props: {
   testCases: string[];
   onClose(): void;
 }) {
-  const api = useApi();
+  const readCandidate = useApp((s) => s.readCandidate);
   const bySeq = useMemo(() => new Map(props.candidates.map((c) => [c.seq, c])), [props.candidates]);
   const chosen = props.seqs.map((s) => bySeq.get(s)).filter((c): c is CandidateSummary => c !== undefined);
   const [records, setRecords] = useState<Candidate[]>();
@@ -52,13 +52,13 @@ export function CompareView(props: {
   // biome-ignore lint/correctness/useExhaustiveDependencies: refetch when the compared set changes
   useEffect(() => {
     let current = true;
-    Promise.all(props.seqs.map((seq) => api.getCandidate({ experimentId: props.experimentId, seq })))
+    Promise.all(props.seqs.map((seq) => readCandidate(props.experimentId, seq)))
       .then((r) => current && setRecords(r))
       .catch(() => current && setRecords([]));
     return () => {
       current = false;
     };
-  }, [api, props.experimentId, seqKey]);
+  }, [readCandidate, props.experimentId, seqKey]);
 
   const { cases, caseId, setCaseId } = useCaseChoice(props.validationCases, props.testCases);
   const diffs = edgeDifferences(chosen.map((c) => c.spec.block));

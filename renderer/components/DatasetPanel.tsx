@@ -2,44 +2,34 @@
 import { useMemo, useState } from 'react';
 import type { DatasetReport } from '../../main/api';
 import { cappedList } from '../../main/core/format';
-import { useApi, useApp } from '../context';
+import { useApp } from '../context';
 import { Viewer } from './Viewer';
 
 export function DatasetPanel() {
-  const api = useApi();
   const dataset = useApp((s) => s.dataset);
   const busy = useApp((s) => s.busy.dataset);
   const openDataset = useApp((s) => s.openDataset);
   const loadDemoData = useApp((s) => s.loadDemoData);
   const showReport = useApp((s) => s.showReport);
-  const setBusy = useApp((s) => s.setDatasetBusy);
-  const notify = useApp((s) => s.notify);
+  const receiveFolder = useApp((s) => s.receiveFolder);
   const setView = useApp((s) => s.setView);
   const [hover, setHover] = useState(false);
   const [typedPath, setTypedPath] = useState('');
 
-  /** Hands the folder a bridge method resolves to over to openDataset; uploads report progress. */
-  const handOver = async (
-    get: (onProgress: (done: number, total: number) => void) => Promise<string | undefined>,
-  ) => {
-    try {
-      const root = await get((done, total) => setBusy(`Uploading ${done}/${total} files…`));
-      setBusy(undefined);
-      if (root) await openDataset(root);
-    } catch (e) {
-      setBusy(undefined);
-      notify('error', e instanceof Error ? e.message : String(e));
-    }
+  /** Opens the folder a drop holds or the user chooses (uploaded first in a browser). */
+  const handOver = async (source: DataTransfer | 'choose') => {
+    const root = await receiveFolder(source, 'dataset');
+    if (root) await openDataset(root);
   };
 
   const onDrop = async (e: React.DragEvent) => {
     e.preventDefault();
     setHover(false);
     const data = e.dataTransfer;
-    await handOver((onProgress) => api.datasetFromDrop(data, onProgress));
+    await handOver(data);
   };
 
-  const choose = () => handOver((onProgress) => api.pickDatasetFolder(onProgress));
+  const choose = () => handOver('choose');
 
   return (
     <section className="panel dataset-panel">

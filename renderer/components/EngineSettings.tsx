@@ -12,8 +12,8 @@ import {
   type EngineSettings as EngineSettingsView,
   TORCH_DEVICES,
 } from '../../main/api';
-import { useApi, useApp } from '../context';
-import { describeAuto, refreshEngineCheck } from '../lib/engineCheck';
+import { useApp } from '../context';
+import { describeAuto } from '../lib/engineCheck';
 import { formatBytes } from '../lib/format';
 
 const ENGINE_TITLES = {
@@ -57,7 +57,9 @@ function CheckResult({ check }: { check: EngineCheck }) {
 }
 
 export function EngineSettings() {
-  const api = useApi();
+  const readEngineSettings = useApp((s) => s.readEngineSettings);
+  const checkEngines = useApp((s) => s.checkEngines);
+  const savePython = useApp((s) => s.savePython);
   const config = useApp((s) => s.config);
   const update = useApp((s) => s.updateConfig);
   const engine = config.engine;
@@ -69,14 +71,14 @@ export function EngineSettings() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api.getEngineSettings().then(
+    readEngineSettings().then(
       (s) => {
         setSettings(s);
         setPython(s.python ?? '');
       },
       (e: Error) => setProblem(e.message),
     );
-  }, [api]);
+  }, [readEngineSettings]);
 
   const setEngine = (patch: Partial<EngineRequest> | null) =>
     update(({ engine: old, ...c }) => {
@@ -100,13 +102,11 @@ export function EngineSettings() {
   };
   const onCheck = () =>
     run(async () => {
-      setCheck(await api.checkEngines(python.trim() ? { python: python.trim() } : {}));
+      setCheck(await checkEngines(python.trim() || undefined));
     });
   const onSave = () =>
     run(async () => {
-      const saved = await api.setPython({ python: python.trim() || null });
-      setSettings(saved);
-      await refreshEngineCheck(api);
+      setSettings(await savePython(python.trim() || null));
     });
 
   const torch = choice !== 'tfjs';

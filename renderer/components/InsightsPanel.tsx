@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ExperimentInsights } from '../../main/api';
-import { useApi } from '../context';
+import { useApp } from '../context';
 import { useParentSize } from '../lib/hooks';
 
 const REFRESH_MS = 5000;
@@ -107,7 +107,7 @@ function ParallelCoordinates({ insights }: { insights: ExperimentInsights }) {
 }
 
 export function InsightsPanel(props: { experimentId: number; finished: number }) {
-  const api = useApi();
+  const readInsights = useApp((s) => s.readInsights);
   const [insights, setInsights] = useState<ExperimentInsights>();
   const [error, setError] = useState<string>();
   const lastFetch = useRef(0);
@@ -117,8 +117,7 @@ export function InsightsPanel(props: { experimentId: number; finished: number })
     const wait = Math.max(0, lastFetch.current + REFRESH_MS - Date.now());
     const timer = setTimeout(() => {
       lastFetch.current = Date.now();
-      api
-        .getInsights({ experimentId: props.experimentId })
+      readInsights(props.experimentId)
         .then((r) => {
           if (!current) return;
           setInsights(r);
@@ -130,7 +129,7 @@ export function InsightsPanel(props: { experimentId: number; finished: number })
       current = false;
       clearTimeout(timer);
     };
-  }, [api, props.experimentId, props.finished]);
+  }, [readInsights, props.experimentId, props.finished]);
   if (error)
     return <div className="card muted small">Cannot compute the hyperparameter insights: {error}</div>;
   if (!insights) return <div className="card muted small">Computing hyperparameter insights…</div>;

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { ApiError, MODEL_DOWNLOADS, type ModelDownload } from '../../main/api';
-import { useApi } from '../context';
+import { useApp } from '../context';
 
 /** Hands bytes to the browser (or Electron's) download, under `name`. */
 function saveAs(name: string, bytes: Uint8Array): void {
@@ -18,14 +18,14 @@ function saveAs(name: string, bytes: Uint8Array): void {
 }
 
 export function ModelDownloads(props: { experimentId: number; seq: number }) {
-  const api = useApi();
+  const readModelFile = useApp((s) => s.readModelFile);
   const [busy, setBusy] = useState<ModelDownload>();
   const [problem, setProblem] = useState<string>();
   const download = async (file: ModelDownload) => {
     setBusy(file);
     setProblem(undefined);
     try {
-      const f = await api.readModelFile({ experimentId: props.experimentId, seq: props.seq, file });
+      const f = await readModelFile(props.experimentId, props.seq, file);
       saveAs(f.name, f.bytes);
     } catch (e) {
       setProblem(e instanceof ApiError || e instanceof Error ? e.message : String(e));

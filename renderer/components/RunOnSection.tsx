@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import type { ClusterPartition, ClusterSettings } from '../../main/api';
-import { useApi, useApp } from '../context';
+import { useApp } from '../context';
 
 const DEFAULT_CLUSTER: ClusterSettings = { executor: 'slurm', gres: 'gpu:1', time: '2:00:00', maxJobs: 4 };
 
@@ -32,7 +32,7 @@ function TextField(props: {
 }
 
 export function RunOnSection() {
-  const api = useApi();
+  const testCluster = useApp((s) => s.testCluster);
   const cluster = useApp((s) => s.config.cluster);
   const update = useApp((s) => s.updateConfig);
   const issue = useApp((s) => s.validation?.issues.find((i) => i.field.startsWith('cluster')));
@@ -47,9 +47,8 @@ export function RunOnSection() {
 
   const testConnection = () => {
     setTest({ state: 'busy' });
-    api
-      .testCluster(cluster?.ssh ? { ssh: cluster.ssh } : {})
-      .then((r) => setTest({ state: 'ok', partitions: r.partitions }))
+    testCluster(cluster?.ssh)
+      .then((partitions) => setTest({ state: 'ok', partitions }))
       .catch((e: Error) => setTest({ state: 'error', message: e.message }));
   };
 

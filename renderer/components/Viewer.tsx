@@ -5,7 +5,7 @@
 import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
 import { useEffect, useRef, useState } from 'react';
 import type { LabelInfo, VolumeRef } from '../../main/api';
-import { useApi } from '../context';
+import { useApp } from '../context';
 import { CROSSHAIR_COLOUR, cssColour, labelColormap } from '../lib/labelColors';
 
 export interface ViewerLayer {
@@ -33,7 +33,7 @@ export function Viewer(props: {
   /** Called with the niivue instance once attached, and with null when it goes (for synchronising views). */
   onNiivue?(nv: Niivue | null): void;
 }) {
-  const api = useApi();
+  const readVolume = useApp((s) => s.readVolume);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const nvRef = useRef<Niivue | null>(null);
   const [ready, setReady] = useState(false);
@@ -100,7 +100,7 @@ export function Viewer(props: {
     (async () => {
       const images: NVImage[] = [];
       for (const layer of props.layers) {
-        const data = await api.readVolume({ ref: layer.ref });
+        const data = await readVolume(layer.ref);
         const buffer = data.bytes.buffer.slice(
           data.bytes.byteOffset,
           data.bytes.byteOffset + data.bytes.byteLength,

@@ -21,7 +21,10 @@ import {
 import type { ExportKind } from '../../main/core/exportDownloads';
 import { blankNumberIssues } from '../lib/blankFields';
 import { loadCandidates } from '../lib/loadCandidates';
+import { type ApplyActions, type ApplyState, applyActions, EMPTY_APPLY_FORM } from './applySlice';
 import { type ExportActions, type ExportState, exportActions } from './exportSlice';
+import { type HandOverActions, type HandOverApi, handOverActions } from './handOverSlice';
+import { type ReadActions, type ReadState, readActions } from './readSlice';
 import { makeRequest } from './request';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from './searchReducer';
 
@@ -33,7 +36,7 @@ export interface Notice {
   message: string;
 }
 
-export interface AppState extends ExportState {
+export interface AppState extends ExportState, ReadState, ApplyState {
   info?: AppInfo;
   presets: Preset[];
   dataset?: DatasetReport;
@@ -45,6 +48,8 @@ export interface AppState extends ExportState {
     export?: ExportKind;
     /** The candidate being retrained to keep its model. */
     retrain?: number;
+    /** Images being uploaded for the Apply page. */
+    apply?: string;
     /** A pause or stop was asked for; the runner honours it after the running candidate. */
     stopping?: 'pause' | 'stop';
   };
@@ -63,7 +68,7 @@ export interface AppState extends ExportState {
   demoSettings?: { changes: string[]; previous: SearchConfig };
 }
 
-export interface AppActions extends ExportActions {
+export interface AppActions extends ExportActions, ReadActions, ApplyActions, HandOverActions {
   init(): Promise<void>;
   setView(view: View): void;
   openDataset(path: string): Promise<void>;
@@ -71,7 +76,6 @@ export interface AppActions extends ExportActions {
   /** Puts back the settings the demo replaced (keeping the demo dataset), or keeps the demo's. */
   settleDemoSettings(keep: 'mine' | 'demo'): void;
   showReport(report: DatasetReport): void;
-  setDatasetBusy(message: string | undefined): void;
   applyPreset(id: string): void;
   updateConfig(patch: (config: SearchConfig) => SearchConfig): void;
   validate(): Promise<ConfigValidation | undefined>;
@@ -136,7 +140,12 @@ export function demoChanges(before: SearchConfig, after: SearchConfig): string[]
 
 let noticeId = 0;
 
-export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): AppStore {
+/** What the store needs of the bridge: the contract and its events; the native helpers where the host has them. */
+export type StoreBridge = Pick<SegnasBridge, ApiMethod | 'onEvent'> &
+  Partial<Pick<SegnasBridge, 'onMenuCommand'>> &
+  HandOverApi;
+
+export function createAppStore(api: StoreBridge): AppStore {
   let validationRun = 0;
   /**
    * Events of the experiment whose rows are being fetched and decoded (between the engine's first
@@ -151,6 +160,10 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
     const attempt = makeRequest(set, get);
     return {
       ...exportActions(api, set, get, attempt),
+      ...readActions(api, set, get),
+      ...applyActions(api, set, get, attempt),
+      ...handOverActions(api, set, get, attempt),
+      applyForm: { ...EMPTY_APPLY_FORM },
       presets: [],
       busy: {},
       config: structuredClone(DEFAULT_CONFIG),
@@ -232,8 +245,6 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
         remembered()?.setItem(LAST_DATASET_KEY, report.root);
         void get().validate();
       },
-
-      setDatasetBusy: (busyMessage) => set((s) => ({ busy: { ...s.busy, dataset: busyMessage } })),
 
       applyPreset(id) {
         const preset = get().presets.find((p) => p.id === id);
@@ -483,5 +494,6 @@ export function createAppStore(api: Pick<SegnasBridge, ApiMethod | 'onEvent'>): 
     };
   });
   api.onEvent((event) => store.getState().handleEvent(event));
+  api.onMenuCommand?.((command) => store.getState().runMenuCommand(command));
   return store;
 }

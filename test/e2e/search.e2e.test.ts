@@ -1,11 +1,13 @@
 /**
  * The whole flow in a browser against web mode and the real engine and search runner: demo data, a
  * tiny search (SegNAS4, n in [8,10), 16³, 1 epoch, 3 evaluations), points in dice-chart and rows in
- * candidate-table as candidates finish, then the best candidate's detail with a non-blank viewer.
+ * candidate-table as candidates finish, then the best candidate's detail with a non-blank viewer, the
+ * Export menu's downloads and Methods paragraph, Retrain of a candidate whose model was not kept, and Apply.
  * Needs main/search/searchRunner.ts (the search runner); without it the engine refuses to start a search.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,16 @@ beforeAll(async () => {
 });
 
 afterAll(() => session?.close());
+
+/** Chooses `kind` in the search page's Export menu and unzips what the browser downloads. */
+async function exportDownload(page: Page, kind: 'bundle' | 'report' | 'models') {
+  await page.getByTestId('export').click();
+  const download = page.waitForEvent('download', { timeout: 120_000 });
+  await page.getByTestId(`export-${kind}`).click();
+  const file = await download;
+  const bytes = new Uint8Array(await readFile(await file.path()));
+  return { name: file.suggestedFilename(), entries: unzipSync(bytes) };
+}
 
 describe('a tiny search in the browser', () => {
   it('runs, charts and lists candidates, and shows the best one in the viewer', {
@@ -152,11 +164,23 @@ describe('a tiny search in the browser', () => {
     expect(testText).toContain('search split');
     expect(testText).toContain(`#${bestSeq}`);
 
-    // Export tells where the files went.
-    await page.getByTestId('export').click();
-    await expect
-      .poll(() => page.getByTestId('notice-info').last().textContent(), { timeout: 120_000 })
-      .toMatch(/Exported \d+ files to .*export/);
+    // One Export menu; in web mode each item is a download the server streams: the bundle a zip with
+    // its manifest, the report a zip whose summary.md carries the Methods paragraph the page shows.
+    const bundle = await exportDownload(page, 'bundle');
+    expect(bundle.name).toMatch(/-\d+\.segnas$/);
+    const manifest = JSON.parse(strFromU8(bundle.entries['bundle.json']));
+    expect(manifest.candidates.length).toBe(await page.getByTestId('candidate-row').count());
+    const report = await exportDownload(page, 'report');
+    const summaryMd = strFromU8(report.entries['report/summary.md']);
+    expect(summaryMd).toContain('## Methods (ready to paste)');
+    await page.getByTestId('methods-panel').locator('summary').click();
+    const methodsText = page.getByTestId('methods-text');
+    await methodsText.waitFor({ timeout: 30_000 });
+    const paragraph = (await methodsText.locator('p').first().textContent()) ?? '';
+    expect(paragraph.length).toBeGreaterThan(200);
+    expect(summaryMd).toContain(paragraph);
+    await page.getByTestId('methods-copy').click();
+    await expect.poll(() => page.getByTestId('methods-copied').textContent()).toMatch(/Copied|Selected/);
 
     // Two candidates side by side: blocks, settings, overlaid curves, and one case in two viewers.
     const toggles = page.getByTestId('compare-toggle');
@@ -187,11 +211,26 @@ describe('a tiny search in the browser', () => {
     await page.getByTestId('toggle-insights').click();
     await page.getByTestId('insights').waitFor({ timeout: 30_000 });
 
-    // Apply offers exactly the candidates whose model was kept; each kept model.json records the
-    // training images' statistics, and the run names the labels it writes before any image is done.
+    // A candidate whose model was not kept (its folder removed, as the search removes all but the best
+    // ones') offers Retrain in its panel; retrained, its model downloads and Apply offers it.
     const experimentId = (await readdir(join(web.workspace, 'experiments')))[0];
     const modelsDir = join(web.workspace, 'experiments', experimentId, 'models');
+    const dropped = (await readdir(modelsDir)).filter((n) => /^\d+$/.test(n) && n !== bestSeq)[0];
+    await rm(join(modelsDir, dropped), { recursive: true });
+    await page.getByTestId('nav-experiments').click();
+    await page.getByTestId('experiment-row').first().getByRole('button', { name: 'Open' }).click();
+    await page.locator(`[data-testid="candidate-row"][data-seq="${dropped}"]`).click();
+    const retrainDetail = page.getByTestId('candidate-detail');
+    await retrainDetail.getByTestId('retrain-offer').waitFor({ timeout: 15_000 });
+    await retrainDetail.getByTestId('retrain').click();
+    await retrainDetail.getByTestId('model-downloads').waitFor({ timeout: 180_000 });
+    const models = await exportDownload(page, 'models');
+    expect(Object.keys(models.entries)).toContain(`models/${dropped}/model.onnx`);
+
+    // Apply offers exactly the candidates whose model was kept; each kept model.json records the
+    // training images' statistics, and the run names the labels it writes before any image is done.
     const kept = (await readdir(modelsDir)).filter((n) => /^\d+$/.test(n));
+    expect(kept).toContain(dropped);
     const meta = JSON.parse(await readFile(join(modelsDir, kept[0], 'model.json'), 'utf8'));
     expect(meta.preprocessing.trainingData.cases).toBeGreaterThan(0);
     await page.getByTestId('nav-apply').click();
