@@ -2,10 +2,13 @@
  * The one way the store calls the app service: mark what is busy, call, clear the mark, and turn a
  * failure into a notice naming what failed. Resolves to undefined on failure, so no screen goes blank.
  */
+import type { StoreApi } from 'zustand/vanilla';
 import type { AppActions, AppState } from './appStore';
 
 export type Busy = AppState['busy'];
 type Get = () => AppState & AppActions;
+export type StoreGet = Get;
+export type StoreSet = StoreApi<AppState & AppActions>['setState'];
 type Set = (partial: (state: AppState & AppActions) => Partial<AppState>) => void;
 
 export function errorText(error: unknown): string {
