@@ -53,17 +53,8 @@ function useRows(candidates: CandidateSummary[], query: TableQuery): CandidateSu
   }, [candidates, query]);
 }
 
-export const CandidateTable = memo(function CandidateTable(props: {
-  candidates: CandidateSummary[];
-  selectedSeq?: number;
-  bestSeq?: number;
-  compareSeqs: number[];
-  onSelect(seq: number): void;
-  onToggleCompare(seq: number): void;
-  onCompare(): void;
-}) {
-  const [query, setQuery] = useState<TableQuery>({ sortBy: 'valDice', descending: true, text: '' });
-  const rows = useRows(props.candidates, query);
+/** The scrolled window of the table (top, height, measured row height), for drawing only its rows. */
+function useScrollWindow() {
   const wrapRef = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 640, row: ROW_HEIGHT });
   useEffect(() => {
@@ -100,6 +91,21 @@ export const CandidateTable = memo(function CandidateTable(props: {
       if (frame) cancelAnimationFrame(frame);
     };
   }, []);
+  return { wrapRef, view };
+}
+
+export const CandidateTable = memo(function CandidateTable(props: {
+  candidates: CandidateSummary[];
+  selectedSeq?: number;
+  bestSeq?: number;
+  compareSeqs: number[];
+  onSelect(seq: number): void;
+  onToggleCompare(seq: number): void;
+  onCompare(): void;
+}) {
+  const [query, setQuery] = useState<TableQuery>({ sortBy: 'valDice', descending: true, text: '' });
+  const rows = useRows(props.candidates, query);
+  const { wrapRef, view } = useScrollWindow();
   const rowHeight = view.row;
   const first = Math.max(0, Math.floor(view.top / rowHeight) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((view.top + view.height) / rowHeight) + OVERSCAN);

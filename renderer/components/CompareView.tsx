@@ -34,6 +34,52 @@ const FIELDS: [string, (c: CandidateSummary) => string][] = [
   ['Training time', (c) => formatDuration(durationSeconds(c))],
 ];
 
+/** The compared candidates' settings side by side (differences marked) and their per-label Dice. */
+function CompareTable({ chosen }: { chosen: CandidateSummary[] }) {
+  const rows = compareRows(chosen, FIELDS);
+  const labels = labelNames(chosen);
+  return (
+    <table className="compare-table" data-testid="compare-table">
+      <thead>
+        <tr>
+          <th />
+          {chosen.map((c, i) => (
+            <th key={c.seq} style={{ color: COLOURS[i] }}>
+              #{c.seq}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.label} className={r.differs ? 'differs' : ''} data-differs={r.differs}>
+            <td>{r.label}</td>
+            {r.values.map((v, i) => (
+              <td key={chosen[i].seq} className="mono">
+                {v}
+              </td>
+            ))}
+          </tr>
+        ))}
+        {labels.map((name) => {
+          const values = chosen.map((c) => c.perLabelDice?.[name]);
+          const best = Math.max(...values.map((v) => v ?? -1));
+          return (
+            <tr key={`dice-${name}`} data-testid="compare-label-dice">
+              <td>Dice: {name}</td>
+              {values.map((v, i) => (
+                <td key={chosen[i].seq} className="mono">
+                  {v !== undefined && v === best ? <b>{formatDice(v)}</b> : formatDice(v)}
+                </td>
+              ))}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 export function CompareView(props: {
   experimentId: number;
   seqs: number[];
@@ -62,8 +108,6 @@ export function CompareView(props: {
 
   const { cases, caseId, setCaseId } = useCaseChoice(props.validationCases, props.testCases);
   const diffs = edgeDifferences(chosen.map((c) => c.spec.block));
-  const rows = compareRows(chosen, FIELDS);
-  const labels = labelNames(chosen);
   const curves = useMemo(() => overlayCurves((records ?? []).map((r) => r.curve)), [records]);
 
   // Every viewer broadcasts its crosshair, zoom and rotation to the others.
@@ -99,44 +143,7 @@ export function CompareView(props: {
         ))}
       </div>
       <p className="small muted">Edges drawn thick and pink are not shared by every compared block.</p>
-      <table className="compare-table" data-testid="compare-table">
-        <thead>
-          <tr>
-            <th />
-            {chosen.map((c, i) => (
-              <th key={c.seq} style={{ color: COLOURS[i] }}>
-                #{c.seq}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.label} className={r.differs ? 'differs' : ''} data-differs={r.differs}>
-              <td>{r.label}</td>
-              {r.values.map((v, i) => (
-                <td key={chosen[i].seq} className="mono">
-                  {v}
-                </td>
-              ))}
-            </tr>
-          ))}
-          {labels.map((name) => {
-            const values = chosen.map((c) => c.perLabelDice?.[name]);
-            const best = Math.max(...values.map((v) => v ?? -1));
-            return (
-              <tr key={`dice-${name}`} data-testid="compare-label-dice">
-                <td>Dice: {name}</td>
-                {values.map((v, i) => (
-                  <td key={chosen[i].seq} className="mono">
-                    {v !== undefined && v === best ? <b>{formatDice(v)}</b> : formatDice(v)}
-                  </td>
-                ))}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <CompareTable chosen={chosen} />
       <div className="card-title">Learning curves (solid: validation Dice, dashed: loss)</div>
       <div className="chart-body small-chart" data-testid="compare-curves" data-series={records?.length ?? 0}>
         {records === undefined ? (

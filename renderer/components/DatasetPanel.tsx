@@ -94,6 +94,44 @@ export function DatasetPanel() {
   );
 }
 
+/** The dataset's findings (a problem repeated over many files as one, with its likely cause) and the rest. */
+function DatasetProblems({ report }: { report: DatasetReport }) {
+  // A problem repeated over many files is one finding (with its likely cause), not a line per file.
+  const grouped = new Set(report.findings.map((f) => f.kind));
+  const single = report.problems.filter((p) => !p.code || !grouped.has(p.code));
+  return (
+    <>
+      {report.findings.length > 0 && (
+        <ul className="problems findings" data-testid="dataset-findings">
+          {report.findings.map((f) => (
+            <li key={`${f.kind}-${f.message}`} className={f.severity} data-kind={f.kind}>
+              <span className="sev">{f.severity}</span>
+              <span>{f.message}</span>
+              {grouped.has(f.kind) && (
+                <details>
+                  <summary className="small muted">the {f.items.length} files</summary>
+                  <span className="mono small">{cappedList(f.items, 50, ', ')}</span>
+                </details>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {single.length > 0 && (
+        <ul className="problems" data-testid="dataset-problems">
+          {single.map((p) => (
+            <li key={`${p.code}-${p.file}-${p.message}`} className={p.severity}>
+              <span className="sev">{p.severity}</span>
+              {p.file && <span className="mono file">{p.file}</span>}
+              <span>{p.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
 function DatasetReportView(props: {
   report: DatasetReport;
   onNext: () => void;
@@ -109,9 +147,6 @@ function DatasetReportView(props: {
   const errors = report.problems.filter((p) => p.severity === 'error');
   const warnings = report.problems.filter((p) => p.severity === 'warning');
   const current = previewable.find((c) => c.id === caseId);
-  // A problem repeated over many files is one finding (with its likely cause), not a line per file.
-  const grouped = new Set(report.findings.map((f) => f.kind));
-  const single = report.problems.filter((p) => !p.code || !grouped.has(p.code));
   const layers = useMemo(() => {
     if (!current?.image) return [];
     const base = { datasetPath: report.root, caseId: current.id };
@@ -155,33 +190,7 @@ function DatasetReportView(props: {
           </span>
         ))}
       </div>
-      {report.findings.length > 0 && (
-        <ul className="problems findings" data-testid="dataset-findings">
-          {report.findings.map((f) => (
-            <li key={`${f.kind}-${f.message}`} className={f.severity} data-kind={f.kind}>
-              <span className="sev">{f.severity}</span>
-              <span>{f.message}</span>
-              {grouped.has(f.kind) && (
-                <details>
-                  <summary className="small muted">the {f.items.length} files</summary>
-                  <span className="mono small">{cappedList(f.items, 50, ', ')}</span>
-                </details>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-      {single.length > 0 && (
-        <ul className="problems" data-testid="dataset-problems">
-          {single.map((p) => (
-            <li key={`${p.code}-${p.file}-${p.message}`} className={p.severity}>
-              <span className="sev">{p.severity}</span>
-              {p.file && <span className="mono file">{p.file}</span>}
-              <span>{p.message}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <DatasetProblems report={report} />
       <div className="report-body">
         <div className="table-wrap cases-table">
           <table>

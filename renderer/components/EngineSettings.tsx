@@ -56,6 +56,67 @@ function CheckResult({ check }: { check: EngineCheck }) {
   );
 }
 
+/** PyTorch's device, precision and candidates per GPU. */
+function TorchFields({
+  engine,
+  setEngine,
+}: {
+  engine: EngineRequest | undefined;
+  setEngine: (patch: Partial<EngineRequest> | null) => void;
+}) {
+  return (
+    <>
+      <label className="field">
+        <span className="field-label">PyTorch device</span>
+        <select
+          value={engine?.device ?? ''}
+          data-testid="field-engine-device"
+          onChange={(e) => setEngine({ device: (e.target.value || undefined) as EngineRequest['device'] })}
+        >
+          <option value="">best torch sees (cuda, mps, cpu)</option>
+          {TORCH_DEVICES.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span className="field-label">Precision</span>
+        <select
+          value={engine?.precision ?? ''}
+          data-testid="field-engine-precision"
+          onChange={(e) =>
+            setEngine({ precision: (e.target.value || undefined) as EngineRequest['precision'] })
+          }
+        >
+          <option value="">engine default (bf16 or fp16 on a GPU, fp32 on the CPU)</option>
+          {PRECISIONS.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span className="field-label">Candidates per GPU</span>
+        <input
+          type="number"
+          min={1}
+          max={64}
+          value={engine?.perGpu ?? 1}
+          data-testid="field-engine-perGpu"
+          onChange={(e) => {
+            const n = Number(e.target.value);
+            setEngine({ perGpu: Number.isInteger(n) && n > 1 ? Math.min(64, n) : undefined });
+          }}
+        />
+        <span className="field-hint">several at once only while their memory estimates fit the GPU</span>
+      </label>
+    </>
+  );
+}
+
 export function EngineSettings() {
   const readEngineSettings = useApp((s) => s.readEngineSettings);
   const checkEngines = useApp((s) => s.checkEngines);
@@ -130,59 +191,7 @@ export function EngineSettings() {
           ))}
         </select>
       </label>
-      {torch && (
-        <>
-          <label className="field">
-            <span className="field-label">PyTorch device</span>
-            <select
-              value={engine?.device ?? ''}
-              data-testid="field-engine-device"
-              onChange={(e) =>
-                setEngine({ device: (e.target.value || undefined) as EngineRequest['device'] })
-              }
-            >
-              <option value="">best torch sees (cuda, mps, cpu)</option>
-              {TORCH_DEVICES.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span className="field-label">Precision</span>
-            <select
-              value={engine?.precision ?? ''}
-              data-testid="field-engine-precision"
-              onChange={(e) =>
-                setEngine({ precision: (e.target.value || undefined) as EngineRequest['precision'] })
-              }
-            >
-              <option value="">engine default (bf16 or fp16 on a GPU, fp32 on the CPU)</option>
-              {PRECISIONS.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span className="field-label">Candidates per GPU</span>
-            <input
-              type="number"
-              min={1}
-              max={64}
-              value={engine?.perGpu ?? 1}
-              data-testid="field-engine-perGpu"
-              onChange={(e) => {
-                const n = Number(e.target.value);
-                setEngine({ perGpu: Number.isInteger(n) && n > 1 ? Math.min(64, n) : undefined });
-              }}
-            />
-            <span className="field-hint">several at once only while their memory estimates fit the GPU</span>
-          </label>
-        </>
-      )}
+      {torch && <TorchFields engine={engine} setEngine={setEngine} />}
       <label className="field">
         <span className="field-label">Python interpreter (PyTorch)</span>
         <input

@@ -70,21 +70,109 @@ function DemoSettingsNotice() {
   );
 }
 
-export function SearchSetup() {
+const NO_ISSUES: ValidationIssue[] = [];
+
+/** The search space: a preset, or any bound edited (which makes it Custom). */
+function SearchSpaceCard() {
   const config = useApp((s) => s.config);
   const presets = useApp((s) => s.presets);
+  const issues = useApp((s) => s.validation?.issues ?? NO_ISSUES);
+  const update = useApp((s) => s.updateConfig);
+  const applyPreset = useApp((s) => s.applyPreset);
+  return (
+    <div className="card">
+      <h3>Search space</h3>
+      <div className="preset-list">
+        {presets.map((p) => (
+          <button
+            type="button"
+            key={p.id}
+            data-testid={`preset-${p.id}`}
+            className={`preset ${config.variant === p.id ? 'active' : ''}`}
+            onClick={() => applyPreset(p.id)}
+            title={p.description}
+          >
+            <b>{p.name}</b>
+            <span className="small muted">{p.description}</span>
+          </button>
+        ))}
+        <div className={`preset ${config.variant === 'custom' ? 'active' : ''}`}>
+          <b>Custom</b>
+          <span className="small muted">edit any bound below</span>
+        </div>
+      </div>
+      <BoundsEditor
+        space={config.space}
+        issues={issues}
+        onChange={(space) => update((c) => ({ ...c, space, variant: 'custom' }))}
+      />
+    </div>
+  );
+}
+
+/** How each candidate trains (paper section 2.4), with the paper's values as hints. */
+function TrainingFields() {
+  const t = useApp((s) => s.config.training);
+  const issues = useApp((s) => s.validation?.issues ?? NO_ISSUES);
+  const update = useApp((s) => s.updateConfig);
+  const setTraining = (patch: Partial<typeof t>) =>
+    update((c) => ({ ...c, training: { ...c.training, ...patch } }));
+  return (
+    <div className="fields">
+      <NumberField
+        label="Image size S (S³ voxels)"
+        field="training.size"
+        value={t.size}
+        issues={issues}
+        hint="paper: 128; smaller is much faster on CPU"
+        onChange={(size) => setTraining({ size })}
+      />
+      <NumberField
+        label="Epochs per candidate"
+        field="training.epochs"
+        value={t.epochs}
+        issues={issues}
+        hint="paper: 100"
+        onChange={(epochs) => setTraining({ epochs })}
+      />
+      <NumberField
+        label="Batch size"
+        field="training.batch"
+        value={t.batch}
+        issues={issues}
+        hint="paper: 3"
+        onChange={(batch) => setTraining({ batch })}
+      />
+      <NumberField
+        label="Learning rate (Nadam)"
+        field="training.learningRate"
+        value={t.learningRate}
+        step={0.0001}
+        issues={issues}
+        onChange={(learningRate) => setTraining({ learningRate })}
+      />
+      <label className="field checkbox">
+        <input
+          type="checkbox"
+          checked={t.augmentation}
+          onChange={(e) => setTraining({ augmentation: e.target.checked })}
+        />
+        <span>Augmentation (rotation ±30°, shift ±20%, scale 0.8–1.2; 80% of images)</span>
+      </label>
+    </div>
+  );
+}
+
+export function SearchSetup() {
+  const config = useApp((s) => s.config);
   const validation = useApp((s) => s.validation);
   const info = useApp((s) => s.info);
   const dataset = useApp((s) => s.dataset);
   const busy = useApp((s) => s.busy.start);
   const update = useApp((s) => s.updateConfig);
-  const applyPreset = useApp((s) => s.applyPreset);
   const start = useApp((s) => s.startSearch);
   const runningId = useApp((s) => (s.live?.status === 'running' ? s.live.experimentId : undefined));
   const issues = validation?.issues ?? [];
-  const t = config.training;
-  const setTraining = (patch: Partial<typeof t>) =>
-    update((c) => ({ ...c, training: { ...c.training, ...patch } }));
   const generalIssues = issues.filter((i) => i.field === 'datasetPath');
 
   return (
@@ -92,77 +180,10 @@ export function SearchSetup() {
       <DemoSettingsNotice />
       <TimeGoal />
       <div className="setup-grid">
-        <div className="card">
-          <h3>Search space</h3>
-          <div className="preset-list">
-            {presets.map((p) => (
-              <button
-                type="button"
-                key={p.id}
-                data-testid={`preset-${p.id}`}
-                className={`preset ${config.variant === p.id ? 'active' : ''}`}
-                onClick={() => applyPreset(p.id)}
-                title={p.description}
-              >
-                <b>{p.name}</b>
-                <span className="small muted">{p.description}</span>
-              </button>
-            ))}
-            <div className={`preset ${config.variant === 'custom' ? 'active' : ''}`}>
-              <b>Custom</b>
-              <span className="small muted">edit any bound below</span>
-            </div>
-          </div>
-          <BoundsEditor
-            space={config.space}
-            issues={issues}
-            onChange={(space) => update((c) => ({ ...c, space, variant: 'custom' }))}
-          />
-        </div>
+        <SearchSpaceCard />
         <div className="card">
           <h3>Training</h3>
-          <div className="fields">
-            <NumberField
-              label="Image size S (S³ voxels)"
-              field="training.size"
-              value={t.size}
-              issues={issues}
-              hint="paper: 128; smaller is much faster on CPU"
-              onChange={(size) => setTraining({ size })}
-            />
-            <NumberField
-              label="Epochs per candidate"
-              field="training.epochs"
-              value={t.epochs}
-              issues={issues}
-              hint="paper: 100"
-              onChange={(epochs) => setTraining({ epochs })}
-            />
-            <NumberField
-              label="Batch size"
-              field="training.batch"
-              value={t.batch}
-              issues={issues}
-              hint="paper: 3"
-              onChange={(batch) => setTraining({ batch })}
-            />
-            <NumberField
-              label="Learning rate (Nadam)"
-              field="training.learningRate"
-              value={t.learningRate}
-              step={0.0001}
-              issues={issues}
-              onChange={(learningRate) => setTraining({ learningRate })}
-            />
-            <label className="field checkbox">
-              <input
-                type="checkbox"
-                checked={t.augmentation}
-                onChange={(e) => setTraining({ augmentation: e.target.checked })}
-              />
-              <span>Augmentation (rotation ±30°, shift ±20%, scale 0.8–1.2; 80% of images)</span>
-            </label>
-          </div>
+          <TrainingFields />
           <h3>Search</h3>
           <div className="fields">
             <NumberField

@@ -11,6 +11,7 @@ import { ExportMenu } from './ExportMenu';
 import { InsightsPanel } from './InsightsPanel';
 import { LiveBest } from './LiveBest';
 import { MethodsPanel } from './MethodsPanel';
+import { SearchControls } from './SearchControls';
 import { FinalResults, TestResults } from './TestResults';
 
 export function SearchView() {
@@ -22,14 +23,9 @@ export function SearchView() {
   const toggleCompare = useApp((s) => s.toggleCompare);
   const setComparing = useApp((s) => s.setComparing);
   const [showInsights, setShowInsights] = useState(false);
-  const pause = useApp((s) => s.pause);
-  const resume = useApp((s) => s.resume);
-  const stop = useApp((s) => s.stop);
-  const evaluateTest = useApp((s) => s.evaluateTest);
   const busy = useApp((s) => s.busy);
   const dataset = useApp((s) => s.dataset);
   const setView = useApp((s) => s.setView);
-  const [topK, setTopK] = useState(3);
   // Stable callbacks keep the memoised table and charts from re-rendering on unrelated changes.
   const openCompare = useCallback(() => setComparing(true), [setComparing]);
 
@@ -58,7 +54,6 @@ export function SearchView() {
     undefined;
   const labels = live.labels ?? (dataset && dataset.root === datasetPath ? dataset.labels : []);
   const running = live.status === 'running';
-  const resumable = ['paused', 'interrupted', 'stopped', 'failed'].includes(live.status);
   return (
     <section className="panel search-view">
       <div className="search-header">
@@ -87,52 +82,7 @@ export function SearchView() {
           )}
         </div>
         <div className="row">
-          <button
-            type="button"
-            data-testid="pause-search"
-            disabled={!running || busy.stopping !== undefined}
-            title="Pauses after the running candidate finishes training"
-            onClick={() => pause()}
-          >
-            {busy.stopping === 'pause' ? 'Pausing…' : '❚❚ Pause'}
-          </button>
-          <button type="button" data-testid="resume-search" disabled={!resumable} onClick={() => resume()}>
-            ▶ Resume
-          </button>
-          <button
-            type="button"
-            data-testid="stop-search"
-            disabled={(!running && live.status !== 'paused') || busy.stopping === 'stop'}
-            title="Stops the search; the running candidate is cancelled and retrained on resume"
-            onClick={() => stop()}
-          >
-            {busy.stopping === 'stop' ? 'Stopping…' : '■ Stop'}
-          </button>
-          <span className="split-control" title="Evaluate the K best candidates on the held-out test split">
-            <button
-              type="button"
-              className="split-main"
-              data-testid="evaluate-test"
-              disabled={running || busy.test || live.candidates.length === 0}
-              onClick={() => evaluateTest(topK)}
-            >
-              {busy.test ? 'Evaluating…' : `Test top ${topK}`}
-            </button>
-            <select
-              className="split-side"
-              aria-label="how many of the best candidates to test"
-              data-testid="test-top-k"
-              value={topK}
-              disabled={busy.test}
-              onChange={(e) => setTopK(Number(e.target.value))}
-            >
-              {[1, 3, 5, 10].map((k) => (
-                <option key={k} value={k}>
-                  K = {k}
-                </option>
-              ))}
-            </select>
-          </span>
+          <SearchControls live={live} />
           <ExportMenu disabled={running || live.candidates.length === 0} />
           {best && (
             <button

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import type { SettingsProposal } from '../../main/api';
 import { withPaperSettings } from '../../main/core/demoSettings';
 import { DEFAULT_TIME_GOAL_SECONDS, formatGoal, parseDuration, withProposal } from '../../main/core/timeGoal';
-import { useApi, useApp } from '../context';
+import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 
 function proposalSummary(p: SettingsProposal): string {
@@ -16,7 +16,7 @@ function proposalSummary(p: SettingsProposal): string {
 }
 
 export function TimeGoal() {
-  const api = useApi();
+  const proposeSettings = useApp((s) => s.proposeSettings);
   const config = useApp((s) => s.config);
   const update = useApp((s) => s.updateConfig);
   const [goalText, setGoalText] = useState(formatGoal(DEFAULT_TIME_GOAL_SECONDS));
@@ -42,7 +42,7 @@ export function TimeGoal() {
     let current = true;
     const timer = setTimeout(() => {
       setPending(true);
-      api.proposeSettings({ config, goalSeconds: Math.min(goal, 30 * 86_400) }).then(
+      proposeSettings({ config, goalSeconds: Math.min(goal, 30 * 86_400) }).then(
         (p) => {
           if (!current) return;
           setProposal(p);
@@ -60,7 +60,7 @@ export function TimeGoal() {
       current = false;
       clearTimeout(timer);
     };
-  }, [basis, api]);
+  }, [basis, proposeSettings]);
 
   const goalInvalid = goal === undefined || goal < 60 || goal > 30 * 86_400;
   const inUse =

@@ -26,33 +26,23 @@ interface LayerState {
   opacity: number;
 }
 
-export function Viewer(props: {
-  layers: ViewerLayer[];
-  labels: LabelInfo[];
-  testId?: string;
-  /** Called with the niivue instance once attached, and with null when it goes (for synchronising views). */
-  onNiivue?(nv: Niivue | null): void;
-}) {
-  const readVolume = useApp((s) => s.readVolume);
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const nvRef = useRef<Niivue | null>(null);
+/**
+ * A niivue instance on the canvas, created after the panel holding it has painted (creating the WebGL
+ * context is a long task, hundreds of ms in software GL), and cleaned up with the component.
+ */
+function useNiivue(
+  canvasRef: React.RefObject<HTMLCanvasElement | null>,
+  nvRef: React.RefObject<Niivue | null>,
+  onNiivue: ((nv: Niivue | null) => void) | undefined,
+  setStatus: (status: string) => void,
+) {
   const [ready, setReady] = useState(false);
-  const [status, setStatus] = useState<string>('Loading…');
-  const [layout, setLayout] = useState<(typeof LAYOUTS)[number]['id']>('multi');
-  const [layerState, setLayerState] = useState<Record<string, LayerState>>({
-    truth: { visible: true, opacity: 0.55 },
-    prediction: { visible: true, opacity: 0.6 },
-  });
-  const loadedIds = useRef<string[]>([]);
-  const onNiivueRef = useRef(props.onNiivue);
-  onNiivueRef.current = props.onNiivue;
-  const key = JSON.stringify(props.layers.map((l) => l.ref));
-
+  const onNiivueRef = useRef(onNiivue);
+  onNiivueRef.current = onNiivue;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one instance for the component's life
   useEffect(() => {
     let disposed = false;
     let nv: Niivue | undefined;
-    // Creating the WebGL context takes a long task (hundreds of ms in software GL): start it after
-    // the panel that holds the viewer has painted, so opening a candidate answers at once.
     const start = () => {
       if (disposed) return;
       nv = new Niivue({
@@ -90,6 +80,29 @@ export function Viewer(props: {
       nv?.cleanup();
     };
   }, []);
+
+  return ready;
+}
+
+export function Viewer(props: {
+  layers: ViewerLayer[];
+  labels: LabelInfo[];
+  testId?: string;
+  /** Called with the niivue instance once attached, and with null when it goes (for synchronising views). */
+  onNiivue?(nv: Niivue | null): void;
+}) {
+  const readVolume = useApp((s) => s.readVolume);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [status, setStatus] = useState<string>('Loading…');
+  const [layout, setLayout] = useState<(typeof LAYOUTS)[number]['id']>('multi');
+  const [layerState, setLayerState] = useState<Record<string, LayerState>>({
+    truth: { visible: true, opacity: 0.55 },
+    prediction: { visible: true, opacity: 0.6 },
+  });
+  const loadedIds = useRef<string[]>([]);
+  const nvRef = useRef<Niivue | null>(null);
+  const ready = useNiivue(canvasRef, nvRef, props.onNiivue, setStatus);
+  const key = JSON.stringify(props.layers.map((l) => l.ref));
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload only when the referenced volumes change
   useEffect(() => {

@@ -32,6 +32,8 @@ export interface ReadActions {
   readVolume(ref: VolumeRef): Promise<VolumeData>;
   readModelFile(experimentId: number, seq: number, file: ModelDownload): Promise<ModelFileData>;
   testCluster(ssh?: string): Promise<ClusterPartition[]>;
+  /** What the time goal buys on this machine (the setup page's proposal). */
+  proposeSettings: SegnasBridge['proposeSettings'];
   readEngineSettings(): Promise<EngineSettings>;
   /** Checks the engines, trying `python` first; the shared check is not changed. */
   checkEngines(python?: string): Promise<EngineCheck>;
@@ -48,6 +50,7 @@ type Api = Pick<
   | 'readVolume'
   | 'readModelFile'
   | 'testCluster'
+  | 'proposeSettings'
   | 'getEngineSettings'
   | 'checkEngines'
   | 'setPython'
@@ -64,6 +67,7 @@ export function readActions(api: Api, set: Set, get: Get): ReadActions {
     readVolume: (ref) => api.readVolume({ ref }),
     readModelFile: (experimentId, seq, file) => api.readModelFile({ experimentId, seq, file }),
     testCluster: async (ssh) => (await api.testCluster(ssh ? { ssh } : {})).partitions,
+    proposeSettings: (req) => api.proposeSettings(req),
     readEngineSettings: () => api.getEngineSettings(),
     checkEngines: (python) => api.checkEngines(python ? { python } : {}),
 
