@@ -12,6 +12,7 @@ import {
   ApiError,
   type BundleSummary,
   type ExperimentDetail,
+  type ExperimentSummary,
   type ExportResult,
   MODEL_DOWNLOADS,
   type ModelFileData,
@@ -82,6 +83,14 @@ async function modelsZip(engine: Engine, experimentId: number): Promise<Uint8Arr
 export async function handleExportDownload(engine: Engine, url: URL, res: ServerResponse): Promise<void> {
   try {
     const { kind, experimentId } = parseQuery(url);
+    // The writers below would fail on an unknown id as an internal error: it is the request's fault.
+    const known = (await engine.handle('listExperiments', undefined)) as ExperimentSummary[];
+    if (!known.some((e) => e.id === experimentId))
+      throw new ApiError(
+        'not-found',
+        `There is no experiment ${experimentId} in this workspace`,
+        'experimentId',
+      );
     if (kind === 'bundle') {
       const bundle = (await engine.handle('bundleExperiment', { experimentId })) as BundleSummary;
       attachment(res, basename(bundle.file), (await stat(bundle.file)).size);
