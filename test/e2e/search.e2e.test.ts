@@ -70,7 +70,8 @@ describe('a tiny search in the browser', () => {
     await start.click();
 
     const chart = page.getByTestId('dice-chart');
-    await chart.waitFor({ timeout: 30_000 });
+    // Start answers once the experiment is recorded; on a loaded machine that takes tens of seconds.
+    await chart.waitFor({ timeout: 90_000 });
 
     // A reload mid-search (during the first candidate: trainers take seconds to start) shows the running search again, recovered from the engine.
     await page.reload();
