@@ -15,6 +15,13 @@ describe('function length', () => {
     expect(long).toEqual([]);
   });
 
+  it(`no function in renderer/ is over ${LIMIT} lines (components, hooks and the store's slices)`, () => {
+    const long = longFunctions(ROOT, 'renderer', LIMIT).map(
+      (f) => `${f.file}:${f.line} ${f.name} (${f.lines} lines)`,
+    );
+    expect(long).toEqual([]);
+  });
+
   it('counts a closure with its nested functions, and names arrows by their variable', () => {
     const source = [
       'export function outer() {',

@@ -1,14 +1,10 @@
 /**
- * Two rules of the renderer as code: components render and the store calls the app service (so a
- * view's data has one path, with one busy/error handling), and no function grows past what a reader
- * holds at once.
+ * A rule of the renderer as code: components render and the store calls the app service, so a view's
+ * data has one path, with one busy/error handling. (Function length: functionLength.ts.)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import ts from 'typescript';
 import { API_METHODS } from '../../main/api';
-
-export const MAX_FUNCTION_LINES = 150;
 
 /** Where the bridge may be used: the store, the bridges themselves, and the entry point wiring them. */
 const MAY_CALL_API = (path: string) =>
@@ -38,32 +34,6 @@ export function directApiCalls(path: string, source: string): string[] {
   const found = [...source.matchAll(CALL_RE)].map((m) => `${path}: calls ${m[1]}() directly`);
   for (const m of source.matchAll(BRIDGE_IMPORT_RE)) found.push(`${path}: imports the bridge (${m[0]})`);
   if (/\buseApi\b|\bApiContext\b/.test(source)) found.push(`${path}: reaches for the API client`);
-  return found;
-}
-
-function nameOf(node: ts.Node, sf: ts.SourceFile): string {
-  const named = node as { name?: ts.Node };
-  if (named.name) return named.name.getText(sf);
-  const parent = node.parent;
-  if (parent && ts.isVariableDeclaration(parent)) return parent.name.getText(sf);
-  if (parent && ts.isPropertyAssignment(parent)) return parent.name.getText(sf);
-  return '(anonymous)';
-}
-
-/** "file:line name (N lines)" for each function, method or arrow longer than `max` lines. */
-export function longFunctions(path: string, source: string, max = MAX_FUNCTION_LINES): string[] {
-  const sf = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
-  const found: string[] = [];
-  const visit = (node: ts.Node) => {
-    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
-      const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
-      const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
-      const lines = end - start + 1;
-      if (lines > max) found.push(`${path}:${start + 1} ${nameOf(node, sf)} (${lines} lines)`);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
   return found;
 }
 
