@@ -5,17 +5,7 @@
 import { useState } from 'react';
 import { ApiError, MODEL_DOWNLOADS, type ModelDownload } from '../../main/api';
 import { useApp } from '../context';
-
-/** Hands bytes to the browser (or Electron's) download, under `name`. */
-function saveAs(name: string, bytes: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  // The download has its own reference to the blob once started.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { saveBlob } from '../lib/saveFile';
 
 export function ModelDownloads(props: { experimentId: number; seq: number }) {
   const readModelFile = useApp((s) => s.readModelFile);
@@ -26,7 +16,7 @@ export function ModelDownloads(props: { experimentId: number; seq: number }) {
     setProblem(undefined);
     try {
       const f = await readModelFile(props.experimentId, props.seq, file);
-      saveAs(f.name, f.bytes);
+      saveBlob(f.name, new Blob([f.bytes as Uint8Array<ArrayBuffer>]));
     } catch (e) {
       setProblem(e instanceof ApiError || e instanceof Error ? e.message : String(e));
     } finally {

@@ -1,4 +1,4 @@
-/** Hands bytes to the browser's (or Electron's) download, under `name`. */
+/** Hands a blob to the browser's (or Electron's) download, under `name`. */
 export function saveBlob(name: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
