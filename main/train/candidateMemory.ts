@@ -21,10 +21,27 @@ export interface CandidateMemoryQuery {
   cases?: number;
   /** PyTorch: the training precision (autocast keeps half-size maps). */
   precision?: TorchPrecision;
+  /** Native protocol: the training patch (x, y, z); `size` is then ignored. */
+  patch?: [number, number, number];
 }
 
-/** Bytes, or undefined when `size` cannot build the network (too many poolings for the cube side). */
+/**
+ * Bytes, or undefined when `size` (or the patch) cannot build the network (too many poolings for a side).
+ * A patch is estimated from two cubes the network builds, 2^p and 2·2^p: every map the estimates count
+ * scales with the voxels at each level, so the estimate is linear in the patch's voxels between and beyond.
+ */
 export function estimateCandidateBytes(spec: ArchitectureSpec, q: CandidateMemoryQuery): number | undefined {
+  if (q.patch) {
+    const cell = 2 ** spec.p;
+    if (q.patch.some((s) => s < cell || s % cell !== 0)) return undefined;
+    const { patch, ...cube } = q;
+    const small = estimateCandidateBytes(spec, { ...cube, size: cell });
+    const large = estimateCandidateBytes(spec, { ...cube, size: 2 * cell });
+    if (small === undefined || large === undefined) return undefined;
+    const voxels = patch[0] * patch[1] * patch[2];
+    const perVoxel = (large - small) / (7 * cell ** 3);
+    return Math.max(small, Math.round(small + perVoxel * (voxels - cell ** 3)));
+  }
   try {
     assertBuildable(spec, q.size);
   } catch {
