@@ -10,6 +10,7 @@ import type { ApplyStatus } from './compute/applyTypes';
 import type { EngineCheck } from './compute/engineCheck';
 import type { ClusterPartition } from './compute/slurmCommands';
 import type { BackendName } from './core/backends';
+import type { DatasetPlan } from './core/datasetPlan';
 import { isoToMs, msToIso } from './core/isoTime';
 import { learningDiagnosis } from './core/learningDiagnosis';
 import type { SearchBounds } from './core/searchBounds';
@@ -154,6 +155,8 @@ export interface DatasetReport {
   findings: DatasetFinding[];
   /** True when a search can run on it (no errors). */
   usable: boolean;
+  /** What the native protocol would train at (docs/protocols.md); absent without usable cases. */
+  plan?: DatasetPlan;
 }
 
 export interface Preset {

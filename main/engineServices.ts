@@ -17,6 +17,7 @@ import {
   type ExperimentDetail,
   encodeCandidates,
 } from './api';
+
 import { initBackend } from './compute/backend';
 import { checkEngines, type EngineCheck } from './compute/engineCheck';
 import { checkInterpreterPath, probePython } from './compute/python';
@@ -39,6 +40,7 @@ import { modelsDirOf } from './search/afterSearch';
 import { importBundle, removeAbandonedImports, writeBundle } from './search/bundle';
 import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
+import { previewPlan } from './search/nativePlan';
 import { createSearchRunner } from './search/searchRunner';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
@@ -113,7 +115,9 @@ export function datasetService(): DatasetService {
             label: c.labelPath,
             ...(c.channelFiles && { channelFiles: c.channelFiles }),
           });
-      return { report: toApiReport(report), files };
+      // The native protocol's plan; a dataset without usable cases gets its problems, not a plan.
+      const plan = report.usableCaseIds.length > 0 ? await previewPlan(report) : undefined;
+      return { report: { ...toApiReport(report), ...(plan && { plan }) }, files };
     },
     async createDemo(dir, options) {
       // One folder per generator setting, reused when complete (dataset.json is written last).

@@ -191,12 +191,3 @@ export async function planDataset(report: DiscoveredDataset, opts: PlanOptions):
     intensity,
   };
 }
-
-/** One line for `segnas inspect`, the Data page and the report: "plan: 1.0 × 1.0 × 1.0 mm, patch 40 × 56 × 40, batch 2". */
-export function formatPlan(plan: DatasetPlan): string {
-  const mm = plan.targetSpacing.map((s) => s.toFixed(s < 0.1 ? 3 : s < 1 ? 2 : 1)).join(' × ');
-  const schemes = [
-    ...new Set(plan.intensity.map((i) => (i.scheme === 'ct' ? 'CT clip + z-score' : 'z-score per image'))),
-  ];
-  return `plan: ${mm} mm, median shape ${plan.medianShape.join(' × ')}, patch ${plan.patchSize.join(' × ')}, batch ${plan.batch}, intensity ${schemes.join(' / ')}`;
-}

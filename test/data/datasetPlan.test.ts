@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { formatPlan } from '../../main/core/datasetPlan';
 import {
   choosePatch,
   ctIntensity,
-  formatPlan,
   medianShape,
   planDataset,
   targetSpacing,

@@ -1,8 +1,7 @@
 /** `segnas inspect`: discovers a dataset and prints its validation report. */
 
-import type { DatasetPlan } from '../../core/datasetPlan';
+import { type DatasetPlan, formatPlan } from '../../core/datasetPlan';
 import { cappedList } from '../../core/format';
-import { formatPlan } from '../../data/datasetPlan';
 import { type DiscoveredDataset, discoverDataset, reportProblems } from '../../data/discover';
 import { datasetFindings } from '../../data/findings';
 import { formatProblem } from '../../data/problems';
