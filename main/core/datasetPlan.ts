@@ -41,6 +41,11 @@ export const datasetPlanSchema = z.object({
 });
 export type DatasetPlan = z.infer<typeof datasetPlanSchema>;
 
+/** nnU-Net's share of each training batch centred on a foreground voxel (native protocol). */
+export const FOREGROUND_FRACTION = 1 / 3;
+/** Sliding-window overlap between neighbouring patches, as a fraction of the patch (native protocol). */
+export const WINDOW_OVERLAP = 0.5;
+
 /** `paper`: every image resized to an S³ cube (the SegNAS3D paper's proxy protocol). `native`: the dataset
  * plan: target spacing, random patches with foreground oversampling, sliding-window inference. */
 export const protocolSchema = z.enum(['paper', 'native']);

@@ -19,11 +19,6 @@ import { estimateCandidateBytes } from '../train/candidateMemory';
 import { torchPrecision } from '../train/torchMemoryEstimate';
 import { maxPoolings } from './configValidation';
 
-/** nnU-Net's share of each batch centred on a foreground voxel. */
-export const FOREGROUND_FRACTION = 1 / 3;
-/** Sliding-window overlap between neighbouring patches (a fraction of the patch). */
-export const WINDOW_OVERLAP = 0.5;
-
 export interface PlanMemory {
   /** Bytes a candidate may need; Infinity when nothing limits it (a cluster). */
   budgetBytes: number;
@@ -63,10 +58,16 @@ export async function planForSearch(
   report: DiscoveredDataset,
   caseIds: readonly string[],
   memory: PlanMemory,
-): Promise<DatasetPlan> {
+): Promise<{ plan: DatasetPlan; fits: boolean }> {
   const divisor = 2 ** Math.max(0, maxPoolings(config.space.p));
   const fits = patchFits(config, report, memory, caseIds.length);
-  return planDataset(report, { divisor, fits, caseIds, ...(config.patch && { patch: config.patch }) });
+  const plan = await planDataset(report, {
+    divisor,
+    fits,
+    caseIds,
+    ...(config.patch && { patch: config.patch }),
+  });
+  return { plan, fits: fits(plan.patchSize, plan.batch) };
 }
 
 /**

@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pytorchDeviceOf } from '../compute/engines';
-import type { TrainJob, VolumeFiles } from '../compute/protocol';
+import type { NativeTraining, TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
+import { FOREGROUND_FRACTION, WINDOW_OVERLAP } from '../core/datasetPlan';
 import type { PruneSettings } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
@@ -97,6 +98,17 @@ class CancelledTraining extends Error {
   override name = 'CancelledTraining';
 }
 
+/** The job's native-protocol settings: the plan's patch, a third of each batch on foreground, 50 % overlap. */
+export function nativeTraining(t: TrainingProtocol, mirror = false): NativeTraining | undefined {
+  if (!t.datasetPlan) return undefined;
+  return {
+    patchSize: t.datasetPlan.patchSize,
+    foregroundFraction: FOREGROUND_FRACTION,
+    overlap: WINDOW_OVERLAP,
+    mirror,
+  };
+}
+
 /** The trainer job of candidate `seq`; its best-epoch model goes to `<modelsDir>/<name>`. */
 export function trainJob(
   spec: ArchitectureSpec,
@@ -107,6 +119,7 @@ export function trainJob(
   >,
 ): TrainJob {
   const t = o.training;
+  const native = nativeTraining(t);
   return {
     id: `e${o.experimentId}-c${name}`,
     spec,
@@ -126,13 +139,22 @@ export function trainJob(
       seed: t.seed,
     },
     data: { train: o.volumes.train, val: o.volumes.val },
+    ...(native && { native }),
     exportDir: join(o.modelsDir, name),
     exportMeta: {
-      preprocessing: {
-        size: t.size,
-        method: 'isotropic-min-spacing, zero-pad, linear resize, z-score',
-        ...(o.trainingData && { trainingData: o.trainingData }),
-      },
+      // Predict reads this to preprocess new images the way the model was trained (docs/protocols.md).
+      preprocessing: t.datasetPlan
+        ? {
+            protocol: 'native',
+            plan: t.datasetPlan,
+            method: 'resample to the target spacing, per-channel intensity scheme, patches, sliding window',
+            ...(o.trainingData && { trainingData: o.trainingData }),
+          }
+        : {
+            size: t.size,
+            method: 'isotropic-min-spacing, zero-pad, linear resize, z-score',
+            ...(o.trainingData && { trainingData: o.trainingData }),
+          },
       labels: { values: o.labels.values, names: o.labels.names },
       // Most candidates' models are deleted a few candidates later: the PyTorch trainer writes no
       // model.onnx for them, and the kept ones get ours (pruneModels), the same graph for either engine.
@@ -187,6 +209,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
     const estMemoryBytes = estimateCandidateBytes(spec, {
       size: o.training.size,
+      ...(o.training.datasetPlan && { patch: o.training.datasetPlan.patchSize }),
       batch: o.training.batch,
       classes,
       inChannels,

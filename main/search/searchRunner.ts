@@ -42,6 +42,7 @@ import {
 import type { ExportResult, SearchEvent, TestRun } from './events';
 import { ExperimentSession, type RunEnd, runsHere } from './experimentSession';
 import { planFinalTrainings } from './finalTraining';
+import { planForSearch } from './nativePlan';
 import { markInterrupted } from './resume';
 import type { RunJob } from './runSearch';
 import { discoverForSearch, splitCases } from './searchData';
@@ -295,16 +296,35 @@ export function createSearchRunner(
       // Later runs (resume, test) ask for the backend the trainers actually started.
       if (pool && info && !pools.has(info.backend)) pools.set(info.backend, pool);
       const memory = poolMemory(config, report, info?.backend ?? backendKey, pool);
-      const refusal = memoryRefusal(config, memory, report, info?.backend ?? backendKey);
+      const native = config.protocol === 'native';
+      const refusal = native ? undefined : memoryRefusal(config, memory, report, info?.backend ?? backendKey);
       if (refusal) throw new ConfigError([refusal]);
+      // The native plan is measured on the cases the search sees (never the test cases) and fixed here, so
+      // that a resume, the final training and predict all use this one.
+      const planned = native
+        ? await planForSearch(config, report, [...splits[0].train, ...splits[0].validation], {
+            budgetBytes: memory.bytes,
+            backend: info?.backend ?? backendKey,
+          })
+        : undefined;
+      if (planned && !planned.fits)
+        throw new ConfigError([
+          {
+            field: config.patch ? 'patch' : 'protocol',
+            message: `nothing can train: the smallest network of this space needs more than the memory budget (${memory.basis}) at patch ${planned.plan.patchSize.join(' × ')} with batch ${planned.plan.batch}. Use a smaller --patch, a smaller n or p, or a larger memory budget`,
+          },
+        ]);
+      const datasetPlan = planned?.plan;
       const training: TrainingProtocol = {
-        size: config.training.size,
+        // Under the native protocol the network's shortest input side is the patch's (it bounds p).
+        size: datasetPlan ? Math.min(...datasetPlan.patchSize) : config.training.size,
         epochs: config.training.epochs,
-        batch: config.training.batch,
+        batch: datasetPlan ? datasetPlan.batch : config.training.batch,
         learningRate: config.training.learningRate,
         augmentation: config.training.augmentation,
         dropout: config.dropout ?? DEFAULT_SEARCH_CONFIG.dropout,
         seed: config.seed,
+        ...(datasetPlan && { protocol: 'native' as const, datasetPlan }),
       };
       const experiment = store.createExperiment({
         name: config.name ?? `${config.variant} on ${report.name ?? report.root.split(/[\\/]/).pop()}`,
