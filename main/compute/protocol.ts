@@ -13,13 +13,24 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import {
+  type NativeTraining,
+  nativeTrainingSchema,
+  type Side3,
+  type SlidingWindow,
+  side3Schema,
+  slidingWindowSchema,
+} from '../core/nativeSettings';
 import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
 import { LR_SCHEDULES } from '../train/schedule';
 import type { NetworkOptions } from '../train/segNet';
 import type { TrainSettings } from '../train/trainer';
 
-/** 3: `training.schedule`, `data.val` may be empty, `progress.learningRate` (docs/protocol.md). */
-export const PROTOCOL_VERSION = 3;
+/** 4: the native protocol: `VolumeFiles.shape`, `TrainJob.native`, `PredictJob.shapes` and `PredictJob.native`
+ * (docs/protocol.md). */
+export const PROTOCOL_VERSION = 4;
+
+export type { NativeTraining, SlidingWindow };
 
 export interface VolumeFiles {
   /** Path of a raw float32 image (.f32): S³ values per input channel, channel after channel. */
@@ -27,7 +38,7 @@ export interface VolumeFiles {
   /** Path of a raw uint8 S³ class map (.u8). */
   label: string;
   /** Native protocol: the case's own x, y, z in voxels (the files hold C·x·y·z and x·y·z values). */
-  shape?: [number, number, number];
+  shape?: Side3;
 }
 
 export interface TrainJob {
@@ -55,6 +66,10 @@ export interface PredictJob {
   images: string[];
   /** Where each raw uint8 S³ class map (.u8) is written. */
   outputs: string[];
+  /** Native protocol: each image's own x, y, z (its file holds C·x·y·z values, its output x·y·z). */
+  shapes?: Side3[];
+  /** Native protocol: segment each image by sliding window instead of one pass over an S³ cube. */
+  native?: SlidingWindow;
 }
 
 /** Caller → trainer. */
@@ -162,52 +177,55 @@ export function parseFromTrainer(
   return { ok: false, reason: `trainer sent an invalid message (${field}: ${issue.message}): ${quoted}` };
 }
 
-const side3 = z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]);
 /** `shape` (x, y, z voxels) is present under the native protocol, where every case keeps its own shape at
  * the target spacing; without it a volume is the job's `network.size`³ cube. */
 const volumeSchema = z.object({
   image: z.string().min(1),
   label: z.string().min(1),
-  shape: side3.optional(),
+  shape: side3Schema.optional(),
 });
-/** Present under the native protocol (docs/protocols.md): train on random `patchSize` patches, a
- * `foregroundFraction` of each batch centred on a foreground voxel, and validate by sliding window
- * (Gaussian-weighted, `overlap` of a patch between neighbours, optionally averaged over mirrored axes). */
-export type NativeTraining = z.infer<typeof nativeTrainingSchema>;
-const nativeTrainingSchema = z.object({
-  patchSize: side3,
-  foregroundFraction: z.number().min(0).max(1),
-  overlap: z.number().min(0).lt(1),
-  mirror: z.boolean(),
-});
-export const trainJobSchema = z.object({
-  id: z.string().min(1),
-  spec: architectureSpecSchema,
-  network: z.object({
-    classes: z.number().int().min(2),
-    size: z.number().int().min(2),
-    inChannels: z.number().int().min(1),
-    dropout: z.number().min(0).max(1),
-    seed: z.number().int(),
-  }),
-  training: z.object({
-    epochs: z.number().int().min(1),
-    batchSize: z.number().int().min(1),
-    learningRate: z.number().positive(),
-    schedule: z.enum(LR_SCHEDULES).optional(),
-    augment: z.object({
-      probability: z.number().min(0).max(1),
-      rotationDeg: z.number().min(0),
-      shiftFraction: z.number().min(0),
-      scaleRange: z.tuple([z.number().positive(), z.number().positive()]),
+export const trainJobSchema = z
+  .object({
+    id: z.string().min(1),
+    spec: architectureSpecSchema,
+    network: z.object({
+      classes: z.number().int().min(2),
+      size: z.number().int().min(2),
+      inChannels: z.number().int().min(1),
+      dropout: z.number().min(0).max(1),
+      seed: z.number().int(),
     }),
-    seed: z.number().int(),
-  }),
-  data: z.object({ train: z.array(volumeSchema).min(1), val: z.array(volumeSchema) }),
-  native: nativeTrainingSchema.optional(),
-  exportDir: z.string().optional(),
-  exportMeta: z.record(z.string(), z.unknown()).optional(),
-});
+    training: z.object({
+      epochs: z.number().int().min(1),
+      batchSize: z.number().int().min(1),
+      learningRate: z.number().positive(),
+      schedule: z.enum(LR_SCHEDULES).optional(),
+      augment: z.object({
+        probability: z.number().min(0).max(1),
+        rotationDeg: z.number().min(0),
+        shiftFraction: z.number().min(0),
+        scaleRange: z.tuple([z.number().positive(), z.number().positive()]),
+      }),
+      seed: z.number().int(),
+    }),
+    data: z.object({ train: z.array(volumeSchema).min(1), val: z.array(volumeSchema) }),
+    native: nativeTrainingSchema.optional(),
+    exportDir: z.string().optional(),
+    exportMeta: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((job, ctx) => {
+    // Under the native protocol every case has its own shape; without it every case is the S³ cube.
+    if (!job.native) return;
+    for (const set of ['train', 'val'] as const)
+      job.data[set].forEach((v, i) => {
+        if (!v.shape)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['data', set, i, 'shape'],
+            message: 'is required when job.native is set (each case keeps its own shape)',
+          });
+      });
+  });
 
 export const predictJobSchema = z
   .object({
@@ -215,10 +233,16 @@ export const predictJobSchema = z
     model: z.string().min(1),
     images: z.array(z.string().min(1)),
     outputs: z.array(z.string().min(1)),
+    shapes: z.array(side3Schema).optional(),
+    native: slidingWindowSchema.optional(),
   })
   .refine((j) => j.images.length === j.outputs.length, {
     message: 'must have one output path per image',
     path: ['outputs'],
+  })
+  .refine((j) => !j.native || j.shapes?.length === j.images.length, {
+    message: 'must give one x, y, z shape per image when native is set',
+    path: ['shapes'],
   });
 
 /** Parses one line from the caller; throws with the offending field named. */
@@ -273,22 +297,26 @@ export async function writeVolumeFiles(
   return ref;
 }
 
-/** Reads protocol volume files, checking that the label holds `size`³ values and the image `channels` times that. */
+/**
+ * Reads protocol volume files, checking that the label holds `size`³ values (or x·y·z of `ref.shape`, under the
+ * native protocol) and the image `channels` times that.
+ */
 export async function readVolumeFiles(
   ref: VolumeFiles,
   size: number,
   channels = 1,
 ): Promise<{ image: Float32Array; label: Uint8Array }> {
-  const voxels = size ** 3;
+  const voxels = ref.shape ? ref.shape[0] * ref.shape[1] * ref.shape[2] : size ** 3;
+  const grid = ref.shape ? ref.shape.join('×') : `${size}³`;
   const imgBytes = await readFile(ref.image);
   if (imgBytes.byteLength !== channels * voxels * 4) {
     throw new Error(
-      `${ref.image}: ${imgBytes.byteLength} bytes, expected ${channels * voxels * 4} (float32 ${channels > 1 ? `${channels}×` : ''}${size}³).`,
+      `${ref.image}: ${imgBytes.byteLength} bytes, expected ${channels * voxels * 4} (float32 ${channels > 1 ? `${channels}×` : ''}${grid}).`,
     );
   }
   const labBytes = await readFile(ref.label);
   if (labBytes.byteLength !== voxels) {
-    throw new Error(`${ref.label}: ${labBytes.byteLength} bytes, expected ${voxels} (uint8 ${size}³).`);
+    throw new Error(`${ref.label}: ${labBytes.byteLength} bytes, expected ${voxels} (uint8 ${grid}).`);
   }
   const image = new Float32Array(channels * voxels);
   new Uint8Array(image.buffer).set(imgBytes);

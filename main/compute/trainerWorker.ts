@@ -64,6 +64,7 @@ const [
   { saveModel, loadModel },
   { isOutOfMemoryError },
   { predictClasses },
+  { slidingWindowPredict },
   { version_core },
 ] = await Promise.all([
   import('./backend'),
@@ -72,6 +73,7 @@ const [
   import('../train/modelIO'),
   import('../nas/objective'),
   import('../train/predict'),
+  import('../train/slidingWindow'),
   import('@tensorflow/tfjs-core'),
 ]);
 
@@ -105,23 +107,52 @@ function simulatedOutOfMemory(id: string): void {
  * several jobs, and rebuilding the network for each costs more than segmenting its images.
  */
 let lastModel: { dir: string; stamp: string; net: Awaited<ReturnType<typeof loadModel>>['net'] } | undefined;
+type Net = Awaited<ReturnType<typeof loadModel>>['net'];
 
 function dropLastModel(): void {
   lastModel?.net.dispose();
   lastModel = undefined;
 }
 
-async function predictModel(dir: string) {
+/** The folder's network; with `patch` (a native predict job) built for that input, whatever the folder says. */
+async function predictModel(dir: string, patch?: [number, number, number]): Promise<Net> {
   const s = await stat(join(dir, 'model.json'));
-  const stamp = `${s.mtimeMs}:${s.size}`;
+  const stamp = `${s.mtimeMs}:${s.size}:${patch?.join('x') ?? ''}`;
   if (lastModel?.dir === dir && lastModel.stamp === stamp) return lastModel.net;
   dropLastModel();
-  const { net } = await loadModel(dir, buildNetwork);
+  const { net } = await loadModel(dir, (spec, options) =>
+    buildNetwork(spec, patch ? { ...options, patch } : options),
+  );
   lastModel = { dir, stamp, net };
   return net;
 }
 
+/** Native predict job: each image of its own shape, segmented by sliding window. */
+async function runNativePredict(
+  job: PredictJob & { native: NonNullable<PredictJob['native']> },
+): Promise<void> {
+  const start = performance.now();
+  const net = await predictModel(job.model, job.native.patchSize);
+  const C = net.options.inChannels;
+  for (let i = 0; i < job.images.length; i++) {
+    if (running?.controller.signal.aborted) throw new Error('cancelled');
+    const shape = job.shapes?.[i];
+    if (!shape) throw new Error(`predict job: field 'job.shapes.${i}' is missing (one x, y, z per image).`);
+    const values = C * shape[0] * shape[1] * shape[2];
+    const bytes = await readFile(job.images[i]);
+    if (bytes.byteLength !== values * 4)
+      throw new Error(
+        `${job.images[i]}: ${bytes.byteLength} bytes, expected ${values * 4} (float32 ${C}×${shape.join('×')}).`,
+      );
+    const image = new Float32Array(values);
+    new Uint8Array(image.buffer).set(bytes);
+    await writeFile(job.outputs[i], slidingWindowPredict(net, image, shape, job.native));
+  }
+  send({ type: 'predicted', id: job.id, outputs: job.outputs, seconds: (performance.now() - start) / 1000 });
+}
+
 async function runPredict(job: PredictJob): Promise<void> {
+  if (job.native) return runNativePredict({ ...job, native: job.native });
   const start = performance.now();
   const net = await predictModel(job.model);
   const size = net.options.size;
@@ -150,14 +181,18 @@ async function runJob(job: TrainJob): Promise<void> {
   dropLastModel();
   simulatedOutOfMemory(job.id);
   const size = job.network.size;
+  const read = (r: (typeof job.data.train)[number]) =>
+    readVolumeFiles(r, size, job.network.inChannels).then((v) => ({ ...v, shape: r.shape }));
   const [train, val] = await Promise.all([
-    Promise.all(job.data.train.map((r) => readVolumeFiles(r, size, job.network.inChannels))),
-    Promise.all(job.data.val.map((r) => readVolumeFiles(r, size, job.network.inChannels))),
+    Promise.all(job.data.train.map(read)),
+    Promise.all(job.data.val.map(read)),
   ]);
+  const { native } = job;
   const result = await trainCandidate({
-    makeNet: () => buildNetwork(job.spec, job.network),
+    makeNet: () => buildNetwork(job.spec, native ? { ...job.network, patch: native.patchSize } : job.network),
     train,
     val,
+    native,
     settings: job.training,
     signal: running?.controller.signal,
     keepNetwork: job.exportDir !== undefined,
@@ -181,7 +216,12 @@ async function runJob(job: TrainJob): Promise<void> {
             k === 0 ? 'background' : `label ${k}`,
           ),
         },
-        extra: { bestDice: result.bestDice, bestEpoch: result.bestEpoch, training: job.training },
+        extra: {
+          bestDice: result.bestDice,
+          bestEpoch: result.bestEpoch,
+          training: job.training,
+          ...(native && { native }),
+        },
       });
     } finally {
       result.net.dispose();

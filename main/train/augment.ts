@@ -5,9 +5,11 @@
  * leave their label set. Voxels that come from outside the volume are 0 (image) and 0 = background (label).
  *
  * Layout: a cube S³ in NIfTI order, x fastest (index x + S·(y + S·z)), as main/data/volume.ts; the
- * tensor view is [z, y, x] = [D, H, W]. After preprocessing, z is the axial (slice) axis, so the rotation
+ * tensor view is [z, y, x] = [D, H, W]. A native-protocol patch is a box X·Y·Z instead: each axis then has its
+ * own centre and its shift is drawn from its own side. After preprocessing, z is the axial (slice) axis, so the rotation
  * turns the x–y plane. Plain typed arrays: no tensors, nothing to dispose, and fast enough to run per batch.
  */
+import type { Side3 } from '../core/nativeSettings';
 import type { Prng } from '../core/prng';
 
 export interface AugmentConfig {
@@ -37,13 +39,17 @@ export interface Transform {
   scale: number;
 }
 
-export function drawTransform(config: AugmentConfig, size: number, rng: Prng): Transform | null {
+/** A cube's side S, or a box's x, y, z. */
+export type Extent = number | Side3;
+const sides = (e: Extent): Side3 => (typeof e === 'number' ? [e, e, e] : e);
+
+export function drawTransform(config: AugmentConfig, size: Extent, rng: Prng): Transform | null {
   if (rng.uniform() >= config.probability) return null;
   const r = (config.rotationDeg * Math.PI) / 180;
-  const s = config.shiftFraction * size;
+  const [sx, sy, sz] = sides(size).map((n) => config.shiftFraction * n);
   return {
     angleRad: rng.between(-r, r),
-    shift: [rng.between(-s, s), rng.between(-s, s), rng.between(-s, s)],
+    shift: [rng.between(-sx, sx), rng.between(-sy, sy), rng.between(-sz, sz)],
     scale: rng.between(config.scaleRange[0], config.scaleRange[1]),
   };
 }
@@ -52,31 +58,33 @@ export function drawTransform(config: AugmentConfig, size: number, rng: Prng): T
  * Calls visit(outIndex, sx, sy, sz) with the source coordinates of every output voxel.
  */
 function forEachSource(
-  size: number,
+  size: Extent,
   t: Transform,
   visit: (out: number, sx: number, sy: number, sz: number) => void,
 ): void {
-  const c = (size - 1) / 2;
+  const [nx, ny, nz] = sides(size);
+  const [cx, cy, cz] = [(nx - 1) / 2, (ny - 1) / 2, (nz - 1) / 2];
   const cos = Math.cos(t.angleRad);
   const sin = Math.sin(t.angleRad);
   const inv = 1 / t.scale;
   let out = 0;
-  for (let z = 0; z < size; z++) {
-    const qz = (z - c - t.shift[2]) * inv;
-    for (let y = 0; y < size; y++) {
-      const qy = (y - c - t.shift[1]) * inv;
-      for (let x = 0; x < size; x++, out++) {
-        const qx = (x - c - t.shift[0]) * inv;
+  for (let z = 0; z < nz; z++) {
+    const qz = (z - cz - t.shift[2]) * inv;
+    for (let y = 0; y < ny; y++) {
+      const qy = (y - cy - t.shift[1]) * inv;
+      for (let x = 0; x < nx; x++, out++) {
+        const qx = (x - cx - t.shift[0]) * inv;
         // inverse rotation: R(−θ)
-        visit(out, cos * qx + sin * qy + c, -sin * qx + cos * qy + c, qz + c);
+        visit(out, cos * qx + sin * qy + cx, -sin * qx + cos * qy + cy, qz + cz);
       }
     }
   }
 }
 
-export function resampleImage(image: Float32Array, size: number, t: Transform): Float32Array {
+export function resampleImage(image: Float32Array, size: Extent, t: Transform): Float32Array {
   const out = new Float32Array(image.length);
-  const s2 = size * size;
+  const [nx, ny, nz] = sides(size);
+  const s2 = nx * ny;
   forEachSource(size, t, (o, sx, sy, sz) => {
     const x0 = Math.floor(sx);
     const y0 = Math.floor(sy);
@@ -87,17 +95,17 @@ export function resampleImage(image: Float32Array, size: number, t: Transform): 
     let acc = 0;
     for (let dz = 0; dz < 2; dz++) {
       const zz = z0 + dz;
-      if (zz < 0 || zz >= size) continue;
+      if (zz < 0 || zz >= nz) continue;
       const wz = dz ? fz : 1 - fz;
       for (let dy = 0; dy < 2; dy++) {
         const yy = y0 + dy;
-        if (yy < 0 || yy >= size) continue;
+        if (yy < 0 || yy >= ny) continue;
         const wy = dy ? fy : 1 - fy;
         for (let dx = 0; dx < 2; dx++) {
           const xx = x0 + dx;
-          if (xx < 0 || xx >= size) continue;
+          if (xx < 0 || xx >= nx) continue;
           const wx = dx ? fx : 1 - fx;
-          acc += wz * wy * wx * image[xx + size * yy + s2 * zz];
+          acc += wz * wy * wx * image[xx + nx * yy + s2 * zz];
         }
       }
     }
@@ -106,15 +114,15 @@ export function resampleImage(image: Float32Array, size: number, t: Transform): 
   return out;
 }
 
-export function resampleLabels<L extends LabelArray>(labels: L, size: number, t: Transform): L {
+export function resampleLabels<L extends LabelArray>(labels: L, size: Extent, t: Transform): L {
   const out = new (labels.constructor as new (n: number) => L)(labels.length);
-  const s2 = size * size;
+  const [nx, ny, nz] = sides(size);
+  const s2 = nx * ny;
   forEachSource(size, t, (o, sx, sy, sz) => {
     const x = Math.round(sx);
     const y = Math.round(sy);
     const z = Math.round(sz);
-    out[o] =
-      x < 0 || y < 0 || z < 0 || x >= size || y >= size || z >= size ? 0 : labels[x + size * y + s2 * z];
+    out[o] = x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz ? 0 : labels[x + nx * y + s2 * z];
   });
   return out;
 }
@@ -130,13 +138,15 @@ export interface Sample<L extends LabelArray = LabelArray> {
  */
 export function augmentSample<L extends LabelArray>(
   sample: Sample<L>,
-  size: number,
+  size: Extent,
   config: AugmentConfig,
   rng: Prng,
 ): Sample<L> {
-  const v = size ** 3;
+  const [nx, ny, nz] = sides(size);
+  const v = nx * ny * nz;
   if (sample.image.length % v !== 0 || sample.image.length === 0 || sample.label.length !== v) {
-    throw new Error(`augmentSample: the label must hold ${size}³ voxels and the image ${size}³ per channel.`);
+    const grid = typeof size === 'number' ? `${size}³` : size.join('×');
+    throw new Error(`augmentSample: the label must hold ${grid} voxels and the image ${grid} per channel.`);
   }
   const t = drawTransform(config, size, rng);
   if (!t) return sample;

@@ -4,12 +4,19 @@
  * that turns the first into the second.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Side3 } from '../core/nativeSettings';
 
-/** [B, S, S, S, C] from B cases of C·S³ values each, laid end to end in `data`. */
-export function imageTensor(data: Float32Array, batch: number, size: number, channels: number): tf.Tensor5D {
+/** [B, Z, Y, X, C] from B cases of C·X·Y·Z values each, laid end to end in `data`; a number is the S³ cube. */
+export function imageTensor(
+  data: Float32Array,
+  batch: number,
+  size: number | Side3,
+  channels: number,
+): tf.Tensor5D {
+  const [x, y, z] = typeof size === 'number' ? [size, size, size] : size;
   // One channel needs no reordering; the tensor shares the data's layout exactly.
-  if (channels === 1) return tf.tensor5d(data, [batch, size, size, size, 1]);
+  if (channels === 1) return tf.tensor5d(data, [batch, z, y, x, 1]);
   return tf.tidy(() =>
-    tf.transpose(tf.tensor5d(data, [batch, channels, size, size, size]), [0, 2, 3, 4, 1]),
+    tf.transpose(tf.tensor5d(data, [batch, channels, z, y, x]), [0, 2, 3, 4, 1]),
   ) as tf.Tensor5D;
 }

@@ -19,6 +19,7 @@ import {
 } from './ops/layers';
 import { paramCount } from './paramCount';
 import {
+  assertBuildable,
   type EdgeLayer,
   edgeLayer,
   levelChannels,
@@ -155,7 +156,13 @@ export type NetworkProbe = (name: string, map: tf.Tensor5D) => void;
 let networkCounter = 0;
 
 export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions, probe?: NetworkProbe): SegNet {
-  const plan = planNetwork(spec, options.size, options.inChannels);
+  // A patch's sides must each survive p poolings; the plan's per-level side is then its largest.
+  if (options.patch) for (const side of options.patch) assertBuildable(spec, side);
+  const plan = planNetwork(
+    spec,
+    options.patch ? Math.max(...options.patch) : options.size,
+    options.inChannels,
+  );
   networkCounter += 1;
   const vars = new VariableFactory(`segnet${networkCounter}`, options.seed);
 
@@ -199,7 +206,8 @@ export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions, pr
   }
 
   function apply(x: tf.Tensor5D, training: boolean): SegNetOutput {
-    const expected = [options.size, options.size, options.size, options.inChannels];
+    const [px, py, pz] = options.patch ?? [options.size, options.size, options.size];
+    const expected = [pz, py, px, options.inChannels];
     if (x.rank !== 5 || x.shape.slice(1).some((s, i) => s !== expected[i]))
       throw new Error(`network input must be [B, ${expected.join(', ')}], got [${x.shape.join(', ')}]`);
     return tf.tidy(() => {

@@ -3,6 +3,7 @@
  * exports a network. Tensors are channels-last: [batch, depth, height, width, channels].
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Side3 } from '../core/nativeSettings';
 import type { ArchitectureSpec } from '../core/spec';
 
 export interface NetworkOptions {
@@ -10,6 +11,8 @@ export interface NetworkOptions {
   classes: number;
   /** Cube side S of the input volume. */
   size: number;
+  /** Native protocol: the input is this x, y, z patch instead of the S³ cube (each side a multiple of 2^p). */
+  patch?: Side3;
   /** Input channels (1 for mono-modal MR). */
   inChannels: number;
   /** Spatial-dropout rate of each MegaBlock, applied only when training. */

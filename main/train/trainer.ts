@@ -3,11 +3,16 @@
  * on-the-fly augmentation, validation after every epoch, best epoch kept. Without validation cases (the
  * final training of a winner on train + validation) nothing is validated and the last epoch is kept.
  *
+ * Under the native protocol (`native` set) each case keeps its own shape: a batch is random patches of it
+ * (patchSampler.ts, drawn from a PRNG of its own so that both engines cut the same patches), augmented as a
+ * whole volume would be, and validation segments each whole case by sliding window (slidingWindow.ts).
+ *
  * Tensor hygiene: every tensor made here is disposed before return, the network and optimizer included
  * (unless the caller asks to keep the network), so tf.memory().numTensors is back at its baseline after
  * each candidate. Best weights are snapshotted to host memory (typed arrays), never as extra tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { NativeTraining, Side3 } from '../core/nativeSettings';
 import { createPrng, type Prng } from '../core/prng';
 import { AUGMENT_DEFAULTS, type AugmentConfig, augmentSample, type LabelArray } from './augment';
 import {
@@ -20,14 +25,27 @@ import {
 import { imageTensor } from './imageTensor';
 import { argmaxLabels, meanForegroundDice, perLabelDice } from './metrics';
 import { NADAM_DEFAULTS, NadamOptimizer } from './nadam';
+import {
+  type CaseForeground,
+  caseForeground,
+  cropPatch,
+  forcedForeground,
+  patchOrigin,
+} from './patchSampler';
 import { type LrSchedule, learningRateAt } from './schedule';
 import type { SegNet } from './segNet';
+import { slidingWindowPredict } from './slidingWindow';
 
-/** One preprocessed case: image and label maps of S³ voxels, x fastest (see augment.ts). */
+/** One preprocessed case: image and label maps of S³ voxels (native protocol: of `shape`), x fastest (see augment.ts). */
 export interface TrainVolume {
   image: Float32Array;
   label: LabelArray;
+  /** Native protocol: the case's x, y, z. */
+  shape?: Side3;
 }
+
+/** The patch sampler's PRNG is seeded with the training seed plus this, the same in both engines. */
+export const PATCH_SEED_OFFSET = 7919;
 
 export interface TrainSettings {
   epochs: number;
@@ -100,6 +118,8 @@ export interface TrainRequest {
   onEpoch?: (p: EpochProgress) => void;
   signal?: AbortSignal;
   keepNetwork?: boolean;
+  /** Native protocol: patch training and sliding-window validation; the network's input is the patch. */
+  native?: NativeTraining;
   /** performance.now() when the job arrived (before its volumes were read); default: this call. */
   startedAt?: number;
 }
@@ -116,14 +136,15 @@ function shuffled(n: number, rng: Prng): number[] {
   return idx;
 }
 
-/** Builds [B, S, S, S, C] images and [B, S, S, S, K] one-hot labels from samples. */
+/** Builds [B, Z, Y, X, C] images and [B, Z, Y, X, K] one-hot labels from samples of S³ (or `size`) voxels. */
 function batchTensors(
   samples: readonly TrainVolume[],
-  size: number,
+  size: number | Side3,
   classes: number,
   channels: number,
 ): [tf.Tensor5D, tf.Tensor5D] {
-  const v = size ** 3;
+  const [sx, sy, sz] = typeof size === 'number' ? [size, size, size] : size;
+  const v = sx * sy * sz;
   const img = new Float32Array(samples.length * v * channels);
   const lab = new Int32Array(samples.length * v);
   samples.forEach((s, i) => {
@@ -133,19 +154,29 @@ function batchTensors(
   const b = samples.length;
   const x = imageTensor(img, b, size, channels);
   const y = tf.tidy(() =>
-    tf.reshape(tf.oneHot(tf.tensor1d(lab, 'int32'), classes), [b, size, size, size, classes]),
+    tf.reshape(tf.oneHot(tf.tensor1d(lab, 'int32'), classes), [b, sz, sy, sx, classes]),
   );
   return [x, y as tf.Tensor5D];
 }
 
-/** Per-label Dice of each validation case, averaged over cases. */
-export async function evaluate(net: SegNet, cases: readonly TrainVolume[]): Promise<number[]> {
+/** Per-label Dice of each validation case, averaged over cases; under `native` by sliding window over each case. */
+export async function evaluate(
+  net: SegNet,
+  cases: readonly TrainVolume[],
+  native?: NativeTraining,
+): Promise<number[]> {
   const { classes, size, inChannels } = net.options;
   const sum = new Array<number>(classes).fill(0);
   for (const c of cases) {
-    const probs = tf.tidy(() => net.apply(imageTensor(c.image, 1, size, inChannels), false).probs);
-    const pred = await argmaxLabels(probs);
-    probs.dispose();
+    let pred: ArrayLike<number>;
+    if (native && c.shape) {
+      pred = slidingWindowPredict(net, c.image, c.shape, native);
+      await yieldToEventLoop();
+    } else {
+      const probs = tf.tidy(() => net.apply(imageTensor(c.image, 1, size, inChannels), false).probs);
+      pred = await argmaxLabels(probs);
+      probs.dispose();
+    }
     perLabelDice(pred, c.label, classes).forEach((d, l) => {
       sum[l] += d;
     });
@@ -163,7 +194,7 @@ function restore(net: SegNet, values: readonly Float32Array[]): void {
   });
 }
 
-function validateRequest(req: TrainRequest, size: number, channels: number): void {
+function validateRequest(req: TrainRequest, size: number, channels: number, patch?: Side3): void {
   const { epochs, batchSize } = req.settings;
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new Error(`trainer: epochs must be an integer ≥ 1, got ${epochs}.`);
@@ -171,6 +202,25 @@ function validateRequest(req: TrainRequest, size: number, channels: number): voi
     throw new Error(`trainer: batchSize must be an integer ≥ 1, got ${batchSize}.`);
   }
   if (req.train.length === 0) throw new Error('trainer: no training volumes.');
+  if (req.native) {
+    const want = req.native.patchSize.join('×');
+    if (patch?.join('×') !== want)
+      throw new Error(
+        `trainer: the network's input (${patch?.join('×') ?? `${size}³`}) is not the patch ${want}.`,
+      );
+    for (const [name, set] of [
+      ['training', req.train],
+      ['validation', req.val],
+    ] as const)
+      set.forEach((c, i) => {
+        const n = c.shape ? c.shape[0] * c.shape[1] * c.shape[2] : 0;
+        if (!c.shape || c.image.length !== channels * n || c.label.length !== n)
+          throw new Error(
+            `trainer: ${name} volume ${i} does not hold the ${channels} channel${channels > 1 ? 's' : ''} of its shape ${c.shape?.join('×') ?? '(none given)'}.`,
+          );
+      });
+    return;
+  }
   for (const [name, set] of [
     ['training', req.train],
     ['validation', req.val],
@@ -194,7 +244,24 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
   const optimizer = new NadamOptimizer({ learningRate: settings.learningRate });
   let keep = false;
   try {
-    validateRequest(req, size, net.options.inChannels);
+    validateRequest(req, size, net.options.inChannels, net.options.patch);
+    const { native } = req;
+    const patchRng = createPrng(settings.seed + PATCH_SEED_OFFSET);
+    const foreground: CaseForeground[] = native ? req.train.map((c) => caseForeground(c.label)) : [];
+    const channels = net.options.inChannels;
+    /** A batch element: the whole case (paper protocol) or a patch of it, augmented either way. */
+    const sample = (caseIndex: number, slot: number, batch: number): TrainVolume => {
+      const c = req.train[caseIndex];
+      if (!native || !c.shape) return augmentSample(c, size, settings.augment, rng);
+      const patch = native.patchSize;
+      const forced = forcedForeground(slot, batch, native.foregroundFraction);
+      const origin = patchOrigin(c.shape, patch, forced ? foreground[caseIndex] : null, patchRng);
+      const cut = {
+        image: cropPatch(c.image, c.shape, channels, origin, patch),
+        label: cropPatch(c.label, c.shape, 1, origin, patch),
+      };
+      return augmentSample(cut, patch, settings.augment, rng);
+    };
     const lossConfig: ExpLogLossConfig = {
       ...EXP_LOG_DEFAULTS,
       labelWeights: labelWeightsFromCounts(
@@ -229,10 +296,9 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
           status = 'cancelled';
           break epochs;
         }
-        const samples = order
-          .slice(b, b + settings.batchSize)
-          .map((i) => augmentSample(req.train[i], size, settings.augment, rng));
-        const [x, y] = batchTensors(samples, size, classes, net.options.inChannels);
+        const members = order.slice(b, b + settings.batchSize);
+        const samples = members.map((i, slot) => sample(i, slot, members.length));
+        const [x, y] = batchTensors(samples, native?.patchSize ?? size, classes, channels);
         const step = () =>
           optimizer.minimize(
             () => {
@@ -265,7 +331,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       }
       let validation: { valDice: number; valPerLabel: number[] } | undefined;
       if (validated) {
-        const valPerLabel = await evaluate(net, req.val);
+        const valPerLabel = await evaluate(net, req.val, native);
         const valDice = meanForegroundDice(valPerLabel);
         validation = { valDice, valPerLabel };
         if (!best || valDice > best.dice) {

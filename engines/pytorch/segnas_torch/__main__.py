@@ -24,7 +24,7 @@ _protocol_out = sys.stdout
 sys.stdout = sys.stderr
 _write_lock = threading.Lock()
 
-PROTOCOL_VERSION = 3  # main/compute/protocol.ts
+PROTOCOL_VERSION = 4  # main/compute/protocol.ts
 
 
 def _finite(v):
@@ -106,6 +106,7 @@ def main() -> None:
     from .devices import choose_device, choose_precision, configure_cuda, list_devices
     from .jobs import BadMessage, message_id, parse_line
     from .modelio import load_model, save_model
+    from .sliding import sliding_window_predict
     from .trainer import train_candidate
     from .volumes import read_image, write_label
 
@@ -216,7 +217,8 @@ def main() -> None:
                 "preprocessing": meta.get("preprocessing") or {"size": job["network"]["size"]},
                 "labels": meta.get("labels") or {"values": list(range(k)),
                                                  "names": ["background" if i == 0 else f"label {i}" for i in range(k)]},
-                "extra": {"bestDice": result.best_dice, "bestEpoch": result.best_epoch, "training": job["training"]},
+                "extra": {"bestDice": result.best_dice, "bestEpoch": result.best_epoch, "training": job["training"],
+                          **({"native": job["native"]} if job.get("native") else {})},
             }, onnx=args.onnx and meta.get("onnx", True) is not False)
         return {"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
                 "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
@@ -225,17 +227,27 @@ def main() -> None:
 
     def run_predict(job: dict):
         start = time.perf_counter()
-        net = load_model(job["model"], device)
+        native = job.get("native")
+        net = load_model(job["model"], device, tuple(native["patchSize"]) if native else None)
         size = net.options["size"]
         if net.options["classes"] > 256:
             raise ValueError(f"{job['model']}: {net.options['classes']} classes do not fit a uint8 class map")
+        done: list = []
         with torch.no_grad():
             for image_path, out_path in zip(job["images"], job["outputs"]):
                 if cancel.is_set():
                     return {"type": "failed", "id": job["id"], "status": "failed", "reason": "cancelled"}
-                image = read_image(image_path, size, net.options["inChannels"]).unsqueeze(0).to(device)
-                probs, _ = net(image)
-                write_label(out_path, probs.argmax(1)[0])
+                if native:
+                    # Native protocol: the image's own shape, segmented by sliding window.
+                    shape = tuple(job["shapes"][len(done)])
+                    image = read_image(image_path, size, net.options["inChannels"], shape).to(device)
+                    write_label(out_path, sliding_window_predict(net, image, shape, tuple(native["patchSize"]),
+                                                                 native["overlap"], native["mirror"]))
+                else:
+                    image = read_image(image_path, size, net.options["inChannels"]).unsqueeze(0).to(device)
+                    probs, _ = net(image)
+                    write_label(out_path, probs.argmax(1)[0])
+                done.append(out_path)
         return {"type": "predicted", "id": job["id"], "outputs": job["outputs"], "seconds": time.perf_counter() - start}
 
     while True:

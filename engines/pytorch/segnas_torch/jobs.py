@@ -28,6 +28,18 @@ def _obj(v: Any, what: str, path: str) -> dict:
     return v
 
 
+def _side3(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 3 and all(_int(n) and n >= 1 for n in v)
+
+
+def _sliding(native: Any, w: str) -> dict:
+    native = _obj(native, w, "job.native")
+    _check(_side3(native.get("patchSize")), w, "job.native.patchSize", "must be three integers >= 1 (x, y, z)")
+    _check(_num(native.get("overlap")) and 0 <= native["overlap"] < 1, w, "job.native.overlap", "must be a number in [0, 1)")
+    _check(isinstance(native.get("mirror"), bool), w, "job.native.mirror", "must be a boolean")
+    return native
+
+
 def validate_train_job(job: Any) -> dict:
     w = "train job"
     job = _obj(job, w, "job")
@@ -66,6 +78,14 @@ def validate_train_job(job: Any) -> dict:
         for i, r in enumerate(refs):
             _check(isinstance(r, dict) and isinstance(r.get("image"), str) and isinstance(r.get("label"), str)
                    and r["image"] != "" and r["label"] != "", w, f"job.data.{k}.{i}", "must be {image, label} paths")
+            if "shape" in r:
+                _check(_side3(r["shape"]), w, f"job.data.{k}.{i}.shape", "must be three integers >= 1 (x, y, z)")
+            elif "native" in job:
+                _check(False, w, f"job.data.{k}.{i}.shape", "is required when job.native is set (each case keeps its own shape)")
+    if "native" in job:
+        native = _sliding(job["native"], w)
+        f = native.get("foregroundFraction")
+        _check(_num(f) and 0 <= f <= 1, w, "job.native.foregroundFraction", "must be a number in [0, 1]")
     if "exportDir" in job:
         _check(isinstance(job["exportDir"], str), w, "job.exportDir", "must be a string")
     if "exportMeta" in job:
@@ -81,6 +101,13 @@ def validate_predict_job(job: Any) -> dict:
     for k in ("images", "outputs"):
         _check(isinstance(job.get(k), list) and all(isinstance(p, str) and p for p in job[k]), w, f"job.{k}", "must be a list of paths")
     _check(len(job["images"]) == len(job["outputs"]), w, "job.outputs", "must have one path per image")
+    if "shapes" in job:
+        _check(isinstance(job["shapes"], list) and all(_side3(s) for s in job["shapes"]), w, "job.shapes",
+               "must be a list of three integers >= 1 (x, y, z) per image")
+    if "native" in job:
+        _sliding(job["native"], w)
+        _check(len(job.get("shapes") or []) == len(job["images"]), w, "job.shapes",
+               "must give one x, y, z shape per image when native is set")
     return job
 
 

@@ -75,7 +75,8 @@ def export_onnx(directory: str, net: SegNet) -> Optional[str]:
             # The contract of both engines (docs/engines.md): image [N, C, D, H, W] -> probabilities
             # [N, K, D, H, W], batch and sides free (each side a multiple of 2^p), opset 13.
             free = {0: "N", 2: "D", 3: "H", 4: "W"}
-            torch.onnx.export(Final(net).cpu(), torch.zeros(1, cin, s, s, s), path, input_names=["image"],
+            px, py, pz = net.options.get("patch") or (s, s, s)
+            torch.onnx.export(Final(net).cpu(), torch.zeros(1, cin, pz, py, px), path, input_names=["image"],
                               output_names=["probabilities"], opset_version=13,
                               dynamic_axes={"image": free, "probabilities": free}, **torchscript_exporter())
         return path
@@ -142,7 +143,8 @@ def weight_files(directory: str, model: dict) -> list:
     return files
 
 
-def load_model(directory: str, device: torch.device) -> SegNet:
+def load_model(directory: str, device: torch.device, patch=None) -> SegNet:
+    """The folder's network; with `patch` (x, y, z; a native predict job) built for that input."""
     file = os.path.join(directory, "model.json")
     try:
         st = os.stat(file)
@@ -160,7 +162,7 @@ def load_model(directory: str, device: torch.device) -> SegNet:
     entries = [w for g in model["weightsManifest"] for w in g["weights"]]
     data = b"".join(open(p, "rb").read() for p in files)
     values = torch.frombuffer(bytearray(data), dtype=torch.float32) if data else torch.zeros(0)
-    net = SegNet(model["spec"], model["network"])
+    net = SegNet(model["spec"], {**model["network"], "patch": list(patch)} if patch else model["network"])
     targets = net.ts_targets()
     if len(targets) != len(entries):
         raise ValueError(f"{file}: lists {len(entries)} weights, the rebuilt network has {len(targets)}.")

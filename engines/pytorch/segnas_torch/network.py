@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .init import initialise
-from .spec import block_edges, edge_layer, level_channels, plan_network, residual_layer
+from .spec import assert_buildable, block_edges, edge_layer, level_channels, plan_network, residual_layer
 
 BN_EPSILON = 1e-3
 # Keras-style momentum 0.9: moving = 0.9 * moving + 0.1 * batch.
@@ -125,6 +125,12 @@ class SegNet(nn.Module):
         self.spec = spec
         self.options = dict(network)
         size, classes = network["size"], network["classes"]
+        patch = network.get("patch")
+        if patch:
+            # Native protocol: the input is this (x, y, z) patch; each side must survive p poolings.
+            for side in patch:
+                assert_buildable(spec, side)
+            size = max(patch)
         blocks, aux_levels = plan_network(spec, size, network["inChannels"])
         edges = block_edges(spec["block"])
         self.megablocks = nn.ModuleList([MegaBlock(spec, mb, edges, network["dropout"], device) for mb in blocks])
@@ -136,8 +142,9 @@ class SegNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         s, cin = self.options["size"], self.options["inChannels"]
-        if x.dim() != 5 or tuple(x.shape[1:]) != (cin, s, s, s):
-            raise ValueError(f"network input must be [B, {cin}, {s}, {s}, {s}], got {list(x.shape)}")
+        px, py, pz = self.options.get("patch") or (s, s, s)
+        if x.dim() != 5 or tuple(x.shape[1:]) != (cin, pz, py, px):
+            raise ValueError(f"network input must be [B, {cin}, {pz}, {py}, {px}], got {list(x.shape)}")
         encoder = []
         h = x
         aux = []

@@ -4,6 +4,10 @@ best epoch (highest validation Dice, first on ties) kept with a host copy of its
 validation cases (the final training of a winner) keeps its last epoch; `training.schedule` "poly" decays
 the learning rate as main/train/schedule.ts does.
 
+Under the native protocol (`job.native`) each case keeps its own shape: a batch is patches cut by patches.py
+(the same draws as the TensorFlow.js engine, from the PRNG both share), augmented, and validation segments each
+whole case by sliding window (sliding.py).
+
 Speed: the volumes are moved to the device once; augmentation runs batched on the device; the epoch's
 loss is summed on the device and read once per epoch; validation reads one Dice vector per case."""
 from __future__ import annotations
@@ -24,7 +28,14 @@ from .memory import CudaPeak, tensors_bytes, traced_peak
 from .metrics import mean_foreground_dice, per_label_dice
 from .nadam import Nadam
 from .network import SegNet
+from .patches import CaseForeground, crop_patch, forced_foreground, patch_origin
+from .prng import Prng
+from .sliding import sliding_window_predict
 from .volumes import read_image, read_label
+
+
+# The patch sampler's PRNG is seeded with the training seed plus this (main/train/trainer.ts).
+PATCH_SEED_OFFSET = 7919
 
 
 POLY_EXPONENT = 0.9
@@ -105,7 +116,7 @@ _volumes: dict = {}
 
 
 def _volume_key(ref: dict, size: int) -> tuple:
-    key = [size]
+    key = [size, tuple(ref.get("shape") or ())]
     for path in (ref["image"], ref["label"]):
         st = os.stat(path)
         key += [path, st.st_size, st.st_mtime_ns]
@@ -120,10 +131,14 @@ def load_cases(refs: list, size: int, device: torch.device, keep: Optional[set] 
         if keep is not None:
             keep.add(key)
         if key not in _volumes:
-            _volumes[key] = (read_image(r["image"], size, channels).to(device), read_label(r["label"], size).to(device))
+            shape = r.get("shape")
+            _volumes[key] = (read_image(r["image"], size, channels, shape).to(device),
+                             read_label(r["label"], size, shape).to(device))
         image, label = _volumes[key]
         images.append(image)
         labels.append(label)
+    if any(r.get("shape") for r in refs):
+        return images, labels  # native protocol: each case its own shape, no common stack
     return torch.stack(images), torch.stack(labels)
 
 
@@ -137,16 +152,24 @@ def load_job_cases(data: dict, size: int, device: torch.device, channels: int = 
     return train, val
 
 
-def evaluate(net: SegNet, images: torch.Tensor, labels: torch.Tensor, precision: str) -> List[float]:
+def evaluate(net: SegNet, images, labels, precision: str, native: Optional[dict] = None) -> List[float]:
+    """Mean per-label Dice; under `native` images/labels are lists of whole cases, segmented by sliding window."""
     classes = net.options["classes"]
     net.eval()
-    total = torch.zeros(classes, dtype=torch.float64, device=images.device)
-    with torch.no_grad(), autocast_context(images.device, precision):
-        for i in range(images.shape[0]):
-            probs, _ = net(images[i:i + 1])
-            total += per_label_dice(probs.argmax(1), labels[i:i + 1].long(), classes)
+    count = len(images)
+    total = torch.zeros(classes, dtype=torch.float64, device=images[0].device)
+    with torch.no_grad(), autocast_context(images[0].device, precision):
+        for i in range(count):
+            if native:
+                z, y, x = labels[i].shape
+                pred = sliding_window_predict(net, images[i], (x, y, z), tuple(native["patchSize"]),
+                                              native["overlap"], native["mirror"])
+                total += per_label_dice(pred[None], labels[i][None].long(), classes)
+            else:
+                probs, _ = net(images[i:i + 1])
+                total += per_label_dice(probs.argmax(1), labels[i:i + 1].long(), classes)
     net.train()
-    return (total / images.shape[0]).tolist()
+    return (total / count).tolist()
 
 
 def train_candidate(job: dict, device: torch.device, precision: str, cancel: threading.Event,
@@ -159,7 +182,9 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     cuda_peak = CudaPeak(device) if device.type == "cuda" else None
     cpu_peak: Optional[int] = None
     torch.manual_seed(settings["seed"])
-    net = SegNet(job["spec"], job["network"]).to(device)
+    native = job.get("native")
+    network = {**job["network"], "patch": list(native["patchSize"])} if native else job["network"]
+    net = SegNet(job["spec"], network).to(device)
     memory_format = torch.channels_last_3d if channels_last and device.type == "cuda" else torch.contiguous_format
     if channels_last:
         net = net.to(memory_format=memory_format)
@@ -170,16 +195,32 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     steps = 0
     validated = len(job["data"]["val"]) > 0
     (train_img, train_lab), (val_img, val_lab) = load_job_cases(job["data"], size, device, job["network"]["inChannels"])
-    counts = torch.bincount(train_lab.reshape(-1).long(), minlength=classes)
+    all_labels = torch.cat([t.reshape(-1) for t in train_lab]) if native else train_lab.reshape(-1)
+    counts = torch.bincount(all_labels.long(), minlength=classes)
     if counts.numel() > classes:
         raise ValueError(f"training labels hold class {counts.numel() - 1}, outside 0..{classes - 1}.")
     weights = torch.tensor(label_weights_from_counts(counts.tolist()), dtype=torch.float32, device=device)
     rng = random.Random(settings["seed"])
+    patch_rng = Prng(settings["seed"] + PATCH_SEED_OFFSET)
+    patch = tuple(native["patchSize"]) if native else None
+    foreground = [CaseForeground(lab) for lab in train_lab] if native else []
+    shapes = [tuple(r["shape"]) for r in job["data"]["train"]] if native else []
+
+    def native_batch(idx: List[int]):
+        """The batch's patches, [B, C, pz, py, px] and [B, pz, py, px], drawn as main/train/trainer.ts does."""
+        xs, ys = [], []
+        for slot, i in enumerate(idx):
+            forced = forced_foreground(slot, len(idx), native["foregroundFraction"])
+            origin = patch_origin(shapes[i], patch, foreground[i] if forced else None, patch_rng)
+            xs.append(crop_patch(train_img[i], origin, patch))
+            ys.append(crop_patch(train_lab[i], origin, patch))
+        return torch.stack(xs), torch.stack(ys)
+
     history = []
     first_step: Optional[float] = None
     best = None
     status = "done"
-    n = train_img.shape[0]
+    n = len(train_img)
     for epoch in range(1, settings["epochs"] + 1):
         epoch_start = time.perf_counter()
         lr = learning_rate_at(settings.get("schedule", "constant"), settings["learningRate"], epoch,
@@ -202,9 +243,12 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 raise out_of_memory_error(f"Simulated by SEGNAS_FAULT_OOM_STEP at step {steps}.")
 
             def step() -> torch.Tensor:
-                index = order_t[b:b + settings["batchSize"]]
-                x, y = train_img.index_select(0, index), train_lab.index_select(0, index)
-                x, y = augment_batch(x, y, [draw_transform(settings["augment"], size, rng) for _ in idx])
+                if native:
+                    x, y = native_batch(idx)
+                else:
+                    index = order_t[b:b + settings["batchSize"]]
+                    x, y = train_img.index_select(0, index), train_lab.index_select(0, index)
+                x, y = augment_batch(x, y, [draw_transform(settings["augment"], patch or size, rng) for _ in idx])
                 x, y = x.contiguous(memory_format=memory_format), y.long()
                 optimizer.zero_grad()
                 with autocast_context(device, precision):
@@ -227,7 +271,10 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 return loss.detach().float()
 
             if device.type == "cpu" and epoch == 1 and b == 0:
-                alive = tensors_bytes([t for t in (train_img, train_lab, val_img, val_lab) if t is not None] + [weights, *optimizer.m, *optimizer.v,
+                volumes = [t for t in (train_img, train_lab, val_img, val_lab) if t is not None]
+                if native:
+                    volumes = [v for group in volumes for v in group]
+                alive = tensors_bytes(volumes + [weights, *optimizer.m, *optimizer.v,
                                        *net.parameters(), *net.buffers()])
                 loss, step_peak = traced_peak(step)
                 if step_peak is not None:
@@ -245,7 +292,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
             break
         validation = {}
         if validated:
-            per_label = evaluate(net, val_img, val_lab, precision)
+            per_label = evaluate(net, val_img, val_lab, precision, native)
             dice = mean_foreground_dice(per_label)
             validation = {"valDice": dice, "valPerLabel": per_label}
             if best is None or dice > best["dice"]:

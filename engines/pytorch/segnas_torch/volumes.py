@@ -17,19 +17,28 @@ def _read(path: str, count: int, itemsize: int, what: str) -> bytearray:
     return data
 
 
-def read_image(path: str, size: int, channels: int = 1) -> torch.Tensor:
-    """[C, S, S, S] float32."""
-    what = f"float32 {channels}x{size}^3" if channels > 1 else f"float32 {size}^3"
-    data = _read(path, channels * size**3, 4, what)
+def _grid(size: int, shape=None):
+    """(x, y, z) and its description: the native protocol's per-case shape, else the S^3 cube."""
+    if shape:
+        return tuple(shape), "x".join(str(n) for n in shape)
+    return (size, size, size), f"{size}^3"
+
+
+def read_image(path: str, size: int, channels: int = 1, shape=None) -> torch.Tensor:
+    """[C, Z, Y, X] float32 (Z = Y = X = S without `shape`)."""
+    (x, y, z), grid = _grid(size, shape)
+    what = f"float32 {channels}x{grid}" if channels > 1 else f"float32 {grid}"
+    data = _read(path, channels * x * y * z, 4, what)
     t = torch.frombuffer(data, dtype=torch.float32)
     if sys.byteorder != "little":
         raise RuntimeError("protocol volumes are little-endian; this machine is big-endian.")
-    return t.reshape(channels, size, size, size).clone()
+    return t.reshape(channels, z, y, x).clone()
 
 
-def read_label(path: str, size: int) -> torch.Tensor:
-    data = _read(path, size**3, 1, f"uint8 {size}^3")
-    return torch.frombuffer(data, dtype=torch.uint8).reshape(size, size, size).clone()
+def read_label(path: str, size: int, shape=None) -> torch.Tensor:
+    (x, y, z), grid = _grid(size, shape)
+    data = _read(path, x * y * z, 1, f"uint8 {grid}")
+    return torch.frombuffer(data, dtype=torch.uint8).reshape(z, y, x).clone()
 
 
 def write_label(path: str, classes: torch.Tensor) -> None:

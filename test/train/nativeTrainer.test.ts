@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../main/compute/backend';
+import type { NativeTraining } from '../../main/core/nativeSettings';
+import { AUGMENT_DEFAULTS } from '../../main/train/augment';
+import { buildNetwork } from '../../main/train/network';
+import { trainCandidate } from '../../main/train/trainer';
+import { boxCase } from './helpers/boxCase';
+
+const SPEC = {
+  n: 4,
+  p: 1,
+  sup: true,
+  res: true,
+  block: { nodes: 3 as const, ops: [2, 6, 1] as (2 | 6 | 1)[] },
+  extras: {},
+};
+const native: NativeTraining = {
+  patchSize: [8, 8, 8],
+  foregroundFraction: 1 / 3,
+  overlap: 0.5,
+  mirror: false,
+};
+// cases of their own shapes, one thinner than the patch along z (padded)
+const train = [boxCase([16, 12, 10], 1), boxCase([12, 14, 6], 2), boxCase([14, 10, 12], 3)];
+const val = [boxCase([13, 11, 9], 4)];
+const settings = { epochs: 2, batchSize: 3, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 6 };
+const makeNet = () =>
+  buildNetwork(SPEC, { classes: 2, size: 8, inChannels: 1, dropout: 0, seed: 1, patch: native.patchSize });
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe('trainer, native protocol', () => {
+  it('trains on patches of cases of any shape, validates by sliding window, reproducibly, freeing every tensor', async () => {
+    const baseline = tf.memory().numTensors;
+    const run = () => trainCandidate({ makeNet, train, val, settings, native });
+    const first = await run();
+    const second = await run();
+    expect(first.status).toBe('done');
+    expect(first.history).toHaveLength(2);
+    for (const e of first.history) {
+      expect(Number.isFinite(e.loss)).toBe(true);
+      expect(e.valDice).toBeGreaterThanOrEqual(0);
+      expect(e.valPerLabel).toHaveLength(2);
+    }
+    expect(second.history.map((e) => [e.loss, e.valDice])).toEqual(
+      first.history.map((e) => [e.loss, e.valDice]),
+    );
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('refuses a case whose data does not fill its shape, and a network whose input is not the patch', async () => {
+    const bad = [{ ...train[0], shape: [16, 12, 11] as [number, number, number] }];
+    await expect(trainCandidate({ makeNet, train: bad, val: [], settings, native })).rejects.toThrow(
+      /training volume 0 .*16×12×11/,
+    );
+    const cube = () => buildNetwork(SPEC, { classes: 2, size: 8, inChannels: 1, dropout: 0, seed: 1 });
+    await expect(trainCandidate({ makeNet: cube, train, val: [], settings, native })).rejects.toThrow(
+      /not the patch 8×8×8/,
+    );
+  });
+});
