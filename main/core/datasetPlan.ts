@@ -59,3 +59,14 @@ export function formatPlan(plan: DatasetPlan): string {
   ];
   return `plan: ${mm} mm, median shape ${plan.medianShape.join(' × ')}, patch ${plan.patchSize.join(' × ')}, batch ${plan.batch}, intensity ${schemes.join(' / ')}`;
 }
+
+/** "native (plan: …)" or "paper (every image resized to 32³)": the protocol as `segnas show` and the report state it. */
+export function describeProtocol(t: {
+  size: number;
+  protocol?: Protocol;
+  datasetPlan?: DatasetPlan;
+}): string {
+  return t.protocol === 'native' && t.datasetPlan
+    ? `native (${formatPlan(t.datasetPlan)}; sliding-window validation and test)`
+    : `paper (every image resized to ${t.size}³)`;
+}
