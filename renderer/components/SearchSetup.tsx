@@ -5,6 +5,7 @@ import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
 import { EngineSettings } from './EngineSettings';
+import { ProtocolFields } from './ProtocolFields';
 import { PruningFields } from './PruningFields';
 import { RunOnSection } from './RunOnSection';
 
@@ -120,6 +121,7 @@ export function SearchSetup() {
         <div className="card">
           <h3>Training</h3>
           <div className="fields">
+            <ProtocolFields config={config} issues={issues} update={update} />
             <NumberField
               label="Image size S (S³ voxels)"
               field="training.size"
