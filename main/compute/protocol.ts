@@ -7,7 +7,7 @@
  * - Volumes travel as files, by absolute path: an image is raw little-endian float32 (`.f32`), a label map
  *   raw uint8 classes 0..K−1 (`.u8`), each S³ values, x fastest then y then z (NIfTI order; see
  *   main/data/preprocess.ts); an image of C input channels (`network.inChannels`) holds C·S³ values,
- *   channel after channel.
+ *   channel after channel. Under the native protocol each volume has its own x·y·z (`VolumeFiles.shape`) instead of S³.
  * - One job at a time per trainer. See docs/training.md for the message table and an example session.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

@@ -205,6 +205,13 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
 
   const inChannels = o.volumes.channels ?? 1;
   const torchDevice = o.backend === undefined ? undefined : pytorchDeviceOf(o.backend);
+  // Native cases keep their own shapes: PyTorch holds their voxels, not cases × S³.
+  const caseVoxels = o.training.datasetPlan
+    ? [...o.volumes.train, ...o.volumes.val].reduce(
+        (sum, v) => sum + (v.shape ? v.shape[0] * v.shape[1] * v.shape[2] : 0),
+        0,
+      )
+    : undefined;
   const measure = (spec: ArchitectureSpec) => {
     // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
     const estMemoryBytes = estimateCandidateBytes(spec, {
@@ -217,6 +224,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       ...(torchDevice && {
         torchDevice,
         cases: o.volumes.train.length + o.volumes.val.length,
+        ...(caseVoxels !== undefined && { caseVoxels }),
         ...(o.precision && { precision: o.precision }),
       }),
     });

@@ -4,6 +4,7 @@
  * backend, TensorFlow.js' (./memoryEstimate.ts) for every other. One function for the search's
  * skip-as-oom decision, GPU admission and the check before a search starts, so the three never disagree.
  */
+import type { Side3 } from '../core/nativeSettings';
 import type { ArchitectureSpec } from '../core/spec';
 import { estimateTrainingBytes } from './memoryEstimate';
 import { assertBuildable } from './plan';
@@ -11,6 +12,10 @@ import { estimateTorchTrainingBytes, type TorchPrecision } from './torchMemoryEs
 
 export interface CandidateMemoryQuery {
   size: number;
+  /** Native protocol: the network trains on this x, y, z patch instead of the S³ cube. */
+  patch?: Side3;
+  /** Native protocol, PyTorch: the voxels of the cases it keeps on its device together. */
+  caseVoxels?: number;
   batch: number;
   classes: number;
   dropout: boolean;
@@ -21,34 +26,18 @@ export interface CandidateMemoryQuery {
   cases?: number;
   /** PyTorch: the training precision (autocast keeps half-size maps). */
   precision?: TorchPrecision;
-  /** Native protocol: the training patch (x, y, z); `size` is then ignored. */
-  patch?: [number, number, number];
 }
 
-/**
- * Bytes, or undefined when `size` (or the patch) cannot build the network (too many poolings for a side).
- * A patch is estimated from two cubes the network builds, 2^p and 2·2^p: every map the estimates count
- * scales with the voxels at each level, so the estimate is linear in the patch's voxels between and beyond.
- */
+/** Bytes, or undefined when `size` (or a side of `patch`) cannot build the network (too many poolings for it). */
 export function estimateCandidateBytes(spec: ArchitectureSpec, q: CandidateMemoryQuery): number | undefined {
-  if (q.patch) {
-    const cell = 2 ** spec.p;
-    if (q.patch.some((s) => s < cell || s % cell !== 0)) return undefined;
-    const { patch, ...cube } = q;
-    const small = estimateCandidateBytes(spec, { ...cube, size: cell });
-    const large = estimateCandidateBytes(spec, { ...cube, size: 2 * cell });
-    if (small === undefined || large === undefined) return undefined;
-    const voxels = patch[0] * patch[1] * patch[2];
-    const perVoxel = (large - small) / (7 * cell ** 3);
-    return Math.max(small, Math.round(small + perVoxel * (voxels - cell ** 3)));
-  }
   try {
-    assertBuildable(spec, q.size);
+    for (const side of q.patch ?? [q.size]) assertBuildable(spec, side);
   } catch {
     return undefined;
   }
   const common = {
     size: q.size,
+    ...(q.patch && { patch: q.patch }),
     batch: q.batch,
     classes: q.classes,
     dropout: q.dropout,
@@ -59,6 +48,7 @@ export function estimateCandidateBytes(spec: ArchitectureSpec, q: CandidateMemor
         ...common,
         device: q.torchDevice,
         cases: q.cases ?? 0,
+        ...(q.caseVoxels !== undefined && { caseVoxels: q.caseVoxels }),
         ...(q.precision && { precision: q.precision }),
       })
     : estimateTrainingBytes(spec, common);

@@ -13,11 +13,18 @@
  */
 import type { ArchitectureSpec } from '../core/spec';
 import { largestVariable, paramCount } from './paramCount';
-import { edgeLayer, levelChannels, planNetwork, residualLayer } from './plan';
+import {
+  edgeLayer,
+  type InputExtent,
+  levelChannels,
+  levelVoxels,
+  planNetwork,
+  planSide,
+  residualLayer,
+} from './plan';
 
-export interface MemoryQuery {
+export interface MemoryQuery extends InputExtent {
   classes: number;
-  size: number;
   batch: number;
   inChannels?: number;
   /** Spatial dropout on (it keeps a mask and a second map per MegaBlock). */
@@ -53,11 +60,11 @@ export interface MemoryBreakdown {
 
 export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): MemoryBreakdown {
   const inChannels = q.inChannels ?? 1;
-  const plan = planNetwork(spec, q.size, inChannels);
-  let activations = q.batch * q.size ** 3 * inChannels;
+  const plan = planNetwork(spec, planSide(q), inChannels);
+  let activations = q.batch * levelVoxels(q, 0) * inChannels;
   let largestCall = 0;
   for (const mb of plan.megaBlocks) {
-    const voxels = q.batch * mb.side ** 3;
+    const voxels = q.batch * levelVoxels(q, mb.level);
     if (mb.path === 'enc' && mb.level > 0) activations += voxels * mb.inChannels; // max-pooled input
     if (mb.path === 'dec') activations += voxels * (mb.inChannels + levelChannels(spec, mb.level + 1)); // upsampled + concat
     for (const edge of plan.edges) {
@@ -79,7 +86,7 @@ export function estimateTrainingMemory(spec: ArchitectureSpec, q: MemoryQuery): 
     const res = residualLayer(spec, mb);
     if (res) activations += voxels * mb.channels * (res.kind === 'projection' ? 2 : 1);
   }
-  const fullVoxels = q.batch * q.size ** 3;
+  const fullVoxels = q.batch * levelVoxels(q, 0);
   const heads = 1 + plan.auxLevels.length;
   activations += heads * 2 * fullVoxels * q.classes;
   for (const level of plan.auxLevels) activations += fullVoxels * q.classes * (1 - 8 ** -level) * (8 / 7);

@@ -4,6 +4,7 @@
  * and `segnas arch` all read this one plan, so they cannot disagree about the shape of a network.
  */
 import { blockEdges, checkBlock } from '../core/blockMatrix';
+import type { Side3 } from '../core/nativeSettings';
 import { type ArchitectureSpec, type BlockEdge, OPS } from '../core/spec';
 
 export interface MegaBlockPlan {
@@ -96,4 +97,20 @@ export function residualLayer(spec: ArchitectureSpec, mb: MegaBlockPlan): EdgeLa
   return mb.inChannels === mb.channels
     ? { kind: 'identity' }
     : { kind: 'projection', inChannels: mb.inChannels, channels: mb.channels };
+}
+
+/** The input a memory estimate counts: the S³ cube, or a native-protocol patch (x, y, z). */
+export interface InputExtent {
+  size: number;
+  patch?: Side3;
+}
+
+/** The side the plan's levels are laid out for: S, or a patch's largest side. */
+export const planSide = (q: InputExtent): number => (q.patch ? Math.max(...q.patch) : q.size);
+
+/** Voxels of one input map at `level` (halved `level` times along each axis). */
+export function levelVoxels(q: InputExtent, level: number): number {
+  if (!q.patch) return (q.size / 2 ** level) ** 3;
+  const f = 2 ** level;
+  return (q.patch[0] / f) * (q.patch[1] / f) * (q.patch[2] / f);
 }

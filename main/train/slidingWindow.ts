@@ -20,7 +20,8 @@ import type { SegNet } from './segNet';
 /** Start of each window along one axis of `n` voxels for a window of `p`. */
 export function windowStarts(n: number, p: number, overlap: number): number[] {
   if (n <= p) return [0];
-  const count = Math.ceil((n - p) / (p * (1 - overlap))) + 1;
+  // At most one window per voxel position: an overlap near 1 must not multiply identical windows.
+  const count = Math.min(n - p + 1, Math.ceil((n - p) / (p * (1 - overlap))) + 1);
   const step = (n - p) / (count - 1);
   return Array.from({ length: count }, (_, i) => Math.floor(step * i + 0.5));
 }

@@ -24,7 +24,7 @@
  */
 import type { ArchitectureSpec } from '../core/spec';
 import { paramCount } from './paramCount';
-import { edgeLayer, planNetwork, residualLayer } from './plan';
+import { edgeLayer, type InputExtent, levelVoxels, planNetwork, planSide, residualLayer } from './plan';
 
 export const TORCH_PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
 export type TorchPrecision = (typeof TORCH_PRECISIONS)[number];
@@ -34,14 +34,15 @@ export function torchPrecision(value: unknown): TorchPrecision | undefined {
   return TORCH_PRECISIONS.find((p) => p === value);
 }
 
-export interface TorchMemoryQuery {
+export interface TorchMemoryQuery extends InputExtent {
   classes: number;
-  size: number;
   batch: number;
   inChannels?: number;
   dropout?: boolean;
   /** Training + validation cases held on the device; default 0 (the step alone). */
   cases?: number;
+  /** Native protocol: the voxels of those cases together (each its own shape); default cases · S³. */
+  caseVoxels?: number;
   /** 'cpu' also holds the best epoch's copy of the weights in the same memory. */
   device?: 'cuda' | 'mps' | 'cpu';
   /** Training precision; bf16 and fp16 autocast keep the convolutions' maps at half size. */
@@ -70,8 +71,8 @@ export function countedActivations(
   q: TorchMemoryQuery,
 ): { values: number; largest: number; parts: Record<string, number> } {
   const inChannels = q.inChannels ?? 1;
-  const plan = planNetwork(spec, q.size, inChannels);
-  const fullVoxels = q.batch * q.size ** 3;
+  const plan = planNetwork(spec, planSide(q), inChannels);
+  const fullVoxels = q.batch * levelVoxels(q, 0);
   const parts: Record<string, number> = {
     input: fullVoxels * inChannels * 2, // the augmented batch and its labels
     pool: 0,
@@ -86,7 +87,7 @@ export function countedActivations(
   };
   let largest = 0;
   for (const mb of plan.megaBlocks) {
-    const voxels = q.batch * mb.side ** 3;
+    const voxels = q.batch * levelVoxels(q, mb.level);
     if (mb.path === 'enc' && mb.level > 0) parts.pool += 3 * voxels * mb.inChannels; // pooled + int64 indices
     if (mb.path === 'dec') {
       parts.concat += voxels * mb.inChannels;
@@ -184,7 +185,7 @@ export function estimateTorchTrainingMemory(
     (q.device === 'cuda' ? CUDNN_WORKSPACE_BYTES : 0);
   const copies = q.device === 'cpu' || q.device === undefined ? 7 : 6;
   const parameterBytes = copies * paramCount(spec, q.classes, inChannels) * BYTES;
-  const dataBytes = (q.cases ?? 0) * q.size ** 3 * (inChannels * 4 + 1);
+  const dataBytes = (q.caseVoxels ?? (q.cases ?? 0) * q.size ** 3) * (inChannels * 4 + 1);
   return {
     activationBytes,
     parameterBytes,

@@ -114,6 +114,16 @@ describe.each(engines)('native protocol jobs: $name engine', ({ name, options })
       });
       expect(wrongShape.status).toBe('failed');
       expect(wrongShape.reason).toMatch(/20.12.15/);
+
+      const noShapes = await trainer.predict({
+        id: `${name}-noshapes`,
+        model: modelDir,
+        images: [refs[0].image],
+        outputs: [join(dir, `${name}-noshapes.u8`)],
+        native: { patchSize: PATCH, overlap: 0.5, mirror: false },
+      });
+      expect(noShapes.status).toBe('failed');
+      expect(noShapes.reason).toMatch(/job\.shapes/);
     } finally {
       await trainer.close();
     }

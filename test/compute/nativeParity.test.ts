@@ -12,7 +12,7 @@ import { initBackend } from '../../main/compute/backend';
 import { writeVolumeFiles } from '../../main/compute/protocol';
 import type { NativeTraining, Side3 } from '../../main/core/nativeSettings';
 import { createPrng } from '../../main/core/prng';
-import { AUGMENT_DEFAULTS } from '../../main/train/augment';
+import { AUGMENT_DEFAULTS, resampleImage, resampleLabels, type Transform } from '../../main/train/augment';
 import { perLabelDice } from '../../main/train/metrics';
 import { saveModel } from '../../main/train/modelIO';
 import { buildNetwork } from '../../main/train/network';
@@ -30,6 +30,7 @@ const WINDOWS = [
   { n: 201, p: 56, overlap: 0.5 },
   { n: 77, p: 24, overlap: 0.25 },
   { n: 30, p: 12, overlap: 0 },
+  { n: 300, p: 16, overlap: 0.995 },
 ];
 const GAUSSIANS: Side3[] = [
   [8, 8, 8],
@@ -43,6 +44,9 @@ const CASES = [boxCase([20, 14, 16], 1, true), boxCase([6, 30, 9], 2, true), box
 const DRAWS = Array.from({ length: 60 }, (_, i) => ({ case: (i * 7) % 3, slot: i % 3, batch: 3 }));
 const PATCH_SEED = 41;
 const TEST_CASE = boxCase([13, 17, 9], 9, true);
+/** A patch is a box, not a cube: each axis turns about its own centre and shifts by its own side. */
+const AUGMENT_CASE = boxCase([16, 8, 12], 4, true);
+const TRANSFORM: Transform = { angleRad: 0.41, shift: [1.7, -0.9, 2.3], scale: 1.13 };
 
 let dir: string;
 let answer: {
@@ -51,6 +55,7 @@ let answer: {
   gaussian: number[][];
   origins: number[][];
   predicted: number[];
+  augment: { image: number[]; label: number[] };
 };
 let tsPredicted: Uint8Array;
 
@@ -102,6 +107,12 @@ beforeAll(async () => {
       cases: CASES.map((c) => ({ shape: c.shape, label: Array.from(c.label) })),
       draws: DRAWS,
     },
+    augment: {
+      shape: AUGMENT_CASE.shape,
+      image: Array.from(AUGMENT_CASE.image),
+      label: Array.from(AUGMENT_CASE.label),
+      transform: TRANSFORM,
+    },
     predict: { model, image: image.image, shape: TEST_CASE.shape, patch: PATCH, overlap: 0.5, mirror: true },
   };
   answer = JSON.parse(await runEngineModule('segnas_torch.native_parity', JSON.stringify(request)));
@@ -142,6 +153,19 @@ describe('native protocol, TensorFlow.js vs PyTorch', () => {
       ),
     );
     expect(answer.origins).toEqual(ts);
+  });
+
+  it('a patch is augmented alike: the same rotation, shift and scale about each axis centre', () => {
+    const image = resampleImage(AUGMENT_CASE.image, AUGMENT_CASE.shape, TRANSFORM);
+    const label = resampleLabels(AUGMENT_CASE.label, AUGMENT_CASE.shape, TRANSFORM);
+    let worst = 0;
+    for (let i = 0; i < image.length; i++)
+      worst = Math.max(worst, Math.abs(image[i] - answer.augment.image[i]));
+    expect(worst).toBeLessThan(1e-4);
+    // nearest-neighbour labels may differ only where a source point falls halfway between voxels
+    const differ = label.filter((v, i) => v !== answer.augment.label[i]).length;
+    expect(differ).toBeLessThanOrEqual(label.length * 0.01);
+    expect(new Set(label).size).toBe(3);
   });
 
   it('one model folder segments a volume by sliding window alike in both engines (Dice ≥ 0.99)', () => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/compute/backend';
 import type { NativeTraining } from '../../main/core/nativeSettings';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
+import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
 import { buildNetwork } from '../../main/train/network';
 import { trainCandidate } from '../../main/train/trainer';
 import { boxCase } from './helpers/boxCase';
@@ -49,6 +50,18 @@ describe('trainer, native protocol', () => {
       first.history.map((e) => [e.loss, e.valDice]),
     );
     expect(tf.memory().numTensors).toBe(baseline);
+    // a step holds a batch of patches, never a whole case: its peak is of the order of the patch's estimate
+    expect(first.peakBytes).toBeGreaterThanOrEqual(16 * first.paramCount);
+    expect(first.peakBytes).toBeLessThan(
+      2 *
+        estimateTrainingBytes(SPEC, {
+          classes: 2,
+          size: 8,
+          patch: native.patchSize,
+          batch: 3,
+          dropout: false,
+        }),
+    );
   });
 
   it('refuses a case whose data does not fill its shape, and a network whose input is not the patch', async () => {
@@ -60,5 +73,28 @@ describe('trainer, native protocol', () => {
     await expect(trainCandidate({ makeNet: cube, train, val: [], settings, native })).rejects.toThrow(
       /not the patch 8×8×8/,
     );
+  });
+});
+
+describe('trainer, native protocol, learning', () => {
+  it('learns ellipsoids from patches well enough to segment whole cases by sliding window (Dice ≥ 0.7)', async () => {
+    const learnTrain = [1, 2, 3, 5, 6, 7].map((s, i) =>
+      boxCase(
+        [
+          [16, 12, 10],
+          [12, 14, 8],
+          [14, 10, 12],
+        ][i % 3] as [number, number, number],
+        s,
+      ),
+    );
+    const result = await trainCandidate({
+      makeNet,
+      train: learnTrain,
+      val,
+      settings: { ...settings, epochs: 12, augment: { ...AUGMENT_DEFAULTS, probability: 0 } },
+      native,
+    });
+    expect(result.bestDice).toBeGreaterThanOrEqual(0.7);
   });
 });

@@ -32,6 +32,8 @@ describe('sliding window (native protocol)', () => {
     expect(windowStarts(16, 8, 0.5)).toEqual([0, 4, 8]);
     expect(windowStarts(17, 8, 0.5)).toEqual([0, 3, 6, 9]);
     expect(windowStarts(100, 40, 0.5)).toEqual([0, 20, 40, 60]);
+    // an overlap near 1 gives one window per position, never duplicates
+    expect(windowStarts(12, 8, 0.999)).toEqual([0, 1, 2, 3, 4]);
     for (const [n, p] of [
       [37, 16],
       [64, 24],

@@ -8,6 +8,7 @@ import sys
 
 import torch
 
+from .augment import augment_batch
 from .modelio import load_model
 from .patches import CaseForeground, forced_foreground, patch_origin
 from .prng import Prng
@@ -34,6 +35,13 @@ def main() -> None:
         forced = forced_foreground(d["slot"], d["batch"], p["fraction"])
         origins.append(list(patch_origin(shape, tuple(p["patch"]), fg if forced else None, rng)))
     out["origins"] = origins
+    a = req["augment"]
+    x, y, z = a["shape"]
+    image = torch.tensor(a["image"], dtype=torch.float32).reshape(1, 1, z, y, x)
+    label = torch.tensor(a["label"], dtype=torch.uint8).reshape(1, z, y, x)
+    t = a["transform"]
+    moved, moved_label = augment_batch(image, label, [(t["angleRad"], tuple(t["shift"]), t["scale"])])
+    out["augment"] = {"image": moved.reshape(-1).tolist(), "label": moved_label.reshape(-1).tolist()}
     pr = req["predict"]
     net = load_model(pr["model"], torch.device("cpu"), tuple(pr["patch"]))
     with torch.no_grad():

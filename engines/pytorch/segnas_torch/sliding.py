@@ -18,7 +18,8 @@ MIRRORS = [(), (4,), (3,), (2,), (3, 4), (2, 4), (2, 3), (2, 3, 4)]  # flips of 
 def window_starts(n: int, p: int, overlap: float) -> List[int]:
     if n <= p:
         return [0]
-    count = math.ceil((n - p) / (p * (1 - overlap))) + 1
+    # At most one window per voxel position: an overlap near 1 must not multiply identical windows.
+    count = min(n - p + 1, math.ceil((n - p) / (p * (1 - overlap))) + 1)
     step = (n - p) / (count - 1)
     return [math.floor(step * i + 0.5) for i in range(count)]
 
@@ -58,9 +59,10 @@ def sliding_window_predict(net, image: torch.Tensor, shape: Side3, patch: Side3,
         probs = None
         for axes in flips:
             out, _ = net(torch.flip(x, axes) if axes else x)
-            out = torch.flip(out, axes) if axes else out
+            # float32 before summing: under bf16/fp16 autocast the network's softmax is low precision
+            out = (torch.flip(out, axes) if axes else out).float()
             probs = out if probs is None else probs + out
-        probs = probs.float() / len(flips)
+        probs = probs / len(flips)
         for b, (ox, oy, oz) in enumerate(chunk):
             ex, ey, ez = min(X, ox + patch[0]) - ox, min(Y, oy + patch[1]) - oy, min(Z, oz + patch[2]) - oz
             w = weight[:ez, :ey, :ex]

@@ -123,30 +123,33 @@ def _volume_key(ref: dict, size: int) -> tuple:
     return tuple(key)
 
 
-def load_cases(refs: list, size: int, device: torch.device, keep: Optional[set] = None, channels: int = 1):
-    """images [N, C, S, S, S] float32 and labels [N, S, S, S] uint8 on `device` (labels widen per batch)."""
+def load_cases(refs: list, size: int, device: torch.device, keep: Optional[set] = None, channels: int = 1,
+               native: bool = False):
+    """images [N, C, S, S, S] float32 and labels [N, S, S, S] uint8 on `device` (labels widen per batch); under the
+    native protocol lists of [C, Z, Y, X] and [Z, Y, X], each case of its own `shape`."""
     images, labels = [], []
     for r in refs:
-        key = _volume_key(r, size) + (str(device), channels)
+        ref = r if native else {k: v for k, v in r.items() if k != "shape"}
+        key = _volume_key(ref, size) + (str(device), channels)
         if keep is not None:
             keep.add(key)
         if key not in _volumes:
-            shape = r.get("shape")
+            shape = ref.get("shape")
             _volumes[key] = (read_image(r["image"], size, channels, shape).to(device),
                              read_label(r["label"], size, shape).to(device))
         image, label = _volumes[key]
         images.append(image)
         labels.append(label)
-    if any(r.get("shape") for r in refs):
-        return images, labels  # native protocol: each case its own shape, no common stack
+    if native:
+        return images, labels  # each case its own shape, no common stack
     return torch.stack(images), torch.stack(labels)
 
 
-def load_job_cases(data: dict, size: int, device: torch.device, channels: int = 1):
+def load_job_cases(data: dict, size: int, device: torch.device, channels: int = 1, native: bool = False):
     keep: set = set()
-    train = load_cases(data["train"], size, device, keep, channels)
+    train = load_cases(data["train"], size, device, keep, channels, native)
     # The final training of a search's winners trains without a validation split.
-    val = load_cases(data["val"], size, device, keep, channels) if data["val"] else (None, None)
+    val = load_cases(data["val"], size, device, keep, channels, native) if data["val"] else (None, None)
     for key in [k for k in _volumes if k not in keep]:
         del _volumes[key]
     return train, val
@@ -194,7 +197,8 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     oom_at = fault_oom_step(job["id"])
     steps = 0
     validated = len(job["data"]["val"]) > 0
-    (train_img, train_lab), (val_img, val_lab) = load_job_cases(job["data"], size, device, job["network"]["inChannels"])
+    (train_img, train_lab), (val_img, val_lab) = load_job_cases(job["data"], size, device, job["network"]["inChannels"],
+                                                                  bool(native))
     all_labels = torch.cat([t.reshape(-1) for t in train_lab]) if native else train_lab.reshape(-1)
     counts = torch.bincount(all_labels.long(), minlength=classes)
     if counts.numel() > classes:
