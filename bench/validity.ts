@@ -44,6 +44,8 @@ const evaluations = values.evaluations ?? '8';
 const finalEpochs = values['final-epochs'] ?? '8';
 const maxP = Number(values['max-p'] ?? '3');
 const backend = values.backend ?? 'wasm';
+if (!(Number(epochs) >= 2))
+  throw new Error('--epochs must be at least 2 (ASHA stops candidates at a rung before the last epoch)');
 const root = mkdtempSync(join(tmpdir(), 'segnas-bench-validity-'));
 const data = values.cases ? datasetSubset(source, Number(values.cases), join(root, 'data')) : source;
 
@@ -109,7 +111,14 @@ try {
   await measure(
     `SegNAS4 (p ≤ ${maxP}), native, ASHA`,
     {
-      ...config({ protocol: 'native', epochs, evaluations, prune: 'asha' }),
+      // ASHA's first rung must come before the last epoch.
+      ...config({
+        protocol: 'native',
+        epochs,
+        evaluations,
+        prune: 'asha',
+        'prune-min-epochs': String(Math.max(1, Math.floor(Number(epochs) / 2))),
+      }),
       variant: 'custom',
       space: segnas4(),
     },
