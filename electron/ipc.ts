@@ -9,7 +9,7 @@ import {
   type ApiResult,
   describeZodError,
   isApiMethod,
-  requestSchemas,
+  requestSchema,
   settle,
   toErrorBody,
 } from '../main/api';
@@ -46,7 +46,7 @@ export function isTrustedSender(
 /** Validates an invoke from the window; returns the method and the parsed payload, or throws IpcRejected. */
 export function validateInvoke(method: unknown, payload: unknown): { method: ApiMethod; payload: unknown } {
   if (!isApiMethod(method)) throw new IpcRejected(`Unknown method ${JSON.stringify(method)}`);
-  const result = requestSchemas[method].safeParse(payload);
+  const result = requestSchema(method).safeParse(payload);
   if (!result.success)
     throw new IpcRejected(
       describeZodError(method, result.error),

@@ -4,9 +4,8 @@
  * No ipcRenderer, no Node, nothing else reaches the page. Built as CommonJS (sandboxed preloads
  * cannot be ES modules).
  */
-import type { MenuCommand, SearchEvent, SegnasHostBridge } from '../main/api';
+import { API_METHODS, type MenuCommand, type SearchEvent, type SegnasHostBridge } from '../main/api';
 import type { ElectronRenderer } from './electronTypes';
-import { PRELOAD_METHODS } from './preloadMethods';
 
 const { contextBridge, ipcRenderer, webUtils } = require('electron') as ElectronRenderer;
 
@@ -17,8 +16,10 @@ const CHANNEL_EVENT = 'segnas:event';
 const CHANNEL_CHOOSE_FOLDER = 'segnas:choose-folder';
 const CHANNEL_MENU = 'segnas:menu';
 
+// The method list is the contract's table, so a method added there reaches the window with no second
+// list to keep; the price is zod and the request schemas inlined into this bundle (docs/app.md).
 const methods = Object.fromEntries(
-  PRELOAD_METHODS.map((method) => [
+  API_METHODS.map((method) => [
     method,
     (payload?: unknown) => ipcRenderer.invoke(CHANNEL_INVOKE, method, payload),
   ]),

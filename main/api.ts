@@ -1,22 +1,21 @@
 /**
- * The one contract between the engine and every UI (Electron preload bridge, web-mode WebSocket).
- * The renderer imports only types and schemas from here, so this module must stay free of Node APIs.
+ * The one contract between the app service and every UI (Electron preload bridge, web-mode WebSocket):
+ * the table of methods (`API`, below) and every type derived from it, the data shapes, the error
+ * contract, and re-exports of the candidate column codec (./candidateColumns) and the wire format
+ * (./wireFormat). The renderer imports only this module (and main/core/), so it must stay free of Node APIs.
  *
  * Every request payload and every event has a zod schema: both transports validate what crosses the
- * process boundary with them, so a compromised or buggy renderer cannot hand the engine malformed data.
+ * process boundary with them, so a compromised or buggy renderer cannot hand the app service malformed data.
  */
 import { z } from 'zod';
+import { type CandidateColumns, candidateColumnsSchema } from './candidateColumns';
 import type { ApplyStatus } from './compute/applyTypes';
 import type { EngineCheck } from './compute/engineCheck';
 import type { ClusterPartition } from './compute/slurmCommands';
-import type { BackendName } from './core/backends';
+import type { BackendInfo, BackendName } from './core/backends';
 import type { DatasetPlan } from './core/datasetPlan';
-import { isoToMs, msToIso } from './core/isoTime';
-import { learningDiagnosis } from './core/learningDiagnosis';
 import type { SearchBounds } from './core/searchBounds';
-import { pathStringSchema, type SearchConfig, searchConfigSchema } from './core/searchConfig';
-import { nodeCountSchema, opCodeSchema } from './core/spec';
-import type { CandidateStatus } from './core/status';
+import { pathStringSchema, searchConfigSchema } from './core/searchConfig';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import type { ConfigValidation } from './search/configValidation';
 import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
@@ -24,14 +23,23 @@ import type { ExperimentInsights } from './search/insights';
 import type {
   Candidate,
   CandidateJob,
-  CandidateRecord,
   ExperimentConfig,
   ExperimentSummary,
   FinalTraining,
 } from './store/types';
 
+export {
+  CANDIDATE_PAGE,
+  type CandidateColumns,
+  type CandidateSummary,
+  candidateColumnsSchema,
+  candidateCount,
+  decodeCandidates,
+  encodeCandidates,
+  toCandidateSummary,
+} from './candidateColumns';
 export type { ClusterPartition } from './compute/slurmCommands';
-export { BACKEND_NAMES, type BackendName, backendNameSchema } from './core/backends';
+export { BACKEND_NAMES, type BackendInfo, type BackendName, backendNameSchema } from './core/backends';
 export { DEMO_PHANTOM, DEMO_SEARCH, DEMO_SPACE } from './core/demoSettings';
 export type { Bound, SearchBounds } from './core/searchBounds';
 export { searchBoundsSchema } from './core/searchBounds';
@@ -73,14 +81,9 @@ export type {
   FinalTraining,
   IsoTime,
 } from './store/types';
+export { pendingFinalTraining } from './store/types';
 
 // ─── Data shapes ────────────────────────────────────────────────────────────────────────────────
-
-export interface BackendInfo {
-  name: BackendName;
-  /** Human-readable device, e.g. "CPU (WebAssembly)". */
-  device: string;
-}
 
 export interface AppInfo {
   version: string;
@@ -238,6 +241,7 @@ export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 
 export type { EngineCheck } from './compute/engineCheck';
 export type { DeviceReport } from './compute/engines';
+export type { ExperimentInsights, InsightAxis, ParamImportance } from './search/insights';
 
 /** The PyTorch interpreter as this engine finds it, and whether its UI may change it (docs/engines.md). */
 export interface EngineSettings {
@@ -252,262 +256,206 @@ export interface EngineSettings {
   problem?: string;
 }
 
-// ─── Results at scale, comparing candidates, hyperparameter insights ───────────────────────────
+// ─── Request schemas ────────────────────────────────────────────────────────────────────────────
+
+/** Case ids are file name stems: never a path (they become file names of predictions). */
+const caseId = z
+  .string()
+  .min(1)
+  .max(400)
+  .refine((s) => !/[\\/\0]/.test(s) && s !== '.' && s !== '..', 'must be a case id, not a path');
+const experimentId = z.number().int().positive();
+const seq = z.number().int().nonnegative();
+const runId = z.number().int().positive();
+const pathString = pathStringSchema;
+/** What the viewer can load. Bytes are the NIfTI file as stored (possibly gzipped). */
+export const volumeRefSchema = z.discriminatedUnion('kind', [
+  // `channel`: which input channel of a multi-channel image to show (absent: channel 0).
+  z
+    .object({
+      kind: z.literal('case-image'),
+      datasetPath: pathString,
+      caseId,
+      channel: z.number().int().min(0).max(15).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('case-label'), datasetPath: pathString, caseId }).strict(),
+  z.object({ kind: z.literal('prediction'), experimentId, seq, caseId }).strict(),
+  // An image an apply run segmented (DICOM shown as its conversion) and its segmentation.
+  z.object({ kind: z.literal('apply-image'), runId, id: caseId }).strict(),
+  z.object({ kind: z.literal('apply-result'), runId, id: caseId }).strict(),
+]);
+
+export type VolumeRef = z.infer<typeof volumeRefSchema>;
+
+/** A method without a payload: the transports may send nothing, null or {}; the handler sees undefined. */
+const none = z.union([z.undefined(), z.null(), z.object({}).strict()]).transform((): undefined => undefined);
+const experimentRef = z.object({ experimentId }).strict();
+const candidateRef = z.object({ experimentId, seq }).strict();
+const runRef = z.object({ runId }).strict();
 
 /**
- * A candidate as the results table and charts need it: everything but the per-epoch curve and the
- * optimizer's continuous x (together four fifths of the bytes; getCandidate has both).
+ * The type of what a method answers. Answers come from the app service, never from an untrusted side,
+ * so they are not checked at run time: this schema only carries the type (a method whose answer has a
+ * real schema, such as CandidateColumns, uses that one).
  */
-export type CandidateSummary = CandidateRecord & {
-  /** "did not learn (…)" for a trained candidate whose curve shows it never learned, else null. */
-  diagnosis: string | null;
+const answers = <T>() => z.custom<T>();
+
+// ─── The methods ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * THE table of the contract: method name → request schema (checked by both transports and the app
+ * service) and response. Every other view of the contract is derived from it: `SegnasApi` (what the UI
+ * calls and the app service implements), `API_METHODS` (the preload's and the web client's method list)
+ * and `parseRequest`. Adding a method is one entry here plus its handler in main/engine.ts (a type error
+ * until it exists). docs/architecture.md, "Derived contracts".
+ */
+export const API = {
+  getInfo: { request: none, response: answers<AppInfo>() },
+  openDataset: { request: z.object({ path: pathString }).strict(), response: answers<DatasetReport>() },
+  /** Generates (or reuses) the phantom demo dataset in the workspace and opens it. */
+  createDemoDataset: {
+    request: z
+      .object({
+        cases: z.number().int().min(4).max(100).optional(),
+        size: z.number().int().min(8).max(128).optional(),
+      })
+      .strict(),
+    response: answers<DatasetReport>(),
+  },
+  listPresets: { request: none, response: answers<Preset[]>() },
+  validateConfig: {
+    request: z.object({ config: searchConfigSchema }).strict(),
+    response: answers<ConfigValidation>(),
+  },
+  readVolume: { request: z.object({ ref: volumeRefSchema }).strict(), response: answers<VolumeData>() },
+  listExperiments: { request: none, response: answers<ExperimentSummary[]>() },
+  getExperiment: { request: experimentRef, response: answers<ExperimentDetail>() },
+  /** One candidate with its learning curve (the detail and compare views fetch these on demand). */
+  getCandidate: { request: candidateRef, response: answers<Candidate>() },
+  /** The next page of getExperiment's candidates: up to CANDIDATE_PAGE with seq > afterSeq, by seq. */
+  getCandidatePage: {
+    request: z.object({ experimentId, afterSeq: z.number().int().min(-1) }).strict(),
+    response: candidateColumnsSchema,
+  },
+  getInsights: { request: experimentRef, response: answers<ExperimentInsights>() },
+  startSearch: {
+    request: z.object({ config: searchConfigSchema }).strict(),
+    response: answers<{ experimentId: number }>(),
+  },
+  pauseSearch: { request: experimentRef, response: answers<void>() },
+  resumeSearch: { request: experimentRef, response: answers<void>() },
+  stopSearch: { request: experimentRef, response: answers<void>() },
+  evaluateTest: {
+    request: z.object({ experimentId, topK: z.number().int().min(1).max(50) }).strict(),
+    response: answers<TestRun>(),
+  },
+  exportExperiment: {
+    request: z.object({ experimentId, dir: pathString.optional() }).strict(),
+    response: answers<ExportResult>(),
+  },
+  /** Applies a model to new images (see "Apply and bundles" above). */
+  startApply: { request: applyRequestSchema, response: answers<{ runId: number }>() },
+  getApply: { request: runRef, response: answers<ApplyStatus>() },
+  /** Stops an apply run and kills its trainer process; the images finished so far stay. */
+  cancelApply: { request: runRef, response: answers<void>() },
+  /** `force` replaces an existing `file` (the UI asks first); the default file in the workspace's exports is replaced. */
+  bundleExperiment: {
+    request: z
+      .object({
+        experimentId,
+        file: pathString.optional(),
+        predictions: z.boolean().optional(),
+        force: z.boolean().optional(),
+      })
+      .strict(),
+    response: answers<BundleSummary>(),
+  },
+  importBundle: { request: z.object({ path: pathString }).strict(), response: answers<ImportSummary>() },
+  /** The training engines as `segnas devices` shows them, and the workspace's PyTorch interpreter. */
+  getEngineSettings: { request: none, response: answers<EngineSettings>() },
+  /** Every training engine and device; `python` is tried first (an absolute path to an interpreter, checked first). */
+  checkEngines: {
+    request: z.object({ python: pathString.optional() }).strict(),
+    response: answers<EngineCheck>(),
+  },
+  /** Saves (null: removes) the workspace's interpreter after checking it; refused where canSetPython is false. */
+  setPython: {
+    request: z.object({ python: pathString.nullable() }).strict(),
+    response: answers<EngineSettings>(),
+  },
+  /** Runs sinfo on this machine or, with `ssh`, on a login node: the partitions and their GPUs. */
+  testCluster: {
+    request: z
+      .object({
+        ssh: z
+          .string()
+          .max(200)
+          .regex(/^[A-Za-z0-9_.@:%+-]+$/, 'a login node as user@host or an ssh config Host')
+          .refine((s) => !s.startsWith('-'), 'must not start with -')
+          .optional(),
+      })
+      .strict(),
+    response: answers<{ partitions: ClusterPartition[] }>(),
+  },
+  /** The Slurm job of a candidate trained on a cluster; null for candidates trained here. */
+  getCandidateJob: { request: candidateRef, response: answers<CandidateJob | null>() },
+  /** A file of a candidate's kept model (model.onnx, preprocessing.json), for download. */
+  readModelFile: {
+    request: z.object({ experimentId, seq, file: z.enum(MODEL_DOWNLOADS) }).strict(),
+    response: answers<ModelFileData>(),
+  },
+} satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
+
+export type ApiMethod = keyof typeof API;
+/** The payload a method's handler receives (after parsing); undefined for a method without one. */
+export type ApiRequest<M extends ApiMethod> = z.output<(typeof API)[M]['request']>;
+export type ApiResponse<M extends ApiMethod> = z.output<(typeof API)[M]['response']>;
+
+/** What the app service implements: each method takes its parsed payload. */
+export type ApiHandlers = { [M in ApiMethod]: (req: ApiRequest<M>) => Promise<ApiResponse<M>> };
+
+/** The contract's methods as callers see them: a method without a payload takes no argument. */
+export type SegnasApi = {
+  [M in ApiMethod]: ApiRequest<M> extends undefined
+    ? () => Promise<ApiResponse<M>>
+    : (req: z.input<(typeof API)[M]['request']>) => Promise<ApiResponse<M>>;
 };
 
-/** The summary of a candidate: what the table and charts keep (the diagnosis is read from the curve here). */
-export function toCandidateSummary({ curve, x: _x, ...c }: Candidate): CandidateSummary {
-  return { ...c, diagnosis: c.status === 'trained' ? learningDiagnosis(curve) : null };
+export const API_METHODS = Object.keys(API) as ApiMethod[];
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.hasOwn(API, name);
 }
 
-export type { ExperimentInsights, InsightAxis, ParamImportance } from './search/insights';
+/** Turns a zod failure into one readable line naming the fields, for error messages shown to users. */
+export function describeZodError(method: string, error: z.ZodError): string {
+  const parts = error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+  return `Invalid request to ${method}: ${parts.join('; ')}`;
+}
 
-/** Index into CandidateColumns.texts, or −1 for null. */
-const textIndexSchema = z.number().int().min(-1);
-/** Milliseconds after CandidateColumns.timeBase, or the text itself when it is no ISO time. */
-const timeCellSchema = z.union([z.number(), z.string()]);
-
-/**
- * An experiment's candidate summaries as columns, as getExperiment sends them: each field name once
- * instead of once per candidate, repeated texts (statuses, reasons, devices, diagnoses) once, times as
- * numbers. At 10,000 candidates that is a third of the bytes of the rows, parsed in a third of the
- * time, and the renderer turns it into rows slice by slice (decodeCandidates) between frames.
- */
-export const candidateColumnsSchema = z.object({
-  experimentId: z.number().int(),
-  texts: z.array(z.string()),
-  /** Label names, in the order of each row of `perLabelDice`. */
-  labels: z.array(z.string()),
-  timeBase: z.number(),
-  seq: z.array(z.number().int()),
-  key: z.array(z.string()),
-  n: z.array(z.number().int()),
-  p: z.array(z.number().int()),
-  sup: z.array(z.union([z.literal(0), z.literal(1)])),
-  res: z.array(z.union([z.literal(0), z.literal(1)])),
-  nodes: z.array(nodeCountSchema),
-  ops: z.array(z.array(opCodeSchema)),
-  extras: z.array(z.record(z.string(), z.number())),
-  status: z.array(z.number().int().min(0)),
-  reason: z.array(textIndexSchema),
-  device: z.array(textIndexSchema),
-  diagnosis: z.array(textIndexSchema),
-  f: z.array(z.number().nullable()),
-  valDice: z.array(z.number().nullable()),
-  paramCount: z.array(z.number().nullable()),
-  estMemoryBytes: z.array(z.number().nullable()),
-  peakMemoryBytes: z.array(z.number().nullable()),
-  /** Dice per label in the order of `labels` (null: the candidate has none for that label). */
-  perLabelDice: z.array(z.array(z.number().nullable()).nullable()),
-  startedAt: z.array(timeCellSchema),
-  endedAt: z.array(timeCellSchema.nullable()),
-});
-export type CandidateColumns = z.infer<typeof candidateColumnsSchema>;
-
-/** The columns of `summaries` (all of one experiment), in their order. */
-export function encodeCandidates(
-  experimentId: number,
-  summaries: readonly CandidateSummary[],
-): CandidateColumns {
-  const texts: string[] = [];
-  const textIds = new Map<string, number>();
-  const text = (s: string | null): number => {
-    if (s === null) return -1;
-    let i = textIds.get(s);
-    if (i === undefined) {
-      i = texts.push(s) - 1;
-      textIds.set(s, i);
-    }
-    return i;
-  };
-  const labels: string[] = [];
-  for (const c of summaries)
-    for (const name of Object.keys(c.perLabelDice ?? {})) if (!labels.includes(name)) labels.push(name);
-  const timeBase = summaries.length > 0 ? (isoToMs(summaries[0].startedAt) ?? 0) : 0;
-  // Only a time that comes back as the same text travels as a number.
-  const time = (iso: string): number | string => {
-    const ms = isoToMs(iso);
-    return ms === null ? iso : ms - timeBase;
-  };
-  const cols: CandidateColumns = {
-    experimentId,
-    texts,
-    labels,
-    timeBase,
-    seq: [],
-    key: [],
-    n: [],
-    p: [],
-    sup: [],
-    res: [],
-    nodes: [],
-    ops: [],
-    extras: [],
-    status: [],
-    reason: [],
-    device: [],
-    diagnosis: [],
-    f: [],
-    valDice: [],
-    paramCount: [],
-    estMemoryBytes: [],
-    peakMemoryBytes: [],
-    perLabelDice: [],
-    startedAt: [],
-    endedAt: [],
-  };
-  for (const c of summaries) {
-    cols.seq.push(c.seq);
-    cols.key.push(c.key);
-    cols.n.push(c.spec.n);
-    cols.p.push(c.spec.p);
-    cols.sup.push(c.spec.sup ? 1 : 0);
-    cols.res.push(c.spec.res ? 1 : 0);
-    cols.nodes.push(c.spec.block.nodes);
-    cols.ops.push(c.spec.block.ops);
-    cols.extras.push(c.spec.extras);
-    cols.status.push(text(c.status));
-    cols.reason.push(text(c.reason));
-    cols.device.push(text(c.device));
-    cols.diagnosis.push(text(c.diagnosis));
-    cols.f.push(c.f);
-    cols.valDice.push(c.valDice);
-    cols.paramCount.push(c.paramCount);
-    cols.estMemoryBytes.push(c.estMemoryBytes);
-    cols.peakMemoryBytes.push(c.peakMemoryBytes);
-    const dice = c.perLabelDice;
-    cols.perLabelDice.push(dice && labels.map((name) => (Object.hasOwn(dice, name) ? dice[name] : null)));
-    cols.startedAt.push(time(c.startedAt));
-    cols.endedAt.push(c.endedAt === null ? null : time(c.endedAt));
+/** Parses a request payload; throws an ApiError naming the field when it does not fit the contract. */
+export function parseRequest<M extends ApiMethod>(method: M, payload: unknown): ApiRequest<M> {
+  const result = requestSchema(method).safeParse(payload);
+  if (!result.success) {
+    const path = result.error.issues[0]?.path.join('.');
+    throw new ApiError('bad-request', describeZodError(method, result.error), path || undefined);
   }
-  return cols;
+  return result.data;
 }
 
 /**
- * Candidates per page of getExperiment and getCandidatePage. A page is read, sent and decoded in tens
- * of milliseconds, and the renderer asks for the next page before decoding one, so that at 10,000
- * candidates the engine reads while the page decodes instead of one waiting for the other.
+ * The table seen through its derived types: indexing it by a generic method gives that method's
+ * request type, where indexing `API` itself would give the union of all of them.
  */
-export const CANDIDATE_PAGE = 2000;
+const requestSchemas: { readonly [M in ApiMethod]: { request: z.ZodType<ApiRequest<M>, unknown> } } = API;
 
-/** Number of candidates the columns hold. */
-export function candidateCount(cols: CandidateColumns): number {
-  return cols.seq.length;
+/** The request schema of a method, typed by the method (what both transports check a payload against). */
+export function requestSchema<M extends ApiMethod>(method: M): z.ZodType<ApiRequest<M>, unknown> {
+  return requestSchemas[method].request;
 }
 
-/**
- * The summaries of rows `from` to `to` (exclusive) of the columns: the renderer decodes a large
- * experiment in slices so that no single task builds all of them.
- */
-export function decodeCandidates(
-  cols: CandidateColumns,
-  from = 0,
-  to = candidateCount(cols),
-): CandidateSummary[] {
-  const { texts, labels, timeBase } = cols;
-  const text = (i: number): string | null => (i < 0 ? null : texts[i]);
-  const time = (t: number | string): string => (typeof t === 'number' ? msToIso(timeBase + t) : t);
-  const out: CandidateSummary[] = [];
-  for (let i = from; i < Math.min(to, cols.seq.length); i++) {
-    const dice = cols.perLabelDice[i];
-    let perLabelDice: Record<string, number> | null = null;
-    if (dice) {
-      perLabelDice = {};
-      for (let l = 0; l < labels.length; l++)
-        if (dice[l] !== null) perLabelDice[labels[l]] = dice[l] as number;
-    }
-    const ended = cols.endedAt[i];
-    out.push({
-      experimentId: cols.experimentId,
-      seq: cols.seq[i],
-      key: cols.key[i],
-      spec: {
-        n: cols.n[i],
-        p: cols.p[i],
-        sup: cols.sup[i] === 1,
-        res: cols.res[i] === 1,
-        block: { nodes: cols.nodes[i], ops: cols.ops[i] },
-        extras: cols.extras[i],
-      },
-      status: texts[cols.status[i]] as CandidateStatus,
-      reason: text(cols.reason[i]),
-      f: cols.f[i],
-      valDice: cols.valDice[i],
-      perLabelDice,
-      paramCount: cols.paramCount[i],
-      estMemoryBytes: cols.estMemoryBytes[i],
-      peakMemoryBytes: cols.peakMemoryBytes[i],
-      device: text(cols.device[i]),
-      startedAt: time(cols.startedAt[i]),
-      endedAt: ended === null ? null : time(ended),
-      diagnosis: text(cols.diagnosis[i]),
-    });
-  }
-  return out;
-}
-
-// ─── Requests ───────────────────────────────────────────────────────────────────────────────────
-
-/** The methods of the contract. Each takes at most one payload (validated by `requestSchemas`). */
-export interface SegnasApi {
-  getInfo(): Promise<AppInfo>;
-  openDataset(req: { path: string }): Promise<DatasetReport>;
-  /** Generates (or reuses) the phantom demo dataset in the workspace and opens it. */
-  createDemoDataset(req: { cases?: number; size?: number }): Promise<DatasetReport>;
-  listPresets(): Promise<Preset[]>;
-  validateConfig(req: { config: SearchConfig }): Promise<ConfigValidation>;
-  readVolume(req: { ref: VolumeRef }): Promise<VolumeData>;
-  listExperiments(): Promise<ExperimentSummary[]>;
-  getExperiment(req: { experimentId: number }): Promise<ExperimentDetail>;
-  /** One candidate with its learning curve (the detail and compare views fetch these on demand). */
-  getCandidate(req: { experimentId: number; seq: number }): Promise<Candidate>;
-  /** The next page of getExperiment's candidates: up to CANDIDATE_PAGE with seq > afterSeq, by seq. */
-  getCandidatePage(req: { experimentId: number; afterSeq: number }): Promise<CandidateColumns>;
-  getInsights(req: { experimentId: number }): Promise<ExperimentInsights>;
-  startSearch(req: { config: SearchConfig }): Promise<{ experimentId: number }>;
-  pauseSearch(req: { experimentId: number }): Promise<void>;
-  resumeSearch(req: { experimentId: number }): Promise<void>;
-  stopSearch(req: { experimentId: number }): Promise<void>;
-  evaluateTest(req: { experimentId: number; topK: number }): Promise<TestRun>;
-  exportExperiment(req: { experimentId: number; dir?: string }): Promise<ExportResult>;
-  // Apply a model to new images, and experiment bundles (see the block "Apply and bundles" below).
-  startApply(req: ApplyRequest): Promise<{ runId: number }>;
-  getApply(req: { runId: number }): Promise<ApplyStatus>;
-  /** Stops an apply run and kills its trainer process; the images finished so far stay. */
-  cancelApply(req: { runId: number }): Promise<void>;
-  /** `force` replaces an existing `file` (the UI asks first); the default file in the workspace's exports is replaced. */
-  bundleExperiment(req: {
-    experimentId: number;
-    file?: string;
-    predictions?: boolean;
-    force?: boolean;
-  }): Promise<BundleSummary>;
-  importBundle(req: { path: string }): Promise<ImportSummary>;
-  // Training engines: what `segnas devices` shows, and the workspace's PyTorch interpreter.
-  getEngineSettings(): Promise<EngineSettings>;
-  /** Every engine and device; `python` is tried first (an absolute path to an interpreter, checked first). */
-  checkEngines(req: { python?: string }): Promise<EngineCheck>;
-  /** Saves (null: removes) the workspace's interpreter after checking it; refused where canSetPython is false. */
-  setPython(req: { python: string | null }): Promise<EngineSettings>;
-  /** Runs sinfo on this machine or, with `ssh`, on a login node: the partitions and their GPUs. */
-  testCluster(req: { ssh?: string }): Promise<{ partitions: ClusterPartition[] }>;
-  /** The Slurm job of a candidate trained on a cluster; null for candidates trained here. */
-  getCandidateJob(req: { experimentId: number; seq: number }): Promise<CandidateJob | null>;
-  /** A file of a candidate's kept model (model.onnx, preprocessing.json), for download. */
-  readModelFile(req: { experimentId: number; seq: number; file: ModelDownload }): Promise<ModelFileData>;
-}
-
-export type ApiMethod = keyof SegnasApi;
-export type ApiRequest<M extends ApiMethod> = Parameters<SegnasApi[M]> extends [infer R] ? R : undefined;
-export type ApiResponse<M extends ApiMethod> = Awaited<ReturnType<SegnasApi[M]>>;
+// ─── The bridges ────────────────────────────────────────────────────────────────────────────────
 
 /**
  * What the Electron preload exposes on `window.segnas`: the contract's methods answering ApiResults
@@ -545,117 +493,7 @@ export interface SegnasBridge extends SegnasApi {
 
 export type MenuCommand = { kind: 'open-dataset'; path: string } | { kind: 'demo-data' };
 
-// ─── Schemas ────────────────────────────────────────────────────────────────────────────────────
-
-const _finite = z.number().refine(Number.isFinite, 'must be a finite number');
-/** Case ids are file name stems: never a path (they become file names of predictions). */
-const caseId = z
-  .string()
-  .min(1)
-  .max(400)
-  .refine((s) => !/[\\/\0]/.test(s) && s !== '.' && s !== '..', 'must be a case id, not a path');
-const experimentId = z.number().int().positive();
-const pathString = pathStringSchema;
-/** What the viewer can load. Bytes are the NIfTI file as stored (possibly gzipped). */
-export const volumeRefSchema = z.discriminatedUnion('kind', [
-  // `channel`: which input channel of a multi-channel image to show (absent: channel 0).
-  z
-    .object({
-      kind: z.literal('case-image'),
-      datasetPath: pathString,
-      caseId,
-      channel: z.number().int().min(0).max(15).optional(),
-    })
-    .strict(),
-  z.object({ kind: z.literal('case-label'), datasetPath: pathString, caseId }).strict(),
-  z
-    .object({ kind: z.literal('prediction'), experimentId, seq: z.number().int().nonnegative(), caseId })
-    .strict(),
-  // An image an apply run segmented (DICOM shown as its conversion) and its segmentation.
-  z.object({ kind: z.literal('apply-image'), runId: z.number().int().positive(), id: caseId }).strict(),
-  z.object({ kind: z.literal('apply-result'), runId: z.number().int().positive(), id: caseId }).strict(),
-]);
-
-export type VolumeRef = z.infer<typeof volumeRefSchema>;
-
-const none = z.union([z.undefined(), z.null(), z.object({}).strict()]);
-const experimentRef = z.object({ experimentId }).strict();
-
-export const requestSchemas = {
-  getInfo: none,
-  openDataset: z.object({ path: pathString }).strict(),
-  createDemoDataset: z
-    .object({
-      cases: z.number().int().min(4).max(100).optional(),
-      size: z.number().int().min(8).max(128).optional(),
-    })
-    .strict(),
-  listPresets: none,
-  validateConfig: z.object({ config: searchConfigSchema }).strict(),
-  readVolume: z.object({ ref: volumeRefSchema }).strict(),
-  listExperiments: none,
-  getExperiment: experimentRef,
-  getCandidate: z.object({ experimentId, seq: z.number().int().nonnegative() }).strict(),
-  getCandidatePage: z.object({ experimentId, afterSeq: z.number().int().min(-1) }).strict(),
-  getInsights: experimentRef,
-  startSearch: z.object({ config: searchConfigSchema }).strict(),
-  pauseSearch: experimentRef,
-  resumeSearch: experimentRef,
-  stopSearch: experimentRef,
-  evaluateTest: z.object({ experimentId, topK: z.number().int().min(1).max(50) }).strict(),
-  exportExperiment: z.object({ experimentId, dir: pathString.optional() }).strict(),
-  startApply: applyRequestSchema,
-  getApply: z.object({ runId: z.number().int().positive() }).strict(),
-  cancelApply: z.object({ runId: z.number().int().positive() }).strict(),
-  bundleExperiment: z
-    .object({
-      experimentId,
-      file: pathString.optional(),
-      predictions: z.boolean().optional(),
-      force: z.boolean().optional(),
-    })
-    .strict(),
-  importBundle: z.object({ path: pathString }).strict(),
-  getEngineSettings: none,
-  checkEngines: z.object({ python: pathString.optional() }).strict(),
-  setPython: z.object({ python: pathString.nullable() }).strict(),
-  testCluster: z
-    .object({
-      ssh: z
-        .string()
-        .max(200)
-        .regex(/^[A-Za-z0-9_.@:%+-]+$/, 'a login node as user@host or an ssh config Host')
-        .refine((s) => !s.startsWith('-'), 'must not start with -')
-        .optional(),
-    })
-    .strict(),
-  getCandidateJob: z.object({ experimentId, seq: z.number().int().nonnegative() }).strict(),
-  readModelFile: z
-    .object({ experimentId, seq: z.number().int().nonnegative(), file: z.enum(MODEL_DOWNLOADS) })
-    .strict(),
-} satisfies Record<ApiMethod, z.ZodType>;
-
-export const API_METHODS = Object.keys(requestSchemas) as ApiMethod[];
-
-export function isApiMethod(name: unknown): name is ApiMethod {
-  return typeof name === 'string' && Object.hasOwn(requestSchemas, name);
-}
-
-/** Turns a zod failure into one readable line naming the fields, for error messages shown to users. */
-export function describeZodError(method: string, error: z.ZodError): string {
-  const parts = error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
-  return `Invalid request to ${method}: ${parts.join('; ')}`;
-}
-
-/** Parses a request payload; throws an Error with a readable message when it does not fit the contract. */
-export function parseRequest<M extends ApiMethod>(method: M, payload: unknown): ApiRequest<M> {
-  const result = requestSchemas[method].safeParse(payload);
-  if (!result.success) {
-    const path = result.error.issues[0]?.path.join('.');
-    throw new ApiError('bad-request', describeZodError(method, result.error), path || undefined);
-  }
-  return (result.data ?? undefined) as ApiRequest<M>;
-}
+// ─── Errors and results ─────────────────────────────────────────────────────────────────────────
 
 export const API_ERROR_CODES = ['bad-request', 'not-found', 'unavailable', 'failed'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -717,68 +555,4 @@ export function unwrapResult(result: unknown): unknown {
   throw new ApiError(code, message, field);
 }
 
-// ─── Wire format (WebSocket, and IPC between the Electron main process and the engine host) ────
-
-export interface WireRequest {
-  id: number;
-  method: ApiMethod;
-  payload?: unknown;
-}
-
-export type WireMessage =
-  | ({ kind: 'response'; id: number } & ApiResult)
-  | { kind: 'event'; event: SearchEvent };
-
-export const wireRequestSchema = z
-  .object({ id: z.number().int().nonnegative(), method: z.string().max(64), payload: z.unknown().optional() })
-  .strict();
-
-/**
- * Serialises a wire message; byte arrays (volumes) travel as base64 so JSON stays the one format.
- * Bytes sit near the top of a message (a VolumeData result): only messages that hold some pay for a
- * replacer, so a 10,000-candidate experiment is stringified (and parsed) at JSON's native speed.
- */
-export function encodeWire(message: WireMessage | WireRequest): string {
-  if (!holdsBytes(message, 4)) return JSON.stringify(message);
-  return JSON.stringify(message, (_key, value) =>
-    value instanceof Uint8Array ? { $bytes: bytesToBase64(value) } : value,
-  );
-}
-
-export function decodeWire(text: string): unknown {
-  if (!text.includes('{"$bytes":')) return JSON.parse(text);
-  return JSON.parse(text, (_key, value) =>
-    value && typeof value === 'object' && typeof value.$bytes === 'string' && Object.keys(value).length === 1
-      ? base64ToBytes(value.$bytes)
-      : value,
-  );
-}
-
-/** True when a Uint8Array sits within `depth` levels of plain objects (arrays are not searched). */
-function holdsBytes(value: unknown, depth: number): boolean {
-  if (value instanceof Uint8Array) return true;
-  if (depth === 0 || !value || typeof value !== 'object' || Array.isArray(value)) return false;
-  for (const key in value) if (holdsBytes((value as Record<string, unknown>)[key], depth - 1)) return true;
-  return false;
-}
-
-type BufferLike = {
-  from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(enc: string): string };
-};
-const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
-
-function bytesToBase64(bytes: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(bytes).toString('base64');
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 0x8000)));
-  return btoa(binary);
-}
-
-function base64ToBytes(text: string): Uint8Array {
-  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(text, 'base64'));
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
+export { decodeWire, encodeWire, type WireMessage, type WireRequest, wireRequestSchema } from './wireFormat';

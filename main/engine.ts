@@ -12,6 +12,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import {
   ApiError,
+  type ApiHandlers,
   type ApiMethod,
   type ApiRequest,
   type ApiResponse,
@@ -42,9 +43,8 @@ import {
   type VolumeData,
   type VolumeRef,
 } from './api';
-import { ApplyRuns } from './compute/applyRuns';
+import type { ApplyRuns } from './compute/applyRuns';
 import type { ApplyStatus } from './compute/applyTypes';
-import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
 import { errorMessage } from './core/errorMessage';
 import type { DeviceMemory } from './core/memoryBudget';
 import { channelFileOf, imageFileOf } from './data/imageFile';
@@ -54,7 +54,6 @@ import { BUNDLE_EXTENSION } from './search/bundleFormat';
 import { ConfigError, type EngineFacts, validateSearchConfig } from './search/configValidation';
 import type { SearchRunner } from './search/searchRunner';
 import { experimentDir } from './store/workspace';
-import { readWorkspaceSettings } from './store/workspaceSettings';
 import { ensurePortableFiles } from './train/onnx/portableModel';
 
 /** A dataset as the engine keeps it after opening: the report plus where each case's files are. */
@@ -118,6 +117,12 @@ export interface EngineOptions {
   backend: () => Promise<BackendInfo>;
   availableBackends: BackendName[];
   search: SearchRunner;
+  /** Apply runs of this session (main/compute/applyRuns.ts). */
+  applyRuns: ApplyRuns;
+  /** The partitions of a Slurm cluster, here or through `ssh` (sinfo). */
+  clusterPartitions: (ssh?: string) => Promise<ClusterPartition[]>;
+  /** The workspace's interpreter setting, which apply runs use to find PyTorch as searches do. */
+  configuredPython: () => string | undefined;
   trainingEngines?: TrainingEngineService;
   /** This machine's RAM, the memory budget of training on the CPU (main/core/memoryBudget.ts). */
   hostMemory?: () => DeviceMemory;
@@ -125,10 +130,21 @@ export interface EngineOptions {
 
 export type EventListener = (event: SearchEvent) => void;
 
+/**
+ * Runs one method of a handler map derived from the contract's table (ApiHandlers): passing the app
+ * service here makes a method without a handler, or one with another payload or answer, a type error.
+ */
+function callHandler<M extends ApiMethod>(
+  handlers: ApiHandlers,
+  method: M,
+  request: ApiRequest<M>,
+): Promise<ApiResponse<M>> {
+  return handlers[method](request);
+}
+
 export class Engine implements SegnasApi {
   private readonly datasets = new Map<string, OpenedDataset>();
   private readonly listeners = new Set<EventListener>();
-  private readonly applyRuns = new ApplyRuns();
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -149,9 +165,7 @@ export class Engine implements SegnasApi {
   }
 
   private dispatch<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
-    // One generic call site keeps the method table and the contract from drifting apart.
-    const fn = this[method] as (req: ApiRequest<M>) => Promise<ApiResponse<M>>;
-    return fn.call(this, request);
+    return callHandler(this, method, request);
   }
 
   onEvent(listener: EventListener): () => void {
@@ -203,7 +217,9 @@ export class Engine implements SegnasApi {
     const dataset = this.datasets.get(resolve(req.config.datasetPath));
     const experiments = this.options.experiments;
     // Before any engine check, TensorFlow.js on this machine's RAM (what `auto` falls back to).
-    const engines = this.options.trainingEngines?.facts() ?? { autoBackend: 'wasm' };
+    const engines = this.options.trainingEngines?.facts() ?? {
+      autoBackend: { engine: 'tfjs', backend: 'wasm' } as const,
+    };
     return validateSearchConfig(req.config, {
       dataset: dataset?.report,
       measuredSecondsPerImage: (size, backend) => experiments.measuredSecondsPerImage?.(size, backend),
@@ -227,7 +243,11 @@ export class Engine implements SegnasApi {
   async volumePath(ref: VolumeRef): Promise<string> {
     if (ref.kind === 'prediction') return this.runner().predictionPath(ref.experimentId, ref.seq, ref.caseId);
     if (ref.kind === 'apply-image' || ref.kind === 'apply-result') {
-      const path = this.applyRuns.file(ref.runId, ref.id, ref.kind === 'apply-image' ? 'image' : 'result');
+      const path = this.options.applyRuns.file(
+        ref.runId,
+        ref.id,
+        ref.kind === 'apply-image' ? 'image' : 'result',
+      );
       if (!path) throw new ApiError('not-found', `Apply run ${ref.runId} has no finished image "${ref.id}"`);
       return path;
     }
@@ -299,7 +319,7 @@ export class Engine implements SegnasApi {
 
   async testCluster(req: { ssh?: string }): Promise<{ partitions: ClusterPartition[] }> {
     try {
-      return { partitions: await sinfo(req.ssh ? sshRunner(req.ssh) : localRunner()) };
+      return { partitions: await this.options.clusterPartitions(req.ssh) };
     } catch (error) {
       throw new ApiError('unavailable', errorMessage(error), req.ssh ? 'ssh' : undefined);
     }
@@ -378,7 +398,7 @@ export class Engine implements SegnasApi {
           throw new ApiError('bad-request', e.message);
         })
       : join(this.workspace, 'applied', new Date().toISOString().replace(/[:.]/g, '-'));
-    const runId = this.applyRuns.start({
+    const runId = this.options.applyRuns.start({
       modelDir,
       inputs: req.inputs,
       outDir,
@@ -390,18 +410,18 @@ export class Engine implements SegnasApi {
 
   /** Apply runs find PyTorch as searches do: --python/$SEGNAS_PYTHON, then the workspace's setting. */
   private configuredPredictor(): { configuredPython?: string } {
-    const python = readWorkspaceSettings(this.workspace).settings.python;
+    const python = this.options.configuredPython();
     return python ? { configuredPython: python } : {};
   }
 
   async cancelApply(req: { runId: number }): Promise<void> {
-    if (!this.applyRuns.status(req.runId))
+    if (!this.options.applyRuns.status(req.runId))
       throw new ApiError('not-found', `There is no apply run ${req.runId} in this session`);
-    await this.applyRuns.cancel(req.runId);
+    await this.options.applyRuns.cancel(req.runId);
   }
 
   async getApply(req: { runId: number }): Promise<ApplyStatus> {
-    const status = this.applyRuns.status(req.runId);
+    const status = this.options.applyRuns.status(req.runId);
     if (!status) throw new ApiError('not-found', `There is no apply run ${req.runId} in this session`);
     return status;
   }
@@ -471,7 +491,7 @@ export class Engine implements SegnasApi {
   }
 
   async close(): Promise<void> {
-    await this.applyRuns.close();
+    await this.options.applyRuns.close();
     await this.options.search.close();
     this.options.experiments.close();
     this.listeners.clear();

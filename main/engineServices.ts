@@ -17,13 +17,16 @@ import {
   type ExperimentDetail,
   encodeCandidates,
 } from './api';
-
-import { initBackend } from './compute/backend';
+import { ApplyRuns } from './compute/applyRuns';
 import { checkEngines, type EngineCheck } from './compute/engineCheck';
 import { checkInterpreterPath, probePython } from './compute/python';
+import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
+import { type ReportedBackend, trainerReportedBackend } from './compute/trainerBackend';
+import { parseBackendKey } from './core/backendKey';
 import { DEMO_PHANTOM } from './core/demoSettings';
 import { learningDiagnosis } from './core/learningDiagnosis';
 import type { DeviceMemory } from './core/memoryBudget';
+import { TORCH_DEVICES } from './core/searchConfig';
 import { APP_VERSION } from './core/version';
 import { type DiscoveredDataset as DataReport, type DiscoveredCase, discoverDataset } from './data/discover';
 import { datasetFindings } from './data/findings';
@@ -292,8 +295,10 @@ export function trainingEngineService(
 export function engineFacts(check: EngineCheck): EngineFacts {
   const usable = (kind: string) =>
     check.devices.some((d) => d.engine === 'pytorch' && d.kind === kind && d.usable);
-  const torchDevice = ['cuda', 'mps', 'cpu'].find(usable);
-  const tfjs = check.devices.find((d) => d.engine === 'tfjs' && d.usable && d.name)?.kind ?? 'wasm';
+  const torchDevice = TORCH_DEVICES.find(usable);
+  const tfjsKind = check.devices.find((d) => d.engine === 'tfjs' && d.usable && d.name)?.kind;
+  const tfjs = (tfjsKind !== undefined && parseBackendKey(tfjsKind)) || { engine: 'tfjs', backend: 'wasm' };
+  const autoDevice = TORCH_DEVICES.find((d) => d === check.auto.device);
   const cudaDevices = check.devices
     .filter((d) => d.engine === 'pytorch' && d.kind === 'cuda' && d.usable)
     .map((d, index) => ({
@@ -304,7 +309,8 @@ export function engineFacts(check: EngineCheck): EngineFacts {
       totalBytes: d.totalBytes ?? null,
     }));
   return {
-    autoBackend: check.auto.engine === 'pytorch' ? `pytorch-${check.auto.device}` : tfjs,
+    autoBackend:
+      check.auto.engine === 'pytorch' && autoDevice ? { engine: 'pytorch', device: autoDevice } : tfjs,
     ...(torchDevice && { torchDevice }),
     ...(cudaDevices.length > 0 && { cudaDevices }),
     hostMemory: hostMemory(),
@@ -323,6 +329,21 @@ export interface CreateEngineOptions {
   interpreterLockedReason?: string;
 }
 
+/**
+ * The backend the app shows: what a TensorFlow.js trainer reports when it starts here, asked once (and
+ * again after a failure). The app service itself never loads TensorFlow.js.
+ */
+function trainersBackend(): () => Promise<ReportedBackend> {
+  let reported: Promise<ReportedBackend> | undefined;
+  return () => {
+    reported ??= trainerReportedBackend().catch((error: unknown) => {
+      reported = undefined;
+      throw error;
+    });
+    return reported;
+  };
+}
+
 /** Opens the workspace's store and builds the engine both hosts serve. */
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
   const workspace = resolve(options.workspace);
@@ -331,7 +352,8 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
   // Leftovers of imports killed mid-way (their rows never committed, so nothing of them is listed).
   await removeAbandonedImports(store).catch(() => []);
   let engine: Engine | undefined;
-  const search = createSearchRunner({ workspace, emit: (event) => engine?.emit(event) });
+  // One store connection per process: the runner works on the one the app service reads.
+  const search = createSearchRunner({ workspace, store, emit: (event) => engine?.emit(event) });
   engine = new Engine({
     workspace,
     version: APP_VERSION,
@@ -339,9 +361,12 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
     datasets: datasetService(),
     experiments: experimentService(store),
     presets: () => listPresets().map((p) => ({ ...p, space: p.space })),
-    backend: () => initBackend(),
+    backend: trainersBackend(),
     availableBackends: [...BACKEND_NAMES],
     search,
+    applyRuns: new ApplyRuns(),
+    clusterPartitions: (ssh) => sinfo(ssh ? sshRunner(ssh) : localRunner()),
+    configuredPython: () => readWorkspaceSettings(workspace).settings.python,
     hostMemory,
     trainingEngines: trainingEngineService(workspace, {
       ...(options.interpreterLockedReason !== undefined && { lockedReason: options.interpreterLockedReason }),

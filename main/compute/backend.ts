@@ -15,7 +15,7 @@
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
-import type { BackendName } from '../core/backends';
+import type { BackendInfo, BackendName } from '../core/backends';
 
 /** The tfjs backend name once registered (tfjs-node and tfjs-node-gpu both register 'tensorflow'). */
 export type { BackendName } from '../core/backends';
@@ -37,17 +37,15 @@ export interface BackendAttempt {
   reason?: string;
 }
 
-export interface BackendInfo {
-  name: BackendName;
-  /** Human-readable device, e.g. "CPU (WebAssembly)". */
-  device: string;
+/** The backend this process chose: what the app reports (BackendInfo), and how the chain got there. */
+export interface ChosenBackend extends BackendInfo {
   /** Which entry of the chain won. */
   choice: BackendChoice;
   /** Every backend tried, in order, with the reason each loser was skipped. */
   attempts: BackendAttempt[];
 }
 
-let chosen: BackendInfo | undefined;
+let chosen: ChosenBackend | undefined;
 
 /** Hides the specifier from the type checker and bundlers: these packages are optional. */
 const importOptional = (specifier: string): Promise<Record<string, unknown>> => import(specifier);
@@ -164,7 +162,7 @@ export function backendOrder(preferred?: BackendChoice): BackendChoice[] {
  * Initializes (once per process) and returns the backend. `preferred` (or SEGNAS_BACKEND) puts one
  * backend first; asking again for a different backend switches to it.
  */
-export async function initBackend(preferred?: BackendName | BackendChoice): Promise<BackendInfo> {
+export async function initBackend(preferred?: BackendName | BackendChoice): Promise<ChosenBackend> {
   const want = preferred ?? parseBackendChoice(process.env.SEGNAS_BACKEND);
   if (chosen && (!want || want === chosen.choice || want === chosen.name)) return chosen;
   const attempts: BackendAttempt[] = [];
@@ -183,7 +181,7 @@ export async function initBackend(preferred?: BackendName | BackendChoice): Prom
 }
 
 /** One line for logs and the UI, e.g. "wasm — CPU (WebAssembly); skipped tensorflow-gpu: not installed …". */
-export function describeBackend(info: BackendInfo): string {
+export function describeBackend(info: ChosenBackend): string {
   const skipped = info.attempts.filter((a) => !a.ok).map((a) => `${a.choice}: ${a.reason}`);
   return `${info.choice} — ${info.device}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`;
 }

@@ -38,17 +38,6 @@ export type ResolvedEngine =
       why: string;
     };
 
-/** Store/pool key of a PyTorch trainer's backend, as its `ready` reports it: e.g. "pytorch-cuda". */
-export function pytorchBackend(device: TorchDevice): string {
-  return `pytorch-${device}`;
-}
-
-/** The PyTorch device of a recorded backend ("pytorch-cuda" → "cuda"), or undefined for TensorFlow.js ones. */
-export function pytorchDeviceOf(backend: string): TorchDevice | undefined {
-  const m = /^pytorch-(cuda|mps|cpu)$/.exec(backend);
-  return m ? (m[1] as TorchDevice) : undefined;
-}
-
 function bestDevice(attempt: PythonAttempt): TorchDevice {
   const devices = attempt.torch?.devices ?? {};
   if ((devices.cuda?.length ?? 0) > 0) return 'cuda';

@@ -16,12 +16,11 @@ import { z } from 'zod';
 import {
   type NativeTraining,
   nativeTrainingSchema,
-  type Side3,
   type SlidingWindow,
   side3Schema,
   slidingWindowSchema,
 } from '../core/nativeSettings';
-import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
+import { architectureSpecSchema } from '../core/spec';
 import { LR_SCHEDULES } from '../train/schedule';
 import type { NetworkOptions } from '../train/segNet';
 import type { TrainSettings } from '../train/trainer';
@@ -31,53 +30,6 @@ import type { TrainSettings } from '../train/trainer';
 export const PROTOCOL_VERSION = 4;
 
 export type { NativeTraining, SlidingWindow };
-
-export interface VolumeFiles {
-  /** Path of a raw float32 image (.f32): S³ values per input channel, channel after channel. */
-  image: string;
-  /** Path of a raw uint8 S³ class map (.u8). */
-  label: string;
-  /** Native protocol: the case's own x, y, z in voxels (the files hold C·x·y·z and x·y·z values). */
-  shape?: Side3;
-}
-
-export interface TrainJob {
-  /** Caller-chosen id, echoed in every message about this job. */
-  id: string;
-  spec: ArchitectureSpec;
-  network: NetworkOptions;
-  training: TrainSettings;
-  /** `val` empty: train without validation and keep the last epoch (the final training of a winner). */
-  data: { train: VolumeFiles[]; val: VolumeFiles[] };
-  /** Native protocol: patch training and sliding-window validation. */
-  native?: NativeTraining;
-  /** When set, the best epoch's model is exported there (model.json + weights.bin, see modelIO.ts). */
-  exportDir?: string;
-  /** Free-form JSON stored in the exported model (label map, preprocessing settings). */
-  exportMeta?: Record<string, unknown>;
-}
-
-/** Segment preprocessed volumes with a model folder: outputs[i] gets the uint8 class map of images[i]. */
-export interface PredictJob {
-  id: string;
-  /** A model folder (model.json + weights.bin) written by either engine. */
-  model: string;
-  /** Raw float32 images (.f32) of the model's size S and input channels C: C·S³ values each. */
-  images: string[];
-  /** Where each raw uint8 S³ class map (.u8) is written. */
-  outputs: string[];
-  /** Native protocol: each image's own x, y, z (its file holds C·x·y·z values, its output x·y·z). */
-  shapes?: Side3[];
-  /** Native protocol: segment each image by sliding window instead of one pass over an S³ cube. */
-  native?: SlidingWindow;
-}
-
-/** Caller → trainer. */
-export type ToTrainer =
-  | { type: 'train'; job: TrainJob }
-  | { type: 'predict'; job: PredictJob }
-  | { type: 'cancel'; id: string }
-  | { type: 'shutdown' };
 
 const finite = z.number().finite();
 const deviceInfoSchema = z.object({
@@ -180,37 +132,50 @@ export function parseFromTrainer(
 /** `shape` (x, y, z voxels) is present under the native protocol, where every case keeps its own shape at
  * the target spacing; without it a volume is the job's `network.size`³ cube. */
 const volumeSchema = z.object({
+  /** Path of a raw float32 image (.f32): S³ values per input channel, channel after channel. */
   image: z.string().min(1),
+  /** Path of a raw uint8 S³ class map (.u8). */
   label: z.string().min(1),
+  /** Native protocol: the case's own x, y, z in voxels (the files hold C·x·y·z and x·y·z values). */
   shape: side3Schema.optional(),
 });
+export type VolumeFiles = z.infer<typeof volumeSchema>;
+
+// `satisfies`: the trainer loop's own option types (train/) are what a parsed job hands it.
+const networkSchema = z.object({
+  classes: z.number().int().min(2),
+  size: z.number().int().min(2),
+  inChannels: z.number().int().min(1),
+  dropout: z.number().min(0).max(1),
+  seed: z.number().int(),
+}) satisfies z.ZodType<NetworkOptions>;
+const trainingSchema = z.object({
+  epochs: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
+  learningRate: z.number().positive(),
+  schedule: z.enum(LR_SCHEDULES).optional(),
+  augment: z.object({
+    probability: z.number().min(0).max(1),
+    rotationDeg: z.number().min(0),
+    shiftFraction: z.number().min(0),
+    scaleRange: z.tuple([z.number().positive(), z.number().positive()]),
+  }),
+  seed: z.number().int(),
+}) satisfies z.ZodType<TrainSettings>;
 export const trainJobSchema = z
   .object({
+    /** Caller-chosen id, echoed in every message about this job. */
     id: z.string().min(1),
     spec: architectureSpecSchema,
-    network: z.object({
-      classes: z.number().int().min(2),
-      size: z.number().int().min(2),
-      inChannels: z.number().int().min(1),
-      dropout: z.number().min(0).max(1),
-      seed: z.number().int(),
-    }),
-    training: z.object({
-      epochs: z.number().int().min(1),
-      batchSize: z.number().int().min(1),
-      learningRate: z.number().positive(),
-      schedule: z.enum(LR_SCHEDULES).optional(),
-      augment: z.object({
-        probability: z.number().min(0).max(1),
-        rotationDeg: z.number().min(0),
-        shiftFraction: z.number().min(0),
-        scaleRange: z.tuple([z.number().positive(), z.number().positive()]),
-      }),
-      seed: z.number().int(),
-    }),
+    network: networkSchema,
+    training: trainingSchema,
+    /** `val` empty: train without validation and keep the last epoch (the final training of a winner). */
     data: z.object({ train: z.array(volumeSchema).min(1), val: z.array(volumeSchema) }),
+    /** Native protocol: patch training and sliding-window validation. */
     native: nativeTrainingSchema.optional(),
+    /** When set, the best epoch's model is exported there (model.json + weights.bin, see modelIO.ts). */
     exportDir: z.string().optional(),
+    /** Free-form JSON stored in the exported model (label map, preprocessing settings). */
     exportMeta: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((job, ctx) => {
@@ -226,14 +191,21 @@ export const trainJobSchema = z
           });
       });
   });
+export type TrainJob = z.infer<typeof trainJobSchema>;
 
+/** Segment preprocessed volumes with a model folder: outputs[i] gets the uint8 class map of images[i]. */
 export const predictJobSchema = z
   .object({
     id: z.string().min(1),
+    /** A model folder (model.json + weights.bin) written by either engine. */
     model: z.string().min(1),
+    /** Raw float32 images (.f32) of the model's size S and input channels C: C·S³ values each. */
     images: z.array(z.string().min(1)),
+    /** Where each raw uint8 S³ class map (.u8) is written. */
     outputs: z.array(z.string().min(1)),
+    /** Native protocol: each image's own x, y, z (its file holds C·x·y·z values, its output x·y·z). */
     shapes: z.array(side3Schema).optional(),
+    /** Native protocol: segment each image by sliding window instead of one pass over an S³ cube. */
     native: slidingWindowSchema.optional(),
   })
   .refine((j) => j.images.length === j.outputs.length, {
@@ -244,38 +216,30 @@ export const predictJobSchema = z
     message: 'must give one x, y, z shape per image when native is set',
     path: ['shapes'],
   });
+export type PredictJob = z.infer<typeof predictJobSchema>;
+
+/** Caller → trainer. A cancel's id is taken as text whatever it was sent as. */
+const toTrainerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('train'), job: trainJobSchema }),
+  z.object({ type: z.literal('predict'), job: predictJobSchema }),
+  z.object({ type: z.literal('cancel'), id: z.coerce.string() }),
+  z.object({ type: z.literal('shutdown') }),
+]);
+export type ToTrainer = z.infer<typeof toTrainerSchema>;
+const TO_TRAINER_TYPES = ['train', 'predict', 'cancel', 'shutdown'];
 
 /** Parses one line from the caller; throws with the offending field named. */
 export function parseToTrainer(line: string): ToTrainer {
-  const msg = JSON.parse(line) as { type?: unknown } | null;
+  const msg: unknown = JSON.parse(line);
   if (msg === null || typeof msg !== 'object')
     throw new Error(`expected a JSON object, got ${line.slice(0, 80)}`);
-  switch (msg.type) {
-    case 'train': {
-      const parsed = trainJobSchema.safeParse((msg as { job?: unknown }).job);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new Error(`train job: field 'job.${issue.path.join('.')}' ${issue.message}`);
-      }
-      return { type: 'train', job: parsed.data as TrainJob };
-    }
-    case 'predict': {
-      const parsed = predictJobSchema.safeParse((msg as { job?: unknown }).job);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new Error(`predict job: field 'job.${issue.path.join('.')}' ${issue.message}`);
-      }
-      return { type: 'predict', job: parsed.data };
-    }
-    case 'cancel':
-      return { type: 'cancel', id: String((msg as { id?: unknown }).id) };
-    case 'shutdown':
-      return { type: 'shutdown' };
-    default:
-      throw new Error(
-        `unknown message type '${String(msg.type)}' (expected train, predict, cancel or shutdown)`,
-      );
-  }
+  const type = 'type' in msg ? msg.type : undefined;
+  if (typeof type !== 'string' || !TO_TRAINER_TYPES.includes(type))
+    throw new Error(`unknown message type '${String(type)}' (expected train, predict, cancel or shutdown)`);
+  const parsed = toTrainerSchema.safeParse(msg);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`${type} job: field '${issue.path.join('.')}' ${issue.message}`);
 }
 
 export function encodeMessage(msg: ToTrainer | FromTrainer): string {

@@ -17,7 +17,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterSettings } from '../core/searchConfig';
-import { diceToF, OUT_OF_MEMORY_TEXT } from '../nas/objective';
+import { diceToF } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
 import type { CandidateExecutor } from './executor';
 import {
@@ -27,6 +27,7 @@ import {
   readResultFile,
   writeAtomically,
 } from './fileProtocol';
+import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import { encodeMessage, type ReadyMessage, type TrainJob } from './protocol';
 import {
   type CommandRunner,

@@ -6,9 +6,10 @@
  * next job.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { diceToF, OUT_OF_MEMORY_TEXT, UNTRAINABLE_F } from '../nas/objective';
+import { diceToF, UNTRAINABLE_F } from '../nas/objective';
 import type { EpochProgress } from '../train/trainer';
 import { boundedLines, MAX_TRAINER_LINE_BYTES } from './boundedLines';
+import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import {
   encodeMessage,
   type FromTrainer,

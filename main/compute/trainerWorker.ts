@@ -71,7 +71,7 @@ const [
   import('../train/trainer'),
   import('../train/network'),
   import('../train/modelIO'),
-  import('../nas/objective'),
+  import('./outOfMemory'),
   import('../train/predict'),
   import('../train/slidingWindow'),
   import('@tensorflow/tfjs-core'),

@@ -4,3 +4,10 @@ import { z } from 'zod';
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export const backendNameSchema = z.enum(BACKEND_NAMES);
 export type BackendName = z.infer<typeof backendNameSchema>;
+
+/** A TensorFlow.js backend as the app reports it: its name and the device it runs on. */
+export interface BackendInfo {
+  name: BackendName;
+  /** Human-readable device, e.g. "CPU (WebAssembly)". */
+  device: string;
+}

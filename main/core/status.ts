@@ -34,9 +34,6 @@ export type CandidateStatus = z.infer<typeof candidateStatusSchema>;
 
 /** How an evaluation ended: every status but `running`. */
 export type CandidateOutcome = Exclude<CandidateStatus, 'running'>;
-export const CANDIDATE_OUTCOMES = CANDIDATE_STATUSES.filter(
-  (s): s is CandidateOutcome => s !== 'running',
-) as readonly CandidateOutcome[];
 
 /** What the objective cache remembers: the outcome of the one real evaluation of a floor(x). */
 export type CachedOutcome = Exclude<CandidateOutcome, 'cached'>;

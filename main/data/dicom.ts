@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { open, readdir, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -87,16 +87,6 @@ export async function findDicomFiles(dir: string, depth = 5): Promise<string[]> 
   return out;
 }
 
-/** True when the folder holds at least one DICOM file (looked for recursively). */
-export async function holdsDicom(dir: string): Promise<boolean> {
-  try {
-    if (!(await stat(dir)).isDirectory()) return false;
-  } catch {
-    return false;
-  }
-  return (await findDicomFiles(dir)).length > 0;
-}
-
 interface EmscriptenFs {
   mkdir(path: string): void;
   writeFile(path: string, data: Uint8Array): void;
@@ -138,14 +128,6 @@ function locateModule(): string | undefined {
   const rel = join('@niivue', 'dcm2niix', 'dist', 'dcm2niix.jpeg.js');
   const dirs = createRequire(import.meta.url).resolve.paths('@niivue/dcm2niix') ?? [];
   return dirs.map((d) => join(d, rel)).find((f) => existsSync(f));
-}
-
-/** dcm2niix's version line, e.g. "v1.0.20241231", for reports and docs. */
-export async function dcm2niixVersion(): Promise<string> {
-  const lines: string[] = [];
-  const mod = await (await loadFactory())({ print: (s) => lines.push(s), printErr: (s) => lines.push(s) });
-  mod.callMain(['--version']);
-  return lines.join(' ').match(/v\d+\.\d+\.\d+/)?.[0] ?? 'unknown';
 }
 
 interface Sidecar {

@@ -202,21 +202,11 @@ export async function readNiftiChannels(
 /** Most channels accepted in the 4th dimension; more is a time series, not a multi-modal image. */
 export const MAX_CHANNELS = 16;
 
-function parseVolumes(
-  input: Uint8Array,
+/** The header of a NIfTI-1 or -2 file, refusing .hdr/.img pairs and files without the magic. */
+function parseHeader(
+  bytes: Uint8Array,
   file: string,
-  options: NiftiReadOptions,
-  allowChannels: boolean,
-): NiftiVolume[] {
-  let bytes = input;
-  if (isGzip(bytes)) bytes = gunzipBounded(bytes, file, maxBytesOf(options));
-  if (bytes.length < 348) {
-    throw new NiftiReadError(
-      file,
-      'truncated-header',
-      `only ${bytes.length} bytes, shorter than a NIfTI header (348 bytes)`,
-    );
-  }
+): { hdr: ReturnType<typeof nifti.readHeader>; version: 1 | 2 } {
   // Only the fixed-size header goes to the library (see the top of this file).
   const sizeofHdr = new DataView(bytes.buffer, bytes.byteOffset, 4);
   const isV2 = sizeofHdr.getInt32(0, true) === 540 || sizeofHdr.getInt32(0, false) === 540;
@@ -245,6 +235,25 @@ function parseVolumes(
     throw new NiftiReadError(file, 'bad-header', `the header cannot be parsed (${(e as Error).message})`);
   }
   const version: 1 | 2 = hdr instanceof nifti.NIFTI2 ? 2 : 1;
+  return { hdr, version };
+}
+
+function parseVolumes(
+  input: Uint8Array,
+  file: string,
+  options: NiftiReadOptions,
+  allowChannels: boolean,
+): NiftiVolume[] {
+  let bytes = input;
+  if (isGzip(bytes)) bytes = gunzipBounded(bytes, file, maxBytesOf(options));
+  if (bytes.length < 348) {
+    throw new NiftiReadError(
+      file,
+      'truncated-header',
+      `only ${bytes.length} bytes, shorter than a NIfTI header (348 bytes)`,
+    );
+  }
+  const { hdr, version } = parseHeader(bytes, file);
 
   const datatype = datatypeFromCode(hdr.datatypeCode);
   if (!datatype) {

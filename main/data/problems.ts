@@ -1,17 +1,9 @@
 /** Findings about a dataset: each names the file and what is wrong, and says whether the case is dropped. */
+import type { NiftiErrorCode } from './niftiRead';
 
 export type ProblemCode =
-  // The file cannot be read as a volume (see NiftiErrorCode).
-  | 'corrupt-gzip'
-  | 'bad-magic'
-  | 'truncated-header'
-  | 'truncated-data'
-  | 'unsupported-datatype'
-  | 'not-3d'
-  | 'bad-dims'
-  | 'bad-header'
-  | 'too-large'
-  | 'unreadable'
+  // The file cannot be read as a volume.
+  | NiftiErrorCode
   // A DICOM folder that does not convert to one 3-D series.
   | 'dicom'
   // The case's image and label disagree, or the content is unusable.

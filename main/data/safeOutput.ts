@@ -67,22 +67,6 @@ export function refuseOutputInside(output: string, inputs: readonly string[], wh
       );
 }
 
-export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Refuses to replace an existing file unless `force`. */
-export async function refuseExisting(
-  path: string,
-  force: boolean,
-  how = 'use --force to replace it',
-): Promise<void> {
-  if (!force && (await exists(path))) throw new OutputRefusedError(`${resolve(path)} already exists; ${how}`);
-}
-
 /** Temporary name beside `path`, for a write that is renamed into place when whole. */
 export function partialName(path: string): string {
   return `${path}.${randomBytes(4).toString('hex')}.partial`;

@@ -46,10 +46,6 @@ export function getBaseline(id: string): Baseline {
   return structuredClone(checkBaseline(key, FILES[key]));
 }
 
-export function listBaselines(): Baseline[] {
-  return BASELINE_IDS.map(getBaseline);
-}
-
 /** The search space that holds exactly this architecture (every bound fixed). */
 export function fixedSpace(spec: ArchitectureSpec): SearchBounds {
   return {

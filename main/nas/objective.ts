@@ -19,13 +19,27 @@ export function diceToF(dice: number): number {
   return -Math.log(Math.max(dice, MIN_DICE));
 }
 
-/** What the evaluator (a training run) reports; extra fields are kept for the store. */
-export interface TrainingOutcome {
+/**
+ * What a training run reports. `details` are kept in the cache; `run` is the caller's own account of
+ * the run (its trainer's measurements, say), handed back with the evaluation's report and never cached.
+ */
+export interface TrainingOutcome<R = unknown> {
   /** Best validation Dice of the epochs trained. */
   dice: number;
   details?: Record<string, unknown>;
   /** Set when the training was stopped early by a pruning rule (nas/pruning.ts): why. */
   pruned?: { reason: string };
+  run?: R;
+}
+
+/**
+ * A training that did not end with a Dice. Out of memory scores f = 10 as status oom; a cancelled one
+ * (the user stopped the search) is reported but neither cached nor meant to be recorded: it is trained
+ * again on resume.
+ */
+export interface TrainingFailure<R = unknown> {
+  failed: { reason: string; outOfMemory?: boolean; cancelled?: boolean };
+  run?: R;
 }
 
 /** The stored result of one architecture; what the cache holds. */
@@ -77,7 +91,7 @@ export function noEvaluations(): EvaluationCounts {
   return { evaluations: 0, trained: 0, pruned: 0, cached: 0, illegal: 0, oom: 0, failed: 0, budgetUsed: 0 };
 }
 
-export interface EvaluationReport {
+export interface EvaluationReport<R = unknown> {
   /** 0-based evaluation order: the caller's number for it when given, else the order of asking. */
   index: number;
   x: number[];
@@ -90,18 +104,24 @@ export interface EvaluationReport {
   dice?: number;
   reason?: string;
   details?: Record<string, unknown>;
+  /** What `train` returned as its run, for an evaluation that trained now. */
+  run?: R;
+  /** Whether this evaluation called `train` (not a cache hit, illegal block or predicted OOM). */
+  trainedNow: boolean;
+  /** The training was cancelled: nothing of it was cached, and it is trained again on resume. */
+  cancelled?: boolean;
   countsTowardBudget: boolean;
   /** Running totals including this evaluation. */
   counts: EvaluationCounts;
 }
 
-export interface ObjectiveOptions {
+export interface ObjectiveOptions<R = unknown> {
   space: SearchSpace;
-  /** Trains the architecture and returns its validation Dice. Throwing marks it oom or failed. */
+  /** Trains the architecture and returns its validation Dice or outcome. Throwing marks it oom or failed. */
   train: (
     spec: ArchitectureSpec,
     context: { key: string; index: number; x: readonly number[] },
-  ) => Promise<TrainingOutcome | number>;
+  ) => Promise<TrainingOutcome<R> | TrainingFailure<R> | number>;
   /** Predicted memory in bytes; with memoryBudget, networks predicted not to fit are skipped as oom. */
   estimateMemory?: (spec: ArchitectureSpec) => number;
   memoryBudget?: number;
@@ -112,9 +132,12 @@ export interface ObjectiveOptions {
    * OOM are free, so the same GPU time buys more optimizer steps. A pruned training uses budget too.
    */
   budget?: 'evaluations' | 'trainings';
-  /** Decides whether a training error is out-of-memory; default isOutOfMemoryError. */
+  /**
+   * Decides whether an error thrown by `train` is out-of-memory; default: one that says so by its code
+   * 'OOM' or name 'OutOfMemoryError' (each engine's own messages are its to recognize, main/compute).
+   */
   isOutOfMemory?: (error: unknown) => boolean;
-  onEvaluation?: (report: EvaluationReport) => void;
+  onEvaluation?: (report: EvaluationReport<R>) => void;
   /**
    * When a search is resumed by replaying its record (crs replayObjective), this objective only sees the
    * live part: start its indices and running counts where the record ended.
@@ -122,18 +145,10 @@ export interface ObjectiveOptions {
   resumeFrom?: { index: number; counts: EvaluationCounts };
 }
 
-/**
- * What allocation failures say, in TensorFlow.js (WebGL/WebGPU/WASM/native), V8 (a trainer's heap) and
- * CUDA: one pattern for every place that must tell out-of-memory from other failures.
- */
-export const OUT_OF_MEMORY_TEXT =
-  /out of memory|\bOOM\b|ResourceExhausted|failed to allocate|heap limit|Allocation failed|Array buffer allocation failed|Invalid typed array length|memory access out of bounds/i;
-
-/** Recognizes allocation failures of TensorFlow.js (WebGL/WebGPU/WASM/native) and of the trainer process. */
-export function isOutOfMemoryError(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown; message?: unknown } | undefined;
-  if (e?.code === 'OOM' || e?.name === 'OutOfMemoryError') return true;
-  return OUT_OF_MEMORY_TEXT.test(typeof e?.message === 'string' ? e.message : String(error));
+/** An error that says it is out-of-memory by its code or name. */
+function saysOutOfMemory(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | undefined;
+  return e?.code === 'OOM' || e?.name === 'OutOfMemoryError';
 }
 
 export interface SearchObjective {
@@ -145,17 +160,45 @@ export interface SearchObjective {
   readonly counts: Readonly<EvaluationCounts>;
 }
 
-export function createObjective(options: ObjectiveOptions): SearchObjective {
+/** A training's result as the objective keeps it: what the cache holds, plus what only its report carries. */
+type TrainingResult<R> = CachedResult & { run?: R; cancelled?: boolean };
+
+/** One evaluation's result before it is numbered and counted. */
+type Outcome<R> = Omit<EvaluationReport<R>, 'index' | 'x' | 'key' | 'spec' | 'counts' | 'countsTowardBudget'>;
+
+/** f and status of what `train` returned or threw. */
+function judgeTraining<R>(outcome: TrainingOutcome<R> | TrainingFailure<R> | number): TrainingResult<R> {
+  if (typeof outcome === 'number') return judgeTraining<R>({ dice: outcome });
+  if ('failed' in outcome) {
+    const { reason, outOfMemory, cancelled } = outcome.failed;
+    const run = outcome.run !== undefined ? { run: outcome.run } : {};
+    if (outOfMemory)
+      return { f: UNTRAINABLE_F, status: 'oom', reason: `out of memory during training: ${reason}`, ...run };
+    return { f: UNTRAINABLE_F, status: 'failed', reason, ...run, ...(cancelled && { cancelled }) };
+  }
+  const { dice, details, pruned, run } = outcome;
+  const withRun = run !== undefined ? { run } : {};
+  if (!Number.isFinite(dice) || dice < 0 || dice > 1)
+    return {
+      f: UNTRAINABLE_F,
+      status: 'failed',
+      reason: `training returned an invalid Dice ${dice}`,
+      details,
+      ...withRun,
+    };
+  return pruned
+    ? { f: diceToF(dice), status: 'pruned', dice, reason: pruned.reason, details, ...withRun }
+    : { f: diceToF(dice), status: 'trained', dice, details, ...withRun };
+}
+
+export function createObjective<R = unknown>(options: ObjectiveOptions<R>): SearchObjective {
   const { space, train, estimateMemory, memoryBudget, budget = 'evaluations' } = options;
   const cache = options.cache ?? memoryCache();
-  const isOom = options.isOutOfMemory ?? isOutOfMemoryError;
+  const isOom = options.isOutOfMemory ?? saysOutOfMemory;
   const counts: EvaluationCounts = options.resumeFrom ? { ...options.resumeFrom.counts } : noEvaluations();
-  type Outcome = Omit<EvaluationReport, 'index' | 'x' | 'key' | 'spec' | 'counts' | 'countsTowardBudget'> & {
-    trainedNow: boolean;
-  };
 
   // Keys being resolved, so that a second concurrent request for the same key waits instead of training twice.
-  const inFlight = new Map<string, Promise<Outcome>>();
+  const inFlight = new Map<string, Promise<Outcome<R>>>();
   let nextIndex = options.resumeFrom?.index ?? 0;
 
   const runTraining = async (
@@ -163,21 +206,9 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
     key: string,
     index: number,
     x: readonly number[],
-  ): Promise<CachedResult> => {
+  ): Promise<TrainingResult<R>> => {
     try {
-      const outcome = await train(spec, { key, index, x });
-      const { dice, details, pruned } =
-        typeof outcome === 'number' ? { dice: outcome, details: undefined, pruned: undefined } : outcome;
-      if (!Number.isFinite(dice) || dice < 0 || dice > 1)
-        return {
-          f: UNTRAINABLE_F,
-          status: 'failed',
-          reason: `training returned an invalid Dice ${dice}`,
-          details,
-        };
-      return pruned
-        ? { f: diceToF(dice), status: 'pruned', dice, reason: pruned.reason, details }
-        : { f: diceToF(dice), status: 'trained', dice, details };
+      return judgeTraining(await train(spec, { key, index, x }));
     } catch (error) {
       return isOom(error)
         ? { f: UNTRAINABLE_F, status: 'oom', reason: `out of memory during training: ${errorMessage(error)}` }
@@ -191,7 +222,7 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
     key: string,
     index: number,
     x: readonly number[],
-  ): Promise<Outcome> => {
+  ): Promise<Outcome<R>> => {
     const hit = await cache.get(key);
     if (hit) return { ...hit, status: 'cached', cachedStatus: hit.status, trainedNow: false };
     if (estimateMemory && memoryBudget !== undefined) {
@@ -204,9 +235,14 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
           trainedNow: false,
         };
     }
-    const result = await runTraining(spec, key, index, x);
-    await cache.set(key, result);
-    return { ...result, trainedNow: true };
+    const { run, cancelled, ...result } = await runTraining(spec, key, index, x);
+    if (!cancelled) await cache.set(key, result);
+    return {
+      ...result,
+      trainedNow: true,
+      ...(run !== undefined && { run }),
+      ...(cancelled && { cancelled }),
+    };
   };
 
   const evaluate = async (
@@ -214,7 +250,7 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
     key: string,
     index: number,
     x: readonly number[],
-  ): Promise<Outcome> => {
+  ): Promise<Outcome<R>> => {
     const legality = checkBlock(spec.block);
     if (!legality.legal)
       return {
@@ -225,9 +261,10 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
       };
     const running = inFlight.get(key);
     if (running) {
-      // Another lane is resolving this architecture right now: share its result instead of training twice.
-      const { trainedNow, ...shared } = await running;
-      return trainedNow
+      // Another lane is resolving this architecture right now: share its result instead of training twice
+      // (its run is the other lane's).
+      const { trainedNow, run: _other, ...shared } = await running;
+      return trainedNow && !shared.cancelled
         ? {
             ...shared,
             status: 'cached',
@@ -252,8 +289,8 @@ export function createObjective(options: ObjectiveOptions): SearchObjective {
     const index = given ?? nextIndex++;
     const spec = space.decode(x);
     const key = space.key(x);
-    const { trainedNow, ...outcome } = await evaluate(spec, key, index, x);
-    const countsTowardBudget = budget === 'evaluations' || trainedNow;
+    const outcome = await evaluate(spec, key, index, x);
+    const countsTowardBudget = budget === 'evaluations' || outcome.trainedNow;
     counts.evaluations++;
     counts[outcome.status]++;
     if (countsTowardBudget) counts.budgetUsed++;

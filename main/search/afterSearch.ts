@@ -8,9 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pytorchDeviceOf } from '../compute/engines';
 import { Predictor } from '../compute/predictVolumes';
-import { BACKEND_NAMES } from '../core/backends';
+import { type BackendKey, requireBackendKey, torchDeviceOf } from '../core/backendKey';
 import type { DiscoveredDataset } from '../data/discover';
 import { claimOutputFile, claimOutputFolder } from '../data/safeOutput';
 import { trainingDataStats } from '../data/trainingStats';
@@ -31,21 +30,28 @@ import { exists, modelFile } from './testEvaluation';
 export interface AfterSearchDeps {
   store: ExperimentStore;
   runJob: RunJob;
-  /** The predictor for the experiment's models (default experimentPredictor(backend)). */
-  predictorFor?: (backend: string) => Predictor;
+  /** The predictor for the experiment's models (default experimentPredictor of its backend). */
+  predictorFor?: (experiment: Experiment) => Predictor;
 }
 
-const TFJS_BACKENDS: readonly string[] = [...BACKEND_NAMES, 'tensorflow-gpu'];
+/** The backend an experiment recorded, parsed where it leaves the store. */
+export function experimentBackend(experiment: Experiment): BackendKey {
+  return requireBackendKey(experiment.backend, `experiment ${experiment.id}'s recorded backend`);
+}
 
 /**
  * A predictor for an experiment's models, recorded as trained on `backend`: a trainer of the engine
  * that made each model, on the experiment's PyTorch device or TensorFlow.js backend; `python` is the
  * interpreter when the caller knows it (else found as `segnas search` finds it).
  */
-export function experimentPredictor(backend: string, python?: string, configuredPython?: string): Predictor {
-  const device = pytorchDeviceOf(backend);
+export function experimentPredictor(
+  backend: BackendKey,
+  python?: string,
+  configuredPython?: string,
+): Predictor {
+  const device = torchDeviceOf(backend);
   return new Predictor({
-    ...(device ? { device } : TFJS_BACKENDS.includes(backend) ? { tfjsBackend: backend } : {}),
+    ...(device ? { device } : backend.engine === 'tfjs' ? { tfjsBackend: backend.backend } : {}),
     ...(python ? { python } : {}),
     ...(configuredPython ? { configuredPython } : {}),
   });
@@ -137,7 +143,7 @@ export async function evaluateExperiment(
   const report = await reopenDataset(experiment);
   const { testModel } = await import('./testEvaluation');
   // One trainer process segments every tested model's cases; it ends with the evaluation.
-  const predictor = (deps.predictorFor ?? experimentPredictor)(experiment.backend);
+  const predictor = deps.predictorFor?.(experiment) ?? experimentPredictor(experimentBackend(experiment));
   const results: TestRun['results'] = [];
   const test = async (candidate: Candidate, splitIndex: number) => {
     const modelDir = await ensureModel(deps, experiment, report, candidate, splitIndex);

@@ -36,6 +36,7 @@ import { readWorkspaceSettings } from '../store/workspaceSettings';
 import { readModelJson } from '../train/modelJson';
 import { ensurePortableFiles } from '../train/onnx/portableModel';
 import {
+  experimentBackend,
   experimentPredictor,
   modelsDirOf,
   predictionsDirOf,
@@ -289,7 +290,7 @@ export async function writeBundle(
     const cases = [...split.validation, ...split.test];
     // One trainer process segments every model's missing predictions.
     const configured = readWorkspaceSettings(workspace).settings.python;
-    const predictor = experimentPredictor(experiment.backend, undefined, configured);
+    const predictor = experimentPredictor(experimentBackend(experiment), undefined, configured);
     try {
       for (const name of modelNames) {
         const pathOf = (caseId: string) => join(predictionsDirOf(workspace, id, name), `${caseId}.nii.gz`);
@@ -491,6 +492,82 @@ function moveAside(path: string): void {
 }
 
 /**
+ * The checked manifest of a bundle unpacked into `unpacked` (its entry `names`): valid JSON of the bundle
+ * format, not newer than this program, artifacts inside the bundle, model folders closed. bundle.json is
+ * removed from the folder once read.
+ */
+async function readManifest(path: string, unpacked: string, names: readonly string[]) {
+  if (!names.includes('bundle.json'))
+    throw new Error(`${path}: has no bundle.json; it is not a SegNAS bundle`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(
+      (await readBoundedFile(join(unpacked, 'bundle.json'), MAX_MANIFEST_BYTES, 'bundle.json')).toString(
+        'utf8',
+      ),
+    );
+  } catch (e) {
+    throw new Error(`${path}: bundle.json is not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = bundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${path}: bundle.json does not fit the bundle format at ${issue.path.join('.')}: ${issue.message}`,
+    );
+  }
+  const b = parsed.data;
+  if (b.formatVersion > BUNDLE_FORMAT_VERSION)
+    throw new Error(
+      `${path}: bundle formatVersion ${b.formatVersion} is newer than this program reads (${BUNDLE_FORMAT_VERSION}); update SegNAS Studio`,
+    );
+  for (const a of b.artifacts) safeEntry(a.path, path);
+  for (const a of b.artifacts)
+    if (a.kind === 'model' && names.some((n) => n.startsWith(`${a.path}/`)))
+      await readModelJson(join(unpacked, ...a.path.split('/'))).catch((err: Error) => {
+        throw new Error(
+          `${path}: model ${a.path} is not a closed model folder (${err.message}); nothing was imported`,
+        );
+      });
+  await rm(join(unpacked, 'bundle.json'));
+  return b;
+}
+
+/** The bundle's finished candidates, with their curves, as rows of experiment `id`. */
+function recordImportedCandidates(
+  store: ExperimentStore,
+  id: number,
+  candidates: readonly Candidate[],
+): void {
+  for (const c of candidates) {
+    if (c.status === 'running') continue; // never finished: nothing to show
+    store.recordCandidateStart(id, {
+      seq: c.seq,
+      x: c.x,
+      key: c.key,
+      spec: c.spec,
+      device: c.device,
+      paramCount: c.paramCount,
+      estMemoryBytes: c.estMemoryBytes,
+      startedAt: c.startedAt,
+    });
+    store.appendEpochs(id, c.seq, c.curve);
+    store.recordCandidateEnd(id, c.seq, {
+      status: c.status,
+      reason: c.reason,
+      f: c.f ?? 10,
+      valDice: c.valDice,
+      perLabelDice: c.perLabelDice,
+      paramCount: c.paramCount,
+      estMemoryBytes: c.estMemoryBytes,
+      peakMemoryBytes: c.peakMemoryBytes,
+      device: c.device,
+      ...(c.endedAt ? { endedAt: c.endedAt } : {}),
+    });
+  }
+}
+
+/**
  * Opens a bundle into `store`'s workspace as a new, read-only experiment. It appears whole or not at
  * all: the bundle is unpacked into a staging folder (streamed, within the archive limits), checked,
  * and then its store rows are written in one transaction inside which the folders are renamed into
@@ -526,39 +603,7 @@ export async function importBundle(
         );
       throw e;
     }
-    if (!names.includes('bundle.json'))
-      throw new Error(`${path}: has no bundle.json; it is not a SegNAS bundle`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(
-        (await readBoundedFile(join(unpacked, 'bundle.json'), MAX_MANIFEST_BYTES, 'bundle.json')).toString(
-          'utf8',
-        ),
-      );
-    } catch (e) {
-      throw new Error(`${path}: bundle.json is not valid JSON (${(e as Error).message})`);
-    }
-    const parsed = bundleSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(
-        `${path}: bundle.json does not fit the bundle format at ${issue.path.join('.')}: ${issue.message}`,
-      );
-    }
-    const b = parsed.data;
-    if (b.formatVersion > BUNDLE_FORMAT_VERSION)
-      throw new Error(
-        `${path}: bundle formatVersion ${b.formatVersion} is newer than this program reads (${BUNDLE_FORMAT_VERSION}); update SegNAS Studio`,
-      );
-    for (const a of b.artifacts) safeEntry(a.path, path);
-    for (const a of b.artifacts)
-      if (a.kind === 'model' && names.some((n) => n.startsWith(`${a.path}/`)))
-        await readModelJson(join(unpacked, ...a.path.split('/'))).catch((err: Error) => {
-          throw new Error(
-            `${path}: model ${a.path} is not a closed model folder (${err.message}); nothing was imported`,
-          );
-        });
-    await rm(join(unpacked, 'bundle.json'));
+    const b = await readManifest(path, unpacked, names);
     const e = b.experiment;
     const config = e.config as unknown as Experiment['config'];
     const imported: ImportedFrom = {
@@ -591,32 +636,7 @@ export async function importBundle(
       });
       const id = experiment.id;
       const root = experimentDir(store.workspaceDir, id);
-      for (const c of b.candidates as unknown as Candidate[]) {
-        if (c.status === 'running') continue; // never finished: nothing to show
-        store.recordCandidateStart(id, {
-          seq: c.seq,
-          x: c.x,
-          key: c.key,
-          spec: c.spec,
-          device: c.device,
-          paramCount: c.paramCount,
-          estMemoryBytes: c.estMemoryBytes,
-          startedAt: c.startedAt,
-        });
-        store.appendEpochs(id, c.seq, c.curve);
-        store.recordCandidateEnd(id, c.seq, {
-          status: c.status,
-          reason: c.reason,
-          f: c.f ?? 10,
-          valDice: c.valDice,
-          perLabelDice: c.perLabelDice,
-          paramCount: c.paramCount,
-          estMemoryBytes: c.estMemoryBytes,
-          peakMemoryBytes: c.peakMemoryBytes,
-          device: c.device,
-          ...(c.endedAt ? { endedAt: c.endedAt } : {}),
-        });
-      }
+      recordImportedCandidates(store, id, b.candidates as unknown as Candidate[]);
       for (const t of b.tests as unknown as TestEvaluation[])
         store.recordTestEvaluation({ ...t, experimentId: id, perSubject: t.perSubject ?? undefined });
       for (const a of b.artifacts)

@@ -4,12 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { pytorchDeviceOf } from '../compute/engines';
 import type { CandidateExecutor } from '../compute/executor';
 import { pytorchEngineDir, trainerEntry } from '../compute/runtimeFiles';
 import { type CommandRunner, localRunner, sshRunner } from '../compute/slurmCommands';
 import { type JobLedger, SlurmExecutor } from '../compute/slurmExecutor';
 import type { TrainerLaunch } from '../compute/slurmScript';
+import { type BackendKey, requireBackendKey, torchDeviceOf } from '../core/backendKey';
 import type { ClusterSettings, SearchConfig } from '../core/searchConfig';
 import { type Experiment, type ExperimentStore, experimentDir } from '../store';
 
@@ -49,8 +49,8 @@ export function storeLedger(store: ExperimentStore, experimentId: number): JobLe
 }
 
 /** How a node starts the trainer of a recorded backend ("pytorch-cuda": PyTorch; else TensorFlow.js). */
-export function trainerLaunch(backend: string, python = 'python3'): TrainerLaunch {
-  const torchDevice = pytorchDeviceOf(backend);
+export function trainerLaunch(backend: BackendKey, python = 'python3'): TrainerLaunch {
+  const torchDevice = torchDeviceOf(backend);
   if (torchDevice)
     return {
       program: { variable: 'SEGNAS_PYTHON', fallback: python },
@@ -63,7 +63,7 @@ export function trainerLaunch(backend: string, python = 'python3'): TrainerLaunc
     program: { variable: 'SEGNAS_NODE', fallback: process.execPath },
     args: [...entry.execArgv, entry.modulePath],
     cwd: entry.cwd ?? dirname(entry.modulePath),
-    env: backend === 'auto' ? {} : { SEGNAS_BACKEND: backend },
+    env: backend.engine === 'tfjs' ? { SEGNAS_BACKEND: backend.backend } : {},
   };
 }
 
@@ -87,7 +87,10 @@ export function clusterExecutor(
     settings,
     jobsDir: join(experimentDir(store.workspaceDir, experiment.id), 'jobs'),
     jobName: (key) => `segnas-${tag}-${key}`,
-    trainer: trainerLaunch(experiment.backend, options.python),
+    trainer: trainerLaunch(
+      requireBackendKey(experiment.backend, `experiment ${experiment.id}'s recorded backend`),
+      options.python,
+    ),
     ledger: storeLedger(store, experiment.id),
     run: options.run ?? commandRunnerFor(settings),
     pollMs: options.pollMs ?? (Number(process.env.SEGNAS_SLURM_POLL_MS) || 3000),

@@ -2,12 +2,12 @@
  * Checks a search configuration field by field, so the setup form can explain each problem beside
  * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
  */
-import { pytorchDeviceOf } from '../compute/engines';
+import { type BackendKey, backendKeyText, torchDeviceOf } from '../core/backendKey';
 import { assumedGflops } from '../core/engineThroughput';
 import { formatBytes } from '../core/format';
 import { type DeviceMemory, type MemoryBudget, memoryBudget } from '../core/memoryBudget';
 import type { Bound } from '../core/searchBounds';
-import type { SearchConfig } from '../core/searchConfig';
+import type { SearchConfig, TorchDevice } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
 import type { ValidationIssue } from '../core/validationIssue';
 import { validateSearchSpaceConfig } from '../nas/searchSpace';
@@ -68,10 +68,10 @@ export interface ValidationContext {
 
 /** Of an engine check (main/compute/engineCheck.ts): what auto picks and the best device torch sees. */
 export interface EngineFacts {
-  /** The backend `--engine auto` trains on: "wasm" for TensorFlow.js, "pytorch-<device>" for PyTorch. */
-  autoBackend: string;
+  /** The backend `--engine auto` trains on: a TensorFlow.js backend, or PyTorch on a device. */
+  autoBackend: BackendKey;
   /** The device PyTorch picks when none is asked for (cuda, then mps, then cpu), when torch was found. */
-  torchDevice?: string;
+  torchDevice?: TorchDevice;
   /** The GPUs PyTorch sees, in the app's numbering, with the free memory the check found. */
   cudaDevices?: DeviceMemory[];
   /** This machine's RAM (the CPU's and unified-memory devices' budget). */
@@ -82,11 +82,14 @@ export interface EngineFacts {
  * The backend a configuration will train on, as experiments record it (so that earlier candidates'
  * times can be looked up): TensorFlow.js' backend, or "pytorch-<device>".
  */
-export function expectedBackend(config: SearchConfig, engines?: EngineFacts): string {
+export function expectedBackend(config: SearchConfig, engines?: EngineFacts): BackendKey {
   const request = config.engine;
-  if (!request || request.engine === 'tfjs') return config.backend === 'auto' ? 'wasm' : config.backend;
-  if (request.engine === 'auto') return engines?.autoBackend ?? 'wasm';
-  return `pytorch-${request.device ?? engines?.torchDevice ?? 'cpu'}`;
+  const wasm: BackendKey = { engine: 'tfjs', backend: 'wasm' };
+  if (!request || request.engine === 'tfjs')
+    return config.backend === 'auto' ? wasm : { engine: 'tfjs', backend: config.backend };
+  if (request.engine === 'auto') return engines?.autoBackend ?? wasm;
+  const device = request.device ?? engines?.torchDevice ?? 'cpu';
+  return { engine: 'pytorch', device };
 }
 
 const TRAIN_FRACTION = 0.5;
@@ -223,28 +226,28 @@ export function validateSearchConfig(
 /** The device a configuration trains on, as the engine check found it; undefined on a cluster. */
 export function expectedDevice(config: SearchConfig, engines?: EngineFacts): DeviceMemory | undefined {
   if (config.cluster) return undefined;
-  const backend = expectedBackend(config, engines);
-  if (backend === 'pytorch-cuda') return engines?.cudaDevices?.[0];
+  const torch = torchDeviceOf(expectedBackend(config, engines));
+  if (torch === 'cuda') return engines?.cudaDevices?.[0];
   const host = engines?.hostMemory;
-  return host && backend === 'pytorch-mps' ? { ...host, kind: 'mps', name: 'Apple GPU (MPS)' } : host;
+  return host && torch === 'mps' ? { ...host, kind: 'mps', name: 'Apple GPU (MPS)' } : host;
 }
 
 /** Trainers sharing one device: --per-gpu on CUDA, else one. */
-export function slotsPerDevice(config: SearchConfig, backend: string): number {
-  return backend === 'pytorch-cuda' ? (config.engine?.perGpu ?? 1) : 1;
+export function slotsPerDevice(config: SearchConfig, backend: BackendKey): number {
+  return torchDeviceOf(backend) === 'cuda' ? (config.engine?.perGpu ?? 1) : 1;
 }
 
 /** A candidate's estimate under this configuration, on `backend`, for `classes` and `cases` on the device. */
 export function candidateBytes(
   config: SearchConfig,
-  backend: string,
+  backend: BackendKey,
   classes: number,
   cases: number,
   size = config.training.size,
   batch = config.training.batch,
   inChannels = 1,
 ): (spec: ArchitectureSpec) => number | undefined {
-  const torch = pytorchDeviceOf(backend);
+  const torch = torchDeviceOf(backend);
   const precision = torchPrecision(config.engine?.precision) ?? (torch === 'cuda' ? 'bf16' : 'fp32');
   return (spec) =>
     estimateCandidateBytes(spec, {
@@ -277,10 +280,15 @@ function casesOnDevice(dataset: DatasetShape | undefined): number {
 export function checkMemory(
   config: SearchConfig,
   dataset: DatasetShape | undefined,
-  backend: string,
+  backend: BackendKey,
   device: DeviceMemory | undefined,
 ): MemoryCheck {
-  const budget = memoryBudget(config.memoryBudgetMB, device, backend, slotsPerDevice(config, backend));
+  const budget = memoryBudget(
+    config.memoryBudgetMB,
+    device,
+    backendKeyText(backend),
+    slotsPerDevice(config, backend),
+  );
   const smallest = smallestNetwork(
     config.space,
     candidateBytes(
@@ -301,7 +309,7 @@ export function memoryRefusal(
   config: SearchConfig,
   memory: MemoryCheck,
   dataset: DatasetShape | undefined,
-  backend: string,
+  backend: BackendKey,
 ): ValidationIssue | undefined {
   const { training } = config;
   const smallest = memory.smallest;
@@ -348,9 +356,10 @@ export function estimateTime(
   config: SearchConfig,
   dataset: DatasetFacts | undefined,
   measuredSecondsPerImage?: (size: number, backend: string) => number | undefined,
-  backend: string = expectedBackend(config),
+  expected: BackendKey = expectedBackend(config),
 ): TimeEstimate {
   const { training } = config;
+  const backend = backendKeyText(expected);
   const usableCases = dataset ? dataset.cases.length : 10;
   const trainCases = Math.max(1, Math.round(usableCases * TRAIN_FRACTION));
   const perImage = measuredSecondsPerImage?.(training.size, backend);

@@ -17,7 +17,14 @@ import { trainingDataStats } from '../data/trainingStats';
 import { createSearchSpace } from '../nas/searchSpace';
 import { type Experiment, type ExperimentStore, experimentDir } from '../store';
 import { torchPrecision } from '../train/torchMemoryEstimate';
-import { evaluateExperiment, modelsDirOf, protocolOf, reopenDataset, reportDirOf } from './afterSearch';
+import {
+  evaluateExperiment,
+  experimentBackend,
+  modelsDirOf,
+  protocolOf,
+  reopenDataset,
+  reportDirOf,
+} from './afterSearch';
 import type { SearchEvent, TestRun } from './events';
 import { planFinalTrainings, runFinalStage, unfinishedFinalTrainings } from './finalTraining';
 import { writeReport } from './report';
@@ -34,10 +41,10 @@ export interface RunEnd {
 export interface SessionDeps {
   store: ExperimentStore;
   devices: readonly DeviceSlot[];
-  /** Runs a training job on the executor of the given backend (the experiment's cluster, when it has one). */
-  runJobFor(backend: string, experiment?: Experiment): RunJob;
+  /** Runs a training job where the experiment trains: its cluster when it has one, else its backend's trainers. */
+  runJobFor(experiment: Experiment): RunJob;
   /** A predictor (trainer process) for models trained on the given backend, for the test. */
-  predictorFor?(backend: string): Predictor;
+  predictorFor?(experiment: Experiment): Predictor;
   emit(event: SearchEvent): void;
   heartbeatSeconds: number;
 }
@@ -169,7 +176,7 @@ export class ExperimentSession {
       store,
       experimentId: id,
       space: createSearchSpace(experiment.config.space, { inputSize: training.size }),
-      runJob: this.deps.runJobFor(experiment.backend, experiment),
+      runJob: this.deps.runJobFor(experiment),
       // The lanes of the first run, whatever the devices now: replay needs the same batches.
       concurrency: extra.concurrency ?? devices.length,
       device: devices.length === 1 && !extra.cluster ? devices[0].label : null,
@@ -184,7 +191,7 @@ export class ExperimentSession {
       memoryBudgetBytes:
         extra.memoryBudgetMB !== undefined ? extra.memoryBudgetMB * 2 ** 20 : Number.POSITIVE_INFINITY,
       ...(torchPrecision(extra.engine?.precision) && { precision: torchPrecision(extra.engine?.precision) }),
-      backend: experiment.backend,
+      backend: experimentBackend(experiment),
       modelsDir: modelsDirOf(store.workspaceDir, id),
       trainingData: trainingDataStats(report, experiment.splits[0].train),
       keepModels: Math.max(extra.topK ?? DEFAULT_SEARCH_CONFIG.topK, 3),
@@ -227,7 +234,7 @@ export class ExperimentSession {
     const stage = await runFinalStage(
       {
         store,
-        runJob: this.deps.runJobFor(experiment.backend, experiment),
+        runJob: this.deps.runJobFor(experiment),
         predictorFor: this.deps.predictorFor,
         emit: this.deps.emit,
         control: this.control,
@@ -243,7 +250,7 @@ export class ExperimentSession {
     const test = await evaluateExperiment(
       {
         store: this.deps.store,
-        runJob: this.deps.runJobFor(experiment.backend, experiment),
+        runJob: this.deps.runJobFor(experiment),
         predictorFor: this.deps.predictorFor,
       },
       this.experimentId,

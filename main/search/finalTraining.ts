@@ -12,10 +12,20 @@ import { join } from 'node:path';
 import type { Predictor } from '../compute/predictVolumes';
 import { describeDevice } from '../compute/trainerProcess';
 import { errorMessage } from '../core/errorMessage';
+import type { DiscoveredDataset } from '../data/discover';
 import { trainingDataStats } from '../data/trainingStats';
-import { type ExperimentStore, experimentDir, type FinalTraining, type FinalTrainingUpdate } from '../store';
+import {
+  type DataSplit,
+  type Experiment,
+  type ExperimentStore,
+  experimentDir,
+  type FinalTraining,
+  type FinalTrainingUpdate,
+  pendingFinalTraining,
+} from '../store';
 import {
   addArtifactOnce,
+  experimentBackend,
   experimentPredictor,
   modelsDirOf,
   predictionsDirOf,
@@ -63,27 +73,8 @@ export function planFinalTrainings(
   return top.map((c) => {
     const row = rows.get(c.seq);
     if (row && row.epochs === epochs && row.status !== 'failed') return row;
-    return store.putFinalTraining(blankRow(experimentId, c.seq, epochs));
+    return store.putFinalTraining(pendingFinalTraining(experimentId, c.seq, epochs));
   });
-}
-
-function blankRow(experimentId: number, seq: number, epochs: number): FinalTrainingUpdate {
-  return {
-    experimentId,
-    seq,
-    epochs,
-    status: 'pending',
-    reason: null,
-    paramCount: null,
-    seconds: null,
-    curve: [],
-    meanDice: null,
-    perLabelDice: null,
-    perSubject: null,
-    device: null,
-    startedAt: null,
-    endedAt: null,
-  };
 }
 
 /** Final trainings planned but not yet tested. */
@@ -94,13 +85,60 @@ export function unfinishedFinalTrainings(store: ExperimentStore, experimentId: n
 export interface FinalStageDeps {
   store: ExperimentStore;
   runJob: RunJob;
-  predictorFor?: (backend: string) => Predictor;
+  predictorFor?: (experiment: Experiment) => Predictor;
   emit: (event: SearchEvent) => void;
   /** pause: the stage ends after the training in progress; stop (abort): that training is cancelled. */
   control: RunControl;
 }
 
 export type FinalStageOutcome = 'finished' | 'paused' | 'stopped';
+
+/**
+ * Tests a trained final model on the split's test cases and records the result; undefined when the user
+ * stopped the run meanwhile (the row is tested again on resume).
+ */
+async function testFinal(
+  store: ExperimentStore,
+  predictor: Predictor,
+  row: FinalTraining,
+  modelDir: string,
+  report: DiscoveredDataset,
+  split: DataSplit,
+  aborted: AbortSignal,
+): Promise<FinalTraining | undefined> {
+  const { experimentId, seq } = row;
+  try {
+    const scored = await testModel(
+      predictor,
+      modelDir,
+      report,
+      split.test,
+      predictionsDirOf(store.workspaceDir, experimentId, finalName(seq)),
+    );
+    const tested = store.putFinalTraining({
+      ...keepCurve(row),
+      status: 'tested',
+      meanDice: scored.meanDice,
+      perLabelDice: scored.perLabelDice,
+      perSubject: scored.perSubject,
+    });
+    scored.predictions.forEach((path, i) => {
+      addArtifactOnce(store, experimentId, seq, 'prediction', path, {
+        split: 0,
+        caseId: split.test[i],
+        final: true,
+      });
+    });
+    return tested;
+  } catch (error) {
+    if (aborted.aborted) return undefined;
+    return store.putFinalTraining({
+      ...keepCurve(row),
+      status: 'failed',
+      reason: `test: ${errorMessage(error)}`,
+    });
+  }
+}
 
 /** Runs every unfinished final training of the experiment, best candidate first. */
 export async function runFinalStage(deps: FinalStageDeps, experimentId: number): Promise<FinalStageOutcome> {
@@ -141,7 +179,7 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
     ...(epochsRun > 0 && { etaSeconds: (secondsRun / epochsRun) * epochsLeft }),
   });
 
-  const predictor = (deps.predictorFor ?? experimentPredictor)(experiment.backend);
+  const predictor = deps.predictorFor?.(experiment) ?? experimentPredictor(experimentBackend(experiment));
   try {
     for (const planned of work) {
       if (control.request !== null) break;
@@ -156,7 +194,7 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
         epochsLeft += row.status === 'trained' ? row.epochs : 0;
         await rm(modelDir, { recursive: true, force: true });
         row = store.putFinalTraining({
-          ...blankRow(experimentId, seq, row.epochs),
+          ...pendingFinalTraining(experimentId, seq, row.epochs),
           status: 'running',
           startedAt: new Date().toISOString(),
         });
@@ -218,37 +256,8 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
           epochs: row.epochs,
         });
       }
-      let tested: FinalTraining;
-      try {
-        const scored = await testModel(
-          predictor,
-          modelDir,
-          report,
-          split.test,
-          predictionsDirOf(workspace, experimentId, finalName(seq)),
-        );
-        tested = store.putFinalTraining({
-          ...keepCurve(row),
-          status: 'tested',
-          meanDice: scored.meanDice,
-          perLabelDice: scored.perLabelDice,
-          perSubject: scored.perSubject,
-        });
-        scored.predictions.forEach((path, i) => {
-          addArtifactOnce(store, experimentId, seq, 'prediction', path, {
-            split: 0,
-            caseId: split.test[i],
-            final: true,
-          });
-        });
-      } catch (error) {
-        if (control.abort.signal.aborted) break;
-        tested = store.putFinalTraining({
-          ...keepCurve(row),
-          status: 'failed',
-          reason: `test: ${errorMessage(error)}`,
-        });
-      }
+      const tested = await testFinal(store, predictor, row, modelDir, report, split, control.abort.signal);
+      if (!tested) break;
       done++;
       emit({ type: 'final-finished', experimentId, final: tested, progress: progress() });
     }

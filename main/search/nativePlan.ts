@@ -5,7 +5,7 @@
  * search holds its candidates against.
  */
 import { freemem, totalmem } from 'node:os';
-import { pytorchDeviceOf } from '../compute/engines';
+import { type BackendKey, torchDeviceOf } from '../core/backendKey';
 import type { DatasetPlan } from '../core/datasetPlan';
 import { deviceBudget } from '../core/memoryBudget';
 import type { SearchConfig } from '../core/searchConfig';
@@ -22,8 +22,8 @@ import { maxPoolings } from './configValidation';
 export interface PlanMemory {
   /** Bytes a candidate may need; Infinity when nothing limits it (a cluster). */
   budgetBytes: number;
-  /** The backend the candidates train on ("wasm", "pytorch-cuda", …). */
-  backend: string;
+  /** The backend the candidates train on. */
+  backend: BackendKey;
 }
 
 /** Whether `batch` patches of the space's lightest network fit the budget, per the engine's estimate. */
@@ -33,7 +33,7 @@ export function patchFits(
   memory: PlanMemory,
   cases: number,
 ): PatchFits {
-  const torch = pytorchDeviceOf(memory.backend);
+  const torch = torchDeviceOf(memory.backend);
   const precision = torchPrecision(config.engine?.precision) ?? (torch === 'cuda' ? 'bf16' : 'fp32');
   const estimate = (patch: [number, number, number], batch: number) => (spec: ArchitectureSpec) =>
     estimateCandidateBytes(spec, {
@@ -77,10 +77,10 @@ export async function planForSearch(
  */
 export async function previewPlan(report: DiscoveredDataset): Promise<DatasetPlan> {
   const space = getPreset(DEFAULT_SEARCH_CONFIG.variant).space;
-  const backend = 'wasm';
+  const backend: BackendKey = { engine: 'tfjs', backend: 'wasm' };
   const budget = deviceBudget(
     { kind: 'cpu', name: 'CPU', freeBytes: freemem(), totalBytes: totalmem() },
-    backend,
+    backend.backend,
   );
   const fits = patchFits(
     { space, dropout: DEFAULT_SEARCH_CONFIG.dropout },

@@ -8,16 +8,22 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pytorchDeviceOf } from '../compute/engines';
 import type { NativeTraining, TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
+import { type BackendKey, torchDeviceOf } from '../core/backendKey';
 import { FOREGROUND_FRACTION, WINDOW_OVERLAP } from '../core/datasetPlan';
+import { errorMessage } from '../core/errorMessage';
 import type { PruneSettings } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
 import { diceByLabelName, type LabelMapping } from '../data/labels';
 import type { TrainingDataStats } from '../data/trainingStats';
 import { CrsStoppedEarly, crs2lm, type Objective, replayObjective } from '../nas/crs';
-import { createObjective, type EvaluationReport } from '../nas/objective';
+import {
+  createObjective,
+  type EvaluationReport,
+  type TrainingFailure,
+  type TrainingOutcome,
+} from '../nas/objective';
 import { type DiceCurve, shouldPrune } from '../nas/pruning';
 import type { SearchSpace } from '../nas/searchSpace';
 import type { Candidate, ExperimentStore, LabelDice, TrainingProtocol } from '../store';
@@ -75,8 +81,8 @@ export interface SearchRunOptions {
   memoryBudgetBytes: number;
   /** The PyTorch engine's training precision, which its memory estimate depends on. */
   precision?: TorchPrecision;
-  /** The experiment's recorded backend: "pytorch-<device>" estimates memory as the PyTorch engine uses it. */
-  backend?: string;
+  /** The experiment's recorded backend: PyTorch's estimates memory as the PyTorch engine uses it. */
+  backend?: BackendKey;
   /** Each trained candidate's best-epoch model is written to modelsDir/<seq>. */
   modelsDir: string;
   /** The training images' statistics, recorded in each model.json for Apply's check (data/trainingStats.ts). */
@@ -93,10 +99,6 @@ export type RunOutcome = 'finished' | 'paused' | 'stopped';
 
 /** Signals that end a trainer because the user interrupted the whole process group (not SIGINT: trainers ignore it). */
 export const USER_INTERRUPTS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
-
-class CancelledTraining extends Error {
-  override name = 'CancelledTraining';
-}
 
 /** The job's native-protocol settings: the plan's patch, a third of each batch on foreground, 50 % overlap. */
 export function nativeTraining(t: TrainingProtocol, mirror = false): NativeTraining | undefined {
@@ -197,14 +199,20 @@ async function pruneModels(o: SearchRunOptions): Promise<void> {
   );
 }
 
-export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
-  const { store, experimentId: id, space, control } = o;
-  const scope = experimentCacheScope(id);
-  const plan = planReplay(store.listCandidates(id, { curves: false }));
-  const classes = o.labels.values.length;
+/** What the training of one candidate hands back with its evaluation, for its record. */
+interface CandidateRun {
+  perLabelDice: LabelDice | null;
+  paramCount: number | null;
+  peakMemoryBytes: number | null;
+  /** Which trainer ran it, whatever its outcome (a crash on one GPU is worth knowing). */
+  device: string | null;
+}
 
+/** Parameters and estimated memory of a candidate, by each engine's own model (docs/engines.md). */
+function measurer(o: SearchRunOptions) {
+  const classes = o.labels.values.length;
   const inChannels = o.volumes.channels ?? 1;
-  const torchDevice = o.backend === undefined ? undefined : pytorchDeviceOf(o.backend);
+  const torchDevice = o.backend && torchDeviceOf(o.backend);
   // Native cases keep their own shapes: PyTorch holds their voxels, not cases × S³.
   const caseVoxels = o.training.datasetPlan
     ? [...o.volumes.train, ...o.volumes.val].reduce(
@@ -212,8 +220,8 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
         0,
       )
     : undefined;
-  const measure = (spec: ArchitectureSpec) => {
-    // Each engine's own model of its memory (docs/engines.md); PyTorch holds the cases on its device.
+  return (spec: ArchitectureSpec) => {
+    // PyTorch holds the cases on its device.
     const estMemoryBytes = estimateCandidateBytes(spec, {
       size: o.training.size,
       ...(o.training.datasetPlan && { patch: o.training.datasetPlan.patchSize }),
@@ -232,143 +240,160 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
       ? { paramCount: null, estMemoryBytes: null }
       : { paramCount: paramCount(spec, classes, inChannels), estMemoryBytes };
   };
+}
 
-  const started = new Map<number, { startedAt: string }>();
-  const cancelled = new Set<number>();
-  const trainedDetails = new Map<
-    number,
-    { perLabelDice: LabelDice | null; paramCount: number | null; peakMemoryBytes: number | null }
-  >();
-  /** Which trainer ran each candidate, whatever its outcome (a crash on one GPU is worth knowing). */
-  const deviceOfSeq = new Map<number, string>();
-  let best = store.getExperiment(id)?.best ?? null;
-  let done = plan.record.length + plan.finishedAfterGap.size;
-  const sessionStart = performance.now();
-  let doneThisSession = 0;
-  const pruning = o.prune && o.prune.rule !== 'off' ? o.prune : undefined;
-  /**
-   * The recorded curves a pruning decision compares with: the candidates trained or pruned when this
-   * one starts. At one trainer that is every earlier candidate, whatever run recorded it, so a resumed
-   * search meets the same decisions (docs/search.md).
-   */
-  const earlierCurves = (): DiceCurve[] =>
-    store
-      .listCandidates(id, { status: ['trained', 'pruned'] })
-      .map((c) => c.curve.map((p) => p.valDice ?? 0));
+type Measure = ReturnType<typeof measurer>;
 
-  const train = async (
-    spec: ArchitectureSpec,
-    context: { key: string; index: number; x: readonly number[] },
-  ) => {
-    const seq = context.index;
-    const x = [...context.x];
-    const { paramCount: params, estMemoryBytes } = measure(spec);
-    const row = store.recordCandidateStart(id, {
-      seq,
-      x,
-      key: context.key,
-      spec,
-      device: o.device,
-      paramCount: params,
-      estMemoryBytes,
-    });
-    started.set(seq, { startedAt: row.startedAt });
-    o.emit({ type: 'candidate-started', experimentId: id, seq, x, spec });
+/**
+ * Trains candidate `context.index`: records its start, streams its epochs, applies the pruning rule, and
+ * returns its whole outcome (what the objective scores, and what its record needs).
+ */
+async function trainCandidate(
+  o: SearchRunOptions,
+  measure: Measure,
+  spec: ArchitectureSpec,
+  context: { key: string; index: number; x: readonly number[] },
+): Promise<TrainingOutcome<CandidateRun> | TrainingFailure<CandidateRun>> {
+  const { store, experimentId: id, control } = o;
+  const seq = context.index;
+  const x = [...context.x];
+  const { paramCount: params, estMemoryBytes } = measure(spec);
+  store.recordCandidateStart(id, {
+    seq,
+    x,
+    key: context.key,
+    spec,
+    device: o.device,
+    paramCount: params,
+    estMemoryBytes,
+  });
+  o.emit({ type: 'candidate-started', experimentId: id, seq, x, spec });
+  try {
     assertBuildable(spec, o.training.size);
-    const earlier = pruning ? earlierCurves() : [];
-    const curve: number[] = [];
-    let prunedAfter: number | null = null;
-    // The job's own signal: the user's stop cancels it, and so does the pruning rule.
-    const job = new AbortController();
-    const stopJob = () => job.abort();
-    if (control.abort.signal.aborted) job.abort();
-    else control.abort.signal.addEventListener('abort', stopJob, { once: true });
-    const outcome = await o
-      .runJob(trainJob(spec, String(seq), o), {
-        signal: job.signal,
-        ...(estMemoryBytes !== null && { memoryBytes: estMemoryBytes }),
-        onEpoch: (p) => {
-          // Epochs the trainer finished before it read the cancel are not part of the candidate.
-          if (prunedAfter !== null) return;
-          const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice ?? null, seconds: p.seconds };
-          store.appendEpoch(id, seq, point);
-          o.emit({ type: 'epoch', experimentId: id, seq, point });
-          curve.push(p.valDice ?? 0);
-          if (pruning && shouldPrune(pruning, o.training.epochs, earlier, curve)) {
-            prunedAfter = curve.length;
-            job.abort();
-          }
-        },
-      })
-      .finally(() => control.abort.signal.removeEventListener('abort', stopJob));
-    if (outcome.device) deviceOfSeq.set(seq, describeDevice(outcome.device));
-    // A trainer ignores SIGINT (the Ctrl-C of its process group) but dies of SIGTERM or SIGHUP sent to the
-    // group: that is the user's interrupt, not the candidate's failure, so stop and retrain it on resume.
-    const interrupted =
-      outcome.status === 'failed' && outcome.killedBy !== undefined && USER_INTERRUPTS.has(outcome.killedBy);
-    if (interrupted) control.request ??= 'stop';
-    if (prunedAfter !== null && !control.abort.signal.aborted && !interrupted) {
-      trainedDetails.set(seq, {
-        perLabelDice: null,
-        paramCount: outcome.paramCount ?? params,
-        peakMemoryBytes: outcome.peakBytes ?? null,
-      });
-      const rule = pruning?.rule === 'asha' ? `ASHA (η ${pruning.eta})` : 'the median rule';
-      return {
-        dice: Math.max(...curve),
-        pruned: {
-          reason: `stopped by ${rule} after ${prunedAfter} of ${o.training.epochs} epochs; f from its best Dice so far`,
-        },
-      };
-    }
-    if (outcome.status === 'cancelled' || control.abort.signal.aborted || interrupted) {
-      cancelled.add(seq);
-      throw new CancelledTraining('stopped by the user; retrained on resume');
-    }
-    if (outcome.status !== 'done')
-      throw Object.assign(
-        new Error(outcome.reason ?? 'training failed'),
-        outcome.status === 'oom' ? { code: 'OOM' } : {},
-      );
-    trainedDetails.set(seq, {
-      perLabelDice: outcome.bestPerLabel.length > 0 ? diceByLabelName(outcome.bestPerLabel, o.labels) : null,
-      paramCount: outcome.paramCount ?? params,
-      peakMemoryBytes: outcome.peakBytes ?? null,
-    });
-    return { dice: outcome.bestDice, details: { seconds: outcome.seconds, bestEpoch: outcome.bestEpoch } };
-  };
-
-  const record = (report: EvaluationReport) => {
-    const seq = report.index;
-    if (cancelled.has(seq)) return; // left running; retrained on resume
-    const measured = measure(report.spec);
-    const trained = trainedDetails.get(seq);
-    const cachedDetails =
-      report.status === 'cached'
-        ? (report.details as { perLabelDice?: LabelDice | null } | undefined)
-        : undefined;
-    // A repeat of a pruned network is answered from the cache but stays what it is: pruned, never a best.
-    const fromCache = report.status === 'cached';
-    const status = fromCache && report.cachedStatus === 'pruned' ? 'pruned' : report.status;
-    const reason =
-      fromCache && status === 'pruned'
-        ? `the same network as an earlier pruned candidate; ${report.reason ?? ''}`.replace(/; $/, '')
-        : (report.reason ?? null);
-    const result = {
-      status,
-      reason,
-      f: report.f,
-      valDice: report.dice ?? null,
-      perLabelDice: trained?.perLabelDice ?? cachedDetails?.perLabelDice ?? null,
-      paramCount: trained?.paramCount ?? measured.paramCount,
-      estMemoryBytes: measured.estMemoryBytes,
-      peakMemoryBytes: trained?.peakMemoryBytes ?? null,
-      device: deviceOfSeq.get(seq) ?? null,
-      ...(!fromCache && status !== 'illegal' && { cacheScope: scope }),
+  } catch (error) {
+    return {
+      failed: { reason: errorMessage(error) },
+      run: { perLabelDice: null, paramCount: params, peakMemoryBytes: null, device: null },
     };
-    const candidate: Candidate = started.has(seq)
-      ? store.recordCandidateEnd(id, seq, result)
-      : store.recordCandidate(id, { seq, x: report.x, key: report.key, spec: report.spec }, result);
+  }
+  const pruning = o.prune && o.prune.rule !== 'off' ? o.prune : undefined;
+  // The recorded curves a pruning decision compares with: the candidates trained or pruned when this one
+  // starts. At one trainer that is every earlier candidate, whatever run recorded it, so a resumed search
+  // meets the same decisions (docs/search.md).
+  const earlier: DiceCurve[] = pruning
+    ? store
+        .listCandidates(id, { status: ['trained', 'pruned'] })
+        .map((c) => c.curve.map((p) => p.valDice ?? 0))
+    : [];
+  const curve: number[] = [];
+  let prunedAfter: number | null = null;
+  // The job's own signal: the user's stop cancels it, and so does the pruning rule.
+  const job = new AbortController();
+  const stopJob = () => job.abort();
+  if (control.abort.signal.aborted) job.abort();
+  else control.abort.signal.addEventListener('abort', stopJob, { once: true });
+  const outcome = await o
+    .runJob(trainJob(spec, String(seq), o), {
+      signal: job.signal,
+      ...(estMemoryBytes !== null && { memoryBytes: estMemoryBytes }),
+      onEpoch: (p) => {
+        // Epochs the trainer finished before it read the cancel are not part of the candidate.
+        if (prunedAfter !== null) return;
+        const point = { epoch: p.epoch, loss: p.loss, valDice: p.valDice ?? null, seconds: p.seconds };
+        store.appendEpoch(id, seq, point);
+        o.emit({ type: 'epoch', experimentId: id, seq, point });
+        curve.push(p.valDice ?? 0);
+        if (pruning && shouldPrune(pruning, o.training.epochs, earlier, curve)) {
+          prunedAfter = curve.length;
+          job.abort();
+        }
+      },
+    })
+    .finally(() => control.abort.signal.removeEventListener('abort', stopJob));
+  const run: CandidateRun = {
+    perLabelDice: null,
+    paramCount: outcome.paramCount ?? params,
+    peakMemoryBytes: outcome.peakBytes ?? null,
+    device: outcome.device ? describeDevice(outcome.device) : null,
+  };
+  // A trainer ignores SIGINT (the Ctrl-C of its process group) but dies of SIGTERM or SIGHUP sent to the
+  // group: that is the user's interrupt, not the candidate's failure, so stop and retrain it on resume.
+  const interrupted =
+    outcome.status === 'failed' && outcome.killedBy !== undefined && USER_INTERRUPTS.has(outcome.killedBy);
+  if (interrupted) control.request ??= 'stop';
+  if (prunedAfter !== null && !control.abort.signal.aborted && !interrupted) {
+    const rule = pruning?.rule === 'asha' ? `ASHA (η ${pruning.eta})` : 'the median rule';
+    return {
+      dice: Math.max(...curve),
+      pruned: {
+        reason: `stopped by ${rule} after ${prunedAfter} of ${o.training.epochs} epochs; f from its best Dice so far`,
+      },
+      run,
+    };
+  }
+  if (outcome.status === 'cancelled' || control.abort.signal.aborted || interrupted)
+    return { failed: { reason: 'stopped by the user; retrained on resume', cancelled: true }, run };
+  if (outcome.status !== 'done')
+    return {
+      failed: { reason: outcome.reason ?? 'training failed', outOfMemory: outcome.status === 'oom' },
+      run,
+    };
+  return {
+    dice: outcome.bestDice,
+    details: { seconds: outcome.seconds, bestEpoch: outcome.bestEpoch },
+    run: {
+      ...run,
+      perLabelDice: outcome.bestPerLabel.length > 0 ? diceByLabelName(outcome.bestPerLabel, o.labels) : null,
+    },
+  };
+}
+
+/** The store's record of an evaluation: a trained one completes its started row, others are new rows. */
+function recordEvaluation(
+  o: SearchRunOptions,
+  measure: Measure,
+  report: EvaluationReport<CandidateRun>,
+): Candidate {
+  const { store, experimentId: id } = o;
+  const seq = report.index;
+  const measured = measure(report.spec);
+  const run = report.run;
+  const cachedDetails =
+    report.status === 'cached'
+      ? (report.details as { perLabelDice?: LabelDice | null } | undefined)
+      : undefined;
+  // A repeat of a pruned network is answered from the cache but stays what it is: pruned, never a best.
+  const fromCache = report.status === 'cached';
+  const status = fromCache && report.cachedStatus === 'pruned' ? 'pruned' : report.status;
+  const reason =
+    fromCache && status === 'pruned'
+      ? `the same network as an earlier pruned candidate; ${report.reason ?? ''}`.replace(/; $/, '')
+      : (report.reason ?? null);
+  const result = {
+    status,
+    reason,
+    f: report.f,
+    valDice: report.dice ?? null,
+    perLabelDice: run?.perLabelDice ?? cachedDetails?.perLabelDice ?? null,
+    paramCount: run?.paramCount ?? measured.paramCount,
+    estMemoryBytes: measured.estMemoryBytes,
+    peakMemoryBytes: run?.peakMemoryBytes ?? null,
+    device: run?.device ?? null,
+    ...(!fromCache && status !== 'illegal' && { cacheScope: experimentCacheScope(id) }),
+  };
+  return report.trainedNow
+    ? store.recordCandidateEnd(id, seq, result)
+    : store.recordCandidate(id, { seq, x: report.x, key: report.key, spec: report.spec }, result);
+}
+
+/** Progress and best-candidate events after each recorded evaluation. */
+function progressReporter(o: SearchRunOptions, alreadyDone: number) {
+  const id = o.experimentId;
+  let best = o.store.getExperiment(id)?.best ?? null;
+  let done = alreadyDone;
+  let doneThisSession = 0;
+  const sessionStart = performance.now();
+  return (candidate: Candidate) => {
     done++;
     doneThisSession++;
     const elapsed = (performance.now() - sessionStart) / 1000;
@@ -376,26 +401,36 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     o.emit({
       type: 'candidate-finished',
       experimentId: id,
-      candidate: candidate as Candidate,
+      candidate,
       progress: { done, total: o.evaluations, etaSeconds: (elapsed / doneThisSession) * remaining },
     });
-    const nowBest = store.getExperiment(id)?.best ?? null;
+    const nowBest = o.store.getExperiment(id)?.best ?? null;
     if (nowBest && nowBest.seq !== best?.seq) {
       best = nowBest;
       o.emit({ type: 'best-changed', experimentId: id, seq: nowBest.seq, valDice: nowBest.valDice ?? 0 });
     }
-    if (started.has(seq)) void pruneModels(o);
   };
+}
 
-  const objective = createObjective({
+export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
+  const { store, experimentId: id, space, control } = o;
+  const scope = experimentCacheScope(id);
+  const plan = planReplay(store.listCandidates(id, { curves: false }));
+  const measure = measurer(o);
+  const progress = progressReporter(o, plan.record.length + plan.finishedAfterGap.size);
+
+  const objective = createObjective<CandidateRun>({
     space,
-    train,
+    train: (spec, context) => trainCandidate(o, measure, spec, context),
     estimateMemory: (spec) => measure(spec).estMemoryBytes ?? 0,
     memoryBudget: o.memoryBudgetBytes,
     cache: storeResultCache(store, scope, { writesWithCandidates: true }),
     budget: 'evaluations',
-    isOutOfMemory: (e) => !(e instanceof CancelledTraining) && (e as { code?: string }).code === 'OOM',
-    onEvaluation: record,
+    onEvaluation: (report) => {
+      if (report.cancelled) return; // left running; retrained on resume
+      progress(recordEvaluation(o, measure, report));
+      if (report.trainedNow) void pruneModels(o);
+    },
     resumeFrom: { index: 0, counts: plan.counts },
   });
 

@@ -1,28 +1,21 @@
 import { join } from 'node:path';
-import {
-  type EngineRequest,
-  pytorchBackend,
-  pytorchDeviceOf,
-  type ResolvedEngine,
-  resolvedDevices,
-  resolveEngine,
-} from '../compute/engines';
+import { resolveEngine } from '../compute/engines';
 import type { CandidateExecutor } from '../compute/executor';
 import type { Predictor } from '../compute/predictVolumes';
-import { cpuDevices, cudaDevices, type DeviceSlot, TrainerPool } from '../compute/trainerPool';
+import { cpuDevices, cudaDevices, type DeviceSlot, type TrainerPool } from '../compute/trainerPool';
 import { failedOutcome } from '../compute/trainerProcess';
 import { selectedGpus } from '../compute/visibleDevices';
+import { type BackendKey, parseBackendKey, requireBackendKey, torchDeviceOf } from '../core/backendKey';
 import { errorMessage } from '../core/errorMessage';
 import type { DeviceMemory } from '../core/memoryBudget';
 import type { SearchConfig } from '../core/searchConfig';
-import { DEFAULT_SEARCH_CONFIG } from '../core/searchConfig';
-import { APP_VERSION } from '../core/version';
-import { createSearchSpace } from '../nas/searchSpace';
+import { engineRequestSchema } from '../core/searchConfig';
 import type { Experiment, TrainingProtocol } from '../store';
 import { type ExperimentStore, openStore } from '../store';
 import { readWorkspaceSettings } from '../store/workspaceSettings';
 import {
   evaluateExperiment,
+  experimentBackend,
   experimentPredictor,
   exportExperiment,
   modelsDirOf,
@@ -37,19 +30,31 @@ import {
   type DatasetShape,
   type MemoryCheck,
   memoryRefusal,
-  validateSearchConfig,
 } from './configValidation';
 import type { ExportResult, SearchEvent, TestRun } from './events';
 import { ExperimentSession, type RunEnd, runsHere } from './experimentSession';
 import { planFinalTrainings } from './finalTraining';
 import { planForSearch } from './nativePlan';
+import {
+  checkStartable,
+  type ExperimentPlan,
+  experimentRecord,
+  prepareExperiment,
+  type StartedTrainers,
+} from './prepareExperiment';
 import { markInterrupted } from './resume';
 import type { RunJob } from './runSearch';
-import { discoverForSearch, splitCases } from './searchData';
+import { discoverForSearch } from './searchData';
+import { type TorchSettings, TrainerPools } from './trainerPools';
 
 export interface SearchRunnerContext {
   /** Workspace folder holding the store file, experiments' artifacts and uploads. */
   workspace: string;
+  /**
+   * The workspace's store when the caller has it open already (the app service): one connection per
+   * process. Absent: the runner opens it, and closes it on close().
+   */
+  store?: ExperimentStore;
   emit(event: SearchEvent): void;
 }
 
@@ -70,8 +75,6 @@ export interface SearchRunner {
   exportExperiment(experimentId: number, dir?: string): Promise<ExportResult>;
   /** Writes (or finds) a candidate's prediction for a case as NIfTI and returns its absolute path. */
   predictionPath(experimentId: number, seq: number, caseId: string): Promise<string>;
-  /** Split of an experiment (case ids), for the viewer's case picker. */
-  splitOf(experimentId: number): Promise<{ validation: string[]; test: string[] }>;
   /** Releases trainer processes; called on shutdown. */
   close(): Promise<void>;
 }
@@ -109,14 +112,13 @@ export interface LocalSearchRunner extends SearchRunner {
 function poolMemory(
   config: SearchConfig,
   report: DatasetShape,
-  backend: string,
+  backend: BackendKey,
   pool: TrainerPool | undefined,
 ): MemoryCheck {
   const seen = (pool?.trainers ?? []).flatMap((t) => t.info?.devices.slice(0, 1) ?? []);
-  const kind = pytorchDeviceOf(backend) ?? 'cpu';
   const first = seen[0];
   const device: DeviceMemory | undefined = first && {
-    kind,
+    kind: torchDeviceOf(backend) ?? 'cpu',
     name: first.name,
     index: 0,
     freeBytes: Math.max(...seen.map((d) => d.freeBytes ?? 0)) || first.freeBytes,
@@ -130,374 +132,364 @@ export function defaultDevices(env: NodeJS.ProcessEnv = process.env): DeviceSlot
   return gpus.length > 0 ? cudaDevices(gpus, env) : cpuDevices();
 }
 
-const AUTO = 'auto';
+/** The PyTorch settings an experiment recorded, so that a resume starts the trainers its start did. */
+function recordedTorch(experiment: Experiment): TorchSettings {
+  const engine = experiment.config.extra?.engine;
+  const parsed = engineRequestSchema
+    .pick({ perGpu: true, precision: true })
+    .safeParse({ perGpu: engine?.perGpu ?? undefined, precision: engine?.precision ?? undefined });
+  return parsed.success ? parsed.data : {};
+}
 
-export function createSearchRunner(
-  ctx: SearchRunnerContext,
-  options: SearchRunnerOptions = {},
-): LocalSearchRunner {
-  const store = openStore(ctx.workspace);
-  const devices = options.devices ?? defaultDevices();
-  const pools = new Map<string, TrainerPool>();
-  const active = new Map<number, ExperimentSession>();
-  const isRunningHere = (id: number) => runsHere(store, id);
-  const interruptedAtStart = markInterrupted(store, { runsHere: isRunningHere }).map((i) => i.experiment.id);
+/** Runs the experiments of one workspace: starts, resumes, pauses, tests and exports them. */
+class WorkspaceSearchRunner implements LocalSearchRunner {
+  readonly store: ExperimentStore;
+  /** Whether close() closes the store (it opened it). */
+  readonly ownsStore: boolean;
+  readonly devices: readonly DeviceSlot[];
+  readonly pools: TrainerPools;
+  /** The session of each experiment running in this process. */
+  readonly sessions = new Map<number, ExperimentSession>();
+  /** The cluster executor of each experiment that trains on a cluster. */
+  readonly clusters = new Map<number, CandidateExecutor>();
+  readonly interruptedAtStart: number[];
 
-  /** PyTorch settings of this runner (interpreter, per-GPU count, precision), from the last start(). */
-  let torchRequest: Omit<EngineRequest, 'engine' | 'device'> = {};
-  /** The workspace's interpreter setting, read when an engine is resolved (the UI may change it). */
-  const configured = (): Pick<EngineRequest, 'configuredPython'> => {
-    const python = readWorkspaceSettings(store.workspaceDir).settings.python;
-    return python ? { configuredPython: python } : {};
-  };
-  const resolvedTorch = new Map<string, Extract<ResolvedEngine, { engine: 'pytorch' }>>();
-  const making = new Map<string, Promise<TrainerPool>>();
+  constructor(
+    private readonly ctx: SearchRunnerContext,
+    private readonly options: SearchRunnerOptions,
+  ) {
+    this.store = ctx.store ?? openStore(ctx.workspace);
+    this.ownsStore = ctx.store === undefined;
+    this.devices = options.devices ?? defaultDevices();
+    this.pools = new TrainerPools(this.devices, () => this.configuredPython());
+    this.interruptedAtStart = this.markInterrupted().map((i) => i.experiment.id);
+  }
+
+  async start(config: SearchConfig): Promise<{ experimentId: number }> {
+    checkStartable(config);
+    const dataset = await discoverForSearch(config.datasetPath).catch((error: Error) => {
+      throw new ConfigError([{ field: 'datasetPath', message: error.message }]);
+    });
+    const plan = prepareExperiment(config, dataset);
+    const { trainers, pool } = await this.startTrainers(plan);
+    const memory = poolMemory(plan.config, dataset.report, trainers.backend, pool);
+    const native = plan.config.protocol === 'native';
+    const refusal = native ? undefined : memoryRefusal(plan.config, memory, dataset.report, trainers.backend);
+    if (refusal) throw new ConfigError([refusal]);
+    const training = native ? await this.nativeTraining(plan, memory, trainers) : plan.training;
+    const experiment = this.store.createExperiment(experimentRecord({ ...plan, training }, trainers, memory));
+    this.launch(experiment.id);
+    return { experimentId: experiment.id };
+  }
 
   /**
-   * One pool per backend. TensorFlow.js trainers read SEGNAS_BACKEND when they start; a recorded
-   * "pytorch-<device>" backend gets PyTorch trainers on that device (so a resume uses the same engine).
+   * The native protocol's training: the plan measured on the search's cases (never the test cases) with
+   * this engine and budget, fixed here so that a resume, the final training and predict all use this one.
    */
-  const makePool = async (backend: string): Promise<TrainerPool> => {
-    const torchDevice = pytorchDeviceOf(backend);
-    if (torchDevice) {
-      let r = resolvedTorch.get(backend);
-      if (!r) {
-        const found = await resolveEngine({
-          ...configured(),
-          ...torchRequest,
-          engine: 'pytorch',
-          device: torchDevice,
-        });
-        if (found.engine !== 'pytorch') throw new Error(`backend ${backend}: no PyTorch engine found`);
-        r = found;
-      }
-      return new TrainerPool({ devices: resolvedDevices(r) });
+  private async nativeTraining(
+    plan: ExperimentPlan,
+    memory: MemoryCheck,
+    trainers: StartedTrainers,
+  ): Promise<TrainingProtocol> {
+    const { config } = plan;
+    const planned = await planForSearch(
+      config,
+      plan.dataset.report,
+      [...plan.splits[0].train, ...plan.splits[0].validation],
+      { budgetBytes: memory.bytes, backend: trainers.backend },
+    );
+    if (!planned.fits)
+      throw new ConfigError([
+        {
+          field: config.patch ? 'patch' : 'protocol',
+          message: `nothing can train: the smallest network of this space needs more than the memory budget (${memory.basis}) at patch ${planned.plan.patchSize.join(' × ')} with batch ${planned.plan.batch}. Use a smaller --patch, a smaller n or p, or a larger memory budget`,
+        },
+      ]);
+    const datasetPlan = planned.plan;
+    return {
+      ...plan.training,
+      // The network's shortest input side is the patch's (it bounds p); the batch is the plan's.
+      size: Math.min(...datasetPlan.patchSize),
+      batch: datasetPlan.batch,
+      protocol: 'native',
+      datasetPlan,
+    };
+  }
+
+  /**
+   * The trainers of a planned experiment, started, and what they report: the backend `auto` became
+   * included. On a cluster the trainers start on its nodes: nothing is probed or started here.
+   */
+  private async startTrainers(
+    plan: ExperimentPlan,
+  ): Promise<{ trainers: StartedTrainers; pool?: TrainerPool }> {
+    const { config } = plan;
+    if (config.cluster) {
+      const onCluster = clusterStart(config, config.cluster);
+      const trainers: StartedTrainers = {
+        backend: requireBackendKey(onCluster.backend, 'the cluster backend'),
+        device: onCluster.device,
+        concurrency: onCluster.settings.maxJobs,
+        engine: { name: onCluster.engine, version: null, precision: null },
+        cluster: onCluster.settings,
+      };
+      return { trainers };
     }
-    const env = (d: DeviceSlot) => (backend === AUTO ? d.env : { ...d.env, SEGNAS_BACKEND: backend });
-    return new TrainerPool({ devices: devices.map((d) => ({ ...d, env: env(d) })) });
-  };
-  const poolFor = async (backend: string): Promise<TrainerPool> => {
-    const ready = pools.get(backend);
-    if (ready) return ready;
-    let promise = making.get(backend);
-    if (!promise) {
-      promise = makePool(backend).then((pool) => {
-        pools.set(backend, pool);
-        return pool;
-      });
-      promise.catch(() => making.delete(backend));
-      making.set(backend, promise);
+    const python = this.configuredPython();
+    const engine = config.engine
+      ? await resolveEngine({ ...(python && { configuredPython: python }), ...config.engine })
+      : undefined;
+    let asked: BackendKey = requireBackendKey(config.backend, 'backend');
+    const torch: TorchSettings = {
+      ...(config.engine?.perGpu && { perGpu: config.engine.perGpu }),
+      ...(config.engine?.precision && { precision: config.engine.precision }),
+    };
+    if (engine?.engine === 'pytorch') {
+      asked = { engine: 'pytorch', device: engine.device };
+      this.pools.torchEngines.set(`pytorch-${engine.device}`, engine);
     }
-    return promise;
-  };
-  /** The cluster executor of each experiment that trains on a cluster. */
-  const clusters = new Map<number, CandidateExecutor>();
-  const runJobFor = (backend: string, experiment?: Experiment): RunJob => {
-    const cluster = experiment?.config.extra?.cluster;
-    if (experiment && cluster) {
-      let executor = clusters.get(experiment.id);
-      if (!executor) {
-        executor = clusterExecutor(store, experiment, cluster, options.cluster);
-        clusters.set(experiment.id, executor);
-      }
-      return (job, handlers) => (executor as CandidateExecutor).run(job, handlers);
+    const pool = await this.pools.poolFor(asked, torch);
+    await pool.start();
+    const info = pool.trainers[0].info;
+    // Later runs (resume, test) ask for the backend the trainers actually started.
+    if (info) this.pools.alias(info.backend, pool);
+    // What `auto` became: the backend the trainers reported.
+    const backend =
+      (info && parseBackendKey(info.backend)) ?? (asked.engine === 'auto' ? fallbackTfjs : asked);
+    return {
+      pool,
+      trainers: {
+        backend,
+        device:
+          pool.trainers.length === 1
+            ? (info?.device ?? pool.trainers[0].label)
+            : pool.trainers.map((t) => t.label).join(', '),
+        concurrency: pool.trainers.length,
+        engine: {
+          name: info?.engine ?? 'tfjs',
+          version: info?.version ?? null,
+          precision: info?.precision ?? null,
+          ...(engine?.engine === 'pytorch' && { perGpu: engine.perGpu }),
+          ...(engine ? { requested: config.engine?.engine ?? null, why: engine.why } : {}),
+        },
+      },
+    };
+  }
+
+  async pause(id: number): Promise<void> {
+    const run = this.sessions.get(id);
+    if (!run) throw new Error(`experiment ${id} is not running in this process`);
+    run.pause();
+  }
+
+  async resume(id: number, resumeOptions?: ResumeOptions): Promise<void> {
+    if (this.sessions.has(id)) throw new Error(`experiment ${id} is already running`);
+    const hours = resumeOptions?.budgetHours;
+    if (hours !== undefined && !(hours > 0 && hours <= 500))
+      throw new Error(`the time budget must be a number of hours in (0, 500], got ${hours}`);
+    this.markInterrupted();
+    const experiment = this.requireWritable(id);
+    if (experiment.status === 'finished')
+      throw new Error(`experiment ${id} has finished; there is nothing to resume`);
+    this.store.updateExperimentStatus(id, 'running');
+    this.emit({ type: 'search-resumed', experimentId: id });
+    this.launch(id, hours);
+  }
+
+  async stop(id: number): Promise<void> {
+    const run = this.sessions.get(id);
+    if (run) {
+      run.stop();
+      await run.done;
+      return;
     }
+    const experiment = this.requireExperiment(id);
+    if (experiment.status === 'paused' || experiment.status === 'interrupted') {
+      this.store.updateExperimentStatus(id, 'stopped', { reason: 'stopped by the user; resume to continue' });
+      this.emit({ type: 'search-finished', experimentId: id, status: 'stopped' });
+    }
+  }
+
+  async evaluateTest(id: number, topK: number): Promise<TestRun> {
+    if (this.sessions.has(id))
+      throw new Error(`experiment ${id} is still searching; pause or stop it before testing`);
+    const experiment = this.requireWritable(id);
+    const result = await evaluateExperiment(
+      { store: this.store, runJob: this.localRunJob(experiment), predictorFor: (e) => this.predictorFor(e) },
+      id,
+      topK,
+    );
+    this.emit({ type: 'test-evaluated', experimentId: id, result });
+    return result;
+  }
+
+  async finalTrain(id: number, { epochs, topK }: { epochs: number; topK: number }): Promise<void> {
+    if (this.sessions.has(id)) throw new Error(`experiment ${id} is already running`);
+    this.markInterrupted();
+    const experiment = this.requireWritable(id);
+    if (experiment.status !== 'finished')
+      throw new Error(
+        `experiment ${id} is ${experiment.status}: the final training follows a finished search${
+          experiment.status === 'running' ? '' : ` (segnas resume ${id} finishes it)`
+        }`,
+      );
+    if (!(Number.isInteger(topK) && topK >= 1))
+      throw new Error(`the final training needs --top-k ≥ 1, got ${topK}`);
+    const planned = planFinalTrainings(this.store, id, topK, epochs);
+    // Asked again after it finished: every final model is trained and tested already.
+    if (planned.every((r) => r.status === 'tested')) return;
+    this.store.updateExperimentStatus(id, 'running');
+    this.emit({ type: 'search-resumed', experimentId: id });
+    this.launch(id);
+  }
+
+  async exportExperiment(id: number, dir?: string): Promise<ExportResult> {
+    this.requireExperiment(id);
+    return exportExperiment(this.store, id, dir);
+  }
+
+  async predictionPath(id: number, seq: number, caseId: string): Promise<string> {
+    const experiment = this.requireExperiment(id);
+    // The case id becomes a file name: only ids of this experiment's own cases are accepted.
+    const split = experiment.splits[0];
+    const known = split ? [...split.train, ...split.validation, ...split.test] : [];
+    if (!known.includes(caseId))
+      throw new Error(`case "${caseId}" is not a case of experiment ${id}'s dataset`);
+    const { exists, predictCases } = await import('./testEvaluation');
+    const workspace = this.store.workspaceDir;
+    const path = join(predictionsDirOf(workspace, id, String(seq)), `${caseId}.nii.gz`);
+    if (await exists(path)) return path;
+    const modelDir = join(modelsDirOf(workspace, id), String(seq));
+    if (!(await exists(join(modelDir, 'model.json'))))
+      throw new Error(
+        // Only the viewer asks for predictions (the app, never the CLI): the way out in the app's terms.
+        `candidate #${seq} has no kept model, so its segmentation cannot be shown: only the best candidates' models are kept. Testing the top candidates (Test top K on the Search page) retrains those without a model`,
+      );
+    if (importedFrom(experiment))
+      throw new Error(
+        `experiment ${id} was imported from a bundle: only its bundled predictions can be shown, and ${caseId} has none for candidate ${seq}`,
+      );
+    const report = await reopenDataset(experiment);
+    // A trainer process of its own, started for this case and ended with it: a search training on
+    // the same engine meanwhile does not make the viewer wait for its candidate.
+    const predictor = this.predictorFor(experiment);
+    try {
+      await predictCases(predictor, modelDir, report, [caseId], () => path);
+    } finally {
+      await predictor.close();
+    }
+    return path;
+  }
+
+  async whenDone(id: number): Promise<RunEnd> {
+    const run = this.sessions.get(id);
+    if (run) return run.done;
+    const status = this.store.getExperiment(id)?.status;
+    return {
+      status: status === 'finished' || status === 'paused' || status === 'stopped' ? status : 'failed',
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const run of this.sessions.values()) run.stop();
+    await Promise.all([...this.sessions.values()].map((r) => r.done));
+    await this.pools.close();
+    await Promise.all([...this.clusters.values()].map((c) => c.close()));
+    this.clusters.clear();
+    if (this.ownsStore) this.store.close();
+  }
+
+  /** The workspace's interpreter setting, read when an engine is resolved (the UI may change it). */
+  private configuredPython(): string | undefined {
+    return readWorkspaceSettings(this.store.workspaceDir).settings.python;
+  }
+
+  private markInterrupted() {
+    return markInterrupted(this.store, { runsHere: (id) => runsHere(this.store, id) });
+  }
+
+  /** Runs an experiment that is `running` and owned by this process, in the background. */
+  private launch(id: number, budgetHours?: number): void {
+    const session = new ExperimentSession(
+      {
+        store: this.store,
+        devices: this.devices,
+        runJobFor: (experiment) => this.runJobFor(experiment),
+        predictorFor: (e) => this.predictorFor(e),
+        emit: (event) => this.emit(event),
+        heartbeatSeconds: this.options.heartbeatSeconds ?? 5,
+      },
+      id,
+      budgetHours,
+    );
+    this.sessions.set(id, session);
+    void session.done.finally(() => this.sessions.delete(id));
+  }
+
+  /** Where an experiment's trainings run: its cluster when it has one, else this machine's trainers. */
+  private runJobFor(experiment: Experiment): RunJob {
+    const cluster = experiment.config.extra?.cluster;
+    if (!cluster) return this.localRunJob(experiment);
+    let executor = this.clusters.get(experiment.id);
+    if (!executor) {
+      executor = clusterExecutor(this.store, experiment, cluster, this.options.cluster);
+      this.clusters.set(experiment.id, executor);
+    }
+    const onCluster = executor;
+    return (job, handlers) => onCluster.run(job, handlers);
+  }
+
+  /** This machine's trainers of the experiment's backend. */
+  private localRunJob(experiment: Experiment): RunJob {
+    const backend = experimentBackend(experiment);
+    const torch = recordedTorch(experiment);
     return (job, handlers) =>
-      poolFor(backend).then(
+      this.pools.poolFor(backend, torch).then(
         (pool) => pool.run(job, handlers),
         // No engine for this backend (e.g. torch uninstalled since): the candidate fails, the search goes on.
         (e: unknown) => ({ ...failedOutcome(job, 'failed', errorMessage(e)) }),
       );
-  };
+  }
 
   /** Trainer processes for predictions, of the engine and device (or backend) a search trained on. */
-  const predictorFor = (backend: string): Predictor =>
-    experimentPredictor(backend, resolvedTorch.get(backend)?.python, configured().configuredPython);
+  private predictorFor(experiment: Experiment): Predictor {
+    const backend = experimentBackend(experiment);
+    return experimentPredictor(backend, this.pools.pythonOf(backend), this.configuredPython());
+  }
 
-  const emit = (event: SearchEvent) => {
+  private emit(event: SearchEvent): void {
     try {
-      ctx.emit(event);
+      this.ctx.emit(event);
     } catch {
       // A listener's failure must never end a search.
     }
-  };
-  const _summaryOf = (id: number) => store.listExperiments().find((s) => s.id === id);
+  }
 
-  const requireExperiment = (id: number) => {
-    const e = store.getExperiment(id);
-    if (!e) throw new Error(`there is no experiment ${id} in ${store.workspaceDir} (segnas list shows them)`);
+  private requireExperiment(id: number): Experiment {
+    const e = this.store.getExperiment(id);
+    if (!e)
+      throw new Error(`there is no experiment ${id} in ${this.store.workspaceDir} (segnas list shows them)`);
     return e;
-  };
+  }
 
   /** Imported experiments are a record of someone else's run: they are shown, never changed. */
-  const requireWritable = (id: number) => {
-    const e = requireExperiment(id);
+  private requireWritable(id: number): Experiment {
+    const e = this.requireExperiment(id);
     const imported = importedFrom(e);
     if (imported)
       throw new Error(
         `experiment ${id} was imported from ${imported.bundle} and is read-only; run it again from its configuration to continue it`,
       );
     return e;
-  };
+  }
+}
 
-  /** Runs an experiment that is `running` and owned by this process, in the background. */
-  const launch = (id: number, budgetHours?: number): void => {
-    const session = new ExperimentSession(
-      { store, devices, runJobFor, predictorFor, emit, heartbeatSeconds: options.heartbeatSeconds ?? 5 },
-      id,
-      budgetHours,
-    );
-    active.set(id, session);
-    void session.done.finally(() => active.delete(id));
-  };
+/** TensorFlow.js trainers that started without reporting a backend picked the default one, WebAssembly. */
+const fallbackTfjs: BackendKey = { engine: 'tfjs', backend: 'wasm' };
 
-  const runner: LocalSearchRunner = {
-    store,
-    interruptedAtStart,
-
-    async start(config) {
-      const validation = validateSearchConfig(config, { datasetCheckedLater: true });
-      if (!validation.ok) throw new ConfigError(validation.issues);
-      const space = createSearchSpace(config.space, {
-        inputSize: config.training.size,
-        source: 'search space',
-      });
-      const population = config.populationSize;
-      if (population !== undefined && !(Number.isInteger(population) && population >= space.lower.length + 1))
-        throw new ConfigError([
-          {
-            field: 'populationSize',
-            message: `must be an integer ≥ ${space.lower.length + 1} (searched hyperparameters + 1), got ${population}`,
-          },
-        ]);
-      if (space.lower.length === 0 && config.evaluations !== 1) config = { ...config, evaluations: 1 }; // a fixed architecture is evaluated once
-      const { report, fingerprint } = await discoverForSearch(config.datasetPath).catch((error: Error) => {
-        throw new ConfigError([{ field: 'datasetPath', message: error.message }]);
-      });
-      const splitCount = config.splits ?? DEFAULT_SEARCH_CONFIG.splits;
-      const topK = config.topK ?? DEFAULT_SEARCH_CONFIG.topK;
-      const splits = splitCases(report, config.seed, splitCount);
-      // On a cluster the trainers start on its nodes: nothing is probed or started here.
-      const onCluster = config.cluster ? clusterStart(config, config.cluster) : undefined;
-      const engine =
-        config.engine && !onCluster ? await resolveEngine({ ...configured(), ...config.engine }) : undefined;
-      let backendKey: string = config.backend;
-      if (engine?.engine === 'pytorch') {
-        torchRequest = {
-          ...(config.engine?.perGpu ? { perGpu: config.engine.perGpu } : {}),
-          ...(config.engine?.precision ? { precision: config.engine.precision } : {}),
-        };
-        backendKey = pytorchBackend(engine.device);
-        resolvedTorch.set(backendKey, engine);
-      }
-      const pool = onCluster ? undefined : await poolFor(backendKey);
-      await pool?.start();
-      const info = pool?.trainers[0].info;
-      // Later runs (resume, test) ask for the backend the trainers actually started.
-      if (pool && info && !pools.has(info.backend)) pools.set(info.backend, pool);
-      const memory = poolMemory(config, report, info?.backend ?? backendKey, pool);
-      const native = config.protocol === 'native';
-      const refusal = native ? undefined : memoryRefusal(config, memory, report, info?.backend ?? backendKey);
-      if (refusal) throw new ConfigError([refusal]);
-      // The native plan is measured on the cases the search sees (never the test cases) and fixed here, so
-      // that a resume, the final training and predict all use this one.
-      const planned = native
-        ? await planForSearch(config, report, [...splits[0].train, ...splits[0].validation], {
-            budgetBytes: memory.bytes,
-            backend: info?.backend ?? backendKey,
-          })
-        : undefined;
-      if (planned && !planned.fits)
-        throw new ConfigError([
-          {
-            field: config.patch ? 'patch' : 'protocol',
-            message: `nothing can train: the smallest network of this space needs more than the memory budget (${memory.basis}) at patch ${planned.plan.patchSize.join(' × ')} with batch ${planned.plan.batch}. Use a smaller --patch, a smaller n or p, or a larger memory budget`,
-          },
-        ]);
-      const datasetPlan = planned?.plan;
-      const training: TrainingProtocol = {
-        // Under the native protocol the network's shortest input side is the patch's (it bounds p).
-        size: datasetPlan ? Math.min(...datasetPlan.patchSize) : config.training.size,
-        epochs: config.training.epochs,
-        batch: datasetPlan ? datasetPlan.batch : config.training.batch,
-        learningRate: config.training.learningRate,
-        augmentation: config.training.augmentation,
-        dropout: config.dropout ?? DEFAULT_SEARCH_CONFIG.dropout,
-        seed: config.seed,
-        ...(datasetPlan && { protocol: 'native' as const, datasetPlan }),
-      };
-      const experiment = store.createExperiment({
-        name: config.name ?? `${config.variant} on ${report.name ?? report.root.split(/[\\/]/).pop()}`,
-        config: {
-          datasetPath: report.root,
-          variant: config.variant,
-          space: config.space,
-          training: { ...training },
-          budget: {
-            evaluations: config.evaluations,
-            ...(config.budgetHours !== undefined && { hours: config.budgetHours }),
-          },
-          extra: {
-            ...(Number.isFinite(memory.bytes) && { memoryBudgetMB: Math.floor(memory.bytes / 2 ** 20) }),
-            memoryBudgetBasis: memory.basis,
-            topK,
-            splits: splitCount,
-            requestedBackend: config.backend,
-            concurrency: onCluster?.settings.maxJobs ?? pool?.trainers.length ?? 1,
-            engine: {
-              name: info?.engine ?? onCluster?.engine ?? 'tfjs',
-              version: info?.version ?? null,
-              precision: info?.precision ?? null,
-              ...(engine ? { requested: config.engine?.engine ?? null, why: engine.why } : {}),
-            },
-            ...(population !== undefined && { populationSize: population }),
-            ...(onCluster && { cluster: onCluster.settings }),
-            ...(config.prune && config.prune.rule !== 'off' && { prune: config.prune }),
-            ...(config.finalEpochs && { finalEpochs: config.finalEpochs }),
-          },
-        },
-        datasetFingerprint: fingerprint,
-        seeds: { search: config.seed, split: config.seed },
-        splits,
-        backend: onCluster?.backend ?? info?.backend ?? (config.backend === AUTO ? 'wasm' : config.backend),
-        device: !pool
-          ? (onCluster?.device ?? 'cluster')
-          : pool.trainers.length === 1
-            ? (info?.device ?? pool.trainers[0].label)
-            : pool.trainers.map((t) => t.label).join(', '),
-        softwareVersion: APP_VERSION,
-      });
-      launch(experiment.id);
-      return { experimentId: experiment.id };
-    },
-
-    async pause(id) {
-      const run = active.get(id);
-      if (!run) throw new Error(`experiment ${id} is not running in this process`);
-      run.pause();
-    },
-
-    async resume(id, resumeOptions) {
-      if (active.has(id)) throw new Error(`experiment ${id} is already running`);
-      const hours = resumeOptions?.budgetHours;
-      if (hours !== undefined && !(hours > 0 && hours <= 500))
-        throw new Error(`the time budget must be a number of hours in (0, 500], got ${hours}`);
-      markInterrupted(store, { runsHere: isRunningHere });
-      const experiment = requireWritable(id);
-      if (experiment.status === 'finished')
-        throw new Error(`experiment ${id} has finished; there is nothing to resume`);
-      store.updateExperimentStatus(id, 'running');
-      emit({ type: 'search-resumed', experimentId: id });
-      launch(id, hours);
-    },
-
-    async stop(id) {
-      const run = active.get(id);
-      if (run) {
-        run.stop();
-        await run.done;
-        return;
-      }
-      const experiment = requireExperiment(id);
-      if (experiment.status === 'paused' || experiment.status === 'interrupted') {
-        store.updateExperimentStatus(id, 'stopped', { reason: 'stopped by the user; resume to continue' });
-        emit({ type: 'search-finished', experimentId: id, status: 'stopped' });
-      }
-    },
-
-    async evaluateTest(id, topK) {
-      if (active.has(id))
-        throw new Error(`experiment ${id} is still searching; pause or stop it before testing`);
-      const experiment = requireWritable(id);
-      const result = await evaluateExperiment(
-        { store, runJob: runJobFor(experiment.backend), predictorFor },
-        id,
-        topK,
-      );
-      emit({ type: 'test-evaluated', experimentId: id, result });
-      return result;
-    },
-
-    async finalTrain(id, { epochs, topK }) {
-      if (active.has(id)) throw new Error(`experiment ${id} is already running`);
-      markInterrupted(store, { runsHere: isRunningHere });
-      const experiment = requireWritable(id);
-      if (experiment.status !== 'finished')
-        throw new Error(
-          `experiment ${id} is ${experiment.status}: the final training follows a finished search${
-            experiment.status === 'running' ? '' : ` (segnas resume ${id} finishes it)`
-          }`,
-        );
-      if (!(Number.isInteger(topK) && topK >= 1))
-        throw new Error(`the final training needs --top-k ≥ 1, got ${topK}`);
-      const planned = planFinalTrainings(store, id, topK, epochs);
-      // Asked again after it finished: every final model is trained and tested already.
-      if (planned.every((r) => r.status === 'tested')) return;
-      store.updateExperimentStatus(id, 'running');
-      emit({ type: 'search-resumed', experimentId: id });
-      launch(id);
-    },
-
-    async exportExperiment(id, dir): Promise<ExportResult> {
-      requireExperiment(id);
-      return exportExperiment(store, id, dir);
-    },
-
-    async predictionPath(id, seq, caseId) {
-      const experiment = requireExperiment(id);
-      // The case id becomes a file name: only ids of this experiment's own cases are accepted.
-      const split = experiment.splits[0];
-      const known = split ? [...split.train, ...split.validation, ...split.test] : [];
-      if (!known.includes(caseId))
-        throw new Error(`case "${caseId}" is not a case of experiment ${id}'s dataset`);
-      const { exists, predictCases } = await import('./testEvaluation');
-      const path = join(predictionsDirOf(store.workspaceDir, id, String(seq)), `${caseId}.nii.gz`);
-      if (await exists(path)) return path;
-      const modelDir = join(modelsDirOf(store.workspaceDir, id), String(seq));
-      if (!(await exists(join(modelDir, 'model.json'))))
-        throw new Error(
-          // Only the viewer asks for predictions (the app, never the CLI): the way out in the app's terms.
-          `candidate #${seq} has no kept model, so its segmentation cannot be shown: only the best candidates' models are kept. Testing the top candidates (Test top K on the Search page) retrains those without a model`,
-        );
-      if (importedFrom(experiment))
-        throw new Error(
-          `experiment ${id} was imported from a bundle: only its bundled predictions can be shown, and ${caseId} has none for candidate ${seq}`,
-        );
-      const report = await reopenDataset(experiment);
-      // A trainer process of its own, started for this case and ended with it: a search training on
-      // the same engine meanwhile does not make the viewer wait for its candidate.
-      const predictor = predictorFor(experiment.backend);
-      try {
-        await predictCases(predictor, modelDir, report, [caseId], () => path);
-      } finally {
-        await predictor.close();
-      }
-      return path;
-    },
-
-    async splitOf(id) {
-      const split = requireExperiment(id).splits[0];
-      return { validation: split?.validation ?? [], test: split?.test ?? [] };
-    },
-
-    async whenDone(id) {
-      const run = active.get(id);
-      if (run) return run.done;
-      const status = store.getExperiment(id)?.status;
-      return {
-        status: status === 'finished' || status === 'paused' || status === 'stopped' ? status : 'failed',
-      };
-    },
-
-    async close() {
-      for (const run of active.values()) run.stop();
-      await Promise.all([...active.values()].map((r) => r.done));
-      await Promise.all([...new Set(pools.values())].map((p) => p.close()));
-      pools.clear();
-      await Promise.all([...clusters.values()].map((c) => c.close()));
-      clusters.clear();
-      store.close();
-    },
-  };
-  return runner;
+export function createSearchRunner(
+  ctx: SearchRunnerContext,
+  options: SearchRunnerOptions = {},
+): LocalSearchRunner {
+  return new WorkspaceSearchRunner(ctx, options);
 }

@@ -20,7 +20,6 @@ import {
 } from '../core/status';
 
 export {
-  CANDIDATE_OUTCOMES,
   CANDIDATE_STATUSES,
   type CachedOutcome,
   type CandidateOutcome,
@@ -78,6 +77,12 @@ export const runSettingsSchema = z.looseObject({
       version: z.string().nullable().optional(),
       /** 'fp32', 'bf16' or 'fp16'. */
       precision: z.string().nullable().optional(),
+      /** PyTorch trainers per GPU (--per-gpu), so that a resume starts as many. */
+      perGpu: z.number().int().optional(),
+      /** The engine asked for ('auto', 'pytorch', 'tfjs'), when one was; null: none. */
+      requested: z.string().nullable().optional(),
+      /** Why that engine was chosen, e.g. what auto found. */
+      why: z.string().optional(),
     })
     .optional(),
   /** Best candidates tested (and kept as models) after the search. */
@@ -414,6 +419,26 @@ export const finalTrainingSchema = z.object({
 });
 export type FinalTraining = z.infer<typeof finalTrainingSchema>;
 export type FinalTrainingUpdate = Omit<FinalTraining, 'curve'> & { curve?: FinalEpoch[] };
+
+/** A final training planned and not started: what the store writes first and the UI shows until it runs. */
+export function pendingFinalTraining(experimentId: number, seq: number, epochs: number): FinalTraining {
+  return {
+    experimentId,
+    seq,
+    epochs,
+    status: 'pending',
+    reason: null,
+    paramCount: null,
+    seconds: null,
+    curve: [],
+    meanDice: null,
+    perLabelDice: null,
+    perSubject: null,
+    device: null,
+    startedAt: null,
+    endedAt: null,
+  };
+}
 
 /** The Slurm job of a candidate trained on a cluster (main/compute/slurmExecutor.ts). */
 export const candidateJobSchema = z.object({

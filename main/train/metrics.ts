@@ -1,9 +1,8 @@
 /**
  * Segmentation metrics on hard labels. Validation Dice (what the search optimizes) is computed from the
- * argmax of the softmax, per label, then averaged over the foreground labels 1..K−1.
+ * argmax of the softmax (argmaxLabels.ts), per label, then averaged over the foreground labels 1..K−1.
+ * No TensorFlow.js here: the app service scores test predictions with these.
  */
-import * as tf from '@tensorflow/tfjs-core';
-
 /**
  * Dice of each label 0..K−1 between two label volumes. A label absent from both counts as Dice 1
  * (nothing to find, nothing found), so a case without some structure does not drag the mean to 0.
@@ -52,14 +51,4 @@ export function meanForegroundDice(perLabel: readonly number[]): number {
   let s = 0;
   for (let l = 1; l < perLabel.length; l++) s += perLabel[l];
   return s / (perLabel.length - 1);
-}
-
-/** Argmax over the last (class) axis of [B, …, K] probabilities, as one Int32Array of B·… voxels. */
-export async function argmaxLabels(probs: tf.Tensor): Promise<Int32Array> {
-  const idx = tf.argMax(probs, -1);
-  try {
-    return (await idx.data()) as Int32Array;
-  } finally {
-    idx.dispose();
-  }
 }

@@ -4,8 +4,8 @@
  * main/compute/applyModel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { argmaxLabels } from './argmaxLabels';
 import { imageTensor } from './imageTensor';
-import { argmaxLabels } from './metrics';
 import type { SegNet } from './segNet';
 
 /** Classes 0..K−1 of a preprocessed S³ image (or one patch, for a native network; x fastest), by argmax of the

@@ -14,7 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeTraining, Side3 } from '../core/nativeSettings';
 import { createPrng, type Prng } from '../core/prng';
-import { AUGMENT_DEFAULTS, type AugmentConfig, augmentSample, type LabelArray } from './augment';
+import { argmaxLabels } from './argmaxLabels';
+import { type AugmentConfig, augmentSample, type LabelArray } from './augment';
 import {
   countLabels,
   EXP_LOG_DEFAULTS,
@@ -23,8 +24,8 @@ import {
   supervisedLoss,
 } from './expLogLoss';
 import { imageTensor } from './imageTensor';
-import { argmaxLabels, meanForegroundDice, perLabelDice } from './metrics';
-import { NADAM_DEFAULTS, NadamOptimizer } from './nadam';
+import { meanForegroundDice, perLabelDice } from './metrics';
+import { NadamOptimizer } from './nadam';
 import {
   type CaseForeground,
   caseForeground,
@@ -57,14 +58,6 @@ export interface TrainSettings {
   /** Seeds shuffling and augmentation (weight initialisation is seeded by NetworkOptions.seed). */
   seed: number;
 }
-
-export const TRAIN_DEFAULTS: TrainSettings = {
-  epochs: 10,
-  batchSize: 1,
-  learningRate: NADAM_DEFAULTS.learningRate,
-  augment: AUGMENT_DEFAULTS,
-  seed: 1,
-};
 
 export interface EpochProgress {
   epoch: number;

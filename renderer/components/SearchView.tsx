@@ -1,5 +1,6 @@
 /** Step 3: the running (or reopened) search: controls, charts, table, and the selected candidate. */
 import { useCallback, useState } from 'react';
+import { type BackendRequestRecord, describeResolvedBackend } from '../../main/core/backendKey';
 import { useApp } from '../context';
 import { formatDice, formatDuration } from '../lib/format';
 import { CandidateDetail } from './CandidateDetail';
@@ -71,6 +72,12 @@ export function SearchView() {
             {best ? ` (candidate #${best.seq})` : ''}
             {live.message ? ` · ${live.message}` : ''}
           </div>
+          {live.summary && (
+            <div className="muted small" data-testid="search-backend">
+              on {describeResolvedBackend(live.summary.backend, live.config?.extra as BackendRequestRecord)} ·{' '}
+              {live.summary.device}
+            </div>
+          )}
           {busy.stopping === 'pause' && running && (
             <div className="small muted" data-testid="stopping-note">
               Pausing after candidate #{live.running?.seq ?? '…'} finishes training…

@@ -13,6 +13,7 @@ import {
   type FinalTraining,
   type LabelInfo,
   type Progress,
+  pendingFinalTraining,
   type SearchEvent,
   type TestResult,
   toCandidateSummary,
@@ -114,25 +115,6 @@ function upsertFinal(list: readonly FinalTraining[], row: FinalTraining): FinalT
   return [...list.filter((f) => f.seq !== row.seq), row].sort((a, b) => a.seq - b.seq);
 }
 
-function blankFinal(experimentId: number, seq: number): FinalTraining {
-  return {
-    experimentId,
-    seq,
-    epochs: 0,
-    status: 'pending',
-    reason: null,
-    paramCount: null,
-    seconds: null,
-    curve: [],
-    meanDice: null,
-    perLabelDice: null,
-    perSubject: null,
-    device: null,
-    startedAt: null,
-    endedAt: null,
-  };
-}
-
 /** Index of the first candidate with seq ≥ `seq` (the list is sorted by seq). */
 function lowerBound(list: readonly CandidateSummary[], seq: number): number {
   let lo = 0;
@@ -209,7 +191,8 @@ export function applyEvent(
         status: 'running',
         finalProgress: event.progress,
         finals: upsertFinal(state.finals, {
-          ...(state.finals.find((f) => f.seq === event.seq) ?? blankFinal(event.experimentId, event.seq)),
+          ...(state.finals.find((f) => f.seq === event.seq) ??
+            pendingFinalTraining(event.experimentId, event.seq, 0)),
           epochs: event.epochs,
           status: 'running',
           curve: [],

@@ -12,6 +12,7 @@ import { buildConfig, run as search } from '../../main/cli/commands/search';
 import { run as show } from '../../main/cli/commands/show';
 import { createProgressPrinter, eventLine, formatDuration, statusLine } from '../../main/cli/progress';
 import { openStore } from '../../main/store';
+import { experimentConfig } from '../helpers/searchConfigs';
 
 async function capture(command: (argv: string[]) => Promise<number>, argv: string[]) {
   const out: string[] = [];
@@ -163,28 +164,7 @@ describe('segnas list / show / resume / evaluate', () => {
     const store = openStore(ws);
     const e = store.createExperiment({
       name: 'segnas4 on phantoms',
-      config: {
-        datasetPath: '/data/phantom',
-        variant: 'segnas4',
-        space: {
-          n: { lo: 8, hi: 33 },
-          p: { lo: 2, hi: 6 },
-          sup: { lo: 0, hi: 2 },
-          res: { lo: 0, hi: 2 },
-          nodes: { fixed: 3 },
-          ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-        },
-        training: {
-          size: 32,
-          epochs: 10,
-          batch: 1,
-          learningRate: 1e-3,
-          augmentation: true,
-          dropout: 0.1,
-          seed: 1,
-        },
-        budget: { evaluations: 300 },
-      },
+      config: experimentConfig({ datasetPath: '/data/phantom', extra: { requestedBackend: 'auto' } }),
       datasetFingerprint: 'f',
       seeds: { search: 1, split: 1 },
       splits: [{ train: ['a'], validation: ['b'], test: ['c'] }],
@@ -262,6 +242,8 @@ describe('segnas list / show / resume / evaluate', () => {
     expect(text).toMatch(/#1 {2}0\.000 did not learn \(loss flat, all background\) .*n 29, p 3/);
     expect(text).not.toMatch(/#0 .*did not learn/);
     expect(text).toContain(`segnas evaluate ${id}`);
+    // What the search's 'auto' became.
+    expect(text).toContain('backend wasm (auto) (CPU (WebAssembly))');
     // Counts, training settings and seeds in words, not JSON; the Slurm job ids the store records.
     expect(text).toMatch(/2\/300 evaluations \(2 trained\)/);
     expect(text).toContain('training 32³, 10 epochs, batch 1, learning rate 0.001, augmentation on');

@@ -17,6 +17,7 @@ import {
 import { TrainerProcess, type TrainerProcessOptions } from '../../main/compute/trainerProcess';
 import { phantomCases } from '../train/helpers/phantomCases';
 import { torchPython } from './helpers/torchPython';
+import { tinyTrainJob } from './helpers/trainJobs';
 
 const S = 16;
 let dir: string;
@@ -39,19 +40,12 @@ afterAll(async () => {
 });
 
 function job(id: string, epochs: number): TrainJob {
-  return {
-    id,
-    spec: { n: 8, p: 1, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
-    network: { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 },
-    training: {
-      epochs,
-      batchSize: 1,
-      learningRate: 0.01,
-      augment: { probability: 0, rotationDeg: 30, shiftFraction: 0.2, scaleRange: [0.8, 1.2] },
-      seed: 2,
-    },
+  return tinyTrainJob(id, {
+    size: S,
     data: { train, val },
-  };
+    epochs,
+    spec: { n: 8, p: 1, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
+  });
 }
 
 const FAULTS = { SEGNAS_FAULT_OOM: 'oom', SEGNAS_FAULT_NAN: 'nan' };

@@ -1,7 +1,7 @@
 /** Choosing the training engine: options, interpreter order, and the recorded backend a resume reads. */
 import { describe, expect, it } from 'vitest';
 import { engineRequest } from '../../main/cli/commands/search';
-import { pytorchBackend, pytorchDeviceOf, resolveEngine } from '../../main/compute/engines';
+import { resolveEngine } from '../../main/compute/engines';
 import { pythonCandidates } from '../../main/compute/python';
 import { pytorchDevices } from '../../main/compute/trainerPool';
 
@@ -34,12 +34,6 @@ describe('engine choice', () => {
       'default',
       'default',
     ]);
-  });
-
-  it('records PyTorch backends so that a resume finds the engine and device again', () => {
-    expect(pytorchBackend('cuda')).toBe('pytorch-cuda');
-    expect(pytorchDeviceOf('pytorch-mps')).toBe('mps');
-    expect(pytorchDeviceOf('wasm')).toBeUndefined();
   });
 
   it('gives each GPU its trainers, --per-gpu of them, each seeing only its GPU', () => {

@@ -15,6 +15,7 @@ import { pythonEnv } from '../../main/compute/python';
 import { pytorchEngineDir, trainerEntry } from '../../main/compute/runtimeFiles';
 import { phantomCases } from '../train/helpers/phantomCases';
 import { torchPython } from './helpers/torchPython';
+import { tinyTrainJob } from './helpers/trainJobs';
 
 const S = 8;
 let dir: string;
@@ -33,19 +34,7 @@ afterAll(async () => {
 });
 
 function job(id: string): TrainJob {
-  return {
-    id,
-    spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
-    network: { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 },
-    training: {
-      epochs: 2,
-      batchSize: 1,
-      learningRate: 0.01,
-      augment: { probability: 0, rotationDeg: 30, shiftFraction: 0.2, scaleRange: [0.8, 1.2] },
-      seed: 2,
-    },
-    data,
-  };
+  return tinyTrainJob(id, { size: S, data, epochs: 2 });
 }
 
 /** Runs one engine's trainer in file mode to its exit. */

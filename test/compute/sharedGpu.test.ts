@@ -13,6 +13,7 @@ import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/co
 import { type DeviceSlot, TrainerPool } from '../../main/compute/trainerPool';
 import { phantomCases } from '../train/helpers/phantomCases';
 import { torchPython } from './helpers/torchPython';
+import { tinyTrainJob } from './helpers/trainJobs';
 
 const S = 16;
 let dir: string;
@@ -31,19 +32,12 @@ afterAll(async () => {
 });
 
 function job(id: string, epochs = 1): TrainJob {
-  return {
-    id,
-    spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 2, ops: [2] }, extras: {} },
-    network: { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 },
-    training: {
-      epochs,
-      batchSize: 1,
-      learningRate: 0.01,
-      augment: { probability: 0, rotationDeg: 30, shiftFraction: 0.2, scaleRange: [0.8, 1.2] },
-      seed: 2,
-    },
+  return tinyTrainJob(id, {
+    size: S,
     data,
-  };
+    epochs,
+    spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 2, ops: [2] }, extras: {} },
+  });
 }
 
 async function sharedGpuPool(env: Record<string, string>): Promise<TrainerPool> {

@@ -15,6 +15,7 @@ import { TrainerPool } from '../../main/compute/trainerPool';
 import { describeDevice, type TrainerDevice, TrainerProcess } from '../../main/compute/trainerProcess';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { phantomCases } from '../train/helpers/phantomCases';
+import { tinyTrainJob } from './helpers/trainJobs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const S = 16;
@@ -23,13 +24,7 @@ let train: VolumeFiles[];
 let val: VolumeFiles[];
 
 function job(id: string, epochs: number): TrainJob {
-  return {
-    id,
-    spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
-    network: { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 },
-    training: { epochs, batchSize: 1, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 2 },
-    data: { train, val },
-  };
+  return tinyTrainJob(id, { size: S, data: { train, val }, epochs, augment: AUGMENT_DEFAULTS });
 }
 
 beforeAll(async () => {

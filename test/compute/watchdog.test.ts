@@ -12,6 +12,7 @@ import { TrainerProcess } from '../../main/compute/trainerProcess';
 import { hangLimitS, median } from '../../main/compute/watchdog';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { phantomCases } from '../train/helpers/phantomCases';
+import { tinyTrainJob } from './helpers/trainJobs';
 
 const S = 16;
 let dir: string;
@@ -20,13 +21,7 @@ let val: VolumeFiles[];
 let trainer: TrainerProcess;
 
 function job(id: string, epochs: number): TrainJob {
-  return {
-    id,
-    spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
-    network: { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 },
-    training: { epochs, batchSize: 1, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 2 },
-    data: { train, val },
-  };
+  return tinyTrainJob(id, { size: S, data: { train, val }, epochs, augment: AUGMENT_DEFAULTS });
 }
 
 beforeAll(async () => {

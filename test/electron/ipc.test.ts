@@ -11,9 +11,7 @@ import {
   isTrustedSender,
   validateInvoke,
 } from '../../electron/ipc';
-import { PRELOAD_METHODS } from '../../electron/preloadMethods';
 import { CONTENT_SECURITY_POLICY, secureWebPreferences } from '../../electron/security';
-import { API_METHODS } from '../../main/api';
 
 const APP = 'file:///opt/SegNAS%20Studio/resources/app.asar/dist/renderer/index.html';
 
@@ -65,11 +63,11 @@ describe('IPC validation', () => {
 });
 
 describe('preload and window settings', () => {
-  it('the preload exposes exactly the contract methods, over the channels main listens on', () => {
-    expect([...PRELOAD_METHODS].sort()).toEqual([...API_METHODS].sort());
+  it('the preload exposes the methods of the contract table, over the channels main listens on', () => {
     const source = readFileSync(new URL('../../electron/preload.ts', import.meta.url), 'utf8');
     for (const channel of [CHANNEL_INVOKE, CHANNEL_EVENT, CHANNEL_CHOOSE_FOLDER, CHANNEL_MENU])
       expect(source).toContain(`'${channel}'`);
+    expect(source).toMatch(/API_METHODS\.map\(/);
     expect(source).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer\)/);
   });
 

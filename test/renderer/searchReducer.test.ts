@@ -5,6 +5,7 @@ import { encodeCandidates, searchEventSchema, toCandidateSummary } from '../../m
 import { candidateDiagnosis, queryCandidates } from '../../renderer/lib/candidates';
 import { bestSteps, searchCurve, updateSearchCurve } from '../../renderer/lib/chartData';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from '../../renderer/store/searchReducer';
+import { experimentConfig } from '../helpers/searchConfigs';
 
 const spec = {
   n: 16,
@@ -204,28 +205,7 @@ describe('reopening a search from the store (e.g. after a page reload)', () => {
   });
   const detail = (status: ExperimentSummary['status']) => ({
     summary: { ...summary, status },
-    config: {
-      datasetPath: '/d',
-      variant: 'segnas4',
-      space: {
-        n: { lo: 8, hi: 33 },
-        p: { lo: 2, hi: 6 },
-        sup: { lo: 0, hi: 2 },
-        res: { lo: 0, hi: 2 },
-        nodes: { fixed: 3 },
-        ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-      },
-      training: {
-        size: 32,
-        epochs: 10,
-        batch: 1,
-        learningRate: 1e-3,
-        augmentation: true,
-        dropout: 0.1,
-        seed: 1,
-      },
-      budget: { evaluations: 10 },
-    },
+    config: experimentConfig({ datasetPath: '/d', evaluations: 10 }),
     candidates: encodeCandidates(1, [
       summaryOf(0, 'trained', 0.4),
       summaryOf(1, 'trained', 0.5),

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetReport, SearchConfig } from '../../main/api';
 import { validateSearchConfig } from '../../main/search/configValidation';
+import { searchConfig } from '../helpers/searchConfigs';
 
 const dataset: DatasetReport = {
   root: '/d',
@@ -16,23 +17,7 @@ const dataset: DatasetReport = {
   usable: true,
 };
 
-const config: SearchConfig = {
-  datasetPath: '/d',
-  variant: 'segnas4',
-  space: {
-    n: { lo: 8, hi: 33 },
-    p: { lo: 2, hi: 6 },
-    sup: { lo: 0, hi: 2 },
-    res: { lo: 0, hi: 2 },
-    nodes: { fixed: 3 },
-    ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-  },
-  training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
-  seed: 1,
-  evaluations: 300,
-  backend: 'wasm',
-  memoryBudgetMB: 4096,
-};
+const config: SearchConfig = searchConfig();
 
 describe('validateSearchConfig', () => {
   it('accepts a time budget in hours and explains one that is not', () => {
@@ -140,7 +125,7 @@ describe('validateSearchConfig', () => {
       {
         dataset,
         measuredSecondsPerImage: measured,
-        engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda' },
+        engines: { autoBackend: { engine: 'pytorch', device: 'cuda' }, torchDevice: 'cuda' },
       },
     ).estimate!;
     expect(auto.basis).toMatch(/^measured: 0\.01 s .* on pytorch-cuda/);
@@ -148,7 +133,7 @@ describe('validateSearchConfig', () => {
     // PyTorch without a device: the device torch was found to see
     const noDevice = validateSearchConfig(
       { ...config, engine: { engine: 'pytorch' } },
-      { dataset, engines: { autoBackend: 'wasm', torchDevice: 'mps' } },
+      { dataset, engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, torchDevice: 'mps' } },
     ).estimate!;
     expect(noDevice.basis).toMatch(/on pytorch-mps/);
   });
@@ -179,7 +164,10 @@ describe('the memory check before a search starts', () => {
   const four = { ...dataset, labelMapping: { values: [0, 1, 2, 3] } };
 
   it("refuses the paper's size on this CPU with the figure and what to change", () => {
-    const v = validateSearchConfig(paper, { dataset: four, engines: { autoBackend: 'wasm', hostMemory } });
+    const v = validateSearchConfig(paper, {
+      dataset: four,
+      engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, hostMemory },
+    });
     expect(v.ok).toBe(false);
     const issue = v.issues.find((i) => i.field === 'training.size');
     expect(issue?.message).toMatch(
@@ -196,7 +184,12 @@ describe('the memory check before a search starts', () => {
       { ...paper, engine: { engine: 'pytorch', device: 'cuda' } },
       {
         dataset: four,
-        engines: { autoBackend: 'pytorch-cuda', torchDevice: 'cuda', cudaDevices: [h100], hostMemory },
+        engines: {
+          autoBackend: { engine: 'pytorch', device: 'cuda' },
+          torchDevice: 'cuda',
+          cudaDevices: [h100],
+          hostMemory,
+        },
       },
     );
     expect(v.issues).toEqual([]);
@@ -207,13 +200,13 @@ describe('the memory check before a search starts', () => {
   it('an explicit budget wins, and the CPU default fits the CPU defaults', () => {
     const small = validateSearchConfig(
       { ...config, memoryBudgetMB: 64 },
-      { dataset: four, engines: { autoBackend: 'wasm', hostMemory } },
+      { dataset: four, engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, hostMemory } },
     );
     expect(small.issues.map((i) => i.field)).toEqual(['training.size']);
     expect(small.memory?.basis).toBe('set to 64 MB');
     const defaults = validateSearchConfig(
       { ...config, memoryBudgetMB: undefined },
-      { dataset: four, engines: { autoBackend: 'wasm', hostMemory } },
+      { dataset: four, engines: { autoBackend: { engine: 'tfjs', backend: 'wasm' }, hostMemory } },
     );
     expect(defaults.ok).toBe(true);
   });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { methodsParagraph, methodsSection } from '../../main/search/methods';
 import type { Candidate, Experiment } from '../../main/store';
+import { experimentConfig } from '../helpers/searchConfigs';
 
 const experiment: Omit<Experiment, 'owner' | 'heartbeatAt'> = {
   id: 1,
@@ -10,28 +11,7 @@ const experiment: Omit<Experiment, 'owner' | 'heartbeatAt'> = {
   statusReason: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T01:00:00.000Z',
-  config: {
-    datasetPath: '/data/hippocampus',
-    variant: 'segnas4',
-    space: {
-      n: { lo: 8, hi: 33 },
-      p: { lo: 2, hi: 6 },
-      sup: { lo: 0, hi: 2 },
-      res: { lo: 0, hi: 2 },
-      nodes: { fixed: 3 },
-      ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-    },
-    training: {
-      size: 64,
-      epochs: 100,
-      batch: 3,
-      learningRate: 1e-3,
-      augmentation: true,
-      dropout: 0.1,
-      seed: 1,
-    },
-    budget: { evaluations: 300 },
-  },
+  config: experimentConfig({ training: { size: 64, epochs: 100, batch: 3 } }),
   datasetFingerprint: 'fp',
   seeds: { search: 7, split: 3 },
   splits: [{ train: ['a', 'b'], validation: ['c'], test: ['d'] }],

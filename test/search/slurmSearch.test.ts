@@ -183,7 +183,7 @@ describe('cluster faults, one job each', () => {
         settings: { executor: 'slurm', maxJobs: 4, cpus: 1, mem: '1G', heartbeatGraceS: 20, ...settings },
         jobsDir: join(dir, 'jobs'),
         jobName: (k) => `segnas-test-${k}`,
-        trainer: trainerLaunch('wasm'),
+        trainer: trainerLaunch({ engine: 'tfjs', backend: 'wasm' }),
         ledger,
         run: localRunner(),
         pollMs: 300,

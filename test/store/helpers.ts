@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchitectureSpec } from '../../main/core/spec';
 import type { CandidateStart, NewExperiment } from '../../main/store';
+import { experimentConfig, segnas4Space } from '../helpers/searchConfigs';
 
 export function tempWorkspace(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'segnas-store-'));
@@ -13,28 +14,12 @@ export function tempWorkspace(): { dir: string; remove: () => void } {
 export function newExperiment(overrides: Partial<NewExperiment> = {}): NewExperiment {
   return {
     name: 'hippocampus segnas4',
-    config: {
-      datasetPath: '/data/hippocampus',
-      variant: 'segnas4',
+    config: experimentConfig({
       space: {
-        n: { lo: 8, hi: 33 },
-        p: { lo: 2, hi: 6 },
-        sup: { lo: 0, hi: 2 },
-        res: { lo: 0, hi: 2 },
-        nodes: { fixed: 3 },
+        ...segnas4Space(),
         ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }, { fixed: 0 }, { fixed: 0 }, { fixed: 0 }],
       },
-      training: {
-        size: 32,
-        epochs: 10,
-        batch: 1,
-        learningRate: 1e-3,
-        augmentation: true,
-        dropout: 0.1,
-        seed: 1,
-      },
-      budget: { evaluations: 300 },
-    },
+    }),
     datasetFingerprint: 'sha256:0123abcd',
     seeds: { search: 1, split: 7 },
     splits: [{ train: ['s1', 's2', 's3'], validation: ['s4'], test: ['s5', 's6'] }],

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/compute/backend';
-import { argmaxLabels, labelValueDice, meanForegroundDice, perLabelDice } from '../../main/train/metrics';
+import { argmaxLabels } from '../../main/train/argmaxLabels';
+import { labelValueDice, meanForegroundDice, perLabelDice } from '../../main/train/metrics';
 
 beforeAll(async () => {
   await initBackend();

@@ -1,6 +1,7 @@
 /** `segnas show <id>`: one experiment: configuration, progress, best candidates, test Dice, files. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeResolvedBackend } from '../../core/backendKey';
 import { describeProtocol } from '../../core/datasetPlan';
 import { formatBytes, printable } from '../../core/format';
 import { learningDiagnosis } from '../../core/learningDiagnosis';
@@ -131,7 +132,7 @@ the search's models and, after a final training, of the final models), and where
       const lines = [
         `experiment ${id}: ${printable(experiment.name)}`,
         `status ${experiment.status}${experiment.statusReason ? ` (${printable(experiment.statusReason)})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations (${countsLine(summary?.counts ?? {})})`,
-        `dataset ${printable(experiment.config.datasetPath)}; variant ${experiment.config.variant}; backend ${experiment.backend} (${experiment.device})`,
+        `dataset ${printable(experiment.config.datasetPath)}; variant ${experiment.config.variant}; backend ${describeResolvedBackend(experiment.backend, experiment.config.extra)} (${experiment.device})`,
         `protocol ${describeProtocol(experiment.config.training)}`,
         `training ${trainingLine(experiment.config.training)}; seeds ${Object.entries(experiment.seeds)
           .map(([k, v]) => `${k} ${v}`)

@@ -1,0 +1,29 @@
+/**
+ * The TensorFlow.js backend a trainer process starts on here, as the trainer reports it in its `ready`
+ * line: what the app shows as this machine's backend, found without loading TensorFlow.js in the
+ * process that asks (the app service never runs a network).
+ */
+import { parseBackendKey } from '../core/backendKey';
+import type { BackendName } from '../core/backends';
+import { TrainerProcess } from './trainerProcess';
+
+export interface ReportedBackend {
+  name: BackendName;
+  /** Human-readable device, e.g. "CPU (WebAssembly)". */
+  device: string;
+}
+
+/** Starts one TensorFlow.js trainer (SEGNAS_BACKEND applies, as for a search), reads its report, ends it. */
+export async function trainerReportedBackend(env: Record<string, string> = {}): Promise<ReportedBackend> {
+  const trainer = new TrainerProcess({ label: 'backend check', env });
+  try {
+    await trainer.start();
+    const info = trainer.info;
+    const key = info && parseBackendKey(info.backend);
+    if (!info || key?.engine !== 'tfjs')
+      throw new Error(`the trainer reported no TensorFlow.js backend (${info?.backend ?? 'nothing'})`);
+    return { name: key.backend, device: info.device };
+  } finally {
+    await trainer.close();
+  }
+}
