@@ -16,6 +16,7 @@ import type { BackendInfo, BackendName } from './core/backends';
 import type { DatasetPlan } from './core/datasetPlan';
 import type { SearchBounds } from './core/searchBounds';
 import { pathStringSchema, searchConfigSchema } from './core/searchConfig';
+import type { SettingsProposal } from './core/timeGoal';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import type { ConfigValidation } from './search/configValidation';
 import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
@@ -62,8 +63,9 @@ export {
   EXPERIMENT_STATUSES,
   type ExperimentStatus,
 } from './core/status';
+export type { SettingsProposal } from './core/timeGoal';
 export type { ValidationIssue } from './core/validationIssue';
-export type { ConfigValidation, TimeEstimate } from './search/configValidation';
+export type { ConfigValidation, EstimateSeverity, TimeEstimate } from './search/configValidation';
 export {
   type ExportResult,
   type Progress,
@@ -327,6 +329,23 @@ export const API = {
   validateConfig: {
     request: z.object({ config: searchConfigSchema }).strict(),
     response: answers<ConfigValidation>(),
+  },
+  /**
+   * Size, epochs, evaluations and pruning that fit `goalSeconds` on this machine's measured speed (the
+   * first call may run a speed probe of a few seconds, cached per machine), and why. Goals up to 30 days:
+   * a longer one is a cluster's business, and the search's own time limit stops at 500 h.
+   */
+  proposeSettings: {
+    request: z
+      .object({
+        config: searchConfigSchema,
+        goalSeconds: z
+          .number()
+          .min(60)
+          .max(30 * 86_400),
+      })
+      .strict(),
+    response: answers<SettingsProposal>(),
   },
   readVolume: { request: z.object({ ref: volumeRefSchema }).strict(), response: answers<VolumeData>() },
   listExperiments: { request: none, response: answers<ExperimentSummary[]>() },

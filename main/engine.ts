@@ -45,14 +45,24 @@ import {
 } from './api';
 import type { ApplyRuns } from './compute/applyRuns';
 import type { ApplyStatus } from './compute/applyTypes';
+import { backendKeyText } from './core/backendKey';
+import type { Throughput } from './core/engineThroughput';
 import { errorMessage } from './core/errorMessage';
 import type { DeviceMemory } from './core/memoryBudget';
+import type { SettingsProposal } from './core/timeGoal';
 import { channelFileOf, imageFileOf } from './data/imageFile';
 import { claimOutputFolder } from './data/safeOutput';
 import type { BundleSummary, ImportSummary } from './search/bundle';
 import { BUNDLE_EXTENSION } from './search/bundleFormat';
-import { ConfigError, type EngineFacts, validateSearchConfig } from './search/configValidation';
+import {
+  ConfigError,
+  type EngineFacts,
+  expectedBackend,
+  type ValidationContext,
+  validateSearchConfig,
+} from './search/configValidation';
 import type { SearchRunner } from './search/searchRunner';
+import { proposeSettings } from './search/timeGoal';
 import { experimentDir } from './store/workspace';
 import { ensurePortableFiles } from './train/onnx/portableModel';
 
@@ -87,6 +97,10 @@ export interface ExperimentService {
    * backend, if any: per image, so a measurement on the 10-image demo scales to a 100-image dataset.
    */
   measuredSecondsPerImage?(size: number, backend: string): number | undefined;
+  /** This machine's speed on `backend` from trained candidates or a cached probe; nothing is run. */
+  knownThroughput?(backend: string): Throughput | undefined;
+  /** The same, probing the real trainer (seconds, cached per machine) when nothing is known yet. */
+  measureThroughput?(backend: string): Promise<Throughput>;
   /** Writes experiment `id` as one bundle file. */
   bundle?(
     experimentId: number,
@@ -214,17 +228,34 @@ export class Engine implements SegnasApi {
   }
 
   async validateConfig(req: { config: SearchConfig }): Promise<ConfigValidation> {
-    const dataset = this.datasets.get(resolve(req.config.datasetPath));
+    const context = this.validationContext(req.config);
+    const backend = backendKeyText(expectedBackend(req.config, context.engines));
+    const throughput = this.options.experiments.knownThroughput?.(backend);
+    return validateSearchConfig(req.config, { ...context, ...(throughput && { throughput }) });
+  }
+
+  async proposeSettings(req: { config: SearchConfig; goalSeconds: number }): Promise<SettingsProposal> {
+    const context = this.validationContext(req.config);
+    const backend = backendKeyText(expectedBackend(req.config, context.engines));
+    const experiments = this.options.experiments;
+    const throughput =
+      (await experiments.measureThroughput?.(backend)) ?? experiments.knownThroughput?.(backend);
+    return proposeSettings(req.goalSeconds, req.config, { ...context, ...(throughput && { throughput }) });
+  }
+
+  /** What validation and proposals know of this machine and the config's dataset. */
+  private validationContext(config: SearchConfig): ValidationContext {
+    const dataset = this.datasets.get(resolve(config.datasetPath));
     const experiments = this.options.experiments;
     // Before any engine check, TensorFlow.js on this machine's RAM (what `auto` falls back to).
     const engines = this.options.trainingEngines?.facts() ?? {
       autoBackend: { engine: 'tfjs', backend: 'wasm' } as const,
     };
-    return validateSearchConfig(req.config, {
+    return {
       dataset: dataset?.report,
       measuredSecondsPerImage: (size, backend) => experiments.measuredSecondsPerImage?.(size, backend),
       engines: { ...(this.options.hostMemory && { hostMemory: this.options.hostMemory() }), ...engines },
-    });
+    };
   }
 
   /**

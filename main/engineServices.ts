@@ -21,9 +21,11 @@ import { ApplyRuns } from './compute/applyRuns';
 import { checkEngines, type EngineCheck } from './compute/engineCheck';
 import { checkInterpreterPath, probePython } from './compute/python';
 import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
+import { probeThroughput } from './compute/throughputProbe';
 import { type ReportedBackend, trainerReportedBackend } from './compute/trainerBackend';
 import { parseBackendKey } from './core/backendKey';
 import { DEMO_PHANTOM } from './core/demoSettings';
+import type { Throughput } from './core/engineThroughput';
 import { learningDiagnosis } from './core/learningDiagnosis';
 import type { DeviceMemory } from './core/memoryBudget';
 import { TORCH_DEVICES } from './core/searchConfig';
@@ -45,6 +47,7 @@ import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
 import { previewPlan } from './search/nativePlan';
 import { createSearchRunner } from './search/searchRunner';
+import { knownThroughput, resolveThroughput } from './search/throughput';
 import type { ExperimentStore } from './store';
 import { openStore } from './store';
 import { readWorkspaceSettings, writeWorkspaceSettings } from './store/workspaceSettings';
@@ -145,6 +148,8 @@ function keptModelSeqs(workspace: string, experimentId: number): number[] {
 }
 
 export function experimentService(store: ExperimentStore): ExperimentService {
+  // One probe at a time per backend: a second request while one runs waits for the same measurement.
+  const probing = new Map<string, Promise<Throughput>>();
   const requireExperiment = (experimentId: number) => {
     const experiment = store.getExperiment(experimentId);
     if (!experiment)
@@ -223,6 +228,21 @@ export function experimentService(store: ExperimentStore): ExperimentService {
         if (seconds.length > 200) break;
       }
       return seconds.length > 0 ? seconds.reduce((a, b) => a + b, 0) / seconds.length : undefined;
+    },
+    knownThroughput: (backend) => knownThroughput(store, store.workspaceDir, backend),
+    measureThroughput(backend) {
+      // The probe runs the TensorFlow.js trainer; PyTorch's speed comes from its trained candidates.
+      const probe = (BACKEND_NAMES as readonly string[]).includes(backend)
+        ? () => probeThroughput()
+        : undefined;
+      let running = probing.get(backend);
+      if (!running) {
+        running = resolveThroughput(store, store.workspaceDir, backend, probe).finally(() =>
+          probing.delete(backend),
+        );
+        probing.set(backend, running);
+      }
+      return running;
     },
     bundle: (experimentId, file, options) => writeBundle(store, experimentId, file, options),
     importBundle: (file) => importBundle(store, file),

@@ -38,3 +38,25 @@ export const DEMO_SEARCH = {
   memoryBudgetMB: 2048,
   topK: 2,
 } as const satisfies Partial<SearchConfig>;
+
+/**
+ * The paper's protocol (SegNAS3D §2.4, §3): 128³ images, batch 3, 100 epochs at Nadam's 10⁻³ with
+ * augmentation, 300 evaluations, every candidate trained to the end (no pruning), no time limit. The
+ * setup page's "Paper settings" restores it whatever a time goal proposed; the search space stays.
+ */
+export const PAPER_SEARCH = {
+  training: { size: 128, epochs: 100, batch: 3, learningRate: 1e-3, augmentation: true },
+  evaluations: 300,
+  prune: { rule: 'off', eta: 2, minEpochs: 2, warmupEpochs: 2, minCandidates: 3 },
+} as const satisfies Partial<SearchConfig>;
+
+/** `config` with the paper's protocol; its space, data, engine and the fields the paper leaves open kept. */
+export function withPaperSettings(config: SearchConfig): SearchConfig {
+  const { budgetHours: _, ...rest } = config;
+  return {
+    ...rest,
+    training: { ...PAPER_SEARCH.training },
+    evaluations: PAPER_SEARCH.evaluations,
+    prune: { ...PAPER_SEARCH.prune },
+  };
+}

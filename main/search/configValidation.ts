@@ -3,23 +3,38 @@
  * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
  */
 import { type BackendKey, backendKeyText, torchDeviceOf } from '../core/backendKey';
-import { assumedGflops } from '../core/engineThroughput';
+import { assumedThroughput, type Throughput, trainingFlopsPerImage } from '../core/engineThroughput';
 import { formatBytes } from '../core/format';
 import { type DeviceMemory, type MemoryBudget, memoryBudget } from '../core/memoryBudget';
 import type { Bound } from '../core/searchBounds';
 import type { SearchConfig, TorchDevice } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
 import type { ValidationIssue } from '../core/validationIssue';
+import { expectedEpochs } from '../nas/pruning';
 import { validateSearchSpaceConfig } from '../nas/searchSpace';
 import { smallestNetwork } from '../nas/smallestNetwork';
 import { estimateCandidateBytes } from '../train/candidateMemory';
 import { torchPrecision } from '../train/torchMemoryEstimate';
 
+/**
+ * How the UIs show an estimate: plainly, amber when the search would take more than a day, red when
+ * nothing can train (the memory refusal).
+ */
+export type EstimateSeverity = 'ok' | 'over-a-day' | 'cannot-train';
+
+/** A search longer than this is worth a second look before Start. */
+export const LONG_SEARCH_SECONDS = 24 * 3600;
+
 export interface TimeEstimate {
+  /** An average candidate's, pruning counted. */
   secondsPerCandidate: number;
+  /** All evaluations, spread over the trainers that run at once. */
   totalSeconds: number;
   /** How the estimate was made, shown next to it. */
   basis: string;
+  severity: EstimateSeverity;
+  /** Why the estimate is amber or red, and what to change. */
+  severityReason?: string;
 }
 
 /** The memory a search would have: its budget and the least any network of its space needs. */
@@ -64,6 +79,8 @@ export interface ValidationContext {
   datasetCheckedLater?: boolean;
   /** What the engine last found on this machine, to know the backend `auto` or PyTorch would use. */
   engines?: EngineFacts;
+  /** The expected backend's measured speed on this machine (main/search/throughput.ts), when known. */
+  throughput?: Throughput;
 }
 
 /** Of an engine check (main/compute/engineCheck.ts): what auto picks and the best device torch sees. */
@@ -205,22 +222,42 @@ export function validateSearchConfig(
     ? undefined
     : checkMemory(config, dataset, backend, expectedDevice(config, context.engines));
   // Under the native protocol the patch comes from the plan, which is sized to the budget when the search starts.
-  const refusal = memory && config.protocol !== 'native' && memoryRefusal(config, memory, dataset, backend);
+  const refusal =
+    memory && config.protocol !== 'native' ? memoryRefusal(config, memory, dataset, backend) : undefined;
   if (refusal) issues.push(refusal);
-  const estimate = shapeIssues
+  const rough = shapeIssues
     ? undefined
-    : estimateTime(
-        config,
-        dataset,
-        context.measuredSecondsPerImage,
-        expectedBackend(config, context.engines),
-      );
+    : estimateTime(config, dataset, context.measuredSecondsPerImage, backend, {
+        throughput: context.throughput,
+        lanes: trainerLanes(config, backend, context.engines),
+      });
+  const estimate = rough && withSeverity(rough, refusal);
   return {
     ok: issues.length === 0,
     issues,
     ...(estimate ? { estimate } : {}),
     ...(memory ? { memory } : {}),
   };
+}
+
+/** The estimate's colour: red with the refusal's reason, amber past a day. */
+function withSeverity(estimate: TimeEstimate, refusal: ValidationIssue | undefined): TimeEstimate {
+  if (refusal) return { ...estimate, severity: 'cannot-train', severityReason: refusal.message };
+  if (estimate.totalSeconds > LONG_SEARCH_SECONDS)
+    return {
+      ...estimate,
+      severity: 'over-a-day',
+      severityReason:
+        'more than a day: set how long the search may take and use the proposed settings, or fewer evaluations, epochs or a smaller size',
+    };
+  return estimate;
+}
+
+/** Candidates trained at once on this machine: one per GPU (× --per-gpu) with PyTorch on CUDA, else one. */
+export function trainerLanes(config: SearchConfig, backend: BackendKey, engines?: EngineFacts): number {
+  if (config.cluster) return config.cluster.maxJobs;
+  if (torchDeviceOf(backend) !== 'cuda') return 1;
+  return Math.max(1, engines?.cudaDevices?.length ?? 1) * slotsPerDevice(config, backend);
 }
 
 /** The device a configuration trains on, as the engine check found it; undefined on a cluster. */
@@ -347,22 +384,31 @@ export function memoryRefusal(
 }
 
 /**
- * Seconds per candidate on `backend` (expectedBackend). Uses the measured time per training image of
- * earlier candidates at the same size and backend when the store has one; otherwise counts the
- * convolutions of a network in the middle of the bounds (two 3×3×3 convolutions per MegaBlock, encoder and
- * decoder, backward ≈ 2× forward) against that engine's assumed throughput (main/core/engineThroughput.ts).
+ * Seconds per candidate on `backend` (expectedBackend): the convolutions of a network in the middle of the
+ * bounds (trainingFlopsPerImage) against the backend's throughput measured on this machine when given;
+ * else the measured time per training image of earlier candidates at the same size and backend when the
+ * store has one; else that count against the assumed figure (main/core/engineThroughput.ts).
+ * ASHA pruning shortens the average candidate (expectedEpochs); several trainers share the total.
  */
 export function estimateTime(
   config: SearchConfig,
-  dataset: DatasetFacts | undefined,
+  dataset: Pick<DatasetFacts, 'cases'> | undefined,
   measuredSecondsPerImage?: (size: number, backend: string) => number | undefined,
   expected: BackendKey = expectedBackend(config),
+  options: { throughput?: Throughput; lanes?: number } = {},
 ): TimeEstimate {
   const { training } = config;
   const backend = backendKeyText(expected);
   const usableCases = dataset ? dataset.cases.length : 10;
   const trainCases = Math.max(1, Math.round(usableCases * TRAIN_FRACTION));
-  const perImage = measuredSecondsPerImage?.(training.size, backend);
+  // A measured throughput counts each network's convolutions, so it carries over between sizes and
+  // spaces; seconds per image measured at this size do not (the demo's small networks would promise a
+  // SegNAS4 search at 16³ a tenth of its time), so they serve only where no throughput was measured.
+  const measured =
+    options.throughput?.backend === backend && options.throughput.source !== 'assumed'
+      ? options.throughput
+      : undefined;
+  const perImage = measured ? undefined : measuredSecondsPerImage?.(training.size, backend);
   let secondsPerEpoch: number;
   let basis: string;
   if (perImage !== undefined) {
@@ -371,20 +417,25 @@ export function estimateTime(
   } else {
     const n = middle(config.space.n);
     const p = middle(config.space.p);
-    const voxels = training.size ** 3;
-    let flops = 0;
-    for (let level = 0; level <= p; level++) {
-      const channels = n * 2 ** level;
-      const levelVoxels = voxels / 8 ** level;
-      const blocks = level === p ? 1 : 2; // encoder + decoder, the bottom level once
-      flops += blocks * 2 * (2 * 27 * channels * channels) * levelVoxels;
-    }
-    const trainFlops = 3 * flops * trainCases * (training.augmentation ? 1.05 : 1);
-    const gflops = assumedGflops(backend);
-    secondsPerEpoch = trainFlops / (gflops * 1e9);
-    basis = `rough: ~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images, assuming ${gflops} GFLOP/s on ${backend}; refined once candidates have run`;
+    const trainFlops = trainingFlopsPerImage(n, p, training.size, training.augmentation) * trainCases;
+    const speed = measured ?? assumedThroughput(backend);
+    secondsPerEpoch = trainFlops / (speed.gflops * 1e9);
+    basis =
+      speed.source === 'assumed'
+        ? `rough: ~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images, assuming ${speed.gflops} GFLOP/s on ${backend}; refined once candidates have run`
+        : `~${(trainFlops / 1e9).toFixed(1)} GFLOP per epoch for n=${n}, p=${p} over ${trainCases} training images at ${speed.gflops.toFixed(1)} GFLOP/s on ${backend} (${speed.basis})`;
   }
+  const epochs = expectedEpochs(config.prune, training.epochs);
+  if (epochs < training.epochs)
+    basis += `; ASHA: ${epochs.toFixed(1)} of ${training.epochs} epochs for an average candidate`;
+  const lanes = Math.max(1, options.lanes ?? 1);
+  if (lanes > 1) basis += `; ${lanes} candidates at once`;
   // Validation inference after each epoch costs about a third of a training pass over fewer images.
-  const secondsPerCandidate = Math.max(0.5, secondsPerEpoch * training.epochs * 1.15);
-  return { secondsPerCandidate, totalSeconds: secondsPerCandidate * config.evaluations, basis };
+  const secondsPerCandidate = Math.max(0.5, secondsPerEpoch * epochs * 1.15);
+  return {
+    secondsPerCandidate,
+    totalSeconds: (secondsPerCandidate * config.evaluations) / lanes,
+    basis,
+    severity: 'ok',
+  };
 }

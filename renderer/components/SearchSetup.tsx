@@ -2,12 +2,13 @@
 import type { BackendName, ValidationIssue } from '../../main/api';
 import { formatBytes } from '../../main/core/format';
 import { useApp } from '../context';
-import { formatDuration } from '../lib/format';
 import { BoundsEditor } from './BoundsEditor';
 import { EngineSettings } from './EngineSettings';
+import { EstimateSummary } from './EstimateSummary';
 import { ProtocolFields } from './ProtocolFields';
 import { PruningFields } from './PruningFields';
 import { RunOnSection } from './RunOnSection';
+import { TimeGoal } from './TimeGoal';
 
 const BACKEND_TITLES: Record<BackendName, string> = {
   tensorflow: 'TensorFlow native (tfjs-node, CUDA if available)',
@@ -90,6 +91,7 @@ export function SearchSetup() {
   return (
     <section className="panel" data-testid="search-setup">
       <DemoSettingsNotice />
+      <TimeGoal />
       <div className="setup-grid">
         <div className="card">
           <h3>Search space</h3>
@@ -241,18 +243,7 @@ export function SearchSetup() {
           </div>
           <RunOnSection />
           <div className="estimate" data-testid="time-estimate">
-            {validation?.estimate ? (
-              <>
-                <div>
-                  <b>{formatDuration(validation.estimate.secondsPerCandidate)}</b> per candidate ·{' '}
-                  <b>{formatDuration(validation.estimate.totalSeconds)}</b> for {config.evaluations}{' '}
-                  evaluations (at most; cached and illegal ones are free)
-                </div>
-                <div className="small muted">{validation.estimate.basis}</div>
-              </>
-            ) : (
-              <span className="muted">The estimate appears once the settings are valid.</span>
-            )}
+            <EstimateSummary />
             {validation?.memory && (
               <div
                 className={`small ${validation.memory.smallest && validation.memory.smallest.bytes > validation.memory.bytes ? 'field-error' : 'muted'}`}

@@ -77,7 +77,6 @@ describe('web mode in Chromium', () => {
     expect(await nonBlankFraction(page, preview.locator('canvas'))).toBeGreaterThan(0.05);
     // The overlay's colours are named: which colour is which structure.
     expect(await preview.getByTestId('viewer-legend').textContent()).toContain('white matter');
-    await screenshot(page, 'data');
   });
 
   it('explains invalid search settings inline and estimates the time per candidate', async () => {
@@ -101,7 +100,6 @@ describe('web mode in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('time-estimate').textContent(), { timeout: 15_000 })
       .toContain('per candidate');
-    await screenshot(page, 'setup');
     await page.getByTestId('field-training.size').fill('20');
     await expect.poll(() => setup.textContent(), { timeout: 15_000 }).toContain('must be divisible by');
     expect(await page.getByTestId('start-search').isDisabled()).toBe(true);

@@ -48,6 +48,11 @@ describe('a tiny search in the browser', () => {
     await page.getByTestId('bound-n').getByLabel('n upper bound').fill('10');
     await page.getByTestId('field-training.epochs').fill('1');
     await page.getByTestId('field-evaluations').fill('3');
+    // The setup page's first proposal probes this machine's speed with a trainer of its own (seconds,
+    // once per machine): started beside it, the search's trainer would share the 2 cores during start-up.
+    await expect
+      .poll(() => page.getByTestId('time-goal-proposal').textContent(), { timeout: 120_000 })
+      .toMatch(/^(Fits|Nothing can train)/);
     const start = page.getByTestId('start-search');
     await expect.poll(() => start.isEnabled(), { timeout: 15_000 }).toBe(true);
     await start.click();
@@ -110,7 +115,6 @@ describe('a tiny search in the browser', () => {
     await expect
       .poll(() => page.getByTestId('search-status').textContent(), { timeout: 330_000, interval: 1000 })
       .toBe('finished');
-    await screenshot(page, 'search');
     // Table headers wrap rather than ellipsise ("Dic…").
     const cut = await page
       .locator('[data-testid^="sort-"]')
@@ -126,7 +130,6 @@ describe('a tiny search in the browser', () => {
     await page.waitForTimeout(500);
     expect(await nonBlankFraction(page, viewer.locator('canvas'))).toBeGreaterThan(0.05);
     await detail.scrollIntoViewIfNeeded();
-    await screenshot(page, 'candidate');
 
     // The best candidate's network, for use outside the app, downloads as ONNX.
     const downloaded = page.waitForEvent('download');
@@ -179,7 +182,6 @@ describe('a tiny search in the browser', () => {
     for (const v of await viewers.all())
       expect(await nonBlankFraction(page, v.locator('canvas'))).toBeGreaterThan(0.05);
     await compare.scrollIntoViewIfNeeded();
-    await screenshot(page, 'compare');
 
     // Parallel coordinates and importance, computed by the engine.
     await page.getByTestId('toggle-insights').click();

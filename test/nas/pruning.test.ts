@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PruneSettings } from '../../main/core/searchConfig';
-import { ashaRungs, bestWithin, replayPruning, shouldPrune } from '../../main/nas/pruning';
+import { ashaRungs, bestWithin, expectedEpochs, replayPruning, shouldPrune } from '../../main/nas/pruning';
 
 const asha = (eta = 3, minEpochs = 1): PruneSettings => ({
   rule: 'asha',
@@ -82,5 +82,17 @@ describe('replayPruning', () => {
     ];
     expect(replayPruning(asha(3, 1), 9, curves)).toEqual([9, 1, 9]);
     expect(replayPruning({ ...asha(), rule: 'off' }, 9, curves)).toEqual([9, 9, 9]);
+  });
+});
+
+describe('expectedEpochs', () => {
+  it('counts the epochs ASHA saves as docs/search.md measured them, and none for the other rules', () => {
+    const asha = { rule: 'asha', eta: 2, minEpochs: 2, warmupEpochs: 2, minCandidates: 3 } as const;
+    // Rungs 2, 4, 8 of 10: 2 + ¾·2 + (¾)²·4 + (¾)³·2.
+    expect(expectedEpochs(asha, 10)).toBeCloseTo(2 + 1.5 + 2.25 + 0.84375);
+    expect(1 - expectedEpochs(asha, 10) / 10).toBeGreaterThan(0.28);
+    expect(1 - expectedEpochs(asha, 10) / 10).toBeLessThan(0.42);
+    expect(expectedEpochs({ ...asha, rule: 'median' }, 10)).toBe(10);
+    expect(expectedEpochs(undefined, 10)).toBe(10);
   });
 });

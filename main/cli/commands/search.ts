@@ -25,6 +25,7 @@ import {
   UsageError,
 } from '../command';
 import { openRunner, runToEnd } from '../searchSession';
+import { sizeToGoal, TIME_OPTION, timeGoalOf } from '../timeGoalOption';
 
 const BACKENDS = BACKEND_NAMES;
 const D = DEFAULT_SEARCH_CONFIG;
@@ -67,6 +68,7 @@ trained once under the same protocol: ${BASELINE_IDS.join(', ')}`,
   lr: { type: 'string', arg: 'RATE', help: `Nadam learning rate (default ${D.training.learningRate})` },
   'no-augment': { type: 'boolean', help: 'train without augmentation' },
   evaluations: { type: 'string', arg: 'N', help: `CRS budget (default ${D.evaluations}, the paper's)` },
+  ...TIME_OPTION,
   'budget-hours': {
     type: 'string',
     arg: 'H',
@@ -316,12 +318,16 @@ and tested again (the final models, used by segnas predict --experiment). Ctrl-C
   options: OPTIONS,
   workspace: true,
   async action({ values }) {
-    const config = buildConfig(values);
+    let config = buildConfig(values);
+    // A baseline is one fixed network trained once: nothing to size.
+    const goal = isBaseline(config.variant) ? undefined : timeGoalOf(values);
     // The interpreter is the engine process's setting, never part of a search request.
     if (values.python) process.env.SEGNAS_PYTHON = values.python;
     const runner = openRunner(values.workspace);
     let experimentId: number;
     try {
+      if (goal !== undefined)
+        config = await sizeToGoal(config, goal, runner.store, values['budget-hours'] !== undefined);
       ({ experimentId } = await runner.start(config));
     } catch (e) {
       await runner.close();
