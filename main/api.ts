@@ -13,6 +13,7 @@ import type { ApplyStatus } from './compute/applyTypes';
 import type { EngineCheck } from './compute/engineCheck';
 import type { ClusterPartition } from './compute/slurmCommands';
 import type { BackendInfo, BackendName } from './core/backends';
+import type { DatasetPlan } from './core/datasetPlan';
 import type { SearchBounds } from './core/searchBounds';
 import { pathStringSchema, searchConfigSchema } from './core/searchConfig';
 import type { SettingsProposal } from './core/timeGoal';
@@ -159,6 +160,8 @@ export interface DatasetReport {
   findings: DatasetFinding[];
   /** True when a search can run on it (no errors). */
   usable: boolean;
+  /** What the native protocol would train at (docs/protocols.md); absent without usable cases. */
+  plan?: DatasetPlan;
 }
 
 export interface Preset {

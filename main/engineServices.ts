@@ -46,6 +46,7 @@ import { importBundle, removeAbandonedImports, writeBundle } from './search/bund
 import type { EngineFacts } from './search/configValidation';
 import { experimentInsights } from './search/insights';
 import { METHOD_CITATION, methodsParagraph } from './search/methods';
+import { previewPlan } from './search/nativePlan';
 import { createSearchRunner } from './search/searchRunner';
 import { knownThroughput, resolveThroughput } from './search/throughput';
 import type { ExperimentStore } from './store';
@@ -121,7 +122,9 @@ export function datasetService(): DatasetService {
             label: c.labelPath,
             ...(c.channelFiles && { channelFiles: c.channelFiles }),
           });
-      return { report: toApiReport(report), files };
+      // The native protocol's plan; a dataset without usable cases gets its problems, not a plan.
+      const plan = report.usableCaseIds.length > 0 ? await previewPlan(report) : undefined;
+      return { report: { ...toApiReport(report), ...(plan && { plan }) }, files };
     },
     async createDemo(dir, options) {
       // One folder per generator setting, reused when complete (dataset.json is written last).

@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, decodeCandidates, decodeWire, encodeWire } from '../main/api';
-import { createEngine, experimentService } from '../main/engineServices';
+import { generatePhantomDataset } from '../main/data/phantom';
+import { createEngine, datasetService, experimentService } from '../main/engineServices';
 import { type ExperimentStore, openStore } from '../main/store';
 import { candidateStart, newExperiment, tempWorkspace } from './store/helpers';
 
@@ -113,5 +114,14 @@ describe('the wire format', () => {
       value: { rows: [{ a: 1, b: [2, 3] }] },
     };
     expect(decodeWire(encodeWire(plain))).toEqual(plain);
+  });
+});
+
+describe('the dataset report for the Data page', () => {
+  it('carries the native protocol plan of a dataset with thick slices', async () => {
+    const dir = join(ws.dir, 'thick');
+    await generatePhantomDataset(dir, { cases: 3, size: 16, sliceThickness: 4 });
+    const { report } = await datasetService().open(dir);
+    expect(report.plan).toMatchObject({ targetSpacing: [1, 1, 4], medianShape: [16, 16, 4], batch: 2 });
   });
 });

@@ -15,9 +15,14 @@ import { summarizeImage } from '../data/caseValidation';
 import type { DicomOptions } from '../data/dicom';
 import { readImageChannels } from '../data/imageFile';
 import { gatherImages, type ImageInput } from '../data/imageInputs';
+import {
+  modelPreprocessing,
+  nativePrediction,
+  type PreparedImage,
+  prepareForModel,
+} from '../data/modelInput';
 import { readNifti } from '../data/niftiRead';
 import { writeNifti } from '../data/niftiWrite';
-import { invertToOriginal, type PreprocessTransform, preprocessCase } from '../data/preprocess';
 import { writeFileAtomic } from '../data/safeOutput';
 import { unlikeTrainingData } from '../data/trainingStats';
 import type { NiftiVolume } from '../data/volume';
@@ -78,7 +83,7 @@ export async function applyModel(
   const started = performance.now();
   const modelDir = resolve(req.modelDir);
   const model = await readModelJson(modelDir);
-  const size = model.network.size;
+  const pre = modelPreprocessing(model.preprocessing, model.network.size, join(modelDir, 'model.json'));
   const channels = model.network.inChannels;
   const work = await mkdtemp(join(tmpdir(), 'segnas-apply-'));
   // An exit (a second Ctrl-C, process.exit) skips the finally below; this still removes the folder.
@@ -108,7 +113,7 @@ export async function applyModel(
       const batch = images.slice(at, at + chunk);
       const prepared: {
         input: ImageInput;
-        transform: PreprocessTransform;
+        image: PreparedImage;
         t0: number;
         warnings: string[];
       }[] = [];
@@ -121,15 +126,18 @@ export async function applyModel(
             `${input.source}: DICOM series ${input.series.number ?? '?'} '${input.series.description}' was converted but cannot be read (${e.message.replaceAll(input.niftiPath, 'the converted image')})`,
           );
         });
-        const pre = preprocessCase(image, undefined, { size });
+        const ready = prepareForModel(image, pre);
         const f32 = join(work, `${at + i}.f32`);
-        await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
+        await writeFile(
+          f32,
+          new Uint8Array(ready.image.buffer, ready.image.byteOffset, ready.image.byteLength),
+        );
         const warnings = unlikeTrainingData(
           model.preprocessing.trainingData,
           // The training statistics describe the first channel (the geometry and intensity of the series).
           summarizeImage(input.niftiPath, image[0]),
         );
-        prepared.push({ input, transform: pre.transform, t0, warnings });
+        prepared.push({ input, image: ready, t0, warnings });
       }
       const predictStart = performance.now();
       if (req.signal?.aborted) throw new Error('the apply run was cancelled');
@@ -139,6 +147,10 @@ export async function applyModel(
           prepared.map((_, i) => join(work, `${at + i}.f32`)),
           prepared.map((_, i) => join(work, `${at + i}.u8`)),
           req.signal,
+          nativePrediction(
+            pre,
+            prepared.map((p) => p.image),
+          ),
         )
         .catch((e: unknown) => {
           throw req.signal?.aborted ? new Error('the apply run was cancelled') : e;
@@ -149,7 +161,7 @@ export async function applyModel(
       for (const [i, p] of prepared.entries()) {
         const t1 = performance.now();
         const classes = new Uint8Array(await readFile(join(work, `${at + i}.u8`)));
-        const volume = invertToOriginal(classes, p.transform, model.labels);
+        const volume = p.image.toOriginal(classes, model.labels);
         const outPath = req.outFile ? resolve(req.outFile) : join(outDir, `${p.input.id}.nii.gz`);
         await writeNifti(outPath, volume);
         // A converted series is kept next to its segmentation: it is the image the labels belong to.
@@ -159,13 +171,13 @@ export async function applyModel(
         if (p.input.series) await writeNifti(imagePath, await readNifti(p.input.niftiPath));
         const counts = new Map<number, number>();
         for (const v of volume.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-        const voxelMl = p.transform.originalSpacing.reduce((a, b) => a * b, 1) / 1000;
+        const voxelMl = p.image.originalSpacing.reduce((a, b) => a * b, 1) / 1000;
         const item: ApplyItem = {
           id: p.input.id,
           source: p.input.source,
           ...(p.input.series ? { series: p.input.series } : {}),
-          dims: p.transform.originalDims,
-          spacing: p.transform.originalSpacing,
+          dims: p.image.originalDims,
+          spacing: p.image.originalSpacing,
           imagePath,
           outPath,
           structures: model.labels.values.slice(1).map((value, k) => ({

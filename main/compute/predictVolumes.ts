@@ -9,6 +9,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { Side3, SlidingWindow } from '../core/nativeSettings';
 import { readModelJson } from '../train/modelJson';
 import type { EngineName } from './engines';
 import { findTorchPython } from './python';
@@ -91,6 +92,8 @@ export class Predictor {
     images: readonly string[],
     outputs: readonly string[],
     signal?: AbortSignal,
+    /** Native protocol: each image's x, y, z and the sliding window that segments it. */
+    native?: { shapes: Side3[]; window: SlidingWindow },
   ): Promise<{ outputs: string[]; trainer: TrainerInfo }> {
     if (this.closed) throw new Error('the predictor was closed');
     const engine = this.options.engine ?? (await modelEngine(modelDir));
@@ -103,6 +106,7 @@ export class Predictor {
         model: modelDir,
         images: [...images],
         outputs: [...outputs],
+        ...(native && { shapes: native.shapes, native: native.window }),
       },
       signal,
     );

@@ -41,7 +41,32 @@ export const datasetPlanSchema = z.object({
 });
 export type DatasetPlan = z.infer<typeof datasetPlanSchema>;
 
+/** nnU-Net's share of each training batch centred on a foreground voxel (native protocol). */
+export const FOREGROUND_FRACTION = 1 / 3;
+/** Sliding-window overlap between neighbouring patches, as a fraction of the patch (native protocol). */
+export const WINDOW_OVERLAP = 0.5;
+
 /** `paper`: every image resized to an S³ cube (the SegNAS3D paper's proxy protocol). `native`: the dataset
  * plan: target spacing, random patches with foreground oversampling, sliding-window inference. */
 export const protocolSchema = z.enum(['paper', 'native']);
 export type Protocol = z.infer<typeof protocolSchema>;
+
+/** One line for `segnas inspect`, the Data page and the report: "plan: 1.0 × 1.0 × 1.0 mm, patch 40 × 56 × 40, batch 2". */
+export function formatPlan(plan: DatasetPlan): string {
+  const mm = plan.targetSpacing.map((s) => s.toFixed(s < 0.1 ? 3 : s < 1 ? 2 : 1)).join(' × ');
+  const schemes = [
+    ...new Set(plan.intensity.map((i) => (i.scheme === 'ct' ? 'CT clip + z-score' : 'z-score per image'))),
+  ];
+  return `plan: ${mm} mm, median shape ${plan.medianShape.join(' × ')}, patch ${plan.patchSize.join(' × ')}, batch ${plan.batch}, intensity ${schemes.join(' / ')}`;
+}
+
+/** "native (plan: …)" or "paper (every image resized to 32³)": the protocol as `segnas show` and the report state it. */
+export function describeProtocol(t: {
+  size: number;
+  protocol?: Protocol;
+  datasetPlan?: DatasetPlan;
+}): string {
+  return t.protocol === 'native' && t.datasetPlan
+    ? `native (${formatPlan(t.datasetPlan)}; sliding-window validation and test)`
+    : `paper (every image resized to ${t.size}³)`;
+}

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { backendNameSchema } from './backends';
+import { protocolSchema } from './datasetPlan';
 import { searchBoundsSchema } from './searchBounds';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -181,6 +182,10 @@ export const searchConfigSchema = z
     cluster: clusterSettingsSchema.optional(),
     /** Early stopping across candidates; absent: off. */
     prune: pruneSettingsSchema.optional(),
+    /** How images reach the network (docs/protocols.md); absent: 'paper'. */
+    protocol: protocolSchema.optional(),
+    /** Native protocol: the training patch (x, y, z voxels), overriding the plan's. */
+    patch: z.tuple([z.number().int(), z.number().int(), z.number().int()]).optional(),
   })
   .strict();
 export type SearchConfig = z.infer<typeof searchConfigSchema>;

@@ -228,6 +228,18 @@ export interface PhantomOptions {
   labelChannel?: number;
   /** Layout of the channels (default 'msd4d'; with one channel 'nnunet' writes <case>_0000 files). */
   layout?: PhantomLayout;
+  /** Keep every k-th axial slice, so the z spacing is k mm (an anisotropic, thick-slice dataset); default 1. */
+  sliceThickness?: number;
+}
+
+/** Every `k`-th z slice of an x-fastest volume of `dims`. */
+function thinSlices<T extends Float32Array | Uint8Array>(data: T, dims: Vec3, k: number): T {
+  if (k === 1) return data;
+  const plane = dims[0] * dims[1];
+  const slices = Math.ceil(dims[2] / k);
+  const out = new (data.constructor as new (n: number) => T)(plane * slices);
+  for (let z = 0; z < slices; z++) out.set(data.subarray(z * k * plane, (z * k + 1) * plane), z * plane);
+  return out;
 }
 
 /**
@@ -267,6 +279,9 @@ export async function generatePhantomDataset(
   const channels = opts.channels ?? 1;
   const labelChannel = opts.labelChannel ?? channels - 1;
   const layout = opts.layout ?? 'msd4d';
+  const thick = opts.sliceThickness ?? 1;
+  if (!Number.isInteger(thick) || thick < 1 || thick > size)
+    throw new Error(`slice thickness must be an integer from 1 to ${size} (got ${thick})`);
   if (!Number.isInteger(cases) || cases < 1)
     throw new Error(`--cases must be a positive integer (got ${cases})`);
   if (!Number.isInteger(channels) || channels < 1 || channels > 16)
@@ -285,11 +300,19 @@ export async function generatePhantomDataset(
     const affine = [
       [-1, 0, 0, size / 2],
       [0, 1, 0, -size / 2],
-      [0, 0, 1, -size / 2],
+      [0, 0, thick, -size / 2],
       [0, 0, 0, 1],
     ];
+    const dims: Vec3 = [c.dims[0], c.dims[1], Math.ceil(c.dims[2] / thick)];
     const volumes = phantomChannels(c, size, channels, labelChannel, seed * 100_003 + i).map((data) =>
-      makeVolume({ dims: c.dims, data, datatype: 'float32', affine, description: 'SegNAS phantom' }),
+      makeVolume({
+        dims,
+        data: thinSlices(data, c.dims, thick),
+        datatype: 'float32',
+        affine,
+        spacing: [1, 1, thick],
+        description: 'SegNAS phantom',
+      }),
     );
     if (layout === 'nnunet')
       for (const [k, v] of volumes.entries())
@@ -299,10 +322,11 @@ export async function generatePhantomDataset(
     await writeNifti(
       join(outDir, 'labelsTr', `${id}.nii.gz`),
       makeVolume({
-        dims: c.dims,
-        data: c.label,
+        dims,
+        data: thinSlices(c.label, c.dims, thick),
         datatype: 'uint8',
         affine,
+        spacing: [1, 1, thick],
         description: 'SegNAS phantom labels',
       }),
     );

@@ -211,6 +211,15 @@ export function invertToOriginal(
     transform.offset,
     K,
   );
+  return labelVolume(classes, mapping, transform);
+}
+
+/** Classes on an original grid as a label volume with the original values, in the smallest integer type. */
+export function labelVolume(
+  classes: ClassArray,
+  mapping: LabelMapping,
+  grid: Pick<PreprocessTransform, 'originalDims' | 'originalSpacing' | 'originalAffine'>,
+): NiftiVolume {
   const lo = Math.min(...mapping.values);
   const hi = Math.max(...mapping.values);
   const datatype = lo >= 0 && hi <= 255 ? 'uint8' : lo >= -32768 && hi <= 32767 ? 'int16' : 'int32';
@@ -222,9 +231,9 @@ export function invertToOriginal(
         : new Int32Array(classes.length);
   for (let i = 0; i < classes.length; i++) data[i] = mapping.values[classes[i]];
   return makeVolume({
-    dims: transform.originalDims,
-    spacing: transform.originalSpacing,
-    affine: transform.originalAffine,
+    dims: grid.originalDims,
+    spacing: grid.originalSpacing,
+    affine: grid.originalAffine,
     datatype,
     data,
     description: 'SegNAS Studio segmentation',

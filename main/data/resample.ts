@@ -1,5 +1,6 @@
 /**
- * Resampling kernels between an original grid and a cubic S³ grid related per axis by
+ * Resampling kernels between an original grid and an output grid (the paper's S³ cube, or a native case's
+ * own shape at the target spacing) related per axis by
  * originalCoord = scale · outCoord + offset (voxel-centre coordinates). Per-axis tables are computed
  * once, so the voxel loops allocate nothing.
  */
@@ -45,31 +46,39 @@ function nearestAxis(n: number, count: number, scale: number, offset: number): I
   return idx;
 }
 
-/** Trilinear resampling of `src` (dims, x-fastest) onto S³; padding voxels get `pad`. */
+/** An output grid: a cube side S (the paper protocol), or x, y, z (a native-protocol case at the target spacing). */
+export type OutGrid = number | Vec3;
+
+export function gridDims(out: OutGrid): Vec3 {
+  return typeof out === 'number' ? [out, out, out] : out;
+}
+
+/** Trilinear resampling of `src` (dims, x-fastest) onto the `out` grid; padding voxels get `pad`. */
 export function resampleLinear(
   src: Float32Array,
   dims: Vec3,
-  S: number,
+  out: OutGrid,
   scale: Vec3,
   offset: Vec3,
   pad: number,
 ): Float32Array {
   const [nx, ny] = dims;
-  const ax = linearAxis(dims[0], S, scale[0], offset[0]);
-  const ay = linearAxis(dims[1], S, scale[1], offset[1]);
-  const az = linearAxis(dims[2], S, scale[2], offset[2]);
-  const out = new Float32Array(S * S * S);
+  const [X, Y, Z] = gridDims(out);
+  const ax = linearAxis(dims[0], X, scale[0], offset[0]);
+  const ay = linearAxis(dims[1], Y, scale[1], offset[1]);
+  const az = linearAxis(dims[2], Z, scale[2], offset[2]);
+  const values = new Float32Array(X * Y * Z);
   const plane = nx * ny;
   let o = 0;
-  for (let z = 0; z < S; z++) {
+  for (let z = 0; z < Z; z++) {
     const zIn = az.inside[z];
     const z0 = az.i0[z] * plane;
     const z1 = az.i1[z] * plane;
     const wz = az.w[z];
-    for (let y = 0; y < S; y++) {
+    for (let y = 0; y < Y; y++) {
       if (!zIn || !ay.inside[y]) {
-        out.fill(pad, o, o + S);
-        o += S;
+        values.fill(pad, o, o + X);
+        o += X;
         continue;
       }
       const y0 = ay.i0[y] * nx;
@@ -79,9 +88,9 @@ export function resampleLinear(
       const r01 = z0 + y1;
       const r10 = z1 + y0;
       const r11 = z1 + y1;
-      for (let x = 0; x < S; x++, o++) {
+      for (let x = 0; x < X; x++, o++) {
         if (!ax.inside[x]) {
-          out[o] = pad;
+          values[o] = pad;
           continue;
         }
         const x0 = ax.i0[x];
@@ -93,64 +102,67 @@ export function resampleLinear(
         const c11 = src[r11 + x0] + wx * (src[r11 + x1] - src[r11 + x0]);
         const c0 = c00 + wy * (c01 - c00);
         const c1 = c10 + wy * (c11 - c10);
-        out[o] = c0 + wz * (c1 - c0);
+        values[o] = c0 + wz * (c1 - c0);
       }
     }
   }
-  return out;
+  return values;
 }
 
 export function allocateClasses(length: number, classes: number): ClassArray {
   return classes <= 256 ? new Uint8Array(length) : new Int32Array(length);
 }
 
-/** Nearest-neighbour resampling of a class map onto S³; padding is class 0 (background). */
+/** Nearest-neighbour resampling of a class map onto the `out` grid; padding is class 0 (background). */
 export function resampleNearest(
   src: ClassArray,
   dims: Vec3,
-  S: number,
+  out: OutGrid,
   scale: Vec3,
   offset: Vec3,
   classes: number,
 ): ClassArray {
   const [nx, ny] = dims;
-  const ix = nearestAxis(dims[0], S, scale[0], offset[0]);
-  const iy = nearestAxis(dims[1], S, scale[1], offset[1]);
-  const iz = nearestAxis(dims[2], S, scale[2], offset[2]);
-  const out = allocateClasses(S * S * S, classes);
+  const [X, Y, Z] = gridDims(out);
+  const ix = nearestAxis(dims[0], X, scale[0], offset[0]);
+  const iy = nearestAxis(dims[1], Y, scale[1], offset[1]);
+  const iz = nearestAxis(dims[2], Z, scale[2], offset[2]);
+  const result = allocateClasses(X * Y * Z, classes);
   let o = 0;
-  for (let z = 0; z < S; z++) {
-    for (let y = 0; y < S; y++) {
+  for (let z = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++) {
       if (iz[z] < 0 || iy[y] < 0) {
-        o += S;
+        o += X;
         continue;
       }
       const row = iz[z] * nx * ny + iy[y] * nx;
-      for (let x = 0; x < S; x++, o++) if (ix[x] >= 0) out[o] = src[row + ix[x]];
+      for (let x = 0; x < X; x++, o++) if (ix[x] >= 0) result[o] = src[row + ix[x]];
     }
   }
-  return out;
+  return result;
 }
 
 /**
- * Maps an S³ class map back onto the original grid. Each class's indicator is interpolated
+ * Maps a class map on the `from` grid (S³, or a native case's x, y, z) back onto the original grid. Each class's indicator is interpolated
  * trilinearly and the strongest class wins, which gives smoother boundaries than nearest neighbour
  * when S³ is coarser than the original, and is exact when the grids coincide.
  */
 export function resampleClassesBack(
   labelS3: ArrayLike<number>,
-  S: number,
+  from: OutGrid,
   dims: Vec3,
   scale: Vec3,
   offset: Vec3,
   classes: number,
 ): ClassArray {
-  const axes = [0, 1, 2].map((a) => linearAxis(S, dims[a], 1 / scale[a], -offset[a] / scale[a]));
+  const fromDims = gridDims(from);
+  const axes = [0, 1, 2].map((a) => linearAxis(fromDims[a], dims[a], 1 / scale[a], -offset[a] / scale[a]));
   const [ax, ay, az] = axes;
   const out = allocateClasses(dims[0] * dims[1] * dims[2], classes);
   const votes = new Float64Array(Math.max(classes, 1));
   const rows = new Int32Array(4);
-  const SS = S * S;
+  const S = fromDims[0];
+  const SS = fromDims[0] * fromDims[1];
   let o = 0;
   for (let z = 0; z < dims[2]; z++) {
     for (let y = 0; y < dims[1]; y++) {

@@ -40,7 +40,7 @@ export function trainingDataStats(
   const images = report.cases.flatMap((c) => (ids.has(c.id) && c.image?.intensity ? [c.image] : []));
   if (images.length === 0) return undefined;
   const axis = (i: number, pick: (a: number, b: number) => number) =>
-    images.map((im) => im.spacing[i]).reduce(pick);
+    images.map((im) => im.spacing[i]).reduce((a, b) => pick(a, b));
   return {
     cases: images.length,
     intensity: {

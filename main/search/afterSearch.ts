@@ -94,7 +94,8 @@ async function ensureModel(
     report,
     experiment.splits[splitIndex],
     training.size,
-    volumesDir(experimentDir(workspace, experiment.id), training.size, splitIndex),
+    volumesDir(experimentDir(workspace, experiment.id), training.size, splitIndex, training.datasetPlan),
+    training.datasetPlan,
   );
   const job = trainJob(candidate.spec, name, {
     experimentId: experiment.id,

@@ -156,6 +156,19 @@ export function validateSearchConfig(
       field: 'training.size',
       message: `${training.size} must be divisible by 2^${pMax} = ${2 ** pMax} (p can reach ${pMax} poolings), e.g. ${Math.max(2 ** pMax, Math.round(training.size / 2 ** pMax) * 2 ** pMax)}`,
     });
+  if (config.patch) {
+    const cell = 2 ** Math.max(0, pMax);
+    if ((config.protocol ?? 'paper') !== 'native')
+      issues.push({
+        field: 'patch',
+        message: 'a patch is used only by the native protocol: add --protocol native, or leave the patch out',
+      });
+    else if (config.patch.some((s) => !(Number.isInteger(s) && s >= cell && s <= 512 && s % cell === 0)))
+      issues.push({
+        field: 'patch',
+        message: `each side must be a multiple of 2^${pMax} = ${cell} (p can reach ${pMax} poolings) from ${cell} to 512, got ${config.patch.join(',')}`,
+      });
+  }
   checkRange(issues, 'seed', config.seed, 0, 2 ** 31 - 1);
   checkRange(issues, 'evaluations', config.evaluations, 1, 100_000);
   if (config.finalEpochs !== undefined) checkRange(issues, 'finalEpochs', config.finalEpochs, 0, 10_000);
@@ -208,7 +221,9 @@ export function validateSearchConfig(
   const memory = shapeIssues
     ? undefined
     : checkMemory(config, dataset, backend, expectedDevice(config, context.engines));
-  const refusal = memory && memoryRefusal(config, memory, dataset, backend);
+  // Under the native protocol the patch comes from the plan, which is sized to the budget when the search starts.
+  const refusal =
+    memory && config.protocol !== 'native' ? memoryRefusal(config, memory, dataset, backend) : undefined;
   if (refusal) issues.push(refusal);
   const rough = shapeIssues
     ? undefined

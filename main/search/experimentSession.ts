@@ -168,7 +168,8 @@ export class ExperimentSession {
       report,
       experiment.splits[0],
       training.size,
-      volumesDir(dir, training.size, 0),
+      volumesDir(dir, training.size, 0, training.datasetPlan),
+      training.datasetPlan,
     );
     const extra = experiment.config.extra ?? {};
     return runSearch({

@@ -156,7 +156,8 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
     report,
     split,
     training.size,
-    volumesDir(experimentDir(workspace, experimentId), training.size, 0),
+    volumesDir(experimentDir(workspace, experimentId), training.size, 0, training.datasetPlan),
+    training.datasetPlan,
   );
   // Train + validation: the final model sees every case the search saw, and nothing of the test split.
   const data = { train: [...volumes.train, ...volumes.val], val: [], channels: volumes.channels };

@@ -4,6 +4,7 @@
  * references to cite, so that a researcher can paste it into a paper. Pure: it formats recorded facts
  * and states nothing the store does not hold.
  */
+import { type DatasetPlan, datasetPlanSchema } from '../core/datasetPlan';
 import type { SearchBounds } from '../core/searchBounds';
 import type { Candidate, Experiment, TestEvaluation } from '../store';
 
@@ -59,6 +60,17 @@ function hours(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
+/** The native protocol's preprocessing and inference, as a methods section states them (docs/protocols.md). */
+function nativeSentence(plan: DatasetPlan): string {
+  const mm = plan.targetSpacing.map((v) => +v.toFixed(3)).join(' × ');
+  const ct = plan.intensity.some((i) => i.scheme === 'ct');
+  return `Following nnU-Net's planning rules, images were resampled to the dataset's median voxel spacing (${mm} mm; on an axis at least three times coarser than the finest, its 10th percentile), labels by nearest neighbour, and intensity-normalized per channel (${
+    ct
+      ? 'CT channels clipped to the foreground 0.5th–99.5th percentiles of the training cases and z-scored with their foreground statistics; other channels z-scored per image'
+      : 'z-scored per image after clipping to its 0.5th–99.5th percentiles'
+  }). Networks were trained on random patches of ${plan.patchSize.join(' × ')} voxels (median image ${plan.medianShape.join(' × ')} voxels), batch ${plan.batch}, a third of each batch centred on a foreground voxel; validation and test images were segmented whole by Gaussian-weighted sliding window with 50 % overlap, and predictions were mapped back onto each image's original grid and label values before scoring.`;
+}
+
 /** Wall time from the first candidate's start to the last one's end. */
 export function wallSeconds(candidates: readonly Candidate[]): number {
   const starts = candidates.map((c) => Date.parse(c.startedAt)).filter(Number.isFinite);
@@ -88,6 +100,8 @@ export function methodsParagraph(
   const best = experiment.best;
   const bestCandidate = best ? candidates.find((k) => k.seq === best.seq) : undefined;
   const size = Number(t.size);
+  const parsedPlan = t.protocol === 'native' ? datasetPlanSchema.safeParse(t.datasetPlan) : undefined;
+  const plan = parsedPlan?.success ? parsedPlan.data : undefined;
   const sentences = [
     `Network architectures were searched with SegNAS3D [1] as implemented in SegNAS Studio ${experiment.softwareVersion}.`,
     `The search space (${c.variant}) was: ${spaceText(c.space)}; bounds are half-open and each network is built from the floor of the continuous point.`,
@@ -102,7 +116,9 @@ export function methodsParagraph(
         : ' and no augmentation'
     }.`,
     pruningSentence(extra.prune),
-    `Images were resampled to isotropic spacing at their smallest voxel size, zero-padded to a cube, resized to ${size}×${size}×${size} voxels and intensity-normalized per image (clipped to the 0.5th–99.5th percentiles, then z-scored); predictions were mapped back onto each image's original grid and label values before scoring.`,
+    plan
+      ? nativeSentence(plan)
+      : `Images were resampled to isotropic spacing at their smallest voxel size, zero-padded to a cube, resized to ${size}×${size}×${size} voxels and intensity-normalized per image (clipped to the 0.5th–99.5th percentiles, then z-scored); predictions were mapped back onto each image's original grid and label values before scoring.`,
     `Each kept network is provided as an ONNX model (opset 13; input the preprocessed image [N, C, D, H, W], output the softmax probabilities [N, K, D, H, W]) with a file stating this preprocessing and the label value of each output class (preprocessing.json).`,
     split
       ? `The ${split.train.length + split.validation.length + split.test.length} subjects were split at random (seed ${experiment.seeds.split}) into ${split.train.length} training, ${split.validation.length} validation and ${split.test.length} test subjects${

@@ -4,6 +4,7 @@
  * formatting is pure; writeReport is the one function that touches the disk.
  */
 import { join } from 'node:path';
+import { describeProtocol } from '../core/datasetPlan';
 import type { ArchitectureSpec } from '../core/spec';
 import { OPS } from '../core/spec';
 import { writeFileAtomic } from '../data/safeOutput';
@@ -203,6 +204,7 @@ export function summaryMarkdown(r: ExperimentReport): string {
   lines.push('## Configuration', '');
   lines.push(`- Dataset: \`${e.config.datasetPath}\` (fingerprint ${e.datasetFingerprint})`);
   lines.push(`- Variant: ${e.config.variant}; budget ${e.config.budget.evaluations} evaluations`);
+  lines.push(`- Protocol: ${describeProtocol(e.config.training)}`);
   lines.push(`- Training: ${JSON.stringify(e.config.training)}`);
   lines.push(
     `- Seeds: ${JSON.stringify(e.seeds)}; ${e.splits.length} split(s), split 0 has ${e.splits[0]?.train.length ?? 0} train / ${e.splits[0]?.validation.length ?? 0} validation / ${e.splits[0]?.test.length ?? 0} test cases`,

@@ -8,9 +8,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TrainJob, VolumeFiles } from '../compute/protocol';
+import type { NativeTraining, TrainJob, VolumeFiles } from '../compute/protocol';
 import { describeDevice, type TrainingResult } from '../compute/trainerProcess';
 import { type BackendKey, torchDeviceOf } from '../core/backendKey';
+import { FOREGROUND_FRACTION, WINDOW_OVERLAP } from '../core/datasetPlan';
 import { errorMessage } from '../core/errorMessage';
 import type { PruneSettings } from '../core/searchConfig';
 import type { ArchitectureSpec } from '../core/spec';
@@ -99,6 +100,17 @@ export type RunOutcome = 'finished' | 'paused' | 'stopped';
 /** Signals that end a trainer because the user interrupted the whole process group (not SIGINT: trainers ignore it). */
 export const USER_INTERRUPTS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
+/** The job's native-protocol settings: the plan's patch, a third of each batch on foreground, 50 % overlap. */
+export function nativeTraining(t: TrainingProtocol, mirror = false): NativeTraining | undefined {
+  if (!t.datasetPlan) return undefined;
+  return {
+    patchSize: t.datasetPlan.patchSize,
+    foregroundFraction: FOREGROUND_FRACTION,
+    overlap: WINDOW_OVERLAP,
+    mirror,
+  };
+}
+
 /** The trainer job of candidate `seq`; its best-epoch model goes to `<modelsDir>/<name>`. */
 export function trainJob(
   spec: ArchitectureSpec,
@@ -109,6 +121,7 @@ export function trainJob(
   >,
 ): TrainJob {
   const t = o.training;
+  const native = nativeTraining(t);
   return {
     id: `e${o.experimentId}-c${name}`,
     spec,
@@ -128,13 +141,22 @@ export function trainJob(
       seed: t.seed,
     },
     data: { train: o.volumes.train, val: o.volumes.val },
+    ...(native && { native }),
     exportDir: join(o.modelsDir, name),
     exportMeta: {
-      preprocessing: {
-        size: t.size,
-        method: 'isotropic-min-spacing, zero-pad, linear resize, z-score',
-        ...(o.trainingData && { trainingData: o.trainingData }),
-      },
+      // Predict reads this to preprocess new images the way the model was trained (docs/protocols.md).
+      preprocessing: t.datasetPlan
+        ? {
+            protocol: 'native',
+            plan: t.datasetPlan,
+            method: 'resample to the target spacing, per-channel intensity scheme, patches, sliding window',
+            ...(o.trainingData && { trainingData: o.trainingData }),
+          }
+        : {
+            size: t.size,
+            method: 'isotropic-min-spacing, zero-pad, linear resize, z-score',
+            ...(o.trainingData && { trainingData: o.trainingData }),
+          },
       labels: { values: o.labels.values, names: o.labels.names },
       // Most candidates' models are deleted a few candidates later: the PyTorch trainer writes no
       // model.onnx for them, and the kept ones get ours (pruneModels), the same graph for either engine.
@@ -191,10 +213,18 @@ function measurer(o: SearchRunOptions) {
   const classes = o.labels.values.length;
   const inChannels = o.volumes.channels ?? 1;
   const torchDevice = o.backend && torchDeviceOf(o.backend);
+  // Native cases keep their own shapes: PyTorch holds their voxels, not cases × S³.
+  const caseVoxels = o.training.datasetPlan
+    ? [...o.volumes.train, ...o.volumes.val].reduce(
+        (sum, v) => sum + (v.shape ? v.shape[0] * v.shape[1] * v.shape[2] : 0),
+        0,
+      )
+    : undefined;
   return (spec: ArchitectureSpec) => {
     // PyTorch holds the cases on its device.
     const estMemoryBytes = estimateCandidateBytes(spec, {
       size: o.training.size,
+      ...(o.training.datasetPlan && { patch: o.training.datasetPlan.patchSize }),
       batch: o.training.batch,
       classes,
       inChannels,
@@ -202,6 +232,7 @@ function measurer(o: SearchRunOptions) {
       ...(torchDevice && {
         torchDevice,
         cases: o.volumes.train.length + o.volumes.val.length,
+        ...(caseVoxels !== undefined && { caseVoxels }),
         ...(o.precision && { precision: o.precision }),
       }),
     });

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type VolumeFiles, writeVolumeFiles } from '../compute/protocol';
-import { type DiscoveredDataset, discoverDataset, requireUsable } from '../data/discover';
+import type { DatasetPlan } from '../core/datasetPlan';
+import { type DiscoveredDataset, discoverDataset, loadCase, requireUsable } from '../data/discover';
+import { preprocessNative } from '../data/nativePreprocess';
 import { preprocessDataset } from '../data/preprocessDataset';
 import { makeSplits } from '../data/splits';
 import type { DataSplit } from '../store';
@@ -53,50 +55,75 @@ export function splitCases(report: DiscoveredDataset, seed: number, count: numbe
 export interface PreparedVolumes {
   train: VolumeFiles[];
   val: VolumeFiles[];
-  /** Input channels of every image (C·S³ float32 values each). */
+  /** Input channels of every image (C·S³ float32 values each, or C·x·y·z under the native protocol). */
   channels: number;
 }
 
 const MANIFEST = 'volumes.json';
 
-/** Where split `index` of an experiment is preprocessed at cube size `size`. */
-export function volumesDir(experimentDir: string, size: number, splitIndex: number): string {
-  return join(experimentDir, 'volumes', `s${size}-split${splitIndex}`);
+/** Where split `index` of an experiment is preprocessed: at cube size `size`, or by the native plan. */
+export function volumesDir(
+  experimentDir: string,
+  size: number,
+  splitIndex: number,
+  plan?: DatasetPlan,
+): string {
+  return join(experimentDir, 'volumes', plan ? `native-split${splitIndex}` : `s${size}-split${splitIndex}`);
 }
 
 /**
  * Preprocesses the training and validation cases of one split, or reuses an earlier complete run
  * (the manifest is written last, so a crash mid-way preprocesses again rather than trusting half the files).
+ * With a dataset plan (the native protocol) each case is resampled to the target spacing on its own grid and
+ * its volume files carry their shape.
  */
 export async function prepareVolumes(
   report: DiscoveredDataset,
   split: DataSplit,
   size: number,
   dir: string,
+  plan?: DatasetPlan,
 ): Promise<PreparedVolumes> {
   const manifestPath = join(dir, MANIFEST);
-  const existing = await readJsonIfExists<PreparedVolumes & { size: number; ids: string[] }>(manifestPath);
+  const existing = await readJsonIfExists<
+    PreparedVolumes & { size: number; ids: string[]; plan?: DatasetPlan }
+  >(manifestPath);
   const ids = [...split.train, ...split.validation];
   const channels = report.channels.count;
   // Manifests written before channels existed are single-channel.
   if (
     existing &&
-    existing.size === size &&
+    (plan
+      ? JSON.stringify(existing.plan) === JSON.stringify(plan)
+      : existing.size === size && !existing.plan) &&
     (existing.channels ?? 1) === channels &&
     existing.ids.join('\n') === ids.join('\n')
   )
     return { train: existing.train, val: existing.val, channels };
   const refs = new Map<string, VolumeFiles>();
-  for await (const c of preprocessDataset(report, size, ids)) {
-    if (!c.label) throw new Error(`case ${c.id}: preprocessing produced no label map`);
-    const label = c.label instanceof Uint8Array ? c.label : Uint8Array.from(c.label);
-    refs.set(c.id, await writeVolumeFiles(dir, c.id, c.image, label));
-  }
+  if (plan) {
+    const byId = new Map(report.cases.map((c) => [c.id, c]));
+    for (const id of ids) {
+      const c = byId.get(id);
+      if (!c?.usable) throw new Error(`case ${id} is not a usable case of ${report.root}`);
+      const { image, label } = await loadCase(c);
+      const pre = preprocessNative(image, label, plan, report.labelMapping);
+      if (!pre.label) throw new Error(`case ${id}: preprocessing produced no label map`);
+      const classes = pre.label instanceof Uint8Array ? pre.label : Uint8Array.from(pre.label);
+      const ref = await writeVolumeFiles(dir, id, pre.image, classes);
+      refs.set(id, { ...ref, shape: pre.transform.shape });
+    }
+  } else
+    for await (const c of preprocessDataset(report, size, ids)) {
+      if (!c.label) throw new Error(`case ${c.id}: preprocessing produced no label map`);
+      const label = c.label instanceof Uint8Array ? c.label : Uint8Array.from(c.label);
+      refs.set(c.id, await writeVolumeFiles(dir, c.id, c.image, label));
+    }
   const prepared = {
     train: split.train.map((id) => refs.get(id) as VolumeFiles),
     val: split.validation.map((id) => refs.get(id) as VolumeFiles),
     channels,
   };
-  await writeJsonAtomic(manifestPath, { size, ids, ...prepared });
+  await writeJsonAtomic(manifestPath, { size, ids, ...(plan && { plan }), ...prepared });
   return prepared;
 }

@@ -10,7 +10,7 @@ import { errorMessage } from '../core/errorMessage';
 import type { DeviceMemory } from '../core/memoryBudget';
 import type { SearchConfig } from '../core/searchConfig';
 import { engineRequestSchema } from '../core/searchConfig';
-import type { Experiment } from '../store';
+import type { Experiment, TrainingProtocol } from '../store';
 import { type ExperimentStore, openStore } from '../store';
 import { readWorkspaceSettings } from '../store/workspaceSettings';
 import {
@@ -35,6 +35,7 @@ import {
 import type { ExportResult, SearchEvent, TestRun } from './events';
 import { ExperimentSession, type RunEnd, runsHere } from './experimentSession';
 import { planFinalTrainings } from './finalTraining';
+import { planForSearch } from './nativePlan';
 import {
   checkStartable,
   type ExperimentPlan,
@@ -175,11 +176,47 @@ class WorkspaceSearchRunner implements LocalSearchRunner {
     const plan = prepareExperiment(config, dataset);
     const { trainers, pool } = await this.startTrainers(plan);
     const memory = poolMemory(plan.config, dataset.report, trainers.backend, pool);
-    const refusal = memoryRefusal(plan.config, memory, dataset.report, trainers.backend);
+    const native = plan.config.protocol === 'native';
+    const refusal = native ? undefined : memoryRefusal(plan.config, memory, dataset.report, trainers.backend);
     if (refusal) throw new ConfigError([refusal]);
-    const experiment = this.store.createExperiment(experimentRecord(plan, trainers, memory));
+    const training = native ? await this.nativeTraining(plan, memory, trainers) : plan.training;
+    const experiment = this.store.createExperiment(experimentRecord({ ...plan, training }, trainers, memory));
     this.launch(experiment.id);
     return { experimentId: experiment.id };
+  }
+
+  /**
+   * The native protocol's training: the plan measured on the search's cases (never the test cases) with
+   * this engine and budget, fixed here so that a resume, the final training and predict all use this one.
+   */
+  private async nativeTraining(
+    plan: ExperimentPlan,
+    memory: MemoryCheck,
+    trainers: StartedTrainers,
+  ): Promise<TrainingProtocol> {
+    const { config } = plan;
+    const planned = await planForSearch(
+      config,
+      plan.dataset.report,
+      [...plan.splits[0].train, ...plan.splits[0].validation],
+      { budgetBytes: memory.bytes, backend: trainers.backend },
+    );
+    if (!planned.fits)
+      throw new ConfigError([
+        {
+          field: config.patch ? 'patch' : 'protocol',
+          message: `nothing can train: the smallest network of this space needs more than the memory budget (${memory.basis}) at patch ${planned.plan.patchSize.join(' × ')} with batch ${planned.plan.batch}. Use a smaller --patch, a smaller n or p, or a larger memory budget`,
+        },
+      ]);
+    const datasetPlan = planned.plan;
+    return {
+      ...plan.training,
+      // The network's shortest input side is the patch's (it bounds p); the batch is the plan's.
+      size: Math.min(...datasetPlan.patchSize),
+      batch: datasetPlan.batch,
+      protocol: 'native',
+      datasetPlan,
+    };
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * After the search: the best candidates are tested on the held-out test cases, which no training or
- * validation has seen. Each case is preprocessed to S³ as in training and segmented in a trainer process
+ * validation has seen. Each case is preprocessed as in training (S³, or the native plan's grid) and segmented in a trainer process
  * of the engine that made the model (a Predictor, main/compute/predictVolumes.ts; this process never runs
  * a network); the class map is mapped back onto the image's original grid with its original label values,
  * written as NIfTI, and scored there against the original label file, so the Dice is the one a user would
@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import type { Predictor } from '../compute/predictVolumes';
 import { type DiscoveredDataset, loadCase } from '../data/discover';
 import { diceByLabelName } from '../data/labels';
+import { modelPreprocessing, nativePrediction, prepareForModel } from '../data/modelInput';
 import { writeNifti } from '../data/niftiWrite';
-import { invertToOriginal, labelClasses, preprocessCase } from '../data/preprocess';
+import { labelClasses } from '../data/preprocess';
 import type { LabelDice } from '../store';
 import { meanForegroundDice, perLabelDice } from '../train/metrics';
 import { readModelJson } from '../train/modelJson';
@@ -56,7 +57,7 @@ export async function predictCases(
     throw new Error(
       `${modelFile(modelDir)}: the model has ${model.network.classes} classes but the dataset ${K}; was the dataset changed since the search?`,
     );
-  const size = model.network.size;
+  const pre = modelPreprocessing(model.preprocessing, model.network.size, modelFile(modelDir));
   predictor.warm(modelDir);
   const work = await mkdtemp(join(tmpdir(), 'segnas-test-'));
   try {
@@ -68,19 +69,25 @@ export async function predictCases(
         const c = report.cases.find((k) => k.id === id);
         if (!c?.usable) throw new Error(`case ${id} is not a usable case of ${report.root}`);
         const { image, label } = await loadCase(c);
-        const pre = preprocessCase(image, undefined, { size });
+        const prepared = prepareForModel(image, pre);
         const f32 = join(work, `${i}.f32`);
-        await writeFile(f32, new Uint8Array(pre.image.buffer, pre.image.byteOffset, pre.image.byteLength));
-        cases.push({ id, label, transform: pre.transform, f32, u8: join(work, `${i}.u8`) });
+        const data = prepared.image;
+        await writeFile(f32, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        cases.push({ id, label, prepared, f32, u8: join(work, `${i}.u8`) });
       }
       await predictor.predict(
         modelDir,
         cases.map((c) => c.f32),
         cases.map((c) => c.u8),
+        undefined,
+        nativePrediction(
+          pre,
+          cases.map((c) => c.prepared),
+        ),
       );
       for (const c of cases) {
         const classes = new Uint8Array(await readFile(c.u8));
-        const predicted = invertToOriginal(classes, c.transform, mapping);
+        const predicted = c.prepared.toOriginal(classes, mapping);
         const path = outPath(c.id);
         await writeNifti(path, predicted);
         const perLabel = perLabelDice(labelClasses(predicted, mapping), labelClasses(c.label, mapping), K);

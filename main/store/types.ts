@@ -5,6 +5,7 @@
  * Pure (no Node APIs): the renderer bundles it through main/api.ts.
  */
 import { z } from 'zod';
+import { datasetPlanSchema, protocolSchema } from '../core/datasetPlan';
 import { searchBoundsSchema } from '../core/searchBounds';
 import { clusterSettingsSchema, pruneSettingsSchema } from '../core/searchConfig';
 import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
@@ -52,6 +53,11 @@ export const trainingProtocolSchema = z.object({
   dropout: z.number(),
   /** Seeds weight initialisation, shuffling and augmentation: the same network trains the same way. */
   seed: z.number().int(),
+  /** Absent: 'paper' (every image an S³ cube). 'native': `datasetPlan` decides resolution, patch and batch. */
+  protocol: protocolSchema.optional(),
+  /** The native protocol's plan, fixed when the search started (docs/protocols.md); `size` is then the
+   * patch's shortest side and `batch` the plan's. */
+  datasetPlan: datasetPlanSchema.optional(),
 });
 export type TrainingProtocol = z.infer<typeof trainingProtocolSchema>;
 

@@ -1,6 +1,7 @@
 /** Step 1: drop or choose a dataset (or use the demo), see its validation report, preview any case. */
 import { useMemo, useState } from 'react';
 import type { DatasetReport } from '../../main/api';
+import { formatPlan } from '../../main/core/datasetPlan';
 import { cappedList } from '../../main/core/format';
 import { useApp } from '../context';
 import { Viewer } from './Viewer';
@@ -183,6 +184,15 @@ function DatasetReportView(props: {
         />
         <Stat label="Problems" value={`${errors.length} errors, ${warnings.length} warnings`} />
       </div>
+      {report.plan && (
+        <div
+          className="muted mono"
+          data-testid="dataset-plan"
+          title="What --protocol native trains at (docs/protocols.md)"
+        >
+          {formatPlan(report.plan)}
+        </div>
+      )}
       <div className="labels">
         {report.labels.map((l) => (
           <span key={l.value} className="label-chip">

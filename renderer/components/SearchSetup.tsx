@@ -5,6 +5,7 @@ import { useApp } from '../context';
 import { BoundsEditor } from './BoundsEditor';
 import { EngineSettings } from './EngineSettings';
 import { EstimateSummary } from './EstimateSummary';
+import { ProtocolFields } from './ProtocolFields';
 import { PruningFields } from './PruningFields';
 import { RunOnSection } from './RunOnSection';
 import { TimeGoal } from './TimeGoal';
@@ -112,13 +113,15 @@ function SearchSpaceCard() {
 
 /** How each candidate trains (paper section 2.4), with the paper's values as hints. */
 function TrainingFields() {
-  const t = useApp((s) => s.config.training);
+  const config = useApp((s) => s.config);
+  const t = config.training;
   const issues = useApp((s) => s.validation?.issues ?? NO_ISSUES);
   const update = useApp((s) => s.updateConfig);
   const setTraining = (patch: Partial<typeof t>) =>
     update((c) => ({ ...c, training: { ...c.training, ...patch } }));
   return (
     <div className="fields">
+      <ProtocolFields config={config} issues={issues} update={update} />
       <NumberField
         label="Image size S (S³ voxels)"
         field="training.size"

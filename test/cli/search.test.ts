@@ -52,6 +52,23 @@ describe('segnas search arguments', () => {
     expect([config.topK, config.splits, config.backend]).toEqual([3, 1, 'auto']);
   });
 
+  it('takes the protocol (paper unless asked) and a native patch, and refuses a patch without it', () => {
+    expect(buildConfig({ data: '/d' }).protocol).toBe('paper');
+    expect(buildConfig({ data: '/d', protocol: 'native', patch: '40,56,40' })).toMatchObject({
+      protocol: 'native',
+      patch: [40, 56, 40],
+    });
+    expect(() => buildConfig({ data: '/d', protocol: 'nnunet' })).toThrow(
+      /--protocol must be one of paper, native/,
+    );
+    expect(() => buildConfig({ data: '/d', patch: '40,56,40' })).toThrow(
+      /--patch is used only with --protocol native/,
+    );
+    expect(() => buildConfig({ data: '/d', protocol: 'native', patch: '40,56' })).toThrow(
+      /three positive integers/,
+    );
+  });
+
   it('takes a time budget in hours, and has none unless asked', () => {
     expect(buildConfig({ data: '/d', 'budget-hours': '1.5' }).budgetHours).toBe(1.5);
     expect('budgetHours' in buildConfig({ data: '/d' })).toBe(false);

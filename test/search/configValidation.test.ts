@@ -28,6 +28,18 @@ describe('validateSearchConfig', () => {
       ]);
   });
 
+  it('takes a native patch whose sides the deepest network pools evenly, and names the field otherwise', () => {
+    expect(validateSearchConfig({ ...config, protocol: 'native', patch: [64, 96, 32] }, { dataset }).ok).toBe(
+      true,
+    );
+    expect(
+      validateSearchConfig({ ...config, protocol: 'native', patch: [40, 56, 40] }, { dataset }).issues,
+    ).toEqual([{ field: 'patch', message: expect.stringMatching(/multiple of 2\^5 = 32/) }]);
+    expect(validateSearchConfig({ ...config, patch: [32, 32, 32] }, { dataset }).issues).toEqual([
+      { field: 'patch', message: expect.stringMatching(/only by the native protocol/) },
+    ]);
+  });
+
   it('takes final-training epochs with something to retrain, and names the field otherwise', () => {
     expect(validateSearchConfig({ ...config, finalEpochs: 100, topK: 3 }, { dataset }).ok).toBe(true);
     expect(validateSearchConfig({ ...config, finalEpochs: 0, topK: 0 }, { dataset }).ok).toBe(true);

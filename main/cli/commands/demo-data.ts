@@ -6,7 +6,7 @@ import { defineCommand, intOption, UsageError } from '../command';
 export const { run } = defineCommand({
   name: 'demo-data',
   usage:
-    'segnas demo-data --out <dir> [--cases N] [--size S] [--seed K] [--channels C] [--label-channel K] [--layout msd4d|nnunet] [--force]',
+    'segnas demo-data --out <dir> [--cases N] [--size S] [--seed K] [--channels C] [--label-channel K] [--layout msd4d|nnunet] [--slice-thickness K] [--force]',
   description: `Writes a synthetic labeled MR dataset in the MSD layout (dataset.json, imagesTr/, labelsTr/): heads
 with grey matter, white matter, ventricles and deep nuclei that vary per subject, with noise and a
 smooth bias field. The same seed always gives the same files. With --channels C > 1 each case has C
@@ -28,6 +28,11 @@ one 4D image per case (--layout msd4d) or one file per channel, <case>_0000 … 
       arg: 'L',
       help: "'msd4d' (default: one 4D file per case) or 'nnunet' (_0000 files)",
     },
+    'slice-thickness': {
+      type: 'string',
+      arg: 'K',
+      help: 'keep every K-th axial slice: z spacing K mm, an anisotropic dataset (default 1)',
+    },
     force: { type: 'boolean', help: 'write into --out even if it already holds files' },
   },
   async action({ values }) {
@@ -39,6 +44,9 @@ one 4D image per case (--layout msd4d) or one file per channel, <case>_0000 … 
     const channels = intOption('channels', values.channels, 1, 1);
     const labelChannel = intOption('label-channel', values['label-channel'], channels - 1, 0);
     const layout = values.layout ?? 'msd4d';
+    const sliceThickness = intOption('slice-thickness', values['slice-thickness'], 1, 1);
+    if (sliceThickness > size)
+      throw new UsageError(`--slice-thickness must be at most --size (${size}); got ${sliceThickness}`);
     if (!(PHANTOM_LAYOUTS as readonly string[]).includes(layout))
       throw new UsageError(`--layout must be one of ${PHANTOM_LAYOUTS.join(', ')} (got '${layout}')`);
     if (channels > 16) throw new UsageError(`--channels must be at most 16 (got ${channels})`);
@@ -57,10 +65,11 @@ one 4D image per case (--layout msd4d) or one file per channel, <case>_0000 … 
       channels,
       labelChannel,
       layout: layout as PhantomLayout,
+      sliceThickness,
     });
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(
-      `${ds.caseIds.length} phantom cases of ${size}³${channels > 1 ? `, ${channels} channels (${layout}; labels in channel ${labelChannel})` : ''} (seed ${seed}) written to ${out} in ${secs} s`,
+      `${ds.caseIds.length} phantom cases of ${size}³${sliceThickness > 1 ? ` (every ${sliceThickness}th slice kept: ${sliceThickness} mm)` : ''}${channels > 1 ? `, ${channels} channels (${layout}; labels in channel ${labelChannel})` : ''} (seed ${seed}) written to ${out} in ${secs} s`,
     );
     return 0;
   },

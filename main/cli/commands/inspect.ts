@@ -1,9 +1,11 @@
 /** `segnas inspect`: discovers a dataset and prints its validation report. */
 
+import { type DatasetPlan, formatPlan } from '../../core/datasetPlan';
 import { cappedList } from '../../core/format';
 import { type DiscoveredDataset, discoverDataset, reportProblems } from '../../data/discover';
 import { datasetFindings } from '../../data/findings';
 import { formatProblem } from '../../data/problems';
+import { previewPlan } from '../../search/nativePlan';
 import { defineCommand, UsageError } from '../command';
 
 function fmtRange(r: { min: number; max: number } | null | undefined): string {
@@ -13,12 +15,13 @@ function fmtRange(r: { min: number; max: number } | null | undefined): string {
   return `${f(r.min)}..${f(r.max)}`;
 }
 
-export function formatReport(report: DiscoveredDataset): string {
+export function formatReport(report: DiscoveredDataset, plan?: DatasetPlan): string {
   const lines: string[] = [];
   lines.push(`dataset  ${report.name ?? '(unnamed)'}  [${report.layout} layout]  ${report.root}`);
   lines.push(`labels   ${report.labels.map((l) => `${l.value}=${l.name}`).join(', ')}`);
   const { count, names } = report.channels;
   lines.push(`channels ${count}: ${names.join(', ')}`);
+  if (plan) lines.push(`${formatPlan(plan)}  (native protocol; docs/protocols.md)`);
   lines.push('');
   lines.push(
     'case                      dims         spacing (mm)       image/label type   intensity           labels',
@@ -57,7 +60,8 @@ export const { run } = defineCommand({
   description: `Finds the cases of a dataset (MSD / nnU-Net layout with imagesTr/ and labelsTr/, or image/label pairs
 named <case> and <case>_seg / _label / _labels / _mask), reads every file, and reports per case the
 dims, spacing, datatype, intensity range and label values, and every problem found. Cases with a
-problem are excluded. Exit status 1 when too few usable cases remain for a train/validation/test split.`,
+problem are excluded. The plan line is what --protocol native would train at (docs/protocols.md): target
+spacing, median shape, patch and batch for SegNAS4 on this machine's CPU. Exit status 1 when too few usable cases remain for a train/validation/test split.`,
   options: {
     json: { type: 'boolean', help: 'print the report as JSON' },
   },
@@ -65,7 +69,9 @@ problem are excluded. Exit status 1 when too few usable cases remain for a train
   async action({ values, positionals: inputs }) {
     if (inputs.length === 0) throw new UsageError('give a dataset folder or files');
     const report = await discoverDataset(inputs.length === 1 ? inputs[0] : inputs);
-    console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    // The plan needs usable cases; a dataset without them gets its problems, not a plan.
+    const plan = report.usableCaseIds.length > 0 ? await previewPlan(report) : undefined;
+    console.log(values.json ? JSON.stringify({ ...report, plan }, null, 2) : formatReport(report, plan));
     return report.ok ? 0 : 1;
   },
 });

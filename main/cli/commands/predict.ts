@@ -67,8 +67,10 @@ export const { run } = defineCommand({
        segnas predict --experiment <id> [--candidate <seq>] --input <path>... --out <folder> [options]`,
   description: `Segments 3D images with a model exported by SegNAS Studio (a folder with model.json and weights.bin),
 all in one trainer process of the engine that made the model (model.json says which: TensorFlow.js or
-PyTorch). Each image is preprocessed as in training (isotropic resampling, padding to a cube,
-resizing to the model's size, intensity normalization); the predicted classes are mapped back onto the
+PyTorch). Each image is preprocessed as in training: under the paper protocol isotropic resampling, padding
+to a cube, resizing to the model's size, intensity normalization; under the native protocol (the model
+records its plan) resampling to the plan's target spacing, the plan's per-channel intensity scheme, and
+sliding-window segmentation in patches. The predicted classes are mapped back onto the
 image's own grid and written with the original label values, as <out>/<image>.nii.gz. A summary table
 (image, series, size, volume of each structure in mL) is printed and written to <out>/summary.tsv.
 

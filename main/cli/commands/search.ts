@@ -1,6 +1,7 @@
 /** `segnas search`: runs an architecture search (or trains a baseline) on a dataset, with progress output. */
 
 import { BACKEND_NAMES, type BackendRequest, DEFAULT_SEARCH_CONFIG, type SearchConfig } from '../../api';
+import { protocolSchema } from '../../core/datasetPlan';
 import {
   ENGINE_CHOICES,
   type EngineRequest,
@@ -50,6 +51,17 @@ trained once under the same protocol: ${BASELINE_IDS.join(', ')}`,
     type: 'string',
     arg: 'S',
     help: `cube side the images are resized to (default ${D.training.size})`,
+  },
+  protocol: {
+    type: 'string',
+    arg: 'NAME',
+    help: `how images reach the network (docs/protocols.md): paper (default; every image resized to the
+--size cube) or native (the dataset's plan: target spacing, random patches, sliding-window validation)`,
+  },
+  patch: {
+    type: 'string',
+    arg: 'X,Y,Z',
+    help: 'native protocol: the training patch in voxels, overriding the plan (each side a multiple of 2^p)',
   },
   epochs: { type: 'string', arg: 'N', help: `epochs per candidate (default ${D.training.epochs})` },
   batch: { type: 'string', arg: 'B', help: `batch size (default ${D.training.batch})` },
@@ -235,6 +247,23 @@ function pruneSettings(values: Values): PruneSettings | undefined {
 }
 
 /** The search an invocation asks for; ranges and cross-field rules are the runner's to check. */
+function protocolOption(values: Values): Pick<SearchConfig, 'protocol' | 'patch'> {
+  const protocol = values.protocol ?? 'paper';
+  const parsed = protocolSchema.safeParse(protocol);
+  if (!parsed.success)
+    throw new UsageError(
+      `--protocol must be one of ${protocolSchema.options.join(', ')} (got ${values.protocol})`,
+    );
+  if (values.patch === undefined) return { protocol: parsed.data };
+  const sides = values.patch.split(',').map((v) => Number(v.trim()));
+  if (sides.length !== 3 || sides.some((v) => !Number.isInteger(v) || v < 1))
+    throw new UsageError(
+      `--patch must be three positive integers X,Y,Z, e.g. 40,56,40 (got ${values.patch})`,
+    );
+  if (parsed.data !== 'native') throw new UsageError('--patch is used only with --protocol native');
+  return { protocol: parsed.data, patch: sides as [number, number, number] };
+}
+
 export function buildConfig(values: Values): SearchConfig {
   if (!values.data) throw new UsageError('--data is required (the dataset folder)');
   const backend = values.backend ?? D.backend;
@@ -275,6 +304,7 @@ export function buildConfig(values: Values): SearchConfig {
     }),
     ...(cluster && { cluster }),
     ...(prune && { prune }),
+    ...protocolOption(values),
   };
 }
 

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeResolvedBackend } from '../../core/backendKey';
+import { describeProtocol } from '../../core/datasetPlan';
 import { formatBytes, printable } from '../../core/format';
 import { learningDiagnosis } from '../../core/learningDiagnosis';
 import { modelsDirOf, reportDirOf } from '../../search/afterSearch';
@@ -32,7 +33,9 @@ export function countsLine(counts: Record<string, number>): string {
 /** "32³, 10 epochs, batch 1, learning rate 0.001, augmentation on, dropout 0.1, seed 1". */
 export function trainingLine(t: Record<string, unknown>): string {
   const named: Record<string, (v: unknown) => string> = {
-    size: (v) => `${v}³`,
+    // Under the native protocol `size` is the patch's shortest side; the patch itself is on the protocol line.
+    size: (v) => (t.protocol === 'native' ? `patch side ≥ ${v}` : `${v}³`),
+    protocol: () => '',
     epochs: (v) => `${v} epochs`,
     batch: (v) => `batch ${v}`,
     learningRate: (v) => `learning rate ${v}`,
@@ -41,6 +44,7 @@ export function trainingLine(t: Record<string, unknown>): string {
   return Object.entries(t)
     .filter(([, v]) => v !== undefined && v !== null && typeof v !== 'object')
     .map(([k, v]) => named[k]?.(v) ?? `${k} ${v}`)
+    .filter((part) => part !== '')
     .join(', ');
 }
 
@@ -129,6 +133,7 @@ the search's models and, after a final training, of the final models), and where
         `experiment ${id}: ${printable(experiment.name)}`,
         `status ${experiment.status}${experiment.statusReason ? ` (${printable(experiment.statusReason)})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations (${countsLine(summary?.counts ?? {})})`,
         `dataset ${printable(experiment.config.datasetPath)}; variant ${experiment.config.variant}; backend ${describeResolvedBackend(experiment.backend, experiment.config.extra)} (${experiment.device})`,
+        `protocol ${describeProtocol(experiment.config.training)}`,
         `training ${trainingLine(experiment.config.training)}; seeds ${Object.entries(experiment.seeds)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,

@@ -4,8 +4,10 @@
  * written from model.json + weights.bin, which both engines write in the same format, so a folder of
  * either engine gets the same contract. Neither needs TensorFlow.js.
  */
+
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { datasetPlanSchema } from '../../core/datasetPlan';
 import { PERCENTILES } from '../../data/intensity';
 import { writeFileAtomic } from '../../data/safeOutput';
 import { type ModelJson, readModelJson } from '../modelJson';
@@ -20,6 +22,8 @@ export function preprocessingContract(model: ModelJson) {
   const { network, spec, labels } = model;
   const size = network.size;
   const multiple = 2 ** spec.p;
+  const native =
+    model.preprocessing.protocol === 'native' ? nativeContract(model.preprocessing.plan) : undefined;
   return {
     format: PREPROCESSING_FORMAT,
     formatVersion: 1,
@@ -30,7 +34,7 @@ export function preprocessingContract(model: ModelJson) {
       dtype: 'float32',
       layout: ['N', 'C', 'D', 'H', 'W'],
       channels: network.inChannels,
-      trainedShape: [size, size, size],
+      trainedShape: native?.patch ?? [size, size, size],
       sideMultipleOf: multiple,
       axes: 'D, H, W are the NIfTI voxel axes k, j, i (the volume in memory with i fastest); an array read as data[i, j, k] (nibabel) is transposed to [k, j, i].',
     },
@@ -41,7 +45,7 @@ export function preprocessingContract(model: ModelJson) {
       classes: network.classes,
       meaning: 'softmax probabilities over the K classes; the segmentation is the argmax over axis 1',
     },
-    geometry: {
+    geometry: native?.geometry ?? {
       size,
       steps: [
         'resample to isotropic spacing at the image’s smallest voxel spacing',
@@ -50,7 +54,7 @@ export function preprocessingContract(model: ModelJson) {
       ],
       inverse: 'map the class map back with the same steps reversed, nearest neighbour',
     },
-    intensity: {
+    intensity: native?.intensity ?? {
       perImage: true,
       clipPercentiles: PERCENTILES,
       normalization: 'z-score: subtract the mean and divide by the standard deviation of the clipped voxels',
@@ -63,6 +67,35 @@ export function preprocessingContract(model: ModelJson) {
       meaning: 'class k of the output is the original label value values[k]',
     },
     recorded: model.preprocessing,
+  };
+}
+
+/** The native protocol's geometry and intensity steps (docs/protocols.md), from the plan model.json records. */
+function nativeContract(recorded: unknown) {
+  const plan = datasetPlanSchema.parse(recorded);
+  const [px, py, pz] = plan.patchSize;
+  return {
+    // D, H, W = z, y, x: the patch as the input tensor's layout orders it.
+    patch: [pz, py, px],
+    geometry: {
+      protocol: 'native',
+      targetSpacing: plan.targetSpacing,
+      steps: [
+        `resample to ${plan.targetSpacing.join(' × ')} mm (x, y, z; linear, voxel centres aligned, the extent kept)`,
+        `segment by sliding window: windows of ${px} × ${py} × ${pz} voxels (x, y, z), 50 % overlap, Gaussian-weighted probabilities; pad an image smaller than a window`,
+      ],
+      inverse:
+        'map the class map back onto the original grid (per-class linear interpolation, the strongest class wins)',
+    },
+    intensity: {
+      perChannel: plan.intensity.map((i) =>
+        i.scheme === 'ct'
+          ? { scheme: 'ct', clip: [i.low, i.high], mean: i.mean, std: i.std }
+          : { scheme: 'zscore', clipPercentiles: PERCENTILES },
+      ),
+      normalization:
+        'ct: clip to [low, high], then (v − mean) / std with the dataset foreground statistics; zscore: clip to the image’s own percentiles, then z-score with the clipped voxels’ mean and std',
+    },
   };
 }
 
