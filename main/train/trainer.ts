@@ -16,6 +16,7 @@ import type { NativeTraining, Side3 } from '../core/nativeSettings';
 import { createPrng, type Prng } from '../core/prng';
 import { argmaxLabels } from './argmaxLabels';
 import { type AugmentConfig, augmentSample, type LabelArray } from './augment';
+import type { TrainCheckpoint } from './checkpoint';
 import {
   countLabels,
   EXP_LOG_DEFAULTS,
@@ -115,6 +116,15 @@ export interface TrainRequest {
   native?: NativeTraining;
   /** performance.now() when the job arrived (before its volumes were read); default: this call. */
   startedAt?: number;
+  /**
+   * Go on from this checkpoint (checkpoint.ts) instead of epoch 1: its epochs are reported to onEpoch
+   * first, then training continues with the state it saved, as if it had never stopped.
+   */
+  resumeFrom?: TrainCheckpoint;
+  /** Called after every epoch with the whole training state; the training waits for it (it writes a file). */
+  onCheckpoint?: (state: TrainCheckpoint) => Promise<void>;
+  /** Pause: once aborted, the training ends `cancelled` at the end of the epoch in progress (after its checkpoint). */
+  pauseSignal?: AbortSignal;
 }
 
 /** Gives the event loop a turn, so that cancel messages and progress writes get through between batches. */
@@ -264,15 +274,27 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         ),
       ),
     };
-    const rng = createPrng(settings.seed);
-    const history: EpochProgress[] = [];
-    let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined;
+    const resume = req.resumeFrom;
+    const rng = createPrng(settings.seed, resume?.rng);
+    const history: EpochProgress[] = [...(resume?.history ?? [])];
+    let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined =
+      resume?.best && { ...resume.best };
+    if (resume) {
+      if (resume.weights.length !== net.variables.length || resume.epoch > settings.epochs)
+        throw new Error(
+          `trainer: the checkpoint holds ${resume.weights.length} variables after epoch ${resume.epoch}; this training has ${net.variables.length} and ${settings.epochs} epochs.`,
+        );
+      restore(net, resume.weights);
+      net.dropoutSeed = resume.dropoutSeed;
+      optimizer.importState(net.trainable, resume.optimizer);
+      for (const p of history) req.onEpoch?.(p);
+    }
     let status: TrainResult['status'] = 'done';
     let peakBytes: number | undefined;
     let firstStepSeconds: number | undefined;
 
     const validated = req.val.length > 0;
-    epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+    epochs: for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
       const learningRate = learningRateAt(
         settings.schedule ?? 'constant',
@@ -346,7 +368,20 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       };
       history.push(progress);
       req.onEpoch?.(progress);
+      await req.onCheckpoint?.({
+        epoch,
+        history: [...history],
+        ...(best && { best }),
+        rng: rng.state(),
+        dropoutSeed: net.dropoutSeed,
+        optimizer: optimizer.exportState(net.trainable),
+        weights: snapshot(net),
+      });
       await yieldToEventLoop();
+      if (req.pauseSignal?.aborted && epoch < settings.epochs) {
+        status = 'cancelled';
+        break;
+      }
     }
 
     const result: TrainResult = {
