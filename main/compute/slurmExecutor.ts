@@ -183,11 +183,14 @@ export class SlurmExecutor implements CandidateExecutor {
           if (this.tracked.get(job.id) !== t) return;
           this.tracked.delete(job.id);
           handlers.signal?.removeEventListener('abort', onAbort);
+          handlers.pauseSignal?.removeEventListener('abort', onAbort);
           resolve(r);
         },
       };
       const onAbort = () => void this.stop(t);
       handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      // A batch job hears no messages: Pause ends it like Stop, and its epoch checkpoint keeps the finished epochs.
+      handlers.pauseSignal?.addEventListener('abort', onAbort, { once: true });
       this.tracked.set(job.id, t);
       void this.begin(t, known).then(
         async () => {
@@ -196,7 +199,7 @@ export class SlurmExecutor implements CandidateExecutor {
             await scancel(this.o.run, [t.jobId]).catch(() => {});
             t.state = 'STOPPED';
             this.record(t);
-          } else if (handlers.signal?.aborted) onAbort();
+          } else if (handlers.signal?.aborted || handlers.pauseSignal?.aborted) onAbort();
           this.schedule();
         },
         (e: Error) => t.finish(failedOutcome(job, 'failed', `Slurm: ${e.message}`)),

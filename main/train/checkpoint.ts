@@ -30,6 +30,8 @@ export interface TrainCheckpoint {
   best?: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] };
   /** The shuffle/augmentation generator's state words (core/prng.ts). */
   rng: number[];
+  /** The native protocol's patch sampler generator's state words. */
+  patchRng?: number[];
   /** The network's spatial-dropout seed (SegNet.dropoutSeed). */
   dropoutSeed: number;
   optimizer: NadamState;
@@ -49,6 +51,15 @@ const progressSchema = z.object({
   bestEpoch: z.number().int().min(0),
   seconds: finite,
 });
+const stateWords = z
+  .array(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+  )
+  .length(4);
 const headerSchema = z.object({
   format: z.literal(FORMAT),
   engine: z.literal('tfjs'),
@@ -63,15 +74,8 @@ const headerSchema = z.object({
       weights: z.enum(['none', 'current', 'stored']),
     })
     .optional(),
-  rng: z
-    .array(
-      z
-        .number()
-        .int()
-        .min(0)
-        .max(2 ** 32 - 1),
-    )
-    .length(4),
+  rng: stateWords,
+  patchRng: stateWords.optional(),
   dropoutSeed: finite,
   optimizer: z.object({ iterations: z.number().int().min(0), mSchedule: finite }),
   /** Number of float32 values of each variable, in order. */
@@ -121,6 +125,7 @@ function encode(state: TrainCheckpoint, fingerprint: string): Uint8Array {
         },
       }),
       rng: state.rng,
+      ...(state.patchRng && { patchRng: state.patchRng }),
       dropoutSeed: state.dropoutSeed,
       optimizer: { iterations: state.optimizer.iterations, mSchedule: state.optimizer.mSchedule },
       sizes,
@@ -232,6 +237,7 @@ export async function readCheckpoint(dir: string, fingerprint: string): Promise<
         },
       }),
       rng: header.rng,
+      ...(header.patchRng && { patchRng: header.patchRng }),
       dropoutSeed: header.dropoutSeed,
       optimizer: { iterations: header.optimizer.iterations, mSchedule: header.optimizer.mSchedule, m, v },
       weights,

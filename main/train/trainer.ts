@@ -249,7 +249,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
   try {
     validateRequest(req, size, net.options.inChannels, net.options.patch);
     const { native } = req;
-    const patchRng = createPrng(settings.seed + PATCH_SEED_OFFSET);
+    const patchRng = createPrng(settings.seed + PATCH_SEED_OFFSET, req.resumeFrom?.patchRng);
     const foreground: CaseForeground[] = native ? req.train.map((c) => caseForeground(c.label)) : [];
     const channels = net.options.inChannels;
     /** A batch element: the whole case (paper protocol) or a patch of it, augmented either way. */
@@ -367,16 +367,18 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(progress);
-      req.onEpoch?.(progress);
+      // Checkpoint first: every epoch a caller has heard of is in the checkpoint.
       await req.onCheckpoint?.({
         epoch,
         history: [...history],
         ...(best && { best }),
         rng: rng.state(),
+        patchRng: patchRng.state(),
         dropoutSeed: net.dropoutSeed,
         optimizer: optimizer.exportState(net.trainable),
         weights: snapshot(net),
       });
+      req.onEpoch?.(progress);
       await yieldToEventLoop();
       if (req.pauseSignal?.aborted && epoch < settings.epochs) {
         status = 'cancelled';

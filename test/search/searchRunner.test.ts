@@ -137,7 +137,7 @@ describe('a search on phantom data', () => {
     }
   });
 
-  it('pauses after the candidate in training, and resumes to the same sequence', async () => {
+  it('pauses before the next candidate trains, and resumes to the same sequence', async () => {
     const workspace = tempDir('pause-ws');
     const events: SearchEvent[] = [];
     let runner: ReturnType<typeof createSearchRunner> | undefined;
@@ -152,8 +152,12 @@ describe('a search on phantom data', () => {
       const { experimentId: id } = await runner.start({ ...tinyConfig(data, { evaluations: 10 }), topK: 0 });
       expect((await runner.whenDone(id)).status).toBe('paused');
       expect(runner.store.getExperiment(id)?.status).toBe('paused');
-      // The candidate in training when pause was asked finished; nothing is left running.
-      expect(runner.store.listCandidates(id).map((c) => c.status)).toEqual(['trained', 'trained']);
+      // Pause ends training at the next epoch boundary: the candidate that was about to train did not
+      // start; it is left unfinished (its row shown as paused) and trains on resume.
+      expect(runner.store.listCandidates(id).map((c) => `${c.status} ${c.curve.length}`)).toEqual([
+        'trained 1',
+        'running 0',
+      ]);
       await runner.resume(id);
       expect((await runner.whenDone(id)).status).toBe('finished');
       expect(runner.store.listCandidates(id).map((c) => `${c.seq} ${c.key} ${c.status}`)).toEqual(

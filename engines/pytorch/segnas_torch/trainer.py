@@ -23,6 +23,7 @@ from typing import Callable, List, Optional
 import torch
 
 from .augment import augment_batch, draw_transform
+from .checkpoint import read_checkpoint, restore_checkpoint, training_fingerprint, write_checkpoint
 from .loss import label_weights_from_counts, supervised_loss
 from .memory import CudaPeak, tensors_bytes, traced_peak
 from .metrics import mean_foreground_dice, per_label_dice
@@ -97,6 +98,8 @@ class TrainResult:
     peak_bytes: Optional[int] = None
     # Seconds from the job's start to the end of its first training step (the per-candidate fixed cost).
     first_step_seconds: Optional[float] = None
+    # The checkpoint epoch the job went on from; None: it started at epoch 1.
+    resumed_from: Optional[int] = None
     net: Optional[SegNet] = None
     history: list = field(default_factory=list)
 
@@ -176,7 +179,10 @@ def evaluate(net: SegNet, images, labels, precision: str, native: Optional[dict]
 
 
 def train_candidate(job: dict, device: torch.device, precision: str, cancel: threading.Event,
-                    on_epoch: Callable[[dict], None], channels_last: bool = False) -> TrainResult:
+                    on_epoch: Callable[[dict], None], channels_last: bool = False,
+                    pause: Optional[threading.Event] = None) -> TrainResult:
+    """`cancel` stops after the current batch; `pause` at the end of the epoch in progress, after its
+    checkpoint (job `checkpointDir`, checkpoint.py), from which a later job of the same training goes on."""
     start = time.perf_counter()
     size, classes = job["network"]["size"], job["network"]["classes"]
     settings = job["training"]
@@ -225,7 +231,20 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     best = None
     status = "done"
     n = len(train_img)
-    for epoch in range(1, settings["epochs"] + 1):
+    checkpoint_dir = job.get("checkpointDir")
+    fingerprint = training_fingerprint(job) if checkpoint_dir else ""
+    saved = read_checkpoint(checkpoint_dir, fingerprint) if checkpoint_dir else None
+    if saved is not None and saved["epoch"] > settings["epochs"]:
+        saved = None
+    if saved is not None:
+        restore_checkpoint(saved, net=net, optimizer=optimizer, rng=rng, device=device, scaler=scaler,
+                           patch_rng=patch_rng)
+        history = list(saved["history"])
+        best = saved["best"]
+        for progress in history:
+            on_epoch(progress)
+    start_epoch = saved["epoch"] + 1 if saved is not None else 1
+    for epoch in range(start_epoch, settings["epochs"] + 1):
         epoch_start = time.perf_counter()
         lr = learning_rate_at(settings.get("schedule", "constant"), settings["learningRate"], epoch,
                               settings["epochs"])
@@ -316,7 +335,14 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
             "seconds": time.perf_counter() - epoch_start,
         }
         history.append(progress)
+        # Checkpoint first: every epoch the caller has heard of is in the checkpoint.
+        if checkpoint_dir:
+            write_checkpoint(checkpoint_dir, fingerprint, epoch=epoch, history=history, best=best, net=net,
+                             optimizer=optimizer, rng=rng, device=device, scaler=scaler, patch_rng=patch_rng)
         on_epoch(progress)
+        if pause is not None and pause.is_set() and epoch < settings["epochs"]:
+            status = "cancelled"
+            break
     result = TrainResult(
         status=status,
         best_dice=best["dice"] if best else 0.0,
@@ -327,6 +353,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
         param_count=net.param_count(),
         peak_bytes=cuda_peak.peak_bytes() if cuda_peak is not None else cpu_peak,
         first_step_seconds=first_step,
+        resumed_from=saved["epoch"] if saved is not None else None,
         history=history,
     )
     if best is not None:
