@@ -388,6 +388,7 @@ export class SlurmExecutor implements CandidateExecutor {
         seconds: msg.seconds,
         paramCount: msg.paramCount,
         ...(typeof msg.peakBytes === 'number' && { peakBytes: msg.peakBytes }),
+        ...(msg.resumedFrom !== undefined && { resumedFrom: msg.resumedFrom }),
         device: this.device(t),
       });
       return;

@@ -5,7 +5,7 @@
  * experiment; pause and stop are requests the search (and the final stage) reads between trainings.
  *
  * Every state change goes through the store first, so that whatever process dies at whatever moment,
- * the store says what was finished (kept) and what was running (retrained on resume).
+ * the store says what was finished (kept) and what was running (resumed from its epoch checkpoint).
  */
 
 import { hostname } from 'node:os';

@@ -80,7 +80,7 @@ export function SearchView() {
           )}
           {busy.stopping === 'pause' && running && (
             <div className="small muted" data-testid="stopping-note">
-              Pausing after candidate #{live.running?.seq ?? '…'} finishes training…
+              Pausing once candidate #{live.running?.seq ?? '…'} finishes its epoch…
             </div>
           )}
         </div>
@@ -89,7 +89,7 @@ export function SearchView() {
             type="button"
             data-testid="pause-search"
             disabled={!running || busy.stopping !== undefined}
-            title="Pauses after the running candidate finishes training"
+            title="Pauses at the end of the running candidate's epoch; Resume goes on from there"
             onClick={() => pause()}
           >
             {busy.stopping === 'pause' ? 'Pausing…' : '❚❚ Pause'}
@@ -101,7 +101,7 @@ export function SearchView() {
             type="button"
             data-testid="stop-search"
             disabled={(!running && live.status !== 'paused') || busy.stopping === 'stop'}
-            title="Stops the search; the running candidate is cancelled and retrained on resume"
+            title="Stops the search now; on resume the running candidate goes on from its last finished epoch"
             onClick={() => stop()}
           >
             {busy.stopping === 'stop' ? 'Stopping…' : '■ Stop'}
@@ -259,6 +259,7 @@ export function SearchView() {
       <div className={`results ${selected ? 'with-detail' : ''}`}>
         <CandidateTable
           candidates={live.candidates}
+          searchStatus={live.status}
           selectedSeq={selectedSeq}
           bestSeq={live.bestSeq}
           compareSeqs={compareSeqs}

@@ -2,8 +2,9 @@
 // processes, and the search ends as if it had never been interrupted.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SearchEvent } from '../../main/api';
+import { run as show } from '../../main/cli/commands/show';
 import { modelsDirOf } from '../../main/search/afterSearch';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { CHECKPOINT_FILE } from '../../main/train/checkpoint';
@@ -71,6 +72,20 @@ describe('epoch checkpoints in a search', () => {
         const checkpoint = join(modelsDirOf(workspace, id), String(seq), CHECKPOINT_FILE);
         expect(existsSync(checkpoint)).toBe(true);
         const before = row?.curve ?? [];
+        // What `segnas show` says now: the unfinished candidate is not counted as an evaluation and is
+        // shown as paused or stopped, not running.
+        const shown: string[] = [];
+        const log = vi.spyOn(console, 'log').mockImplementation((...a) => void shown.push(a.join(' ')));
+        try {
+          expect(await show([String(id), '--workspace', workspace])).toBe(0);
+        } finally {
+          log.mockRestore();
+        }
+        const finished = runner.store.listCandidates(id).filter((c) => c.status !== 'running').length;
+        const statusLine = shown.join('\n').split('\n')[1];
+        expect(statusLine).toContain(`${finished}/4 evaluations`);
+        expect(statusLine).toContain(`1 ${how === 'pause' ? 'paused' : 'stopped'}`);
+        expect(statusLine).not.toContain('running');
 
         events.length = 0;
         await runner.resume(id);

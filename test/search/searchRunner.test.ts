@@ -139,13 +139,17 @@ describe('a search on phantom data', () => {
 
   it('pauses before the next candidate trains, and resumes to the same sequence', async () => {
     const workspace = tempDir('pause-ws');
+    let paused = false;
     const events: SearchEvent[] = [];
     let runner: ReturnType<typeof createSearchRunner> | undefined;
     runner = createSearchRunner({
       workspace,
       emit: (e) => {
         events.push(e);
-        if (e.type === 'candidate-started' && e.seq === 1) void runner?.pause(e.experimentId);
+        if (e.type === 'candidate-started' && e.seq === 1 && !paused) {
+          paused = true;
+          void runner?.pause(e.experimentId);
+        }
       },
     });
     try {
