@@ -71,9 +71,18 @@ const progressSchema = z.object({
   bestEpoch: z.number().int().min(0),
   seconds: finite.min(0),
 });
+const stepSchema = z.object({
+  epoch: z.number().int().min(1),
+  epochs: z.number().int().min(1),
+  step: z.number().int().min(1),
+  steps: z.number().int().min(1),
+  seconds: finite.min(0),
+});
 const fromTrainerSchema = z.discriminatedUnion('type', [
   readySchema,
   z.object({ type: z.literal('epoch'), id: z.string(), progress: progressSchema }),
+  /** Progress within an epoch: the job's first step, then at most every 2 s (version 4). */
+  z.object({ type: z.literal('step'), id: z.string(), progress: stepSchema }),
   /** File mode only (fileProtocol.ts): the trainer is alive, written every few seconds while a job runs. */
   z.object({ type: z.literal('heartbeat'), id: z.string() }),
   z.object({

@@ -369,7 +369,7 @@ export class SlurmExecutor implements CandidateExecutor {
           t.reported = msg.progress.epoch;
           t.handlers.onEpoch?.(msg.progress);
         }
-      }
+      } else if (msg.type === 'step' && msg.id === t.job.id) t.handlers.onStep?.(msg.progress);
     }
     const result = await readResultFile(t.resultPath);
     if (result && !result.ok) return this.fail(t, 'failed', result.reason);

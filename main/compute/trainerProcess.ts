@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { diceToF, UNTRAINABLE_F } from '../nas/objective';
-import type { EpochProgress } from '../train/trainer';
+import type { EpochProgress, StepProgress } from '../train/trainer';
 import { boundedLines, MAX_TRAINER_LINE_BYTES } from './boundedLines';
 import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import {
@@ -105,6 +105,8 @@ export interface PredictOutcome {
 
 export interface RunHandlers {
   onEpoch?: (p: EpochProgress) => void;
+  /** Progress within an epoch (protocol `step`). */
+  onStep?: (p: StepProgress) => void;
   signal?: AbortSignal;
   /** Pause: the trainer ends the job `cancelled` after the epoch in progress and its checkpoint. */
   pauseSignal?: AbortSignal;
@@ -401,6 +403,9 @@ export class TrainerProcess {
               history.push(msg.progress);
               watchdog.progress(msg.progress.seconds);
               handlers.onEpoch?.(msg.progress);
+              return;
+            case 'step':
+              handlers.onStep?.(msg.progress);
               return;
             case 'result':
               finish({

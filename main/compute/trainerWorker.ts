@@ -203,6 +203,7 @@ async function runJob(job: TrainJob): Promise<void> {
       onCheckpoint: (state) => writeCheckpoint(checkpointDir, state, fingerprint),
     }),
     pauseSignal: running?.pause.signal,
+    onStep: (progress) => send({ type: 'step', id: job.id, progress }),
     makeNet: () => buildNetwork(job.spec, native ? { ...job.network, patch: native.patchSize } : job.network),
     train,
     val,

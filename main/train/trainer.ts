@@ -78,6 +78,21 @@ export interface EpochProgress {
   seconds: number;
 }
 
+/** Where a training is within its epoch: reported after a step, at most every STEP_INTERVAL_S (the first at once). */
+export interface StepProgress {
+  epoch: number;
+  epochs: number;
+  /** Steps (batches) done in this epoch, 1-based. */
+  step: number;
+  /** Steps per epoch. */
+  steps: number;
+  /** Seconds since this epoch began. */
+  seconds: number;
+}
+
+/** Least seconds between two step reports: enough for a live ETA, few enough not to flood the caller. */
+export const STEP_INTERVAL_S = 2;
+
 export interface TrainResult {
   status: 'done' | 'cancelled';
   /** Best validation mean foreground Dice, 0 if no epoch finished or nothing was validated. */
@@ -110,6 +125,8 @@ export interface TrainRequest {
   val: readonly TrainVolume[];
   settings: TrainSettings;
   onEpoch?: (p: EpochProgress) => void;
+  /** Progress within the epoch: the first step of the training, then at most every STEP_INTERVAL_S. */
+  onStep?: (p: StepProgress) => void;
   signal?: AbortSignal;
   keepNetwork?: boolean;
   /** Native protocol: patch training and sliding-window validation; the network's input is the patch. */
@@ -294,6 +311,8 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
     let firstStepSeconds: number | undefined;
 
     const validated = req.val.length > 0;
+    const steps = Math.ceil(req.train.length / settings.batchSize);
+    let lastStepReport = Number.NEGATIVE_INFINITY;
     epochs: for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
       const learningRate = learningRateAt(
@@ -338,6 +357,17 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         firstStepSeconds ??= (performance.now() - (req.startedAt ?? start)) / 1000;
         loss.dispose();
         batches++;
+        const now = performance.now();
+        if (req.onStep && now - lastStepReport >= STEP_INTERVAL_S * 1000) {
+          lastStepReport = now;
+          req.onStep({
+            epoch,
+            epochs: settings.epochs,
+            step: batches,
+            steps,
+            seconds: (now - epochStart) / 1000,
+          });
+        }
         await yieldToEventLoop();
       }
       if (req.signal?.aborted) {

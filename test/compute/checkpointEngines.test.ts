@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
 import { TrainerProcess, type TrainerProcessOptions } from '../../main/compute/trainerProcess';
+import type { StepProgress } from '../../main/train/trainer';
 import { phantomCases } from '../train/helpers/phantomCases';
 import { torchPython } from './helpers/torchPython';
 
@@ -68,8 +69,12 @@ describe.each(engines)('epoch checkpoints: $name engine', ({ name, exact, option
     const trainer = new TrainerProcess(await options());
     try {
       const straightJob = job(name, 'straight');
-      const straight = await trainer.run(straightJob);
+      const steps: StepProgress[] = [];
+      const straight = await trainer.run(straightJob, { onStep: (p) => steps.push(p) });
       expect(straight.status, straight.reason).toBe('done');
+      // Progress within the epoch (protocol `step`): the first step at once, then at most every 2 s.
+      expect(steps[0]).toMatchObject({ epoch: 1, epochs: EPOCHS, step: 1, steps: train.length });
+      expect(steps.length).toBeLessThanOrEqual(1 + Math.ceil(straight.seconds / 2));
       expect(straight.resumedFrom).toBeUndefined();
       // A finished training leaves its model, not its checkpoint.
       const checkpointFile = name === 'tfjs' ? 'tfjs-checkpoint.bin' : 'torch-checkpoint.pt';

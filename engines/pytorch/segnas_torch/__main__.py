@@ -216,8 +216,12 @@ def main() -> None:
             if not state["leaving"]:
                 send({"type": "epoch", "id": job["id"], "progress": {**progress, "valDice": float("nan")} if nan else progress})
 
+        def on_step(progress: dict) -> None:
+            if not state["leaving"]:
+                send({"type": "step", "id": job["id"], "progress": progress})
+
         result = train_candidate(job, device, precision, cancel, on_epoch, channels_last=args.channels_last,
-                                 pause=pause)
+                                 pause=pause, on_step=on_step)
         if result.net is not None and job.get("exportDir") and result.status == "done":
             meta = job.get("exportMeta") or {}
             k = job["network"]["classes"]

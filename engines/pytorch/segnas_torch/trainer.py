@@ -40,6 +40,8 @@ PATCH_SEED_OFFSET = 7919
 
 
 POLY_EXPONENT = 0.9
+# Least seconds between two step reports (main/train/trainer.ts STEP_INTERVAL_S): the first step at once.
+STEP_INTERVAL_S = 2.0
 
 
 def learning_rate_at(schedule: str, lr0: float, epoch: int, epochs: int) -> float:
@@ -180,7 +182,8 @@ def evaluate(net: SegNet, images, labels, precision: str, native: Optional[dict]
 
 def train_candidate(job: dict, device: torch.device, precision: str, cancel: threading.Event,
                     on_epoch: Callable[[dict], None], channels_last: bool = False,
-                    pause: Optional[threading.Event] = None) -> TrainResult:
+                    pause: Optional[threading.Event] = None,
+                    on_step: Optional[Callable[[dict], None]] = None) -> TrainResult:
     """`cancel` stops after the current batch; `pause` at the end of the epoch in progress, after its
     checkpoint (job `checkpointDir`, checkpoint.py), from which a later job of the same training goes on."""
     start = time.perf_counter()
@@ -244,6 +247,8 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
         for progress in history:
             on_epoch(progress)
     start_epoch = saved["epoch"] + 1 if saved is not None else 1
+    steps_per_epoch = -(-n // settings["batchSize"])
+    last_step_report = float("-inf")
     for epoch in range(start_epoch, settings["epochs"] + 1):
         epoch_start = time.perf_counter()
         lr = learning_rate_at(settings.get("schedule", "constant"), settings["learningRate"], epoch,
@@ -307,6 +312,11 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 loss = step()
             loss_sum += loss
             batches += 1
+            now = time.perf_counter()
+            if on_step is not None and now - last_step_report >= STEP_INTERVAL_S:
+                last_step_report = now
+                on_step({"epoch": epoch, "epochs": settings["epochs"], "step": batches,
+                         "steps": steps_per_epoch, "seconds": now - epoch_start})
             if first_step is None:
                 if device.type == "cuda":
                     torch.cuda.synchronize(device)  # once per job: the step's time, not its launch
