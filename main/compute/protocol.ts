@@ -20,6 +20,7 @@ import {
   side3Schema,
   slidingWindowSchema,
 } from '../core/nativeSettings';
+import { stepProgressSchema } from '../core/progress';
 import { architectureSpecSchema } from '../core/spec';
 import { LR_SCHEDULES } from '../train/schedule';
 import type { NetworkOptions } from '../train/segNet';
@@ -71,18 +72,11 @@ const progressSchema = z.object({
   bestEpoch: z.number().int().min(0),
   seconds: finite.min(0),
 });
-const stepSchema = z.object({
-  epoch: z.number().int().min(1),
-  epochs: z.number().int().min(1),
-  step: z.number().int().min(1),
-  steps: z.number().int().min(1),
-  seconds: finite.min(0),
-});
 const fromTrainerSchema = z.discriminatedUnion('type', [
   readySchema,
   z.object({ type: z.literal('epoch'), id: z.string(), progress: progressSchema }),
   /** Progress within an epoch: the job's first step, then at most every 2 s (version 4). */
-  z.object({ type: z.literal('step'), id: z.string(), progress: stepSchema }),
+  z.object({ type: z.literal('step'), id: z.string(), progress: stepProgressSchema }),
   /** File mode only (fileProtocol.ts): the trainer is alive, written every few seconds while a job runs. */
   z.object({ type: z.literal('heartbeat'), id: z.string() }),
   z.object({

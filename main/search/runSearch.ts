@@ -33,7 +33,7 @@ import { ensurePortableFiles } from '../train/onnx/portableModel';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
 import type { TorchPrecision } from '../train/torchMemoryEstimate';
-import type { EpochProgress } from '../train/trainer';
+import type { EpochProgress, StepProgress } from '../train/trainer';
 import type { SearchEvent } from './events';
 import { planReplay } from './resume';
 
@@ -42,6 +42,7 @@ export type RunJob = (
   job: TrainJob,
   handlers: {
     onEpoch?: (p: EpochProgress) => void;
+    onStep?: (p: StepProgress) => void;
     signal?: AbortSignal;
     /** Pause: end the training after its epoch in progress (and that epoch's checkpoint). */
     pauseSignal?: AbortSignal;
@@ -271,6 +272,7 @@ async function trainCandidate(
     .runJob(trainerJob, {
       signal: job.signal,
       ...(control.pause && { pauseSignal: control.pause.signal }),
+      onStep: (progress) => o.emit({ type: 'step', experimentId: id, seq, progress }),
       ...(estMemoryBytes !== null && { memoryBytes: estMemoryBytes }),
       onEpoch: (p) => {
         // Epochs the trainer finished before it read the cancel are not part of the candidate.

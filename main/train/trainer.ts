@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeTraining, Side3 } from '../core/nativeSettings';
 import { createPrng, type Prng } from '../core/prng';
+import type { StepProgress } from '../core/progress';
 import { argmaxLabels } from './argmaxLabels';
 import { type AugmentConfig, augmentSample, type LabelArray } from './augment';
 import type { TrainCheckpoint } from './checkpoint';
@@ -78,20 +79,9 @@ export interface EpochProgress {
   seconds: number;
 }
 
-/** Where a training is within its epoch: reported after a step, at most every STEP_INTERVAL_S (the first at once). */
-export interface StepProgress {
-  epoch: number;
-  epochs: number;
-  /** Steps (batches) done in this epoch, 1-based. */
-  step: number;
-  /** Steps per epoch. */
-  steps: number;
-  /** Seconds since this epoch began. */
-  seconds: number;
-}
-
 /** Least seconds between two step reports: enough for a live ETA, few enough not to flood the caller. */
 export const STEP_INTERVAL_S = 2;
+export type { StepProgress };
 
 export interface TrainResult {
   status: 'done' | 'cancelled';
