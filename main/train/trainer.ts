@@ -204,6 +204,40 @@ function restore(net: SegNet, values: readonly Float32Array[]): void {
   });
 }
 
+/** Puts a checkpoint's weights, dropout seed and optimizer state back into a freshly built network. */
+function resumeTraining(
+  net: SegNet,
+  optimizer: NadamOptimizer,
+  resume: TrainCheckpoint,
+  epochs: number,
+): void {
+  if (resume.weights.length !== net.variables.length || resume.epoch > epochs)
+    throw new Error(
+      `trainer: the checkpoint holds ${resume.weights.length} variables after epoch ${resume.epoch}; this training has ${net.variables.length} and ${epochs} epochs.`,
+    );
+  restore(net, resume.weights);
+  net.dropoutSeed = resume.dropoutSeed;
+  optimizer.importState(net.trainable, resume.optimizer);
+}
+
+/** The whole training state after an epoch (checkpoint.ts writes it). */
+function checkpointOf(
+  net: SegNet,
+  optimizer: NadamOptimizer,
+  at: Pick<TrainCheckpoint, 'epoch' | 'history' | 'best' | 'rng' | 'patchRng'>,
+): TrainCheckpoint {
+  return {
+    epoch: at.epoch,
+    history: at.history,
+    ...(at.best && { best: at.best }),
+    rng: at.rng,
+    ...(at.patchRng && { patchRng: at.patchRng }),
+    dropoutSeed: net.dropoutSeed,
+    optimizer: optimizer.exportState(net.trainable),
+    weights: snapshot(net),
+  };
+}
+
 function validateRequest(req: TrainRequest, size: number, channels: number, patch?: Side3): void {
   const { epochs, batchSize } = req.settings;
   if (!Number.isInteger(epochs) || epochs < 1)
@@ -287,13 +321,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
     let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined =
       resume?.best && { ...resume.best };
     if (resume) {
-      if (resume.weights.length !== net.variables.length || resume.epoch > settings.epochs)
-        throw new Error(
-          `trainer: the checkpoint holds ${resume.weights.length} variables after epoch ${resume.epoch}; this training has ${net.variables.length} and ${settings.epochs} epochs.`,
-        );
-      restore(net, resume.weights);
-      net.dropoutSeed = resume.dropoutSeed;
-      optimizer.importState(net.trainable, resume.optimizer);
+      resumeTraining(net, optimizer, resume, settings.epochs);
       for (const p of history) req.onEpoch?.(p);
     }
     let status: TrainResult['status'] = 'done';
@@ -388,16 +416,15 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       };
       history.push(progress);
       // Checkpoint first: every epoch a caller has heard of is in the checkpoint.
-      await req.onCheckpoint?.({
-        epoch,
-        history: [...history],
-        ...(best && { best }),
-        rng: rng.state(),
-        patchRng: patchRng.state(),
-        dropoutSeed: net.dropoutSeed,
-        optimizer: optimizer.exportState(net.trainable),
-        weights: snapshot(net),
-      });
+      await req.onCheckpoint?.(
+        checkpointOf(net, optimizer, {
+          epoch,
+          history: [...history],
+          best,
+          rng: rng.state(),
+          patchRng: patchRng.state(),
+        }),
+      );
       req.onEpoch?.(progress);
       await yieldToEventLoop();
       if (req.pauseSignal?.aborted && epoch < settings.epochs) {
