@@ -5,6 +5,7 @@
  */
 import type { SearchEvent } from '../api';
 import { learningDiagnosis } from '../core/learningDiagnosis';
+import { etaFromSteps } from '../core/progress';
 import { describeSpec } from '../search/report';
 
 export function formatDuration(seconds: number): string {
@@ -26,18 +27,26 @@ export interface ProgressState {
   done: number;
   total: number;
   etaSeconds?: number;
-  current?: { seq: number; what: string; epoch?: number; epochs?: number };
+  current?: { seq: number; what: string; epoch?: number; epochs?: number; step?: number; steps?: number };
   best?: { seq: number; valDice: number };
 }
 
 export function statusLine(s: ProgressState): string {
   const parts = [`${progressBar(s.done, s.total)} ${s.done}/${s.total}`];
-  if (s.current)
-    parts.push(`#${s.current.seq} ${s.current.what}${s.current.epoch ? ` epoch ${s.current.epoch}` : ''}`);
+  if (s.current) {
+    const c = s.current;
+    const epoch = c.epoch ? ` epoch ${c.epoch}${c.epochs ? `/${c.epochs}` : ''}` : '';
+    const step = c.step && c.steps ? ` step ${c.step}/${c.steps}` : '';
+    parts.push(`#${c.seq} ${c.what}${epoch}${step}`);
+  }
   parts.push(s.best ? `best #${s.best.seq} Dice ${s.best.valDice.toFixed(3)}` : 'best –');
   if (s.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(s.etaSeconds)}`);
   return parts.join('  ');
 }
+
+/** Finished evaluations: a candidate left in training by a pause, stop or crash is not one yet. */
+const finishedOf = (summary: { total: number; counts: { running?: number } }) =>
+  summary.total - (summary.counts.running ?? 0);
 
 function progressSuffix(p: { done: number; total: number; etaSeconds?: number }): string {
   return `  [${p.done}/${p.total}${p.etaSeconds !== undefined ? `, ETA ${formatDuration(p.etaSeconds)}` : ''}]`;
@@ -47,7 +56,7 @@ function progressSuffix(p: { done: number; total: number; etaSeconds?: number })
 export function eventLine(event: SearchEvent): string | undefined {
   switch (event.type) {
     case 'search-started':
-      return `experiment ${event.experimentId} "${event.summary.name}": ${event.summary.total}/${event.summary.evaluationsBudget} evaluations recorded, backend ${event.summary.backend} (${event.summary.device})`;
+      return `experiment ${event.experimentId} "${event.summary.name}": ${finishedOf(event.summary)}/${event.summary.evaluationsBudget} evaluations recorded, backend ${event.summary.backend} (${event.summary.device})`;
     case 'candidate-finished': {
       const c = event.candidate;
       const diagnosis = c.status === 'trained' ? learningDiagnosis(c.curve) : null;
@@ -110,6 +119,7 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
   const state: ProgressState = { done: 0, total: 0 };
   /** Epochs of each final training in progress, so a log gets about 20 lines per final training. */
   const finalEpochs = new Map<number, number>();
+  let finishedThisRun = false;
   let drawn = false;
   const clear = () => {
     if (tty && drawn) out.write('\r\x1b[2K');
@@ -124,7 +134,7 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
   const printer = (event: SearchEvent) => {
     switch (event.type) {
       case 'search-started':
-        state.done = event.summary.total;
+        state.done = finishedOf(event.summary);
         state.total = event.summary.evaluationsBudget;
         if (event.summary.best?.valDice != null)
           state.best = { seq: event.summary.best.seq, valDice: event.summary.best.valDice };
@@ -135,7 +145,20 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
       case 'epoch':
         if (state.current?.seq === event.seq) state.current.epoch = event.point.epoch;
         break;
+      case 'step':
+        if (state.current?.seq === event.seq) {
+          Object.assign(state.current, {
+            epoch: event.progress.epoch,
+            epochs: event.progress.epochs,
+            step: event.progress.step,
+            steps: event.progress.steps,
+          });
+          // Until a candidate has finished in this run, the measured steps are the only clock.
+          if (!finishedThisRun) state.etaSeconds = etaFromSteps(event.progress, state.total - state.done);
+        }
+        break;
       case 'candidate-finished':
+        finishedThisRun = true;
         state.done = event.progress.done;
         state.total = event.progress.total;
         state.etaSeconds = event.progress.etaSeconds;

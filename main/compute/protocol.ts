@@ -20,14 +20,17 @@ import {
   side3Schema,
   slidingWindowSchema,
 } from '../core/nativeSettings';
+import { stepProgressSchema } from '../core/progress';
 import { architectureSpecSchema } from '../core/spec';
 import { LR_SCHEDULES } from '../train/schedule';
 import type { NetworkOptions } from '../train/segNet';
 import type { TrainSettings } from '../train/trainer';
 
-/** 4: the native protocol: `VolumeFiles.shape`, `TrainJob.native`, `PredictJob.shapes` and `PredictJob.native`
- * (docs/protocol.md). */
-export const PROTOCOL_VERSION = 4;
+/**
+ * 4: the native protocol: `VolumeFiles.shape`, `TrainJob.native`, `PredictJob.shapes` and `PredictJob.native`.
+ * 5: epoch checkpoints (`checkpointDir`, `result.resumedFrom`), `pause` and `step` progress (docs/protocol.md).
+ */
+export const PROTOCOL_VERSION = 5;
 
 export type { NativeTraining, SlidingWindow };
 
@@ -72,6 +75,8 @@ const progressSchema = z.object({
 const fromTrainerSchema = z.discriminatedUnion('type', [
   readySchema,
   z.object({ type: z.literal('epoch'), id: z.string(), progress: progressSchema }),
+  /** Progress within an epoch: the job's first step, then at most every 2 s (version 4). */
+  z.object({ type: z.literal('step'), id: z.string(), progress: stepProgressSchema }),
   /** File mode only (fileProtocol.ts): the trainer is alive, written every few seconds while a job runs. */
   z.object({ type: z.literal('heartbeat'), id: z.string() }),
   z.object({
@@ -88,6 +93,8 @@ const fromTrainerSchema = z.discriminatedUnion('type', [
     peakBytes: finite.min(0).nullable().optional(),
     /** Seconds from the job's arrival to the end of its first training step (the per-candidate fixed cost). */
     firstStepSeconds: finite.min(0).nullable().optional(),
+    /** The checkpoint's epoch the job went on from (absent: it started at epoch 1). */
+    resumedFrom: z.number().int().min(1).optional(),
   }),
   z.object({
     type: z.literal('failed'),
@@ -177,6 +184,7 @@ export const trainJobSchema = z
     exportDir: z.string().optional(),
     /** Free-form JSON stored in the exported model (label map, preprocessing settings). */
     exportMeta: z.record(z.string(), z.unknown()).optional(),
+    checkpointDir: z.string().min(1).optional(),
   })
   .superRefine((job, ctx) => {
     // Under the native protocol every case has its own shape; without it every case is the S³ cube.
@@ -223,10 +231,12 @@ const toTrainerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('train'), job: trainJobSchema }),
   z.object({ type: z.literal('predict'), job: predictJobSchema }),
   z.object({ type: z.literal('cancel'), id: z.coerce.string() }),
+  /** Stop that train job at the end of the epoch in progress, after its checkpoint (`result` `cancelled`). */
+  z.object({ type: z.literal('pause'), id: z.coerce.string() }),
   z.object({ type: z.literal('shutdown') }),
 ]);
 export type ToTrainer = z.infer<typeof toTrainerSchema>;
-const TO_TRAINER_TYPES = ['train', 'predict', 'cancel', 'shutdown'];
+const TO_TRAINER_TYPES = ['train', 'predict', 'cancel', 'pause', 'shutdown'];
 
 /** Parses one line from the caller; throws with the offending field named. */
 export function parseToTrainer(line: string): ToTrainer {
@@ -235,7 +245,9 @@ export function parseToTrainer(line: string): ToTrainer {
     throw new Error(`expected a JSON object, got ${line.slice(0, 80)}`);
   const type = 'type' in msg ? msg.type : undefined;
   if (typeof type !== 'string' || !TO_TRAINER_TYPES.includes(type))
-    throw new Error(`unknown message type '${String(type)}' (expected train, predict, cancel or shutdown)`);
+    throw new Error(
+      `unknown message type '${String(type)}' (expected train, predict, cancel, pause or shutdown)`,
+    );
   const parsed = toTrainerSchema.safeParse(msg);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -183,11 +183,14 @@ export class SlurmExecutor implements CandidateExecutor {
           if (this.tracked.get(job.id) !== t) return;
           this.tracked.delete(job.id);
           handlers.signal?.removeEventListener('abort', onAbort);
+          handlers.pauseSignal?.removeEventListener('abort', onAbort);
           resolve(r);
         },
       };
       const onAbort = () => void this.stop(t);
       handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      // A batch job hears no messages: Pause ends it like Stop, and its epoch checkpoint keeps the finished epochs.
+      handlers.pauseSignal?.addEventListener('abort', onAbort, { once: true });
       this.tracked.set(job.id, t);
       void this.begin(t, known).then(
         async () => {
@@ -196,7 +199,7 @@ export class SlurmExecutor implements CandidateExecutor {
             await scancel(this.o.run, [t.jobId]).catch(() => {});
             t.state = 'STOPPED';
             this.record(t);
-          } else if (handlers.signal?.aborted) onAbort();
+          } else if (handlers.signal?.aborted || handlers.pauseSignal?.aborted) onAbort();
           this.schedule();
         },
         (e: Error) => t.finish(failedOutcome(job, 'failed', `Slurm: ${e.message}`)),
@@ -366,7 +369,7 @@ export class SlurmExecutor implements CandidateExecutor {
           t.reported = msg.progress.epoch;
           t.handlers.onEpoch?.(msg.progress);
         }
-      }
+      } else if (msg.type === 'step' && msg.id === t.job.id) t.handlers.onStep?.(msg.progress);
     }
     const result = await readResultFile(t.resultPath);
     if (result && !result.ok) return this.fail(t, 'failed', result.reason);
@@ -385,6 +388,7 @@ export class SlurmExecutor implements CandidateExecutor {
         seconds: msg.seconds,
         paramCount: msg.paramCount,
         ...(typeof msg.peakBytes === 'number' && { peakBytes: msg.peakBytes }),
+        ...(msg.resumedFrom !== undefined && { resumedFrom: msg.resumedFrom }),
         device: this.device(t),
       });
       return;

@@ -95,6 +95,8 @@ interface RunningOn {
 
 interface Queued {
   signal?: AbortSignal;
+  /** A train job paused before a trainer took it ends as cancelled, like a stopped one. */
+  pauseSignal?: AbortSignal;
   /** Estimated device memory of the job (train jobs), checked against the GPU's free memory. */
   memoryBytes?: number;
   /** Runs only on a GPU none of whose trainers holds a job, and keeps the others off it meanwhile. */
@@ -160,6 +162,7 @@ export class TrainerPool implements CandidateExecutor {
       const attempt = (alone: boolean) => {
         const queued: Queued = {
           signal: handlers.signal,
+          pauseSignal: handlers.pauseSignal,
           memoryBytes: handlers.memoryBytes,
           exclusive: alone,
           neverFits: (reason) => resolve(failedOutcome(job, 'oom', reason)),
@@ -217,7 +220,7 @@ export class TrainerPool implements CandidateExecutor {
     });
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (next.signal?.aborted) {
+      if (next.signal?.aborted || next.pauseSignal?.aborted) {
         this.queue.shift();
         next.cancelled();
         continue;

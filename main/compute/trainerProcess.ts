@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { diceToF, UNTRAINABLE_F } from '../nas/objective';
-import type { EpochProgress } from '../train/trainer';
+import type { EpochProgress, StepProgress } from '../train/trainer';
 import { boundedLines, MAX_TRAINER_LINE_BYTES } from './boundedLines';
 import { OUT_OF_MEMORY_TEXT } from './outOfMemory';
 import {
@@ -63,6 +63,8 @@ export interface TrainingResult {
   peakBytes?: number;
   /** Seconds from the job's arrival at the trainer to the end of its first step (protocol `result.firstStepSeconds`). */
   firstStepSeconds?: number;
+  /** The checkpoint epoch the trainer went on from (protocol `result.resumedFrom`); absent: epoch 1. */
+  resumedFrom?: number;
   reason?: string;
   /** The trainer that ran it; absent when no trainer did (predicted OOM, cancelled while queued). */
   device?: TrainerDevice;
@@ -103,7 +105,11 @@ export interface PredictOutcome {
 
 export interface RunHandlers {
   onEpoch?: (p: EpochProgress) => void;
+  /** Progress within an epoch (protocol `step`). */
+  onStep?: (p: StepProgress) => void;
   signal?: AbortSignal;
+  /** Pause: the trainer ends the job `cancelled` after the epoch in progress and its checkpoint. */
+  pauseSignal?: AbortSignal;
 }
 
 /** The job in progress: what to do with its messages and how to end it when the child cannot. */
@@ -365,6 +371,7 @@ export class TrainerProcess {
           watchdog.stop();
           clearTimeout(cancelTimer);
           handlers.signal?.removeEventListener('abort', onAbort);
+          handlers.pauseSignal?.removeEventListener('abort', onPause);
           resolveRun({ ...o, device });
         });
       const cancelled = (reason: string) =>
@@ -379,6 +386,7 @@ export class TrainerProcess {
           );
         }, this.watch.cancelGraceS * 1000);
       };
+      const onPause = () => child.stdin?.write(encodeMessage({ type: 'pause', id: job.id }));
       const watchdog = new ProgressWatchdog(this.watch, (silentS) => {
         this.abandon(child);
         finish(failedOutcome(job, 'failed', `trainer hung (no progress for ${silentS} s)`, history));
@@ -396,6 +404,9 @@ export class TrainerProcess {
               watchdog.progress(msg.progress.seconds);
               handlers.onEpoch?.(msg.progress);
               return;
+            case 'step':
+              handlers.onStep?.(msg.progress);
+              return;
             case 'result':
               finish({
                 id: msg.id,
@@ -409,6 +420,7 @@ export class TrainerProcess {
                 paramCount: msg.paramCount,
                 ...(typeof msg.peakBytes === 'number' && { peakBytes: msg.peakBytes }),
                 ...(typeof msg.firstStepSeconds === 'number' && { firstStepSeconds: msg.firstStepSeconds }),
+                ...(msg.resumedFrom !== undefined && { resumedFrom: msg.resumedFrom }),
               });
               return;
             case 'failed':
@@ -422,10 +434,12 @@ export class TrainerProcess {
         },
       };
       handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      handlers.pauseSignal?.addEventListener('abort', onPause, { once: true });
       this.pending = p;
       watchdog.start();
       child.stdin?.write(encodeMessage({ type: 'train', job }));
       if (handlers.signal?.aborted) onAbort();
+      else if (handlers.pauseSignal?.aborted) onPause();
     });
   }
 

@@ -66,6 +66,7 @@ const [
   { predictClasses },
   { slidingWindowPredict },
   { version_core },
+  { readCheckpoint, writeCheckpoint, removeCheckpoint, trainingFingerprint },
 ] = await Promise.all([
   import('./backend'),
   import('../train/trainer'),
@@ -75,6 +76,7 @@ const [
   import('../train/predict'),
   import('../train/slidingWindow'),
   import('@tensorflow/tfjs-core'),
+  import('../train/checkpoint'),
 ]);
 
 const backend = await initBackend();
@@ -173,7 +175,9 @@ async function runPredict(job: PredictJob): Promise<void> {
   send({ type: 'predicted', id: job.id, outputs: job.outputs, seconds: (performance.now() - start) / 1000 });
 }
 
-let running: { id: string; controller: AbortController } | undefined;
+/** The job in progress: `controller` cancels it after the current batch, `pause` after the current epoch. */
+let running: { id: string; controller: AbortController; pause: AbortController } | undefined;
+const runningJob = (id: string) => ({ id, controller: new AbortController(), pause: new AbortController() });
 
 async function runJob(job: TrainJob): Promise<void> {
   const startedAt = performance.now();
@@ -188,7 +192,18 @@ async function runJob(job: TrainJob): Promise<void> {
     Promise.all(job.data.val.map(read)),
   ]);
   const { native } = job;
+  const checkpointDir = job.checkpointDir;
+  const fingerprint = trainingFingerprint(job);
+  const checkpoint = checkpointDir ? await readCheckpoint(checkpointDir, fingerprint) : undefined;
+  if (checkpoint && !checkpoint.found && checkpoint.reason) console.error(`trainer: ${checkpoint.reason}`);
+  const resumeFrom = checkpoint?.found ? checkpoint.state : undefined;
   const result = await trainCandidate({
+    ...(resumeFrom && { resumeFrom }),
+    ...(checkpointDir && {
+      onCheckpoint: (state) => writeCheckpoint(checkpointDir, state, fingerprint),
+    }),
+    pauseSignal: running?.pause.signal,
+    onStep: (progress) => send({ type: 'step', id: job.id, progress }),
     makeNet: () => buildNetwork(job.spec, native ? { ...job.network, patch: native.patchSize } : job.network),
     train,
     val,
@@ -227,6 +242,8 @@ async function runJob(job: TrainJob): Promise<void> {
       result.net.dispose();
     }
   }
+  // A finished training's model is what stays; its checkpoint would only resume a training that is over.
+  if (checkpointDir && result.status === 'done') await removeCheckpoint(checkpointDir);
   send({
     type: 'result',
     id: job.id,
@@ -239,6 +256,7 @@ async function runJob(job: TrainJob): Promise<void> {
     paramCount: result.paramCount,
     ...(result.peakBytes !== undefined && { peakBytes: result.peakBytes }),
     ...(result.firstStepSeconds !== undefined && { firstStepSeconds: result.firstStepSeconds }),
+    ...(resumeFrom && { resumedFrom: resumeFrom.epoch }),
   });
 }
 
@@ -258,7 +276,7 @@ async function runFileMode(paths: FileModePaths): Promise<number> {
     return 1;
   }
   const job = msg.job;
-  running = { id: job.id, controller: new AbortController() };
+  running = runningJob(job.id);
   const stop = () => running?.controller.abort();
   process.on('SIGUSR1', stop);
   process.on('SIGTERM', stop);
@@ -306,12 +324,16 @@ lines.on('line', (line) => {
     if (running?.id === msg.id) running.controller.abort();
     return;
   }
+  if (msg.type === 'pause') {
+    if (running?.id === msg.id) running.pause.abort();
+    return;
+  }
   if (running) {
     send({ type: 'failed', id: msg.job.id, status: 'failed', reason: `trainer busy with job ${running.id}` });
     return;
   }
   const job = msg.job;
-  running = { id: job.id, controller: new AbortController() };
+  running = runningJob(job.id);
   (msg.type === 'train' ? runJob(msg.job) : runPredict(msg.job))
     .catch((e: unknown) => {
       const reason = e instanceof Error ? e.message : String(e);

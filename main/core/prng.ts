@@ -15,6 +15,12 @@ export interface Prng {
   int(n: number): number;
 }
 
+/** A generator whose position can be saved and restored (an epoch checkpoint carries its shuffle/augmentation stream). */
+export interface StatefulPrng extends Prng {
+  /** The four 32-bit state words; `createPrng(seed, state)` continues exactly from here. */
+  state(): number[];
+}
+
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -28,11 +34,16 @@ function splitmix32(seed: number): () => number {
 
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
 
-export function createPrng(seed: number): Prng {
+export function createPrng(seed: number, state?: readonly number[]): StatefulPrng {
   if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   // Fold seeds beyond 32 bits in, so that e.g. Date.now() seeds stay distinct.
   const mix = splitmix32((seed >>> 0) ^ Math.floor(seed / 2 ** 32));
   const s = [mix(), mix(), mix(), mix()];
+  if (state !== undefined) {
+    if (state.length !== 4 || state.some((w) => !Number.isInteger(w) || w < 0 || w >= 2 ** 32))
+      throw new Error(`a generator state is four 32-bit unsigned integers, got [${state.join(', ')}]`);
+    s.splice(0, 4, ...state);
+  }
   if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1; // the all-zero state is a fixed point
 
   const next32 = (): number => {
@@ -51,6 +62,7 @@ export function createPrng(seed: number): Prng {
   const uniform = (): number => ((next32() >>> 5) * 67108864 + (next32() >>> 6)) / 9007199254740992;
 
   return {
+    state: () => [...s],
     uniform,
     between: (lo, hi) => lo + (hi - lo) * uniform(),
     int(n) {

@@ -37,3 +37,15 @@ export type CandidateOutcome = Exclude<CandidateStatus, 'running'>;
 
 /** What the objective cache remembers: the outcome of the one real evaluation of a floor(x). */
 export type CachedOutcome = Exclude<CandidateOutcome, 'cached'>;
+
+/**
+ * The state a candidate row shows. A row stays `running` in the store until its training ends, because a
+ * stopped or paused training goes on from its epoch checkpoint on resume; but while the search itself is
+ * not running nothing trains, so the row shows the search's state (paused, stopped, interrupted, …).
+ */
+export function shownCandidateStatus(
+  candidate: CandidateStatus,
+  experiment: ExperimentStatus,
+): CandidateStatus | ExperimentStatus {
+  return candidate === 'running' && experiment !== 'running' ? experiment : candidate;
+}

@@ -4,6 +4,7 @@
  * web server → browser), so they are zod schemas; the types derive from them.
  */
 import { z } from 'zod';
+import { stepProgressSchema } from '../core/progress';
 import { architectureSpecSchema } from '../core/spec';
 import {
   candidateSchema,
@@ -53,6 +54,8 @@ export const searchEventSchema = z.discriminatedUnion('type', [
     spec: architectureSpecSchema,
   }),
   z.object({ type: z.literal('epoch'), ...eid, seq: z.number(), point: epochRecordSchema }),
+  /** Progress within the candidate's epoch, from its trainer's `step` reports (at most every 2 s). */
+  z.object({ type: z.literal('step'), ...eid, seq: z.number(), progress: stepProgressSchema }),
   z.object({
     type: z.literal('candidate-finished'),
     ...eid,

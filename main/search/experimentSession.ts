@@ -5,7 +5,7 @@
  * experiment; pause and stop are requests the search (and the final stage) reads between trainings.
  *
  * Every state change goes through the store first, so that whatever process dies at whatever moment,
- * the store says what was finished (kept) and what was running (retrained on resume).
+ * the store says what was finished (kept) and what was running (resumed from its epoch checkpoint).
  */
 
 import { hostname } from 'node:os';
@@ -65,7 +65,11 @@ export function runsHere(store: ExperimentStore, id: number): boolean {
 }
 
 export class ExperimentSession {
-  readonly control: RunControl = { request: null, abort: new AbortController() };
+  readonly control: RunControl = {
+    request: null,
+    abort: new AbortController(),
+    pause: new AbortController(),
+  };
   /** Set when the run's time budget ran out (the stop that follows is not the user's). */
   private budgetSpentHours: number | null = null;
   /** Resolves when the search, and after it the report and the test, are done. */
@@ -83,11 +87,13 @@ export class ExperimentSession {
     this.done = this.run();
   }
 
+  /** In-flight trainings end at their next epoch boundary; they go on from that epoch on resume. */
   pause(): void {
     this.control.request = 'pause';
+    this.control.pause?.abort();
   }
 
-  /** In-flight trainings are cancelled; they are retrained on resume. */
+  /** In-flight trainings are cancelled; they go on from their last epoch checkpoint on resume. */
   stop(): void {
     this.control.request = 'stop';
     this.control.abort.abort();

@@ -34,7 +34,7 @@ import { ensurePortableFiles } from '../train/onnx/portableModel';
 import { paramCount } from '../train/paramCount';
 import { assertBuildable } from '../train/plan';
 import type { TorchPrecision } from '../train/torchMemoryEstimate';
-import type { EpochProgress } from '../train/trainer';
+import type { EpochProgress, StepProgress } from '../train/trainer';
 import type { SearchEvent } from './events';
 import { planReplay } from './resume';
 
@@ -43,7 +43,10 @@ export type RunJob = (
   job: TrainJob,
   handlers: {
     onEpoch?: (p: EpochProgress) => void;
+    onStep?: (p: StepProgress) => void;
     signal?: AbortSignal;
+    /** Pause: end the training after its epoch in progress (and that epoch's checkpoint). */
+    pauseSignal?: AbortSignal;
     /** The candidate's estimated training memory, for admission to a shared GPU (main/compute/gpuAdmission.ts). */
     memoryBytes?: number;
   },
@@ -52,8 +55,10 @@ export type RunJob = (
 export interface RunControl {
   /** Set by pause/stop; read before each CRS batch. */
   request: 'pause' | 'stop' | null;
-  /** Aborted by stop: in-flight trainings are cancelled and retrained on resume. */
+  /** Aborted by stop: in-flight trainings are cancelled and go on from their epoch checkpoint on resume. */
   abort: AbortController;
+  /** Aborted by pause: in-flight trainings end at the end of their current epoch, after its checkpoint. */
+  pause?: AbortController;
 }
 
 export interface SearchRunOptions {
@@ -292,9 +297,13 @@ async function trainCandidate(
   const stopJob = () => job.abort();
   if (control.abort.signal.aborted) job.abort();
   else control.abort.signal.addEventListener('abort', stopJob, { once: true });
+  // The candidate's folder holds its epoch checkpoint until it finishes (docs/training.md).
+  const trainerJob = { ...trainJob(spec, String(seq), o), checkpointDir: join(o.modelsDir, String(seq)) };
   const outcome = await o
-    .runJob(trainJob(spec, String(seq), o), {
+    .runJob(trainerJob, {
       signal: job.signal,
+      ...(control.pause && { pauseSignal: control.pause.signal }),
+      onStep: (progress) => o.emit({ type: 'step', experimentId: id, seq, progress }),
       ...(estMemoryBytes !== null && { memoryBytes: estMemoryBytes }),
       onEpoch: (p) => {
         // Epochs the trainer finished before it read the cancel are not part of the candidate.
@@ -332,7 +341,13 @@ async function trainCandidate(
     };
   }
   if (outcome.status === 'cancelled' || control.abort.signal.aborted || interrupted)
-    return { failed: { reason: 'stopped by the user; retrained on resume', cancelled: true }, run };
+    return {
+      failed: {
+        reason: 'stopped by the user; goes on from its last epoch checkpoint on resume',
+        cancelled: true,
+      },
+      run,
+    };
   if (outcome.status !== 'done')
     return {
       failed: { reason: outcome.reason ?? 'training failed', outOfMemory: outcome.status === 'oom' },
@@ -427,7 +442,7 @@ export async function runSearch(o: SearchRunOptions): Promise<RunOutcome> {
     cache: storeResultCache(store, scope, { writesWithCandidates: true }),
     budget: 'evaluations',
     onEvaluation: (report) => {
-      if (report.cancelled) return; // left running; retrained on resume
+      if (report.cancelled) return; // left running; goes on from its epoch checkpoint on resume
       progress(recordEvaluation(o, measure, report));
       if (report.trainedNow) void pruneModels(o);
     },

@@ -38,6 +38,15 @@ export const NADAM_DEFAULTS: NadamConfig = {
   scheduleDecay: 0.004,
 };
 
+/** Nadam's state in host memory (exportState / importState). */
+export interface NadamState {
+  iterations: number;
+  /** Π_t of the steps taken. */
+  mSchedule: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
 interface Slots {
   m: tf.Variable;
   v: tf.Variable;
@@ -150,6 +159,50 @@ export class NadamOptimizer extends tf.Optimizer {
         v: rest[half + i].tensor.variable(false),
       });
     }
+  }
+
+  /**
+   * The optimizer's whole state for an epoch checkpoint: the step count, Π_t as the float64 it is (not
+   * recomputed, so a resumed training steps bit for bit as an uninterrupted one) and each variable's
+   * slots in the order of `vars`. A variable not yet stepped has zero slots, which is what its first step
+   * would start from.
+   */
+  exportState(vars: readonly tf.Variable[]): NadamState {
+    const read = (name: string, which: 'm' | 'v', like: tf.Variable) => {
+      const slot = this.slots.get(name);
+      return slot ? (slot[which].dataSync() as Float32Array).slice() : new Float32Array(like.size);
+    };
+    return {
+      iterations: this.iterations,
+      mSchedule: this.mSchedule,
+      m: vars.map((v) => read(v.name, 'm', v)),
+      v: vars.map((v) => read(v.name, 'v', v)),
+    };
+  }
+
+  /** Restores `exportState`'s result onto `vars` (the same network rebuilt: names may differ, order may not). */
+  importState(vars: readonly tf.Variable[], state: NadamState): void {
+    if (state.m.length !== vars.length || state.v.length !== vars.length)
+      throw new Error(
+        `Nadam state holds slots for ${state.m.length} variables, the network has ${vars.length}.`,
+      );
+    this.dispose();
+    vars.forEach((variable, i) => {
+      for (const slot of [state.m[i], state.v[i]])
+        if (slot.length !== variable.size)
+          throw new Error(
+            `Nadam state: slot ${i} holds ${slot.length} values, variable '${variable.name}' has ${variable.size}.`,
+          );
+      this.slots.set(
+        variable.name,
+        tf.tidy(() => ({
+          m: tf.tensor(state.m[i], variable.shape, 'float32').variable(false),
+          v: tf.tensor(state.v[i], variable.shape, 'float32').variable(false),
+        })),
+      );
+    });
+    this.iterations_ = state.iterations;
+    this.mSchedule = state.mSchedule;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

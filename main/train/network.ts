@@ -237,6 +237,12 @@ export function buildNetwork(spec: ArchitectureSpec, options: NetworkOptions, pr
     trainable: vars.trainable,
     variables: vars.all,
     paramCount: paramCount(spec, options.classes, options.inChannels),
+    get dropoutSeed() {
+      return dropoutSeed;
+    },
+    set dropoutSeed(seed: number) {
+      dropoutSeed = seed;
+    },
     apply,
     dispose() {
       if (disposed) return;

@@ -36,6 +36,11 @@ export interface SegNet {
   /** Every variable incl. batch-norm moving statistics, in a stable order (for save/restore). */
   readonly variables: tf.Variable[];
   readonly paramCount: number;
+  /**
+   * The seed of the last spatial-dropout draw; each training pass advances it. Part of a training's
+   * random state, so an epoch checkpoint saves it and a resumed training sets it back.
+   */
+  dropoutSeed: number;
   /** Forward pass. With training=true, dropout is active and batch-norm moving statistics are updated. */
   apply(x: tf.Tensor5D, training: boolean): SegNetOutput;
   dispose(): void;

@@ -14,8 +14,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeTraining, Side3 } from '../core/nativeSettings';
 import { createPrng, type Prng } from '../core/prng';
+import type { StepProgress } from '../core/progress';
 import { argmaxLabels } from './argmaxLabels';
 import { type AugmentConfig, augmentSample, type LabelArray } from './augment';
+import type { TrainCheckpoint } from './checkpoint';
 import {
   countLabels,
   EXP_LOG_DEFAULTS,
@@ -77,6 +79,10 @@ export interface EpochProgress {
   seconds: number;
 }
 
+/** Least seconds between two step reports: enough for a live ETA, few enough not to flood the caller. */
+export const STEP_INTERVAL_S = 2;
+export type { StepProgress };
+
 export interface TrainResult {
   status: 'done' | 'cancelled';
   /** Best validation mean foreground Dice, 0 if no epoch finished or nothing was validated. */
@@ -109,12 +115,23 @@ export interface TrainRequest {
   val: readonly TrainVolume[];
   settings: TrainSettings;
   onEpoch?: (p: EpochProgress) => void;
+  /** Progress within the epoch: the first step of the training, then at most every STEP_INTERVAL_S. */
+  onStep?: (p: StepProgress) => void;
   signal?: AbortSignal;
   keepNetwork?: boolean;
   /** Native protocol: patch training and sliding-window validation; the network's input is the patch. */
   native?: NativeTraining;
   /** performance.now() when the job arrived (before its volumes were read); default: this call. */
   startedAt?: number;
+  /**
+   * Go on from this checkpoint (checkpoint.ts) instead of epoch 1: its epochs are reported to onEpoch
+   * first, then training continues with the state it saved, as if it had never stopped.
+   */
+  resumeFrom?: TrainCheckpoint;
+  /** Called after every epoch with the whole training state; the training waits for it (it writes a file). */
+  onCheckpoint?: (state: TrainCheckpoint) => Promise<void>;
+  /** Pause: once aborted, the training ends `cancelled` at the end of the epoch in progress (after its checkpoint). */
+  pauseSignal?: AbortSignal;
 }
 
 /** Gives the event loop a turn, so that cancel messages and progress writes get through between batches. */
@@ -187,6 +204,40 @@ function restore(net: SegNet, values: readonly Float32Array[]): void {
   });
 }
 
+/** Puts a checkpoint's weights, dropout seed and optimizer state back into a freshly built network. */
+function resumeTraining(
+  net: SegNet,
+  optimizer: NadamOptimizer,
+  resume: TrainCheckpoint,
+  epochs: number,
+): void {
+  if (resume.weights.length !== net.variables.length || resume.epoch > epochs)
+    throw new Error(
+      `trainer: the checkpoint holds ${resume.weights.length} variables after epoch ${resume.epoch}; this training has ${net.variables.length} and ${epochs} epochs.`,
+    );
+  restore(net, resume.weights);
+  net.dropoutSeed = resume.dropoutSeed;
+  optimizer.importState(net.trainable, resume.optimizer);
+}
+
+/** The whole training state after an epoch (checkpoint.ts writes it). */
+function checkpointOf(
+  net: SegNet,
+  optimizer: NadamOptimizer,
+  at: Pick<TrainCheckpoint, 'epoch' | 'history' | 'best' | 'rng' | 'patchRng'>,
+): TrainCheckpoint {
+  return {
+    epoch: at.epoch,
+    history: at.history,
+    ...(at.best && { best: at.best }),
+    rng: at.rng,
+    ...(at.patchRng && { patchRng: at.patchRng }),
+    dropoutSeed: net.dropoutSeed,
+    optimizer: optimizer.exportState(net.trainable),
+    weights: snapshot(net),
+  };
+}
+
 function validateRequest(req: TrainRequest, size: number, channels: number, patch?: Side3): void {
   const { epochs, batchSize } = req.settings;
   if (!Number.isInteger(epochs) || epochs < 1)
@@ -239,7 +290,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
   try {
     validateRequest(req, size, net.options.inChannels, net.options.patch);
     const { native } = req;
-    const patchRng = createPrng(settings.seed + PATCH_SEED_OFFSET);
+    const patchRng = createPrng(settings.seed + PATCH_SEED_OFFSET, req.resumeFrom?.patchRng);
     const foreground: CaseForeground[] = native ? req.train.map((c) => caseForeground(c.label)) : [];
     const channels = net.options.inChannels;
     /** A batch element: the whole case (paper protocol) or a patch of it, augmented either way. */
@@ -264,15 +315,23 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         ),
       ),
     };
-    const rng = createPrng(settings.seed);
-    const history: EpochProgress[] = [];
-    let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined;
+    const resume = req.resumeFrom;
+    const rng = createPrng(settings.seed, resume?.rng);
+    const history: EpochProgress[] = [...(resume?.history ?? [])];
+    let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined =
+      resume?.best && { ...resume.best };
+    if (resume) {
+      resumeTraining(net, optimizer, resume, settings.epochs);
+      for (const p of history) req.onEpoch?.(p);
+    }
     let status: TrainResult['status'] = 'done';
     let peakBytes: number | undefined;
     let firstStepSeconds: number | undefined;
 
     const validated = req.val.length > 0;
-    epochs: for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+    const steps = Math.ceil(req.train.length / settings.batchSize);
+    let lastStepReport = Number.NEGATIVE_INFINITY;
+    epochs: for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
       const learningRate = learningRateAt(
         settings.schedule ?? 'constant',
@@ -316,6 +375,17 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         firstStepSeconds ??= (performance.now() - (req.startedAt ?? start)) / 1000;
         loss.dispose();
         batches++;
+        const now = performance.now();
+        if (req.onStep && now - lastStepReport >= STEP_INTERVAL_S * 1000) {
+          lastStepReport = now;
+          req.onStep({
+            epoch,
+            epochs: settings.epochs,
+            step: batches,
+            steps,
+            seconds: (now - epochStart) / 1000,
+          });
+        }
         await yieldToEventLoop();
       }
       if (req.signal?.aborted) {
@@ -345,8 +415,22 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(progress);
+      // Checkpoint first: every epoch a caller has heard of is in the checkpoint.
+      await req.onCheckpoint?.(
+        checkpointOf(net, optimizer, {
+          epoch,
+          history: [...history],
+          best,
+          rng: rng.state(),
+          patchRng: patchRng.state(),
+        }),
+      );
       req.onEpoch?.(progress);
       await yieldToEventLoop();
+      if (req.pauseSignal?.aborted && epoch < settings.epochs) {
+        status = 'cancelled';
+        break;
+      }
     }
 
     const result: TrainResult = {

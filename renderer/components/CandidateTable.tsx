@@ -5,6 +5,7 @@
  */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { CandidateSummary } from '../../main/api';
+import { type ExperimentStatus, shownCandidateStatus } from '../../main/core/status';
 import {
   candidateDiagnosis,
   durationSeconds,
@@ -96,6 +97,8 @@ function useScrollWindow() {
 
 export const CandidateTable = memo(function CandidateTable(props: {
   candidates: CandidateSummary[];
+  /** The search's state: an unfinished row of a search that is not running shows that state, not "running". */
+  searchStatus?: ExperimentStatus;
   selectedSeq?: number;
   bestSeq?: number;
   compareSeqs: number[];
@@ -194,9 +197,7 @@ export const CandidateTable = memo(function CandidateTable(props: {
                 <td>{c.spec.res ? '✓' : ''}</td>
                 <td>{c.spec.block.nodes}</td>
                 <td>
-                  <span className={`status status-${c.status}`} title={c.reason ?? undefined}>
-                    {c.status}
-                  </span>
+                  <StatusCell candidate={c} searchStatus={props.searchStatus} />
                 </td>
                 <td className="mono">{formatDuration(durationSeconds(c))}</td>
                 <td className="small ops-cell">{opsLabel(c)}</td>
@@ -211,3 +212,22 @@ export const CandidateTable = memo(function CandidateTable(props: {
     </div>
   );
 });
+
+function StatusCell({
+  candidate: c,
+  searchStatus,
+}: {
+  candidate: CandidateSummary;
+  searchStatus: ExperimentStatus | undefined;
+}) {
+  const shown = searchStatus ? shownCandidateStatus(c.status, searchStatus) : c.status;
+  const title =
+    shown !== c.status
+      ? 'not training while the search is not running; on resume it goes on from its last finished epoch'
+      : (c.reason ?? undefined);
+  return (
+    <span className={`status status-${shown}`} title={title}>
+      {shown}
+    </span>
+  );
+}

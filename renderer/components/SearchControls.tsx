@@ -18,7 +18,7 @@ export function SearchControls({ live }: { live: LiveExperiment }) {
         type="button"
         data-testid="pause-search"
         disabled={!running || busy.stopping !== undefined}
-        title="Pauses after the running candidate finishes training"
+        title="Pauses at the end of the running candidate's epoch; Resume goes on from there"
         onClick={() => pause()}
       >
         {busy.stopping === 'pause' ? 'Pausing…' : '❚❚ Pause'}
@@ -30,7 +30,7 @@ export function SearchControls({ live }: { live: LiveExperiment }) {
         type="button"
         data-testid="stop-search"
         disabled={(!running && live.status !== 'paused') || busy.stopping === 'stop'}
-        title="Stops the search; the running candidate is cancelled and retrained on resume"
+        title="Stops the search now; on resume the running candidate goes on from its last finished epoch"
         onClick={() => stop()}
       >
         {busy.stopping === 'stop' ? 'Stopping…' : '■ Stop'}

@@ -77,7 +77,7 @@ export function SearchView() {
           )}
           {busy.stopping === 'pause' && running && (
             <div className="small muted" data-testid="stopping-note">
-              Pausing after candidate #{live.running?.seq ?? '…'} finishes training…
+              Pausing once candidate #{live.running?.seq ?? '…'} finishes its epoch…
             </div>
           )}
         </div>
@@ -129,6 +129,7 @@ export function SearchView() {
       <div className={`results ${selected ? 'with-detail' : ''}`}>
         <CandidateTable
           candidates={live.candidates}
+          searchStatus={live.status}
           selectedSeq={selectedSeq}
           bestSeq={live.bestSeq}
           compareSeqs={compareSeqs}

@@ -1,4 +1,5 @@
 /** Always visible: backend and device, the current search's progress and ETA. */
+import { etaFromSteps } from '../../main/core/progress';
 import { useApp } from '../context';
 import { formatDuration } from '../lib/format';
 import { EngineStatus } from './EngineStatus';
@@ -9,6 +10,11 @@ export function StatusBar() {
   const progress = live?.progress;
   const epochs = (live?.config?.training as { epochs?: number } | undefined)?.epochs;
   const fraction = progress && progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
+  const step = live?.running?.step;
+  // Before a candidate has finished in this run, the running candidate's measured steps give the ETA.
+  const eta =
+    progress?.etaSeconds ??
+    (step && progress ? etaFromSteps(step, progress.total - progress.done) : undefined);
   return (
     <div className="status-bar" data-testid="status-bar">
       <span className="status-item" data-testid="backend-info">
@@ -20,7 +26,9 @@ export function StatusBar() {
           <span className="status-item">
             Experiment {live.experimentId} · <b>{live.status}</b>
             {live.running
-              ? ` · training #${live.running.seq} (${live.running.curve.length}${epochs ? `/${epochs}` : ''} epochs done)`
+              ? ` · training #${live.running.seq} (${live.running.curve.length}${epochs ? `/${epochs}` : ''} epochs done${
+                  step ? ` · epoch ${step.epoch} step ${step.step}/${step.steps}` : ''
+                })`
               : ''}
           </span>
           <span className="status-item progress" data-testid="progress">
@@ -31,10 +39,7 @@ export function StatusBar() {
           </span>
           <span className="status-item" data-testid="eta">
             {/* A paused or stopped search has no time left to estimate; the last estimate would be stale. */}
-            ETA{' '}
-            {live.status === 'running' && progress?.etaSeconds !== undefined
-              ? formatDuration(progress.etaSeconds)
-              : '—'}
+            ETA {live.status === 'running' && eta !== undefined ? formatDuration(eta) : '—'}
           </span>
         </>
       )}

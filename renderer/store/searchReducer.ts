@@ -18,12 +18,15 @@ import {
   type TestResult,
   toCandidateSummary,
 } from '../../main/api';
+import type { StepProgress } from '../../main/core/progress';
 import type { ArchitectureSpec } from '../../main/core/spec';
 
 export interface RunningCandidate {
   seq: number;
   spec: ArchitectureSpec;
   curve: EpochRecord[];
+  /** Where its training is within the epoch (the trainer's latest `step` report). */
+  step?: StepProgress;
 }
 
 export interface LiveExperiment {
@@ -169,6 +172,9 @@ export function applyEvent(
     case 'epoch':
       if (state.running?.seq !== event.seq) return state;
       return { ...state, running: { ...state.running, curve: [...state.running.curve, event.point] } };
+    case 'step':
+      if (state.running?.seq !== event.seq) return state;
+      return { ...state, running: { ...state.running, step: event.progress } };
     case 'candidate-finished':
       return {
         ...state,

@@ -137,23 +137,31 @@ describe('a search on phantom data', () => {
     }
   });
 
-  it('pauses after the candidate in training, and resumes to the same sequence', async () => {
+  it('pauses before the next candidate trains, and resumes to the same sequence', async () => {
     const workspace = tempDir('pause-ws');
+    let paused = false;
     const events: SearchEvent[] = [];
     let runner: ReturnType<typeof createSearchRunner> | undefined;
     runner = createSearchRunner({
       workspace,
       emit: (e) => {
         events.push(e);
-        if (e.type === 'candidate-started' && e.seq === 1) void runner?.pause(e.experimentId);
+        if (e.type === 'candidate-started' && e.seq === 1 && !paused) {
+          paused = true;
+          void runner?.pause(e.experimentId);
+        }
       },
     });
     try {
       const { experimentId: id } = await runner.start({ ...tinyConfig(data, { evaluations: 10 }), topK: 0 });
       expect((await runner.whenDone(id)).status).toBe('paused');
       expect(runner.store.getExperiment(id)?.status).toBe('paused');
-      // The candidate in training when pause was asked finished; nothing is left running.
-      expect(runner.store.listCandidates(id).map((c) => c.status)).toEqual(['trained', 'trained']);
+      // Pause ends training at the next epoch boundary: the candidate that was about to train did not
+      // start; it is left unfinished (its row shown as paused) and trains on resume.
+      expect(runner.store.listCandidates(id).map((c) => `${c.status} ${c.curve.length}`)).toEqual([
+        'trained 1',
+        'running 0',
+      ]);
       await runner.resume(id);
       expect((await runner.whenDone(id)).status).toBe('finished');
       expect(runner.store.listCandidates(id).map((c) => `${c.seq} ${c.key} ${c.status}`)).toEqual(

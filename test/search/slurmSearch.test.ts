@@ -192,14 +192,14 @@ describe('cluster faults, one job each', () => {
     const normal = executor({});
     const small = executor({ mem: '60M' });
     process.env.SEGNAS_FAULT_STALL = 'stall';
-    /** Acts on a job once its trainer has started (its `ready` line is in the events file). */
-    const whenStarted = async (key: string, act: (jobId: string) => void) => {
+    /** Acts on a job once its trainer has started (its `ready` line, or `line`, is in the events file). */
+    const whenStarted = async (key: string, act: (jobId: string) => void, line = '"ready"') => {
       for (let i = 0; i < 600; i++) {
         const r = records.get(key);
         let started = false;
         try {
           started = readFileSync(join(dir, 'jobs', key, `events.${r?.attempts}.ndjson`), 'utf8').includes(
-            '"ready"',
+            line,
           );
         } catch {}
         if (r?.jobId && r.state === 'RUNNING' && started) return act(r.jobId);
@@ -208,7 +208,11 @@ describe('cluster faults, one job each', () => {
       throw new Error(`${key} never started: ${JSON.stringify(records.get(key))}`);
     };
     try {
-      const requeued = normal.run(job('requeue', 20));
+      // The requeued job's second run finds the first run's epoch checkpoint on the shared filesystem.
+      const requeued = normal.run({
+        ...job('requeue', 20),
+        checkpointDir: join(dir, 'checkpoints', 'requeue'),
+      });
       const cancelled = normal.run(job('cancel', 2000));
       const oom = small.run(job('oom', 2));
       const stalled = normal.run(job('stall', 1));
@@ -223,22 +227,34 @@ describe('cluster faults, one job each', () => {
       expect(stopOutcome.status).toBe('cancelled');
       expect(records.get('stop')?.state).toBe('STOPPED');
       expect((await squeue(localRunner(), [stopJob])).get(stopJob)?.state).toMatch(/CANCELLED|COMPLETING/);
-      const requeue = whenStarted('requeue', (id) => {
-        cluster.client(['scontrol', 'requeue', id]);
-        // Slurm holds a requeued job back for a while (BeginTime); an admin would release it like this.
-        for (let i = 0; i < 50; i++) {
-          const out = cluster.client(['squeue', '--noheader', '--states=all', '--format=%T', `--jobs=${id}`]);
-          if (out.includes('PENDING')) {
-            cluster.client(['scontrol', 'update', `JobId=${id}`, 'StartTime=now']);
-            return;
+      const requeue = whenStarted(
+        'requeue',
+        (id) => {
+          cluster.client(['scontrol', 'requeue', id]);
+          // Slurm holds a requeued job back for a while (BeginTime); an admin would release it like this.
+          for (let i = 0; i < 50; i++) {
+            const out = cluster.client([
+              'squeue',
+              '--noheader',
+              '--states=all',
+              '--format=%T',
+              `--jobs=${id}`,
+            ]);
+            if (out.includes('PENDING')) {
+              cluster.client(['scontrol', 'update', `JobId=${id}`, 'StartTime=now']);
+              return;
+            }
           }
-        }
-      });
+        },
+        '"epoch":2,',
+      );
       await Promise.all([requeue, whenStarted('cancel', (id) => cluster.client(['scancel', id]))]);
       const [r, c, o, s] = await Promise.all([requeued, cancelled, oom, stalled]);
       expect(r.status, r.reason).toBe('done');
       expect(r.history.map((e) => e.epoch)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(records.get('requeue')?.attempts).toBe(1);
+      // It went on from its checkpoint (epoch 2 or later), not from epoch 1.
+      expect(r.resumedFrom).toBeGreaterThanOrEqual(2);
       const events = readFileSync(join(dir, 'jobs', 'requeue', 'events.1.ndjson'), 'utf8');
       expect(events.match(/"ready"/g)?.length).toBe(2);
       expect(c.status).toBe('failed');

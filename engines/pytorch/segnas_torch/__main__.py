@@ -24,7 +24,7 @@ _protocol_out = sys.stdout
 sys.stdout = sys.stderr
 _write_lock = threading.Lock()
 
-PROTOCOL_VERSION = 4  # main/compute/protocol.ts
+PROTOCOL_VERSION = 5  # main/compute/protocol.ts
 
 
 def _finite(v):
@@ -107,6 +107,7 @@ def main() -> None:
     from .jobs import BadMessage, message_id, parse_line
     from .modelio import load_model, save_model
     from .sliding import sliding_window_predict
+    from .checkpoint import remove_checkpoint
     from .trainer import train_candidate
     from .volumes import read_image, write_label
 
@@ -135,6 +136,7 @@ def main() -> None:
     jobs: "queue.Queue" = queue.Queue()
     state = {"running": None, "leaving": False}
     cancel = threading.Event()
+    pause = threading.Event()  # end the train job at the end of its epoch in progress
 
     def reader() -> None:
         for raw in sys.stdin:
@@ -152,12 +154,17 @@ def main() -> None:
                 if state["running"] == payload:
                     cancel.set()
                 continue
+            if kind == "pause":
+                if state["running"] == payload:
+                    pause.set()
+                continue
             if state["running"] is not None or not jobs.empty():
                 send({"type": "failed", "id": payload["id"], "status": "failed",
                       "reason": f"trainer busy with job {state['running']}"})
                 continue
             state["running"] = payload["id"]
             cancel.clear()
+            pause.clear()
             jobs.put((kind, payload))
         # stdin closed or shutdown: cancel the job in progress (nobody will read its result) and leave.
         state["leaving"] = True
@@ -209,7 +216,12 @@ def main() -> None:
             if not state["leaving"]:
                 send({"type": "epoch", "id": job["id"], "progress": {**progress, "valDice": float("nan")} if nan else progress})
 
-        result = train_candidate(job, device, precision, cancel, on_epoch, channels_last=args.channels_last)
+        def on_step(progress: dict) -> None:
+            if not state["leaving"]:
+                send({"type": "step", "id": job["id"], "progress": progress})
+
+        result = train_candidate(job, device, precision, cancel, on_epoch, channels_last=args.channels_last,
+                                 pause=pause, on_step=on_step)
         if result.net is not None and job.get("exportDir") and result.status == "done":
             meta = job.get("exportMeta") or {}
             k = job["network"]["classes"]
@@ -220,10 +232,14 @@ def main() -> None:
                 "extra": {"bestDice": result.best_dice, "bestEpoch": result.best_epoch, "training": job["training"],
                           **({"native": job["native"]} if job.get("native") else {})},
             }, onnx=args.onnx and meta.get("onnx", True) is not False)
+        if job.get("checkpointDir") and result.status == "done":
+            # The model, not the checkpoint, is what a finished training leaves.
+            remove_checkpoint(job["checkpointDir"])
         return {"type": "result", "id": job["id"], "status": result.status, "bestDice": result.best_dice,
                 "bestEpoch": result.best_epoch, "bestPerLabel": result.best_per_label, "epochs": result.epochs,
                 "seconds": result.seconds, "paramCount": result.param_count, "peakBytes": result.peak_bytes,
-                "firstStepSeconds": result.first_step_seconds}
+                "firstStepSeconds": result.first_step_seconds,
+                **({"resumedFrom": result.resumed_from} if result.resumed_from is not None else {})}
 
     def run_predict(job: dict):
         start = time.perf_counter()

@@ -90,6 +90,9 @@ def validate_train_job(job: Any) -> dict:
         _check(isinstance(job["exportDir"], str), w, "job.exportDir", "must be a string")
     if "exportMeta" in job:
         _obj(job["exportMeta"], w, "job.exportMeta")
+    if "checkpointDir" in job:
+        _check(isinstance(job["checkpointDir"], str) and job["checkpointDir"] != "", w, "job.checkpointDir",
+               "must be a non-empty string")
     return job
 
 
@@ -112,7 +115,7 @@ def validate_predict_job(job: Any) -> dict:
 
 
 def parse_line(line: str) -> Tuple[str, Any]:
-    """-> (type, payload) for train / predict / cancel / shutdown; raises BadMessage otherwise."""
+    """-> (type, payload) for train / predict / cancel / pause / shutdown; raises BadMessage otherwise."""
     try:
         msg = json.loads(line)
     except ValueError as e:
@@ -124,11 +127,11 @@ def parse_line(line: str) -> Tuple[str, Any]:
         return t, validate_train_job(msg.get("job"))
     if t == "predict":
         return t, validate_predict_job(msg.get("job"))
-    if t == "cancel":
+    if t in ("cancel", "pause"):
         return t, str(msg.get("id"))
     if t == "shutdown":
         return t, None
-    raise BadMessage(f"unknown message type '{t}' (expected train, predict, cancel or shutdown)")
+    raise BadMessage(f"unknown message type '{t}' (expected train, predict, cancel, pause or shutdown)")
 
 
 def message_id(line: str) -> str:

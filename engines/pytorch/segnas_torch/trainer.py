@@ -23,6 +23,7 @@ from typing import Callable, List, Optional
 import torch
 
 from .augment import augment_batch, draw_transform
+from .checkpoint import read_checkpoint, restore_checkpoint, training_fingerprint, write_checkpoint
 from .loss import label_weights_from_counts, supervised_loss
 from .memory import CudaPeak, tensors_bytes, traced_peak
 from .metrics import mean_foreground_dice, per_label_dice
@@ -39,6 +40,8 @@ PATCH_SEED_OFFSET = 7919
 
 
 POLY_EXPONENT = 0.9
+# Least seconds between two step reports (main/train/trainer.ts STEP_INTERVAL_S): the first step at once.
+STEP_INTERVAL_S = 2.0
 
 
 def learning_rate_at(schedule: str, lr0: float, epoch: int, epochs: int) -> float:
@@ -97,6 +100,8 @@ class TrainResult:
     peak_bytes: Optional[int] = None
     # Seconds from the job's start to the end of its first training step (the per-candidate fixed cost).
     first_step_seconds: Optional[float] = None
+    # The checkpoint epoch the job went on from; None: it started at epoch 1.
+    resumed_from: Optional[int] = None
     net: Optional[SegNet] = None
     history: list = field(default_factory=list)
 
@@ -176,7 +181,11 @@ def evaluate(net: SegNet, images, labels, precision: str, native: Optional[dict]
 
 
 def train_candidate(job: dict, device: torch.device, precision: str, cancel: threading.Event,
-                    on_epoch: Callable[[dict], None], channels_last: bool = False) -> TrainResult:
+                    on_epoch: Callable[[dict], None], channels_last: bool = False,
+                    pause: Optional[threading.Event] = None,
+                    on_step: Optional[Callable[[dict], None]] = None) -> TrainResult:
+    """`cancel` stops after the current batch; `pause` at the end of the epoch in progress, after its
+    checkpoint (job `checkpointDir`, checkpoint.py), from which a later job of the same training goes on."""
     start = time.perf_counter()
     size, classes = job["network"]["size"], job["network"]["classes"]
     settings = job["training"]
@@ -225,7 +234,22 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
     best = None
     status = "done"
     n = len(train_img)
-    for epoch in range(1, settings["epochs"] + 1):
+    checkpoint_dir = job.get("checkpointDir")
+    fingerprint = training_fingerprint(job) if checkpoint_dir else ""
+    saved = read_checkpoint(checkpoint_dir, fingerprint) if checkpoint_dir else None
+    if saved is not None and saved["epoch"] > settings["epochs"]:
+        saved = None
+    if saved is not None:
+        restore_checkpoint(saved, net=net, optimizer=optimizer, rng=rng, device=device, scaler=scaler,
+                           patch_rng=patch_rng)
+        history = list(saved["history"])
+        best = saved["best"]
+        for progress in history:
+            on_epoch(progress)
+    start_epoch = saved["epoch"] + 1 if saved is not None else 1
+    steps_per_epoch = -(-n // settings["batchSize"])
+    last_step_report = float("-inf")
+    for epoch in range(start_epoch, settings["epochs"] + 1):
         epoch_start = time.perf_counter()
         lr = learning_rate_at(settings.get("schedule", "constant"), settings["learningRate"], epoch,
                               settings["epochs"])
@@ -288,6 +312,11 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
                 loss = step()
             loss_sum += loss
             batches += 1
+            now = time.perf_counter()
+            if on_step is not None and now - last_step_report >= STEP_INTERVAL_S:
+                last_step_report = now
+                on_step({"epoch": epoch, "epochs": settings["epochs"], "step": batches,
+                         "steps": steps_per_epoch, "seconds": now - epoch_start})
             if first_step is None:
                 if device.type == "cuda":
                     torch.cuda.synchronize(device)  # once per job: the step's time, not its launch
@@ -316,7 +345,14 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
             "seconds": time.perf_counter() - epoch_start,
         }
         history.append(progress)
+        # Checkpoint first: every epoch the caller has heard of is in the checkpoint.
+        if checkpoint_dir:
+            write_checkpoint(checkpoint_dir, fingerprint, epoch=epoch, history=history, best=best, net=net,
+                             optimizer=optimizer, rng=rng, device=device, scaler=scaler, patch_rng=patch_rng)
         on_epoch(progress)
+        if pause is not None and pause.is_set() and epoch < settings["epochs"]:
+            status = "cancelled"
+            break
     result = TrainResult(
         status=status,
         best_dice=best["dice"] if best else 0.0,
@@ -327,6 +363,7 @@ def train_candidate(job: dict, device: torch.device, precision: str, cancel: thr
         param_count=net.param_count(),
         peak_bytes=cuda_peak.peak_bytes() if cuda_peak is not None else cpu_peak,
         first_step_seconds=first_step,
+        resumed_from=saved["epoch"] if saved is not None else None,
         history=history,
     )
     if best is not None:

@@ -5,6 +5,7 @@ import { describeResolvedBackend } from '../../core/backendKey';
 import { describeProtocol } from '../../core/datasetPlan';
 import { formatBytes, printable } from '../../core/format';
 import { learningDiagnosis } from '../../core/learningDiagnosis';
+import { type CandidateStatus, type ExperimentStatus, shownCandidateStatus } from '../../core/status';
 import { modelsDirOf, reportDirOf } from '../../search/afterSearch';
 import { describeSpec } from '../../search/report';
 import { markInterrupted } from '../../search/resume';
@@ -20,6 +21,16 @@ function diagnosisSuffix(curve: Parameters<typeof learningDiagnosis>[0]): string
 
 function peakSuffix(bytes: number | null): string {
   return bytes === null ? '' : `, ${formatBytes(bytes)} peak`;
+}
+
+/** The counts by the state each row shows: an unfinished row of a search that is not running is not training. */
+function shownCounts(counts: Record<string, number>, experiment: ExperimentStatus): Record<string, number> {
+  const shown: Record<string, number> = {};
+  for (const [status, n] of Object.entries(counts)) {
+    const as = shownCandidateStatus(status as CandidateStatus, experiment);
+    shown[as] = (shown[as] ?? 0) + n;
+  }
+  return shown;
 }
 
 /** "12 trained, 3 illegal, 1 oom": the candidates by status, in words rather than a JSON object. */
@@ -131,7 +142,7 @@ the search's models and, after a final training, of the final models), and where
       const top = store.listCandidates(id, { status: ['trained'], sortBy: 'f', limit });
       const lines = [
         `experiment ${id}: ${printable(experiment.name)}`,
-        `status ${experiment.status}${experiment.statusReason ? ` (${printable(experiment.statusReason)})` : ''}; ${summary?.total ?? 0}/${experiment.config.budget.evaluations} evaluations (${countsLine(summary?.counts ?? {})})`,
+        `status ${experiment.status}${experiment.statusReason ? ` (${printable(experiment.statusReason)})` : ''}; ${(summary?.total ?? 0) - (summary?.counts.running ?? 0)}/${experiment.config.budget.evaluations} evaluations (${countsLine(shownCounts(summary?.counts ?? {}, experiment.status))})`,
         `dataset ${printable(experiment.config.datasetPath)}; variant ${experiment.config.variant}; backend ${describeResolvedBackend(experiment.backend, experiment.config.extra)} (${experiment.device})`,
         `protocol ${describeProtocol(experiment.config.training)}`,
         `training ${trainingLine(experiment.config.training)}; seeds ${Object.entries(experiment.seeds)

@@ -1,0 +1,40 @@
+/** The search page's view of a candidate's progress within its epoch (the engine's `step` events). */
+import { describe, expect, it } from 'vitest';
+import type { ExperimentSummary, SearchEvent } from '../../main/api';
+import { searchEventSchema } from '../../main/api';
+import { applyEvent, type LiveExperiment } from '../../renderer/store/searchReducer';
+
+const spec = {
+  n: 16,
+  p: 3,
+  sup: false,
+  res: true,
+  block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
+  extras: {},
+};
+const summary = {
+  id: 1,
+  status: 'running',
+  evaluationsBudget: 10,
+  counts: { running: 0, trained: 0, cached: 0, illegal: 0, oom: 0, failed: 0, pruned: 0 },
+  total: 0,
+  best: null,
+} as unknown as ExperimentSummary;
+
+describe('step events', () => {
+  it('move the running candidate within its epoch, and only that candidate', () => {
+    const progress = { epoch: 2, epochs: 10, step: 5, steps: 12, seconds: 20 };
+    const events: SearchEvent[] = [
+      { type: 'search-started', experimentId: 1, summary },
+      { type: 'candidate-started', experimentId: 1, seq: 3, x: [1], spec },
+      { type: 'step', experimentId: 1, seq: 3, progress },
+      { type: 'step', experimentId: 1, seq: 4, progress: { ...progress, step: 9 } },
+    ];
+    expect(searchEventSchema.safeParse(events[2]).success).toBe(true);
+    expect(searchEventSchema.safeParse({ ...events[2], progress: { ...progress, step: 0 } }).success).toBe(
+      false,
+    );
+    const live = events.reduce<LiveExperiment | undefined>((s, e) => applyEvent(s, e), undefined);
+    expect(live?.running?.step).toEqual(progress);
+  });
+});
