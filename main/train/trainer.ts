@@ -279,6 +279,102 @@ function validateRequest(req: TrainRequest, size: number, channels: number, patc
   }
 }
 
+type Sampler = (caseIndex: number, slot: number, batch: number) => TrainVolume;
+
+/** A batch element: the whole case (paper protocol) or a patch of it (native), augmented either way. */
+function batchSampler(req: TrainRequest, size: number, channels: number, rng: Prng, patchRng: Prng): Sampler {
+  const { native } = req;
+  const { augment } = req.settings;
+  const foreground: CaseForeground[] = native ? req.train.map((c) => caseForeground(c.label)) : [];
+  return (caseIndex, slot, batch) => {
+    const c = req.train[caseIndex];
+    if (!native || !c.shape) return augmentSample(c, size, augment, rng);
+    const patch = native.patchSize;
+    const forced = forcedForeground(slot, batch, native.foregroundFraction);
+    const origin = patchOrigin(c.shape, patch, forced ? foreground[caseIndex] : null, patchRng);
+    const cut = {
+      image: cropPatch(c.image, c.shape, channels, origin, patch),
+      label: cropPatch(c.label, c.shape, 1, origin, patch),
+    };
+    return augmentSample(cut, patch, augment, rng);
+  };
+}
+
+/** The peak memory of the first step and the seconds to it, measured once per candidate. */
+interface StepTiming {
+  peakBytes?: number;
+  firstStepSeconds?: number;
+}
+
+interface EpochModel {
+  req: TrainRequest;
+  net: ReturnType<TrainRequest['makeNet']>;
+  optimizer: NadamOptimizer;
+  lossConfig: ExpLogLossConfig;
+  sample: Sampler;
+  /** The network input's side(s): S, or the native patch. */
+  inputSide: Parameters<typeof batchTensors>[1];
+  classes: number;
+  channels: number;
+}
+
+/** One pass over the training cases in `order`; the mean loss, or cancelled when the job's signal fired. */
+async function trainEpoch(
+  m: EpochModel,
+  at: { epoch: number; order: number[]; epochStart: number; bytesBefore: number; start: number },
+  timing: StepTiming,
+): Promise<{ loss: number; cancelled: boolean }> {
+  const { req, optimizer } = m;
+  const { settings } = req;
+  const steps = Math.ceil(req.train.length / settings.batchSize);
+  let lastStepReport = Number.NEGATIVE_INFINITY;
+  let lossSum = 0;
+  let batches = 0;
+  for (let b = 0; b < at.order.length; b += settings.batchSize) {
+    if (req.signal?.aborted) return { loss: Number.NaN, cancelled: true };
+    const members = at.order.slice(b, b + settings.batchSize);
+    const samples = members.map((i, slot) => m.sample(i, slot, members.length));
+    const [x, y] = batchTensors(samples, m.inputSide, m.classes, m.channels);
+    const step = () =>
+      optimizer.minimize(
+        () => {
+          const out = m.net.apply(x, true);
+          return supervisedLoss(out.probs, out.aux, y, m.lossConfig);
+        },
+        true,
+        m.net.trainable,
+      );
+    let loss: tf.Scalar | null;
+    if (timing.peakBytes === undefined) {
+      // One profiled step: the optimizer's slots are made in it, so its peak is the steady one. Only
+      // one, because profiling records every kernel.
+      const profile = await tf.profile(() => step() ?? []);
+      loss = profile.result instanceof tf.Tensor ? (profile.result as tf.Scalar) : null;
+      timing.peakBytes = Math.max(0, profile.peakBytes - at.bytesBefore);
+    } else loss = step();
+    x.dispose();
+    y.dispose();
+    if (!loss) throw new Error('trainer: the optimizer returned no loss.');
+    lossSum += (await loss.data())[0];
+    timing.firstStepSeconds ??= (performance.now() - (req.startedAt ?? at.start)) / 1000;
+    loss.dispose();
+    batches++;
+    const now = performance.now();
+    if (req.onStep && now - lastStepReport >= STEP_INTERVAL_S * 1000) {
+      lastStepReport = now;
+      req.onStep({
+        epoch: at.epoch,
+        epochs: settings.epochs,
+        step: batches,
+        steps,
+        seconds: (now - at.epochStart) / 1000,
+      });
+    }
+    await yieldToEventLoop();
+  }
+  return { loss: lossSum / batches, cancelled: false };
+}
+
 export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
   const start = performance.now();
   const { settings } = req;
@@ -290,22 +386,11 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
   try {
     validateRequest(req, size, net.options.inChannels, net.options.patch);
     const { native } = req;
-    const patchRng = createPrng(settings.seed + PATCH_SEED_OFFSET, req.resumeFrom?.patchRng);
-    const foreground: CaseForeground[] = native ? req.train.map((c) => caseForeground(c.label)) : [];
+    const resume = req.resumeFrom;
+    const rng = createPrng(settings.seed, resume?.rng);
+    const patchRng = createPrng(settings.seed + PATCH_SEED_OFFSET, resume?.patchRng);
     const channels = net.options.inChannels;
-    /** A batch element: the whole case (paper protocol) or a patch of it, augmented either way. */
-    const sample = (caseIndex: number, slot: number, batch: number): TrainVolume => {
-      const c = req.train[caseIndex];
-      if (!native || !c.shape) return augmentSample(c, size, settings.augment, rng);
-      const patch = native.patchSize;
-      const forced = forcedForeground(slot, batch, native.foregroundFraction);
-      const origin = patchOrigin(c.shape, patch, forced ? foreground[caseIndex] : null, patchRng);
-      const cut = {
-        image: cropPatch(c.image, c.shape, channels, origin, patch),
-        label: cropPatch(c.label, c.shape, 1, origin, patch),
-      };
-      return augmentSample(cut, patch, settings.augment, rng);
-    };
+    const sample = batchSampler(req, size, channels, rng, patchRng);
     const lossConfig: ExpLogLossConfig = {
       ...EXP_LOG_DEFAULTS,
       labelWeights: labelWeightsFromCounts(
@@ -315,8 +400,6 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
         ),
       ),
     };
-    const resume = req.resumeFrom;
-    const rng = createPrng(settings.seed, resume?.rng);
     const history: EpochProgress[] = [...(resume?.history ?? [])];
     let best: { dice: number; epoch: number; perLabel: number[]; weights: Float32Array[] } | undefined =
       resume?.best && { ...resume.best };
@@ -325,13 +408,10 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       for (const p of history) req.onEpoch?.(p);
     }
     let status: TrainResult['status'] = 'done';
-    let peakBytes: number | undefined;
-    let firstStepSeconds: number | undefined;
+    const timing: StepTiming = {};
 
     const validated = req.val.length > 0;
-    const steps = Math.ceil(req.train.length / settings.batchSize);
-    let lastStepReport = Number.NEGATIVE_INFINITY;
-    epochs: for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= settings.epochs; epoch++) {
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= settings.epochs; epoch++) {
       const epochStart = performance.now();
       const learningRate = learningRateAt(
         settings.schedule ?? 'constant',
@@ -341,52 +421,14 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       );
       optimizer.setLearningRate(learningRate);
       const order = shuffled(req.train.length, rng);
-      let lossSum = 0;
-      let batches = 0;
-      for (let b = 0; b < order.length; b += settings.batchSize) {
-        if (req.signal?.aborted) {
-          status = 'cancelled';
-          break epochs;
-        }
-        const members = order.slice(b, b + settings.batchSize);
-        const samples = members.map((i, slot) => sample(i, slot, members.length));
-        const [x, y] = batchTensors(samples, native?.patchSize ?? size, classes, channels);
-        const step = () =>
-          optimizer.minimize(
-            () => {
-              const out = net.apply(x, true);
-              return supervisedLoss(out.probs, out.aux, y, lossConfig);
-            },
-            true,
-            net.trainable,
-          );
-        let loss: tf.Scalar | null;
-        if (peakBytes === undefined) {
-          // One profiled step: the optimizer's slots are made in it, so its peak is the steady one. Only
-          // one, because profiling records every kernel.
-          const profile = await tf.profile(() => step() ?? []);
-          loss = profile.result instanceof tf.Tensor ? (profile.result as tf.Scalar) : null;
-          peakBytes = Math.max(0, profile.peakBytes - bytesBefore);
-        } else loss = step();
-        x.dispose();
-        y.dispose();
-        if (!loss) throw new Error('trainer: the optimizer returned no loss.');
-        lossSum += (await loss.data())[0];
-        firstStepSeconds ??= (performance.now() - (req.startedAt ?? start)) / 1000;
-        loss.dispose();
-        batches++;
-        const now = performance.now();
-        if (req.onStep && now - lastStepReport >= STEP_INTERVAL_S * 1000) {
-          lastStepReport = now;
-          req.onStep({
-            epoch,
-            epochs: settings.epochs,
-            step: batches,
-            steps,
-            seconds: (now - epochStart) / 1000,
-          });
-        }
-        await yieldToEventLoop();
+      const ran = await trainEpoch(
+        { req, net, optimizer, lossConfig, sample, inputSide: native?.patchSize ?? size, classes, channels },
+        { epoch, order, epochStart, bytesBefore, start },
+        timing,
+      );
+      if (ran.cancelled) {
+        status = 'cancelled';
+        break;
       }
       if (req.signal?.aborted) {
         status = 'cancelled';
@@ -407,7 +449,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       const progress: EpochProgress = {
         epoch,
         epochs: settings.epochs,
-        loss: lossSum / batches,
+        loss: ran.loss,
         ...validation,
         learningRate,
         bestDice: best.dice,
@@ -441,8 +483,8 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       history,
       seconds: (performance.now() - start) / 1000,
       paramCount: net.paramCount,
-      ...(peakBytes !== undefined && { peakBytes }),
-      ...(firstStepSeconds !== undefined && { firstStepSeconds }),
+      ...(timing.peakBytes !== undefined && { peakBytes: timing.peakBytes }),
+      ...(timing.firstStepSeconds !== undefined && { firstStepSeconds: timing.firstStepSeconds }),
     };
     if (req.keepNetwork && best) {
       if (validated) restore(net, best.weights);
