@@ -300,10 +300,12 @@ function batchSampler(req: TrainRequest, size: number, channels: number, rng: Pr
   };
 }
 
-/** The peak memory of the first step and the seconds to it, measured once per candidate. */
+/** Across a candidate's epochs: the first step's peak memory and seconds to it (measured once), and when a
+ * step was last reported (at most every STEP_INTERVAL_S, across epoch boundaries too). */
 interface StepTiming {
   peakBytes?: number;
   firstStepSeconds?: number;
+  lastStepReport: number;
 }
 
 interface EpochModel {
@@ -327,7 +329,6 @@ async function trainEpoch(
   const { req, optimizer } = m;
   const { settings } = req;
   const steps = Math.ceil(req.train.length / settings.batchSize);
-  let lastStepReport = Number.NEGATIVE_INFINITY;
   let lossSum = 0;
   let batches = 0;
   for (let b = 0; b < at.order.length; b += settings.batchSize) {
@@ -360,8 +361,8 @@ async function trainEpoch(
     loss.dispose();
     batches++;
     const now = performance.now();
-    if (req.onStep && now - lastStepReport >= STEP_INTERVAL_S * 1000) {
-      lastStepReport = now;
+    if (req.onStep && now - timing.lastStepReport >= STEP_INTERVAL_S * 1000) {
+      timing.lastStepReport = now;
       req.onStep({
         epoch: at.epoch,
         epochs: settings.epochs,
@@ -408,7 +409,7 @@ export async function trainCandidate(req: TrainRequest): Promise<TrainResult> {
       for (const p of history) req.onEpoch?.(p);
     }
     let status: TrainResult['status'] = 'done';
-    const timing: StepTiming = {};
+    const timing: StepTiming = { lastStepReport: Number.NEGATIVE_INFINITY };
 
     const validated = req.val.length > 0;
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= settings.epochs; epoch++) {
