@@ -276,7 +276,7 @@ export class Engine implements SegnasApi {
   async volumePath(ref: VolumeRef): Promise<string> {
     if (ref.kind === 'prediction') return this.runner().predictionPath(ref.experimentId, ref.seq, ref.caseId);
     if (ref.kind === 'apply-image' && ref.channel !== undefined && ref.channel > 0) {
-      const item = this.applyRuns.item(ref.runId, ref.id);
+      const item = this.options.applyRuns.item(ref.runId, ref.id);
       if (!item) throw new ApiError('not-found', `Apply run ${ref.runId} has no finished image "${ref.id}"`);
       if (ref.channel >= (item.channels ?? 1))
         throw new ApiError(
