@@ -56,7 +56,7 @@ afterAll(async () => {
 async function canvasImage(viewer: Locator): Promise<Buffer> {
   await viewer.and(page.locator('[data-loaded="true"]')).waitFor({ timeout: 120_000 });
   await page.waitForTimeout(500);
-  return viewer.locator('canvas').screenshot();
+  return viewer.locator('canvas').screenshot({ timeout: 60_000 });
 }
 
 /** Picks channel 1 and waits until the viewer shows another picture than `before`. */
