@@ -173,12 +173,7 @@ export function CandidateDetail(props: {
                 </option>
               ))}
             </select>
-            <ChannelPicker
-              names={props.channelNames}
-              channel={channel}
-              onChange={setChannel}
-              testId="viewer-channel"
-            />
+            <ChannelPicker names={props.channelNames} channel={channel} onChange={setChannel} />
           </div>
           {layers.length > 0 ? (
             <Viewer layers={layers} labels={props.labels} testId="viewer" />

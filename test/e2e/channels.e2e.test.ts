@@ -82,7 +82,7 @@ describe('a 2-channel experiment in the browser', () => {
     await page.getByTestId('open-best').click();
     const detail = page.getByTestId('candidate-detail');
     await detail.waitFor();
-    const picker = detail.getByTestId('viewer-channel');
+    const picker = detail.getByTestId('channel-pick');
     await picker.waitFor({ timeout: 60_000 });
     expect(await picker.locator('option').allTextContents()).toEqual(['0: decoy 0', '1: anatomy']);
     await switchesImage(picker, detail.getByTestId('viewer'));
