@@ -284,7 +284,15 @@ export const volumeRefSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('case-label'), datasetPath: pathString, caseId }).strict(),
   z.object({ kind: z.literal('prediction'), experimentId, seq, caseId }).strict(),
   // An image an apply run segmented (DICOM shown as its conversion) and its segmentation.
-  z.object({ kind: z.literal('apply-image'), runId, id: caseId }).strict(),
+  z
+    .object({
+      kind: z.literal('apply-image'),
+      runId,
+      id: caseId,
+      // Which input channel of a multi-channel image to show (absent: channel 0).
+      channel: z.number().int().min(0).max(15).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('apply-result'), runId, id: caseId }).strict(),
 ]);
 

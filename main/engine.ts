@@ -275,6 +275,16 @@ export class Engine implements SegnasApi {
 
   async volumePath(ref: VolumeRef): Promise<string> {
     if (ref.kind === 'prediction') return this.runner().predictionPath(ref.experimentId, ref.seq, ref.caseId);
+    if (ref.kind === 'apply-image' && ref.channel !== undefined && ref.channel > 0) {
+      const item = this.options.applyRuns.item(ref.runId, ref.id);
+      if (!item) throw new ApiError('not-found', `Apply run ${ref.runId} has no finished image "${ref.id}"`);
+      if (ref.channel >= (item.channels ?? 1))
+        throw new ApiError(
+          'not-found',
+          `Image "${ref.id}" of apply run ${ref.runId} has no channel ${ref.channel}`,
+        );
+      return item.channelFiles?.[ref.channel] ?? channelFileOf(item.imagePath, ref.channel);
+    }
     if (ref.kind === 'apply-image' || ref.kind === 'apply-result') {
       const path = this.options.applyRuns.file(
         ref.runId,

@@ -116,6 +116,7 @@ export async function applyModel(
         image: PreparedImage;
         t0: number;
         warnings: string[];
+        channels: number;
       }[] = [];
       for (const [i, input] of batch.entries()) {
         const t0 = performance.now();
@@ -137,7 +138,7 @@ export async function applyModel(
           // The training statistics describe the first channel (the geometry and intensity of the series).
           summarizeImage(input.niftiPath, image[0]),
         );
-        prepared.push({ input, image: ready, t0, warnings });
+        prepared.push({ input, image: ready, t0, warnings, channels: image.length });
       }
       const predictStart = performance.now();
       if (req.signal?.aborted) throw new Error('the apply run was cancelled');
@@ -179,6 +180,10 @@ export async function applyModel(
           dims: p.image.originalDims,
           spacing: p.image.originalSpacing,
           imagePath,
+          ...(p.channels > 1 && {
+            channels: p.channels,
+            ...(p.input.channelFiles && { channelFiles: p.input.channelFiles }),
+          }),
           outPath,
           structures: model.labels.values.slice(1).map((value, k) => ({
             name: model.labels.names[k + 1],

@@ -7,7 +7,7 @@
 import type { DicomOptions } from '../data/dicom';
 import { readModelJson } from '../train/modelJson';
 import { applyModel } from './applyModel';
-import type { ApplyStatus } from './applyTypes';
+import type { ApplyItem, ApplyStatus } from './applyTypes';
 import type { PredictorOptions } from './predictVolumes';
 
 export interface ApplyRunRequest {
@@ -94,6 +94,11 @@ export class ApplyRuns {
   status(runId: number): ApplyStatus | undefined {
     const s = this.runs.get(runId);
     return s && { ...s, items: [...s.items] };
+  }
+
+  /** One finished item of a run. */
+  item(runId: number, id: string): ApplyItem | undefined {
+    return this.runs.get(runId)?.items.find((i) => i.id === id);
   }
 
   /** The image or segmentation file of one finished item, for the viewer. */

@@ -14,6 +14,10 @@ export const applyItemSchema = z.object({
   spacing: z.tuple([z.number(), z.number(), z.number()]),
   /** The image as segmented (for DICOM input, its conversion, kept next to the segmentation). */
   imagePath: z.string(),
+  /** Input channels of a multi-channel image (absent: one); the viewer can show each. */
+  channels: z.number().int().min(2).optional(),
+  /** Its channels' files (<name>_0000 … _000N) when split so; else `imagePath` is a 4-D image holding them. */
+  channelFiles: z.array(z.string()).optional(),
   /** The segmentation, on the image's own grid with the model's original label values. */
   outPath: z.string(),
   /** Per structure (label name): voxels and millilitres in the written segmentation. */

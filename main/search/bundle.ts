@@ -282,7 +282,7 @@ export async function writeBundle(
   const modelNames = (await exists(modelsDirOf(workspace, id)))
     ? (await readdir(modelsDirOf(workspace, id))).filter((n) => /^\d+$/.test(n))
     : [];
-  const datasetCases = new Map<string, { image: string; label?: string }>();
+  const datasetCases = new Map<string, { image: string; channelFiles?: string[]; label?: string }>();
   if (options.predictions && modelNames.length > 0) {
     const split = experiment.splits[0];
     const report = await reopenDataset(experiment);
@@ -317,7 +317,12 @@ export async function writeBundle(
     }
     for (const caseId of [...split.validation, ...split.test]) {
       const c = report.cases.find((k) => k.id === caseId);
-      if (c?.imagePath) datasetCases.set(caseId, { image: c.imagePath, label: c.labelPath });
+      if (c?.imagePath)
+        datasetCases.set(caseId, {
+          image: c.imagePath,
+          ...(c.channelFiles && { channelFiles: c.channelFiles }),
+          label: c.labelPath,
+        });
     }
   }
   await writeReport(store, id, reportDirOf(workspace, id));
@@ -353,15 +358,33 @@ export async function writeBundle(
     });
   }
   if (datasetCases.size > 0) {
-    const mapping = (await reopenDataset(experiment)).labelMapping;
+    const dataset = await reopenDataset(experiment);
+    const mapping = dataset.labelMapping;
     const labels = Object.fromEntries(mapping.values.map((v, k) => [String(v), mapping.names[k]]));
     for (const [caseId, files] of datasetCases) {
-      const image = await imageFileOf(files.image);
-      entries[`dataset/imagesTr/${caseId}${niftiExt(image)}`] = image;
+      // Every channel travels, or the bundled cases could not be predicted by a multi-channel model:
+      // channel files keep nnU-Net's <case>_000N names, a 4-D image is one file holding them all.
+      if (files.channelFiles)
+        files.channelFiles.forEach((f, k) => {
+          entries[`dataset/imagesTr/${caseId}_${String(k).padStart(4, '0')}${niftiExt(f)}`] = f;
+        });
+      else {
+        const image = await imageFileOf(files.image);
+        entries[`dataset/imagesTr/${caseId}${niftiExt(image)}`] = image;
+      }
       if (files.label) entries[`dataset/labelsTr/${caseId}${niftiExt(files.label)}`] = files.label;
     }
+    const { count, names } = dataset.channels;
     entries['dataset/dataset.json'] = strToU8(
-      JSON.stringify({ name: `${experiment.name} (bundled cases)`, labels }, null, 2),
+      JSON.stringify(
+        {
+          name: `${experiment.name} (bundled cases)`,
+          labels,
+          ...(count > 1 && { modality: Object.fromEntries(names.map((n, k) => [String(k), n])) }),
+        },
+        null,
+        2,
+      ),
     );
   }
   const { owner: _o, heartbeatAt: _h, best: _b, updatedAt: _u, ...exp } = experiment;

@@ -11,7 +11,7 @@ import { type JobLedger, SlurmExecutor } from '../compute/slurmExecutor';
 import type { TrainerLaunch } from '../compute/slurmScript';
 import { type BackendKey, requireBackendKey, torchDeviceOf } from '../core/backendKey';
 import type { ClusterSettings, SearchConfig } from '../core/searchConfig';
-import { type Experiment, type ExperimentStore, experimentDir } from '../store';
+import { type CandidateJob, type Experiment, type ExperimentStore, experimentDir } from '../store';
 
 export interface ClusterRunOptions {
   /** Runs Slurm's commands; default: this machine, or ssh to the settings' login node. */
@@ -30,20 +30,36 @@ export function candidateSeqOf(jobKey: string, experimentId: number): number | u
   return m && Number(m[1]) === experimentId ? Number(m[2]) : undefined;
 }
 
-/** Candidates' jobs go to the store's candidate_jobs table; other jobs (test retraining) only to memory. */
+/** The seq of a candidate's final-training job (`e<experiment>-cfinal-<seq>`, finalTraining's), or undefined. */
+export function finalSeqOf(jobKey: string, experimentId: number): number | undefined {
+  const m = /^e(\d+)-cfinal-(\d+)$/.exec(jobKey);
+  return m && Number(m[1]) === experimentId ? Number(m[2]) : undefined;
+}
+
+/**
+ * Candidates' jobs go to the store's candidate_jobs table and final trainings' to final_training_jobs,
+ * so that a resume re-attaches to both; other jobs (test retraining) only to memory.
+ */
 export function storeLedger(store: ExperimentStore, experimentId: number): JobLedger {
   const others = new Map<string, Parameters<JobLedger['put']>[1]>();
+  const toRecord = (row: CandidateJob | undefined) =>
+    row && { jobId: row.jobId, state: row.state, node: row.node, attempts: row.attempts };
   return {
     get(key) {
       const seq = candidateSeqOf(key, experimentId);
-      if (seq === undefined) return others.get(key);
-      const row = store.listCandidateJobs(experimentId).find((j) => j.seq === seq);
-      return row && { jobId: row.jobId, state: row.state, node: row.node, attempts: row.attempts };
+      if (seq !== undefined)
+        return toRecord(store.listCandidateJobs(experimentId).find((j) => j.seq === seq));
+      const final = finalSeqOf(key, experimentId);
+      if (final !== undefined)
+        return toRecord(store.listFinalTrainingJobs(experimentId).find((j) => j.seq === final));
+      return others.get(key);
     },
     put(key, record) {
       const seq = candidateSeqOf(key, experimentId);
-      if (seq === undefined) others.set(key, record);
-      else store.putCandidateJob({ experimentId, seq, ...record });
+      const final = finalSeqOf(key, experimentId);
+      if (seq !== undefined) store.putCandidateJob({ experimentId, seq, ...record });
+      else if (final !== undefined) store.putFinalTrainingJob({ experimentId, seq: final, ...record });
+      else others.set(key, record);
     },
   };
 }

@@ -189,14 +189,23 @@ export async function runFinalStage(deps: FinalStageDeps, experimentId: number):
       const modelDir = join(modelsDir, finalName(seq));
       let row: FinalTraining = planned;
       if (row.status !== 'trained' || !(await exists(modelFile(modelDir)))) {
-        // From scratch: a row left running by a crash or a stop has no usable weights, and a model left
-        // by an earlier plan (other epochs) must not pass for this one's.
+        // A row left running whose cluster job is still known (a restart or kill -9 of this process,
+        // not a Stop) re-attaches to that job: queued, running or finished meanwhile, its model is the
+        // one it writes, and its epochs are read again from its event file.
+        const clusterJob = store.listFinalTrainingJobs(experimentId).find((j) => j.seq === seq);
+        const reattach =
+          row.status === 'running' && clusterJob !== undefined && clusterJob.state !== 'STOPPED';
+        if (!reattach) {
+          // From scratch: a row left running by a crash or a stop has no usable weights, and a model
+          // left by an earlier plan (other epochs) must not pass for this one's; nor may its job.
+          store.deleteFinalTrainingJob(experimentId, seq);
+          await rm(modelDir, { recursive: true, force: true });
+        }
         epochsLeft += row.status === 'trained' ? row.epochs : 0;
-        await rm(modelDir, { recursive: true, force: true });
         row = store.putFinalTraining({
           ...pendingFinalTraining(experimentId, seq, row.epochs),
           status: 'running',
-          startedAt: new Date().toISOString(),
+          startedAt: (reattach && row.startedAt) || new Date().toISOString(),
         });
         emit({ type: 'final-started', experimentId, seq, epochs: row.epochs, progress: progress() });
         const job = trainJob(candidate.spec, finalName(seq), {

@@ -107,6 +107,12 @@ export interface ExperimentStore {
   putCandidateJob(job: CandidateJobUpdate): CandidateJob;
   /** The cluster jobs of an experiment's candidates, by seq. */
   listCandidateJobs(experimentId: number): CandidateJob[];
+  /** Records (replaces) the cluster job of a candidate's final training. */
+  putFinalTrainingJob(job: CandidateJobUpdate): CandidateJob;
+  /** Forgets it: the next final training of that candidate is submitted afresh. */
+  deleteFinalTrainingJob(experimentId: number, seq: number): void;
+  /** The cluster jobs of an experiment's final trainings, by seq. */
+  listFinalTrainingJobs(experimentId: number): CandidateJob[];
 
   close(): void;
 }

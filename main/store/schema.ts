@@ -201,6 +201,21 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (experiment_id, seq) REFERENCES candidates(experiment_id, seq) ON DELETE CASCADE
   );
   `,
+  // The cluster job of each final training run on Slurm (as candidate_jobs for the search's): what a
+  // resume after a restart or kill -9 re-attaches to instead of training the final model again.
+  `
+  CREATE TABLE final_training_jobs (
+    experiment_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq >= 0),
+    job_id TEXT,
+    state TEXT NOT NULL,
+    node TEXT,
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, seq),
+    FOREIGN KEY (experiment_id, seq) REFERENCES candidates(experiment_id, seq) ON DELETE CASCADE
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

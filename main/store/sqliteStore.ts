@@ -687,16 +687,36 @@ export class SqliteExperimentStore implements ExperimentStore {
   }
 
   putCandidateJob(job: CandidateJobUpdate): CandidateJob {
+    return this.putJob('candidate_jobs', job);
+  }
+
+  listCandidateJobs(experimentId: number): CandidateJob[] {
+    return this.listJobs('candidate_jobs', experimentId);
+  }
+
+  putFinalTrainingJob(job: CandidateJobUpdate): CandidateJob {
+    return this.putJob('final_training_jobs', job);
+  }
+
+  deleteFinalTrainingJob(experimentId: number, seq: number): void {
+    this.stmt('DELETE FROM final_training_jobs WHERE experiment_id = ? AND seq = ?').run(experimentId, seq);
+  }
+
+  listFinalTrainingJobs(experimentId: number): CandidateJob[] {
+    return this.listJobs('final_training_jobs', experimentId);
+  }
+
+  private putJob(table: 'candidate_jobs' | 'final_training_jobs', job: CandidateJobUpdate): CandidateJob {
     const updatedAt = nowIso();
     this.stmt(
-      `INSERT OR REPLACE INTO candidate_jobs (experiment_id, seq, job_id, state, node, attempts, updated_at)
+      `INSERT OR REPLACE INTO ${table} (experiment_id, seq, job_id, state, node, attempts, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(job.experimentId, job.seq, job.jobId, job.state, job.node, job.attempts, updatedAt);
     return { ...job, updatedAt };
   }
 
-  listCandidateJobs(experimentId: number): CandidateJob[] {
-    const rows = this.stmt('SELECT * FROM candidate_jobs WHERE experiment_id = ? ORDER BY seq').all(
+  private listJobs(table: 'candidate_jobs' | 'final_training_jobs', experimentId: number): CandidateJob[] {
+    const rows = this.stmt(`SELECT * FROM ${table} WHERE experiment_id = ? ORDER BY seq`).all(
       experimentId,
     ) as {
       experiment_id: number;

@@ -440,7 +440,10 @@ export function pendingFinalTraining(experimentId: number, seq: number, epochs: 
   };
 }
 
-/** The Slurm job of a candidate trained on a cluster (main/compute/slurmExecutor.ts). */
+/**
+ * The Slurm job of a candidate trained on a cluster (main/compute/slurmExecutor.ts): its search-time
+ * training (candidate_jobs) or its final training (final_training_jobs).
+ */
 export const candidateJobSchema = z.object({
   experimentId: z.number().int(),
   seq: z.number().int(),

@@ -6,6 +6,7 @@ import { candidateDiagnosis, durationSeconds } from '../lib/candidates';
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { useCaseChoice } from '../lib/hooks';
 import { BlockDag } from './BlockDag';
+import { ChannelPicker } from './ChannelPicker';
 import { ClusterJobInfo } from './ClusterJobInfo';
 import { KeptModel } from './KeptModel';
 import { LearningCurveChart } from './LearningCurveChart';
@@ -45,6 +46,8 @@ export function CandidateDetail(props: {
   final?: FinalTraining;
   datasetPath?: string;
   labels: LabelInfo[];
+  /** The dataset's input channel names: a picker chooses the one shown when there are several. */
+  channelNames: string[];
   validationCases: string[];
   testCases: string[];
   onClose(): void;
@@ -53,6 +56,7 @@ export function CandidateDetail(props: {
   const full = useFullCandidate(c.experimentId, c.seq, c.status);
   const curve = full === null ? [] : full?.curve;
   const { cases, caseId, setCaseId } = useCaseChoice(props.validationCases, props.testCases);
+  const [channel, setChannel] = useState(0);
   const rootRef = useRef<HTMLDivElement>(null);
   // "Open best" or a row click on a narrow window puts the detail below the charts: bring it into view.
   useEffect(() => {
@@ -63,7 +67,7 @@ export function CandidateDetail(props: {
     if (!caseId || !props.datasetPath) return [];
     const base = { datasetPath: props.datasetPath, caseId };
     return [
-      { id: 'image', title: 'Image', ref: { kind: 'case-image', ...base } },
+      { id: 'image', title: 'Image', ref: { kind: 'case-image', ...base, ...(channel > 0 && { channel }) } },
       { id: 'truth', title: 'Ground truth', ref: { kind: 'case-label', ...base } },
       ...(canPredict
         ? [
@@ -75,7 +79,7 @@ export function CandidateDetail(props: {
           ]
         : []),
     ];
-  }, [caseId, props.datasetPath, c.experimentId, c.seq, canPredict]);
+  }, [caseId, props.datasetPath, c.experimentId, c.seq, canPredict, channel]);
 
   const diagnosis = candidateDiagnosis(c);
   const summary: [string, string][] = [
@@ -169,6 +173,7 @@ export function CandidateDetail(props: {
                 </option>
               ))}
             </select>
+            <ChannelPicker names={props.channelNames} channel={channel} onChange={setChannel} />
           </div>
           {layers.length > 0 ? (
             <Viewer layers={layers} labels={props.labels} testId="viewer" />

@@ -4,6 +4,7 @@ import type { DatasetReport } from '../../main/api';
 import { formatPlan } from '../../main/core/datasetPlan';
 import { cappedList } from '../../main/core/format';
 import { useApp } from '../context';
+import { ChannelPicker } from './ChannelPicker';
 import { Viewer } from './Viewer';
 
 export function DatasetPanel() {
@@ -239,22 +240,7 @@ function DatasetReportView(props: {
           </table>
         </div>
         <div className="preview">
-          {report.channels.count > 1 && (
-            <label className="channel-pick">
-              Channel{' '}
-              <select
-                data-testid="channel-pick"
-                value={channel}
-                onChange={(e) => setChannel(Number(e.target.value))}
-              >
-                {report.channels.names.map((name, k) => (
-                  <option key={name + String(k)} value={k}>
-                    {k}: {name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          <ChannelPicker names={report.channels.names} channel={channel} onChange={setChannel} />
           {layers.length > 0 ? (
             <Viewer layers={layers} labels={report.labels} testId="dataset-preview" />
           ) : (

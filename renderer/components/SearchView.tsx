@@ -53,6 +53,8 @@ export function SearchView() {
     dataset?.root ??
     undefined;
   const labels = live.labels ?? (dataset && dataset.root === datasetPath ? dataset.labels : []);
+  const channelNames =
+    live.channels ?? (dataset && dataset.root === datasetPath ? dataset.channels.names : []);
   const running = live.status === 'running';
   return (
     <section className="panel search-view">
@@ -102,6 +104,7 @@ export function SearchView() {
           best={best}
           datasetPath={datasetPath}
           labels={labels}
+          channelNames={channelNames}
           validationCases={live.validationCases}
         />
       )}
@@ -145,6 +148,7 @@ export function SearchView() {
             final={live.finals.find((f) => f.seq === selected.seq)}
             datasetPath={datasetPath}
             labels={labels}
+            channelNames={channelNames}
             validationCases={live.validationCases}
             testCases={live.testCases}
             onClose={() => select(undefined)}

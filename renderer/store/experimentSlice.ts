@@ -83,7 +83,9 @@ export function experimentActions(
           : await attempt(`Cannot open the experiment's dataset ${path}`, () => api.openDataset({ path }));
       if (!report) return;
       set((s) =>
-        s.live?.experimentId === experimentId ? { live: { ...s.live, labels: report.labels } } : {},
+        s.live?.experimentId === experimentId
+          ? { live: { ...s.live, labels: report.labels, channels: report.channels.names } }
+          : {},
       );
       if (!get().dataset) get().showReport(report);
     },

@@ -55,6 +55,8 @@ export interface LiveExperiment {
   labels?: LabelInfo[];
   /** Seqs of the candidates whose model was kept (the others can be retrained to keep one). */
   keptModels?: number[];
+  /** Input channel names of the experiment's dataset (one per channel), once it has been opened. */
+  channels?: string[];
 }
 
 /** The live state of an opened experiment; `candidates` are its rows when already decoded. */
@@ -163,6 +165,7 @@ export function applyEvent(
       config: state?.config,
       bestSeq: state?.bestSeq,
       labels: state?.labels,
+      channels: state?.channels,
     };
   }
   if (!state || state.experimentId !== event.experimentId) return state;

@@ -1,7 +1,8 @@
 /** The segmented images: volumes per structure, and the chosen one's segmentation on its image. */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { ApplyStatus, LabelInfo } from '../../../main/api';
 import { useApp } from '../../context';
+import { ChannelPicker, channelNames } from '../ChannelPicker';
 import { Viewer, type ViewerLayer } from '../Viewer';
 
 function ResultsTable({ status, shown }: { status: ApplyStatus; shown?: string }) {
@@ -64,6 +65,10 @@ export function ApplyResults({
   shown?: string;
 }) {
   const item = status.items.find((i) => i.id === shown);
+  // Which input channel of a multi-channel image the viewer shows under the segmentation.
+  const [channel, setChannel] = useState(0);
+  const channels = item?.channels ?? 1;
+  const shownChannel = channel < channels ? channel : 0;
   const labels = useMemo<LabelInfo[]>(
     () =>
       item
@@ -78,18 +83,35 @@ export function ApplyResults({
     () =>
       shown
         ? [
-            { id: 'image', title: 'Image', ref: { kind: 'apply-image', runId, id: shown } },
+            {
+              id: 'image',
+              title: 'Image',
+              ref: {
+                kind: 'apply-image',
+                runId,
+                id: shown,
+                ...(shownChannel > 0 && { channel: shownChannel }),
+              },
+            },
             { id: 'prediction', title: 'Segmentation', ref: { kind: 'apply-result', runId, id: shown } },
           ]
         : [],
-    [runId, shown],
+    [runId, shown, shownChannel],
   );
   if (status.items.length === 0) return null;
   return (
     <>
       <ResultsTable status={status} shown={shown} />
       {item && layers.length > 0 && (
-        <Viewer key={`${runId}-${shown}`} layers={layers} labels={labels} testId="apply-viewer" />
+        <>
+          <ChannelPicker
+            names={channelNames(channels)}
+            channel={shownChannel}
+            onChange={setChannel}
+            testId="apply-channel"
+          />
+          <Viewer key={`${runId}-${shown}`} layers={layers} labels={labels} testId="apply-viewer" />
+        </>
       )}
     </>
   );
