@@ -14,6 +14,7 @@ async function probe(...args: string[]) {
   );
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
     info: { backend: { name: string; device: string } };
+    check?: { devices: { engine: string; kind: string; name?: string; usable: boolean; version?: string }[] };
     loaded: string[];
     tfjsEngine: boolean;
   };
@@ -23,6 +24,18 @@ describe('the app service boundary (docs/architecture.md)', () => {
   it('reports the backend a trainer reported, without loading TensorFlow.js itself', async () => {
     const { info, loaded, tfjsEngine } = await probe();
     expect(info.backend).toEqual({ name: 'cpu', device: 'CPU (pure JavaScript)' });
+    expect(loaded).toEqual([]);
+    expect(tfjsEngine).toBe(false);
+  }, 150_000);
+
+  it('checks the TensorFlow.js backends in a trainer, without loading TensorFlow.js itself', async () => {
+    const { check, loaded, tfjsEngine } = await probe('--check');
+    const tfjs = check?.devices.filter((d) => d.engine === 'tfjs') ?? [];
+    // SEGNAS_BACKEND=cpu puts the pure-JavaScript backend first: the trainer tried it, and it won.
+    expect(tfjs).toEqual([
+      expect.objectContaining({ kind: 'cpu', name: 'CPU (pure JavaScript)', usable: true }),
+    ]);
+    expect(tfjs[0]?.version).toMatch(/^tfjs \d/);
     expect(loaded).toEqual([]);
     expect(tfjsEngine).toBe(false);
   }, 150_000);

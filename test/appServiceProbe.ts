@@ -1,7 +1,8 @@
 /**
  * Run as a child process by appServiceBoundary.test.ts: builds the app service on a fresh workspace
- * (or, with `--load-tfjs`, first imports the TensorFlow.js backend module, the control), answers getInfo,
- * and prints it with whether TensorFlow.js is loaded in this process.
+ * (or, with `--load-tfjs`, first imports the TensorFlow.js backend module, the control), answers getInfo
+ * (and, with `--check`, checkEngines: the UI's "Check"), and prints what it answered with whether
+ * TensorFlow.js is loaded in this process.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,9 +14,10 @@ if (process.argv.includes('--load-tfjs')) await import('../main/compute/backend'
 const workspace = mkdtempSync(join(tmpdir(), 'segnas-appservice-'));
 const engine = await createEngine({ workspace, host: 'web' });
 const info = await engine.handle('getInfo', {});
+const check = process.argv.includes('--check') ? await engine.handle('checkEngines', {}) : undefined;
 const loaded = Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes('@tensorflow'));
 // tfjs-core makes its engine on import, in whatever module format it was loaded.
 const tfjsEngine = '_tfengine' in globalThis;
 await engine.close();
 rmSync(workspace, { recursive: true, force: true });
-console.log(JSON.stringify({ info, loaded, tfjsEngine }));
+console.log(JSON.stringify({ info, check, loaded, tfjsEngine }));

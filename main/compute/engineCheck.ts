@@ -3,28 +3,31 @@
  * cannot be used with the one command that fixes it, and what `--engine auto` picks.
  */
 import { type DeviceReport, pytorchDeviceReports, resolveEngine } from './engines';
+import { tfjsTrainerReport } from './trainerBackend';
 
 export interface EngineCheck {
   devices: DeviceReport[];
   auto: { engine: 'tfjs' | 'pytorch'; device?: string; python?: string; why: string };
 }
 
-async function tfjsReports(): Promise<DeviceReport[]> {
-  const [{ initBackend }, { version_core }] = await Promise.all([
-    import('./backend'),
-    import('@tensorflow/tfjs-core'),
-  ]);
-  const info = await initBackend();
-  const version = `tfjs ${version_core}`;
-  return info.attempts
+/**
+ * The TensorFlow.js half, as a trainer process reports it: this process never loads TensorFlow.js
+ * (docs/architecture.md). SEGNAS_BACKEND of `env` applies, as it does for a search.
+ */
+async function tfjsReports(env: NodeJS.ProcessEnv): Promise<DeviceReport[]> {
+  const report = await tfjsTrainerReport(
+    env.SEGNAS_BACKEND !== undefined ? { SEGNAS_BACKEND: env.SEGNAS_BACKEND } : {},
+  );
+  const chosen = report.attempts.find((a) => a.ok)?.choice;
+  return report.attempts
     .filter((a) => a.choice !== 'cpu' || a.ok)
     .map((a) => {
       const missing = /not installed \(([^)]+)\)/.exec(a.reason ?? '');
       return {
         engine: 'tfjs' as const,
-        version,
+        version: report.version,
         kind: a.choice,
-        ...(a.choice === info.choice ? { name: info.device } : {}),
+        ...(a.choice === chosen ? { name: report.device } : {}),
         usable: a.ok,
         ...(a.ok
           ? {}
@@ -54,7 +57,7 @@ export async function checkEngines(
   };
   const [pytorch, tfjs, auto] = await Promise.all([
     pytorchDeviceReports(options.python, env, options.configuredPython),
-    tfjsReports(),
+    tfjsReports(env),
     resolveEngine({ engine: 'auto', ...request }, env),
   ]);
   return {

@@ -59,6 +59,13 @@ const readySchema = z.object({
   devices: z.array(deviceInfoSchema),
   /** 'fp32', 'bf16' or 'fp16'. */
   precision: z.string(),
+  /**
+   * TensorFlow.js only: every backend of its chain tried, in order, with why each loser was skipped; what
+   * the engine check shows, so that the process asking need not load TensorFlow.js itself.
+   */
+  attempts: z
+    .array(z.object({ choice: z.string(), ok: z.boolean(), reason: z.string().optional() }))
+    .optional(),
 });
 const progressSchema = z.object({
   epoch: z.number().int().min(1),
@@ -113,6 +120,7 @@ const fromTrainerSchema = z.discriminatedUnion('type', [
 /** Trainer → caller. */
 export type FromTrainer = z.infer<typeof fromTrainerSchema>;
 export type ReadyMessage = z.infer<typeof readySchema>;
+export type ReadyAttempt = NonNullable<ReadyMessage['attempts']>[number];
 
 /**
  * Checks one line from a trainer. Whatever the line holds (not JSON, `null`, a number, NaN written as

@@ -15,6 +15,7 @@ import {
   type FromTrainer,
   type PredictJob,
   parseFromTrainer,
+  type ReadyAttempt,
   type ReadyMessage,
   type TrainerDeviceInfo,
   type TrainJob,
@@ -92,6 +93,8 @@ export interface TrainerInfo {
   devices: TrainerDeviceInfo[];
   precision: string;
   pid: number;
+  /** TensorFlow.js only: the backends its chain tried (protocol `ready.attempts`). */
+  attempts?: ReadyAttempt[];
 }
 
 export interface PredictOutcome {
@@ -158,8 +161,8 @@ export function failedOutcome(
 }
 
 function toInfo(msg: ReadyMessage): TrainerInfo {
-  const { engine, version, backend, device, devices, precision, pid } = msg;
-  return { engine, version, backend, device, devices, precision, pid };
+  const { engine, version, backend, device, devices, precision, pid, attempts } = msg;
+  return { engine, version, backend, device, devices, precision, pid, ...(attempts && { attempts }) };
 }
 
 export class TrainerProcess {

@@ -92,6 +92,7 @@ send({
     { name: backend.device, index: 0, totalBytes: totalmem(), freeBytes: freemem(), computeCapability: null },
   ],
   precision: 'fp32',
+  attempts: backend.attempts,
 });
 
 /**
