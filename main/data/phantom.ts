@@ -118,6 +118,19 @@ function blur3(src: Float32Array, dims: Vec3): Float32Array {
   return a;
 }
 
+/** Visits each voxel of a size³ grid in storage order (x fastest), with its centre in [−1, 1]³. */
+function forEachVoxel(size: number, visit: (o: number, x: number, y: number, z: number) => void): void {
+  const toUnit = (i: number) => ((i + 0.5) / size) * 2 - 1;
+  let o = 0;
+  for (let k = 0; k < size; k++) {
+    const z = toUnit(k);
+    for (let j = 0; j < size; j++) {
+      const y = toUnit(j);
+      for (let i = 0; i < size; i++, o++) visit(o, toUnit(i), y, z);
+    }
+  }
+}
+
 export function generatePhantomCase(size: number, rng: Rng): PhantomCase {
   if (!Number.isInteger(size) || size < 8)
     throw new Error(`phantom size must be an integer ≥ 8 (got ${size})`);
@@ -152,65 +165,48 @@ export function generatePhantomCase(size: number, rng: Rng): PhantomCase {
   const n = size * size * size;
   const label = new Uint8Array(n);
   const clean = new Float32Array(n);
-  const toUnit = (i: number) => ((i + 0.5) / size) * 2 - 1;
-  let o = 0;
-  for (let k = 0; k < size; k++) {
-    const z = toUnit(k);
-    for (let j = 0; j < size; j++) {
-      const y = toUnit(j);
-      for (let i = 0; i < size; i++, o++) {
-        const x = toUnit(i);
-        if (level(head, x, y, z) >= 1) continue;
-        if (level(skull, x, y, z) >= 1) {
-          clean[o] = tissue.scalp;
-          continue;
-        }
-        if (level(innerSkull, x, y, z) >= 1) {
-          clean[o] = tissue.skull;
-          continue;
-        }
-        if (level(brain, x, y, z) >= 1) {
-          clean[o] = tissue.csf;
-          continue;
-        }
-        if (level(vents[0], x, y, z) < 1 || level(vents[1], x, y, z) < 1) {
-          label[o] = 3;
-          clean[o] = tissue.ventricle;
-        } else if (level(nuclei[0], x, y, z) < 1 || level(nuclei[1], x, y, z) < 1) {
-          label[o] = 4;
-          clean[o] = tissue.nucleus;
-        } else if (level(white, x, y, z) < 1) {
-          label[o] = 2;
-          clean[o] = tissue.white;
-        } else {
-          label[o] = 1;
-          clean[o] = tissue.grey;
-        }
-      }
+  forEachVoxel(size, (o, x, y, z) => {
+    if (level(head, x, y, z) >= 1) return;
+    if (level(skull, x, y, z) >= 1) {
+      clean[o] = tissue.scalp;
+      return;
     }
-  }
+    if (level(innerSkull, x, y, z) >= 1) {
+      clean[o] = tissue.skull;
+      return;
+    }
+    if (level(brain, x, y, z) >= 1) {
+      clean[o] = tissue.csf;
+      return;
+    }
+    if (level(vents[0], x, y, z) < 1 || level(vents[1], x, y, z) < 1) {
+      label[o] = 3;
+      clean[o] = tissue.ventricle;
+    } else if (level(nuclei[0], x, y, z) < 1 || level(nuclei[1], x, y, z) < 1) {
+      label[o] = 4;
+      clean[o] = tissue.nucleus;
+    } else if (level(white, x, y, z) < 1) {
+      label[o] = 2;
+      clean[o] = tissue.white;
+    } else {
+      label[o] = 1;
+      clean[o] = tissue.grey;
+    }
+  });
   const soft = blur3(clean, dims);
   // Smooth bias field: exp of a random low-order polynomial, up to about ±25 % across the head.
   const bc = Array.from({ length: 6 }, () => uniform(rng, -0.12, 0.12));
   const noise = uniform(rng, 0.02, 0.04);
   const image = new Float32Array(n);
-  o = 0;
-  for (let k = 0; k < size; k++) {
-    const z = toUnit(k);
-    for (let j = 0; j < size; j++) {
-      const y = toUnit(j);
-      for (let i = 0; i < size; i++, o++) {
-        const x = toUnit(i);
-        const bias = Math.exp(
-          bc[0] * x + bc[1] * y + bc[2] * z + bc[3] * x * y + bc[4] * y * z + bc[5] * (x * x - z * z),
-        );
-        // Magnitude of complex Gaussian noise: Rician, as in real MR magnitude images.
-        const re = soft[o] * bias + noise * gaussian(rng);
-        const im = noise * gaussian(rng);
-        image[o] = 1000 * Math.sqrt(re * re + im * im);
-      }
-    }
-  }
+  forEachVoxel(size, (o, x, y, z) => {
+    const bias = Math.exp(
+      bc[0] * x + bc[1] * y + bc[2] * z + bc[3] * x * y + bc[4] * y * z + bc[5] * (x * x - z * z),
+    );
+    // Magnitude of complex Gaussian noise: Rician, as in real MR magnitude images.
+    const re = soft[o] * bias + noise * gaussian(rng);
+    const im = noise * gaussian(rng);
+    image[o] = 1000 * Math.sqrt(re * re + im * im);
+  });
   return { dims, image, label };
 }
 

@@ -310,6 +310,28 @@ function casesOnDevice(dataset: DatasetShape | undefined): number {
   return Math.ceil(0.7 * (dataset?.cases.length ?? 0));
 }
 
+/** The least memory any network of the space needs on this dataset, at another size or batch if given. */
+function smallestFor(
+  config: SearchConfig,
+  dataset: DatasetShape | undefined,
+  backend: BackendKey,
+  size?: number,
+  batch?: number,
+) {
+  return smallestNetwork(
+    config.space,
+    candidateBytes(
+      config,
+      backend,
+      classesOf(dataset),
+      casesOnDevice(dataset),
+      size,
+      batch,
+      dataset?.channels?.count,
+    ),
+  );
+}
+
 /**
  * The budget and the least memory any network of the space needs, given the device the engine check
  * found (or the budget the user set) and the dataset's classes.
@@ -326,18 +348,7 @@ export function checkMemory(
     backendKeyText(backend),
     slotsPerDevice(config, backend),
   );
-  const smallest = smallestNetwork(
-    config.space,
-    candidateBytes(
-      config,
-      backend,
-      classesOf(dataset),
-      casesOnDevice(dataset),
-      undefined,
-      undefined,
-      dataset?.channels?.count,
-    ),
-  );
+  const smallest = smallestFor(config, dataset, backend);
   return { ...budget, ...(smallest && { smallest }) };
 }
 
@@ -352,18 +363,7 @@ export function memoryRefusal(
   const smallest = memory.smallest;
   if (!smallest || smallest.bytes <= memory.bytes) return undefined;
   const fitsAt = (size: number, batch: number) => {
-    const s = smallestNetwork(
-      config.space,
-      candidateBytes(
-        config,
-        backend,
-        classesOf(dataset),
-        casesOnDevice(dataset),
-        size,
-        batch,
-        dataset?.channels?.count,
-      ),
-    );
+    const s = smallestFor(config, dataset, backend, size, batch);
     return s !== undefined && s.bytes <= memory.bytes;
   };
   const step = 2 ** Math.max(0, maxPoolings(config.space.p));

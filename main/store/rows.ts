@@ -122,7 +122,10 @@ function ownerOf(row: Pick<ExperimentRow, 'owner_pid' | 'owner_host' | 'owner_st
     : { pid: row.owner_pid, host: row.owner_host, started: row.owner_started ?? null };
 }
 
-export function toExperiment(row: ExperimentRow): Experiment {
+/** The first columns of an experiment and of its summary row, read alike (in the order both print). */
+function experimentHeader(
+  row: Omit<ExperimentRow, 'config' | 'seeds' | 'splits' | 'dataset_fingerprint' | 'software_version'>,
+) {
   return {
     id: row.id,
     name: row.name,
@@ -130,6 +133,12 @@ export function toExperiment(row: ExperimentRow): Experiment {
     statusReason: row.status_reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+export function toExperiment(row: ExperimentRow): Experiment {
+  return {
+    ...experimentHeader(row),
     config: JSON.parse(row.config),
     datasetFingerprint: row.dataset_fingerprint,
     seeds: JSON.parse(row.seeds),
@@ -157,12 +166,7 @@ export interface SummaryRow
 export function toSummary(row: SummaryRow, counts: CandidateCounts): ExperimentSummary {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return {
-    id: row.id,
-    name: row.name,
-    status: row.status,
-    statusReason: row.status_reason,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    ...experimentHeader(row),
     variant: row.variant ?? '',
     datasetPath: row.dataset_path ?? '',
     evaluationsBudget: row.evaluations_budget ?? 0,

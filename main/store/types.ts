@@ -173,15 +173,12 @@ export interface Experiment {
   best: BestCandidate | null;
 }
 
-export interface NewExperiment {
-  name: string;
-  config: ExperimentConfig;
-  datasetFingerprint: string;
-  seeds: SeedSet;
-  splits: DataSplit[];
-  backend: string;
-  device: string;
-  softwareVersion: string;
+/** What the caller gives when it creates an experiment: the fields of Experiment fixed at creation. */
+export interface NewExperiment
+  extends Pick<
+    Experiment,
+    'name' | 'config' | 'datasetFingerprint' | 'seeds' | 'splits' | 'backend' | 'device' | 'softwareVersion'
+  > {
   /** Default 'running', owned by the calling process. */
   status?: 'running' | 'paused';
 }

@@ -22,14 +22,6 @@ import {
 import { writePortableFiles } from './onnx/portableModel';
 import type { NetworkOptions, SegNet } from './segNet';
 
-export {
-  MODEL_FORMAT,
-  MODEL_FORMAT_VERSION,
-  type ModelJson,
-  readModelJson,
-  type WeightEntry,
-} from './modelJson';
-
 export type NetworkBuilder = (spec: ArchitectureSpec, options: NetworkOptions) => SegNet;
 
 export interface ModelMeta {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
 import { TrainerProcess, type TrainerProcessOptions } from '../../main/compute/trainerProcess';
 import type { Side3 } from '../../main/core/nativeSettings';
-import { readModelJson } from '../../main/train/modelIO';
+import { readModelJson } from '../../main/train/modelJson';
 import { boxCase } from '../train/helpers/boxCase';
 import { torchPython } from './helpers/torchPython';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelEngine, predictVolumes } from '../../main/compute/predictVolumes';
 import { type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
 import { TrainerProcess } from '../../main/compute/trainerProcess';
-import { readModelJson } from '../../main/train/modelIO';
+import { readModelJson } from '../../main/train/modelJson';
 import { phantomCases } from '../train/helpers/phantomCases';
 import { torchPython } from './helpers/torchPython';
 
