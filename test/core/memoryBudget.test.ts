@@ -1,15 +1,9 @@
 /** The memory budget a search holds its candidates against when the user sets none: the device's. */
 import { describe, expect, it } from 'vitest';
 import { deviceBudget, memoryBudget } from '../../main/core/memoryBudget';
+import { h100 } from '../helpers/devices';
 
 const GiB = 2 ** 30;
-const h100 = {
-  kind: 'cuda' as const,
-  name: 'NVIDIA H100 80GB HBM3',
-  index: 0,
-  freeBytes: 79.1 * GiB,
-  totalBytes: 79.6 * GiB,
-};
 
 describe('deviceBudget', () => {
   it("is a GPU's free memory less a stated margin, and says so", () => {

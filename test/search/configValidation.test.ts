@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetReport, SearchConfig } from '../../main/api';
 import { validateSearchConfig } from '../../main/search/configValidation';
+import { h100 } from '../helpers/devices';
 import { searchConfig } from '../helpers/searchConfigs';
 
 const dataset: DatasetReport = {
@@ -149,13 +150,6 @@ describe('validateSearchConfig', () => {
 describe('the memory check before a search starts', () => {
   const GiB = 2 ** 30;
   const hostMemory = { kind: 'cpu' as const, name: 'CPU', freeBytes: 17 * GiB, totalBytes: 24 * GiB };
-  const h100 = {
-    kind: 'cuda' as const,
-    name: 'NVIDIA H100 80GB HBM3',
-    index: 0,
-    freeBytes: 79.1 * GiB,
-    totalBytes: 79.6 * GiB,
-  };
   const paper = {
     ...config,
     memoryBudgetMB: undefined,

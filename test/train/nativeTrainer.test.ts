@@ -7,15 +7,9 @@ import { estimateTrainingBytes } from '../../main/train/memoryEstimate';
 import { buildNetwork } from '../../main/train/network';
 import { trainCandidate } from '../../main/train/trainer';
 import { boxCase } from './helpers/boxCase';
+import { TINY_SPEC } from './helpers/tinySpec';
 
-const SPEC = {
-  n: 4,
-  p: 1,
-  sup: true,
-  res: true,
-  block: { nodes: 3 as const, ops: [2, 6, 1] as (2 | 6 | 1)[] },
-  extras: {},
-};
+const SPEC = TINY_SPEC;
 const native: NativeTraining = {
   patchSize: [8, 8, 8],
   foregroundFraction: 1 / 3,

@@ -7,18 +7,11 @@ import { buildNetwork } from '../../main/train/network';
 import type { NetworkOptions } from '../../main/train/segNet';
 import { type EpochProgress, trainCandidate } from '../../main/train/trainer';
 import { sphereCase } from './helpers/sphereCase';
+import { TINY_SPEC } from './helpers/tinySpec';
 
 const S = 8;
 const options = { classes: 2, size: S, inChannels: 1, dropout: 0.1, seed: 3 };
-/** A small SegNAS11-style candidate with deep supervision and residuals, so every code path runs. */
-const TINY = {
-  n: 4,
-  p: 1,
-  sup: true,
-  res: true,
-  block: { nodes: 3 as const, ops: [2, 6, 1] as (2 | 6 | 1)[] },
-  extras: {},
-};
+const TINY = TINY_SPEC;
 const tinyNet = (o: NetworkOptions) => buildNetwork(TINY, o);
 const train = [sphereCase(S, 2.5, 1), sphereCase(S, 3, 2)];
 const val = [sphereCase(S, 2.8, 3)];
