@@ -8,21 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
 import { TrainerProcess } from '../../main/compute/trainerProcess';
-import type { ArchitectureSpec } from '../../main/core/spec';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { meanForegroundDice, perLabelDice } from '../../main/train/metrics';
 import { channelCase } from '../train/helpers/channelCases';
+import { PLAIN_SPEC } from '../train/helpers/tinySpec';
 import { torchPython } from './helpers/torchPython';
 
 const S = 16;
-const SPEC: ArchitectureSpec = {
-  n: 8,
-  p: 2,
-  sup: false,
-  res: false,
-  block: { nodes: 3, ops: [2, 0, 2] },
-  extras: {},
-};
+const SPEC = PLAIN_SPEC;
 
 let dir: string;
 let trainer: TrainerProcess;

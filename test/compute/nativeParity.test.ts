@@ -20,6 +20,7 @@ import { caseForeground, forcedForeground, patchOrigin } from '../../main/train/
 import { gaussianImportance, slidingWindowPredict, windowStarts } from '../../main/train/slidingWindow';
 import { trainCandidate } from '../../main/train/trainer';
 import { boxCase } from '../train/helpers/boxCase';
+import { TINY_SPEC } from '../train/helpers/tinySpec';
 import { runEngineModule } from './helpers/torchPython';
 
 const WINDOWS = [
@@ -63,14 +64,7 @@ beforeAll(async () => {
   await initBackend();
   dir = await mkdtemp(join(tmpdir(), 'segnas-native-parity-'));
   // A model worth comparing: trained a little on native patches, so that its classes are not one flat guess.
-  const spec = {
-    n: 4,
-    p: 2,
-    sup: true,
-    res: true,
-    block: { nodes: 3 as const, ops: [2, 6, 1] as (2 | 6 | 1)[] },
-    extras: {},
-  };
+  const spec = { ...TINY_SPEC, p: 2 };
   const options = { classes: 3, size: 16, inChannels: 1, dropout: 0, seed: 5, patch: PATCH };
   const trained = await trainCandidate({
     makeNet: () => buildNetwork(spec, options),

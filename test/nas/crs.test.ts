@@ -3,6 +3,18 @@ import { branin, sixHumpCamel, type TestFunction } from '../../bench/testFunctio
 import { crs2lm, type Evaluation, type Objective, replayObjective } from '../../main/nas/crs';
 
 const sphere = (x: readonly number[]) => x.reduce((s, v) => s + (v - 0.3) ** 2, 0);
+
+/** The sphere, counting its calls: for a shouldStop that ends the search after so many. */
+function countedSphere() {
+  const counted = {
+    calls: 0,
+    f: (x: readonly number[]) => {
+      counted.calls++;
+      return sphere(x);
+    },
+  };
+  return counted;
+}
 const lower3 = [-1, -1, -1];
 const upper3 = [1, 1, 1];
 
@@ -181,31 +193,24 @@ describe('stopping', () => {
   });
 
   it('shouldStop ends the search between batches', async () => {
-    let calls = 0;
-    const r = await crs2lm(
-      (x) => {
-        calls++;
-        return sphere(x);
-      },
-      lower3,
-      upper3,
-      { maxEvaluations: 500, seed: 1, concurrency: 2, shouldStop: () => calls >= 51 },
-    );
+    const counted = countedSphere();
+    const r = await crs2lm(counted.f, lower3, upper3, {
+      maxEvaluations: 500,
+      seed: 1,
+      concurrency: 2,
+      shouldStop: () => counted.calls >= 51,
+    });
     expect(r.evaluations).toHaveLength(52);
     expect(r.stopReason).toBe('stopped');
   });
 
   it('a stop asked for once the budget is spent reports the budget, so the run counts as complete', async () => {
-    let calls = 0;
-    const r = await crs2lm(
-      (x) => {
-        calls++;
-        return sphere(x);
-      },
-      lower3,
-      upper3,
-      { maxEvaluations: 60, seed: 1, shouldStop: () => calls >= 60 },
-    );
+    const counted = countedSphere();
+    const r = await crs2lm(counted.f, lower3, upper3, {
+      maxEvaluations: 60,
+      seed: 1,
+      shouldStop: () => counted.calls >= 60,
+    });
     expect(r.evaluations).toHaveLength(60);
     expect(r.stopReason).toBe('budget');
   });

@@ -1,25 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/compute/backend';
-import type { ArchitectureSpec } from '../../main/core/spec';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { meanForegroundDice, perLabelDice } from '../../main/train/metrics';
 import { buildNetwork } from '../../main/train/network';
 import { predictClasses } from '../../main/train/predict';
 import { type TrainVolume, trainCandidate } from '../../main/train/trainer';
 import { channelCase } from './helpers/channelCases';
+import { PLAIN_SPEC } from './helpers/tinySpec';
 
 const S = 16;
 const C = 4;
 /** The channel the label depends on. */
 const LABELLED = 2;
-const SPEC: ArchitectureSpec = {
-  n: 8,
-  p: 2,
-  sup: false,
-  res: false,
-  block: { nodes: 3, ops: [2, 0, 2] },
-  extras: {},
-};
+const SPEC = PLAIN_SPEC;
 
 const ballCase = (seed: number) => channelCase(S, C, LABELLED, seed);
 

@@ -11,15 +11,9 @@ import {
   windowStarts,
 } from '../../main/train/slidingWindow';
 import { boxCase } from './helpers/boxCase';
+import { TINY_SPEC } from './helpers/tinySpec';
 
-const SPEC = {
-  n: 4,
-  p: 2,
-  sup: true,
-  res: true,
-  block: { nodes: 3 as const, ops: [2, 6, 1] as (2 | 6 | 1)[] },
-  extras: {},
-};
+const SPEC = { ...TINY_SPEC, p: 2 };
 
 beforeAll(async () => {
   await initBackend();
