@@ -6,6 +6,7 @@ import type { Throughput } from '../../main/core/engineThroughput';
 import { withProposal } from '../../main/core/timeGoal';
 import { type EngineFacts, validateSearchConfig } from '../../main/search/configValidation';
 import { MAX_EVALUATIONS, MIN_SEARCH, proposeSettings } from '../../main/search/timeGoal';
+import { searchConfig } from '../helpers/searchConfigs';
 
 function dataset(cases: number): DatasetReport {
   return {
@@ -22,22 +23,8 @@ function dataset(cases: number): DatasetReport {
   };
 }
 
-const config: SearchConfig = {
-  datasetPath: '/d',
-  variant: 'segnas4',
-  space: {
-    n: { lo: 8, hi: 33 },
-    p: { lo: 2, hi: 6 },
-    sup: { lo: 0, hi: 2 },
-    res: { lo: 0, hi: 2 },
-    nodes: { fixed: 3 },
-    ops: [{ fixed: 2 }, { fixed: 0 }, { fixed: 2 }],
-  },
-  training: { size: 32, epochs: 10, batch: 1, learningRate: 1e-3, augmentation: true },
-  seed: 1,
-  evaluations: 300,
-  backend: 'wasm',
-};
+// Without a memory budget of its own: the proposal holds candidates to the device's.
+const { memoryBudgetMB: _none, ...config } = searchConfig();
 
 const cpu: EngineFacts = {
   autoBackend: { engine: 'tfjs', backend: 'wasm' },
