@@ -4,6 +4,7 @@
  * shows as it is instead of only its extremes. Clicking picks the nearest point.
  */
 import { useEffect, useRef } from 'react';
+import { clearedContext } from '../lib/canvas';
 import { useParentSize } from '../lib/hooks';
 
 export interface ScatterSeries {
@@ -71,15 +72,8 @@ export function CanvasScatter(props: ScatterProps) {
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas || size.w === 0 || size.h === 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(size.w * dpr);
-    canvas.height = Math.round(size.h * dpr);
-    canvas.style.width = `${size.w}px`;
-    canvas.style.height = `${size.h}px`;
-    const ctx = canvas.getContext('2d');
+    const ctx = clearedContext(canvas, size);
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, size.w, size.h);
     const log = props.xLog ?? false;
     const from = props.xFromInteger;
     const [e0, e1] = extent(props.series, log);

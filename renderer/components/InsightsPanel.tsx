@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ExperimentInsights } from '../../main/api';
 import { useApp } from '../context';
+import { clearedContext } from '../lib/canvas';
 import { useParentSize } from '../lib/hooks';
 
 const REFRESH_MS = 5000;
@@ -27,15 +28,8 @@ function ParallelCoordinates({ insights }: { insights: ExperimentInsights }) {
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas || size.w === 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(size.w * dpr);
-    canvas.height = Math.round(size.h * dpr);
-    canvas.style.width = `${size.w}px`;
-    canvas.style.height = `${size.h}px`;
-    const ctx = canvas.getContext('2d');
+    const ctx = clearedContext(canvas, size);
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, size.w, size.h);
     const axes = [
       ...insights.axes.map((a) => ({
         name: a.name,
