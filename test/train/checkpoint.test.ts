@@ -15,18 +15,12 @@ import {
 import { buildNetwork } from '../../main/train/network';
 import { type EpochProgress, type TrainRequest, trainCandidate } from '../../main/train/trainer';
 import { sphereCase } from './helpers/sphereCase';
+import { TINY_SPEC } from './helpers/tinySpec';
 
 const S = 8;
 const options = { classes: 2, size: S, inChannels: 1, dropout: 0.2, seed: 5 };
 /** Deep supervision, residuals and dropout, with augmentation on: every random and stateful path runs. */
-const TINY = {
-  n: 4,
-  p: 1,
-  sup: true,
-  res: true,
-  block: { nodes: 3 as const, ops: [2, 6, 1] as (2 | 6 | 1)[] },
-  extras: {},
-};
+const TINY = TINY_SPEC;
 const train = [sphereCase(S, 2.5, 1), sphereCase(S, 3, 2), sphereCase(S, 2.2, 4)];
 const val = [sphereCase(S, 2.8, 3)];
 const EPOCHS = 4;
