@@ -18,15 +18,9 @@ import { createEngine } from '../../main/engineServices';
 import { type ExperimentStore, type NewExperiment, openStore } from '../../main/store';
 import { loadCandidates } from '../../renderer/lib/loadCandidates';
 import { createAppStore } from '../../renderer/store/appStore';
+import { spec as candidateSpec } from '../store/helpers';
 
-const spec = {
-  n: 16,
-  p: 3,
-  sup: false,
-  res: true,
-  block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
-  extras: {},
-};
+const spec = candidateSpec(16, 3);
 
 function finished(seq: number): Candidate {
   return {

@@ -6,15 +6,9 @@ import { candidateDiagnosis, queryCandidates } from '../../renderer/lib/candidat
 import { bestSteps, searchCurve, updateSearchCurve } from '../../renderer/lib/chartData';
 import { applyEvent, fromDetail, type LiveExperiment, mergeTests } from '../../renderer/store/searchReducer';
 import { experimentConfig } from '../helpers/searchConfigs';
+import { spec as candidateSpec } from '../store/helpers';
 
-const spec = {
-  n: 16,
-  p: 3,
-  sup: false,
-  res: true,
-  block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
-  extras: {},
-};
+const spec = candidateSpec(16, 3);
 
 function candidate(
   seq: number,

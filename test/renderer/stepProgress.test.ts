@@ -3,15 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { ExperimentSummary, SearchEvent } from '../../main/api';
 import { searchEventSchema } from '../../main/api';
 import { applyEvent, type LiveExperiment } from '../../renderer/store/searchReducer';
+import { spec as candidateSpec } from '../store/helpers';
 
-const spec = {
-  n: 16,
-  p: 3,
-  sup: false,
-  res: true,
-  block: { nodes: 3 as const, ops: [2, 0, 2] as (0 | 2)[] },
-  extras: {},
-};
+const spec = candidateSpec(16, 3);
 const summary = {
   id: 1,
   status: 'running',
