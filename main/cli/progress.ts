@@ -4,9 +4,10 @@
  * logs and CI output stay readable. Formatting is pure; `createProgressPrinter` owns the output stream.
  */
 import type { SearchEvent } from '../api';
+import { formatCount } from '../core/format';
 import { learningDiagnosis } from '../core/learningDiagnosis';
 import { etaFromSteps } from '../core/progress';
-import { describeSpec } from '../search/report';
+import { type ArchitectureSpec, describeSpec } from '../core/spec';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -140,7 +141,10 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
           state.best = { seq: event.summary.best.seq, valDice: event.summary.best.valDice };
         break;
       case 'candidate-started':
-        state.current = { seq: event.seq, what: describeSpec(event.spec) };
+        state.current = {
+          seq: event.seq,
+          what: describeWithParams(event.spec, event.params),
+        };
         break;
       case 'epoch':
         if (state.current?.seq === event.seq) state.current.epoch = event.point.epoch;
@@ -189,7 +193,7 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
       clear();
       out.write(`${line}\n`);
     } else if (!tty && event.type === 'candidate-started') {
-      out.write(`#${event.seq} training ${describeSpec(event.spec)}\n`);
+      out.write(`#${event.seq} training ${describeWithParams(event.spec, event.params)}\n`);
     } else if (!tty && event.type === 'final-epoch') {
       const epochs = finalEpochs.get(event.seq) ?? 0;
       const every = Math.max(1, Math.round(epochs / 20));
@@ -202,4 +206,8 @@ export function createProgressPrinter(out: NodeJS.WriteStream = process.stdout):
     redraw();
   };
   return Object.assign(printer, { clear });
+}
+
+function describeWithParams(spec: ArchitectureSpec, params: number | null): string {
+  return params === null ? describeSpec(spec) : `${describeSpec(spec)}, ${formatCount(params)} parameters`;
 }

@@ -43,6 +43,8 @@ export interface ApplyRequest {
   predictor?: Omit<PredictorOptions, 'engine'>;
   /** Images per predict job. */
   chunk?: number;
+  /** Native-protocol models: average each window over the 8 mirrorings of the axes (8× the time). */
+  mirror?: boolean;
   /** Aborting ends the run with an error and kills its trainer. */
   signal?: AbortSignal;
 }
@@ -151,6 +153,7 @@ export async function applyModel(
           nativePrediction(
             pre,
             prepared.map((p) => p.image),
+            req.mirror,
           ),
         )
         .catch((e: unknown) => {
@@ -217,6 +220,7 @@ export async function applyModel(
       seconds: (performance.now() - started) / 1000,
       summaryPath,
       ...(trainer && { trainer }),
+      ...(pre.protocol === 'native' && { slidingWindow: { mirror: req.mirror === true } }),
     };
   } finally {
     req.signal?.removeEventListener('abort', onAbort);

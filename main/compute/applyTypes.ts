@@ -62,6 +62,8 @@ export const applyResultSchema = z.object({
   summaryPath: z.string().optional(),
   /** Absent when there was no image to segment. */
   trainer: applyTrainerSchema.optional(),
+  /** Native-protocol models: how the sliding window ran. */
+  slidingWindow: z.object({ mirror: z.boolean() }).optional(),
 });
 export type ApplyResult = z.infer<typeof applyResultSchema>;
 

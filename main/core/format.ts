@@ -39,3 +39,11 @@ export function cappedList(items: readonly (string | number)[], max = 10, separa
   if (items.length <= max) return items.join(separator);
   return `${items.slice(0, max).join(separator)} … and ${items.length - max} more`;
 }
+
+/** A count as people read it: 1.23 M, 45.6 k, 789 (parameters, voxels). */
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}

@@ -66,3 +66,12 @@ export const architectureSpecSchema = z.object({
   extras: z.record(z.string(), z.number()),
 });
 export type ArchitectureSpec = z.infer<typeof architectureSpecSchema>;
+
+/** One line a person reads: the searched hyperparameters and the block's operations. */
+export function describeSpec(spec: ArchitectureSpec): string {
+  const ops = spec.block.ops.map((o) => OPS[o]?.label ?? String(o)).join(', ');
+  const extras = Object.entries(spec.extras)
+    .map(([k, v]) => `, ${k} ${v.toPrecision(3)}`)
+    .join('');
+  return `n ${spec.n}, p ${spec.p}, sup ${spec.sup ? 'on' : 'off'}, res ${spec.res ? 'on' : 'off'}, ${spec.block.nodes}-node block [${ops}]${extras}`;
+}

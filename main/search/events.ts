@@ -52,6 +52,8 @@ export const searchEventSchema = z.discriminatedUnion('type', [
     seq: z.number(),
     x: z.array(z.number()),
     spec: architectureSpecSchema,
+    /** Trainable parameters of the network (closed form, main/train/paramCount.ts); null when it cannot be built. */
+    params: z.number().int().min(0).nullable(),
   }),
   z.object({ type: z.literal('epoch'), ...eid, seq: z.number(), point: epochRecordSchema }),
   /** Progress within the candidate's epoch, from its trainer's `step` reports (at most every 2 s). */

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describeProtocol } from '../core/datasetPlan';
 import type { ArchitectureSpec } from '../core/spec';
-import { OPS } from '../core/spec';
+import { describeSpec } from '../core/spec';
 import { writeFileAtomic } from '../data/safeOutput';
 import type { Candidate, Experiment, ExperimentStore, FinalTraining, TestEvaluation } from '../store';
 import { writeJsonAtomic } from './jsonFiles';
@@ -63,14 +63,6 @@ export interface ExperimentReport {
   candidates: Candidate[];
   /** A Methods paragraph for a paper, generated from the record (cite METHOD_CITATION with it). */
   methods: string;
-}
-
-export function describeSpec(spec: ArchitectureSpec): string {
-  const ops = spec.block.ops.map((o) => OPS[o]?.label ?? String(o)).join(', ');
-  const extras = Object.entries(spec.extras)
-    .map(([k, v]) => `, ${k} ${v.toPrecision(3)}`)
-    .join('');
-  return `n ${spec.n}, p ${spec.p}, sup ${spec.sup ? 'on' : 'off'}, res ${spec.res ? 'on' : 'off'}, ${spec.block.nodes}-node block [${ops}]${extras}`;
 }
 
 export function buildReport(

@@ -272,7 +272,7 @@ async function trainCandidate(
     paramCount: params,
     estMemoryBytes,
   });
-  o.emit({ type: 'candidate-started', experimentId: id, seq, x, spec });
+  o.emit({ type: 'candidate-started', experimentId: id, seq, x, spec, params });
   try {
     assertBuildable(spec, o.training.size);
   } catch (error) {

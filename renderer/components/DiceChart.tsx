@@ -5,7 +5,9 @@
  */
 import { memo, useMemo, useRef } from 'react';
 import type { CandidateStatus, CandidateSummary } from '../../main/api';
+import { describeSpec } from '../../main/core/spec';
 import { bestSteps, type SearchCurve, updateSearchCurve } from '../lib/chartData';
+import { formatCount } from '../lib/format';
 import type { RunningCandidate } from '../store/searchReducer';
 import { CanvasScatter, type ScatterSeries } from './CanvasScatter';
 import { LearningCurveChart } from './LearningCurveChart';
@@ -126,6 +128,12 @@ export const DiceChart = memo(function DiceChart(props: {
       <div className="chart-card">
         <div className="chart-title">
           Running candidate {props.running ? `#${props.running.seq}` : ''} — learning curve
+          {props.running && (
+            <div className="small muted" data-testid="running-architecture">
+              {describeSpec(props.running.spec)}
+              {props.running.params != null && ` · ${formatCount(props.running.params)} parameters`}
+            </div>
+          )}
         </div>
         <div className="chart-body">
           {props.running ? (

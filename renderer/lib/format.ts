@@ -4,12 +4,7 @@ export function formatDice(d: number | null | undefined): string {
   return d === null || d === undefined ? '—' : d.toFixed(3);
 }
 
-export function formatCount(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '—';
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(n);
-}
+export { formatCount } from '../../main/core/format';
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';

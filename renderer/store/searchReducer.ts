@@ -24,6 +24,8 @@ import type { ArchitectureSpec } from '../../main/core/spec';
 export interface RunningCandidate {
   seq: number;
   spec: ArchitectureSpec;
+  /** Trainable parameters, as the search measured them before training. */
+  params?: number | null;
   curve: EpochRecord[];
   /** Where its training is within the epoch (the trainer's latest `step` report). */
   step?: StepProgress;
@@ -171,7 +173,11 @@ export function applyEvent(
   if (!state || state.experimentId !== event.experimentId) return state;
   switch (event.type) {
     case 'candidate-started':
-      return { ...state, status: 'running', running: { seq: event.seq, spec: event.spec, curve: [] } };
+      return {
+        ...state,
+        status: 'running',
+        running: { seq: event.seq, spec: event.spec, params: event.params, curve: [] },
+      };
     case 'epoch':
       if (state.running?.seq !== event.seq) return state;
       return { ...state, running: { ...state.running, curve: [...state.running.curve, event.point] } };

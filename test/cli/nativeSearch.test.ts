@@ -106,6 +106,25 @@ describe('segnas search --protocol native', () => {
     expect(seg.spacing).toEqual([1, 1, 3]);
     expect(seg.affine).toEqual(original.affine);
     expect(existsSync(predictions)).toBe(true);
+
+    // Test-time mirroring (--mirror): the same grid, and the summary says the window was mirrored.
+    const mirrored = await capture(predict, [
+      '--experiment',
+      '1',
+      '--input',
+      image,
+      '--out',
+      join(root, 'predicted-mirrored'),
+      '--mirror',
+      '--json',
+      '--workspace',
+      workspace,
+    ]);
+    expect(mirrored.code, mirrored.out).toBe(0);
+    expect(JSON.parse(mirrored.out).slidingWindow).toEqual({ mirror: true });
+    expect((await readNifti(join(root, 'predicted-mirrored', 'phantom_001.nii.gz'))).dims).toEqual(
+      original.dims,
+    );
   });
 
   it('keeps the protocol and the plan when a paused search is resumed', async () => {

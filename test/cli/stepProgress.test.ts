@@ -40,12 +40,13 @@ describe('the status line of segnas search', () => {
     // A resumed search whose one recorded candidate is unfinished: nothing is counted as done.
     print({ type: 'search-started', experimentId: 1, summary });
     const spec = { n: 8, p: 2, sup: false, res: true, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} };
-    print({ type: 'candidate-started', experimentId: 1, seq: 0, x: [], spec } as SearchEvent);
+    print({ type: 'candidate-started', experimentId: 1, seq: 0, x: [], spec, params: 12345 } as SearchEvent);
     const progress = { epoch: 1, epochs: 10, step: 3, steps: 12, seconds: 30 };
     print({ type: 'step', experimentId: 1, seq: 0, progress });
     const line = tty.statusLines().at(-1) ?? '';
     expect(line).toContain(' 0/300 ');
     expect(line).toContain('#0 n 8, p 2');
+    expect(line).toContain('12.3 k parameters');
     expect(line).toContain('epoch 1/10 step 3/12');
     // 10 s a step: 117 steps left in this candidate, 299 more candidates of 120 steps each.
     expect(etaFromSteps(progress, 300)).toBe(10 * (117 + 299 * 120));

@@ -68,7 +68,7 @@ describe('applyEvent', () => {
   it('builds the live experiment from a stream of events', () => {
     const events: SearchEvent[] = [
       { type: 'search-started', experimentId: 1, summary },
-      { type: 'candidate-started', experimentId: 1, seq: 0, x: [1], spec },
+      { type: 'candidate-started', experimentId: 1, seq: 0, x: [1], spec, params: null },
       { type: 'epoch', experimentId: 1, seq: 0, point: { epoch: 1, loss: 0.9, valDice: 0.3, seconds: 2 } },
       { type: 'epoch', experimentId: 1, seq: 0, point: { epoch: 2, loss: 0.7, valDice: 0.5, seconds: 2 } },
     ];

@@ -20,7 +20,7 @@ describe('step events', () => {
     const progress = { epoch: 2, epochs: 10, step: 5, steps: 12, seconds: 20 };
     const events: SearchEvent[] = [
       { type: 'search-started', experimentId: 1, summary },
-      { type: 'candidate-started', experimentId: 1, seq: 3, x: [1], spec },
+      { type: 'candidate-started', experimentId: 1, seq: 3, x: [1], spec, params: 12345 },
       { type: 'step', experimentId: 1, seq: 3, progress },
       { type: 'step', experimentId: 1, seq: 4, progress: { ...progress, step: 9 } },
     ];
@@ -30,5 +30,7 @@ describe('step events', () => {
     );
     const live = events.reduce<LiveExperiment | undefined>((s, e) => applyEvent(s, e), undefined);
     expect(live?.running?.step).toEqual(progress);
+    // The running candidate's panel names its architecture and size before its first epoch ends.
+    expect(live?.running?.params).toBe(12345);
   });
 });

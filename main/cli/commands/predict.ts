@@ -112,6 +112,10 @@ search's best.`,
       type: 'boolean',
       help: 'use the first volume of 4-D DICOM series instead of refusing them',
     },
+    mirror: {
+      type: 'boolean',
+      help: 'native-protocol models: average each sliding window over the 8 mirrorings of the axes (better boundaries, 8× the time)',
+    },
     json: { type: 'boolean', help: 'print the summary as JSON instead of a table' },
     backend: {
       type: 'string',
@@ -183,6 +187,7 @@ available, or the SEGNAS_BACKEND environment variable)`,
         outDir: values.out as string,
         outFile: values.image ? values.out : undefined,
         dicom: { firstVolume: values['first-volume'] },
+        mirror: values.mirror === true,
         predictor: {
           ...(tfjsBackend && { tfjsBackend }),
           ...(device && { device: device as TorchDevice }),
