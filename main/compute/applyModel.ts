@@ -86,7 +86,6 @@ export async function applyModel(
   const modelDir = resolve(req.modelDir);
   const model = await readModelJson(modelDir);
   const pre = modelPreprocessing(model.preprocessing, model.network.size, join(modelDir, 'model.json'));
-  const channels = model.network.inChannels;
   const work = await mkdtemp(join(tmpdir(), 'segnas-apply-'));
   // An exit (a second Ctrl-C, process.exit) skips the finally below; this still removes the folder.
   const removeWork = () => rmSync(work, { recursive: true, force: true });
@@ -99,7 +98,7 @@ export async function applyModel(
   predictor.warm(modelDir);
   try {
     onProgress({ phase: 'reading', done: 0, total: 0 });
-    const images = await gatherImages(req.inputs, work, req.dicom, channels);
+    const images = await gatherImages(req.inputs, work, req.dicom, model.network.inChannels);
     if (req.outFile && images.length !== 1)
       throw new Error(
         `${req.outFile}: one output file was given but the input holds ${images.length} images; give an output folder`,
@@ -123,7 +122,7 @@ export async function applyModel(
       for (const [i, input] of batch.entries()) {
         const t0 = performance.now();
         // A converted DICOM series lives in the temporary folder: errors name the user's input instead.
-        const image = await readInputChannels(input, channels).catch((e: Error) => {
+        const image = await readInputChannels(input, model.network.inChannels).catch((e: Error) => {
           if (!input.series) throw e;
           throw new Error(
             `${input.source}: DICOM series ${input.series.number ?? '?'} '${input.series.description}' was converted but cannot be read (${e.message.replaceAll(input.niftiPath, 'the converted image')})`,

@@ -121,7 +121,9 @@ describe('segnas search --protocol native', () => {
       workspace,
     ]);
     expect(mirrored.code, mirrored.out).toBe(0);
-    expect(JSON.parse(mirrored.out).slidingWindow).toEqual({ mirror: true });
+    // The JSON summary follows the line that names the model the experiment gave.
+    const summary = JSON.parse(mirrored.out.slice(mirrored.out.indexOf('\n{') + 1));
+    expect(summary.slidingWindow).toEqual({ mirror: true });
     expect((await readNifti(join(root, 'predicted-mirrored', 'phantom_001.nii.gz'))).dims).toEqual(
       original.dims,
     );
