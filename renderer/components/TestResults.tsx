@@ -24,11 +24,7 @@ export function TestResults({ live }: { live: LiveExperiment }) {
               <td>#{t.seq}</td>
               <td>{splitName(t.split)}</td>
               <td className="mono">{formatDice(t.meanDice)}</td>
-              <td className="small">
-                {Object.entries(t.perLabelDice)
-                  .map(([k, v]) => `${k} ${formatDice(v)}`)
-                  .join(' · ')}
-              </td>
+              <PerLabelDiceCell dice={t.perLabelDice} />
             </tr>
           ))}
         </tbody>
@@ -72,11 +68,7 @@ export function FinalResults({ live }: { live: LiveExperiment }) {
                 {formatDice(live.tests.find((t) => t.seq === f.seq && t.split === 0)?.meanDice ?? null)}
               </td>
               <td className="mono">{formatDice(f.meanDice)}</td>
-              <td className="small">
-                {Object.entries(f.perLabelDice ?? {})
-                  .map(([k, v]) => `${k} ${formatDice(v)}`)
-                  .join(' · ')}
-              </td>
+              <PerLabelDiceCell dice={f.perLabelDice ?? {}} />
             </tr>
           ))}
         </tbody>
@@ -88,4 +80,14 @@ export function FinalResults({ live }: { live: LiveExperiment }) {
 /** Split 0 is the one the search ran on; later ones are reseeded splits the best network is retested on. */
 function splitName(split: number): string {
   return split === 0 ? 'search split' : `reseeded split ${split + 1}`;
+}
+
+function PerLabelDiceCell({ dice }: { dice: Record<string, number | null> }) {
+  return (
+    <td className="small">
+      {Object.entries(dice)
+        .map(([k, v]) => `${k} ${formatDice(v)}`)
+        .join(' · ')}
+    </td>
+  );
 }

@@ -53,6 +53,9 @@ function readExperiment(workspace: string) {
       experiment: store.getExperiment(summary.id),
       candidates: store.listCandidates(summary.id),
       jobs: store.listCandidateJobs(summary.id),
+      finals: store.listFinalTrainings(summary.id),
+      finalJobs: store.listFinalTrainingJobs(summary.id),
+      artifacts: store.listArtifacts(summary.id, { kind: 'model' }),
     };
   } finally {
     store.close();
@@ -283,22 +286,6 @@ const finalSearchArgs = (workspace: string) => [
   ...['--executor', 'slurm', '--max-jobs', '2', '--cpus', '1', '--mem', '1G', '--workspace', workspace],
 ];
 
-function readFinalStage(workspace: string) {
-  const store = openStore(workspace);
-  try {
-    const [summary] = store.listExperiments();
-    if (!summary) return undefined;
-    return {
-      experiment: store.getExperiment(summary.id),
-      finals: store.listFinalTrainings(summary.id),
-      finalJobs: store.listFinalTrainingJobs(summary.id),
-      artifacts: store.listArtifacts(summary.id, { kind: 'model' }),
-    };
-  } finally {
-    store.close();
-  }
-}
-
 // A search's final training (docs/cluster.md): kill -9 of the controller while a final training's job runs,
 // then `segnas resume`, which re-attaches to that job (the same Slurm job id, one submission).
 describe('final training on a Slurm cluster', () => {
@@ -308,7 +295,7 @@ describe('final training on a Slurm cluster', () => {
     let running: { seq: number; jobId: string | null } | undefined;
     const deadline = Date.now() + 120_000;
     while (!running) {
-      const found = readFinalStage(workspace);
+      const found = readExperiment(workspace);
       const job = found?.finalJobs.find((j) => j.state === 'RUNNING');
       const row = found?.finals.find((f) => f.seq === job?.seq);
       // Some epochs in: the resumed stage must not start the training over.
@@ -324,10 +311,10 @@ describe('final training on a Slurm cluster', () => {
       (await squeue(localRunner(), [jobId])).get(jobId)?.state,
     );
 
-    const id = readFinalStage(workspace)?.experiment?.id as number;
+    const id = readExperiment(workspace)?.experiment?.id as number;
     const resumed = await cli(['resume', String(id), '--workspace', workspace]).done;
     expect(resumed.code, resumed.output).toBe(0);
-    const after = readFinalStage(workspace);
+    const after = readExperiment(workspace);
     expect(after?.experiment?.status).toBe('finished');
     const final = after?.finals.find((f) => f.seq === running?.seq);
     expect(final?.status, final?.reason ?? '').toBe('tested');
