@@ -31,6 +31,19 @@ function TextField(props: {
   );
 }
 
+/** The #SBATCH settings of each job, in the order they are asked. */
+const JOB_FIELDS: {
+  key: 'partition' | 'gres' | 'time' | 'mem' | 'account';
+  label: string;
+  placeholder?: string;
+}[] = [
+  { key: 'partition', label: 'Partition', placeholder: 'default' },
+  { key: 'gres', label: 'GPUs per job (--gres)', placeholder: 'gpu:1' },
+  { key: 'time', label: 'Time limit per job', placeholder: '2:00:00' },
+  { key: 'mem', label: 'Memory per job', placeholder: '16G' },
+  { key: 'account', label: 'Account' },
+];
+
 export function RunOnSection() {
   const testCluster = useApp((s) => s.testCluster);
   const cluster = useApp((s) => s.config.cluster);
@@ -79,40 +92,16 @@ export function RunOnSection() {
       </div>
       {cluster && (
         <>
-          <TextField
-            label="Partition"
-            value={cluster.partition}
-            testId="cluster-partition"
-            placeholder="default"
-            onChange={(partition) => set({ partition })}
-          />
-          <TextField
-            label="GPUs per job (--gres)"
-            value={cluster.gres}
-            testId="cluster-gres"
-            placeholder="gpu:1"
-            onChange={(gres) => set({ gres })}
-          />
-          <TextField
-            label="Time limit per job"
-            value={cluster.time}
-            testId="cluster-time"
-            placeholder="2:00:00"
-            onChange={(time) => set({ time })}
-          />
-          <TextField
-            label="Memory per job"
-            value={cluster.mem}
-            testId="cluster-mem"
-            placeholder="16G"
-            onChange={(mem) => set({ mem })}
-          />
-          <TextField
-            label="Account"
-            value={cluster.account}
-            testId="cluster-account"
-            onChange={(account) => set({ account })}
-          />
+          {JOB_FIELDS.map((f) => (
+            <TextField
+              key={f.key}
+              label={f.label}
+              value={cluster[f.key]}
+              testId={`cluster-${f.key}`}
+              placeholder={f.placeholder}
+              onChange={(v) => set({ [f.key]: v })}
+            />
+          ))}
           <label className="field">
             <span className="field-label">Jobs at once</span>
             <input

@@ -111,6 +111,18 @@ function SearchSpaceCard() {
   );
 }
 
+const TRAINING_FIELDS: {
+  key: 'size' | 'epochs' | 'batch' | 'learningRate';
+  label: string;
+  hint?: string;
+  step?: number;
+}[] = [
+  { key: 'size', label: 'Image size S (S³ voxels)', hint: 'paper: 128; smaller is much faster on CPU' },
+  { key: 'epochs', label: 'Epochs per candidate', hint: 'paper: 100' },
+  { key: 'batch', label: 'Batch size', hint: 'paper: 3' },
+  { key: 'learningRate', label: 'Learning rate (Nadam)', step: 0.0001 },
+];
+
 /** How each candidate trains (paper section 2.4), with the paper's values as hints. */
 function TrainingFields() {
   const config = useApp((s) => s.config);
@@ -122,38 +134,18 @@ function TrainingFields() {
   return (
     <div className="fields">
       <ProtocolFields config={config} issues={issues} update={update} />
-      <NumberField
-        label="Image size S (S³ voxels)"
-        field="training.size"
-        value={t.size}
-        issues={issues}
-        hint="paper: 128; smaller is much faster on CPU"
-        onChange={(size) => setTraining({ size })}
-      />
-      <NumberField
-        label="Epochs per candidate"
-        field="training.epochs"
-        value={t.epochs}
-        issues={issues}
-        hint="paper: 100"
-        onChange={(epochs) => setTraining({ epochs })}
-      />
-      <NumberField
-        label="Batch size"
-        field="training.batch"
-        value={t.batch}
-        issues={issues}
-        hint="paper: 3"
-        onChange={(batch) => setTraining({ batch })}
-      />
-      <NumberField
-        label="Learning rate (Nadam)"
-        field="training.learningRate"
-        value={t.learningRate}
-        step={0.0001}
-        issues={issues}
-        onChange={(learningRate) => setTraining({ learningRate })}
-      />
+      {TRAINING_FIELDS.map((f) => (
+        <NumberField
+          key={f.key}
+          label={f.label}
+          field={`training.${f.key}`}
+          value={t[f.key]}
+          step={f.step}
+          issues={issues}
+          hint={f.hint}
+          onChange={(v) => setTraining({ [f.key]: v })}
+        />
+      ))}
       <label className="field checkbox">
         <input
           type="checkbox"

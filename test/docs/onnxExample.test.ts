@@ -17,11 +17,8 @@ import { writeNifti } from '../../main/data/niftiWrite';
 import { generatePhantomCase } from '../../main/data/phantom';
 import { seededRng } from '../../main/data/random';
 import { makeVolume } from '../../main/data/volume';
-import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { saveModel } from '../../main/train/modelIO';
-import { buildNetwork } from '../../main/train/network';
-import { trainCandidate } from '../../main/train/trainer';
-import { PHANTOM_MAPPING, phantomCases } from '../train/helpers/phantomCases';
+import { PHANTOM_MAPPING, phantomCases, trainedPhantomNetwork } from '../train/helpers/phantomCases';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const S = 16;
@@ -48,23 +45,8 @@ async function nodeExample(): Promise<string> {
 describe("docs/engines.md's Node example", () => {
   it('segments a NIfTI image with model.onnx as segnas predict does', async () => {
     const cases = phantomCases(3, S, 7);
-    const spec = {
-      n: 4,
-      p: 2,
-      sup: true,
-      res: true,
-      block: { nodes: 3 as const, ops: [2, 6, 2] as (2 | 6)[] },
-      extras: {},
-    };
-    const result = await trainCandidate({
-      makeNet: () => buildNetwork(spec, { classes: 5, size: S, inChannels: 1, dropout: 0.1, seed: 5 }),
-      train: cases,
-      val: cases,
-      settings: { epochs: 3, batchSize: 1, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 1 },
-      keepNetwork: true,
-    });
+    const result = await trainedPhantomNetwork({ size: S, p: 2, epochs: 3, cases });
     const net = result.net;
-    if (!net) throw new Error('no network kept');
     const modelDir = join(dir, 'model');
     try {
       await saveModel(modelDir, net, { preprocessing: { size: S }, labels: PHANTOM_MAPPING });

@@ -10,13 +10,11 @@ import { writeNifti } from '../../main/data/niftiWrite';
 import { generatePhantomCase } from '../../main/data/phantom';
 import { seededRng } from '../../main/data/random';
 import { makeVolume } from '../../main/data/volume';
-import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { loadModel, saveModel } from '../../main/train/modelIO';
 import type { ModelJson } from '../../main/train/modelJson';
 import { buildNetwork } from '../../main/train/network';
 import { predictClasses } from '../../main/train/predict';
-import { trainCandidate } from '../../main/train/trainer';
-import { PHANTOM_MAPPING, phantomCases } from './helpers/phantomCases';
+import { PHANTOM_MAPPING, phantomCases, trainedPhantomNetwork } from './helpers/phantomCases';
 
 const S = 16;
 let dir: string;
@@ -33,23 +31,8 @@ afterAll(async () => {
 describe('model export', () => {
   it('reloads a trained network that predicts the same, and predict writes the original geometry', async () => {
     const cases = phantomCases(2, S, 3);
-    const spec = {
-      n: 4,
-      p: 1,
-      sup: true,
-      res: true,
-      block: { nodes: 3 as const, ops: [2, 6, 2] as (2 | 6)[] },
-      extras: {},
-    };
-    const result = await trainCandidate({
-      makeNet: () => buildNetwork(spec, { classes: 5, size: S, inChannels: 1, dropout: 0.1, seed: 5 }),
-      train: cases,
-      val: cases,
-      settings: { epochs: 2, batchSize: 1, learningRate: 0.01, augment: AUGMENT_DEFAULTS, seed: 1 },
-      keepNetwork: true,
-    });
+    const result = await trainedPhantomNetwork({ size: S, p: 1, epochs: 2, cases });
     const net = result.net;
-    if (!net) throw new Error('no network kept');
     const modelDir = join(dir, 'model');
     await saveModel(modelDir, net, {
       preprocessing: { size: S, method: 'isotropic-pad-resize + robust z-score' },
@@ -60,7 +43,7 @@ describe('model export', () => {
     net.dispose();
 
     const json = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as ModelJson;
-    expect(json.spec).toEqual(spec);
+    expect(json.spec).toEqual(result.spec);
     expect(json.labels.names).toContain('white matter');
     const floats = json.weightsManifest[0].weights.reduce(
       (a, w) => a + w.shape.reduce((x, y) => x * y, 1),
