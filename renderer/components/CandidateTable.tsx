@@ -17,17 +17,18 @@ import {
 } from '../lib/candidates';
 import { formatCount, formatDice, formatDuration } from '../lib/format';
 
-const COLUMNS: { key: SortKey; title: string }[] = [
-  { key: 'seq', title: '#' },
-  { key: 'valDice', title: 'Dice' },
-  { key: 'paramCount', title: 'Params' },
-  { key: 'n', title: 'n' },
-  { key: 'p', title: 'p' },
-  { key: 'sup', title: 'sup' },
-  { key: 'res', title: 'res' },
-  { key: 'nodes', title: 'nodes' },
-  { key: 'status', title: 'Status' },
-  { key: 'time', title: 'Time' },
+/** Each column's header and width in pixels (the table's layout is fixed, so rows never reflow). */
+const COLUMNS: { key: SortKey; title: string; width: number }[] = [
+  { key: 'seq', title: '#', width: 58 },
+  { key: 'valDice', title: 'Dice', width: 70 },
+  { key: 'paramCount', title: 'Params', width: 68 },
+  { key: 'n', title: 'n', width: 44 },
+  { key: 'p', title: 'p', width: 44 },
+  { key: 'sup', title: 'sup', width: 44 },
+  { key: 'res', title: 'res', width: 44 },
+  { key: 'nodes', title: 'nodes', width: 56 },
+  { key: 'status', title: 'Status', width: 76 },
+  { key: 'time', title: 'Time', width: 64 },
 ];
 
 /** `.candidate-table tbody tr` height in styles.css; the rendered height is measured and wins. */
@@ -145,19 +146,22 @@ export const CandidateTable = memo(function CandidateTable(props: {
         <table>
           <thead>
             <tr>
-              <th title="compare">⇆</th>
+              <th title="compare" style={{ width: 34 }}>
+                ⇆
+              </th>
               {COLUMNS.map((c) => (
                 <th
                   key={c.key}
                   onClick={() => sortBy(c.key)}
                   className="sortable"
+                  style={{ width: c.width }}
                   data-testid={`sort-${c.key}`}
                 >
                   {c.title}
                   {query.sortBy === c.key ? (query.descending ? ' ▼' : ' ▲') : ''}
                 </th>
               ))}
-              <th>Ops</th>
+              <th style={{ width: 200 }}>Ops</th>
             </tr>
           </thead>
           <tbody>

@@ -5,27 +5,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEMO_PHANTOM } from '../../main/core/demoSettings';
-import {
-  type BrowserSession,
-  nonBlankFraction,
-  openBrowserSession,
-  screenshot,
-  type WebMode,
-} from './harness';
+import { nonBlankFraction, screenshot, type WebMode, withBrowserSession } from './harness';
 
-let session: BrowserSession;
 let web: WebMode;
 let page: Page;
 
-beforeAll(async () => {
-  session = await openBrowserSession();
+withBrowserSession((session) => {
   ({ web, page } = session);
 });
-
-afterAll(() => session?.close());
 
 describe('web mode in Chromium', () => {
   it('refuses HTTP requests and WebSocket connections without the token', async () => {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STORE_FILE_NAME } from '../../main/store/workspace';
+import { useDemoData } from './harness';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -62,10 +63,7 @@ describe.skipIf(!binary)('the Electron app', () => {
     const page = await app.firstWindow();
     expect(await page.title()).toBe('SegNAS Studio');
 
-    await page.getByTestId('use-demo-data').click();
-    await expect
-      .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 120_000 })
-      .toBe('Ready for search');
+    await useDemoData(page, { timeout: 120_000 });
     await page.getByTestId('nav-setup').click();
     await page.getByTestId('field-evaluations').fill('2');
     await page.getByTestId('field-training.epochs').fill('1');

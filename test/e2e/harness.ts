@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = join(REPO, 'docs/screenshots');
@@ -171,6 +172,29 @@ export async function openBrowserSession(): Promise<BrowserSession> {
     await close();
     throw error;
   }
+}
+
+/** One browser session for a test file: opened before its tests (handed to `use`), closed after them. */
+export function withBrowserSession(use: (session: BrowserSession) => void): void {
+  let session: BrowserSession | undefined;
+  beforeAll(async () => {
+    session = await openBrowserSession();
+    use(session);
+  });
+  afterAll(() => session?.close());
+}
+
+/**
+ * Clicks "Use demo data" on the Data page (first opening `open.url` when given) and waits until the
+ * dataset is ready for a search.
+ */
+export async function useDemoData(page: Page, open: { url?: string; timeout?: number } = {}): Promise<void> {
+  const timeout = open.timeout ?? 60_000;
+  if (open.url) await page.goto(open.url);
+  await page.getByTestId('use-demo-data').click();
+  await expect
+    .poll(() => page.getByTestId('dataset-status').textContent(), { timeout })
+    .toBe('Ready for search');
 }
 
 /**

@@ -10,26 +10,16 @@ import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PHANTOM } from '../../main/core/demoSettings';
-import {
-  type BrowserSession,
-  nonBlankFraction,
-  openBrowserSession,
-  screenshot,
-  type WebMode,
-} from './harness';
+import { nonBlankFraction, screenshot, useDemoData, type WebMode, withBrowserSession } from './harness';
 
-let session: BrowserSession;
 let web: WebMode;
 let page: Page;
 
-beforeAll(async () => {
-  session = await openBrowserSession();
+withBrowserSession((session) => {
   ({ web, page } = session);
 });
-
-afterAll(() => session?.close());
 
 /** Chooses `kind` in the search page's Export menu and unzips what the browser downloads. */
 async function exportDownload(page: Page, kind: 'bundle' | 'report' | 'models') {
@@ -45,11 +35,7 @@ describe('a tiny search in the browser', () => {
   it('runs, charts and lists candidates, and shows the best one in the viewer', {
     timeout: 420_000,
   }, async () => {
-    await page.goto(web.openUrl);
-    await page.getByTestId('use-demo-data').click();
-    await expect
-      .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 60_000 })
-      .toBe('Ready for search');
+    await useDemoData(page, { url: web.openUrl });
 
     await page.getByTestId('nav-setup').click();
     await page.getByTestId('preset-segnas4').click();

@@ -8,11 +8,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PHANTOM } from '../../main/core/demoSettings';
-import { type BrowserSession, openBrowserSession, screenshot, type WebMode } from './harness';
+import { screenshot, useDemoData, type WebMode, withBrowserSession } from './harness';
 
-let session: BrowserSession;
 let web: WebMode;
 let page: Page;
 
@@ -20,12 +19,9 @@ let page: Page;
 const SHOT_EVALUATIONS = 10;
 const LEARNED_DICE = 0.7;
 
-beforeAll(async () => {
-  session = await openBrowserSession();
+withBrowserSession((session) => {
   ({ web, page } = session);
 });
-
-afterAll(() => session?.close());
 
 const field = (name: string) => page.getByTestId(`field-${name}`);
 const severity = () =>
@@ -35,11 +31,7 @@ describe('the first hour in the browser', () => {
   it('proposes settings for a time goal, colours the estimate, and restores the paper settings', {
     timeout: 240_000,
   }, async () => {
-    await page.goto(web.openUrl);
-    await page.getByTestId('use-demo-data').click();
-    await expect
-      .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 60_000 })
-      .toBe('Ready for search');
+    await useDemoData(page, { url: web.openUrl });
     await page.getByTestId('nav-setup').click();
     await page.getByTestId('demo-settings-mine').click();
     await page.getByTestId('preset-segnas4').click();
@@ -92,11 +84,7 @@ describe('the first hour in the browser', () => {
   it('runs the demo search until it learned, and takes the README screenshots', {
     timeout: 600_000,
   }, async () => {
-    await page.goto(web.openUrl);
-    await page.getByTestId('use-demo-data').click();
-    await expect
-      .poll(() => page.getByTestId('dataset-status').textContent(), { timeout: 60_000 })
-      .toBe('Ready for search');
+    await useDemoData(page, { url: web.openUrl });
     await page
       .getByTestId('dataset-preview')
       .and(page.locator('[data-loaded="true"]'))
