@@ -12,8 +12,8 @@ import { matMul } from './affine';
 import { shapeAtSpacing } from './datasetPlan';
 import { clipInPlace, fitNormalization, type IntensityNormalization, normalizeInPlace } from './intensity';
 import { classCount, type LabelMapping } from './labels';
-import { labelClasses, labelVolume } from './preprocess';
-import { type ClassArray, resampleClassesBack, resampleLinear, resampleNearest } from './resample';
+import { classesToOriginal, labelClasses } from './preprocess';
+import { type ClassArray, resampleLinear, resampleNearest } from './resample';
 import { type Mat4, type NiftiVolume, realValues, type Vec3 } from './volume';
 
 /** Everything needed to map a native-grid class map back onto its original grid (JSON-serializable). */
@@ -133,18 +133,5 @@ export function invertNative(
   transform: NativeTransform,
   mapping: LabelMapping | undefined = transform.labels,
 ): NiftiVolume {
-  if (!mapping) throw new Error('invertNative: no label mapping (preprocess with one, or pass one)');
-  const [x, y, z] = transform.shape;
-  if (classes.length !== x * y * z)
-    throw new Error(`class map has ${classes.length} voxels, expected ${x}×${y}×${z} for this case`);
-  const K = classCount(mapping);
-  const back = resampleClassesBack(
-    classes,
-    transform.shape,
-    transform.originalDims,
-    transform.scale,
-    transform.offset,
-    K,
-  );
-  return labelVolume(back, mapping, transform);
+  return classesToOriginal('invertNative', classes, transform.shape, transform, mapping);
 }

@@ -194,24 +194,39 @@ export function invertToOriginal(
   transform: PreprocessTransform,
   mapping: LabelMapping | undefined = transform.labels,
 ): NiftiVolume {
-  if (!mapping)
-    throw new Error('invertToOriginal: no label mapping (preprocess with opts.mapping, or pass one)');
-  const S = transform.size;
-  if (labelS3.length !== S * S * S) {
+  return classesToOriginal('invertToOriginal', labelS3, transform.size, transform, mapping);
+}
+
+/**
+ * A class map on the model's grid (`grid`: S for S³, or a native shape) back onto the original grid
+ * through the transform's scale and offset, as the original label values; `caller` names the function
+ * in the errors.
+ */
+export function classesToOriginal(
+  caller: string,
+  classes: ArrayLike<number>,
+  grid: number | Vec3,
+  transform: Pick<
+    PreprocessTransform,
+    'originalDims' | 'originalSpacing' | 'originalAffine' | 'scale' | 'offset'
+  >,
+  mapping: LabelMapping | undefined,
+): NiftiVolume {
+  if (!mapping) throw new Error(`${caller}: no label mapping (preprocess with one, or pass one)`);
+  const [x, y, z] = typeof grid === 'number' ? [grid, grid, grid] : grid;
+  if (classes.length !== x * y * z)
     throw new Error(
-      `label map has ${labelS3.length} voxels, expected ${S}³ = ${S * S * S} for this transform`,
+      `class map has ${classes.length} voxels, expected ${typeof grid === 'number' ? `${grid}³ = ${x * y * z}` : `${x}×${y}×${z}`} for this case`,
     );
-  }
-  const K = classCount(mapping);
-  const classes = resampleClassesBack(
-    labelS3,
-    S,
+  const back = resampleClassesBack(
+    classes,
+    grid,
     transform.originalDims,
     transform.scale,
     transform.offset,
-    K,
+    classCount(mapping),
   );
-  return labelVolume(classes, mapping, transform);
+  return labelVolume(back, mapping, transform);
 }
 
 /** Classes on an original grid as a label volume with the original values, in the smallest integer type. */

@@ -203,19 +203,11 @@ export function validateSearchSpaceConfig(raw: unknown, options: ValidationOptio
   return issues;
 }
 
-const RESERVED_NAMES = new Set([
-  'n',
-  'p',
-  'sup',
-  'res',
-  'nodes',
+/** The space's own dimension names (ops0 … ops5 for the largest block), which an extra may not take. */
+const RESERVED_NAMES = new Set<string>([
+  ...INTEGER_FIELDS,
   'ops',
-  'ops0',
-  'ops1',
-  'ops2',
-  'ops3',
-  'ops4',
-  'ops5',
+  ...Array.from({ length: opsForNodes(MAX_NODES) }, (_, i) => `ops${i}`),
 ]);
 
 export interface SearchSpace {

@@ -5,6 +5,7 @@ import { formatPlan } from '../../main/core/datasetPlan';
 import { cappedList } from '../../main/core/format';
 import { useApp } from '../context';
 import { ChannelPicker } from './ChannelPicker';
+import { PathForm } from './PathForm';
 import { Viewer } from './Viewer';
 
 export function DatasetPanel() {
@@ -16,7 +17,6 @@ export function DatasetPanel() {
   const receiveFolder = useApp((s) => s.receiveFolder);
   const setView = useApp((s) => s.setView);
   const [hover, setHover] = useState(false);
-  const [typedPath, setTypedPath] = useState('');
 
   /** Opens the folder a drop holds or the user chooses (uploaded first in a browser). */
   const handOver = async (source: DataTransfer | 'choose') => {
@@ -65,21 +65,12 @@ export function DatasetPanel() {
             Use demo data
           </button>
         </div>
-        <form
-          className="path-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (typedPath.trim()) void openDataset(typedPath.trim());
-          }}
-        >
-          <input
-            data-testid="dataset-path"
-            placeholder="…or type a folder path on the engine's machine, e.g. /data/Task04_Hippocampus"
-            value={typedPath}
-            onChange={(e) => setTypedPath(e.target.value)}
-          />
-          <button type="submit">Open</button>
-        </form>
+        <PathForm
+          testId="dataset-path"
+          placeholder="…or type a folder path on the engine's machine, e.g. /data/Task04_Hippocampus"
+          action="Open"
+          onPath={(path) => void openDataset(path)}
+        />
         {busy && <div className="busy">{busy}</div>}
       </section>
       {dataset && (

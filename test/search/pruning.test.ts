@@ -15,6 +15,7 @@ import {
   removeTempDirs,
   SMALL_SPACE,
   segnas,
+  smallSearchArgv,
   tempDir,
   tinyConfig,
 } from './searchFixtures';
@@ -82,36 +83,21 @@ describe('a search with --prune asha', () => {
     const bounds = join(workspace, 'bounds.json');
     writeFileSync(bounds, JSON.stringify(SMALL_SPACE));
     // Killed once a pruned candidate is recorded and another candidate is training.
-    const search = segnas([
-      'search',
-      '--data',
-      data,
-      '--bounds',
-      bounds,
-      '--size',
-      '12',
-      '--epochs',
-      String(EPOCHS),
-      '--lr',
-      '3e-3',
-      '--no-augment',
-      '--evaluations',
-      String(EVALUATIONS),
-      '--population',
-      String(POPULATION),
-      '--seed',
-      '1',
-      '--top-k',
-      '1',
-      '--prune',
-      'asha',
-      '--prune-eta',
-      String(PRUNE.eta),
-      '--prune-min-epochs',
-      String(PRUNE.minEpochs),
-      '--workspace',
-      workspace,
-    ]);
+    const search = segnas(
+      smallSearchArgv(
+        { data, bounds, workspace },
+        {
+          epochs: EPOCHS,
+          lr: '3e-3',
+          evaluations: EVALUATIONS,
+          population: POPULATION,
+          'top-k': 1,
+          prune: 'asha',
+          'prune-eta': PRUNE.eta,
+          'prune-min-epochs': PRUNE.minEpochs,
+        },
+      ),
+    );
     const deadline = Date.now() + 180_000;
     for (;;) {
       const store = openStore(workspace);

@@ -7,36 +7,25 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { type Candidate, openStore } from '../../main/store';
-import { phantomDataset, removeTempDirs, SMALL_SPACE, segnas, tempDir, tinyConfig } from './searchFixtures';
+import {
+  phantomDataset,
+  removeTempDirs,
+  SMALL_SPACE,
+  segnas,
+  smallSearchArgv,
+  tempDir,
+  tinyConfig,
+} from './searchFixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EVALUATIONS = 16;
 const POPULATION = 5;
 
-const searchArgs = (data: string, bounds: string, workspace: string) => [
-  'search',
-  '--data',
-  data,
-  '--bounds',
-  bounds,
-  '--size',
-  '12',
-  '--epochs',
-  '1',
-  '--batch',
-  '1',
-  '--no-augment',
-  '--evaluations',
-  String(EVALUATIONS),
-  '--population',
-  String(POPULATION),
-  '--seed',
-  '1',
-  '--top-k',
-  '0',
-  '--workspace',
-  workspace,
-];
+const searchArgs = (data: string, bounds: string, workspace: string) =>
+  smallSearchArgv(
+    { data, bounds, workspace },
+    { epochs: 1, batch: 1, evaluations: EVALUATIONS, population: POPULATION, 'top-k': 0 },
+  );
 
 /** Finished and running candidates, read from the store while the search writes to it. */
 const progress = (workspace: string): { finished: number; running: number } => {

@@ -42,6 +42,24 @@ export function segnas(
   return { child, done: new Promise((res) => child.on('exit', (code) => res({ code, output }))) };
 }
 
+type CliOptions = Record<string, string | number | true>;
+
+/** `segnas search` with `options` as `--key value` (`true`: a bare `--key`), in the order given. */
+export function searchArgv(options: CliOptions): string[] {
+  return [
+    'search',
+    ...Object.entries(options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)])),
+  ];
+}
+
+/** A CLI search of a bounds file on phantoms as the kill-and-resume tests run it: 12³, no augmentation, seed 1. */
+export function smallSearchArgv(
+  where: { data: string; bounds: string; workspace: string },
+  options: CliOptions,
+) {
+  return searchArgv({ ...where, size: 12, 'no-augment': true, seed: 1, ...options });
+}
+
 /** 8 distinct legal networks (p × res × op), a third of the op range illegal (op 0 = no edge). */
 export const TINY_SPACE: SearchConfig['space'] = {
   n: { fixed: 4 },

@@ -1,6 +1,7 @@
 /** The images to segment: dropped, chosen or typed files, folders and DICOM series folders. */
 import { useState } from 'react';
 import { useApp } from '../../context';
+import { PathForm } from '../PathForm';
 
 export function ApplyInputs() {
   const inputs = useApp((s) => s.applyForm.inputs);
@@ -9,7 +10,6 @@ export function ApplyInputs() {
   const receiveFolder = useApp((s) => s.receiveFolder);
   const busy = useApp((s) => s.busy.apply);
   const [hover, setHover] = useState(false);
-  const [typed, setTyped] = useState('');
   const handOver = async (source: DataTransfer | 'choose') => addInput(await receiveFolder(source, 'apply'));
   return (
     <section
@@ -33,22 +33,13 @@ export function ApplyInputs() {
           Choose folder…
         </button>
       </div>
-      <form
-        className="path-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          addInput(typed.trim() || undefined);
-          setTyped('');
-        }}
-      >
-        <input
-          data-testid="apply-input-path"
-          placeholder="…or type a file or folder path on the engine's machine"
-          value={typed}
-          onChange={(e) => setTyped(e.target.value)}
-        />
-        <button type="submit">Add</button>
-      </form>
+      <PathForm
+        testId="apply-input-path"
+        placeholder="…or type a file or folder path on the engine's machine"
+        action="Add"
+        onPath={addInput}
+        clear
+      />
       {busy && <div className="busy">{busy}</div>}
       {inputs.length > 0 && (
         <ul className="small mono" data-testid="apply-inputs">
