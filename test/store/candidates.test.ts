@@ -1,20 +1,15 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ExperimentStore, experimentCacheScope, openStore, storeResultCache } from '../../main/store';
-import { candidateStart, newExperiment, tempWorkspace } from './helpers';
+import { candidateStart, newExperiment, type tempWorkspace, withStorePerTest } from './helpers';
 
 let ws: ReturnType<typeof tempWorkspace>;
 let store: ExperimentStore;
 let expId: number;
 
-beforeEach(() => {
-  ws = tempWorkspace();
-  store = openStore(ws.dir);
+withStorePerTest((opened) => {
+  ({ ws, store } = opened);
   expId = store.createExperiment(newExperiment()).id;
-});
-afterEach(() => {
-  store.close();
-  ws.remove();
 });
 
 describe('candidates', () => {

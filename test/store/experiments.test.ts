@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   defaultWorkspaceDir,
   type ExperimentStore,
@@ -12,18 +12,13 @@ import {
   SCHEMA_VERSION,
   STORE_FILE_NAME,
 } from '../../main/store';
-import { newExperiment, tempWorkspace } from './helpers';
+import { newExperiment, tempWorkspace, withStorePerTest } from './helpers';
 
 let ws: ReturnType<typeof tempWorkspace>;
 let store: ExperimentStore;
 
-beforeEach(() => {
-  ws = tempWorkspace();
-  store = openStore(ws.dir);
-});
-afterEach(() => {
-  store.close();
-  ws.remove();
+withStorePerTest((opened) => {
+  ({ ws, store } = opened);
 });
 
 describe('experiments', () => {

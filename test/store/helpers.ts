@@ -2,13 +2,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { ArchitectureSpec } from '../../main/core/spec';
-import type { CandidateStart, NewExperiment } from '../../main/store';
+import { type CandidateStart, type ExperimentStore, type NewExperiment, openStore } from '../../main/store';
 import { experimentConfig, segnas4Space } from '../helpers/searchConfigs';
 
 export function tempWorkspace(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'segnas-store-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh workspace and its open store for each test (handed to `use`), closed and removed after it. */
+export function withStorePerTest(
+  use: (opened: { ws: ReturnType<typeof tempWorkspace>; store: ExperimentStore }) => void,
+) {
+  let opened: { ws: ReturnType<typeof tempWorkspace>; store: ExperimentStore } | undefined;
+  beforeEach(() => {
+    const ws = tempWorkspace();
+    opened = { ws, store: openStore(ws.dir) };
+    use(opened);
+  });
+  afterEach(() => {
+    opened?.store.close();
+    opened?.ws.remove();
+  });
 }
 
 export function newExperiment(overrides: Partial<NewExperiment> = {}): NewExperiment {

@@ -4,25 +4,13 @@
  */
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  currentOwner,
-  type ExperimentStore,
-  isOwnerAlive,
-  isProcessAlive,
-  openStore,
-} from '../../main/store';
-import { newExperiment, tempWorkspace } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { currentOwner, type ExperimentStore, isOwnerAlive, isProcessAlive } from '../../main/store';
+import { newExperiment, withStorePerTest } from './helpers';
 
-let ws: ReturnType<typeof tempWorkspace>;
 let store: ExperimentStore;
-beforeEach(() => {
-  ws = tempWorkspace();
-  store = openStore(ws.dir);
-});
-afterEach(() => {
-  store.close();
-  ws.remove();
+withStorePerTest((opened) => {
+  store = opened.store;
 });
 
 /** Blocks this thread (so nothing reaps children) for `ms`. */
