@@ -2,24 +2,8 @@
 // message naming the option and pointing at --help, 0 for --help, 1 with `segnas NAME: message` (no
 // stack trace) when the work fails.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  asUsageError,
-  type CommandModule,
-  defineCommand,
-  experimentIdArg,
-  intOption,
-  UsageError,
-} from '../../main/cli/command';
-
-async function capture(command: CommandModule, argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const code = await command.run(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { asUsageError, defineCommand, experimentIdArg, intOption, UsageError } from '../../main/cli/command';
+import { capture } from './helpers/capture';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -49,7 +33,7 @@ const paint = defineCommand({
 describe('defineCommand', () => {
   it('parses the options, --workspace and positionals and returns the action’s status', async () => {
     seen.length = 0;
-    const { code } = await capture(paint, ['north', '--coats', '3', '--glossy', '--workspace', '/w']);
+    const { code } = await capture(paint.run, ['north', '--coats', '3', '--glossy', '--workspace', '/w']);
     expect(code).toBe(0);
     expect(seen).toEqual([{ coats: 3, glossy: true, workspace: '/w', positionals: ['north'] }]);
   });
@@ -57,7 +41,7 @@ describe('defineCommand', () => {
   it('prints the help built from the options with --help or -h, and exits 0 without acting', async () => {
     seen.length = 0;
     for (const flag of ['--help', '-h']) {
-      const { code, out, err } = await capture(paint, [flag, '--fail', 'error']);
+      const { code, out, err } = await capture(paint.run, [flag, '--fail', 'error']);
       expect(code).toBe(0);
       expect(err).toBe('');
       expect(out).toBe(
@@ -79,11 +63,11 @@ describe('defineCommand', () => {
   });
 
   it('exits 2 for an unknown option or a missing value, naming it and pointing at --help', async () => {
-    const unknown = await capture(paint, ['--colour', 'red']);
+    const unknown = await capture(paint.run, ['--colour', 'red']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^segnas paint: .*'--colour'/);
     expect(unknown.err).toContain('segnas paint --help');
-    const missing = await capture(paint, ['--coats']);
+    const missing = await capture(paint.run, ['--coats']);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^segnas paint: .*--coats/);
   });
@@ -96,25 +80,25 @@ describe('defineCommand', () => {
       options: {},
       action: () => 0,
     });
-    const { code, err } = await capture(bare, ['stray']);
+    const { code, err } = await capture(bare.run, ['stray']);
     expect(code).toBe(2);
     expect(err).toMatch(/^segnas bare: .*'stray'/);
   });
 
   it('exits 2 for a UsageError thrown by the action, with the --help pointer', async () => {
-    const bad = await capture(paint, ['--coats', '0']);
+    const bad = await capture(paint.run, ['--coats', '0']);
     expect(bad).toMatchObject({ code: 2, out: '' });
     expect(bad.err).toBe(
       'segnas paint: --coats must be an integer ≥ 1 (got 0)\n\nsegnas paint --help for the options',
     );
-    expect((await capture(paint, ['--fail', 'usage'])).code).toBe(2);
+    expect((await capture(paint.run, ['--fail', 'usage'])).code).toBe(2);
   });
 
   it('exits 1 for any other failure with `segnas NAME: message` and no stack trace', async () => {
-    const failed = await capture(paint, ['--fail', 'error']);
-    expect(failed).toEqual({ code: 1, out: '', err: 'segnas paint: the wall is wet' });
-    const odd = await capture(paint, ['--fail', 'text']);
-    expect(odd).toEqual({ code: 1, out: '', err: 'segnas paint: not an Error' });
+    const failed = await capture(paint.run, ['--fail', 'error']);
+    expect(failed).toMatchObject({ code: 1, out: '', err: 'segnas paint: the wall is wet' });
+    const odd = await capture(paint.run, ['--fail', 'text']);
+    expect(odd).toMatchObject({ code: 1, out: '', err: 'segnas paint: not an Error' });
   });
 });
 

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as predict } from '../../main/cli/commands/predict';
 import { run as search } from '../../main/cli/commands/search';
 import { run as show } from '../../main/cli/commands/show';
@@ -11,17 +11,7 @@ import { readNifti } from '../../main/data/niftiRead';
 import { generatePhantomDataset } from '../../main/data/phantom';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { openStore } from '../../main/store';
-
-async function capture(command: (argv: string[]) => Promise<number>, argv: string[]) {
-  const out: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void out.push(a.join(' ')));
-  try {
-    return { code: await command(argv), out: out.join('\n') };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+import { capture } from './helpers/capture';
 
 // p ≤ 2 keeps the patch divisor at 4, so the 16 × 16 × 6 cases are covered by one small patch.
 const SPACE = {
@@ -54,7 +44,7 @@ describe('segnas search --protocol native', () => {
   it('plans 1 × 1 × 3 mm, trains on each case at its own shape, tests and predicts on the original grid', async () => {
     const workspace = join(root, 'ws');
     const searched = await capture(search, searchArgs(workspace));
-    expect(searched.code, searched.out).toBe(0);
+    expect(searched.code, searched.all).toBe(0);
 
     const store = openStore(workspace);
     try {
@@ -80,7 +70,7 @@ describe('segnas search --protocol native', () => {
     }
 
     const shown = await capture(show, ['1', '--workspace', workspace]);
-    expect(shown.out).toMatch(/protocol native \(plan: 1\.0 × 1\.0 × 3\.0 mm/);
+    expect(shown.all).toMatch(/protocol native \(plan: 1\.0 × 1\.0 × 3\.0 mm/);
     const summaryMd = readFileSync(join(workspace, 'experiments', '1', 'report', 'summary.md'), 'utf8');
     expect(summaryMd).toMatch(/Protocol: native/);
     expect(summaryMd).toMatch(/sliding window/);
@@ -99,7 +89,7 @@ describe('segnas search --protocol native', () => {
       '--workspace',
       workspace,
     ]);
-    expect(predicted.code, predicted.out).toBe(0);
+    expect(predicted.code, predicted.all).toBe(0);
     const seg = await readNifti(join(out, 'phantom_001.nii.gz'));
     const original = await readNifti(image);
     expect(seg.dims).toEqual(original.dims);
@@ -120,9 +110,9 @@ describe('segnas search --protocol native', () => {
       '--workspace',
       workspace,
     ]);
-    expect(mirrored.code, mirrored.out).toBe(0);
+    expect(mirrored.code, mirrored.all).toBe(0);
     // The JSON summary follows the line that names the model the experiment gave.
-    const summary = JSON.parse(mirrored.out.slice(mirrored.out.indexOf('\n{') + 1));
+    const summary = JSON.parse(mirrored.all.slice(mirrored.all.indexOf('\n{') + 1));
     expect(summary.slidingWindow).toEqual({ mirror: true });
     expect((await readNifti(join(root, 'predicted-mirrored', 'phantom_001.nii.gz'))).dims).toEqual(
       original.dims,

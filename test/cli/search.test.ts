@@ -13,16 +13,7 @@ import { run as show } from '../../main/cli/commands/show';
 import { createProgressPrinter, eventLine, formatDuration, statusLine } from '../../main/cli/progress';
 import { openStore } from '../../main/store';
 import { experimentConfig } from '../helpers/searchConfigs';
-
-async function capture(command: (argv: string[]) => Promise<number>, argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const code = await command(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { capture } from './helpers/capture';
 
 const workspaces: string[] = [];
 const workspace = () => {

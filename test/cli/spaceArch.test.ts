@@ -5,15 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run as arch } from '../../main/cli/commands/arch';
 import { run as space } from '../../main/cli/commands/space';
-
-async function capture(command: (argv: string[]) => Promise<number>, argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const code = await command(argv);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { capture } from './helpers/capture';
 
 const made: string[] = [];
 afterEach(() => {

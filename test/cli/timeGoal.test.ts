@@ -2,24 +2,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig, run as search } from '../../main/cli/commands/search';
 import { sizeToGoal } from '../../main/cli/timeGoalOption';
 import { generatePhantomDataset } from '../../main/data/phantom';
 import { machineKey, THROUGHPUT_FILE_NAME } from '../../main/search/throughput';
 import { openStore } from '../../main/store';
-
-async function capture<T>(work: () => Promise<T>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { value: await work(), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+import { captureConsole } from './helpers/capture';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -50,7 +39,7 @@ describe('segnas search --goal', () => {
     const store = openStore(workspace);
     try {
       const config = buildConfig({ data, engine: 'tfjs' });
-      const { value, out } = await capture(() => sizeToGoal(config, 3600, store, false));
+      const { value, out } = await captureConsole(() => sizeToGoal(config, 3600, store, false));
       expect(out).toMatch(
         /^time goal 1h: (\d+)³, (\d+) epochs, (\d+) evaluations, pruning asha(, p < \d)?, time budget 1 h$/m,
       );
@@ -65,7 +54,7 @@ describe('segnas search --goal', () => {
       expect(out).toMatch(/^ {2}chosen: \d+³ × \d+ epochs with ASHA .* → \d+ evaluations ≈ /m);
       // A slower machine gets less in the same hour.
       const slowStore = openStore(probedWorkspace(0.5));
-      const slow = await capture(() => sizeToGoal(config, 3600, slowStore, false));
+      const slow = await captureConsole(() => sizeToGoal(config, 3600, slowStore, false));
       slowStore.close();
       const work = (c: typeof value) => c.training.size ** 3 * c.training.epochs * c.evaluations;
       expect(work(slow.value)).toBeLessThan(work(value));
@@ -76,14 +65,14 @@ describe('segnas search --goal', () => {
 
   it('keeps given settings, and refuses --goal beside them or a goal it cannot read', async () => {
     const workspace = tempDir();
-    const mixed = await capture(() =>
+    const mixed = await captureConsole(() =>
       search(['--data', data, '--goal', '2h', '--size', '16', '--workspace', workspace]),
     );
     expect(mixed.value).toBe(2);
     expect(mixed.err).toMatch(
       /--goal chooses --size, --epochs, --evaluations, --prune itself: drop --size, or drop --goal/,
     );
-    const unreadable = await capture(() =>
+    const unreadable = await captureConsole(() =>
       search(['--data', data, '--goal', 'soon', '--workspace', workspace]),
     );
     expect(unreadable.value).toBe(2);
@@ -105,7 +94,7 @@ describe('segnas search --goal', () => {
         ops: [fixed(2), fixed(0), fixed(2)],
       }),
     );
-    const r = await capture(() =>
+    const r = await captureConsole(() =>
       search([
         '--data',
         data,
