@@ -27,7 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, initBackend } from '../main/compute/backend';
 import { findTorchPython, pythonEnv } from '../main/compute/python';
 import { pytorchEngineDir } from '../main/compute/runtimeFiles';
-import type { ArchitectureSpec } from '../main/core/spec';
+import { REFERENCE_NETWORK } from '../main/nas/baselines';
 import { EXP_LOG_DEFAULTS, supervisedLoss } from '../main/train/expLogLoss';
 import { estimateTrainingBytes } from '../main/train/memoryEstimate';
 import { NadamOptimizer } from '../main/train/nadam';
@@ -77,14 +77,6 @@ if (values.startup !== undefined) {
   process.exit(0);
 }
 
-const REFERENCE: ArchitectureSpec = {
-  n: 8,
-  p: 3,
-  sup: false,
-  res: false,
-  block: { nodes: 3, ops: [2, 0, 2] },
-  extras: {},
-};
 const CLASSES = 4;
 const steps = Number(values.steps);
 const sizes = (values.size ?? values.sizes ?? '32,64').split(',').map(Number);
@@ -117,7 +109,13 @@ function timeMs(fn: () => void, reps: number): number {
 }
 
 function trainingStep(size: number) {
-  const net = buildNetwork(REFERENCE, { classes: CLASSES, size, inChannels: 1, dropout: 0.2, seed: 1 });
+  const net = buildNetwork(REFERENCE_NETWORK, {
+    classes: CLASSES,
+    size,
+    inChannels: 1,
+    dropout: 0.2,
+    seed: 1,
+  });
   const x = tf.randomNormal([batch, size, size, size, 1], 0, 1, 'float32', 1) as tf.Tensor5D;
   const labels = tf.randomUniform([batch, size, size, size], 0, CLASSES, 'int32', 2);
   const oneHot = tf.oneHot(labels, CLASSES);
@@ -211,7 +209,7 @@ async function benchSize(backend: string, device: string, size: number): Promise
     cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
     // peak above what lives between steps + weights, grads and the two Nadam slots
     peakTensorMB: (profile.peakBytes - before + net.paramCount * 4 * 4) / 2 ** 20,
-    estimatedMB: estimateTrainingBytes(REFERENCE, { classes: CLASSES, size, batch }) / 2 ** 20,
+    estimatedMB: estimateTrainingBytes(REFERENCE_NETWORK, { classes: CLASSES, size, batch }) / 2 ** 20,
     params: net.paramCount,
   };
   dispose();

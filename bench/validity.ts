@@ -102,10 +102,17 @@ async function finished(c: SearchConfig): Promise<number> {
 
 async function ended(experimentId: number): Promise<void> {
   const end = await runner.whenDone(experimentId);
-  if (end.status !== 'finished') throw new Error(`experiment ${experimentId}: ${end.status} ${end.message ?? ''}`);
+  if (end.status !== 'finished')
+    throw new Error(`experiment ${experimentId}: ${end.status} ${end.message ?? ''}`);
 }
 
-function record(run: string, protocol: string, experimentId: number, epochsText: string, seconds: number): void {
+function record(
+  run: string,
+  protocol: string,
+  experimentId: number,
+  epochsText: string,
+  seconds: number,
+): void {
   const final = runner.store.listFinalTrainings(experimentId).find((f) => f.status === 'tested');
   rows.push({
     run,
@@ -117,19 +124,26 @@ function record(run: string, protocol: string, experimentId: number, epochsText:
     seconds,
   });
   if (!values.json)
-    console.log(`${run}: ${final?.meanDice?.toFixed(3) ?? 'no test'} in ${seconds.toFixed(0)} s (${epochsText})`);
+    console.log(
+      `${run}: ${final?.meanDice?.toFixed(3) ?? 'no test'} in ${seconds.toFixed(0)} s (${epochsText})`,
+    );
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
 /** A U-Net with one search epoch (its speed) and then `finalEpochs(epochSeconds, spent)` final epochs. */
-async function unet(extra: Record<string, string>, finalEpochs: (epochSeconds: number, spent: number) => number) {
+async function unet(
+  extra: Record<string, string>,
+  finalEpochs: (epochSeconds: number, spent: number) => number,
+) {
   const t0 = performance.now();
   const id = await finished(config({ variant: 'unet3d', epochs: '1', 'final-epochs': '0', ...extra }));
   const [candidate] = runner.store.listCandidates(id);
   const epochSeconds = candidate?.curve[0]?.seconds;
   if (candidate?.status !== 'trained' || epochSeconds === undefined)
-    throw new Error(`the U-Net (${JSON.stringify(extra)}) did not train: ${candidate?.reason ?? candidate?.status}`);
+    throw new Error(
+      `the U-Net (${JSON.stringify(extra)}) did not train: ${candidate?.reason ?? candidate?.status}`,
+    );
   const epochs = finalEpochs(epochSeconds, seconds(t0));
   await runner.finalTrain(id, { epochs, topK: 1 });
   await ended(id);
@@ -163,7 +177,13 @@ try {
   const native = await unet({ protocol: 'native' }, (epochSeconds, spent) =>
     Math.max(1, Math.floor((budget - spent) / (1.4 * epochSeconds))),
   );
-  record('3D U-Net, native, same wall time', 'native', native.id, `1 + final ${native.epochs}`, native.seconds);
+  record(
+    '3D U-Net, native, same wall time',
+    'native',
+    native.id,
+    `1 + final ${native.epochs}`,
+    native.seconds,
+  );
   const paper = await unet({ size: '32' }, () => native.epochs);
   record('3D U-Net, paper 32³, same epochs', 'paper', paper.id, `1 + final ${paper.epochs}`, paper.seconds);
 } finally {

@@ -10,6 +10,20 @@ import { checkBlock } from '../core/blockMatrix';
 import type { ArchitectureSpec } from '../core/spec';
 import type { SearchBounds } from './searchSpace';
 
+/**
+ * The reference network of the benchmarks and of the training tests' expectations: SegNAS4 with n = 8,
+ * p = 3, sup = 0, res = 0 (two cascaded Conv(3,1) per level), small enough for a CPU, deep enough to need
+ * every part of the trainer.
+ */
+export const REFERENCE_NETWORK: ArchitectureSpec = {
+  n: 8,
+  p: 3,
+  sup: false,
+  res: false,
+  block: { nodes: 3, ops: [2, 0, 2] },
+  extras: {},
+};
+
 export interface Baseline {
   id: string;
   name: string;

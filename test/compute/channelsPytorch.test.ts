@@ -12,7 +12,7 @@ import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { meanForegroundDice, perLabelDice } from '../../main/train/metrics';
 import { channelCase } from '../train/helpers/channelCases';
 import { PLAIN_SPEC } from '../train/helpers/tinySpec';
-import { torchPython } from './helpers/torchPython';
+import { torchTrainerOptions } from './helpers/torchPython';
 
 const S = 16;
 const SPEC = PLAIN_SPEC;
@@ -25,11 +25,7 @@ let refs: VolumeFiles[];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'segnas-channels-torch-'));
   refs = await Promise.all(cases.map((c, i) => writeVolumeFiles(dir, `case${i}`, c.image, c.label)));
-  trainer = new TrainerProcess({
-    label: 'pytorch',
-    env: { SEGNAS_CPU_THREADS: '1' },
-    python: { executable: await torchPython(), args: ['--device', 'cpu'] },
-  });
+  trainer = new TrainerProcess(await torchTrainerOptions());
 });
 
 afterAll(async () => {

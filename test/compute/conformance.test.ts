@@ -14,9 +14,9 @@ import {
   type VolumeFiles,
   writeVolumeFiles,
 } from '../../main/compute/protocol';
-import { TrainerProcess, type TrainerProcessOptions } from '../../main/compute/trainerProcess';
+import { TrainerProcess } from '../../main/compute/trainerProcess';
 import { phantomCases } from '../train/helpers/phantomCases';
-import { torchPython } from './helpers/torchPython';
+import { BOTH_ENGINES } from './helpers/torchPython';
 import { tinyTrainJob } from './helpers/trainJobs';
 
 const S = 16;
@@ -50,18 +50,7 @@ function job(id: string, epochs: number): TrainJob {
 
 const FAULTS = { SEGNAS_FAULT_OOM: 'oom', SEGNAS_FAULT_NAN: 'nan' };
 
-const engines: { name: string; options: () => Promise<TrainerProcessOptions> }[] = [
-  { name: 'tfjs', options: async () => ({ label: 'tfjs', env: FAULTS }) },
-  {
-    name: 'pytorch',
-    options: async () => ({
-      label: 'pytorch',
-      // one thread: on a small busy machine, torch's second thread spins more than it helps
-      env: { ...FAULTS, SEGNAS_CPU_THREADS: '1' },
-      python: { executable: await torchPython(), args: ['--device', 'cpu'] },
-    }),
-  },
-];
+const engines = BOTH_ENGINES.map(({ name, options }) => ({ name, options: () => options(FAULTS) }));
 
 describe.each(engines)('trainer protocol conformance: $name engine', ({ name, options }) => {
   it('survives OOM, kill -9, a malformed message and cancel, then learns the phantom (Dice ≥ 0.6)', async () => {

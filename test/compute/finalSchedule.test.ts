@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
-import { TrainerProcess, type TrainerProcessOptions } from '../../main/compute/trainerProcess';
+import { TrainerProcess } from '../../main/compute/trainerProcess';
 import { phantomCases } from '../train/helpers/phantomCases';
-import { torchPython } from './helpers/torchPython';
+import { BOTH_ENGINES } from './helpers/torchPython';
 
 const S = 16;
 let dir: string;
@@ -26,17 +26,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const engines: { name: string; options: () => Promise<TrainerProcessOptions> }[] = [
-  { name: 'tfjs', options: async () => ({ label: 'tfjs' }) },
-  {
-    name: 'pytorch',
-    options: async () => ({
-      label: 'pytorch',
-      env: { SEGNAS_CPU_THREADS: '1' },
-      python: { executable: await torchPython(), args: ['--device', 'cpu'] },
-    }),
-  },
-];
+const engines = BOTH_ENGINES.map(({ name, options }) => ({ name, options: () => options() }));
 
 describe.each(engines)('final training schedule: $name engine', ({ name, options }) => {
   it('decays the learning rate polynomially per epoch and keeps the last epoch without validation', async () => {

@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrainJob, type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
-import { TrainerProcess, type TrainerProcessOptions } from '../../main/compute/trainerProcess';
+import { TrainerProcess } from '../../main/compute/trainerProcess';
 import type { Side3 } from '../../main/core/nativeSettings';
+import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { readModelJson } from '../../main/train/modelJson';
 import { boxCase } from '../train/helpers/boxCase';
-import { torchPython } from './helpers/torchPython';
+import { BOTH_ENGINES } from './helpers/torchPython';
+import { tinyTrainJob } from './helpers/trainJobs';
 
 const SHAPES: Side3[] = [
   [20, 12, 16],
@@ -38,35 +40,22 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const job = (id: string, exportDir: string): TrainJob => ({
-  id,
-  spec: { n: 4, p: 2, sup: true, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
-  network: { classes: 3, size: 8, inChannels: 1, dropout: 0, seed: 1 },
-  training: {
+const job = (id: string, exportDir: string): TrainJob =>
+  tinyTrainJob(id, {
+    size: 8,
+    data: { train: refs.slice(0, 2), val: refs.slice(2) },
     epochs: 2,
-    batchSize: 2,
-    learningRate: 0.01,
-    augment: { probability: 0.8, rotationDeg: 30, shiftFraction: 0.2, scaleRange: [0.8, 1.2] },
-    seed: 2,
-  },
-  data: { train: refs.slice(0, 2), val: refs.slice(2) },
-  native: { patchSize: PATCH, foregroundFraction: 1 / 3, overlap: 0.5, mirror: false },
-  exportDir,
-  // model.onnx is another part's concern, and the slowest part of a PyTorch export
-  exportMeta: { onnx: false },
-});
+    spec: { n: 4, p: 2, sup: true, res: false, block: { nodes: 3, ops: [2, 0, 2] }, extras: {} },
+    augment: AUGMENT_DEFAULTS,
+    network: { classes: 3 },
+    training: { batchSize: 2 },
+    native: { patchSize: PATCH, foregroundFraction: 1 / 3, overlap: 0.5, mirror: false },
+    exportDir,
+    // model.onnx is another part's concern, and the slowest part of a PyTorch export
+    exportMeta: { onnx: false },
+  });
 
-const engines: { name: string; options: () => Promise<TrainerProcessOptions> }[] = [
-  { name: 'tfjs', options: async () => ({ label: 'tfjs' }) },
-  {
-    name: 'pytorch',
-    options: async () => ({
-      label: 'pytorch',
-      env: { SEGNAS_CPU_THREADS: '1' },
-      python: { executable: await torchPython(), args: ['--device', 'cpu'] },
-    }),
-  },
-];
+const engines = BOTH_ENGINES.map(({ name, options }) => ({ name, options: () => options() }));
 
 describe.each(engines)('native protocol jobs: $name engine', ({ name, options }) => {
   it('trains on patches, exports the model, predicts whole images of their own shapes', async () => {

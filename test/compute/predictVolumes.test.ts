@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelEngine, predictVolumes } from '../../main/compute/predictVolumes';
 import { type VolumeFiles, writeVolumeFiles } from '../../main/compute/protocol';
 import { TrainerProcess } from '../../main/compute/trainerProcess';
+import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { readModelJson } from '../../main/train/modelJson';
 import { phantomCases } from '../train/helpers/phantomCases';
 import { torchPython } from './helpers/torchPython';
+import { tinyTrainJob } from './helpers/trainJobs';
 
 const S = 16;
 let dir: string;
@@ -37,20 +39,18 @@ describe('predictVolumes', () => {
       python: { executable: python, args: ['--device', 'cpu'] },
     });
     try {
-      const out = await trainer.run({
-        id: 'export',
-        spec: { n: 4, p: 2, sup: true, res: true, block: { nodes: 3, ops: [2, 6, 1] }, extras: {} },
-        network: { classes: 5, size: S, inChannels: 1, dropout: 0.1, seed: 3 },
-        training: {
+      const out = await trainer.run(
+        tinyTrainJob('export', {
+          size: S,
+          data: { train: refs.slice(0, 2), val: refs.slice(2) },
           epochs: 2,
-          batchSize: 2,
-          learningRate: 0.01,
-          augment: { probability: 0.8, rotationDeg: 30, shiftFraction: 0.2, scaleRange: [0.8, 1.2] },
-          seed: 1,
-        },
-        data: { train: refs.slice(0, 2), val: refs.slice(2) },
-        exportDir: modelDir,
-      });
+          spec: { n: 4, p: 2, sup: true, res: true, block: { nodes: 3, ops: [2, 6, 1] }, extras: {} },
+          augment: AUGMENT_DEFAULTS,
+          network: { dropout: 0.1, seed: 3 },
+          training: { batchSize: 2, seed: 1 },
+          exportDir: modelDir,
+        }),
+      );
       expect(out.status).toBe('done');
     } finally {
       await trainer.close();

@@ -6,20 +6,12 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parseToTrainer, type ToTrainer, type TrainJob } from '../../main/compute/protocol';
 import type { NetworkOptions } from '../../main/train/segNet';
 import type { TrainSettings } from '../../main/train/trainer';
+import { tinyTrainJob } from './helpers/trainJobs';
 
-const job: TrainJob = {
-  id: 'c1',
-  spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 2, ops: [2] }, extras: {} },
-  network: { classes: 2, size: 8, inChannels: 1, dropout: 0, seed: 1 },
-  training: {
-    epochs: 1,
-    batchSize: 1,
-    learningRate: 0.001,
-    augment: { probability: 0, rotationDeg: 0, shiftFraction: 0, scaleRange: [1, 1] },
-    seed: 1,
-  },
+const job: TrainJob = tinyTrainJob('c1', {
+  size: 8,
   data: { train: [{ image: '/t/a.f32', label: '/t/a.u8' }], val: [] },
-};
+});
 
 describe('trainer protocol', () => {
   it('types a parsed job as the trainer loop takes it (typecheck fails when they part)', () => {

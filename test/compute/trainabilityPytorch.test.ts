@@ -15,7 +15,7 @@ import { TrainerProcess } from '../../main/compute/trainerProcess';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { PHANTOM_MAPPING, phantomCases } from '../train/helpers/phantomCases';
 import { TRAINABILITY_PROTOCOL as P, TRAINABILITY_CORNERS } from '../train/trainabilityCorners';
-import { torchPython } from './helpers/torchPython';
+import { torchTrainerOptions } from './helpers/torchPython';
 
 let dir: string;
 let train: VolumeFiles[];
@@ -28,11 +28,7 @@ beforeAll(async () => {
   const refs = await Promise.all(cases.map((c, i) => writeVolumeFiles(dir, `case${i}`, c.image, c.label)));
   train = refs.slice(0, P.trainCases);
   val = refs.slice(P.trainCases);
-  trainer = new TrainerProcess({
-    label: 'pytorch',
-    env: { SEGNAS_CPU_THREADS: '1' },
-    python: { executable: await torchPython(), args: ['--device', 'cpu'] },
-  });
+  trainer = new TrainerProcess(await torchTrainerOptions());
 });
 
 afterAll(async () => {

@@ -29,6 +29,7 @@ import { createSearchRunner, type LocalSearchRunner } from '../../main/search/se
 import { readModelJson } from '../../main/train/modelJson';
 import { ensurePortableFiles } from '../../main/train/onnx/portableModel';
 import { torchPython } from '../compute/helpers/torchPython';
+import { tinyTrainJob } from '../compute/helpers/trainJobs';
 import { hippocampusDir } from '../data/helpers';
 import { onnxValidationDice } from '../train/onnx/onnxDice';
 import { hippocampusSubset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
@@ -175,21 +176,17 @@ describe('inference in trainer processes', () => {
     }
     const trainer = new TrainerProcess({ env: { SEGNAS_BACKEND: 'wasm' } });
     try {
-      const out = await trainer.run({
-        id: 'tfjs-export',
-        spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 2, ops: [2] }, extras: {} },
-        network: { classes: 3, size: S, inChannels: 1, dropout: 0, seed: 1 },
-        training: {
-          epochs: 1,
-          batchSize: 1,
-          learningRate: 0.01,
-          augment: { probability: 0, rotationDeg: 0, shiftFraction: 0, scaleRange: [1, 1] },
-          seed: 1,
-        },
-        data: { train: refs.slice(0, 2), val: refs.slice(2) },
-        exportDir: tfjsModel,
-        exportMeta: { preprocessing: { size: S }, labels: MAPPING },
-      });
+      const out = await trainer.run(
+        tinyTrainJob('tfjs-export', {
+          size: S,
+          data: { train: refs.slice(0, 2), val: refs.slice(2) },
+          spec: { n: 4, p: 1, sup: false, res: false, block: { nodes: 2, ops: [2] }, extras: {} },
+          network: { classes: 3 },
+          training: { seed: 1 },
+          exportDir: tfjsModel,
+          exportMeta: { preprocessing: { size: S }, labels: MAPPING },
+        }),
+      );
       expect(out.status, out.reason).toBe('done');
     } finally {
       await trainer.close();

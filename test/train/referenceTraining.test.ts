@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/compute/backend';
-import type { ArchitectureSpec } from '../../main/core/spec';
+import { REFERENCE_NETWORK } from '../../main/nas/baselines';
 import { argmaxLabels } from '../../main/train/argmaxLabels';
 import { AUGMENT_DEFAULTS } from '../../main/train/augment';
 import { meanForegroundDice, perLabelDice } from '../../main/train/metrics';
@@ -11,15 +11,6 @@ import { phantomCases } from './helpers/phantomCases';
 
 const S = 16;
 const EPOCHS = Number(process.env.SEGNAS_REF_EPOCHS ?? 50);
-/** The reference network: SegNAS4 with n = 8, p = 3, sup = 0, res = 0. */
-const REFERENCE: ArchitectureSpec = {
-  n: 8,
-  p: 3,
-  sup: false,
-  res: false,
-  block: { nodes: 3, ops: [2, 0, 2] },
-  extras: {},
-};
 
 beforeAll(async () => {
   await initBackend();
@@ -29,7 +20,8 @@ describe('training the reference network', () => {
   it('fits 2 phantom cases at 16³ to a training Dice ≥ 0.9', async () => {
     const cases = phantomCases(2, S);
     const result = await trainCandidate({
-      makeNet: () => buildNetwork(REFERENCE, { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 }),
+      makeNet: () =>
+        buildNetwork(REFERENCE_NETWORK, { classes: 5, size: S, inChannels: 1, dropout: 0, seed: 1 }),
       train: cases,
       val: cases,
       settings: {

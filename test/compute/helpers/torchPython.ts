@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { findTorchPython, pythonEnv } from '../../../main/compute/python';
 import { pytorchEngineDir } from '../../../main/compute/runtimeFiles';
+import type { TrainerProcessOptions } from '../../../main/compute/trainerProcess';
 
 let found: Promise<string> | undefined;
 
@@ -34,3 +35,22 @@ export async function runEngineModule(module: string, input: string, timeoutMs =
     child.stdin?.end(input);
   });
 }
+
+/** The PyTorch engine as the trainer tests start it: on the CPU, one thread (plus `env`). */
+export async function torchTrainerOptions(env?: Record<string, string>): Promise<TrainerProcessOptions> {
+  return {
+    label: 'pytorch',
+    // one thread: on a small busy machine, torch's second thread spins more than it helps
+    env: { ...env, SEGNAS_CPU_THREADS: '1' },
+    python: { executable: await torchPython(), args: ['--device', 'cpu'] },
+  };
+}
+
+/** Both training engines as the trainer tests start them. */
+export const BOTH_ENGINES: {
+  name: 'tfjs' | 'pytorch';
+  options: (env?: Record<string, string>) => Promise<TrainerProcessOptions>;
+}[] = [
+  { name: 'tfjs', options: async (env) => ({ label: 'tfjs', ...(env && { env }) }) },
+  { name: 'pytorch', options: torchTrainerOptions },
+];

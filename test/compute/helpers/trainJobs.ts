@@ -30,19 +30,25 @@ export function tinyTrainJob(
     epochs?: number;
     spec?: ArchitectureSpec;
     augment?: AugmentConfig;
-  },
+    /** Any other field of the network or the training, as the test's subject needs it. */
+    network?: Partial<TrainJob['network']>;
+    training?: Partial<TrainJob['training']>;
+  } & Partial<Pick<TrainJob, 'exportDir' | 'exportMeta' | 'native'>>,
 ): TrainJob {
+  const { size, data, epochs, spec, augment, network, training, ...rest } = options;
   return {
     id,
-    spec: options.spec ?? TINY_SPEC,
-    network: { classes: 5, size: options.size, inChannels: 1, dropout: 0, seed: 1 },
+    spec: spec ?? TINY_SPEC,
+    network: { classes: 5, size, inChannels: 1, dropout: 0, seed: 1, ...network },
     training: {
-      epochs: options.epochs ?? 1,
+      epochs: epochs ?? 1,
       batchSize: 1,
       learningRate: 0.01,
-      augment: options.augment ?? NO_AUGMENTATION,
+      augment: augment ?? NO_AUGMENTATION,
       seed: 2,
+      ...training,
     },
-    data: options.data,
+    data,
+    ...rest,
   };
 }
