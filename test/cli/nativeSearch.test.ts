@@ -11,6 +11,7 @@ import { readNifti } from '../../main/data/niftiRead';
 import { generatePhantomDataset } from '../../main/data/phantom';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { openStore } from '../../main/store';
+import { cliOptions } from '../search/searchFixtures';
 import { capture } from './helpers/capture';
 
 // p ≤ 2 keeps the patch divisor at 4, so the 16 × 16 × 6 cases are covered by one small patch.
@@ -79,16 +80,7 @@ describe('segnas search --protocol native', () => {
     const predictions = join(workspace, 'experiments', '1', 'predictions');
     const image = join(data, 'imagesTr', 'phantom_001.nii.gz');
     const out = join(root, 'predicted');
-    const predicted = await capture(predict, [
-      '--experiment',
-      '1',
-      '--input',
-      image,
-      '--out',
-      out,
-      '--workspace',
-      workspace,
-    ]);
+    const predicted = await capture(predict, cliOptions({ experiment: 1, input: image, out, workspace }));
     expect(predicted.code, predicted.all).toBe(0);
     const seg = await readNifti(join(out, 'phantom_001.nii.gz'));
     const original = await readNifti(image);
@@ -98,18 +90,17 @@ describe('segnas search --protocol native', () => {
     expect(existsSync(predictions)).toBe(true);
 
     // Test-time mirroring (--mirror): the same grid, and the summary says the window was mirrored.
-    const mirrored = await capture(predict, [
-      '--experiment',
-      '1',
-      '--input',
-      image,
-      '--out',
-      join(root, 'predicted-mirrored'),
-      '--mirror',
-      '--json',
-      '--workspace',
-      workspace,
-    ]);
+    const mirrored = await capture(
+      predict,
+      cliOptions({
+        experiment: 1,
+        input: image,
+        out: join(root, 'predicted-mirrored'),
+        mirror: true,
+        json: true,
+        workspace,
+      }),
+    );
     expect(mirrored.code, mirrored.all).toBe(0);
     // The JSON summary follows the line that names the model the experiment gave.
     const summary = JSON.parse(mirrored.all.slice(mirrored.all.indexOf('\n{') + 1));

@@ -3,59 +3,49 @@
  * and field intact, through web mode's WebSocket and through the Electron chain (engine host → main
  * process → preload → renderer), with no transport prefix on its message.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Engine } from '../../main/engine';
-import { createEngine } from '../../main/engineServices';
-import { startWebServer, type WebServer } from '../../main/server/webServer';
-import { electronBridge, rejection, webBridge } from './helpers/bridges';
+import type { WebServer } from '../../main/server/webServer';
+import { electronBridge, rejection, throughBothBridges, withEngineAndServer } from './helpers/bridges';
 
 let workspace: string;
 let engine: Engine;
 let server: WebServer;
 
-beforeAll(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'segnas-bridges-'));
-  engine = await createEngine({ workspace, host: 'web' });
-  server = await startWebServer({ engine, staticDir: workspace, port: 0 });
+withEngineAndServer((started) => {
+  ({ workspace, engine, server } = started);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await engine?.close();
-  rmSync(workspace, { recursive: true, force: true });
-});
+throughBothBridges(
+  () => engine,
+  () => server,
+  (connect) => {
+    it('answers values as they are', async () => {
+      const info = await connect().getInfo();
+      expect(info.workspace).toBe(workspace);
+    });
 
-describe.each([
-  ['web mode (WebSocket)', () => webBridge(server)],
-  ['Electron (IPC)', () => electronBridge(engine)],
-])('%s', (_name, connect) => {
-  it('answers values as they are', async () => {
-    const info = await connect().getInfo();
-    expect(info.workspace).toBe(workspace);
-  });
+    it('rejects an unusable dataset path with the engine code and its message, unprefixed', async () => {
+      const missing = join(workspace, 'no-such-dataset');
+      const error = await rejection(connect().openDataset({ path: missing }));
+      expect(error.code).toBe('bad-request');
+      expect(error.message).toContain(missing);
+      expect(error.message).not.toMatch(/invoking remote method|^Error:/);
+    });
 
-  it('rejects an unusable dataset path with the engine code and its message, unprefixed', async () => {
-    const missing = join(workspace, 'no-such-dataset');
-    const error = await rejection(connect().openDataset({ path: missing }));
-    expect(error.code).toBe('bad-request');
-    expect(error.message).toContain(missing);
-    expect(error.message).not.toMatch(/invoking remote method|^Error:/);
-  });
+    it('names the field of a payload that does not fit the contract', async () => {
+      const error = await rejection(connect().openDataset({ path: 7 } as unknown as { path: string }));
+      expect(error.code).toBe('bad-request');
+      expect(error.field).toBe('path');
+    });
 
-  it('names the field of a payload that does not fit the contract', async () => {
-    const error = await rejection(connect().openDataset({ path: 7 } as unknown as { path: string }));
-    expect(error.code).toBe('bad-request');
-    expect(error.field).toBe('path');
-  });
-
-  it('keeps the not-found code of an unknown experiment', async () => {
-    const error = await rejection(connect().getExperiment({ experimentId: 999 }));
-    expect(error.code).toBe('not-found');
-  });
-});
+    it('keeps the not-found code of an unknown experiment', async () => {
+      const error = await rejection(connect().getExperiment({ experimentId: 999 }));
+      expect(error.code).toBe('not-found');
+    });
+  },
+);
 
 it('the Electron main process refuses a foreign frame as a bad request, not a crash', async () => {
   const error = await rejection(electronBridge(engine, false).getInfo());

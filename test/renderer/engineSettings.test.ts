@@ -8,11 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../main/engine';
-import { createEngine } from '../../main/engineServices';
 import { serveWorkspace } from '../../main/server/serve';
-import { startWebServer, type WebServer } from '../../main/server/webServer';
+import type { WebServer } from '../../main/server/webServer';
 import { torchPython } from '../compute/helpers/torchPython';
-import { electronBridge, rejection, webBridge } from './helpers/bridges';
+import {
+  electronBridge,
+  rejection,
+  throughBothBridges,
+  webBridge,
+  withEngineAndServer,
+} from './helpers/bridges';
 
 let workspace: string;
 let outside: string;
@@ -27,52 +32,50 @@ function interpreterFile(dir: string, name: string, content: string, mode: numbe
   return path;
 }
 
-beforeAll(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'segnas-engine-settings-'));
+withEngineAndServer((started) => {
+  ({ workspace, engine, server } = started);
+});
+beforeAll(() => {
   outside = mkdtempSync(join(tmpdir(), 'segnas-interpreters-'));
-  engine = await createEngine({ workspace, host: 'web' });
-  server = await startWebServer({ engine, staticDir: workspace, port: 0 });
 });
+afterAll(() => rmSync(outside, { recursive: true, force: true }));
 
-afterAll(async () => {
-  await server?.close();
-  await engine?.close();
-  rmSync(workspace, { recursive: true, force: true });
-  rmSync(outside, { recursive: true, force: true });
-});
+throughBothBridges(
+  () => engine,
+  () => server,
+  (connect) => {
+    it('says no interpreter is set and that this engine accepts one from its UI', async () => {
+      const settings = await connect().getEngineSettings();
+      expect(settings).toMatchObject({ python: null, canSetPython: true });
+    });
 
-describe.each([
-  ['web mode (WebSocket)', () => webBridge(server)],
-  ['Electron (IPC)', () => electronBridge(engine)],
-])('%s', (_name, connect) => {
-  it('says no interpreter is set and that this engine accepts one from its UI', async () => {
-    const settings = await connect().getEngineSettings();
-    expect(settings).toMatchObject({ python: null, canSetPython: true });
-  });
-
-  it('refuses to run or save anything but an installed Python interpreter, naming why', async () => {
-    const api = connect();
-    const cases: [string, RegExp][] = [
-      ['python3', /absolute path/],
-      ['/bin/sh', /not a Python interpreter's name/],
-      [join(outside, 'nothing', 'python3'), /no such file/],
-      [interpreterFile(outside, 'python3.99', '#!/bin/sh\n', 0o644), /not executable/],
-      [interpreterFile(outside, 'python3.98', '#!/bin/sh\n', 0o777), /writable by other users/],
-      // web mode writes uploads into the workspace: a file there is never run
-      [interpreterFile(workspace, 'python3', '#!/bin/sh\n', 0o755), /inside the workspace/],
-    ];
-    for (const [path, why] of cases) {
-      // One call at a time: a second promise made up front could reject before anything awaits it.
-      for (const call of [() => api.setPython({ python: path }), () => api.checkEngines({ python: path })]) {
-        const error = await rejection(call());
-        expect(error.code, path).toBe('bad-request');
-        expect(error.field).toBe('python');
-        expect(error.message).toMatch(why);
+    it('refuses to run or save anything but an installed Python interpreter, naming why', async () => {
+      const api = connect();
+      const cases: [string, RegExp][] = [
+        ['python3', /absolute path/],
+        ['/bin/sh', /not a Python interpreter's name/],
+        [join(outside, 'nothing', 'python3'), /no such file/],
+        [interpreterFile(outside, 'python3.99', '#!/bin/sh\n', 0o644), /not executable/],
+        [interpreterFile(outside, 'python3.98', '#!/bin/sh\n', 0o777), /writable by other users/],
+        // web mode writes uploads into the workspace: a file there is never run
+        [interpreterFile(workspace, 'python3', '#!/bin/sh\n', 0o755), /inside the workspace/],
+      ];
+      for (const [path, why] of cases) {
+        // One call at a time: a second promise made up front could reject before anything awaits it.
+        for (const call of [
+          () => api.setPython({ python: path }),
+          () => api.checkEngines({ python: path }),
+        ]) {
+          const error = await rejection(call());
+          expect(error.code, path).toBe('bad-request');
+          expect(error.field).toBe('python');
+          expect(error.message).toMatch(why);
+        }
       }
-    }
-    expect((await api.getEngineSettings()).python).toBeNull();
-  });
-});
+      expect((await api.getEngineSettings()).python).toBeNull();
+    });
+  },
+);
 
 describe('the interpreter setting', () => {
   it('checks an interpreter as segnas devices does, saves it in the workspace, and shows it through both bridges', async () => {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readNifti } from '../../main/data/niftiRead';
 import { generatePhantomDataset, type PhantomLayout } from '../../main/data/phantom';
 import { createSearchRunner } from '../../main/search/searchRunner';
-import { removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
+import { cliOptions, removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
 
 afterAll(removeTempDirs);
 
@@ -44,17 +44,8 @@ describe('searching on several input channels', () => {
       const images = join(data, 'imagesTr');
       const input = layout === 'msd4d' ? join(images, readdirSync(images).sort()[0]) : images;
       const out = join(tempDir(`channels-out-${layout}`), 'out');
-      const predicted = await segnas([
-        'predict',
-        '--experiment',
-        String(id),
-        '--input',
-        input,
-        '--out',
-        out,
-        '--workspace',
-        workspace,
-      ]).done;
+      const predicted = await segnas(['predict', ...cliOptions({ experiment: id, input, out, workspace })])
+        .done;
       expect(predicted.code, predicted.output).toBe(0);
       const written = readdirSync(out)
         .filter((f) => f.endsWith('.nii.gz'))

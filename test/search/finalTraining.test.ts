@@ -10,7 +10,7 @@ import { reportDirOf } from '../../main/search/afterSearch';
 import { finalModelDirOf } from '../../main/search/finalTraining';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { type FinalTraining, openStore } from '../../main/store';
-import { phantomDataset, removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
+import { cliOptions, phantomDataset, removeTempDirs, segnas, tempDir, tinyConfig } from './searchFixtures';
 
 let data: string;
 beforeAll(async () => {
@@ -201,16 +201,7 @@ describe('segnas evaluate --final-epochs on a finished search', () => {
     const out = join(tempDir('final-predict'), 'out');
     const predicted = await segnas([
       'predict',
-      '--experiment',
-      String(id),
-      '--candidate',
-      String(seq),
-      '--input',
-      image,
-      '--out',
-      out,
-      '--workspace',
-      workspace,
+      ...cliOptions({ experiment: id, candidate: seq, input: image, out, workspace }),
     ]).done;
     expect(predicted.code, predicted.output).toBe(0);
     expect(predicted.output).toContain(`candidate #${seq}: final model`);

@@ -44,12 +44,14 @@ export function segnas(
 
 type CliOptions = Record<string, string | number | true>;
 
-/** `segnas search` with `options` as `--key value` (`true`: a bare `--key`), in the order given. */
+/** `options` as CLI arguments, `--key value` (`true`: a bare `--key`), in the order given. */
+export function cliOptions(options: CliOptions): string[] {
+  return Object.entries(options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+}
+
+/** `segnas search` with `options` (cliOptions). */
 export function searchArgv(options: CliOptions): string[] {
-  return [
-    'search',
-    ...Object.entries(options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)])),
-  ];
+  return ['search', ...cliOptions(options)];
 }
 
 /** A CLI search of a bounds file on phantoms as the kill-and-resume tests run it: 12³, no augmentation, seed 1. */

@@ -9,10 +9,10 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../main/engineServices';
 import { startWebServer } from '../../main/server/webServer';
-import { type ServeChild, startServe } from './serveProcess';
+import { type ServeChild, withServe } from './serveProcess';
 
 /**
  * The 20,000 seen in the wild, held by four client processes of 5,000 each (each costs its holder a
@@ -41,13 +41,12 @@ function floodClient(port: number, count: number): Promise<ChildProcess> {
 }
 
 let serve: ServeChild;
-beforeAll(async () => {
-  serve = await startServe([], { fdLimit: 1024 });
-}, 60_000);
-afterAll(async () => {
-  await serve?.stop();
-  if (serve) rmSync(serve.workspace, { recursive: true, force: true });
-});
+withServe(
+  (started) => {
+    serve = started;
+  },
+  { fdLimit: 1024, timeoutMs: 60_000 },
+);
 
 /** Opens a connection that sends `bytes` (maybe nothing) and then keeps silent. */
 function halfOpen(port: number, bytes = ''): Promise<Socket> {

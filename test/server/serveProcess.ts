@@ -1,9 +1,10 @@
 /** A real `segnas serve` child process on 127.0.0.1 and raw-socket helpers to talk to it. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 
@@ -15,6 +16,22 @@ export interface ServeChild {
   output: () => string;
   alive: () => boolean;
   stop: () => Promise<void>;
+}
+
+/** One `segnas serve` for a test file: started before its tests (handed to `use`), stopped after them. */
+export function withServe(
+  use: (serve: ServeChild) => void,
+  options: { fdLimit?: number; timeoutMs?: number } = {},
+) {
+  let serve: ServeChild | undefined;
+  beforeAll(async () => {
+    serve = await startServe([], options);
+    use(serve);
+  }, options.timeoutMs ?? 90_000);
+  afterAll(async () => {
+    await serve?.stop();
+    if (serve) rmSync(serve.workspace, { recursive: true, force: true });
+  });
 }
 
 /** Starts `segnas serve --port 0` on a fresh workspace and waits for the URL it prints. */

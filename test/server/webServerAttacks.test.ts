@@ -2,18 +2,13 @@
  * What a web page, a careless client or a token holder can send to a live `segnas serve`: each must
  * get an answer (400/401/403) and leave the server running and answering its token holder.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { rawRequest, type ServeChild, startServe } from './serveProcess';
+import { rawRequest, type ServeChild, withServe } from './serveProcess';
 
 let serve: ServeChild;
-
-beforeAll(async () => {
-  serve = await startServe();
-}, 90_000);
-
-afterAll(async () => {
-  await serve?.stop();
+withServe((started) => {
+  serve = started;
 });
 
 const healthy = async () => {

@@ -4,21 +4,18 @@
  * or closed, and after each batch the server must still be up and answering its token holder.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createPrng, type Prng } from '../../main/core/prng';
-import { rawRequest, type ServeChild, startServe } from './serveProcess';
+import { rawRequest, type ServeChild, withServe } from './serveProcess';
 
 const SEED = 424242;
 const HTTP_REQUESTS = 400;
 const WS_SESSIONS = 60;
 
 let serve: ServeChild;
-beforeAll(async () => {
-  serve = await startServe();
-}, 90_000);
-afterAll(async () => {
-  await serve?.stop();
+withServe((started) => {
+  serve = started;
 });
 
 const pick = <T>(rng: Prng, xs: readonly T[]): T => xs[rng.int(xs.length)];

@@ -3,7 +3,10 @@
  * client, and the Electron chain without Electron (the same functions its three processes run, with
  * structured clones between them).
  */
-import { expect } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import WebSocket from 'ws';
 import { answerHostRequest, answerInvoke } from '../../../electron/ipc';
 import {
@@ -14,7 +17,8 @@ import {
   type SegnasHostBridge,
 } from '../../../main/api';
 import type { Engine } from '../../../main/engine';
-import type { WebServer } from '../../../main/server/webServer';
+import { createEngine } from '../../../main/engineServices';
+import { startWebServer, type WebServer } from '../../../main/server/webServer';
 import { wrapHostBridge } from '../../../renderer/api/hostBridge';
 import { connectWebSocket } from '../../../renderer/api/wsClient';
 
@@ -53,4 +57,37 @@ export async function rejection(call: Promise<unknown>): Promise<ApiError> {
   );
   expect(error).toBeInstanceOf(ApiError);
   return error as ApiError;
+}
+
+/**
+ * A real engine on a fresh workspace and the web server in front of it, for the file's tests (handed to
+ * `use` once started), closed and removed after them.
+ */
+export function withEngineAndServer(
+  use: (started: { workspace: string; engine: Engine; server: WebServer }) => void,
+) {
+  let started: { workspace: string; engine: Engine; server: WebServer } | undefined;
+  beforeAll(async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'segnas-bridges-'));
+    const engine = await createEngine({ workspace, host: 'web' });
+    started = { workspace, engine, server: await startWebServer({ engine, staticDir: workspace, port: 0 }) };
+    use(started);
+  });
+  afterAll(async () => {
+    await started?.server.close();
+    await started?.engine.close();
+    if (started) rmSync(started.workspace, { recursive: true, force: true });
+  });
+}
+
+/** `tests(connect)` once through each bridge: web mode's WebSocket and the Electron chain. */
+export function throughBothBridges(
+  engine: () => Engine,
+  server: () => WebServer,
+  tests: (connect: () => SegnasBridge) => void,
+) {
+  describe.each([
+    ['web mode (WebSocket)', () => webBridge(server())],
+    ['Electron (IPC)', () => electronBridge(engine())],
+  ])('%s', (_name, connect) => tests(connect));
 }
