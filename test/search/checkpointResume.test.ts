@@ -2,12 +2,13 @@
 // processes, and the search ends as if it had never been interrupted.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
 import { run as show } from '../../main/cli/commands/show';
 import { modelsDirOf } from '../../main/search/afterSearch';
 import { createSearchRunner } from '../../main/search/searchRunner';
 import { CHECKPOINT_FILE } from '../../main/train/checkpoint';
+import { capture } from '../cli/helpers/capture';
 import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
 let data: string;
@@ -74,15 +75,10 @@ describe('epoch checkpoints in a search', () => {
         const before = row?.curve ?? [];
         // What `segnas show` says now: the unfinished candidate is not counted as an evaluation and is
         // shown as paused or stopped, not running.
-        const shown: string[] = [];
-        const log = vi.spyOn(console, 'log').mockImplementation((...a) => void shown.push(a.join(' ')));
-        try {
-          expect(await show([String(id), '--workspace', workspace])).toBe(0);
-        } finally {
-          log.mockRestore();
-        }
+        const shown = await capture(show, [String(id), '--workspace', workspace]);
+        expect(shown.code, shown.all).toBe(0);
         const finished = runner.store.listCandidates(id).filter((c) => c.status !== 'running').length;
-        const statusLine = shown.join('\n').split('\n')[1];
+        const statusLine = shown.out.split('\n')[1];
         expect(statusLine).toContain(`${finished}/4 evaluations`);
         expect(statusLine).toContain(`1 ${how === 'pause' ? 'paused' : 'stopped'}`);
         expect(statusLine).not.toContain('running');

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchEvent } from '../../main/api';
 import { run as show } from '../../main/cli/commands/show';
 import type { ArchitectureSpec } from '../../main/core/spec';
@@ -10,6 +10,7 @@ import { readNifti } from '../../main/data/niftiRead';
 import { fixedSpace, getBaseline } from '../../main/nas/baselines';
 import { volumesDir } from '../../main/search/searchData';
 import { createSearchRunner } from '../../main/search/searchRunner';
+import { capture } from '../cli/helpers/capture';
 import { onnxValidationDice } from '../train/onnx/onnxDice';
 import { phantomDataset, removeTempDirs, tempDir, tinyConfig } from './searchFixtures';
 
@@ -124,14 +125,9 @@ describe('a search on phantom data', () => {
         expect(Math.abs((await onnxValidationDice(modelDir, val, 12)) - recorded)).toBeLessThan(1e-6);
       }
       // segnas show says where they are.
-      const shown: string[] = [];
-      const log = vi.spyOn(console, 'log').mockImplementation((...a) => void shown.push(a.join(' ')));
-      try {
-        expect(await show([String(id), '--workspace', workspace])).toBe(0);
-      } finally {
-        log.mockRestore();
-      }
-      for (const name of kept) expect(shown.join('\n')).toContain(join(expDir, 'models', name, 'model.onnx'));
+      const shown = await capture(show, [String(id), '--workspace', workspace]);
+      expect(shown.code, shown.all).toBe(0);
+      for (const name of kept) expect(shown.out).toContain(join(expDir, 'models', name, 'model.onnx'));
     } finally {
       await runner.close();
     }

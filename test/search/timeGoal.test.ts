@@ -44,6 +44,10 @@ const speed = (backend: string, gflops: number): Throughput => ({
 const HOUR = 3600;
 const cost = (p: { size: number; epochs: number }) => p.size ** 3 * p.epochs;
 
+/** The proposal for this config on the CPU for `goal` seconds, at `gflops` measured on wasm, for 20 cases. */
+const onCpuAt = (goal: number, gflops: number) =>
+  proposeSettings(goal, config, { dataset: dataset(20), engines: cpu, throughput: speed('wasm', gflops) });
+
 describe('proposeSettings', () => {
   it('fills an hour on the measured speed, and the page estimate of the applied proposal says the same', () => {
     const context = { dataset: dataset(20), engines: cpu, throughput: speed('wasm', 8) };
@@ -62,21 +66,9 @@ describe('proposeSettings', () => {
   });
 
   it('proposes more for a faster machine or a longer goal, never less', () => {
-    const slow = proposeSettings(HOUR, config, {
-      dataset: dataset(20),
-      engines: cpu,
-      throughput: speed('wasm', 4),
-    });
-    const fast = proposeSettings(HOUR, config, {
-      dataset: dataset(20),
-      engines: cpu,
-      throughput: speed('wasm', 40),
-    });
-    const long = proposeSettings(24 * HOUR, config, {
-      dataset: dataset(20),
-      engines: cpu,
-      throughput: speed('wasm', 4),
-    });
+    const slow = onCpuAt(HOUR, 4);
+    const fast = onCpuAt(HOUR, 40);
+    const long = onCpuAt(24 * HOUR, 4);
     expect(cost(fast) * fast.evaluations).toBeGreaterThan(cost(slow) * slow.evaluations);
     expect(cost(long) * long.evaluations).toBeGreaterThan(cost(slow) * slow.evaluations);
     for (const p of [slow, fast, long]) expect(p.evaluations).toBeLessThanOrEqual(MAX_EVALUATIONS);
@@ -89,11 +81,7 @@ describe('proposeSettings', () => {
       engines: h100,
       throughput: speed('pytorch-cuda', 20_000),
     });
-    const onCpu = proposeSettings(HOUR, config, {
-      dataset: dataset(20),
-      engines: cpu,
-      throughput: speed('wasm', 8),
-    });
+    const onCpu = onCpuAt(HOUR, 8);
     expect(gpu.size).toBeGreaterThanOrEqual(96);
     expect(gpu.size).toBeGreaterThan(onCpu.size);
     expect(gpu.reasons[0]).toMatch(/on pytorch-cuda/);
