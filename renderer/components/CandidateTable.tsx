@@ -121,7 +121,7 @@ export const CandidateTable = memo(function CandidateTable(props: {
       descending: q.sortBy === key ? !q.descending : key === 'valDice',
     }));
   return (
-    <div className="candidate-table" data-testid="candidate-table">
+    <div className="card candidate-table" data-testid="candidate-table">
       <div className="table-toolbar">
         <input
           placeholder="Filter: status, op (e.g. Conv(5,2)), key…"

@@ -156,7 +156,7 @@ function DatasetReportView(props: {
   }, [current, report.root, channel]);
 
   return (
-    <div className="report" data-testid="validation-report">
+    <div className="card report" data-testid="validation-report">
       <div className="report-header">
         <div>
           <h2>{report.name}</h2>
