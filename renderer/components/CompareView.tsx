@@ -13,6 +13,7 @@ import { compareRows, edgeDifferences, labelNames, overlayCurves } from '../lib/
 import { formatBytes, formatCount, formatDice, formatDuration } from '../lib/format';
 import { useCaseChoice } from '../lib/hooks';
 import { BlockDag } from './BlockDag';
+import { ChannelPicker } from './ChannelPicker';
 import { chartAxis } from './LearningCurveChart';
 import { Viewer, type ViewerLayer } from './Viewer';
 
@@ -88,6 +89,8 @@ export function CompareView(props: {
   labels: LabelInfo[];
   validationCases: string[];
   testCases: string[];
+  /** The dataset's input channel names: with several, a picker chooses the one under the segmentations. */
+  channelNames: string[];
   onClose(): void;
 }) {
   const readCandidate = useApp((s) => s.readCandidate);
@@ -107,6 +110,7 @@ export function CompareView(props: {
   }, [readCandidate, props.experimentId, seqKey]);
 
   const { cases, caseId, setCaseId } = useCaseChoice(props.validationCases, props.testCases);
+  const [channel, setChannel] = useState(0);
   const diffs = edgeDifferences(chosen.map((c) => c.spec.block));
   const curves = useMemo(() => overlayCurves((records ?? []).map((r) => r.curve)), [records]);
 
@@ -194,6 +198,12 @@ export function CompareView(props: {
             </option>
           ))}
         </select>
+        <ChannelPicker
+          names={props.channelNames}
+          channel={channel}
+          onChange={setChannel}
+          testId="compare-channel"
+        />
       </div>
       {caseId && props.datasetPath ? (
         <div
@@ -205,6 +215,7 @@ export function CompareView(props: {
               key={c.seq}
               candidate={c}
               caseId={caseId}
+              channel={channel}
               datasetPath={props.datasetPath as string}
               labels={props.labels}
               onNiivue={(nv) => {
@@ -225,6 +236,7 @@ export function CompareView(props: {
 function CompareViewer(props: {
   candidate: CandidateSummary;
   caseId: string;
+  channel: number;
   datasetPath: string;
   labels: LabelInfo[];
   onNiivue(nv: Niivue | null): void;
@@ -234,7 +246,11 @@ function CompareViewer(props: {
   const layers = useMemo<ViewerLayer[]>(() => {
     const base = { datasetPath: props.datasetPath, caseId: props.caseId };
     return [
-      { id: 'image', title: 'Image', ref: { kind: 'case-image', ...base } },
+      {
+        id: 'image',
+        title: 'Image',
+        ref: { kind: 'case-image', ...base, ...(props.channel > 0 && { channel: props.channel }) },
+      },
       { id: 'truth', title: 'Ground truth', ref: { kind: 'case-label', ...base } },
       ...(canPredict
         ? [
@@ -251,7 +267,7 @@ function CompareViewer(props: {
           ]
         : []),
     ];
-  }, [props.datasetPath, props.caseId, c.experimentId, c.seq, canPredict]);
+  }, [props.datasetPath, props.caseId, props.channel, c.experimentId, c.seq, canPredict]);
   return (
     <div className="compare-col">
       <Viewer layers={layers} labels={props.labels} testId="compare-viewer" onNiivue={props.onNiivue} />

@@ -126,6 +126,7 @@ export function SearchView() {
           labels={labels}
           validationCases={live.validationCases}
           testCases={live.testCases}
+          channelNames={channelNames}
           onClose={() => setComparing(false)}
         />
       )}

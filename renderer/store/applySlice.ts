@@ -21,7 +21,12 @@ export interface ApplyForm {
 export interface ApplyState {
   applyForm: ApplyForm;
   /** The chosen experiment's candidates with a kept model (best first), and how many trained ones lack one. */
-  applyModels?: { experimentId: number; candidates: CandidateSummary[]; withoutModel: number };
+  applyModels?: {
+    experimentId: number;
+    candidates: CandidateSummary[];
+    withoutModel: number;
+    datasetPath: string;
+  };
   applyRun?: { runId: number; status?: ApplyStatus; shown?: string };
 }
 
@@ -91,7 +96,7 @@ export function applyActions(api: Api, set: Set, get: Get, request: Request): Ap
         const rows = await loadCandidates(detail.candidates, (afterSeq) =>
           api.getCandidatePage({ experimentId, afterSeq }),
         );
-        return applicableCandidates(rows, detail.keptModels);
+        return { ...applicableCandidates(rows, detail.keptModels), datasetPath: detail.summary.datasetPath };
       });
       // Only the answer for the experiment still chosen counts.
       if (!models || get().applyForm.experimentId !== experimentId) return;

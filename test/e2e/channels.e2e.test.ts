@@ -73,7 +73,7 @@ async function switchesImage(picker: Locator, viewer: Locator): Promise<void> {
 }
 
 describe('a 2-channel experiment in the browser', () => {
-  it('picks the channel shown in the candidate viewer and in the Apply page viewer', {
+  it('picks the channel shown in the candidate viewer, the compare view and the Apply page viewer', {
     timeout: 420_000,
   }, async () => {
     await page.goto(web!.openUrl);
@@ -86,6 +86,18 @@ describe('a 2-channel experiment in the browser', () => {
     await picker.waitFor({ timeout: 60_000 });
     expect(await picker.locator('option').allTextContents()).toEqual(['0: decoy 0', '1: anatomy']);
     await switchesImage(picker, detail.getByTestId('viewer'));
+
+    // Two candidates compared on one case: the picker changes the image under both segmentations.
+    const toggles = page.getByTestId('compare-toggle');
+    await toggles.nth(0).check();
+    await toggles.nth(1).check();
+    await page.getByTestId('compare-open').click();
+    const compare = page.getByTestId('compare-view');
+    await compare.waitFor();
+    await switchesImage(
+      compare.getByTestId('compare-channel'),
+      compare.getByTestId('compare-viewer').first(),
+    );
 
     // Apply the best model to one 4-D case: its result is shown over either channel.
     const images = join(data, 'imagesTr');

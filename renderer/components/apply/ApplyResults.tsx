@@ -69,6 +69,13 @@ export function ApplyResults({
   const [channel, setChannel] = useState(0);
   const channels = item?.channels ?? 1;
   const shownChannel = channel < channels ? channel : 0;
+  // The channels' names are the training dataset's when that dataset is the one open on the Data page.
+  const dataset = useApp((s) => s.dataset);
+  const trainedOn = useApp((s) => s.applyModels?.datasetPath);
+  const names =
+    dataset && dataset.root === trainedOn && dataset.channels.count === channels
+      ? dataset.channels.names
+      : channelNames(channels);
   const labels = useMemo<LabelInfo[]>(
     () =>
       item
@@ -104,12 +111,7 @@ export function ApplyResults({
       <ResultsTable status={status} shown={shown} />
       {item && layers.length > 0 && (
         <>
-          <ChannelPicker
-            names={channelNames(channels)}
-            channel={shownChannel}
-            onChange={setChannel}
-            testId="apply-channel"
-          />
+          <ChannelPicker names={names} channel={shownChannel} onChange={setChannel} testId="apply-channel" />
           <Viewer key={`${runId}-${shown}`} layers={layers} labels={labels} testId="apply-viewer" />
         </>
       )}
