@@ -4,29 +4,33 @@
  * contract, and re-exports of the candidate column codec (./candidateColumns) and the wire format
  * (./wireFormat). The renderer imports only this module (and main/core/), so it must stay free of Node APIs.
  *
- * Every request payload and every event has a zod schema: both transports validate what crosses the
- * process boundary with them, so a compromised or buggy renderer cannot hand the app service malformed data.
+ * Every request payload, every answer and every event has a zod schema, and the types derive from them.
+ * Both transports validate requests and events with theirs, so a compromised or buggy renderer cannot hand
+ * the app service malformed data. Answers come from the app service, which is trusted, so they are not
+ * parsed on the way (a 10,000-candidate experiment would pay for it on every load); their schemas are the
+ * source of their types, and test/api/responses.test.ts parses real answers with them.
+ * Every schema imported here must come from a module without Node APIs (the renderer bundles them).
  */
 import { z } from 'zod';
-import { type CandidateColumns, candidateColumnsSchema } from './candidateColumns';
-import type { ApplyStatus } from './compute/applyTypes';
-import type { EngineCheck } from './compute/engineCheck';
-import type { ClusterPartition } from './compute/slurmCommands';
-import type { BackendInfo, BackendName } from './core/backends';
-import type { DatasetPlan } from './core/datasetPlan';
-import type { SearchBounds } from './core/searchBounds';
+import { candidateColumnsSchema } from './candidateColumns';
+import { applyStatusSchema } from './compute/applyTypes';
+import { clusterPartitionSchema } from './compute/clusterPartition';
+import { engineCheckSchema } from './compute/engineReports';
+import { backendInfoSchema, backendNameSchema } from './core/backends';
+import { datasetPlanSchema } from './core/datasetPlan';
+import { searchBoundsSchema } from './core/searchBounds';
 import { pathStringSchema, searchConfigSchema } from './core/searchConfig';
-import type { SettingsProposal } from './core/timeGoal';
-import type { BundleSummary, ImportSummary } from './search/bundle';
-import type { ConfigValidation } from './search/configValidation';
-import type { ExportResult, SearchEvent, TestResult, TestRun } from './search/events';
-import type { ExperimentInsights } from './search/insights';
-import type {
-  Candidate,
-  CandidateJob,
-  ExperimentConfig,
-  ExperimentSummary,
-  FinalTraining,
+import { settingsProposalSchema } from './core/timeGoal';
+import { bundleSummarySchema, importSummarySchema } from './search/bundleFormat';
+import { configValidationSchema } from './search/configValidation';
+import { exportResultSchema, type SearchEvent, testResultSchema, testRunSchema } from './search/events';
+import { experimentInsightsSchema } from './search/insights';
+import {
+  candidateJobSchema,
+  candidateSchema,
+  experimentConfigSchema,
+  experimentSummarySchema,
+  finalTrainingSchema,
 } from './store/types';
 
 export {
@@ -39,7 +43,7 @@ export {
   encodeCandidates,
   toCandidateSummary,
 } from './candidateColumns';
-export type { ClusterPartition } from './compute/slurmCommands';
+export type { ClusterPartition } from './compute/clusterPartition';
 export { BACKEND_NAMES, type BackendInfo, type BackendName, backendNameSchema } from './core/backends';
 export { DEMO_PHANTOM, DEMO_SEARCH, DEMO_SPACE } from './core/demoSettings';
 export type { Bound, SearchBounds } from './core/searchBounds';
@@ -87,129 +91,145 @@ export { pendingFinalTraining } from './store/types';
 
 // ─── Data shapes ────────────────────────────────────────────────────────────────────────────────
 
-export interface AppInfo {
-  version: string;
-  workspace: string;
-  backend: BackendInfo;
+export const appInfoSchema = z.object({
+  version: z.string(),
+  workspace: z.string(),
+  backend: backendInfoSchema,
   /** Backends the user may choose from in the search setup, best first. */
-  availableBackends: BackendName[];
+  availableBackends: z.array(backendNameSchema),
   /** 'electron' when reached through the preload bridge, 'web' through the WebSocket. */
-  host: 'electron' | 'web';
-}
+  host: z.enum(['electron', 'web']),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
 
-export type ProblemSeverity = 'error' | 'warning';
+const problemSeveritySchema = z.enum(['error', 'warning']);
+export type ProblemSeverity = z.infer<typeof problemSeveritySchema>;
 
-export interface DatasetProblem {
-  severity: ProblemSeverity;
+export const datasetProblemSchema = z.object({
+  severity: problemSeveritySchema,
   /** Machine-readable kind, e.g. "dims-mismatch" (see main/data/problems.ts). */
-  code?: string;
+  code: z.string().optional(),
   /** File or folder the problem is about, relative to the dataset root when possible. */
-  file?: string;
-  message: string;
-}
+  file: z.string().optional(),
+  message: z.string(),
+});
+export type DatasetProblem = z.infer<typeof datasetProblemSchema>;
 
-export interface DatasetFinding {
-  kind: string;
-  severity: ProblemSeverity;
-  message: string;
+export const datasetFindingSchema = z.object({
+  kind: z.string(),
+  severity: problemSeveritySchema,
+  message: z.string(),
   /** Cases or files (relative to the dataset root) concerned. */
-  items: string[];
-}
+  items: z.array(z.string()),
+});
+export type DatasetFinding = z.infer<typeof datasetFindingSchema>;
 
-export interface LabelInfo {
+export const labelInfoSchema = z.object({
   /** Value in the label files. */
-  value: number;
-  name: string;
-}
+  value: z.number(),
+  name: z.string(),
+});
+export type LabelInfo = z.infer<typeof labelInfoSchema>;
 
-export interface CaseInfo {
-  id: string;
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const caseInfoSchema = z.object({
+  id: z.string(),
   /** Paths relative to the dataset root. */
-  image?: string;
-  label?: string;
-  dims?: [number, number, number];
-  spacing?: [number, number, number];
+  image: z.string().optional(),
+  label: z.string().optional(),
+  dims: triple.optional(),
+  spacing: triple.optional(),
   /** Label values present in this case's label map (when it could be read). */
-  labelValues?: number[];
+  labelValues: z.array(z.number()).optional(),
   /** NIfTI datatypes of the image and the label, e.g. "int16" and "uint8" (when read). */
-  imageDatatype?: string;
-  labelDatatype?: string;
+  imageDatatype: z.string().optional(),
+  labelDatatype: z.string().optional(),
   /** Range of the image's finite intensities (when read and any is finite). */
-  intensity?: { min: number; max: number };
+  intensity: z.object({ min: z.number(), max: z.number() }).optional(),
   /** False when an error excludes the case from the search. */
-  usable: boolean;
-}
+  usable: z.boolean(),
+});
+export type CaseInfo = z.infer<typeof caseInfoSchema>;
 
-export interface DatasetReport {
+export const datasetReportSchema = z.object({
   /** Absolute path of the dataset root on the engine's machine. */
-  root: string;
+  root: z.string(),
   /** Which layout was recognised: "msd" (imagesTr/labelsTr) or "suffix" (<case>_seg pairs). */
-  layout: string;
-  name: string;
+  layout: z.string(),
+  name: z.string(),
   /** Ids of the cases a search would use. */
-  usableCaseIds: string[];
-  cases: CaseInfo[];
-  labels: LabelInfo[];
+  usableCaseIds: z.array(z.string()),
+  cases: z.array(caseInfoSchema),
+  labels: z.array(labelInfoSchema),
   /** Input channels of every image, with their names (dataset.json's "modality" / "channel_names"). */
-  channels: { count: number; names: string[] };
-  problems: DatasetProblem[];
+  channels: z.object({ count: z.number().int(), names: z.array(z.string()) }),
+  problems: z.array(datasetProblemSchema),
   /**
    * Outliers (intensity, spacing, datatype mix) and problems repeated over many files, each as one line
    * with its likely cause (main/data/findings.ts); the same `segnas inspect` prints.
    */
-  findings: DatasetFinding[];
+  findings: z.array(datasetFindingSchema),
   /** True when a search can run on it (no errors). */
-  usable: boolean;
+  usable: z.boolean(),
   /** What the native protocol would train at (docs/protocols.md); absent without usable cases. */
-  plan?: DatasetPlan;
-}
+  plan: datasetPlanSchema.optional(),
+});
+export type DatasetReport = z.infer<typeof datasetReportSchema>;
 
-export interface Preset {
-  id: string;
-  name: string;
-  description: string;
-  space: SearchBounds;
-}
+export const presetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  space: searchBoundsSchema,
+});
+export type Preset = z.infer<typeof presetSchema>;
 
-export interface ExperimentDetail {
-  summary: ExperimentSummary;
+export const experimentDetailSchema = z.object({
+  summary: experimentSummarySchema,
   /** The configuration as recorded. */
-  config: ExperimentConfig;
+  config: experimentConfigSchema,
   /**
    * The first CANDIDATE_PAGE evaluations by seq, without curves (getCandidate has one's curve), as
    * columns; when the page is full, getCandidatePage gives the next. decodeCandidates gives the rows.
    */
-  candidates: CandidateColumns;
+  candidates: candidateColumnsSchema,
   /** The candidate in training, with its curve so far; null when none is. */
-  inTraining: Candidate | null;
-  tests: TestResult[];
+  inTraining: candidateSchema.nullable(),
+  tests: z.array(testResultSchema),
   /**
    * The final training of the best architectures (retrained on train + validation, then tested), by
    * seq; empty when none was run. Their test Dice stands beside the search's in `tests` (split 0).
    */
-  finals: FinalTraining[];
+  finals: z.array(finalTrainingSchema),
   /** Validation cases (ids) the viewer can show predictions for. */
-  validationCases: string[];
-  testCases: string[];
+  validationCases: z.array(z.string()),
+  testCases: z.array(z.string()),
   /** Seqs of the candidates whose model is kept (only the best are): what Apply can use. */
-  keptModels: number[];
-}
+  keptModels: z.array(z.number().int()),
+});
+export type ExperimentDetail = z.infer<typeof experimentDetailSchema>;
 
-export interface VolumeData {
+/** File bytes as they reach the UI (Node's Buffer is one too; the wire format restores them). */
+const bytesSchema = z.instanceof(Uint8Array);
+
+export const volumeDataSchema = z.object({
   /** File name with extension (niivue infers the format from it). */
-  name: string;
-  bytes: Uint8Array;
-}
+  name: z.string(),
+  bytes: bytesSchema,
+});
+export type VolumeData = z.infer<typeof volumeDataSchema>;
 
 /** The files of a kept model a user can download to use it outside the app (docs/engines.md). */
 export const MODEL_DOWNLOADS = ['model.onnx', 'preprocessing.json'] as const;
 export type ModelDownload = (typeof MODEL_DOWNLOADS)[number];
 
-export interface ModelFileData {
+export const modelFileDataSchema = z.object({
   /** A file name to save it under: the experiment, the candidate and the file (`experiment3-candidate7-model.onnx`). */
-  name: string;
-  bytes: Uint8Array;
-}
+  name: z.string(),
+  bytes: bytesSchema,
+});
+export type ModelFileData = z.infer<typeof modelFileDataSchema>;
 
 // ─── Apply and bundles ──────────────────────────────────────────────────────────────────────────
 
@@ -218,7 +238,7 @@ export type {
   ApplyProgress,
   ApplyStatus,
 } from './compute/applyTypes';
-export type { BundleSummary, ImportSummary } from './search/bundle';
+export type { BundleSummary, ImportSummary } from './search/bundleFormat';
 export { BUNDLE_EXTENSION } from './search/bundleFormat';
 
 /** A trained candidate's kept model, or an exported model folder, applied to images or folders. */
@@ -241,22 +261,22 @@ export type ApplyRequest = z.infer<typeof applyRequestSchema>;
 
 // ─── Training engines ──────────────────────────────────────────────────────────────────────────
 
-export type { EngineCheck } from './compute/engineCheck';
-export type { DeviceReport } from './compute/engines';
+export type { DeviceReport, EngineCheck } from './compute/engineReports';
 export type { ExperimentInsights, InsightAxis, ParamImportance } from './search/insights';
 
 /** The PyTorch interpreter as this engine finds it, and whether its UI may change it (docs/engines.md). */
-export interface EngineSettings {
+export const engineSettingsSchema = z.object({
   /** The workspace's interpreter setting (settings.json); null when none is set. */
-  python: string | null;
+  python: z.string().nullable(),
   /** $SEGNAS_PYTHON (or --python) of the engine process: tried before the workspace's setting. */
-  processPython: string | null;
+  processPython: z.string().nullable(),
   /** False where this engine refuses an interpreter from its UI; `lockedReason` says why. */
-  canSetPython: boolean;
-  lockedReason?: string;
+  canSetPython: z.boolean(),
+  lockedReason: z.string().optional(),
   /** A settings file that could not be read (ignored). */
-  problem?: string;
-}
+  problem: z.string().optional(),
+});
+export type EngineSettings = z.infer<typeof engineSettingsSchema>;
 
 // ─── Request schemas ────────────────────────────────────────────────────────────────────────────
 
@@ -308,25 +328,18 @@ export const methodsTextSchema = z.object({ paragraph: z.string(), citation: z.s
 export type MethodsText = z.infer<typeof methodsTextSchema>;
 const runRef = z.object({ runId }).strict();
 
-/**
- * The type of what a method answers. Answers come from the app service, never from an untrusted side,
- * so they are not checked at run time: this schema only carries the type (a method whose answer has a
- * real schema, such as CandidateColumns, uses that one).
- */
-const answers = <T>() => z.custom<T>();
-
 // ─── The methods ────────────────────────────────────────────────────────────────────────────────
 
 /**
  * THE table of the contract: method name → request schema (checked by both transports and the app
- * service) and response. Every other view of the contract is derived from it: `SegnasApi` (what the UI
+ * service) and response schema (what the handler answers; not checked at run time). Every other view of the contract is derived from it: `SegnasApi` (what the UI
  * calls and the app service implements), `API_METHODS` (the preload's and the web client's method list)
  * and `parseRequest`. Adding a method is one entry here plus its handler in main/engine.ts (a type error
  * until it exists). docs/architecture.md, "Derived contracts".
  */
 export const API = {
-  getInfo: { request: none, response: answers<AppInfo>() },
-  openDataset: { request: z.object({ path: pathString }).strict(), response: answers<DatasetReport>() },
+  getInfo: { request: none, response: appInfoSchema },
+  openDataset: { request: z.object({ path: pathString }).strict(), response: datasetReportSchema },
   /** Generates (or reuses) the phantom demo dataset in the workspace and opens it. */
   createDemoDataset: {
     request: z
@@ -335,12 +348,12 @@ export const API = {
         size: z.number().int().min(8).max(128).optional(),
       })
       .strict(),
-    response: answers<DatasetReport>(),
+    response: datasetReportSchema,
   },
-  listPresets: { request: none, response: answers<Preset[]>() },
+  listPresets: { request: none, response: z.array(presetSchema) },
   validateConfig: {
     request: z.object({ config: searchConfigSchema }).strict(),
-    response: answers<ConfigValidation>(),
+    response: configValidationSchema,
   },
   /**
    * Size, epochs, evaluations and pruning that fit `goalSeconds` on this machine's measured speed (the
@@ -357,43 +370,43 @@ export const API = {
           .max(30 * 86_400),
       })
       .strict(),
-    response: answers<SettingsProposal>(),
+    response: settingsProposalSchema,
   },
-  readVolume: { request: z.object({ ref: volumeRefSchema }).strict(), response: answers<VolumeData>() },
-  listExperiments: { request: none, response: answers<ExperimentSummary[]>() },
-  getExperiment: { request: experimentRef, response: answers<ExperimentDetail>() },
+  readVolume: { request: z.object({ ref: volumeRefSchema }).strict(), response: volumeDataSchema },
+  listExperiments: { request: none, response: z.array(experimentSummarySchema) },
+  getExperiment: { request: experimentRef, response: experimentDetailSchema },
   /** One candidate with its learning curve (the detail and compare views fetch these on demand). */
-  getCandidate: { request: candidateRef, response: answers<Candidate>() },
+  getCandidate: { request: candidateRef, response: candidateSchema },
   /** The next page of getExperiment's candidates: up to CANDIDATE_PAGE with seq > afterSeq, by seq. */
   getCandidatePage: {
     request: z.object({ experimentId, afterSeq: z.number().int().min(-1) }).strict(),
     response: candidateColumnsSchema,
   },
-  getInsights: { request: experimentRef, response: answers<ExperimentInsights>() },
+  getInsights: { request: experimentRef, response: experimentInsightsSchema },
   startSearch: {
     request: z.object({ config: searchConfigSchema }).strict(),
-    response: answers<{ experimentId: number }>(),
+    response: z.object({ experimentId }),
   },
-  pauseSearch: { request: experimentRef, response: answers<void>() },
-  resumeSearch: { request: experimentRef, response: answers<void>() },
-  stopSearch: { request: experimentRef, response: answers<void>() },
+  pauseSearch: { request: experimentRef, response: z.void() },
+  resumeSearch: { request: experimentRef, response: z.void() },
+  stopSearch: { request: experimentRef, response: z.void() },
   evaluateTest: {
     request: z.object({ experimentId, topK: z.number().int().min(1).max(50) }).strict(),
-    response: answers<TestRun>(),
+    response: testRunSchema,
   },
   exportExperiment: {
     request: z.object({ experimentId, dir: pathString.optional() }).strict(),
-    response: answers<ExportResult>(),
+    response: exportResultSchema,
   },
   /** The Methods paragraph of the experiment's report, written from its record, and what to cite with it. */
   getMethods: { request: experimentRef, response: methodsTextSchema },
   /** Trains a trained candidate whose model was not kept again (as `segnas evaluate` does), keeping its model. */
-  retrainCandidate: { request: candidateRef, response: answers<void>() },
+  retrainCandidate: { request: candidateRef, response: z.void() },
   /** Applies a model to new images (see "Apply and bundles" above). */
-  startApply: { request: applyRequestSchema, response: answers<{ runId: number }>() },
-  getApply: { request: runRef, response: answers<ApplyStatus>() },
+  startApply: { request: applyRequestSchema, response: z.object({ runId }) },
+  getApply: { request: runRef, response: applyStatusSchema },
   /** Stops an apply run and kills its trainer process; the images finished so far stay. */
-  cancelApply: { request: runRef, response: answers<void>() },
+  cancelApply: { request: runRef, response: z.void() },
   /** `force` replaces an existing `file` (the UI asks first); the default file in the workspace's exports is replaced. */
   bundleExperiment: {
     request: z
@@ -404,20 +417,20 @@ export const API = {
         force: z.boolean().optional(),
       })
       .strict(),
-    response: answers<BundleSummary>(),
+    response: bundleSummarySchema,
   },
-  importBundle: { request: z.object({ path: pathString }).strict(), response: answers<ImportSummary>() },
+  importBundle: { request: z.object({ path: pathString }).strict(), response: importSummarySchema },
   /** The training engines as `segnas devices` shows them, and the workspace's PyTorch interpreter. */
-  getEngineSettings: { request: none, response: answers<EngineSettings>() },
+  getEngineSettings: { request: none, response: engineSettingsSchema },
   /** Every training engine and device; `python` is tried first (an absolute path to an interpreter, checked first). */
   checkEngines: {
     request: z.object({ python: pathString.optional() }).strict(),
-    response: answers<EngineCheck>(),
+    response: engineCheckSchema,
   },
   /** Saves (null: removes) the workspace's interpreter after checking it; refused where canSetPython is false. */
   setPython: {
     request: z.object({ python: pathString.nullable() }).strict(),
-    response: answers<EngineSettings>(),
+    response: engineSettingsSchema,
   },
   /** Runs sinfo on this machine or, with `ssh`, on a login node: the partitions and their GPUs. */
   testCluster: {
@@ -431,14 +444,14 @@ export const API = {
           .optional(),
       })
       .strict(),
-    response: answers<{ partitions: ClusterPartition[] }>(),
+    response: z.object({ partitions: z.array(clusterPartitionSchema) }),
   },
   /** The Slurm job of a candidate trained on a cluster; null for candidates trained here. */
-  getCandidateJob: { request: candidateRef, response: answers<CandidateJob | null>() },
+  getCandidateJob: { request: candidateRef, response: candidateJobSchema.nullable() },
   /** A file of a candidate's kept model (model.onnx, preprocessing.json), for download. */
   readModelFile: {
     request: z.object({ experimentId, seq, file: z.enum(MODEL_DOWNLOADS) }).strict(),
-    response: answers<ModelFileData>(),
+    response: modelFileDataSchema,
   },
 } satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 

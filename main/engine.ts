@@ -53,8 +53,7 @@ import type { DeviceMemory } from './core/memoryBudget';
 import type { SettingsProposal } from './core/timeGoal';
 import { channelFileOf, imageFileOf } from './data/imageFile';
 import { claimOutputFolder } from './data/safeOutput';
-import type { BundleSummary, ImportSummary } from './search/bundle';
-import { BUNDLE_EXTENSION } from './search/bundleFormat';
+import { BUNDLE_EXTENSION, type BundleSummary, type ImportSummary } from './search/bundleFormat';
 import {
   ConfigError,
   type EngineFacts,

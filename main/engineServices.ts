@@ -18,7 +18,8 @@ import {
   encodeCandidates,
 } from './api';
 import { ApplyRuns } from './compute/applyRuns';
-import { checkEngines, type EngineCheck } from './compute/engineCheck';
+import { checkEngines } from './compute/engineCheck';
+import type { EngineCheck } from './compute/engineReports';
 import { checkInterpreterPath, probePython } from './compute/python';
 import { localRunner, sinfo, sshRunner } from './compute/slurmCommands';
 import { probeThroughput } from './compute/throughputProbe';

@@ -2,13 +2,9 @@
  * What `segnas devices` and the UI's "Check" show: every engine and device found, why each unusable one
  * cannot be used with the one command that fixes it, and what `--engine auto` picks.
  */
-import { type DeviceReport, pytorchDeviceReports, resolveEngine } from './engines';
+import type { DeviceReport, EngineCheck } from './engineReports';
+import { pytorchDeviceReports, resolveEngine } from './engines';
 import { tfjsTrainerReport } from './trainerBackend';
-
-export interface EngineCheck {
-  devices: DeviceReport[];
-  auto: { engine: 'tfjs' | 'pytorch'; device?: string; python?: string; why: string };
-}
 
 /**
  * The TensorFlow.js half, as a trainer process reports it: this process never loads TensorFlow.js

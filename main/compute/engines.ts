@@ -10,11 +10,11 @@ import {
   TORCH_DEVICES,
   type TorchDevice,
 } from '../core/searchConfig';
+import type { DeviceReport } from './engineReports';
 import { findTorchPython, type PythonAttempt, probePythons } from './python';
 import { type DeviceSlot, pytorchDevices } from './trainerPool';
 import { cudaVisibleFor, selectedGpus } from './visibleDevices';
 
-export type EngineName = 'tfjs' | 'pytorch';
 export { ENGINE_CHOICES, TORCH_DEVICES } from '../core/searchConfig';
 export type EngineChoice = EngineRequest['engine'];
 
@@ -106,22 +106,6 @@ export function resolvedDevices(r: Extract<ResolvedEngine, { engine: 'pytorch' }
     perGpu: r.perGpu,
     ...(r.precision ? { precision: r.precision } : {}),
   });
-}
-
-export interface DeviceReport {
-  engine: EngineName;
-  /** e.g. "torch 2.5.1 (Python 3.12.3, /usr/bin/python3)" or "tfjs 4.22.0". */
-  version?: string;
-  /** 'cuda' | 'mps' | 'cpu' for PyTorch, a backend name for TensorFlow.js. */
-  kind: string;
-  name?: string;
-  totalBytes?: number | null;
-  freeBytes?: number | null;
-  computeCapability?: string | null;
-  usable: boolean;
-  /** Why it is not usable, and the one command that fixes it. */
-  problem?: string;
-  fix?: string;
 }
 
 /** Every PyTorch interpreter and device found, usable or not (the PyTorch half of `segnas devices`). */

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Side3, SlidingWindow } from '../core/nativeSettings';
 import { readModelJson } from '../train/modelJson';
-import type { EngineName } from './engines';
+import type { EngineName } from './engineReports';
 import { findTorchPython } from './python';
 import type { TorchDevice } from './trainerPool';
 import { type TrainerInfo, TrainerProcess, type TrainerProcessOptions } from './trainerProcess';

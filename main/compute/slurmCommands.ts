@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ClusterPartition } from './clusterPartition';
 
 export interface CommandResult {
   /** Exit code; null when the command could not be started or was killed. */
@@ -164,20 +165,6 @@ export async function scontrolShowJob(run: CommandRunner, jobId: string): Promis
   const fields: Record<string, string> = {};
   for (const m of r.stdout.matchAll(/(\w+)=(\S*)/g)) fields[m[1]] ??= m[2];
   return fields;
-}
-
-/** One partition as sinfo shows it. */
-export interface ClusterPartition {
-  name: string;
-  isDefault: boolean;
-  available: string;
-  timeLimit: string;
-  nodes: number;
-  /** e.g. "gpu:a100:4", or null when the nodes have no generic resources. */
-  gres: string | null;
-  cpusPerNode: string;
-  memoryMBPerNode: string;
-  state: string;
 }
 
 export function parseSinfo(text: string): ClusterPartition[] {

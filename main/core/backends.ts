@@ -6,8 +6,9 @@ export const backendNameSchema = z.enum(BACKEND_NAMES);
 export type BackendName = z.infer<typeof backendNameSchema>;
 
 /** A TensorFlow.js backend as the app reports it: its name and the device it runs on. */
-export interface BackendInfo {
-  name: BackendName;
+export const backendInfoSchema = z.object({
+  name: backendNameSchema,
   /** Human-readable device, e.g. "CPU (WebAssembly)". */
-  device: string;
-}
+  device: z.string(),
+});
+export type BackendInfo = z.infer<typeof backendInfoSchema>;

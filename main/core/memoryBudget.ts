@@ -13,6 +13,7 @@
  *
  * Pure: the callers pass in what the trainers or the engine check reported.
  */
+import { z } from 'zod';
 import { formatBytes } from './format';
 
 /** Per trainer on a GPU: its CUDA context (≈ 0.3–0.6 GiB) plus cuDNN workspaces and fragmentation. */
@@ -25,23 +26,25 @@ export const CPU_RAM_SHARE = 0.5;
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
 
 /** What a trainer or the engine check knows of the device a search would train on. */
-export interface DeviceMemory {
-  kind: 'cuda' | 'mps' | 'cpu';
+export const deviceMemorySchema = z.object({
+  kind: z.enum(['cuda', 'mps', 'cpu']),
   /** e.g. "NVIDIA H100 80GB HBM3"; for messages. */
-  name: string;
+  name: z.string(),
   /** CUDA index as the app numbers the visible GPUs. */
-  index?: number;
-  freeBytes: number | null;
-  totalBytes: number | null;
-}
+  index: z.number().int().optional(),
+  freeBytes: z.number().nullable(),
+  totalBytes: z.number().nullable(),
+});
+export type DeviceMemory = z.infer<typeof deviceMemorySchema>;
 
-export interface MemoryBudget {
+export const memoryBudgetSchema = z.object({
   /** Bytes a candidate may need; Infinity where nothing is known to hold it against (see basis). */
-  bytes: number;
+  bytes: z.union([z.number(), z.literal(Infinity)]),
   /** One line for the setup page, `segnas search` and the report, e.g. "GPU 0: NVIDIA …, 79.1 GB free → budget 73.6 GB". */
-  basis: string;
-  source: 'explicit' | 'device' | 'unknown';
-}
+  basis: z.string(),
+  source: z.enum(['explicit', 'device', 'unknown']),
+});
+export type MemoryBudget = z.infer<typeof memoryBudgetSchema>;
 
 /** The budget a user set, in MB (the setup page's and `--memory-mb`'s unit). */
 export function explicitBudget(memoryBudgetMB: number): MemoryBudget {

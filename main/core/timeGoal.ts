@@ -3,7 +3,8 @@
  * setup page and `segnas search --goal`, and the proposal's shape. The proposal itself is made by
  * main/search/timeGoal.ts from this machine's measured speed.
  */
-import type { PruneSettings, SearchConfig } from './searchConfig';
+import { z } from 'zod';
+import { pruneSettingsSchema, type SearchConfig } from './searchConfig';
 
 /** An hour: long enough for a real (small) search on a CPU, short enough to try the app on own data. */
 export const DEFAULT_TIME_GOAL_SECONDS = 3600;
@@ -39,31 +40,32 @@ export function formatGoal(seconds: number): string {
 }
 
 /** Settings proposed for a time goal, and why. */
-export interface SettingsProposal {
-  goalSeconds: number;
-  size: number;
-  epochs: number;
-  evaluations: number;
-  prune: PruneSettings;
+export const settingsProposalSchema = z.object({
+  goalSeconds: z.number(),
+  size: z.number().int(),
+  epochs: z.number().int(),
+  evaluations: z.number().int(),
+  prune: pruneSettingsSchema,
   /**
    * The p bound's new upper end (half-open) when the proposed size cannot take the space's deepest
    * networks (S must be divisible by 2^p); absent: the space is kept.
    */
-  pHi?: number;
+  pHi: z.number().int().optional(),
   /** The goal in hours, so that the search stops cleanly (and can be resumed) when it is spent. */
-  budgetHours: number;
+  budgetHours: z.number(),
   /** The estimate of the proposed search: an average candidate's seconds and all of them. */
-  secondsPerCandidate: number;
-  totalSeconds: number;
+  secondsPerCandidate: z.number(),
+  totalSeconds: z.number(),
   /** False when even the smallest settings overrun the goal (or nothing can train). */
-  fits: boolean;
+  fits: z.boolean(),
   /** How fast this machine trains, and where the figure comes from. */
-  throughput: string;
+  throughput: z.string(),
   /** One line per decision: what was chosen, what was ruled out and why. */
-  reasons: string[];
+  reasons: z.array(z.string()),
   /** Set when nothing can train at any size: the memory refusal, with what to change. */
-  refusal?: string;
-}
+  refusal: z.string().optional(),
+});
+export type SettingsProposal = z.infer<typeof settingsProposalSchema>;
 
 /** `config` with a proposal's size, epochs, evaluations, pruning and time limit. */
 export function withProposal(

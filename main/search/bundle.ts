@@ -49,7 +49,7 @@ import {
   defaultArchiveLimits,
   extractArchive,
 } from './bundleArchive';
-import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION } from './bundleFormat';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, type BundleSummary, type ImportSummary } from './bundleFormat';
 import { writeReport } from './report';
 import { exists } from './testEvaluation';
 
@@ -239,14 +239,6 @@ async function writeZipAtomic(out: string, entries: [string, string | Uint8Array
   }
 }
 
-export interface BundleSummary {
-  file: string;
-  bytes: number;
-  candidates: number;
-  models: number;
-  predictions: number;
-}
-
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -423,12 +415,6 @@ function safeEntry(name: string, bundle: string): string {
       `${bundle}: entry "${name}" is not a path a SegNAS bundle contains; the file was not imported`,
     );
   return name;
-}
-
-export interface ImportSummary {
-  experimentId: number;
-  name: string;
-  candidates: number;
 }
 
 /** Where imports unpack before they appear whole (inside the workspace: the final renames stay on one disk). */

@@ -2,14 +2,15 @@
  * Checks a search configuration field by field, so the setup form can explain each problem beside
  * its input, and estimates the time per candidate. Pure: the engine passes in what it knows.
  */
+import { z } from 'zod';
 import { type BackendKey, backendKeyText, torchDeviceOf } from '../core/backendKey';
 import { assumedThroughput, type Throughput, trainingFlopsPerImage } from '../core/engineThroughput';
 import { formatBytes } from '../core/format';
-import { type DeviceMemory, type MemoryBudget, memoryBudget } from '../core/memoryBudget';
+import { type DeviceMemory, memoryBudget, memoryBudgetSchema } from '../core/memoryBudget';
 import type { Bound } from '../core/searchBounds';
 import type { SearchConfig, TorchDevice } from '../core/searchConfig';
-import type { ArchitectureSpec } from '../core/spec';
-import type { ValidationIssue } from '../core/validationIssue';
+import { type ArchitectureSpec, architectureSpecSchema } from '../core/spec';
+import { type ValidationIssue, validationIssueSchema } from '../core/validationIssue';
 import { expectedEpochs } from '../nas/pruning';
 import { validateSearchSpaceConfig } from '../nas/searchSpace';
 import { smallestNetwork } from '../nas/smallestNetwork';
@@ -20,36 +21,40 @@ import { torchPrecision } from '../train/torchMemoryEstimate';
  * How the UIs show an estimate: plainly, amber when the search would take more than a day, red when
  * nothing can train (the memory refusal).
  */
-export type EstimateSeverity = 'ok' | 'over-a-day' | 'cannot-train';
+export const estimateSeveritySchema = z.enum(['ok', 'over-a-day', 'cannot-train']);
+export type EstimateSeverity = z.infer<typeof estimateSeveritySchema>;
 
 /** A search longer than this is worth a second look before Start. */
 export const LONG_SEARCH_SECONDS = 24 * 3600;
 
-export interface TimeEstimate {
+export const timeEstimateSchema = z.object({
   /** An average candidate's, pruning counted. */
-  secondsPerCandidate: number;
+  secondsPerCandidate: z.number(),
   /** All evaluations, spread over the trainers that run at once. */
-  totalSeconds: number;
+  totalSeconds: z.number(),
   /** How the estimate was made, shown next to it. */
-  basis: string;
-  severity: EstimateSeverity;
+  basis: z.string(),
+  severity: estimateSeveritySchema,
   /** Why the estimate is amber or red, and what to change. */
-  severityReason?: string;
-}
+  severityReason: z.string().optional(),
+});
+export type TimeEstimate = z.infer<typeof timeEstimateSchema>;
 
 /** The memory a search would have: its budget and the least any network of its space needs. */
-export interface MemoryCheck extends MemoryBudget {
+export const memoryCheckSchema = memoryBudgetSchema.extend({
   /** The lightest legal network of the space at the chosen size and batch, and its estimate. */
-  smallest?: { spec: ArchitectureSpec; bytes: number };
-}
+  smallest: z.object({ spec: architectureSpecSchema, bytes: z.number() }).optional(),
+});
+export type MemoryCheck = z.infer<typeof memoryCheckSchema>;
 
-export interface ConfigValidation {
-  ok: boolean;
-  issues: ValidationIssue[];
-  estimate?: TimeEstimate;
+export const configValidationSchema = z.object({
+  ok: z.boolean(),
+  issues: z.array(validationIssueSchema),
+  estimate: timeEstimateSchema.optional(),
   /** Present once the size, batch and space are valid. */
-  memory?: MemoryCheck;
-}
+  memory: memoryCheckSchema.optional(),
+});
+export type ConfigValidation = z.infer<typeof configValidationSchema>;
 
 /** What validation needs to know of the dataset a config points at. */
 export interface DatasetFacts {

@@ -37,10 +37,8 @@ export const progressSchema = z.object({
 export type Progress = z.infer<typeof progressSchema>;
 
 /** Files written by an export (models, predictions, report). */
-export interface ExportResult {
-  dir: string;
-  files: string[];
-}
+export const exportResultSchema = z.object({ dir: z.string(), files: z.array(z.string()) });
+export type ExportResult = z.infer<typeof exportResultSchema>;
 
 const eid = { experimentId: z.number() };
 

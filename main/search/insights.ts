@@ -10,6 +10,7 @@
  * for our integer hyperparameters, deterministic, and O(candidates × hyperparameters).
  */
 
+import { z } from 'zod';
 import type { ArchitectureSpec } from '../core/spec';
 import { OPS } from '../core/spec';
 
@@ -22,44 +23,47 @@ export interface InsightInput {
 }
 
 /** One axis of the parallel-coordinates plot: a searched hyperparameter as the network used it. */
-export interface InsightAxis {
+export const insightAxisSchema = z.object({
   /** "n", "p", "sup", "res", "nodes", "op(0,1)"…, or an extra's name (e.g. "learningRate"). */
-  name: string;
+  name: z.string(),
   /** Per row of `ExperimentInsights.seq`; null where the hyperparameter does not apply (an unused op). */
-  values: (number | null)[];
+  values: z.array(z.number().nullable()),
   /** Axis range over the rows (lo = hi when every row has one value). */
-  lo: number;
-  hi: number;
-  log: boolean;
+  lo: z.number(),
+  hi: z.number(),
+  log: z.boolean(),
   /** Integer levels are labelled by these (ops by their Table 1 names, booleans by no/yes). */
-  levels?: { value: number; label: string }[];
-}
+  levels: z.array(z.object({ value: z.number(), label: z.string() })).optional(),
+});
+export type InsightAxis = z.infer<typeof insightAxisSchema>;
 
 /** How much of the variance of validation Dice one hyperparameter explains on its own. */
-export interface ParamImportance {
-  name: string;
+export const paramImportanceSchema = z.object({
+  name: z.string(),
   /** Bias-corrected share of the Dice variance explained by this hyperparameter alone (ε², ≥ 0). */
-  epsilonSquared: number;
+  epsilonSquared: z.number(),
   /** epsilonSquared normalised so the importances of an experiment sum to 1 (Optuna's convention). */
-  importance: number;
+  importance: z.number(),
   /** Candidates it was estimated from (those where the hyperparameter applies). */
-  samples: number;
-  levels: number;
-}
+  samples: z.number().int(),
+  levels: z.number().int(),
+});
+export type ParamImportance = z.infer<typeof paramImportanceSchema>;
 
 /** Parallel coordinates and importance of an experiment, over its trained and cached candidates. */
-export interface ExperimentInsights {
-  experimentId: number;
+export const experimentInsightsSchema = z.object({
+  experimentId: z.number().int(),
   /** Rows in evaluation order; the columns below are aligned with it (a compact columnar form). */
-  seq: number[];
-  valDice: number[];
+  seq: z.array(z.number().int()),
+  valDice: z.array(z.number()),
   /** Hyperparameters that took at least two values, in the order of the paper's Table 2. */
-  axes: InsightAxis[];
+  axes: z.array(insightAxisSchema),
   /** Most important first. */
-  importance: ParamImportance[];
+  importance: z.array(paramImportanceSchema),
   /** How importance was measured, in words, shown under the chart. */
-  method: string;
-}
+  method: z.string(),
+});
+export type ExperimentInsights = z.infer<typeof experimentInsightsSchema>;
 
 export const IMPORTANCE_METHOD =
   'ε² (bias-corrected correlation ratio): the share of validation-Dice variance each hyperparameter explains on its own, over trained and cached candidates; continuous ones in 10 quantile bins. First-order only: interactions are not credited.';

@@ -1,7 +1,8 @@
 /**
  * The contract's table (main/api.ts `API`) is the one source of its types: these checks fail — at
- * `npm run typecheck` for the type-level ones — when a request type and its schema disagree, when a
- * method has no handler in the app service, or when a payload-less method starts to want an argument.
+ * `npm run typecheck` for the type-level ones — when a request or response type and its schema disagree,
+ * when a method has no handler in the app service, when a payload-less method starts to want an argument,
+ * or when a response is a type without a schema. (test/api/responses.test.ts checks real answers.)
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -11,8 +12,14 @@ import {
   type ApiHandlers,
   type ApiRequest,
   type ApiResponse,
+  type AppInfo,
   type CandidateColumns,
+  type CandidateJob,
+  type ClusterPartition,
   type DatasetReport,
+  type EngineSettings,
+  type ExperimentSummary,
+  type Preset,
   parseRequest,
   type SearchConfig,
   type SegnasApi,
@@ -20,7 +27,7 @@ import {
 } from '../../main/api';
 import type { Engine } from '../../main/engine';
 
-describe('request types are the schemas', () => {
+describe('request and response types are the schemas', () => {
   it('derives each request type from its schema (typecheck fails on a mismatch)', () => {
     expectTypeOf<ApiRequest<'getInfo'>>().toEqualTypeOf<undefined>();
     expectTypeOf<ApiRequest<'openDataset'>>().toEqualTypeOf<{ path: string }>();
@@ -34,8 +41,21 @@ describe('request types are the schemas', () => {
       seq: number;
       file: 'model.onnx' | 'preprocessing.json';
     }>();
+  });
+
+  it('derives each response type from its schema (typecheck fails on a mismatch)', () => {
+    expectTypeOf<ApiResponse<'getInfo'>>().toEqualTypeOf<AppInfo>();
     expectTypeOf<ApiResponse<'openDataset'>>().toEqualTypeOf<DatasetReport>();
     expectTypeOf<ApiResponse<'getCandidatePage'>>().toEqualTypeOf<CandidateColumns>();
+    expectTypeOf<ApiResponse<'listPresets'>>().toEqualTypeOf<Preset[]>();
+    expectTypeOf<ApiResponse<'listExperiments'>>().toEqualTypeOf<ExperimentSummary[]>();
+    expectTypeOf<ApiResponse<'getCandidateJob'>>().toEqualTypeOf<CandidateJob | null>();
+    expectTypeOf<ApiResponse<'startSearch'>>().toEqualTypeOf<{ experimentId: number }>();
+    expectTypeOf<ApiResponse<'startApply'>>().toEqualTypeOf<{ runId: number }>();
+    expectTypeOf<ApiResponse<'testCluster'>>().toEqualTypeOf<{ partitions: ClusterPartition[] }>();
+    expectTypeOf<ApiResponse<'stopSearch'>>().toEqualTypeOf<void>();
+    expectTypeOf<ApiResponse<'readVolume'>['bytes']>().toExtend<Uint8Array>();
+    expectTypeOf<ApiResponse<'setPython'>>().toEqualTypeOf<EngineSettings>();
   });
 
   it('gives callers a no-argument method where the schema takes no payload', () => {
@@ -51,6 +71,13 @@ describe('request types are the schemas', () => {
 });
 
 describe('the table at run time', () => {
+  it('gives every method a response schema, none of them a type-only stand-in', () => {
+    for (const method of API_METHODS) {
+      const { type } = API[method].response.def;
+      expect(type, method).not.toBe('custom');
+    }
+  });
+
   it('lists exactly the methods of the table', () => {
     expect(API_METHODS).toEqual(Object.keys(API));
     expect(API_METHODS).toContain('getInfo');

@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API } from '../../main/api';
 import type { Engine } from '../../main/engine';
 import { serveWorkspace } from '../../main/server/serve';
 import type { WebServer } from '../../main/server/webServer';
@@ -98,6 +99,8 @@ describe('the interpreter setting', () => {
     );
     expect(check.auto.engine).toBe('tfjs');
     expect(check.auto.why).toMatch(/sees no CUDA or MPS device/);
+    // usable and unusable reports alike fit the contract's schema, every field kept (test/api/responses.test.ts)
+    expect(API.checkEngines.response.parse(check)).toEqual(check);
 
     const saved = await web.setPython({ python: noTorch });
     expect(saved.python).toBe(noTorch);

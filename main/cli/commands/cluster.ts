@@ -1,5 +1,6 @@
 /** `segnas cluster test`: checks that Slurm answers (here or on a login node) and shows its partitions. */
-import { type ClusterPartition, localRunner, sinfo, sshRunner } from '../../compute/slurmCommands';
+import type { ClusterPartition } from '../../compute/clusterPartition';
+import { localRunner, sinfo, sshRunner } from '../../compute/slurmCommands';
 import { defineCommand, UsageError } from '../command';
 
 export function formatPartitions(partitions: readonly ClusterPartition[]): string {

@@ -1,6 +1,6 @@
 /** `segnas devices`: every training engine and device this machine offers, and what blocks the others. */
 import { checkEngines } from '../../compute/engineCheck';
-import type { DeviceReport } from '../../compute/engines';
+import type { DeviceReport } from '../../compute/engineReports';
 import { formatBytes } from '../../core/format';
 import { resolveWorkspaceDir } from '../../store/workspace';
 import { readWorkspaceSettings } from '../../store/workspaceSettings';
