@@ -51,8 +51,11 @@ export const configValidationSchema = z.object({
   ok: z.boolean(),
   issues: z.array(validationIssueSchema),
   estimate: timeEstimateSchema.optional(),
-  /** Present once the size, batch and space are valid. */
-  memory: memoryCheckSchema.optional(),
+  /**
+   * Present once the size, batch and space are valid. The budget is null where nothing limits it (a
+   * cluster): the answer crosses the contract as JSON, which has no Infinity.
+   */
+  memory: memoryCheckSchema.extend({ bytes: z.number().nullable() }).optional(),
 });
 export type ConfigValidation = z.infer<typeof configValidationSchema>;
 
@@ -241,7 +244,7 @@ export function validateSearchConfig(
     ok: issues.length === 0,
     issues,
     ...(estimate ? { estimate } : {}),
-    ...(memory ? { memory } : {}),
+    ...(memory ? { memory: { ...memory, bytes: Number.isFinite(memory.bytes) ? memory.bytes : null } } : {}),
   };
 }
 

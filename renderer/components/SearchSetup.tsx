@@ -260,7 +260,7 @@ export function SearchSetup() {
             <EstimateSummary />
             {validation?.memory && (
               <div
-                className={`small ${validation.memory.smallest && validation.memory.smallest.bytes > validation.memory.bytes ? 'field-error' : 'muted'}`}
+                className={`small ${validation.memory.smallest && validation.memory.smallest.bytes > (validation.memory.bytes ?? Number.POSITIVE_INFINITY) ? 'field-error' : 'muted'}`}
                 data-testid="memory-budget"
               >
                 Memory: {validation.memory.basis}

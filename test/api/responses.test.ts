@@ -119,6 +119,12 @@ describe('the answers of the app service fit their response schemas', () => {
     const validation = await answer('validateConfig', { config });
     expect(validation.issues).toEqual([]);
     expect(validation.memory?.smallest).toBeDefined();
+    // On a cluster nothing limits a candidate's memory: the budget crosses the wire as null, not Infinity
+    // (which JSON would turn into a null the UI took for a number).
+    const onCluster = await answer('validateConfig', {
+      config: { ...config, cluster: { executor: 'slurm', gres: 'gpu:1', time: '2:00:00', maxJobs: 2 } },
+    });
+    expect(onCluster.memory?.bytes).toBeNull();
   });
 
   it('describes an imported experiment, its candidates, models and exports', async () => {
