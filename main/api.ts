@@ -17,6 +17,7 @@ import { applyStatusSchema } from './compute/applyTypes';
 import { clusterPartitionSchema } from './compute/clusterPartition';
 import { engineCheckSchema } from './compute/engineReports';
 import { backendInfoSchema, backendNameSchema } from './core/backends';
+import { datasetFindingSchema, problemSeveritySchema } from './core/datasetFinding';
 import { datasetPlanSchema } from './core/datasetPlan';
 import { searchBoundsSchema } from './core/searchBounds';
 import { pathStringSchema, searchConfigSchema } from './core/searchConfig';
@@ -45,6 +46,7 @@ export {
 } from './candidateColumns';
 export type { ClusterPartition } from './compute/clusterPartition';
 export { BACKEND_NAMES, type BackendInfo, type BackendName, backendNameSchema } from './core/backends';
+export type { DatasetFinding, ProblemSeverity } from './core/datasetFinding';
 export { DEMO_PHANTOM, DEMO_SEARCH, DEMO_SPACE } from './core/demoSettings';
 export type { Bound, SearchBounds } from './core/searchBounds';
 export { searchBoundsSchema } from './core/searchBounds';
@@ -102,9 +104,6 @@ export const appInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
-const problemSeveritySchema = z.enum(['error', 'warning']);
-export type ProblemSeverity = z.infer<typeof problemSeveritySchema>;
-
 export const datasetProblemSchema = z.object({
   severity: problemSeveritySchema,
   /** Machine-readable kind, e.g. "dims-mismatch" (see main/data/problems.ts). */
@@ -114,15 +113,6 @@ export const datasetProblemSchema = z.object({
   message: z.string(),
 });
 export type DatasetProblem = z.infer<typeof datasetProblemSchema>;
-
-export const datasetFindingSchema = z.object({
-  kind: z.string(),
-  severity: problemSeveritySchema,
-  message: z.string(),
-  /** Cases or files (relative to the dataset root) concerned. */
-  items: z.array(z.string()),
-});
-export type DatasetFinding = z.infer<typeof datasetFindingSchema>;
 
 export const labelInfoSchema = z.object({
   /** Value in the label files. */

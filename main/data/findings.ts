@@ -4,19 +4,11 @@
  * summarised once with its likely cause. Shared by `segnas inspect` and the app's data report.
  */
 import { basename } from 'node:path';
+import type { DatasetFinding } from '../core/datasetFinding';
 import { cappedList } from '../core/format';
 import type { DiscoveredDataset } from './discover';
 import type { Problem, ProblemCode } from './problems';
 
-export interface Finding {
-  /** 'intensity-outlier' | 'spacing-outlier' | 'datatype-mix', or the code of a repeated problem. */
-  kind: string;
-  severity: 'error' | 'warning';
-  /** One line a researcher reads: what, how many, and the likely cause. */
-  message: string;
-  /** The cases or files concerned. */
-  items: string[];
-}
 
 /** A case's intensity span this many times the median span (or that many times smaller) is flagged. */
 export const INTENSITY_OUTLIER_FACTOR = 10;
@@ -36,7 +28,7 @@ const far = (value: number, reference: number, factor: number) =>
 
 const fmt = (v: number) => (Math.abs(v) >= 1e4 ? v.toExponential(2) : String(+v.toPrecision(4)));
 
-function intensityOutliers(report: DiscoveredDataset): Finding[] {
+function intensityOutliers(report: DiscoveredDataset): DatasetFinding[] {
   const spans = report.cases.flatMap((c) =>
     c.image?.intensity
       ? [{ id: c.id, ...c.image.intensity, span: c.image.intensity.max - c.image.intensity.min }]
@@ -66,7 +58,7 @@ function intensityOutliers(report: DiscoveredDataset): Finding[] {
   ];
 }
 
-function spacingOutliers(report: DiscoveredDataset): Finding[] {
+function spacingOutliers(report: DiscoveredDataset): DatasetFinding[] {
   const spaced = report.cases.flatMap((c) => {
     const spacing = c.image?.spacing ?? c.label?.spacing;
     return spacing ? [{ id: c.id, spacing }] : [];
@@ -94,7 +86,7 @@ function spacingOutliers(report: DiscoveredDataset): Finding[] {
   ];
 }
 
-function datatypeMix(report: DiscoveredDataset): Finding[] {
+function datatypeMix(report: DiscoveredDataset): DatasetFinding[] {
   const byType = new Map<string, string[]>();
   for (const c of report.cases)
     if (c.image) byType.set(c.image.datatype, [...(byType.get(c.image.datatype) ?? []), c.id]);
@@ -156,11 +148,11 @@ function likelyCause(
   }
 }
 
-function repeatedProblems(report: DiscoveredDataset): Finding[] {
+function repeatedProblems(report: DiscoveredDataset): DatasetFinding[] {
   const all: Problem[] = [...report.problems, ...report.cases.flatMap((c) => c.problems)];
   const byCode = new Map<ProblemCode, Problem[]>();
   for (const p of all) byCode.set(p.code, [...(byCode.get(p.code) ?? []), p]);
-  const out: Finding[] = [];
+  const out: DatasetFinding[] = [];
   for (const [code, problems] of byCode) {
     if (problems.length < GROUP_MIN) continue;
     const files = new Set(problems.map((p) => p.file));
@@ -176,7 +168,7 @@ function repeatedProblems(report: DiscoveredDataset): Finding[] {
   return out;
 }
 
-export function datasetFindings(report: DiscoveredDataset): Finding[] {
+export function datasetFindings(report: DiscoveredDataset): DatasetFinding[] {
   return [
     ...repeatedProblems(report),
     ...intensityOutliers(report),

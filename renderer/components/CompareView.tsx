@@ -149,46 +149,7 @@ export function CompareView(props: {
       <p className="small muted">Edges drawn thick and pink are not shared by every compared block.</p>
       <CompareTable chosen={chosen} />
       <div className="card-title">Learning curves (solid: validation Dice, dashed: loss)</div>
-      <div className="chart-body small-chart" data-testid="compare-curves" data-series={records?.length ?? 0}>
-        {records === undefined ? (
-          <div className="empty">Loading…</div>
-        ) : (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={curves} margin={{ top: 8, right: 12, bottom: 4, left: -8 }}>
-              <CartesianGrid stroke="#262c38" />
-              <XAxis dataKey="epoch" tick={chartAxis} allowDecimals={false} />
-              <YAxis yAxisId="dice" domain={[0, 1]} tick={chartAxis} />
-              <YAxis yAxisId="loss" orientation="right" tick={chartAxis} />
-              <Tooltip contentStyle={{ background: '#151a23', border: '1px solid #2d3545' }} />
-              <Legend wrapperStyle={{ fontSize: 12 }} />
-              {records.map((r, i) => (
-                <Line
-                  key={`d${r.seq}`}
-                  yAxisId="dice"
-                  dataKey={`d${i}`}
-                  name={`#${r.seq} Dice`}
-                  stroke={COLOURS[i]}
-                  dot={false}
-                  connectNulls
-                  isAnimationActive={false}
-                />
-              ))}
-              {records.map((r, i) => (
-                <Line
-                  key={`l${r.seq}`}
-                  yAxisId="loss"
-                  dataKey={`l${i}`}
-                  name={`#${r.seq} loss`}
-                  stroke={COLOURS[i]}
-                  strokeDasharray="4 3"
-                  dot={false}
-                  isAnimationActive={false}
-                />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
-        )}
-      </div>
+      <CompareCurves records={records} curves={curves} />
       <div className="card-title">
         Segmentations on one case (the views move together)
         <select value={caseId} onChange={(e) => setCaseId(e.target.value)} data-testid="compare-case">
@@ -228,6 +189,58 @@ export function CompareView(props: {
         </div>
       ) : (
         <div className="empty">No validation images recorded for this experiment.</div>
+      )}
+    </div>
+  );
+}
+
+/** The compared candidates' validation Dice (solid) and loss (dashed) over the epochs, one colour each. */
+function CompareCurves({
+  records,
+  curves,
+}: {
+  records: Candidate[] | undefined;
+  curves: ReturnType<typeof overlayCurves>;
+}) {
+  return (
+    <div className="chart-body small-chart" data-testid="compare-curves" data-series={records?.length ?? 0}>
+      {records === undefined ? (
+        <div className="empty">Loading…</div>
+      ) : (
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={curves} margin={{ top: 8, right: 12, bottom: 4, left: -8 }}>
+            <CartesianGrid stroke="#262c38" />
+            <XAxis dataKey="epoch" tick={chartAxis} allowDecimals={false} />
+            <YAxis yAxisId="dice" domain={[0, 1]} tick={chartAxis} />
+            <YAxis yAxisId="loss" orientation="right" tick={chartAxis} />
+            <Tooltip contentStyle={{ background: '#151a23', border: '1px solid #2d3545' }} />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            {records.map((r, i) => (
+              <Line
+                key={`d${r.seq}`}
+                yAxisId="dice"
+                dataKey={`d${i}`}
+                name={`#${r.seq} Dice`}
+                stroke={COLOURS[i]}
+                dot={false}
+                connectNulls
+                isAnimationActive={false}
+              />
+            ))}
+            {records.map((r, i) => (
+              <Line
+                key={`l${r.seq}`}
+                yAxisId="loss"
+                dataKey={`l${i}`}
+                name={`#${r.seq} loss`}
+                stroke={COLOURS[i]}
+                strokeDasharray="4 3"
+                dot={false}
+                isAnimationActive={false}
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
       )}
     </div>
   );
