@@ -191,9 +191,17 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 
-if (values.json) console.log(JSON.stringify({ data: source, cases: values.cases ?? 'all', rows }, null, 2));
+const engineText =
+  values.engine || values.device
+    ? `${values.engine ?? 'pytorch'} ${values.device ?? ''}`.trim()
+    : `tfjs ${engineOptions.backend}`;
+if (values.json)
+  console.log(
+    JSON.stringify({ data: source, cases: values.cases ?? 'all', engine: engineText, rows }, null, 2),
+  );
 else {
   const labels = [...new Set(rows.flatMap((r) => Object.keys(r.perLabel)))];
+  console.log(`\n${source} (${values.cases ?? 'all'} cases), engine ${engineText}`);
   console.log(`\n| run | ${labels.join(' | ')} | mean | parameters | epochs | wall time |`);
   console.log(`|---|${labels.map(() => '---|').join('')}---|---|---|---|`);
   for (const r of rows)
