@@ -128,6 +128,8 @@ describe('a search on phantom data', () => {
       const shown = await capture(show, [String(id), '--workspace', workspace]);
       expect(shown.code, shown.all).toBe(0);
       for (const name of kept) expect(shown.out).toContain(join(expDir, 'models', name, 'model.onnx'));
+      // Tested but not final-trained: it says how to get the network to use.
+      expect(shown.out).toContain(`no final training: segnas evaluate ${id} --final-epochs E`);
     } finally {
       await runner.close();
     }

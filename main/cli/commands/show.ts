@@ -172,7 +172,12 @@ the search's models and, after a final training, of the final models), and where
                 return `  #${f.seq} ${f.epochs} epochs: ${search?.toFixed(3) ?? '–'} → ${dice}${f.reason ? ` (${f.reason})` : ''}`;
               }),
             ]
-          : []),
+          : tests.length && experiment.status === 'finished'
+            ? [
+                '',
+                `no final training: segnas evaluate ${id} --final-epochs E retrains the best from scratch on train + validation (the network to use; docs/search.md)`,
+              ]
+            : []),
         '',
         ...slurmJobLines(store.listCandidateJobs(id)),
         ...keptModelLines(store.workspaceDir, id),
