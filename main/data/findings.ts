@@ -9,7 +9,6 @@ import { cappedList } from '../core/format';
 import type { DiscoveredDataset } from './discover';
 import type { Problem, ProblemCode } from './problems';
 
-
 /** A case's intensity span this many times the median span (or that many times smaller) is flagged. */
 export const INTENSITY_OUTLIER_FACTOR = 10;
 /** A voxel side this many times the median side (or that many times smaller) is flagged. */

@@ -11,6 +11,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_SPACE, segnas } from '../search/searchFixtures';
 import {
+  compareFirstTwo,
   ensureRendererBuilt,
   launchBrowser,
   newPage,
@@ -88,12 +89,7 @@ describe('a 2-channel experiment in the browser', () => {
     await switchesImage(picker, detail.getByTestId('viewer'));
 
     // Two candidates compared on one case: the picker changes the image under both segmentations.
-    const toggles = page.getByTestId('compare-toggle');
-    await toggles.nth(0).check();
-    await toggles.nth(1).check();
-    await page.getByTestId('compare-open').click();
-    const compare = page.getByTestId('compare-view');
-    await compare.waitFor();
+    const compare = await compareFirstTwo(page);
     await switchesImage(
       compare.getByTestId('compare-channel'),
       compare.getByTestId('compare-viewer').first(),

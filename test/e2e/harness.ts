@@ -197,6 +197,17 @@ export async function useDemoData(page: Page, open: { url?: string; timeout?: nu
     .toBe('Ready for search');
 }
 
+/** Ticks the first two rows of the candidate table for comparison, opens the compare view and returns it. */
+export async function compareFirstTwo(page: Page): Promise<Locator> {
+  const toggles = page.getByTestId('compare-toggle');
+  await toggles.nth(0).check();
+  await toggles.nth(1).check();
+  await page.getByTestId('compare-open').click();
+  const compare = page.getByTestId('compare-view');
+  await compare.waitFor();
+  return compare;
+}
+
 /**
  * Fraction of the canvas's pixels that differ clearly from its background colour (the top-left
  * pixel), from a screenshot decoded in the page: independent of preserveDrawingBuffer.

@@ -12,7 +12,14 @@ import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PHANTOM } from '../../main/core/demoSettings';
-import { nonBlankFraction, screenshot, useDemoData, type WebMode, withBrowserSession } from './harness';
+import {
+  compareFirstTwo,
+  nonBlankFraction,
+  screenshot,
+  useDemoData,
+  type WebMode,
+  withBrowserSession,
+} from './harness';
 
 let web: WebMode;
 let page: Page;
@@ -170,12 +177,7 @@ describe('a tiny search in the browser', () => {
     await expect.poll(() => page.getByTestId('methods-copied').textContent()).toMatch(/Copied|Selected/);
 
     // Two candidates side by side: blocks, settings, overlaid curves, and one case in two viewers.
-    const toggles = page.getByTestId('compare-toggle');
-    await toggles.nth(0).check();
-    await toggles.nth(1).check();
-    await page.getByTestId('compare-open').click();
-    const compare = page.getByTestId('compare-view');
-    await compare.waitFor();
+    const compare = await compareFirstTwo(page);
     expect(await compare.getByTestId('compare-column').count()).toBe(2);
     expect(await compare.getByTestId('block-dag').count()).toBe(2);
     expect(await compare.getByTestId('compare-table').locator('tbody tr').count()).toBeGreaterThan(10);

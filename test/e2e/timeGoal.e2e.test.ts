@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PHANTOM } from '../../main/core/demoSettings';
-import { screenshot, useDemoData, type WebMode, withBrowserSession } from './harness';
+import { compareFirstTwo, screenshot, useDemoData, type WebMode, withBrowserSession } from './harness';
 
 let web: WebMode;
 let page: Page;
@@ -126,12 +126,7 @@ describe('the first hour in the browser', () => {
     await detail.scrollIntoViewIfNeeded();
     await screenshot(page, 'candidate');
 
-    const toggles = page.getByTestId('compare-toggle');
-    await toggles.nth(0).check();
-    await toggles.nth(1).check();
-    await page.getByTestId('compare-open').click();
-    const compare = page.getByTestId('compare-view');
-    await compare.waitFor();
+    const compare = await compareFirstTwo(page);
     await expect
       .poll(
         () =>
