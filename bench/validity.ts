@@ -93,7 +93,7 @@ function segnas4(): SearchConfig['space'] {
 const runner = createSearchRunner({ workspace: join(root, 'ws'), emit: () => {} });
 const rows: Row[] = [];
 
-/** Start a search (or go on with `then`, e.g. a final training) and wait for its end. */
+/** Starts a search and waits for its end (the final training included when the config asks for one). */
 async function finished(c: SearchConfig): Promise<number> {
   const { experimentId } = await runner.start(c);
   await ended(experimentId);
@@ -191,10 +191,10 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 
-const engineText =
-  values.engine || values.device
-    ? `${values.engine ?? 'pytorch'} ${values.device ?? ''}`.trim()
-    : `tfjs ${engineOptions.backend}`;
+// The engine the runs asked for, in the words `segnas search` takes (a TensorFlow.js backend, else PyTorch).
+const engineText = engineOptions.backend
+  ? `tfjs ${engineOptions.backend}`
+  : [engineOptions.engine ?? 'pytorch', engineOptions.device].filter(Boolean).join(' ');
 if (values.json)
   console.log(
     JSON.stringify({ data: source, cases: values.cases ?? 'all', engine: engineText, rows }, null, 2),

@@ -26,9 +26,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const engines = BOTH_ENGINES.map(({ name, options }) => ({ name, options: () => options() }));
-
-describe.each(engines)('final training schedule: $name engine', ({ name, options }) => {
+describe.each(BOTH_ENGINES)('final training schedule: $name engine', ({ name, options }) => {
   it('decays the learning rate polynomially per epoch and keeps the last epoch without validation', async () => {
     const exportDir = join(dir, `model-${name}`);
     const job: TrainJob = {

@@ -55,9 +55,7 @@ const job = (id: string, exportDir: string): TrainJob =>
     exportMeta: { onnx: false },
   });
 
-const engines = BOTH_ENGINES.map(({ name, options }) => ({ name, options: () => options() }));
-
-describe.each(engines)('native protocol jobs: $name engine', ({ name, options }) => {
+describe.each(BOTH_ENGINES)('native protocol jobs: $name engine', ({ name, options }) => {
   it('trains on patches, exports the model, predicts whole images of their own shapes', async () => {
     const trainer = new TrainerProcess(await options());
     const modelDir = join(dir, `model-${name}`);

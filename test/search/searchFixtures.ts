@@ -49,17 +49,12 @@ export function cliOptions(options: CliOptions): string[] {
   return Object.entries(options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
 }
 
-/** `segnas search` with `options` (cliOptions). */
-export function searchArgv(options: CliOptions): string[] {
-  return ['search', ...cliOptions(options)];
-}
-
 /** A CLI search of a bounds file on phantoms as the kill-and-resume tests run it: 12³, no augmentation, seed 1. */
 export function smallSearchArgv(
   where: { data: string; bounds: string; workspace: string },
   options: CliOptions,
 ) {
-  return searchArgv({ ...where, size: 12, 'no-augment': true, seed: 1, ...options });
+  return ['search', ...cliOptions({ ...where, size: 12, 'no-augment': true, seed: 1, ...options })];
 }
 
 /** 8 distinct legal networks (p × res × op), a third of the op range illegal (op 0 = no edge). */
